@@ -1,0 +1,98 @@
+"""The catalogue of event types: one versioned JSON Schema per type, one topic per aggregate.
+
+Each schema lives in ``schemas/<type>.json``. The file name is the type (reverse DNS ending in
+its major version, e.g. ``org.meemaken.proposals.proposal.submitted.v1``); the schema's
+``x-topic`` names the topic that carries it. A breaking change is a new file ``...v2.json``
+published beside the old one for a while; consumers register a handler for each version.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from meemaken_events.errors import InvalidEvent, UnknownEventType
+
+TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*)+\.v[0-9]+$")
+SCHEMA_URN_PREFIX = "urn:meemaken:event-schema:"
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    topic: str
+    schema: dict[str, Any] = field(repr=False)
+    validator: Draft202012Validator = field(repr=False, compare=False)
+
+    @property
+    def dataschema(self) -> str:
+        return SCHEMA_URN_PREFIX + self.name
+
+    @property
+    def version(self) -> int:
+        return int(self.name.rsplit(".v", 1)[1])
+
+    def validate(self, data: Any) -> None:
+        """Raise InvalidEvent naming every field that does not fit the schema."""
+        errors = sorted(self.validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            raise InvalidEvent(f"{self.name}: " + "; ".join(_describe(e) for e in errors))
+
+
+def _describe(error: ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(data)"
+    return f"{where}: {error.message}"
+
+
+class Catalogue:
+    """All event types meemaken's services publish, loaded from the packaged schemas."""
+
+    def __init__(self, types: dict[str, EventType]) -> None:
+        self._types = types
+
+    @classmethod
+    def load(cls) -> Catalogue:
+        types: dict[str, EventType] = {}
+        for entry in resources.files("meemaken_events").joinpath("schemas").iterdir():
+            if not entry.name.endswith(".json"):
+                continue
+            name = entry.name[: -len(".json")]
+            if not TYPE_PATTERN.match(name):
+                raise ValueError(f"schema file {entry.name} is not named <reverse-dns type>.v<N>.json")
+            schema = json.loads(entry.read_text(encoding="utf-8"))
+            Draft202012Validator.check_schema(schema)
+            validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            types[name] = EventType(name, schema["x-topic"], schema, validator)
+        return cls(types)
+
+    def __getitem__(self, name: str) -> EventType:
+        try:
+            return self._types[name]
+        except KeyError:
+            raise UnknownEventType(f"event type {name!r} is not in the catalogue") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._types.values())
+
+    def topics(self) -> set[str]:
+        return {t.topic for t in self._types.values()}
+
+
+_default: Catalogue | None = None
+
+
+def catalogue() -> Catalogue:
+    """The packaged catalogue, loaded once per process."""
+    global _default
+    if _default is None:
+        _default = Catalogue.load()
+    return _default

@@ -1,0 +1,8 @@
+"""Prometheus metrics of the messaging machinery (exposed by each service's /metrics)."""
+
+from prometheus_client import Counter, Histogram
+
+RELAY_PUBLISHED = Counter("meemaken_relay_published_total", "Outbox rows confirmed by Kafka and marked published")
+RELAY_SEND_FAILURES = Counter("meemaken_relay_send_failures_total", "Sends that failed and will be retried")
+CONSUMED = Counter("meemaken_events_consumed_total", "Events handled", ["consumer", "outcome"])
+HANDLE_SECONDS = Histogram("meemaken_consumer_batch_seconds", "Time to handle one batch", ["consumer"])

@@ -1,0 +1,165 @@
+"""The relay: publishes committed outbox rows to Kafka, then marks them published.
+
+- acks=all and the idempotent producer; every send's future is checked before its row is
+  marked, so a row is marked only once the broker has it (it may be sent twice on the wire
+  after a crash between send and mark: consumers dedupe with the inbox);
+- rows go out in id order, and a batch stops at the first failed send, so one aggregate's
+  events (one key, one partition) keep their order;
+- one active relay per service: a lease row in the service's own database, renewed while the
+  relay works and taken over by another replica only after it expired.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from meemaken_events.envelope import Envelope
+from meemaken_events.metrics import RELAY_PUBLISHED, RELAY_SEND_FAILURES
+
+log = logging.getLogger("meemaken.relay")
+
+
+def producer_config(bootstrap_servers: str, client_id: str) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": bootstrap_servers.split(","),
+        "client_id": client_id,
+        "acks": "all",
+        "enable_idempotence": True,
+        "max_in_flight_requests_per_connection": 5,
+        "linger_ms": 2,
+        "request_timeout_ms": 10_000,
+        "delivery_timeout_ms": 30_000,
+        "reconnect_backoff_max_ms": 2_000,
+        "max_block_ms": 5_000,
+    }
+
+
+class Lease:
+    """At most one holder at a time, per name, through a row in the service's database."""
+
+    def __init__(self, engine: sa.Engine, table: sa.Table, name: str, ttl: float = 10.0) -> None:
+        self.engine, self.table, self.name, self.ttl = engine, table, name, ttl
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def acquire(self) -> bool:
+        """Take or renew the lease; True while this process holds it."""
+        now = datetime.now(UTC)
+        expires = now + timedelta(seconds=self.ttl)
+        t = self.table
+        with self.engine.begin() as conn:
+            renewed = conn.execute(
+                t.update()
+                .where(t.c.name == self.name)
+                .where(sa.or_(t.c.owner == self.owner, t.c.expires_at < now))
+                .values(owner=self.owner, expires_at=expires)
+            ).rowcount
+            if renewed:
+                return True
+            exists = conn.execute(sa.select(t.c.name).where(t.c.name == self.name)).first()
+            if exists:
+                return False
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(t.insert().values(name=self.name, owner=self.owner, expires_at=expires))
+            return True
+        except sa.exc.IntegrityError:
+            return False
+
+    def release(self) -> None:
+        t = self.table
+        with self.engine.begin() as conn:
+            conn.execute(t.delete().where(t.c.name == self.name).where(t.c.owner == self.owner))
+
+
+class Relay:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        outbox: sa.Table,
+        lease: Lease,
+        producer: KafkaProducer,
+        batch_size: int = 500,
+        idle_wait: float = 0.01,
+        send_timeout: float = 30.0,
+    ) -> None:
+        self.engine, self.outbox, self.lease, self.producer = engine, outbox, lease, producer
+        self.batch_size, self.idle_wait, self.send_timeout = batch_size, idle_wait, send_timeout
+        self._stop = threading.Event()
+
+    @classmethod
+    def for_service(
+        cls, service: str, engine: sa.Engine, outbox: sa.Table, lease_table: sa.Table, bootstrap_servers: str
+    ) -> Relay:
+        producer = KafkaProducer(**producer_config(bootstrap_servers, f"{service}-relay"))
+        return cls(engine, outbox, Lease(engine, lease_table, f"{service}-relay"), producer)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        """Publish until stop(); survives broker and database outages by waiting and retrying."""
+        backoff = 0.1
+        while not self._stop.is_set():
+            try:
+                if not self.lease.acquire():
+                    self._stop.wait(self.lease.ttl / 3)
+                    continue
+                published = self.publish_once()
+                backoff = 0.1
+                if published < self.batch_size:
+                    self._stop.wait(self.idle_wait)
+            except (KafkaError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+                log.warning("relay paused: %s; retrying in %.1fs", type(exc).__name__, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+        try:
+            self.producer.flush(timeout=5)
+            self.producer.close(timeout=5)
+            self.lease.release()
+        except Exception:  # shutting down: nothing left to save
+            log.debug("relay shutdown was not clean", exc_info=True)
+
+    def publish_once(self) -> int:
+        """Send one batch of unpublished rows; return how many were confirmed and marked."""
+        o = self.outbox
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(o.c.id, o.c.topic, o.c.envelope)
+                .where(o.c.published_at.is_(None))
+                .order_by(o.c.id)
+                .limit(self.batch_size)
+            ).all()
+        if not rows:
+            return 0
+        futures = []
+        for row in rows:
+            key, value, headers = Envelope.from_json(row.envelope).to_kafka()
+            futures.append((row.id, self.producer.send(row.topic, key=key, value=value, headers=headers)))
+        self.producer.flush(timeout=self.send_timeout)
+        confirmed: list[int] = []
+        for row_id, future in futures:
+            try:
+                future.get(timeout=self.send_timeout)
+            except KafkaError as exc:
+                RELAY_SEND_FAILURES.inc()
+                log.warning("send failed for outbox row %s: %s; will resend", row_id, exc)
+                break
+            confirmed.append(row_id)
+        if confirmed:
+            with self.engine.begin() as conn:
+                conn.execute(o.update().where(o.c.id.in_(confirmed)).values(published_at=datetime.now(UTC)))
+            RELAY_PUBLISHED.inc(len(confirmed))
+        if len(confirmed) < len(rows):
+            time.sleep(0.2)
+        return len(confirmed)

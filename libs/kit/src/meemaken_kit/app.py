@@ -1,0 +1,132 @@
+"""The app factory every service uses: one Flask app, one flask-smorest Api, one error format.
+
+``create_service_app`` gives a service, before its own blueprints:
+
+- RFC 9457 problem+json for every error (validation, 404, 405, 413 oversized body, 500);
+- ``/healthz`` (the process lives) and ``/readyz`` (its database answers);
+- ``/metrics`` for Prometheus;
+- the correlation id: taken from ``X-Correlation-ID`` when harmless, else new; set for the
+  request's log lines and events, and echoed in the response.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, g, request
+from flask_smorest import Api, Blueprint
+from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import multiprocess
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from meemaken_kit.config import Settings
+from meemaken_kit.problems import from_http_exception, problem
+
+log = logging.getLogger("meemaken.http")
+CORRELATION_HEADER = "X-Correlation-ID"
+
+REQUESTS = Counter("meemaken_http_requests_total", "HTTP requests", ["endpoint", "method", "status"])
+LATENCY = Histogram("meemaken_http_request_seconds", "HTTP request duration", ["endpoint", "method"])
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with errors as problem details."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return from_http_exception(error)
+
+
+def create_service_app(
+    settings: Settings,
+    title: str,
+    blueprints: Iterable[Blueprint],
+    engine: sa.Engine,
+    extensions: dict[str, Any] | None = None,
+    configure: Callable[[Flask], None] | None = None,
+) -> Flask:
+    app = Flask(settings.service)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["meemaken"] = {"settings": settings, "engine": engine, **(extensions or {})}
+    api = ProblemApi(app, spec_kwargs={"info": {"description": f"{title} (meemaken)"}})
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.extensions["meemaken"]["api"] = api
+    _add_operations(app, engine)
+    _add_correlation_and_metrics(app)
+    _add_error_handlers(app)
+    if configure is not None:
+        configure(app)
+    return app
+
+
+def _add_operations(app: Flask, engine: sa.Engine) -> None:
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> Any:
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            return problem(503, "Not ready", f"database unavailable: {type(exc).__name__}")
+        return {"status": "ready"}
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _add_correlation_and_metrics(app: Flask) -> None:
+    @app.before_request
+    def start() -> None:
+        g.correlation_id = accept_correlation_id(request.headers.get(CORRELATION_HEADER))
+        g.correlation_token = set_correlation_id(g.correlation_id)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        if "started" in g:
+            LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - g.started)
+        return response
+
+    @app.teardown_request
+    def forget(_exc: BaseException | None) -> None:
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            reset_correlation_id(token)
+
+
+def _add_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        return from_http_exception(error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return from_http_exception(error)
+        log.exception("unhandled error")
+        return from_http_exception(InternalServerError())

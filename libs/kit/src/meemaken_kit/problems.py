@@ -1,0 +1,51 @@
+"""RFC 9457 problem details: the one error format of every meemaken API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+VALIDATION = "urn:meemaken:problem:invalid-request"
+
+
+def problem(status: int, title: str, detail: str | None = None, type_: str = "about:blank", **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    body.update(extra)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def _flatten(messages: Any, path: str = "") -> list[dict[str, str]]:
+    """webargs/marshmallow messages ({"json": {"title": ["..."]}}) as JSON-pointer errors."""
+    if isinstance(messages, dict):
+        found: list[dict[str, str]] = []
+        for key, value in messages.items():
+            found += _flatten(value, f"{path}/{key}")
+        return found
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [{"pointer": path or "/", "detail": m} for m in messages]
+    if isinstance(messages, list):
+        return [e for i, m in enumerate(messages) for e in _flatten(m, f"{path}/{i}")]
+    return [{"pointer": path or "/", "detail": str(messages)}]
+
+
+def from_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    title = error.name
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if messages:
+        errors = []
+        for location, fields in messages.items():
+            for item in _flatten(fields):
+                item["pointer"] = item["pointer"] if location in ("json", "form") else f"/{location}{item['pointer']}"
+                errors.append(item)
+        names = ", ".join(sorted({e["pointer"].strip("/") or location for e in errors}))
+        return problem(status, "Invalid request", f"Check these fields: {names}.", VALIDATION, errors=errors)
+    detail = data.get("message") or (error.description if isinstance(error.description, str) else None)
+    return problem(status, title, detail)

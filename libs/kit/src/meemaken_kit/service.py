@@ -1,0 +1,84 @@
+"""What a service tells the kit about itself, and the command line every service shares.
+
+    python -m proposals migrate          # alembic upgrade head on the service's database
+    python -m proposals worker           # relay + consumer loops until SIGTERM
+    python -m proposals openapi [--check] # write (or verify) the committed openapi.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from meemaken_kit.config import Settings
+from meemaken_kit.db import make_engine, migrate
+from meemaken_kit.logs import configure_logging
+from meemaken_kit.worker import Loop, run_loops
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    root: Path  # services/<name>/
+    create_app: Callable[[Settings, sa.Engine], Flask]
+    loops: Callable[[Settings, sa.Engine], Sequence[Loop]]
+
+    @property
+    def migrations_dir(self) -> Path:
+        return self.root / "migrations"
+
+    @property
+    def openapi_path(self) -> Path:
+        return self.root / "openapi.json"
+
+    def settings(self) -> Settings:
+        return Settings.from_env(self.name)
+
+    def wsgi_app(self) -> Flask:
+        settings = self.settings()
+        configure_logging(self.name, settings.log_level)
+        return self.create_app(settings, make_engine(settings.database_url))
+
+    def openapi(self) -> dict[str, Any]:
+        settings = Settings.from_env(self.name, {"DATABASE_URL": "sqlite://"})
+        app = self.create_app(settings, make_engine("sqlite://"))
+        spec: dict[str, Any] = app.extensions["meemaken"]["api"].spec.to_dict()
+        return spec
+
+
+def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {service.name}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="upgrade the service's database to the newest schema")
+    commands.add_parser("worker", help="run the relay and the consumers until SIGTERM")
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document next to pyproject.toml")
+    openapi.add_argument("--check", action="store_true", help="fail if the committed document is out of date")
+    args = parser.parse_args(argv)
+
+    if args.command == "openapi":
+        text = json.dumps(service.openapi(), indent=2, sort_keys=True) + "\n"
+        if args.check:
+            current = service.openapi_path.read_text() if service.openapi_path.exists() else ""
+            if current != text:
+                print(f"{service.openapi_path} is out of date: run `python -m {service.name} openapi`", file=sys.stderr)
+                return 1
+            return 0
+        service.openapi_path.write_text(text)
+        return 0
+
+    settings = service.settings()
+    configure_logging(service.name, settings.log_level)
+    if args.command == "migrate":
+        migrate(service.migrations_dir, settings.database_url)
+        return 0
+    engine = make_engine(settings.database_url)
+    run_loops(service.name, service.loops(settings, engine))
+    return 0

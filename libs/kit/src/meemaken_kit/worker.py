@@ -1,0 +1,51 @@
+"""The worker process of a service: its relay and its consumer loops, stopped cleanly by SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+log = logging.getLogger("meemaken.worker")
+
+
+class Loop(Protocol):
+    def run(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+def run_loops(name: str, loops: Sequence[Loop], install_signals: bool = True) -> None:
+    """Run every loop in its own thread until SIGTERM/SIGINT, then stop them and wait."""
+    stopping = threading.Event()
+
+    def stop_all(*_args: Any) -> None:
+        if not stopping.is_set():
+            log.info("worker %s stopping", name)
+        stopping.set()
+        for loop in loops:
+            loop.stop()
+
+    if install_signals:
+        signal.signal(signal.SIGTERM, stop_all)
+        signal.signal(signal.SIGINT, stop_all)
+    threads = [threading.Thread(target=_guarded(loop, stop_all), name=type(loop).__name__, daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    log.info("worker %s running %d loops", name, len(loops))
+    while any(t.is_alive() for t in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
+    log.info("worker %s stopped", name)
+
+
+def _guarded(loop: Loop, stop_all: Any) -> Any:
+    def run() -> None:
+        try:
+            loop.run()
+        except Exception:
+            log.exception("loop %s crashed; stopping the worker so it restarts clean", type(loop).__name__)
+            stop_all()
+
+    return run
