@@ -1,0 +1,1 @@
+"""Citizen proposals, participation processes and participatory budgets."""

@@ -1,0 +1,95 @@
+"""Proposals in and out of the database, with an optimistic version check on every save."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from proposals.adapters.tables import proposals
+from proposals.domain.admissibility import title_key
+from proposals.domain.model import Proposal, ProposalStatus, RejectionReason
+
+
+class ConcurrentUpdate(Exception):
+    """Someone else changed the proposal since it was read; nothing was written."""
+
+
+class ProposalRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, proposal: Proposal) -> None:
+        self.connection.execute(proposals.insert().values(**_row(proposal)))
+
+    def get(self, proposal_id: UUID) -> Proposal | None:
+        row = self.connection.execute(sa.select(proposals).where(proposals.c.id == proposal_id)).first()
+        return _proposal(row) if row else None
+
+    def save(self, proposal: Proposal) -> None:
+        values = _row(proposal)
+        values["version"] = proposal.version + 1
+        updated = self.connection.execute(
+            proposals.update()
+            .where(proposals.c.id == proposal.id, proposals.c.version == proposal.version)
+            .values(**values)
+        ).rowcount
+        if updated != 1:
+            raise ConcurrentUpdate(f"proposal {proposal.id} changed meanwhile")
+        proposal.version += 1
+
+    def earlier_titles(self, proposal: Proposal) -> list[str]:
+        """Titles of proposals in the same process submitted before this one and not rejected."""
+        query = sa.select(proposals.c.title).where(
+            proposals.c.process_id == proposal.process_id,
+            proposals.c.title_key == title_key(proposal.title),
+            proposals.c.status != ProposalStatus.REJECTED.value,
+            proposals.c.id != proposal.id,
+            sa.or_(
+                proposals.c.submitted_at < proposal.submitted_at,
+                sa.and_(proposals.c.submitted_at == proposal.submitted_at, proposals.c.id < proposal.id),
+            ),
+        )
+        return list(self.connection.execute(query).scalars())
+
+    def list(self, process_id: str | None, author_id: UUID | None, limit: int, offset: int) -> list[Proposal]:
+        query = sa.select(proposals).order_by(proposals.c.submitted_at.desc(), proposals.c.id).limit(limit).offset(offset)
+        if process_id is not None:
+            query = query.where(proposals.c.process_id == process_id)
+        if author_id is not None:
+            query = query.where(proposals.c.author_id == author_id)
+        return [_proposal(row) for row in self.connection.execute(query)]
+
+
+def _row(p: Proposal) -> dict[str, object]:
+    return {
+        "id": p.id,
+        "process_id": p.process_id,
+        "author_id": p.author_id,
+        "title": p.title,
+        "title_key": title_key(p.title)[:200],
+        "text": p.text,
+        "status": p.status.value,
+        "reasons": [{"code": r.code, "detail": r.detail} for r in p.reasons],
+        "submitted_at": p.submitted_at,
+        "version": p.version,
+    }
+
+
+def _proposal(row: sa.Row) -> Proposal:
+    submitted_at = row.submitted_at if row.submitted_at.tzinfo else row.submitted_at.replace(tzinfo=UTC)
+    return Proposal(
+        id=row.id,
+        process_id=row.process_id,
+        author_id=row.author_id,
+        title=row.title,
+        text=row.text,
+        submitted_at=submitted_at,
+        status=ProposalStatus(row.status),
+        reasons=tuple(RejectionReason(r["code"], r["detail"]) for r in row.reasons),
+        version=row.version,
+    )
+
+
+__all__ = ["ConcurrentUpdate", "ProposalRepository"]

@@ -1,0 +1,46 @@
+"""The automatic admissibility check: the rules a proposal must meet before anyone reads it.
+
+What needs judgment (competence, legality) is an official's check, later; these rules only
+catch what a machine can decide fairly and explain in one sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from proposals.domain.model import RejectionReason
+
+TITLE_MIN, TITLE_MAX = 10, 120
+TEXT_MIN, TEXT_MAX = 30, 5000
+
+
+def title_key(title: str) -> str:
+    """The title as compared for duplicates: no case, accents, punctuation or extra spaces."""
+    decomposed = unicodedata.normalize("NFKD", title.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", letters).split())
+
+
+def check(title: str, text: str, earlier_titles_in_process: Iterable[str]) -> tuple[RejectionReason, ...]:
+    """Every rule the proposal breaks, as coded reasons; empty means admissible."""
+    reasons: list[RejectionReason] = []
+    title, text = title.strip(), text.strip()
+    if len(title) < TITLE_MIN:
+        reasons.append(RejectionReason("title_too_short", f"The title needs at least {TITLE_MIN} characters."))
+    if len(title) > TITLE_MAX:
+        reasons.append(RejectionReason("title_too_long", f"The title may have at most {TITLE_MAX} characters."))
+    if len(text) < TEXT_MIN:
+        reasons.append(RejectionReason("text_too_short", f"The text needs at least {TEXT_MIN} characters."))
+    if len(text) > TEXT_MAX:
+        reasons.append(RejectionReason("text_too_long", f"The text may have at most {TEXT_MAX} characters."))
+    letters = [c for c in title if c.isalpha()]
+    if len(letters) >= 10 and all(c.isupper() for c in letters):
+        reasons.append(RejectionReason("shouting", "Please write the title in normal case, not all capitals."))
+    key = title_key(title)
+    if key and any(title_key(other) == key for other in earlier_titles_in_process):
+        reasons.append(
+            RejectionReason("duplicate_title", "A proposal with the same title was already submitted in this process.")
+        )
+    return tuple(reasons)

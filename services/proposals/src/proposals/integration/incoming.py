@@ -1,0 +1,22 @@
+"""Which incoming event triggers which use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+import sqlalchemy as sa
+from meemaken_events import Envelope, Handler
+
+from proposals.integration.outgoing import SUBMITTED
+from proposals.service_layer import handlers
+from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
+
+ADMISSIBILITY_CONSUMER = "proposals.admissibility"
+
+
+def admissibility_handlers(uow_within: Callable[[sa.Connection], ProposalsUnitOfWork]) -> dict[str, Handler]:
+    def on_submitted(connection: sa.Connection, envelope: Envelope) -> None:
+        handlers.check_admissibility(UUID(envelope.data["proposal_id"]), uow_within(connection))
+
+    return {SUBMITTED: on_submitted}
