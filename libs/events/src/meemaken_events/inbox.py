@@ -26,9 +26,9 @@ class Inbox:
         }
         dialect = connection.dialect.name
         if dialect == "postgresql":
-            statement = postgresql.insert(self.table).values(values).on_conflict_do_nothing()
+            inserted = connection.execute(postgresql.insert(self.table).values(values).on_conflict_do_nothing())
         elif dialect == "sqlite":
-            statement = sqlite.insert(self.table).values(values).on_conflict_do_nothing()
+            inserted = connection.execute(sqlite.insert(self.table).values(values).on_conflict_do_nothing())
         else:
             raise NotImplementedError(f"inbox on {dialect} is not supported")
-        return connection.execute(statement).rowcount == 1
+        return inserted.rowcount == 1

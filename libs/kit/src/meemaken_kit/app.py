@@ -20,11 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from flask_smorest import Api, Blueprint
-from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
 from meemaken_kit.config import Settings
 from meemaken_kit.problems import from_http_exception, problem
 

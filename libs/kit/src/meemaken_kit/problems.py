@@ -45,7 +45,7 @@ def from_http_exception(error: HTTPException) -> Response:
             for item in _flatten(fields):
                 item["pointer"] = item["pointer"] if location in ("json", "form") else f"/{location}{item['pointer']}"
                 errors.append(item)
-        names = ", ".join(sorted({e["pointer"].strip("/") or location for e in errors}))
+        names = ", ".join(sorted({e["pointer"].strip("/") or "the request body" for e in errors}))
         return problem(status, "Invalid request", f"Check these fields: {names}.", VALIDATION, errors=errors)
     detail = data.get("message") or (error.description if isinstance(error.description, str) else None)
     return problem(status, title, detail)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, Self
 
 import sqlalchemy as sa
+
 from meemaken_events import Envelope, Outbox
 
 
@@ -30,7 +31,7 @@ class UnitOfWork:
         self._owns_transaction = True
 
     @classmethod
-    def within(cls, connection: sa.Connection, outbox: Outbox, publish: Publish) -> UnitOfWork:
+    def within(cls, connection: sa.Connection, outbox: Outbox, publish: Publish) -> Self:
         """A unit of work inside a transaction someone else commits (the consumer loop's)."""
         uow = cls(None, outbox, publish)
         uow.connection = connection

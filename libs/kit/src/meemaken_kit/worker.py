@@ -30,7 +30,9 @@ def run_loops(name: str, loops: Sequence[Loop], install_signals: bool = True) ->
     if install_signals:
         signal.signal(signal.SIGTERM, stop_all)
         signal.signal(signal.SIGINT, stop_all)
-    threads = [threading.Thread(target=_guarded(loop, stop_all), name=type(loop).__name__, daemon=True) for loop in loops]
+    threads = [
+        threading.Thread(target=_guarded(loop, stop_all), name=type(loop).__name__, daemon=True) for loop in loops
+    ]
     for thread in threads:
         thread.start()
     log.info("worker %s running %d loops", name, len(loops))

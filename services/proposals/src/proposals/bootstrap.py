@@ -7,10 +7,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
+
 from meemaken_events import ConsumerLoop, EventFactory, Outbox, Relay
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.worker import Loop
-
 from proposals.adapters import tables
 from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_handlers
 from proposals.integration.outgoing import envelope_for

@@ -54,7 +54,8 @@ class ProposalRepository:
         return list(self.connection.execute(query).scalars())
 
     def list(self, process_id: str | None, author_id: UUID | None, limit: int, offset: int) -> list[Proposal]:
-        query = sa.select(proposals).order_by(proposals.c.submitted_at.desc(), proposals.c.id).limit(limit).offset(offset)
+        newest_first = (proposals.c.submitted_at.desc(), proposals.c.id)
+        query = sa.select(proposals).order_by(*newest_first).limit(limit).offset(offset)
         if process_id is not None:
             query = query.where(proposals.c.process_id == process_id)
         if author_id is not None:

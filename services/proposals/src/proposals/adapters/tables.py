@@ -1,6 +1,7 @@
 """The proposals service's own tables (and its outbox, inbox and relay lease)."""
 
 import sqlalchemy as sa
+
 from meemaken_events import messaging_tables
 
 metadata = sa.MetaData()

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from flask import current_app, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
+from werkzeug.exceptions import NotFound
 
 from proposals.domain.model import Proposal
 from proposals.entrypoints.schemas import ProposalQuerySchema, ProposalSchema, ProposalSubmissionSchema
@@ -49,5 +50,5 @@ class ProposalById(MethodView):
         with _uow() as uow:
             proposal = uow.proposals.get(proposal_id)
         if proposal is None:
-            abort(404, message=f"There is no proposal {proposal_id}.")
+            raise NotFound(f"There is no proposal {proposal_id}.")
         return proposal

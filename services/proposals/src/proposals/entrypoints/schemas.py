@@ -5,7 +5,9 @@ from marshmallow import Schema, fields, validate
 
 class ProposalSubmissionSchema(Schema):
     process_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    author_id = fields.UUID(required=True, metadata={"description": "Pseudonymous resident id (set by the gateway from the login)."})
+    author_id = fields.UUID(
+        required=True, metadata={"description": "Pseudonymous resident id (set by the gateway from the login)."}
+    )
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
 

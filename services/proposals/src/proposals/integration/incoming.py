@@ -6,8 +6,8 @@ from collections.abc import Callable
 from uuid import UUID
 
 import sqlalchemy as sa
-from meemaken_events import Envelope, Handler
 
+from meemaken_events import Envelope, Handler
 from proposals.integration.outgoing import SUBMITTED
 from proposals.service_layer import handlers
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from meemaken_events import Envelope, EventFactory
-
 from proposals.domain.model import ProposalAdmitted, ProposalEvent, ProposalRejected, ProposalSubmitted
 
 SUBMITTED = "org.meemaken.proposals.proposal.submitted.v1"

@@ -24,7 +24,9 @@ class SubmitProposal:
     text: str
 
 
-def submit_proposal(command: SubmitProposal, uow: ProposalsUnitOfWork, now: Callable[[], datetime] | None = None) -> Proposal:
+def submit_proposal(
+    command: SubmitProposal, uow: ProposalsUnitOfWork, now: Callable[[], datetime] | None = None
+) -> Proposal:
     """Store the proposal and stage `proposal submitted`, which starts the admissibility check."""
     with uow:
         proposal = Proposal.submit(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from meemaken_kit import UnitOfWork
-
 from proposals.adapters.repository import ProposalRepository
 
 
