@@ -1,0 +1,60 @@
+# meemaken: `make run` starts the whole system, `make test` proves it. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+SERVICES := proposals challenges panels notifications gateway
+PACKAGES := libs/events libs/kit libs/testkit $(addprefix services/,$(SERVICES))
+STAMP := $(VENV)/.installed
+
+.PHONY: help install system-deps run test lint typecheck openapi openapi-check unit bench kafka-up kafka-down clean
+
+help:
+	@echo "make run      start Kafka and every service (API + worker) on this machine"
+	@echo "make test     lint, type-check, OpenAPI drift check, then all tests on real Kafka and PostgreSQL"
+	@echo "make bench    throughput and latency benchmarks (figures in bench/README.md)"
+
+install: $(STAMP)
+
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	@touch $@
+
+system-deps:
+	@bash infra/system-deps.sh
+
+run: install system-deps
+	$(PY) infra/run_local.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy libs/events/src libs/kit/src libs/testkit/src $(foreach s,$(SERVICES),services/$(s)/src)
+
+openapi: install
+	@for s in $(SERVICES); do (cd services/$$s && ../../$(PY) -m $$s openapi) || exit 1; done
+
+openapi-check: install
+	@for s in $(SERVICES); do (cd services/$$s && ../../$(PY) -m $$s openapi --check) || exit 1; done
+
+unit: install
+	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not browser"
+
+test: install system-deps lint typecheck openapi-check
+	$(PY) -m pytest -q -ra
+
+bench: install system-deps
+	$(PY) bench/run.py
+
+kafka-up:
+	bash infra/kafka/kafka.sh up
+
+kafka-down:
+	bash infra/kafka/kafka.sh stop
+
+clean:
+	rm -rf .run

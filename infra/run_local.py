@@ -1,0 +1,112 @@
+"""`make run`: the whole of meemaken on one machine, stopped cleanly by Ctrl-C.
+
+Starts a local Apache Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS names one), creates the
+declared topics, migrates every service's SQLite database under .run/data (or the database
+each <SERVICE>_DATABASE_URL names), then runs every service's API under gunicorn and its
+worker (relay + consumers), prints the URLs and waits. If any process dies, everything stops
+with a message saying which, so nothing keeps running half-broken.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = {"gateway": 8100, "proposals": 8101, "challenges": 8102, "panels": 8103, "notifications": 8104}
+KAFKA = ["bash", str(ROOT / "infra" / "kafka" / "kafka.sh")]
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("MEEMAKEN_DATA_DIR", str(ROOT / ".run" / "data"))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    for name, port in SERVICES.items():
+        env.setdefault(f"{name.upper()}_BIND", f"127.0.0.1:{port}")
+        env.setdefault(f"{name.upper()}_BASE_URL", f"http://127.0.0.1:{port}")
+    own_broker = "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
+    if own_broker:
+        env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{env.get('KAFKA_PORT', '9092')}"
+    print(f"Kafka: {'starting a local broker' if own_broker else 'using ' + env['KAFKA_BOOTSTRAP_SERVERS']}")
+    subprocess.run([*KAFKA, "up"], env=env, check=True)
+
+    for name in SERVICES:
+        subprocess.run([sys.executable, "-m", name, "migrate"], cwd=ROOT / "services" / name, env=env, check=True)
+
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    log_dir = ROOT / ".run" / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for name in SERVICES:
+        cwd = ROOT / "services" / name
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        processes[f"{name}-api"] = _start(gunicorn, cwd, env, log_dir / f"{name}-api.log")
+        worker = [sys.executable, "-m", name, "worker"]
+        processes[f"{name}-worker"] = _start(worker, cwd, env, log_dir / f"{name}-worker.log")
+
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    _wait_healthy(env, processes)
+    print("\nmeemaken is running:")
+    print(f"  citizens' portal      {env['GATEWAY_BASE_URL']}/")
+    for name in SERVICES:
+        print(f"  {name:<20}  {env[name.upper() + '_BASE_URL']}/api/openapi.json")
+    print(f"  logs                  {log_dir}")
+    print("Press Ctrl-C to stop everything.\n")
+    failed = ""
+    while not stopping:
+        for label, process in processes.items():
+            if process.poll() is not None:
+                failed = f"{label} exited with code {process.returncode}; see {log_dir / (label + '.log')}"
+                stopping = True
+        time.sleep(0.5)
+    print("\nStopping" + (f" because {failed}" if failed else "") + " ...")
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in processes.values():
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    if own_broker:
+        subprocess.run([*KAFKA, "stop"], env=env, check=False)
+    print("Stopped.")
+    return 1 if failed else 0
+
+
+def _start(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("ab")
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def _wait_healthy(env: dict[str, str], processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + 60
+    pending = set(SERVICES)
+    while pending and time.monotonic() < deadline:
+        for name in list(pending):
+            try:
+                with urllib.request.urlopen(env[name.upper() + "_BASE_URL"] + "/readyz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        pending.discard(name)
+            except OSError:
+                pass
+        if any(p.poll() is not None for p in processes.values()):
+            return
+        time.sleep(0.3)
+    if pending:
+        print(f"warning: not ready after 60 s: {', '.join(sorted(pending))}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
