@@ -11,11 +11,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+UNPUBLISHED: dict[str, Any] = {"postgresql_where": sa.text("published_at IS NULL"), "sqlite_where": sa.text("published_at IS NULL")}
 
-def messaging_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
-    outbox = sa.Table(
-        "outbox",
-        metadata,
+
+def _outbox_columns() -> list[sa.Column[Any]]:
+    return [
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("event_id", sa.String(36), nullable=False, unique=True),
         sa.Column("topic", sa.String(200), nullable=False),
@@ -24,52 +24,40 @@ def messaging_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Tabl
         sa.Column("envelope", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Index(
-            "ix_outbox_unpublished",
-            "id",
-            postgresql_where=sa.text("published_at IS NULL"),
-            sqlite_where=sa.text("published_at IS NULL"),
-        ),
-    )
-    inbox = sa.Table(
-        "inbox",
-        metadata,
+    ]
+
+
+def _inbox_columns() -> list[sa.Column[Any]]:
+    return [
         sa.Column("consumer", sa.String(100), primary_key=True),
         sa.Column("source", sa.String(300), primary_key=True),
         sa.Column("event_id", sa.String(100), primary_key=True),
         sa.Column("type", sa.String(200), nullable=False),
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
-    )
-    relay_lease = sa.Table(
-        "relay_lease",
-        metadata,
+    ]
+
+
+def _lease_columns() -> list[sa.Column[Any]]:
+    return [
         sa.Column("name", sa.String(100), primary_key=True),
         sa.Column("owner", sa.String(100), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    )
+    ]
+
+
+def messaging_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
+    outbox = sa.Table("outbox", metadata, *_outbox_columns(), sa.Index("ix_outbox_unpublished", "id", **UNPUBLISHED))
+    inbox = sa.Table("inbox", metadata, *_inbox_columns())
+    relay_lease = sa.Table("relay_lease", metadata, *_lease_columns())
     return outbox, inbox, relay_lease
 
 
 def create_messaging_tables(op: Any) -> None:
     """For a service's first Alembic migration: create outbox, inbox and relay_lease."""
-    for table in messaging_tables(sa.MetaData()):
-        op.create_table(table.name, *[c.copy() for c in table.columns], *_copy_constraints(table))
-        for index in table.indexes:
-            op.create_index(
-                index.name,
-                table.name,
-                [c.name for c in index.columns],
-                unique=index.unique,
-                **index.dialect_kwargs,
-            )
-
-
-def _copy_constraints(table: sa.Table) -> list[sa.Constraint]:
-    return [
-        sa.UniqueConstraint(*[c.name for c in con.columns])
-        for con in table.constraints
-        if isinstance(con, sa.UniqueConstraint)
-    ]
+    op.create_table("outbox", *_outbox_columns())
+    op.create_index("ix_outbox_unpublished", "outbox", ["id"], **UNPUBLISHED)
+    op.create_table("inbox", *_inbox_columns())
+    op.create_table("relay_lease", *_lease_columns())
 
 
 def drop_messaging_tables(op: Any) -> None:

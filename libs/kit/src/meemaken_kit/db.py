@@ -38,8 +38,9 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
 
         return engine
     options.setdefault("pool_pre_ping", True)
-    options.setdefault("pool_size", 10)
-    options.setdefault("max_overflow", 10)
+    if "poolclass" not in options:
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 10)
     return sa.create_engine(url, **options)
 
 
