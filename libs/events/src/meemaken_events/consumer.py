@@ -115,6 +115,10 @@ class ConsumerLoop:
         }
         options.update(self._options)
         consumer = KafkaConsumer(**options)
+        for topic in self.topics:  # know every partition before the first join, or the assignor skips them
+            if not consumer.partitions_for_topic(topic):
+                consumer.close()
+                raise KafkaError(f"topic {topic} has no partitions (is it created?)")
         consumer.subscribe(self.topics)
         return consumer
 

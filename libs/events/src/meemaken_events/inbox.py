@@ -26,9 +26,10 @@ class Inbox:
         }
         dialect = connection.dialect.name
         if dialect == "postgresql":
-            inserted = connection.execute(postgresql.insert(self.table).values(values).on_conflict_do_nothing())
+            statement = postgresql.insert(self.table).values(values).on_conflict_do_nothing()
         elif dialect == "sqlite":
-            inserted = connection.execute(sqlite.insert(self.table).values(values).on_conflict_do_nothing())
+            statement = sqlite.insert(self.table).values(values).on_conflict_do_nothing()  # type: ignore[assignment]
         else:
             raise NotImplementedError(f"inbox on {dialect} is not supported")
-        return inserted.rowcount == 1
+        # rowcount is not reliable for INSERT .. ON CONFLICT on every driver; RETURNING is.
+        return connection.execute(statement.returning(self.table.c.event_id)).first() is not None

@@ -11,7 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-UNPUBLISHED: dict[str, Any] = {"postgresql_where": sa.text("published_at IS NULL"), "sqlite_where": sa.text("published_at IS NULL")}
+UNPUBLISHED: dict[str, Any] = {
+    "postgresql_where": sa.text("published_at IS NULL"),
+    "sqlite_where": sa.text("published_at IS NULL"),
+}
 
 
 def _outbox_columns() -> list[sa.Column[Any]]:

@@ -1,0 +1,64 @@
+"""Shared helpers of the cross-service tests: read topics, wait for conditions, run workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def read_topic(bootstrap: str, topic: str, until: Callable[[list[Any]], bool], timeout: float = 30.0) -> list[Any]:
+    """Every record of a topic from the beginning, read until `until(records)` holds or time runs out."""
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap.split(","),
+        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    records: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and not until(records):
+            for batch in consumer.poll(timeout_ms=300).values():
+                records.extend(batch)
+    finally:
+        consumer.close()
+    return records
+
+
+def headers_of(record: Any) -> dict[str, bytes]:
+    return dict(record.headers or [])
+
+
+def produce(bootstrap: str, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
+    producer.send(topic, key=key, value=value, headers=headers).get(timeout=30)
+    producer.close()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def service_process(service: str, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    handle = log.open("ab")
+    return subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT / "services" / service, env=full_env, stdout=handle, stderr=subprocess.STDOUT
+    )
