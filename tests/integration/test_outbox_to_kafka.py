@@ -8,17 +8,16 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from helpers import headers_of, produce, read_topic, wait_for
+from proposals_kit import TEXT, TOPIC, admissibility_loop, relay_for
 
-from meemaken_events import ConsumerLoop, Envelope, Outbox, Relay, dead_letter_topic
+from meemaken_events import Envelope, Outbox, dead_letter_topic
 from meemaken_kit import Settings, make_engine, migrate
 from proposals.adapters import tables
-from proposals.bootstrap import SERVICE, create_app, unit_of_work_factory, unit_of_work_within
-from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_handlers
+from proposals.bootstrap import SERVICE, create_app, unit_of_work_factory
+from proposals.integration.incoming import ADMISSIBILITY_CONSUMER
 from proposals.service_layer import handlers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
-TOPIC = "meemaken.proposals.proposal"
-TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
 
 @pytest.fixture
@@ -29,22 +28,6 @@ def service(database_url, kafka_bootstrap):
     settings = Settings.from_env("proposals", env)
     yield settings, engine
     engine.dispose()
-
-
-def relay_for(settings, engine):
-    return Relay.for_service("proposals", engine, tables.outbox, tables.relay_lease, settings.kafka_bootstrap_servers)
-
-
-def admissibility_loop(settings, engine, group=None):
-    return ConsumerLoop(
-        ADMISSIBILITY_CONSUMER,
-        [TOPIC],
-        admissibility_handlers(unit_of_work_within(settings)),
-        engine,
-        tables.inbox,
-        settings.kafka_bootstrap_servers,
-        consumer_options={"group_id": group or f"test-{uuid.uuid4().hex[:8]}"},
-    )
 
 
 def submit(settings, engine, title="Safer school streets"):
