@@ -2,11 +2,12 @@
 
 For each polled batch:
 
-1. every record is decoded against the catalogue and handled inside a savepoint of one
-   transaction, together with its inbox row (a redelivered event is skipped);
-2. a record that cannot be decoded or whose handler raised is poison: its savepoint is rolled
-   back and, once the transaction committed, it is copied to the consumer's dead-letter topic
-   with its origin (topic, partition, offset), the error and the consumer's name in headers;
+1. every record is decoded against the catalogue and handled in one transaction, together
+   with the batch's inbox rows (an event handled before is skipped);
+2. a record that cannot be decoded, or whose handler raised, is poison: the batch is redone
+   with one savepoint per record so that only the poison is rolled back and, once the
+   transaction committed, it is copied to the consumer's dead-letter topic with its origin
+   (topic, partition, offset), the error and the consumer's name in headers;
 3. a transient failure (database gone, lock timeout, TransientError) rolls the whole batch
    back, waits with bounded exponential backoff and reads the same records again: nothing is
    skipped;
@@ -171,18 +172,47 @@ class ConsumerLoop:
         return len(records)
 
     def _handle(self, records: list[ConsumerRecord]) -> list[Poison]:
+        """Fast path: the whole batch in one transaction, inbox rows in one statement. If any
+        handler fails, that transaction is rolled back and the batch is redone record by record
+        in savepoints, so only the failing records become poison."""
+        poison: list[Poison] = []
+        work: list[tuple[ConsumerRecord, Envelope, Handler]] = []
+        for record in records:
+            try:
+                envelope = from_kafka(record.key, record.value, record.headers or [], self.events)
+            except PoisonMessage as exc:
+                poison.append(Poison(record, f"{type(exc).__name__}: {exc}"))
+                continue
+            handler = self.handlers.get(envelope.type)
+            if handler is None:
+                CONSUMED.labels(self.name, "ignored").inc()
+                continue
+            work.append((record, envelope, handler))
+        try:
+            self._handle_batch(work)
+        except TRANSIENT:
+            raise
+        except Exception:
+            log.warning("consumer %s: a handler failed; redoing the batch one event at a time", self.name)
+            poison += self._handle_one_by_one(work)
+        return sorted(poison, key=lambda p: (p.record.partition, p.record.offset))
+
+    def _handle_batch(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> None:
+        with self.engine.begin() as conn:
+            fresh = self.inbox.first_deliveries(conn, [envelope for _, envelope, _ in work])
+            for _record, envelope, handler in work:
+                if (envelope.source, envelope.id) not in fresh:
+                    CONSUMED.labels(self.name, "duplicate").inc()
+                    continue
+                fresh.discard((envelope.source, envelope.id))  # the same event twice in one batch
+                with correlated(envelope.correlation_id):
+                    handler(conn, envelope)
+                CONSUMED.labels(self.name, "handled").inc()
+
+    def _handle_one_by_one(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> list[Poison]:
         poison: list[Poison] = []
         with self.engine.begin() as conn:
-            for record in records:
-                try:
-                    envelope = from_kafka(record.key, record.value, record.headers or [], self.events)
-                except PoisonMessage as exc:
-                    poison.append(Poison(record, f"{type(exc).__name__}: {exc}"))
-                    continue
-                handler = self.handlers.get(envelope.type)
-                if handler is None:
-                    CONSUMED.labels(self.name, "ignored").inc()
-                    continue
+            for record, envelope, handler in work:
                 savepoint = conn.begin_nested()
                 try:
                     with correlated(envelope.correlation_id):

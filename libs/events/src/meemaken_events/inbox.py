@@ -17,19 +17,25 @@ class Inbox:
 
     def first_delivery(self, connection: sa.Connection, envelope: Envelope) -> bool:
         """Record the event as handled; False if (consumer, source, id) was handled before."""
-        values = {
-            "consumer": self.consumer,
-            "source": envelope.source,
-            "event_id": envelope.id,
-            "type": envelope.type,
-            "handled_at": datetime.now(UTC),
-        }
+        return bool(self.first_deliveries(connection, [envelope]))
+
+    def first_deliveries(self, connection: sa.Connection, envelopes: list[Envelope]) -> set[tuple[str, str]]:
+        """Record a batch in one statement; return the (source, id) pairs not handled before."""
+        if not envelopes:
+            return set()
+        now = datetime.now(UTC)
+        rows = [
+            {"consumer": self.consumer, "source": e.source, "event_id": e.id, "type": e.type, "handled_at": now}
+            for e in envelopes
+        ]
         dialect = connection.dialect.name
         if dialect == "postgresql":
-            statement = postgresql.insert(self.table).values(values).on_conflict_do_nothing()
+            statement = postgresql.insert(self.table).on_conflict_do_nothing()
         elif dialect == "sqlite":
-            statement = sqlite.insert(self.table).values(values).on_conflict_do_nothing()  # type: ignore[assignment]
+            statement = sqlite.insert(self.table).on_conflict_do_nothing()  # type: ignore[assignment]
         else:
             raise NotImplementedError(f"inbox on {dialect} is not supported")
-        # rowcount is not reliable for INSERT .. ON CONFLICT on every driver; RETURNING is.
-        return connection.execute(statement.returning(self.table.c.event_id)).first() is not None
+        # rowcount is not reliable for INSERT .. ON CONFLICT on every driver; RETURNING is. One compiled
+        # statement, executed as SQLAlchemy's batched "insertmanyvalues".
+        inserted = connection.execute(statement.returning(self.table.c.source, self.table.c.event_id), rows)
+        return {(row.source, row.event_id) for row in inserted}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# What meemaken needs from the system beyond Python packages: Java 17 and Maven (the local Kafka
+# broker), PostgreSQL's server binaries (test clusters). Installed with apt-get when missing and
+# running as root; otherwise this says exactly what to install. Then the broker's jars are fetched.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+missing=()
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "system-deps: installing ${missing[*]}" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "system-deps: please install: sudo apt-get install ${missing[*]}" >&2; exit 1
+  fi
+fi
+bash "$HERE/postgres/pg.sh" ensure
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then bash "$HERE/kafka/kafka.sh" fetch; fi
