@@ -1,0 +1,1 @@
+"""Notifications: who must hear what, once, in their language."""
