@@ -54,6 +54,13 @@ class ServiceDefinition:
         return spec
 
 
+def relay(settings: Settings, engine: sa.Engine, outbox: sa.Table, lease: sa.Table) -> Loop:
+    """The service's relay: every worker has one, whether or not it consumes anything yet."""
+    from meemaken_events import Relay
+
+    return Relay.for_service(settings.service, engine, outbox, lease, settings.kafka_bootstrap_servers)
+
+
 def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {service.name}")
     commands = parser.add_subparsers(dest="command", required=True)

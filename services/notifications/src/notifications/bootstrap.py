@@ -8,8 +8,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from meemaken_events import ConsumerLoop, Relay
+from meemaken_events import ConsumerLoop
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
+from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop
 from notifications.adapters import tables
 from notifications.integration.incoming import HANDLERS, INAPP_CONSUMER, PROPOSAL_TOPIC
@@ -24,13 +25,10 @@ def create_app(settings: Settings, engine: sa.Engine) -> Flask:
 
 
 def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
-    relay = Relay.for_service(
-        settings.service, engine, tables.outbox, tables.relay_lease, settings.kafka_bootstrap_servers
-    )
     inapp = ConsumerLoop(
         INAPP_CONSUMER, [PROPOSAL_TOPIC], HANDLERS, engine, tables.inbox, settings.kafka_bootstrap_servers
     )
-    return [relay, inapp]
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), inapp]
 
 
 SERVICE = ServiceDefinition("notifications", SERVICE_ROOT, create_app, loops)

@@ -8,8 +8,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from meemaken_events import ConsumerLoop, EventFactory, Outbox, Relay
+from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
+from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop
 from proposals.adapters import tables
 from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_handlers
@@ -39,9 +40,6 @@ def create_app(settings: Settings, engine: sa.Engine) -> Flask:
 
 
 def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
-    relay = Relay.for_service(
-        settings.service, engine, tables.outbox, tables.relay_lease, settings.kafka_bootstrap_servers
-    )
     admissibility = ConsumerLoop(
         ADMISSIBILITY_CONSUMER,
         [PROPOSAL_TOPIC],
@@ -50,7 +48,7 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
         tables.inbox,
         settings.kafka_bootstrap_servers,
     )
-    return [relay, admissibility]
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), admissibility]
 
 
 SERVICE = ServiceDefinition("proposals", SERVICE_ROOT, create_app, loops)

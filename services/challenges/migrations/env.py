@@ -1,0 +1,5 @@
+from meemaken_kit import run_migrations_online
+
+from challenges.adapters.tables import metadata
+
+run_migrations_online(metadata)

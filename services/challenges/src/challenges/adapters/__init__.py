@@ -1,0 +1,1 @@
+"""ORM tables, repositories and outside systems."""

@@ -1,0 +1,5 @@
+"""gunicorn's entry: ``gunicorn -c gunicorn.conf.py`` (see wsgi_app there)."""
+
+from challenges.bootstrap import SERVICE
+
+app = SERVICE.wsgi_app()

@@ -1,0 +1,1 @@
+"""HTTP API, WSGI entry and worker."""

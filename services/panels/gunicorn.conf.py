@@ -1,0 +1,12 @@
+"""gunicorn settings for the panels API (override any of them with GUNICORN_CMD_ARGS)."""
+
+import os
+
+bind = os.environ.get("PANELS_BIND", "127.0.0.1:8103")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 20
+accesslog = None  # request metrics and JSON logs come from the app itself
+wsgi_app = "panels.entrypoints.wsgi:app"

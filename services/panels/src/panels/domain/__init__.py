@@ -1,0 +1,1 @@
+"""Aggregates, state machines and rules: plain Python, no framework imports (to come)."""

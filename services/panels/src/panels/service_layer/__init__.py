@@ -1,0 +1,1 @@
+"""Use cases: commands -> unit of work -> events (to come)."""
