@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from notifications.adapters.repository import MessageRepository
 from notifications.domain import messages
 from notifications.domain.messages import DEFAULT_LANGUAGE, Message, Reason
+
+log = logging.getLogger(__name__)
 
 
 def tell_proposal_admitted(
@@ -42,4 +45,5 @@ def _record(
         uuid4(), recipient_id, kind, DEFAULT_LANGUAGE, subject, body, event_source, event_id, datetime.now(UTC)
     )
     repository.add(message)
+    log.info("message %s (%s) recorded for event %s", message.id, kind, event_id)
     return message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +11,8 @@ from uuid import UUID, uuid4
 from proposals.domain import admissibility
 from proposals.domain.model import Proposal, ProposalStatus
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class ProposalNotFound(Exception):
@@ -35,6 +38,7 @@ def submit_proposal(
         uow.proposals.add(proposal)
         uow.track(proposal)
         uow.commit()
+    log.info("proposal %s submitted", proposal.id, extra={"proposal_id": str(proposal.id)})
     return proposal
 
 
@@ -52,6 +56,7 @@ def check_admissibility(proposal_id: UUID, uow: ProposalsUnitOfWork) -> Proposal
                 proposal.admit()
             uow.proposals.save(proposal)
             uow.track(proposal)
+            log.info("proposal %s %s", proposal.id, proposal.status.value, extra={"proposal_id": str(proposal.id)})
         uow.commit()
     return proposal
 

@@ -1,0 +1,81 @@
+"""End to end, as deployed: gunicorn APIs and workers of proposals and notifications as processes,
+each with its own PostgreSQL database, talking only through the real Kafka broker."""
+
+from __future__ import annotations
+
+import json
+import signal
+import uuid
+
+import pytest
+import requests
+from helpers import service_process, wait_for
+
+from meemaken_testkit.ports import free_port
+from meemaken_testkit.postgres import create_database
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
+TEXT = "Close the street in front of the school for cars at the start and end of the day."
+
+
+@pytest.fixture
+def system(postgres_server_url, kafka_bootstrap, tmp_path):
+    processes = []
+    urls = {}
+    for service in ("proposals", "notifications"):
+        port = free_port()
+        env = {
+            "DATABASE_URL": create_database(postgres_server_url, f"e2e_{service}_{uuid.uuid4().hex[:8]}"),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            f"{service.upper()}_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "1",
+        }
+        service_process(service, ["-m", service, "migrate"], env, tmp_path / f"{service}-migrate.log").wait(60)
+        api = ["-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        processes.append(service_process(service, api, env, tmp_path / f"{service}-api.log"))
+        processes.append(service_process(service, ["-m", service, "worker"], env, tmp_path / f"{service}-worker.log"))
+        urls[service] = f"http://127.0.0.1:{port}"
+    for url in urls.values():
+        wait_for(lambda url=url: _ready(url), timeout=60, interval=0.2)
+    yield urls, tmp_path
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    codes = [process.wait(timeout=30) for process in processes]
+    assert codes == [0] * len(processes), "every process stops cleanly on SIGTERM"
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/readyz", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def messages_of(urls, author):
+    return requests.get(f"{urls['notifications']}/api/v1/residents/{author}/messages", timeout=5).json()
+
+
+def test_a_submitted_proposal_is_checked_and_its_author_told_with_one_correlation_id(system):
+    urls, logs = system
+    author, duplicate_author = uuid.uuid4(), uuid.uuid4()
+    body = {"process_id": "mobility-2027", "author_id": str(author), "title": "Safer school streets", "text": TEXT}
+    headers = {"X-Correlation-ID": "e2e-1"}
+    created = requests.post(f"{urls['proposals']}/api/v1/proposals", json=body, headers=headers, timeout=5)
+    assert created.status_code == 201
+    [message] = wait_for(lambda: messages_of(urls, author), timeout=30)
+    assert message["kind"] == "proposal_admitted" and "Safer school streets" in message["subject"]
+
+    copy = dict(body, author_id=str(duplicate_author), title="Safer school streets!")
+    requests.post(f"{urls['proposals']}/api/v1/proposals", json=copy, timeout=5)
+    [rejection] = wait_for(lambda: messages_of(urls, duplicate_author), timeout=30)
+    assert rejection["kind"] == "proposal_rejected" and "dezelfde titel" in rejection["body"]
+    proposal = requests.get(f"{urls['proposals']}/api/v1/proposals/{created.json()['id']}", timeout=5).json()
+    assert proposal["status"] == "admitted"
+
+    steps = []
+    for log in ("proposals-api", "proposals-worker", "notifications-worker"):
+        for line in (logs / f"{log}.log").read_text().splitlines():
+            if line.startswith("{") and json.loads(line).get("correlation_id") == "e2e-1":
+                steps.append((log, json.loads(line)["message"]))
+    assert [log for log, _ in steps] == ["proposals-api", "proposals-worker", "notifications-worker"], steps
+    assert str(author) not in "".join(m for _, m in steps), "no resident id in the logs"
