@@ -1,0 +1,62 @@
+"""`make bench`: every benchmark on this machine, each beside its ceiling, figures as JSON lines.
+
+Starts its own PostgreSQL cluster and Kafka broker (or uses DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS),
+then runs:
+
+- pipeline.py: events/s through outbox → relay → Kafka → consumer → inbox, beside the raw
+  kafka-python produce→consume rate measured in the same run (target: ratio ≥ 0.25);
+- latency.py: p50/p99 from POST to the author's notification at 50 submissions/s (target: p99 < 250 ms).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from meemaken_testkit import LocalKafka, LocalPostgres  # noqa: E402
+from meemaken_testkit.kafka import declared_topics  # noqa: E402
+from meemaken_testkit.postgres import create_database  # noqa: E402
+
+
+def main() -> int:
+    kafka = postgres = None
+    try:
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not bootstrap:
+            kafka = LocalKafka().start()
+            bootstrap = kafka.bootstrap
+        kafka_topics = declared_topics()
+        from meemaken_testkit import create_topics
+
+        create_topics(bootstrap, kafka_topics)
+        server = os.environ.get("DATABASE_URL")
+        if not server:
+            postgres = LocalPostgres().start()
+            server = postgres.url()
+        events = os.environ.get("BENCH_EVENTS", "20000")
+        pipeline_db = create_database(server, "bench_pipeline")
+        subprocess.run(
+            [sys.executable, str(HERE / "pipeline.py"), "--bootstrap", bootstrap, "--database-url", pipeline_db,
+             "--events", events],
+            check=True,
+        )
+        subprocess.run(
+            [sys.executable, str(HERE / "latency.py"), "--bootstrap", bootstrap, "--server-url", server,
+             "--rate", os.environ.get("BENCH_RATE", "50"), "--seconds", os.environ.get("BENCH_SECONDS", "30")],
+            check=True,
+        )
+        return 0
+    finally:
+        if kafka is not None:
+            kafka.destroy()
+        if postgres is not None:
+            postgres.destroy()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
