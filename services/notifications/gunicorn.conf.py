@@ -2,6 +2,8 @@
 
 import os
 
+from meemaken_kit.logs import gunicorn_logconfig
+
 bind = os.environ.get("NOTIFICATIONS_BIND", "127.0.0.1:8104")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -9,4 +11,5 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 accesslog = None  # request metrics and JSON logs come from the app itself
+logconfig_dict = gunicorn_logconfig("notifications")
 wsgi_app = "notifications.entrypoints.wsgi:app"

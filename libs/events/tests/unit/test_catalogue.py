@@ -2,7 +2,6 @@ from pathlib import Path
 
 from meemaken_events import catalogue
 from meemaken_events.catalogue import TYPE_PATTERN
-from meemaken_events.consumer import dead_letter_topic
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -21,8 +20,3 @@ def test_every_type_is_reverse_dns_with_a_major_version_and_has_a_schema_id():
 
 def test_every_topic_in_the_catalogue_is_declared_for_creation():
     assert catalogue().topics() <= declared_topics()
-
-
-def test_the_dead_letter_topics_of_the_known_consumers_are_declared():
-    for consumer in ("proposals.admissibility", "notifications.inapp"):
-        assert dead_letter_topic(consumer) in declared_topics()
