@@ -30,10 +30,10 @@ def main() -> int:
         env.setdefault(f"{name.upper()}_BIND", f"127.0.0.1:{port}")
         env.setdefault(f"{name.upper()}_BASE_URL", f"http://127.0.0.1:{port}")
     own_broker = "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
+    print("Kafka: " + ("starting a local broker" if own_broker else "using " + os.environ["KAFKA_BOOTSTRAP_SERVERS"]))
+    subprocess.run([*KAFKA, "up"], env={**env, "PYTHON": sys.executable}, check=True)
     if own_broker:
         env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{env.get('KAFKA_PORT', '9092')}"
-    print(f"Kafka: {'starting a local broker' if own_broker else 'using ' + env['KAFKA_BOOTSTRAP_SERVERS']}")
-    subprocess.run([*KAFKA, "up"], env=env, check=True)
 
     for name in SERVICES:
         subprocess.run([sys.executable, "-m", name, "migrate"], cwd=ROOT / "services" / name, env=env, check=True)
@@ -80,6 +80,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             process.kill()
     if own_broker:
+        env.pop("KAFKA_BOOTSTRAP_SERVERS")
         subprocess.run([*KAFKA, "stop"], env=env, check=False)
     print("Stopped.")
     return 1 if failed else 0
