@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import http
 import logging
 import os
 import time
@@ -20,12 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
 from meemaken_kit.config import Settings
-from meemaken_kit.problems import from_http_exception, problem
+from meemaken_kit.problems import PROBLEM_JSON, from_http_exception, problem
 
 log = logging.getLogger("meemaken.http")
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -34,11 +36,36 @@ REQUESTS = Counter("meemaken_http_requests_total", "HTTP requests", ["endpoint",
 LATENCY = Histogram("meemaken_http_request_seconds", "HTTP request duration", ["endpoint", "method"])
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error of every meemaken API is shaped."""
+
+    type = fields.String(required=True, metadata={"example": "urn:meemaken:problem:invalid-request"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.String()),
+        metadata={"description": "Per field: `pointer` (JSON pointer into the request) and `detail`."},
+    )
+
+
 class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api with errors as problem details."""
+    """flask-smorest's Api with errors as problem details, in the responses and in the OpenAPI document."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return from_http_exception(error)
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Default error response", "content": {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}}
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
 
 def create_service_app(
