@@ -29,6 +29,7 @@ def main() -> int:
     for name, port in SERVICES.items():
         env.setdefault(f"{name.upper()}_BIND", f"127.0.0.1:{port}")
         env.setdefault(f"{name.upper()}_BASE_URL", f"http://127.0.0.1:{port}")
+        env.setdefault(f"{name.upper()}_WORKER_METRICS_BIND", f"127.0.0.1:{port + 100}")
     own_broker = "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
     print("Kafka: " + ("starting a local broker" if own_broker else "using " + os.environ["KAFKA_BOOTSTRAP_SERVERS"]))
     subprocess.run([*KAFKA, "up"], env={**env, "PYTHON": sys.executable}, check=True)
@@ -61,6 +62,7 @@ def main() -> int:
     print(f"  citizens' portal      {env['GATEWAY_BASE_URL']}/")
     for name in SERVICES:
         print(f"  {name:<20}  {env[name.upper() + '_BASE_URL']}/api/openapi.json")
+    print("  worker metrics        http://127.0.0.1:8200/metrics ... 8204")
     print(f"  logs                  {log_dir}")
     print("Press Ctrl-C to stop everything.\n")
     failed = ""

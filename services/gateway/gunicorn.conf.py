@@ -1,8 +1,12 @@
 """gunicorn settings for the gateway API (override any of them with GUNICORN_CMD_ARGS)."""
 
 import os
+import tempfile
 
-from meemaken_kit.logs import gunicorn_logconfig
+# Before anything imports prometheus_client: the workers' metrics are summed through this folder.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="meemaken-gateway-metrics-"))
+
+from meemaken_kit.gunicorn import child_exit, json_logconfig
 
 bind = os.environ.get("GATEWAY_BIND", "127.0.0.1:8100")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -11,5 +15,6 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 accesslog = None  # request metrics and JSON logs come from the app itself
-logconfig_dict = gunicorn_logconfig("gateway")
+logconfig_dict = json_logconfig("gateway")
 wsgi_app = "gateway.entrypoints.wsgi:app"
+__all__ = ["child_exit"]  # gunicorn calls it when a worker exits

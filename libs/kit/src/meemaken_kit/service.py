@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,5 +88,11 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
         migrate(service.migrations_dir, settings.database_url)
         return 0
     engine = make_engine(settings.database_url)
+    metrics_bind = os.environ.get(f"{service.name.upper()}_WORKER_METRICS_BIND")
+    if metrics_bind:  # the worker has no web server of its own: Prometheus scrapes this one
+        from prometheus_client import start_http_server
+
+        host, _, port = metrics_bind.rpartition(":")
+        start_http_server(int(port), addr=host or "127.0.0.1")
     run_loops(service.name, service.loops(settings, engine))
     return 0
