@@ -92,9 +92,12 @@ class Relay:
         batch_size: int = 500,
         idle_wait: float = 0.01,
         send_timeout: float = 30.0,
+        retention: timedelta = timedelta(days=7),
     ) -> None:
         self.engine, self.outbox, self.lease, self.producer = engine, outbox, lease, producer
         self.batch_size, self.idle_wait, self.send_timeout = batch_size, idle_wait, send_timeout
+        self.retention = retention
+        self._next_prune = 0.0
         self._stop = threading.Event()
 
     @classmethod
@@ -116,6 +119,9 @@ class Relay:
                     self._stop.wait(self.lease.ttl / 3)
                     continue
                 published = self.publish_once()
+                if time.monotonic() >= self._next_prune:
+                    self.prune()
+                    self._next_prune = time.monotonic() + 600
                 backoff = 0.1
                 if published < self.batch_size:
                     self._stop.wait(self.idle_wait)
@@ -129,6 +135,13 @@ class Relay:
             self.lease.release()
         except Exception:  # shutting down: nothing left to save
             log.debug("relay shutdown was not clean", exc_info=True)
+
+    def prune(self) -> int:
+        """Forget rows published longer ago than the retention (kept meanwhile for audits and replays)."""
+        o = self.outbox
+        cutoff = datetime.now(UTC) - self.retention
+        with self.engine.begin() as conn:
+            return int(conn.execute(o.delete().where(o.c.published_at < cutoff)).rowcount)
 
     def publish_once(self) -> int:
         """Send one batch of unpublished rows; return how many were confirmed and marked."""
