@@ -1,0 +1,27 @@
+"""Checks every service must pass, whatever it owns: health, readiness, metrics, OpenAPI, problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def operations_client(service: Any, folder: Path) -> Any:
+    """A test client of the service's app on a fresh, migrated SQLite database in `folder`."""
+    from meemaken_kit import Settings, make_engine, migrate
+
+    url = f"sqlite:///{folder / (service.name + '.sqlite')}"
+    migrate(service.migrations_dir, url)
+    settings = Settings.from_env(service.name, {"DATABASE_URL": url})
+    return service.create_app(settings, make_engine(url)).test_client()
+
+
+def assert_operations(service: Any, folder: Path) -> None:
+    client = operations_client(service, folder)
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+    assert b"meemaken_http_requests_total" in client.get("/metrics").data
+    assert client.get("/api/openapi.json").get_json()["info"]["title"].startswith("meemaken")
+    missing = client.get("/no/such/thing")
+    assert missing.status_code == 404
+    assert missing.content_type == "application/problem+json"

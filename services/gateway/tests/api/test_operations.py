@@ -1,0 +1,8 @@
+"""The gateway service is alive, ready, measured, documented, and answers unknown routes with a problem."""
+
+from gateway.bootstrap import SERVICE
+from meemaken_testkit.service_checks import assert_operations
+
+
+def test_the_service_answers_its_operations_endpoints(tmp_path):
+    assert_operations(SERVICE, tmp_path)
