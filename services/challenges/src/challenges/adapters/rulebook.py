@@ -1,0 +1,36 @@
+"""The shipped profiles and criteria sets, read from ``challenges/rules/*.json``."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from challenges.domain.clock import check_duration
+from challenges.domain.rules import CriteriaSet, Profile, criteria_set_from, profile_from
+
+
+@cache
+def profiles() -> dict[str, Profile]:
+    found = {}
+    for entry in resources.files("challenges.rules").iterdir():
+        if entry.name.startswith("profile-") and entry.name.endswith(".json"):
+            profile = profile_from(json.loads(entry.read_text("utf-8")))
+            for duration in vars(profile.deadlines).values():
+                check_duration(duration)
+            grounds = {g.code for g in profile.grounds}
+            for gate in profile.gates:
+                if gate.ground not in grounds:
+                    raise ValueError(f"profile {profile.code}: gate {gate.code} has unknown ground {gate.ground}")
+            found[profile.code] = profile
+    return found
+
+
+@cache
+def criteria_sets() -> dict[str, CriteriaSet]:
+    found = {}
+    for entry in resources.files("challenges.rules").iterdir():
+        if entry.name.startswith("criteria-") and entry.name.endswith(".json"):
+            criteria = criteria_set_from(json.loads(entry.read_text("utf-8")))
+            found[criteria.code] = criteria
+    return found

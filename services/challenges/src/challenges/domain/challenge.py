@@ -1,0 +1,398 @@
+"""The challenge aggregate: a group's proposal to take over a municipal task, handled as a case.
+
+Every change goes through ``_move`` (the transition table) or ``_note`` and raises one
+``ChallengeEvent``; a refused action raises ``IllegalTransition`` or ``InvalidAction`` and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from challenges.domain.assessment import Assessment
+from challenges.domain.clock import ClockError, DecisionClock, add
+from challenges.domain.gates import GateResult
+from challenges.domain.rules import CriteriaSet, Profile
+from challenges.domain.states import EVENT_OF, RUNNING_CASE, TRANSITIONS, Status
+
+
+class IllegalTransition(Exception):
+    """The action is not allowed in the challenge's current state."""
+
+
+class InvalidAction(Exception):
+    """The action is allowed but its content is not (a missing reason, an unknown ground, ...)."""
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    legal_form: str  # e.g. vzw, stichting, vereniging, charity, community interest company, informal
+    representative_id: UUID  # the resident who submits on the group's behalf (pseudonymous id)
+    co_initiator_ids: tuple[UUID, ...]
+    members_count: int
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the group proposes; every field may be empty while the challenge is a draft."""
+
+    why_better: str = ""
+    capacity_and_finances: str = ""
+    local_support: str = ""
+    cost_estimate_cents: int | None = None
+    quality_guarantees: str = ""
+    continuity_and_exit: str = ""
+    support_asked: str = ""
+
+    REQUIRED = (
+        "why_better",
+        "capacity_and_finances",
+        "local_support",
+        "cost_estimate_cents",
+        "quality_guarantees",
+        "continuity_and_exit",
+    )
+
+    def missing(self) -> list[str]:
+        return [name for name in self.REQUIRED if getattr(self, name) in ("", None)]
+
+
+@dataclass(frozen=True)
+class Document:
+    id: UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    at: datetime
+    action: str
+    from_status: Status
+    to_status: Status
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ChallengeEvent:
+    name: str
+    challenge_id: UUID
+    at: datetime
+    from_status: Status
+    to_status: Status
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str  # accepted | accepted_with_modifications | rejected | out_of_scope
+    grounds: tuple[str, ...]
+    motivation: str
+    decided_at: datetime
+    notice: str
+
+
+@dataclass
+class Challenge:
+    id: UUID
+    task_id: UUID
+    department: str
+    profile: Profile
+    criteria: CriteriaSet
+    group: Group
+    submission: Submission = field(default_factory=Submission)
+    documents: tuple[Document, ...] = ()
+    status: Status = Status.DRAFT
+    submitted_at: datetime | None = None
+    clock: DecisionClock | None = None
+    information_request: str | None = None
+    return_to: Status | None = None
+    modification: str | None = None
+    modification_agreed: bool = False
+    gate_results: tuple[GateResult, ...] = ()
+    assessment: Assessment = field(default_factory=Assessment)
+    decision: Decision | None = None
+    objected: bool = False
+    history: tuple[StatusChange, ...] = ()
+    version: int = 1
+    events: list[ChallengeEvent] = field(default_factory=list, repr=False, compare=False)
+
+    # --- the group's side ---------------------------------------------------------------
+
+    def save_draft(self, submission: Submission, now: datetime) -> None:
+        if self.status is not Status.DRAFT:
+            raise IllegalTransition(f"a challenge that is {self.status} can no longer be edited")
+        self.submission = submission
+        self._note("draft_saved", now)
+
+    def attach(self, document: Document, now: datetime) -> None:
+        if self.status not in (Status.DRAFT, Status.INFORMATION_REQUESTED):
+            raise IllegalTransition("documents can be added to a draft or in answer to an information request")
+        self.documents = (*self.documents, document)
+        self._note("draft_saved", now, {"document_id": str(document.id)})
+
+    def submit(self, now: datetime) -> None:
+        self._move("submit", now)
+        self.submitted_at = now
+        self.clock = DecisionClock(now, self.profile.deadlines.decision_term)
+
+    def supply_information(self, now: datetime, answer: str) -> None:
+        if not answer.strip():
+            raise InvalidAction("say what you supply")
+        back = self.return_to or Status.ADMISSIBILITY_CHECK
+        self._move("supply_information", now, answer.strip(), to=back)
+        self.information_request, self.return_to = None, None
+        if self.clock is not None and not self.clock.running:
+            self.clock = self.clock.resume(now)
+
+    def accept_modification(self, now: datetime) -> None:
+        self._move("accept_modification", now)
+        self.modification_agreed = True
+
+    def decline_modification(self, now: datetime, reason: str) -> None:
+        self._move("decline_modification", now, _required(reason, "a reason"))
+        self.modification, self.modification_agreed = None, False  # the decision is on the original proposal
+
+    def withdraw(self, now: datetime, reason: str) -> None:
+        self._move("withdraw", now, reason.strip() or None)
+
+    def object(self, now: datetime, reason: str) -> None:
+        if self.objected:
+            raise IllegalTransition("an objection was already lodged against this decision")
+        if self.decision is None:
+            raise IllegalTransition("there is no decision to object to")
+        window_end = add(self.decision.decided_at, self.profile.deadlines.objection_window)
+        if now > window_end:
+            raise InvalidAction(f"the objection window closed on {window_end.date().isoformat()}")
+        self._move("object", now, _required(reason, "the grounds of the objection"))
+        self.objected = True
+
+    # --- the municipality's side --------------------------------------------------------
+
+    def acknowledge(self, now: datetime) -> None:
+        self._move("acknowledge", now)
+
+    def start_admissibility_check(self, now: datetime) -> None:
+        self._move("start_admissibility_check", now)
+
+    def record_gates(self, results: tuple[GateResult, ...], now: datetime) -> None:
+        """The automatic gate check's verdict, then its consequence (assessment, repair, refusal, out of scope)."""
+        if self.status is not Status.ADMISSIBILITY_CHECK:
+            raise IllegalTransition(f"gates are checked during the admissibility check, not when {self.status}")
+        self.gate_results = results
+        failed = [r for r in results if not r.passed]
+        self._note("gates_checked", now, {"gates": [r.as_dict() for r in results]})
+        if not failed:
+            self._move("open_assessment", now, details={"department": self.department})
+            return
+        first = failed[0]
+        if first.outcome == "out_of_scope":
+            self.decide_out_of_scope(now, first.explanation, (first.ground,))
+        elif first.outcome == "repair" and all(r.outcome == "repair" for r in failed):
+            self.request_information(now, " ".join(r.explanation for r in failed), repair=True)
+        else:
+            grounds = tuple(dict.fromkeys(r.ground for r in failed if r.outcome != "repair"))
+            motivation = " ".join(r.explanation for r in failed)
+            self._decide("refuse_admission", "rejected", grounds, motivation, now)
+
+    def request_information(self, now: datetime, question: str, repair: bool = False) -> None:
+        back = self.status
+        self._move(
+            "request_information",
+            now,
+            _required(question, "the question"),
+            details={
+                "due_at": add(now, self.profile.deadlines.repair_period).isoformat(),
+                "repair": repair,
+            },
+        )
+        self.information_request, self.return_to = question.strip(), back
+        if self.clock is not None and self.clock.running:
+            self.clock = self.clock.pause(now)
+
+    def repair_period_ended(self, now: datetime) -> None:
+        """The repair period passed without an answer: the submission is refused as incomplete."""
+        if self.status is not Status.INFORMATION_REQUESTED:
+            return
+        ground = next((g.ground for g in self.profile.gates if g.code == "complete"), "incomplete")
+        self._decide(
+            "refuse_admission", "rejected", (ground,), "The requested information did not arrive in time.", now
+        )
+
+    def decide_out_of_scope(self, now: datetime, motivation: str, grounds: tuple[str, ...] = ()) -> None:
+        self._decide("declare_out_of_scope", "out_of_scope", grounds, _required(motivation, "a motivation"), now)
+
+    def extend_decision_term(self, now: datetime, duration: str, reason: str) -> None:
+        if self.clock is None or self.status not in RUNNING_CASE:
+            raise IllegalTransition("only a running case's decision term can be extended")
+        try:
+            self.clock = self.clock.extend(duration, reason, self.profile.deadlines.decision_extension)
+        except (ClockError, ValueError) as exc:
+            raise InvalidAction(str(exc)) from exc
+        due = self.clock.due_at()
+        self._note(
+            "decision_term_extended", now, {"reason": reason.strip(), "due_at": due.isoformat() if due else None}
+        )
+
+    def start_dialogue(self, now: datetime) -> None:
+        self._move("start_dialogue", now)
+
+    def propose_modification(self, now: datetime, text: str) -> None:
+        self._move("propose_modification", now, details={"modification": _required(text, "the modification")})
+        self.modification = text.strip()
+        self.modification_agreed = False
+
+    def assign_assessor(self, now: datetime, assessor_id: UUID) -> None:
+        if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE):
+            raise IllegalTransition(f"assessors are assigned during the assessment, not when {self.status}")
+        self.assessment = self.assessment.assign(assessor_id)
+        self._note("assessor_assigned", now)
+
+    def score(self, now: datetime, assessor_id: UUID, criterion: str, value: int, motivation: str) -> None:
+        if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE):
+            raise IllegalTransition(f"scores are given during the assessment, not when {self.status}")
+        try:
+            self.assessment = self.assessment.score(self.criteria, assessor_id, criterion, value, motivation)
+        except ValueError as exc:
+            raise InvalidAction(str(exc)) from exc
+        self._note("scored", now, {"criterion": criterion})
+
+    def propose_decision(self, now: datetime, manual_gates: dict[str, tuple[bool, str]]) -> None:
+        """The case officer consolidates: every assessor scored everything, the judged gates are motivated."""
+        self._check("propose_decision")
+        missing = self.assessment.missing(self.criteria)
+        if missing:
+            raise InvalidAction("the assessment is not complete: " + "; ".join(missing))
+        judged = {g.code for g in self.profile.gates if not g.automatic}
+        if set(manual_gates) != judged:
+            raise InvalidAction("judge each of these gates with a motivation: " + ", ".join(sorted(judged)))
+        for code, (_passed, motivation) in manual_gates.items():
+            _required(motivation, f"a motivation for gate {code}")
+        failed = tuple(g.ground for g in self.profile.gates if g.code in manual_gates and not manual_gates[g.code][0])
+        score = self.assessment.weighted_score(self.criteria)
+        proposal = "accept" if not failed and score >= self.criteria.pass_mark else "reject"
+        grounds = failed or (() if proposal == "accept" else ("insufficient_score",))
+        self.gate_results = (
+            *self.gate_results,
+            *(
+                GateResult(
+                    code, passed, motivation, next(g.ground for g in self.profile.gates if g.code == code), "rejected"
+                )
+                for code, (passed, motivation) in manual_gates.items()
+            ),
+        )
+        self._move(
+            "propose_decision", now, details={"proposal": proposal, "score": round(score, 4), "grounds": list(grounds)}
+        )
+
+    def accept(self, now: datetime, motivation: str) -> None:
+        outcome = "accepted_with_modifications" if self.modification_agreed else "accepted"
+        self._decide("accept", outcome, (), _required(motivation, "a motivation"), now)
+
+    def reject(self, now: datetime, grounds: tuple[str, ...], motivation: str) -> None:
+        if not grounds:
+            raise InvalidAction("a rejection needs at least one coded ground")
+        unknown = [g for g in grounds if not self.profile.has_ground(g) and g != "insufficient_score"]
+        if unknown or (self.profile.closed_list_of_grounds and "insufficient_score" in grounds):
+            bad = unknown or ["insufficient_score"]
+            raise InvalidAction(f"not a rejection ground of profile {self.profile.code}: {', '.join(bad)}")
+        self._decide("reject", "rejected", grounds, _required(motivation, "a motivation"), now)
+
+    def decide_objection(self, now: datetime, upheld: bool, motivation: str) -> None:
+        _required(motivation, "a motivation")
+        if upheld:
+            self._move("uphold_objection", now, motivation)
+            self.decision = None
+        else:
+            self._move("dismiss_objection", now, motivation)
+
+    def start_agreement(self, now: datetime) -> None:
+        self._move("start_agreement", now, details={"after_acceptance": self.profile.after_acceptance})
+
+    def start_execution(self, now: datetime, summary: str) -> None:
+        self._move(
+            "start_execution",
+            now,
+            _required(summary, "what was agreed"),
+            details={
+                "next_review_at": add(now, self.profile.deadlines.review_period).isoformat(),
+            },
+        )
+
+    def start_review(self, now: datetime) -> None:
+        self._move("start_review", now)
+
+    def conclude_review(self, now: datetime, outcome: str, motivation: str) -> None:
+        action = {"renew": "renew", "complete": "complete", "terminate": "terminate"}.get(outcome)
+        if action is None:
+            raise InvalidAction("a review ends in renew, complete or terminate")
+        details = (
+            {"next_review_at": add(now, self.profile.deadlines.review_period).isoformat()} if action == "renew" else {}
+        )
+        self._move(action, now, _required(motivation, "a motivation"), details=details)
+
+    def terminate(self, now: datetime, reason: str) -> None:
+        self._move("terminate", now, _required(reason, "a reason"))
+
+    def refer_to_panel(self, now: datetime, question: str) -> None:
+        if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE, Status.DECISION_PENDING):
+            raise IllegalTransition(f"a challenge that is {self.status} cannot be referred to a panel")
+        self._note("referred_to_panel", now, {"question": _required(question, "the question for the panel")})
+
+    def deadline_warning(self, now: datetime, deadline: str, breached: bool) -> None:
+        self._note("deadline_breached" if breached else "deadline_near_breach", now, {"deadline": deadline})
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _decide(self, action: str, outcome: str, grounds: tuple[str, ...], motivation: str, now: datetime) -> None:
+        from challenges.domain.notice import decision_notice
+
+        self._check(action)
+        notice = decision_notice(self, outcome, grounds, motivation.strip(), now)
+        self.decision = Decision(outcome, grounds, motivation.strip(), now, notice)
+        details = {
+            "outcome": outcome,
+            "grounds": list(grounds),
+            "notice": notice,
+            "objection_until": add(now, self.profile.deadlines.objection_window).isoformat(),
+        }
+        self._move(action, now, motivation.strip(), details=details)
+
+    def _check(self, action: str) -> None:
+        allowed, _target = TRANSITIONS[action]
+        if self.status not in allowed:
+            raise IllegalTransition(f"cannot {action.replace('_', ' ')} a challenge that is {self.status.value}")
+
+    def _move(
+        self,
+        action: str,
+        now: datetime,
+        reason: str | None = None,
+        details: dict[str, Any] | None = None,
+        to: Status | None = None,
+    ) -> None:
+        self._check(action)
+        target = TRANSITIONS[action][1] or to
+        assert target is not None
+        before = self.status
+        self.status = target
+        self.history = (*self.history, StatusChange(now, action, before, target, reason))
+        data = dict(details or {})
+        if reason:
+            data.setdefault("reason", reason)
+        self.events.append(ChallengeEvent(EVENT_OF[action], self.id, now, before, target, data))
+
+    def _note(self, name: str, now: datetime, details: dict[str, Any] | None = None) -> None:
+        self.events.append(ChallengeEvent(name, self.id, now, self.status, self.status, dict(details or {})))
+
+
+def _required(text: str, what: str) -> str:
+    if not text or not text.strip():
+        raise InvalidAction(f"{what} is required")
+    return text.strip()

@@ -1,0 +1,144 @@
+"""The rules a municipality publishes in advance: jurisdiction profiles and criteria sets.
+
+They are data (``challenges/rules/*.json``), not code: a municipality adapts its own copy.
+A profile carries the legal basis, the time limits (ISO-8601 durations), the closed or open
+list of rejection grounds and the admissibility gates; a criteria set carries the scored
+criteria with weight, scale and guidance for assessors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """A short text in the languages the municipality serves (nl, fr, en)."""
+
+    nl: str
+    en: str
+    fr: str = ""
+
+    def get(self, language: str) -> str:
+        return getattr(self, language, "") or self.en
+
+    @classmethod
+    def of(cls, raw: dict[str, str]) -> Text:
+        return cls(nl=raw.get("nl", raw["en"]), en=raw["en"], fr=raw.get("fr", ""))
+
+
+@dataclass(frozen=True)
+class RejectionGround:
+    code: str
+    label: Text
+    legal_reference: str = ""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A pass/fail admissibility condition; failing it refuses on `ground` (or declares out of scope)."""
+
+    code: str
+    label: Text
+    ground: str
+    automatic: bool
+    outcome: str = "rejected"  # or "out_of_scope", or "repair" (the group may complete its submission)
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """ISO-8601 durations, counted from the moment named in each field's comment."""
+
+    acknowledgement: str  # from submission
+    repair_period: str  # from the information request
+    decision_term: str  # from submission, paused while information is awaited
+    decision_extension: str  # the one extension the decision body may take, with a reason
+    near_breach_before: str  # how long before a deadline the officials are warned
+    modification_reply: str  # from the modification proposal
+    objection_window: str  # from the decision notice
+    review_period: str  # between periodic reviews during execution
+
+
+@dataclass(frozen=True)
+class Profile:
+    code: str
+    name: Text
+    jurisdiction: str
+    legal_basis: str
+    deadlines: Deadlines
+    grounds: tuple[RejectionGround, ...]
+    gates: tuple[Gate, ...]
+    closed_list_of_grounds: bool
+    after_acceptance: str  # "agreement" or "procurement" (UK)
+
+    def ground(self, code: str) -> RejectionGround:
+        for ground in self.grounds:
+            if ground.code == code:
+                return ground
+        raise KeyError(f"{code!r} is not a rejection ground of profile {self.code}")
+
+    def has_ground(self, code: str) -> bool:
+        return any(g.code == code for g in self.grounds)
+
+
+@dataclass(frozen=True)
+class ScoredCriterion:
+    code: str
+    label: Text
+    weight: float
+    scale_min: int
+    scale_max: int
+    guidance: Text
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    code: str
+    name: Text
+    criteria: tuple[ScoredCriterion, ...]
+    pass_mark: float  # the weighted average (on a 0..1 scale) a challenge needs to be proposed for acceptance
+
+    def criterion(self, code: str) -> ScoredCriterion:
+        for criterion in self.criteria:
+            if criterion.code == code:
+                return criterion
+        raise KeyError(f"{code!r} is not a criterion of set {self.code}")
+
+
+def profile_from(raw: dict[str, Any]) -> Profile:
+    return Profile(
+        code=raw["code"],
+        name=Text.of(raw["name"]),
+        jurisdiction=raw["jurisdiction"],
+        legal_basis=raw["legal_basis"],
+        deadlines=Deadlines(**raw["deadlines"]),
+        grounds=tuple(
+            RejectionGround(g["code"], Text.of(g["label"]), g.get("legal_reference", "")) for g in raw["grounds"]
+        ),
+        gates=tuple(
+            Gate(g["code"], Text.of(g["label"]), g["ground"], g["automatic"], g.get("outcome", "rejected"))
+            for g in raw["gates"]
+        ),
+        closed_list_of_grounds=raw["closed_list_of_grounds"],
+        after_acceptance=raw["after_acceptance"],
+    )
+
+
+def criteria_set_from(raw: dict[str, Any]) -> CriteriaSet:
+    return CriteriaSet(
+        code=raw["code"],
+        name=Text.of(raw["name"]),
+        criteria=tuple(
+            ScoredCriterion(
+                c["code"],
+                Text.of(c["label"]),
+                float(c["weight"]),
+                int(c["scale"][0]),
+                int(c["scale"][1]),
+                Text.of(c["guidance"]),
+            )
+            for c in raw["criteria"]
+        ),
+        pass_mark=float(raw["pass_mark"]),
+    )
