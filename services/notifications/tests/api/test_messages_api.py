@@ -1,4 +1,4 @@
-"""The notifications API and its event handlers on a real PostgreSQL database."""
+"""The notifications API and its event handlers, on an SQLite file (as `make run` uses) and on PostgreSQL."""
 
 import uuid
 
@@ -16,21 +16,27 @@ from notifications.integration.incoming import (
     on_proposal_rejected,
 )
 
-pytestmark = pytest.mark.postgres
 PROPOSALS = EventFactory("urn:meemaken:municipality:demo:system:proposals")
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'notifications.sqlite'}"
+    return request.getfixturevalue("database_url")
+
+
 @pytest.fixture
-def engine(database_url):
-    migrate(SERVICE.migrations_dir, database_url)
-    engine = make_engine(database_url)
+def engine(url):
+    migrate(SERVICE.migrations_dir, url)
+    engine = make_engine(url)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def client(engine, database_url):
-    return create_app(Settings.from_env("notifications", {"DATABASE_URL": database_url}), engine).test_client()
+def client(engine, url):
+    return create_app(Settings.from_env("notifications", {"DATABASE_URL": url}), engine).test_client()
 
 
 def event(kind, author, **extra):
@@ -63,7 +69,7 @@ def test_a_message_marked_read_leaves_the_unread_list(engine, client):
 
 
 def test_the_same_event_cannot_make_two_messages(engine):
-    author, admitted = uuid.uuid4(), None
+    author = uuid.uuid4()
     admitted = event(PROPOSAL_ADMITTED, author)
     with engine.begin() as conn:
         on_proposal_admitted(conn, admitted)
@@ -80,3 +86,17 @@ def test_unknown_messages_and_bad_queries_are_problems(client):
     bad = client.get(f"/api/v1/residents/{author}/messages?limit=none&unread=maybe")
     assert bad.status_code == 422
     assert {e["pointer"] for e in bad.get_json()["errors"]} == {"/query/limit", "/query/unread"}
+
+
+def test_residents_page_through_their_own_messages_only(engine, client):
+    author, other = uuid.uuid4(), uuid.uuid4()
+    with engine.begin() as conn:
+        for _ in range(3):
+            on_proposal_admitted(conn, event(PROPOSAL_ADMITTED, author))
+    everything = client.get(f"/api/v1/residents/{author}/messages").get_json()
+    page = client.get(f"/api/v1/residents/{author}/messages?limit=2&offset=1").get_json()
+    assert [m["id"] for m in page] == [m["id"] for m in everything[1:3]]
+    assert client.post(f"/api/v1/residents/{other}/messages/{everything[0]['id']}/read").status_code == 404
+    first = client.post(f"/api/v1/residents/{author}/messages/{everything[0]['id']}/read").get_json()["read_at"]
+    again = client.post(f"/api/v1/residents/{author}/messages/{everything[0]['id']}/read").get_json()["read_at"]
+    assert first == again and first.endswith("+00:00")

@@ -1,0 +1,1 @@
+"""HTTP API (residents' messages) and the WSGI entry."""

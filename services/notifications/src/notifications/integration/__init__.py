@@ -1,0 +1,1 @@
+"""Which incoming event makes which message (the notifications service publishes nothing yet)."""

@@ -1,0 +1,1 @@
+"""Use cases: record the message an event calls for."""
