@@ -1,27 +1,80 @@
-"""Wires the challenges service (a skeleton for now: health, metrics, OpenAPI and its relay)."""
+"""Wires the challenges service: real adapters here, an injected clock in tests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
 
 from challenges.adapters import tables
+from challenges.entrypoints.timers import TimerLoop
+from challenges.integration.incoming import GATES_CONSUMER, gate_handlers
+from challenges.integration.outgoing import TOPIC, envelope_for
+from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
+from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
+Clock = Callable[[], datetime]
 
 
-def create_app(settings: Settings, engine: sa.Engine) -> Flask:
-    return create_service_app(settings, "meemaken Right to Challenge", [], engine)
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
-def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
-    return [relay(settings, engine, tables.outbox, tables.relay_lease)]
+def unit_of_work_factory(
+    settings: Settings, engine: sa.Engine, clock: Clock = utc_now
+) -> Callable[[], ChallengesUnitOfWork]:
+    outbox, factory = Outbox(tables.outbox), EventFactory(settings.event_source)
+
+    def make() -> ChallengesUnitOfWork:
+        uow = ChallengesUnitOfWork(engine, outbox, lambda event: envelope_for(factory, event))
+        uow.clock = clock
+        return uow
+
+    return make
+
+
+def unit_of_work_within(settings: Settings, clock: Clock = utc_now) -> Callable[[sa.Connection], ChallengesUnitOfWork]:
+    outbox, factory = Outbox(tables.outbox), EventFactory(settings.event_source)
+
+    def make(connection: sa.Connection) -> ChallengesUnitOfWork:
+        uow = ChallengesUnitOfWork.within(connection, outbox, lambda event: envelope_for(factory, event))
+        uow.clock = clock
+        return uow
+
+    return make
+
+
+def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
+    from challenges.entrypoints.api import blueprints, register_errors
+
+    return create_service_app(
+        settings,
+        "meemaken Right to Challenge",
+        blueprints,
+        engine,
+        {"uow": unit_of_work_factory(settings, engine, clock)},
+        configure=register_errors,
+    )
+
+
+def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
+    gates = ConsumerLoop(
+        GATES_CONSUMER,
+        [TOPIC],
+        gate_handlers(unit_of_work_within(settings, clock)),
+        engine,
+        tables.inbox,
+        settings.kafka_bootstrap_servers,
+    )
+    timers = TimerLoop(unit_of_work_factory(settings, engine, clock), clock)
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), gates, timers]
 
 
 SERVICE = ServiceDefinition("challenges", SERVICE_ROOT, create_app, loops)

@@ -18,6 +18,10 @@ from challenges.domain.gates import GateResult
 from challenges.domain.rules import CriteriaSet, Profile
 from challenges.domain.states import EVENT_OF, RUNNING_CASE, TRANSITIONS, Status
 
+BY_THE_GROUP = frozenset(
+    {"submit", "supply_information", "accept_modification", "decline_modification", "withdraw", "object"}
+)
+
 
 class IllegalTransition(Exception):
     """The action is not allowed in the challenge's current state."""
@@ -83,6 +87,10 @@ class StatusChange:
 class ChallengeEvent:
     name: str
     challenge_id: UUID
+    task_id: UUID
+    department: str
+    profile: str
+    representative_id: UUID
     at: datetime
     from_status: Status
     to_status: Status
@@ -384,12 +392,26 @@ class Challenge:
         self.status = target
         self.history = (*self.history, StatusChange(now, action, before, target, reason))
         data = dict(details or {})
-        if reason:
+        if reason and action not in BY_THE_GROUP:  # what residents type stays out of events
             data.setdefault("reason", reason)
-        self.events.append(ChallengeEvent(EVENT_OF[action], self.id, now, before, target, data))
+        self.events.append(self._event(EVENT_OF[action], now, before, target, data))
 
     def _note(self, name: str, now: datetime, details: dict[str, Any] | None = None) -> None:
-        self.events.append(ChallengeEvent(name, self.id, now, self.status, self.status, dict(details or {})))
+        self.events.append(self._event(name, now, self.status, self.status, dict(details or {})))
+
+    def _event(self, name: str, now: datetime, before: Status, after: Status, data: dict[str, Any]) -> ChallengeEvent:
+        return ChallengeEvent(
+            name,
+            self.id,
+            self.task_id,
+            self.department,
+            self.profile.code,
+            self.group.representative_id,
+            now,
+            before,
+            after,
+            data,
+        )
 
 
 def _required(text: str, what: str) -> str:

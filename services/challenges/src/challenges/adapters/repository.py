@@ -1,0 +1,174 @@
+"""Challenges and tasks in and out of the database; every save checks the version it read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from challenges.adapters.serialization import from_document, to_document
+from challenges.adapters.tables import challenges, documents, tasks
+from challenges.domain.challenge import Challenge
+from challenges.domain.gates import Window
+from challenges.domain.states import BEFORE_DECISION, Status
+
+
+class ConcurrentUpdate(Exception):
+    """Someone else changed the challenge since it was read; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Task:
+    id: UUID
+    title: str
+    description: str
+    department: str
+    current_yearly_cost_cents: int
+    budget_cents: int
+    profile: str
+    criteria_set: str
+    open: bool
+    blocked_by: str | None
+    eligible_legal_forms: tuple[str, ...]
+    min_members: int
+    windows: tuple[Window, ...]
+    version: int = 1
+
+
+class TaskRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, task: Task) -> None:
+        self.connection.execute(tasks.insert().values(**_task_row(task)))
+
+    def save(self, task: Task) -> None:
+        row = _task_row(task)
+        row["version"] = task.version + 1
+        updated = self.connection.execute(
+            tasks.update().where(tasks.c.id == task.id, tasks.c.version == task.version).values(**row)
+        ).rowcount
+        if updated != 1:
+            raise ConcurrentUpdate(f"task {task.id} changed meanwhile")
+
+    def get(self, task_id: UUID) -> Task | None:
+        row = self.connection.execute(sa.select(tasks).where(tasks.c.id == task_id)).first()
+        return _task(row) if row else None
+
+    def list(self) -> list[Task]:
+        return [_task(r) for r in self.connection.execute(sa.select(tasks).order_by(tasks.c.department, tasks.c.title))]
+
+
+class ChallengeRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, challenge: Challenge) -> None:
+        self.connection.execute(challenges.insert().values(**_row(challenge), version=challenge.version))
+
+    def get(self, challenge_id: UUID) -> Challenge | None:
+        row = self.connection.execute(sa.select(challenges).where(challenges.c.id == challenge_id)).first()
+        return _challenge(row) if row else None
+
+    def save(self, challenge: Challenge) -> None:
+        updated = self.connection.execute(
+            challenges.update()
+            .where(challenges.c.id == challenge.id, challenges.c.version == challenge.version)
+            .values(**_row(challenge), version=challenge.version + 1)
+        ).rowcount
+        if updated != 1:
+            raise ConcurrentUpdate(f"challenge {challenge.id} changed meanwhile")
+        challenge.version += 1
+
+    def open_on_task(self, task_id: UUID, except_id: UUID) -> int:
+        query = sa.select(sa.func.count()).where(
+            challenges.c.task_id == task_id,
+            challenges.c.id != except_id,
+            challenges.c.status.in_([s.value for s in BEFORE_DECISION]),
+        )
+        return int(self.connection.execute(query).scalar_one())
+
+    def list(self, where: Any, limit: int, offset: int) -> list[Challenge]:
+        query = (
+            sa.select(challenges)
+            .where(where)
+            .order_by(challenges.c.decision_due_at.asc().nulls_last(), challenges.c.updated_at)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_challenge(r) for r in self.connection.execute(query)]
+
+    def add_document(self, challenge_id: UUID, document: Any, content: bytes) -> None:
+        self.connection.execute(
+            documents.insert().values(
+                id=document.id,
+                challenge_id=challenge_id,
+                filename=document.filename,
+                content_type=document.content_type,
+                size=document.size,
+                sha256=document.sha256,
+                content=content,
+                uploaded_at=datetime.now(UTC),
+            )
+        )
+
+
+def _row(c: Challenge) -> dict[str, Any]:
+    due = c.clock.due_at() if c.clock is not None and c.status in BEFORE_DECISION else None
+    return {
+        "id": c.id,
+        "task_id": c.task_id,
+        "department": c.department,
+        "status": c.status.value,
+        "member_ids": [str(c.group.representative_id), *(str(i) for i in c.group.co_initiator_ids)],
+        "assessor_ids": [str(a) for a in c.assessment.assessors],
+        "decision_due_at": due,
+        "published": c.decision is not None and c.status is not Status.WITHDRAWN,
+        "state": to_document(c),
+        "updated_at": datetime.now(UTC),
+    }
+
+
+def _challenge(row: sa.Row) -> Challenge:
+    return from_document(row.id, row.task_id, row.department, row.status, row.version, row.state)
+
+
+def _task_row(t: Task) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "title": t.title,
+        "description": t.description,
+        "department": t.department,
+        "current_yearly_cost_cents": t.current_yearly_cost_cents,
+        "budget_cents": t.budget_cents,
+        "profile": t.profile,
+        "criteria_set": t.criteria_set,
+        "open": t.open,
+        "blocked_by": t.blocked_by,
+        "eligible_legal_forms": list(t.eligible_legal_forms),
+        "min_members": t.min_members,
+        "windows": [[w.opens_at.isoformat(), w.closes_at.isoformat()] for w in t.windows],
+        "version": t.version,
+    }
+
+
+def _task(row: sa.Row) -> Task:
+    return Task(
+        id=row.id,
+        title=row.title,
+        description=row.description,
+        department=row.department,
+        current_yearly_cost_cents=row.current_yearly_cost_cents,
+        budget_cents=row.budget_cents,
+        profile=row.profile,
+        criteria_set=row.criteria_set,
+        open=row.open,
+        blocked_by=row.blocked_by,
+        eligible_legal_forms=tuple(row.eligible_legal_forms),
+        min_members=row.min_members,
+        windows=tuple(Window(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in row.windows),
+        version=row.version,
+    )

@@ -1,0 +1,62 @@
+"""Which deadlines a challenge has in its current state, and what happens when one falls due.
+
+The timer store keeps one pending timer per (challenge, kind) in line with ``deadlines_of``;
+the worker fires due timers with ``fire``. Both are plain functions of the challenge and a
+moment, so tests drive time by passing moments (no sleeping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import isodate
+
+from challenges.domain.challenge import Challenge
+from challenges.domain.clock import add
+from challenges.domain.states import BEFORE_DECISION, Status
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str
+    due_at: datetime
+
+
+def _last_move(c: Challenge) -> datetime:
+    return c.history[-1].at
+
+
+def deadlines_of(c: Challenge) -> list[Deadline]:
+    limits = c.profile.deadlines
+    found: list[Deadline] = []
+    if c.status is Status.SUBMITTED and c.submitted_at is not None:
+        found.append(Deadline("acknowledgement", add(c.submitted_at, limits.acknowledgement)))
+    if c.status is Status.INFORMATION_REQUESTED:
+        found.append(Deadline("repair", add(_last_move(c), limits.repair_period)))
+    if c.status is Status.MODIFICATION_PROPOSED:
+        found.append(Deadline("modification_reply", add(_last_move(c), limits.modification_reply)))
+    if c.status in (Status.IN_EXECUTION, Status.RENEWED):
+        found.append(Deadline("review", add(_last_move(c), limits.review_period)))
+    due = c.clock.due_at() if c.clock is not None and c.status in BEFORE_DECISION else None
+    if due is not None:
+        found.append(Deadline("decision", due))
+        found.append(Deadline("decision_near_breach", due - isodate.parse_duration(limits.near_breach_before)))
+    return found
+
+
+def fire(c: Challenge, kind: str, now: datetime) -> None:
+    """What a due timer does; a timer that no longer applies does nothing."""
+    if kind == "acknowledgement" and c.status is Status.SUBMITTED:
+        c.deadline_warning(now, "acknowledgement", breached=True)
+    elif kind == "repair" and c.status is Status.INFORMATION_REQUESTED:
+        if c.return_to is Status.ADMISSIBILITY_CHECK:
+            c.repair_period_ended(now)
+        else:
+            c.deadline_warning(now, "information", breached=True)
+    elif kind == "modification_reply" and c.status is Status.MODIFICATION_PROPOSED:
+        c.deadline_warning(now, "modification_reply", breached=True)
+    elif kind == "review" and c.status in (Status.IN_EXECUTION, Status.RENEWED):
+        c.start_review(now)
+    elif kind in ("decision", "decision_near_breach") and c.status in BEFORE_DECISION:
+        c.deadline_warning(now, "decision", breached=kind == "decision")

@@ -1,0 +1,176 @@
+"""Request and response bodies of the Right to Challenge API (they also generate openapi.json)."""
+
+from marshmallow import Schema, fields, validate
+
+Text = fields.String
+NonEmpty = validate.Length(min=1, max=5000)
+
+
+class WindowSchema(Schema):
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+
+
+class TaskSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    title = Text(required=True, validate=validate.Length(min=3, max=200))
+    description = Text(required=True, validate=validate.Length(min=1, max=10_000))
+    department = Text(required=True, validate=validate.Length(min=1, max=100))
+    current_yearly_cost_cents = fields.Integer(required=True, validate=validate.Range(min=0))
+    budget_cents = fields.Integer(required=True, validate=validate.Range(min=0))
+    profile = Text(required=True, metadata={"description": "flanders, netherlands or uk"})
+    criteria_set = Text(load_default="flemish-default")
+    open = fields.Boolean(load_default=True)
+    blocked_by = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    eligible_legal_forms = fields.List(Text(validate=validate.Length(min=1, max=50)), load_default=list)
+    min_members = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    windows = fields.List(fields.Nested(WindowSchema), load_default=list)
+    version = fields.Integer(dump_only=True)
+
+
+class TaskChangeSchema(TaskSchema):
+    class Meta:
+        partial = True
+
+    expected_version = fields.Integer(load_only=True, load_default=None)
+
+
+class GroupSchema(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    legal_form = Text(required=True, validate=validate.Length(min=1, max=50))
+    co_initiator_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
+    members_count = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+
+
+class SubmissionSchema(Schema):
+    why_better = Text(load_default="", validate=validate.Length(max=10_000))
+    capacity_and_finances = Text(load_default="", validate=validate.Length(max=10_000))
+    local_support = Text(load_default="", validate=validate.Length(max=10_000))
+    cost_estimate_cents = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    quality_guarantees = Text(load_default="", validate=validate.Length(max=10_000))
+    continuity_and_exit = Text(load_default="", validate=validate.Length(max=10_000))
+    support_asked = Text(load_default="", validate=validate.Length(max=10_000))
+
+
+class NewChallengeSchema(Schema):
+    task_id = fields.UUID(required=True)
+    group = fields.Nested(GroupSchema, required=True)
+    submission = fields.Nested(SubmissionSchema, load_default=dict)
+
+
+class ChallengeQuerySchema(Schema):
+    department = Text()
+    status = Text()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ReasonSchema(Schema):
+    reason = Text(required=True, validate=NonEmpty)
+
+
+class OptionalReasonSchema(Schema):
+    reason = Text(load_default="", validate=validate.Length(max=5000))
+
+
+class AnswerSchema(Schema):
+    answer = Text(required=True, validate=NonEmpty)
+
+
+class QuestionSchema(Schema):
+    question = Text(required=True, validate=NonEmpty)
+
+
+class ModificationSchema(Schema):
+    text = Text(required=True, validate=NonEmpty)
+
+
+class ExtensionSchema(Schema):
+    duration = Text(
+        required=True, validate=validate.Regexp(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$"), metadata={"example": "P4W"}
+    )
+    reason = Text(required=True, validate=NonEmpty)
+
+
+class AssessorSchema(Schema):
+    assessor_id = fields.UUID(required=True)
+
+
+class ScoreSchema(Schema):
+    criterion = Text(required=True)
+    value = fields.Integer(required=True)
+    motivation = Text(required=True, validate=NonEmpty)
+
+
+class GateJudgementSchema(Schema):
+    passed = fields.Boolean(required=True)
+    motivation = Text(required=True, validate=NonEmpty)
+
+
+class DecisionProposalSchema(Schema):
+    gates = fields.Dict(keys=Text(), values=fields.Nested(GateJudgementSchema), required=True)
+
+
+class DecisionSchema(Schema):
+    outcome = Text(required=True, validate=validate.OneOf(["accept", "reject", "out_of_scope"]))
+    grounds = fields.List(Text(), load_default=list)
+    motivation = Text(required=True, validate=NonEmpty)
+
+
+class ObjectionDecisionSchema(Schema):
+    upheld = fields.Boolean(required=True)
+    motivation = Text(required=True, validate=NonEmpty)
+
+
+class ExecutionSchema(Schema):
+    summary = Text(required=True, validate=NonEmpty)
+
+
+class ReviewConclusionSchema(Schema):
+    outcome = Text(required=True, validate=validate.OneOf(["renew", "complete", "terminate"]))
+    motivation = Text(required=True, validate=NonEmpty)
+
+
+class VersionSchema(Schema):
+    """Optional on every action: the version the caller saw; a newer one answers 412."""
+
+    expected_version = fields.Integer(load_default=None)
+
+
+class ChallengeViewSchema(Schema):
+    id = fields.UUID()
+    task_id = fields.UUID()
+    department = Text()
+    status = Text()
+    version = fields.Integer()
+    profile = Text()
+    criteria_set = Text()
+    group = fields.Dict()
+    submission = fields.Dict()
+    documents = fields.List(fields.Dict())
+    submitted_at = fields.DateTime(allow_none=True)
+    decision_due_at = fields.DateTime(allow_none=True)
+    decision_clock_paused = fields.Boolean()
+    information_request = Text(allow_none=True)
+    modification = Text(allow_none=True)
+    gate_results = fields.List(fields.Dict())
+    assessment = fields.Dict(allow_none=True)
+    decision = fields.Dict(allow_none=True)
+    history = fields.List(fields.Dict())
+
+
+class PublishedDecisionSchema(Schema):
+    challenge_id = fields.UUID()
+    task_id = fields.UUID()
+    outcome = Text()
+    grounds = fields.List(Text())
+    decided_at = fields.DateTime()
+    notice = Text()
+
+
+class DocumentSchema(Schema):
+    id = fields.UUID()
+    filename = Text()
+    content_type = Text()
+    size = fields.Integer()
+    sha256 = Text()

@@ -1,0 +1,34 @@
+"""The challenges unit of work: state, timers and events of every challenge it saw, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from challenges.adapters.repository import ChallengeRepository, TaskRepository
+from challenges.adapters.timer_store import TimerStore
+from challenges.domain.challenge import Challenge
+from challenges.domain.deadlines import deadlines_of
+from meemaken_kit import UnitOfWork
+
+
+class ChallengesUnitOfWork(UnitOfWork):
+    clock: Callable[[], datetime]
+
+    @property
+    def challenges(self) -> ChallengeRepository:
+        return ChallengeRepository(self.connection)
+
+    @property
+    def tasks(self) -> TaskRepository:
+        return TaskRepository(self.connection)
+
+    @property
+    def timers(self) -> TimerStore:
+        return TimerStore(self.connection)
+
+    def commit(self) -> None:
+        for aggregate in self._seen:
+            if isinstance(aggregate, Challenge):
+                self.timers.sync(aggregate.id, deadlines_of(aggregate), self.clock())
+        super().commit()
