@@ -21,15 +21,18 @@ class TimerStore:
         self.connection = connection
 
     def sync(self, challenge_id: UUID, wanted: list[Deadline], now: datetime) -> None:
-        """Make the pending timers of a challenge exactly `wanted`: cancel the rest, add what is missing."""
-        pending = self.connection.execute(
-            sa.select(timers.c.id, timers.c.kind, timers.c.due_at).where(
-                timers.c.challenge_id == challenge_id, timers.c.fired_at.is_(None), timers.c.cancelled_at.is_(None)
+        """Make the timers of a challenge exactly `wanted`: cancel pending ones no longer wanted, add the
+        missing ones. A deadline that already fired stays fired: it is never scheduled again."""
+        rows = self.connection.execute(
+            sa.select(timers.c.id, timers.c.kind, timers.c.due_at, timers.c.fired_at).where(
+                timers.c.challenge_id == challenge_id, timers.c.cancelled_at.is_(None)
             )
         ).all()
         keep = {(d.kind, _utc(d.due_at)) for d in wanted}
-        have = set()
-        for row in pending:
+        have = {(row.kind, _utc(row.due_at)) for row in rows if row.fired_at is not None}
+        for row in rows:
+            if row.fired_at is not None:
+                continue
             key = (row.kind, _utc(row.due_at))
             if key in keep and key not in have:
                 have.add(key)

@@ -1,0 +1,100 @@
+"""The decision clock and the timers on PostgreSQL, driven by an injected clock (no sleeping)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from challenges_api import Case
+
+from challenges.service_layer import handlers
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def case(database_url):
+    case = Case(database_url)
+    yield case
+    case.engine.dispose()
+
+
+def in_assessment(case, profile="netherlands"):
+    challenge = case.draft(case.task(profile))
+    case.post(f"/challenges/{challenge}/submit", "resident")
+    case.gate_check(challenge)
+    return challenge
+
+
+def due(case, challenge):
+    return case.get(f"/challenges/{challenge}", "official").get_json()["decision_due_at"]
+
+
+def test_an_information_request_pauses_the_clock_and_the_answer_resumes_it(case):
+    challenge = in_assessment(case)
+    first_due = due(case, challenge)
+    case.clock.advance(days=10)
+    case.post(f"/challenges/{challenge}/information-request", "official", {"question": "Send the 2025 accounts."})
+    assert due(case, challenge) is None
+    case.clock.advance(days=6)
+    case.post(f"/challenges/{challenge}/information", "resident", {"answer": "Attached."})
+    moved = case.get(f"/challenges/{challenge}", "official").get_json()
+    assert moved["status"] == "in_assessment"
+    assert moved["decision_due_at"] != first_due
+    from datetime import datetime
+
+    assert datetime.fromisoformat(moved["decision_due_at"]) - datetime.fromisoformat(first_due) == timedelta(days=6)
+
+
+def test_near_breach_and_breach_fire_at_their_moments_and_once(case):
+    challenge = in_assessment(case)  # netherlands: 8 weeks, warned 7 days before
+    case.clock.advance(weeks=8, days=-7, seconds=-1)
+    assert case.fire_timers() == 0
+    case.clock.advance(seconds=2)
+    assert case.fire_timers() == 1
+    assert case.events(challenge)[-1] == "deadline_near_breach"
+    case.clock.advance(days=7)
+    assert case.fire_timers() == 1
+    assert case.events(challenge)[-1] == "deadline_breached"
+    case.clock.advance(days=30)
+    assert case.fire_timers() == 0
+
+
+def test_an_extension_moves_the_deadline_once(case):
+    challenge = in_assessment(case)
+    body = {"duration": "P4W", "reason": "An expert opinion on the building is needed."}
+    assert case.post(f"/challenges/{challenge}/decision-term/extension", "official", body).status_code == 200
+    again = case.post(f"/challenges/{challenge}/decision-term/extension", "official", body)
+    assert again.status_code == 422 and "once" in again.get_json()["detail"]
+    case.clock.advance(weeks=8, seconds=1)
+    case.fire_timers()
+    assert "deadline_breached" not in case.events(challenge)
+    case.clock.advance(weeks=4)
+    case.fire_timers()
+    assert case.events(challenge)[-1] == "deadline_breached"
+
+
+def test_two_workers_fire_each_due_timer_exactly_once(case):
+    challenges = [in_assessment(case) for _ in range(12)]
+    case.clock.advance(weeks=9)
+    barrier = threading.Barrier(2)
+    fired = []
+
+    def worker():
+        barrier.wait()
+        total = 0
+        while True:
+            done = handlers.fire_due_timers(case.uow, case.clock(), limit=3)
+            if not done:
+                break
+            total += done
+        fired.append(total)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(fired) == 24  # near breach and breach for each of the 12
+    for challenge in challenges:
+        events = case.events(challenge)
+        assert events.count("deadline_near_breach") == 1 and events.count("deadline_breached") == 1
