@@ -6,28 +6,24 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def read_topic(bootstrap: str, topic: str, until: Callable[[list[Any]], bool], timeout: float = 30.0) -> list[Any]:
     """Every record of a topic from the beginning, read until `until(records)` holds or time runs out."""
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap.split(","),
-        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False)
     records: list[Any] = []
     deadline = time.monotonic() + timeout
     try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        consumer.seek_to_beginning()
         while time.monotonic() < deadline and not until(records):
             for batch in consumer.poll(timeout_ms=300).values():
                 records.extend(batch)

@@ -47,7 +47,7 @@ def system(postgres_server_url, kafka_bootstrap, tmp_path):
 def _ready(url: str) -> bool:
     try:
         return requests.get(f"{url}/readyz", timeout=1).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:
         return False
 
 

@@ -1,0 +1,153 @@
+"""Right to Challenge end to end: the challenges API and worker as processes, on real Kafka and PostgreSQL.
+
+Each path is driven over HTTP the way the gateway will; the gate check happens because the
+`submitted` event went through the broker to the worker's consumer. The event sequence is read
+back from the Kafka topic itself.
+"""
+
+from __future__ import annotations
+
+import signal
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from helpers import headers_of, read_topic, service_process, wait_for
+
+from meemaken_testkit.ports import free_port
+from meemaken_testkit.postgres import create_database
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
+TOPIC = "meemaken.challenges.challenge"
+PREFIX = "org.meemaken.challenges.challenge."
+NOW = datetime.now(UTC)
+SUBMISSION = {
+    "why_better": "We run the community centre next door and can open the library on Sundays.",
+    "capacity_and_finances": "Twelve volunteers, two part-time staff, a reserve of 40 000 euro.",
+    "local_support": "412 signatures and the minutes of two neighbourhood meetings.",
+    "cost_estimate_cents": 9_500_000,
+    "quality_guarantees": "Opening hours at least as today; yearly survey of users.",
+    "continuity_and_exit": "Six months' notice; staff and keys return to the municipality.",
+}
+CRITERIA = ("cost", "quality", "social_value", "capacity", "continuity", "local_support", "local_roots", "staff_impact")
+
+
+@pytest.fixture(scope="module")
+def service(postgres_server_url, kafka_bootstrap, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("challenges")
+    port = free_port()
+    env = {
+        "DATABASE_URL": create_database(postgres_server_url, f"e2e_challenges_{uuid.uuid4().hex[:8]}"),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "CHALLENGES_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+    }
+    assert service_process("challenges", ["-m", "challenges", "migrate"], env, logs / "migrate.log").wait(60) == 0
+    processes = [
+        service_process("challenges", ["-m", "gunicorn", "-c", "gunicorn.conf.py"], env, logs / "api.log"),
+        service_process("challenges", ["-m", "challenges", "worker"], env, logs / "worker.log"),
+    ]
+    url = f"http://127.0.0.1:{port}/api/v1"
+    wait_for(lambda: _up(url), timeout=60, interval=0.2)
+    yield url
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    assert [p.wait(timeout=30) for p in processes] == [0, 0]
+
+
+def _up(url):
+    try:
+        return requests.get(f"{url}/tasks", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+class Actors:
+    def __init__(self, url):
+        self.url = url
+        self.ids = {"official": uuid.uuid4(), "resident": uuid.uuid4(), "assessor": uuid.uuid4()}
+
+    def post(self, path, role, body=None):
+        headers = {"X-Meemaken-Role": role, "X-Meemaken-Actor": str(self.ids[role])}
+        response = requests.post(f"{self.url}{path}", json=body or {}, headers=headers, timeout=10)
+        assert response.status_code in (200, 201), (path, response.text)
+        return response.json()
+
+    def status(self, challenge):
+        headers = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(self.ids["official"])}
+        return requests.get(f"{self.url}/challenges/{challenge}", headers=headers, timeout=10).json()["status"]
+
+
+def open_challenge(actors, profile, **task):
+    window = {"opens_at": (NOW - timedelta(days=1)).isoformat(), "closes_at": (NOW + timedelta(days=30)).isoformat()}
+    task_id = actors.post("/tasks", "official", {
+        "title": "Library De Linde", "description": "Running the library.", "department": "culture",
+        "current_yearly_cost_cents": 12_000_000, "budget_cents": 11_000_000, "profile": profile,
+        "eligible_legal_forms": ["vzw", "stichting", "charity"], "min_members": 5, "windows": [window], **task,
+    })["id"]
+    group = {"name": "Buurtwerking De Linde", "legal_form": "vzw", "members_count": 35}
+    challenge = actors.post("/challenges", "resident", {"task_id": task_id, "group": group,
+                                                        "submission": SUBMISSION})["id"]
+    actors.post(f"/challenges/{challenge}/submit", "resident")
+    return challenge
+
+
+def assess(actors, challenge, value):
+    actors.post(f"/challenges/{challenge}/assessors", "official", {"assessor_id": str(actors.ids["assessor"])})
+    for criterion in CRITERIA:
+        actors.post(f"/challenges/{challenge}/scores", "assessor",
+                    {"criterion": criterion, "value": value, "motivation": f"{criterion}: as argued."})
+    gates = {c: {"passed": True, "motivation": "Checked."} for c in ("legally_feasible", "no_harm", "not_frivolous")}
+    actors.post(f"/challenges/{challenge}/decision-proposal", "official", {"gates": gates})
+
+
+def events_on_kafka(bootstrap, challenge, last):
+    key = challenge.encode()
+    records = read_topic(bootstrap, TOPIC, lambda rs: any(
+        r.key == key and headers_of(r)["ce_type"].decode() == PREFIX + last + ".v1" for r in rs), timeout=30)
+    names = [headers_of(r)["ce_type"].decode()[len(PREFIX):-3] for r in records if r.key == key]
+    return [n for n in dict.fromkeys(names) if n not in ("draft_saved", "scored", "assessor_assigned")]
+
+
+@pytest.mark.parametrize("profile", ["flanders", "netherlands", "uk"])
+def test_the_happy_path_through_kafka(service, kafka_bootstrap, profile):
+    actors = Actors(service)
+    challenge = open_challenge(actors, profile)
+    wait_for(lambda: actors.status(challenge) == "in_assessment", timeout=30)
+    assess(actors, challenge, 3)
+    actors.post(f"/challenges/{challenge}/decision", "official", {"outcome": "accept", "motivation": "Good plan."})
+    actors.post(f"/challenges/{challenge}/agreement", "official")
+    actors.post(f"/challenges/{challenge}/execution", "official", {"summary": "Three years of Sunday opening."})
+    actors.post(f"/challenges/{challenge}/review", "official")
+    actors.post(f"/challenges/{challenge}/review/conclusion", "official",
+                {"outcome": "complete", "motivation": "Done as agreed."})
+    assert actors.status(challenge) == "completed"
+    assert events_on_kafka(kafka_bootstrap, challenge, "completed") == [
+        "submitted", "acknowledged", "admissibility_check_started", "gates_checked", "assessment_opened",
+        "decision_proposed", "accepted", "agreement_drafting_started", "execution_started", "review_started",
+        "completed",
+    ]
+
+
+@pytest.mark.parametrize("profile", ["flanders", "netherlands", "uk"])
+def test_each_rejection_path_through_kafka(service, kafka_bootstrap, profile):
+    actors = Actors(service)
+    blocked = open_challenge(actors, profile, blocked_by="procurement 2026/14")
+    out_of_scope = open_challenge(actors, profile, open=False)
+    assessed = open_challenge(actors, profile)
+    wait_for(lambda: actors.status(assessed) == "in_assessment", timeout=30)
+    assess(actors, assessed, 1)
+    ground = "inadequate_information" if profile == "uk" else "insufficient_score"
+    actors.post(f"/challenges/{assessed}/decision", "official",
+                {"outcome": "reject", "grounds": [ground], "motivation": "Not viable yet."})
+
+    assert actors.status(blocked) == "rejected" and actors.status(out_of_scope) == "out_of_scope"
+    gate_path = ["submitted", "acknowledged", "admissibility_check_started", "gates_checked"]
+    assert events_on_kafka(kafka_bootstrap, blocked, "admission_refused") == [*gate_path, "admission_refused"]
+    assert events_on_kafka(kafka_bootstrap, out_of_scope, "declared_out_of_scope") == [
+        *gate_path, "declared_out_of_scope"
+    ]
+    assert events_on_kafka(kafka_bootstrap, assessed, "rejected") == [
+        *gate_path, "assessment_opened", "decision_proposed", "rejected"
+    ]
