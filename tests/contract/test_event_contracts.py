@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
+from challenges.integration import incoming as challenges_in
+from challenges.integration.outgoing import envelope_for as challenge_envelope
 from meemaken_events import EventFactory, catalogue
 from notifications.integration import incoming as notifications_in
 from proposals.domain.model import ProposalAdmitted, ProposalRejected, ProposalSubmitted, RejectionReason
@@ -31,6 +33,7 @@ def test_consumers_handle_every_published_version_of_the_events_they_subscribe_t
     consumed = {
         "proposals.admissibility": set(proposals_in.admissibility_handlers(lambda conn: None)),  # type: ignore[arg-type]
         "notifications.inapp": set(notifications_in.HANDLERS),
+        "challenges.gates": set(challenges_in.gate_handlers(lambda conn: None)),  # type: ignore[arg-type]
     }
     for handled in consumed.values():
         for name in handled:
@@ -42,5 +45,45 @@ def test_consumers_handle_every_published_version_of_the_events_they_subscribe_t
 
 def test_every_consumer_has_a_declared_dead_letter_topic():
     declared = (ROOT / "infra" / "kafka" / "topics.txt").read_text()
-    for consumer in ("proposals.admissibility", "notifications.inapp"):
+    for consumer in ("proposals.admissibility", "notifications.inapp", "challenges.gates"):
         assert f"meemaken.{consumer}.dlq" in declared
+
+
+def test_every_event_a_challenge_can_raise_has_a_schema_and_validates():
+    from challenges.domain.states import EVENT_OF, OTHER_EVENTS
+    from challenges.integration.outgoing import type_of
+
+    assert {type_of(name) for name in [*EVENT_OF.values(), *OTHER_EVENTS]} <= {t.name for t in catalogue()}
+
+
+def test_a_whole_challenge_life_produces_valid_cloudevents(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "services" / "challenges" / "tests"))
+    from challenge_builders import NOW, new_challenge
+
+    from challenges.domain.gates import Facts, Window, check_gates
+
+    factory = EventFactory("urn:meemaken:municipality:demo:system:challenges")
+    c = new_challenge("uk")
+    c.submit(NOW)
+    c.acknowledge(NOW)
+    c.start_admissibility_check(NOW)
+    facts = Facts(NOW, True, (Window(NOW, NOW),), None, (), 1, "charity", 20, (), 0)
+    c.record_gates(check_gates(c.profile, facts), NOW)
+    c.request_information(NOW, "Accounts, please.")
+    c.supply_information(NOW, "Attached.")
+    c.refer_to_panel(NOW, "Should residents run the library?")
+    c.extend_decision_term(NOW, "P2W", "Panel advice awaited.")
+    c.deadline_warning(NOW, "decision", breached=False)
+    assessor = uuid4()
+    c.assign_assessor(NOW, assessor)
+    for criterion in c.criteria.criteria:
+        c.score(NOW, assessor, criterion.code, 3, "Fine.")
+    c.propose_decision(NOW, {g.code: (True, "Checked.") for g in c.profile.gates if not g.automatic})
+    c.accept(NOW, "Accepted.")
+    c.start_agreement(NOW)
+    assert len(c.events) > 15
+    for event in c.events:
+        envelope = challenge_envelope(factory, event)
+        catalogue()[envelope.type].validate(dict(envelope.data))

@@ -98,3 +98,14 @@ def test_two_workers_fire_each_due_timer_exactly_once(case):
     for challenge in challenges:
         events = case.events(challenge)
         assert events.count("deadline_near_breach") == 1 and events.count("deadline_breached") == 1
+
+
+def test_warnings_reach_the_officials_queue_until_the_case_is_decided(case):
+    late, on_time = in_assessment(case), in_assessment(case)
+    case.clock.advance(weeks=8, seconds=1)
+    case.fire_timers()
+    queue = case.get("/challenges?alert=breached", "official").get_json()
+    assert {c["id"] for c in queue} == {late, on_time}
+    assert queue[0]["alerts"][0]["deadline"] == "decision"
+    case.post(f"/challenges/{late}/withdrawal", "resident", {"reason": ""})
+    assert {c["id"] for c in case.get("/challenges?alert=breached", "official").get_json()} == {on_time}

@@ -127,6 +127,7 @@ def _row(c: Challenge) -> dict[str, Any]:
         "assessor_ids": [str(a) for a in c.assessment.assessors],
         "decision_due_at": due,
         "published": c.decision is not None and c.status is not Status.WITHDRAWN,
+        "alert": "breached" if any(a.level == "breached" for a in c.alerts) else ("near_breach" if c.alerts else None),
         "state": to_document(c),
         "updated_at": datetime.now(UTC),
     }

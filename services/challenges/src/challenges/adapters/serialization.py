@@ -9,7 +9,7 @@ from uuid import UUID
 
 from challenges.adapters.rulebook import criteria_sets, profiles
 from challenges.domain.assessment import Assessment, Score
-from challenges.domain.challenge import Challenge, Decision, Document, Group, StatusChange, Submission
+from challenges.domain.challenge import Alert, Challenge, Decision, Document, Group, StatusChange, Submission
 from challenges.domain.clock import DecisionClock
 from challenges.domain.gates import GateResult
 from challenges.domain.states import Status
@@ -85,6 +85,7 @@ def to_document(c: Challenge) -> dict[str, Any]:
             "notice": c.decision.notice,
         },
         "objected": c.objected,
+        "alerts": [{"deadline": a.deadline, "level": a.level, "at": _t(a.at)} for a in c.alerts],
         "history": [
             {
                 "at": _t(h.at),
@@ -154,6 +155,7 @@ def from_document(
             decision["notice"],
         ),
         objected=doc["objected"],
+        alerts=tuple(Alert(a["deadline"], a["level"], _dt(a["at"])) for a in doc.get("alerts", [])),  # type: ignore[arg-type]
         history=tuple(
             StatusChange(_dt(h["at"]), h["action"], Status(h["from"]), Status(h["to"]), h["reason"])  # type: ignore[arg-type]
             for h in doc["history"]

@@ -36,11 +36,13 @@ challenges = sa.Table(
     sa.Column("assessor_ids", sa.JSON(), nullable=False),
     sa.Column("decision_due_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("published", sa.Boolean(), nullable=False),
+    sa.Column("alert", sa.String(20), nullable=True),  # the worst deadline warning, for the officials' queue
     sa.Column("state", sa.JSON(), nullable=False),
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_challenges_queue", "department", "status", "decision_due_at"),
     sa.Index("ix_challenges_task_status", "task_id", "status"),
+    sa.Index("ix_challenges_alert", "alert"),
 )
 
 documents = sa.Table(

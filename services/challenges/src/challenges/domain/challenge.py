@@ -98,6 +98,15 @@ class ChallengeEvent:
 
 
 @dataclass(frozen=True)
+class Alert:
+    """A deadline warning on the officials' queue: `near_breach` or `breached`, until the deadline is met."""
+
+    deadline: str
+    level: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Decision:
     outcome: str  # accepted | accepted_with_modifications | rejected | out_of_scope
     grounds: tuple[str, ...]
@@ -127,6 +136,7 @@ class Challenge:
     assessment: Assessment = field(default_factory=Assessment)
     decision: Decision | None = None
     objected: bool = False
+    alerts: tuple[Alert, ...] = ()
     history: tuple[StatusChange, ...] = ()
     version: int = 1
     events: list[ChallengeEvent] = field(default_factory=list, repr=False, compare=False)
@@ -354,7 +364,10 @@ class Challenge:
         self._note("referred_to_panel", now, {"question": _required(question, "the question for the panel")})
 
     def deadline_warning(self, now: datetime, deadline: str, breached: bool) -> None:
-        self._note("deadline_breached" if breached else "deadline_near_breach", now, {"deadline": deadline})
+        level = "breached" if breached else "near_breach"
+        others = tuple(a for a in self.alerts if a.deadline != deadline)
+        self.alerts = (*others, Alert(deadline, level, now))
+        self._note(f"deadline_{level}", now, {"deadline": deadline})
 
     # --- internals ----------------------------------------------------------------------
 
@@ -391,6 +404,8 @@ class Challenge:
         before = self.status
         self.status = target
         self.history = (*self.history, StatusChange(now, action, before, target, reason))
+        if target not in RUNNING_CASE:
+            self.alerts = ()  # decided, withdrawn or executing: the case deadlines are over
         data = dict(details or {})
         if reason and action not in BY_THE_GROUP:  # what residents type stays out of events
             data.setdefault("reason", reason)

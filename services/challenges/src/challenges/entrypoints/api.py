@@ -85,6 +85,7 @@ def view(c: Challenge, who: Actor) -> dict[str, Any]:
         if officials_or_assessors
         else None,
         "decision": asdict(c.decision) if c.decision else None,
+        "alerts": [asdict(a) for a in c.alerts],
         "history": [
             {
                 "at": h.at.isoformat(),
@@ -200,6 +201,8 @@ def list_challenges(query: dict[str, Any]) -> list[dict[str, Any]]:
         where = sa.and_(where, t.c.department == query["department"])
     if "status" in query:
         where = sa.and_(where, t.c.status == query["status"])
+    if query.get("alert"):
+        where = sa.and_(where, t.c.alert == query["alert"])
     with _uow() as uow:
         found = uow.challenges.list(where, query["limit"], query["offset"])
     return [view(c, who) for c in found if handlers.may_see(who, c)]

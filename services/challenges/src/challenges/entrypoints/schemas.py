@@ -61,6 +61,10 @@ class NewChallengeSchema(Schema):
 class ChallengeQuerySchema(Schema):
     department = Text()
     status = Text()
+    alert = Text(
+        validate=validate.OneOf(["near_breach", "breached"]),
+        metadata={"description": "Officials: only cases with this deadline warning."},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
@@ -156,6 +160,7 @@ class ChallengeViewSchema(Schema):
     gate_results = fields.List(fields.Dict())
     assessment = fields.Dict(allow_none=True)
     decision = fields.Dict(allow_none=True)
+    alerts = fields.List(fields.Dict(), metadata={"description": "Deadline warnings: near_breach or breached."})
     history = fields.List(fields.Dict())
 
 
