@@ -66,7 +66,8 @@ PROPS
   say "formatted $DATA (cluster $cluster_id)"
 }
 
-running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+# the pid file may outlive the broker, and its pid be reused: check that it is still our broker
+running() { [ -f "$PIDFILE" ] && ps -p "$(cat "$PIDFILE")" -o args= 2>/dev/null | grep -q "kafka.Kafka $PROPS"; }
 
 start() {
   if running; then say "already running (pid $(cat "$PIDFILE"))"; return 0; fi

@@ -1,0 +1,224 @@
+"""Right to Challenge: challenges per second through the whole chain, and decision → downstream latency.
+
+Runs the challenges service as deployed (gunicorn API + worker, PostgreSQL, the real broker) and
+drives challenges concurrently over HTTP: draft → submit → automatic gates (through Kafka and the
+worker) → assessor and eight scores → decision proposal → decision (its notice). A downstream
+Kafka consumer in this process notes when each `accepted` event arrives; the figure is the time
+from just before the decision request to that moment.
+
+    python bench/challenges.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://... --challenges 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+from kafka import KafkaConsumer, TopicPartition
+
+from meemaken_testkit.ports import free_port
+from meemaken_testkit.postgres import create_database
+
+ROOT = Path(__file__).resolve().parents[1]
+TOPIC = "meemaken.challenges.challenge"
+ACCEPTED = b"org.meemaken.challenges.challenge.accepted.v1"
+CRITERIA = ("cost", "quality", "social_value", "capacity", "continuity", "local_support", "local_roots", "staff_impact")
+SUBMISSION = {
+    "why_better": "We run the community centre next door and can open the library on Sundays.",
+    "capacity_and_finances": "Twelve volunteers, two part-time staff, a reserve of 40 000 euro.",
+    "local_support": "412 signatures and the minutes of two neighbourhood meetings.",
+    "cost_estimate_cents": 9_500_000,
+    "quality_guarantees": "Opening hours at least as today; yearly survey of users.",
+    "continuity_and_exit": "Six months' notice; staff and keys return to the municipality.",
+}
+
+
+class Downstream(threading.Thread):
+    """A consumer of the challenge topic, as the notifications or panels service would be."""
+
+    def __init__(self, bootstrap: str) -> None:
+        super().__init__(daemon=True)
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap.split(","), enable_auto_commit=False, fetch_max_wait_ms=100
+        )
+        partitions = self.consumer.partitions_for_topic(TOPIC) or set()
+        self.consumer.assign([TopicPartition(TOPIC, p) for p in partitions])
+        self.consumer.seek_to_end()
+        self.arrived: dict[str, float] = {}
+        self.events = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            for records in self.consumer.poll(timeout_ms=100).values():
+                now = time.time()
+                for record in records:
+                    self.events += 1
+                    if dict(record.headers or []).get("ce_type") == ACCEPTED:
+                        self.arrived[record.key.decode()] = now
+        self.consumer.close()
+
+
+def run(bootstrap: str, server_url: str, count: int, concurrency: int) -> dict[str, float]:
+    logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}"),
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "CHALLENGES_BIND": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+    }
+    cwd = ROOT / "services" / "challenges"
+    subprocess.run([sys.executable, "-m", "challenges", "migrate"], cwd=cwd, env=env, check=True, capture_output=True)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, *args],
+            cwd=cwd,
+            env=env,
+            stdout=(logs / f"{name}.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        for args, name in (
+            (["-m", "gunicorn", "-c", "gunicorn.conf.py"], "api"),
+            (["-m", "challenges", "worker"], "worker"),
+        )
+    ]
+    url = f"http://127.0.0.1:{port}/api/v1"
+    official = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
+    try:
+        _wait(lambda: _up(url), 60)
+        now = datetime.now(UTC)
+        window = {
+            "opens_at": (now - timedelta(days=1)).isoformat(),
+            "closes_at": (now + timedelta(days=30)).isoformat(),
+        }
+        downstream = Downstream(bootstrap)
+        downstream.start()
+        decided: dict[str, float] = {}
+        failures = []
+        local = threading.local()
+
+        def one(i: int) -> None:
+            http = getattr(local, "http", None) or requests.Session()
+            local.http = http
+            resident = {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(uuid.uuid4())}
+            assessor_id = str(uuid.uuid4())
+            assessor = {"X-Meemaken-Role": "assessor", "X-Meemaken-Actor": assessor_id}
+            task = http.post(
+                f"{url}/tasks",
+                headers=official,
+                timeout=30,
+                json={
+                    "title": f"Task {i}",
+                    "description": "A task.",
+                    "department": "culture",
+                    "profile": "flanders",
+                    "current_yearly_cost_cents": 1,
+                    "budget_cents": 1,
+                    "min_members": 1,
+                    "windows": [window],
+                },
+            ).json()["id"]
+            challenge = http.post(
+                f"{url}/challenges",
+                headers=resident,
+                timeout=30,
+                json={
+                    "task_id": task,
+                    "group": {"name": "Group", "legal_form": "vzw", "members_count": 12},
+                    "submission": SUBMISSION,
+                },
+            ).json()["id"]
+            base = f"{url}/challenges/{challenge}"
+            http.post(f"{base}/submit", headers=resident, timeout=30).raise_for_status()
+            _wait(lambda: http.get(base, headers=official, timeout=30).json()["status"] == "in_assessment", 60)
+            http.post(f"{base}/assessors", headers=official, json={"assessor_id": assessor_id}, timeout=30)
+            for criterion in CRITERIA:
+                http.post(
+                    f"{base}/scores",
+                    headers=assessor,
+                    timeout=30,
+                    json={"criterion": criterion, "value": 3, "motivation": "As argued."},
+                ).raise_for_status()
+            gates = {
+                c: {"passed": True, "motivation": "Checked."} for c in ("legally_feasible", "no_harm", "not_frivolous")
+            }
+            http.post(
+                f"{base}/decision-proposal", headers=official, json={"gates": gates}, timeout=30
+            ).raise_for_status()
+            started = time.time()
+            response = http.post(
+                f"{base}/decision", headers=official, timeout=30, json={"outcome": "accept", "motivation": "Good plan."}
+            )
+            if response.status_code == 200:
+                decided[challenge] = started
+            else:
+                failures.append(response.status_code)
+
+        began = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(one, range(count)))
+        elapsed = time.perf_counter() - began
+        _wait(lambda: all(c in downstream.arrived for c in decided), 60)
+        downstream.stopping.set()
+        downstream.join()
+        latencies = sorted((downstream.arrived[c] - t) * 1000 for c, t in decided.items() if c in downstream.arrived)
+        return {
+            "challenges": count,
+            "concurrency": concurrency,
+            "failures": len(failures),
+            "challenges_per_s": count / elapsed,
+            "events_per_s": downstream.events / elapsed,
+            "events_per_challenge": downstream.events / count,
+            "decision_to_downstream_p50_ms": statistics.quantiles(latencies, n=100)[49],
+            "decision_to_downstream_p99_ms": statistics.quantiles(latencies, n=100)[98],
+        }
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def _up(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/tasks", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _wait(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(0.02)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--server-url", required=True)
+    parser.add_argument("--challenges", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    figures = run(args.bootstrap, args.server_url, args.challenges, args.concurrency)
+    print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}))
+
+
+if __name__ == "__main__":
+    main()
