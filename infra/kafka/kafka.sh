@@ -61,9 +61,17 @@ log.retention.hours=168
 PROPS
   if [ -f "$DATA/logs/meta.properties" ]; then return 0; fi
   local cluster_id
-  cluster_id="$(java_cmd kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+  cluster_id="$(new_cluster_id)"
   java_cmd kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$PROPS" >/dev/null
   say "formatted $DATA (cluster $cluster_id)"
+}
+
+# A Kafka Uuid (16 random bytes, base64url without padding, not starting with "-"), without a JVM
+# start for StorageTool random-uuid.
+new_cluster_id() {
+  local id="-"
+  while [ "${id:0:1}" = "-" ]; do id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; done
+  echo "$id"
 }
 
 # the pid file may outlive the broker, and its pid be reused: check that it is still our broker
@@ -77,9 +85,15 @@ start() {
   say "started on 127.0.0.1:$PORT (pid $!, log $DATA/server.log)"
 }
 
+# Something listens on the first bootstrap address (cheap, before asking for metadata with Python).
+port_open() {
+  local first="${BOOTSTRAP%%,*}"
+  (exec 3<>"/dev/tcp/${first%:*}/${first##*:}") 2>/dev/null
+}
+
 wait_ready() {
   local deadline=$((SECONDS + ${KAFKA_WAIT_SECONDS:-90}))
-  until "$PY" - "$BOOTSTRAP" <<'PY' 2>/dev/null
+  until port_open && "$PY" - "$BOOTSTRAP" <<'PY' 2>/dev/null
 import sys
 from kafka.admin import KafkaAdminClient
 admin = KafkaAdminClient(bootstrap_servers=sys.argv[1].split(","), request_timeout_ms=3000)
@@ -93,7 +107,7 @@ PY
     if [ $SECONDS -ge $deadline ]; then
       say "not ready after ${KAFKA_WAIT_SECONDS:-90}s"; tail -n 30 "$DATA/server.log" 2>/dev/null >&2; exit 1
     fi
-    sleep 0.5
+    sleep 0.2
   done
   say "ready on $BOOTSTRAP"
 }
@@ -112,16 +126,21 @@ stop() {
 
 status() { if running; then echo "running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"; else echo "stopped"; fi; }
 
-case "${1:-}" in
-  fetch) fetch ;;
-  format) [ -n "$EXTERNAL" ] && { say "using $EXTERNAL"; exit 0; }; fetch; format ;;
-  start) [ -n "$EXTERNAL" ] && { say "using $EXTERNAL, starting nothing"; exit 0; }; fetch; format; start ;;
-  wait) wait_ready ;;
-  topics) topics ;;
-  stop) [ -n "$EXTERNAL" ] && { say "using $EXTERNAL, stopping nothing"; exit 0; }; stop ;;
-  status) status ;;
-  up)
-    if [ -z "$EXTERNAL" ]; then fetch; format; start; fi
-    wait_ready; topics ;;
-  *) echo "usage: $0 fetch|format|start|wait|topics|stop|status|up" >&2; exit 2 ;;
-esac
+# The whole command is read before it runs (an edit of this file mid-run cannot derail it).
+main() {
+  case "${1:-}" in
+    fetch) fetch ;;
+    format) [ -n "$EXTERNAL" ] && { say "using $EXTERNAL"; exit 0; }; fetch; format ;;
+    start) [ -n "$EXTERNAL" ] && { say "using $EXTERNAL, starting nothing"; exit 0; }; fetch; format; start ;;
+    wait) wait_ready ;;
+    topics) topics ;;
+    stop) [ -n "$EXTERNAL" ] && { say "using $EXTERNAL, stopping nothing"; exit 0; }; stop ;;
+    status) status ;;
+    up)
+      if [ -n "$EXTERNAL" ]; then say "using $EXTERNAL, starting nothing"; else fetch; format; start; fi
+      wait_ready; topics ;;
+    *) echo "usage: $0 fetch|format|start|wait|topics|stop|status|up" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"; exit $?
