@@ -23,7 +23,8 @@ ensure() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     bindir >/dev/null || { say "postgresql installed but initdb not found"; exit 1; }
   else
-    say "PostgreSQL server binaries are missing: run 'sudo apt-get install postgresql'"; exit 1
+    say "PostgreSQL server binaries are missing, install them with:"
+    echo "sudo apt-get install postgresql"; exit 1
   fi
 }
 
@@ -46,6 +47,7 @@ start() {
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
+  if as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then say "already running (data $dir/data)"; return 0; fi
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" start >/dev/null
   say "running on 127.0.0.1:$port (data $dir/data)"
@@ -58,9 +60,13 @@ stop() {
   if [ -f "$dir/data/postmaster.pid" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; fi
 }
 
-case "${1:-}" in
-  ensure) ensure ;;
-  start) start "${2:?dir}" "${3:?port}" ;;
-  stop) stop "${2:?dir}" ;;
-  *) echo "usage: $0 ensure | start <dir> <port> | stop <dir>" >&2; exit 2 ;;
-esac
+main() {
+  case "${1:-}" in
+    ensure) ensure ;;
+    start) start "${2:?dir}" "${3:?port}" ;;
+    stop) stop "${2:?dir}" ;;
+    *) echo "usage: $0 ensure | start <dir> <port> | stop <dir>" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"; exit $?
