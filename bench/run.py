@@ -5,7 +5,9 @@ then runs:
 
 - pipeline.py: events/s through outbox → relay → Kafka → consumer → inbox, beside the raw
   kafka-python produce→consume rate measured in the same run (target: ratio ≥ 0.25);
-- latency.py: p50/p99 from POST to the author's notification at 50 submissions/s (target: p99 < 250 ms).
+- latency.py: p50/p99 from POST to the author's notification at 50 submissions/s (target: p99 < 250 ms);
+- right_to_challenge.py: challenges/s through submit → gates → assessment → decision → notice, over HTTP
+  and through the use cases in-process, and p50/p99 from a decision to its event downstream.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ def main() -> int:
              "--rate", os.environ.get("BENCH_RATE", "50"), "--seconds", os.environ.get("BENCH_SECONDS", "30")],
             check=True,
         )
+        for driver in ("http", "service"):
+            subprocess.run(
+                [sys.executable, str(HERE / "right_to_challenge.py"), "--bootstrap", bootstrap, "--server-url", server,
+                 "--challenges", os.environ.get("BENCH_CHALLENGES", "200"), "--driver", driver],
+                check=True,
+            )
         return 0
     finally:
         if kafka is not None:

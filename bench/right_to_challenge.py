@@ -6,7 +6,7 @@ worker) → assessor and eight scores → decision proposal → decision (its no
 Kafka consumer in this process notes when each `accepted` event arrives; the figure is the time
 from just before the decision request to that moment.
 
-    python bench/challenges.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://... --challenges 200
+    python bench/right_to_challenge.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://... --challenges 200
 """
 
 from __future__ import annotations
@@ -72,7 +72,44 @@ class Downstream(threading.Thread):
         self.consumer.close()
 
 
-def run(bootstrap: str, server_url: str, count: int, concurrency: int) -> dict[str, float]:
+def _service_driver(database_url: str, window: dict[str, str], decided: dict[str, float]):  # type: ignore[no-untyped-def]
+    """The same chain through the use cases in this process: the service's cost without HTTP."""
+    from challenges.adapters.repository import Task
+    from challenges.bootstrap import unit_of_work_factory
+    from challenges.domain.challenge import Group, Submission
+    from challenges.domain.gates import Window
+    from challenges.service_layer import handlers
+    from meemaken_kit import Settings, make_engine
+
+    engine = make_engine(database_url, pool_size=20)
+    uow = unit_of_work_factory(Settings.from_env("challenges", {"DATABASE_URL": database_url}), engine)
+    official = handlers.Actor(uuid.uuid4(), "official")
+    opens, closes = (datetime.fromisoformat(window[k]) for k in ("opens_at", "closes_at"))
+
+    def one(i: int) -> None:
+        task = Task(uuid.uuid4(), f"Task {i}", "A task.", "culture", 1, 1, "flanders", "flemish-default", True, None,
+                    (), 1, (Window(opens, closes),))
+        handlers.add_task(uow(), official, task)
+        resident = handlers.Actor(uuid.uuid4(), "resident")
+        assessor = handlers.Actor(uuid.uuid4(), "assessor")
+        group = Group("Group", "vzw", resident.id, (), 12)  # type: ignore[arg-type]
+        c = handlers.start_challenge(uow(), resident, task.id, group, Submission(**SUBMISSION), datetime.now(UTC))
+        handlers.act(uow(), resident, c.id, "group", lambda ch, now: ch.submit(now))
+        _wait(lambda: handlers.get_challenge(uow(), official, c.id).status.value == "in_assessment", 60)
+        handlers.act(uow(), official, c.id, "official", lambda ch, now: ch.assign_assessor(now, assessor.id))
+        for criterion in CRITERIA:
+            handlers.act(uow(), assessor, c.id, "assessor",
+                         lambda ch, now, k=criterion: ch.score(now, assessor.id, k, 3, "As argued."))
+        judged = {g: (True, "Checked.") for g in ("legally_feasible", "no_harm", "not_frivolous")}
+        handlers.act(uow(), official, c.id, "official", lambda ch, now: ch.propose_decision(now, judged))
+        started = time.time()
+        handlers.act(uow(), official, c.id, "official", lambda ch, now: ch.accept(now, "Good plan."))
+        decided[str(c.id)] = started
+
+    return one
+
+
+def run(bootstrap: str, server_url: str, count: int, concurrency: int, driver: str = "http") -> dict[str, float]:
     logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
     port = free_port()
     env = {
@@ -169,6 +206,8 @@ def run(bootstrap: str, server_url: str, count: int, concurrency: int) -> dict[s
             else:
                 failures.append(response.status_code)
 
+        if driver == "service":
+            one = _service_driver(env["DATABASE_URL"], window, decided)
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(one, range(count)))
@@ -178,6 +217,7 @@ def run(bootstrap: str, server_url: str, count: int, concurrency: int) -> dict[s
         downstream.join()
         latencies = sorted((downstream.arrived[c] - t) * 1000 for c, t in decided.items() if c in downstream.arrived)
         return {
+            "driver": driver,
             "challenges": count,
             "concurrency": concurrency,
             "failures": len(failures),
@@ -206,7 +246,7 @@ def _wait(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met")
-        time.sleep(0.02)
+        time.sleep(0.05)
 
 
 def main() -> None:
@@ -214,9 +254,11 @@ def main() -> None:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--server-url", required=True)
     parser.add_argument("--challenges", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--driver", choices=["http", "service"], default="http",
+                        help="http: through gunicorn like residents and officials; service: the use cases in-process")
     args = parser.parse_args()
-    figures = run(args.bootstrap, args.server_url, args.challenges, args.concurrency)
+    figures = run(args.bootstrap, args.server_url, args.challenges, args.concurrency, args.driver)
     print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}))
 
 
