@@ -41,8 +41,29 @@ def create_topics(bootstrap: str, topics: list[tuple[str, int]], timeout: float 
                 admin.create_topics(missing)
             except TopicAlreadyExistsError:
                 pass
+        _wait_until_usable(admin, dict(topics), deadline)
     finally:
         admin.close()
+
+
+def _wait_until_usable(admin: KafkaAdminClient, partitions: dict[str, int], deadline: float) -> None:
+    """Block until every topic shows all its partitions with a leader, so producers and consumers
+    that assign partitions right after this returns find them."""
+    while True:
+        described = {t.get("name", t.get("topic")): t for t in admin.describe_topics(list(partitions))}
+        pending = [
+            name
+            for name in partitions
+            if name not in described
+            or described[name]["error_code"] != 0
+            or not described[name]["partitions"]
+            or any(p.get("leader_id", p.get("leader", -1)) < 0 for p in described[name]["partitions"])
+        ]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics not ready: {', '.join(pending)}")
+        time.sleep(0.2)
 
 
 if __name__ == "__main__":

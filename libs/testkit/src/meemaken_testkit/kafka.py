@@ -1,14 +1,23 @@
-"""A throwaway Kafka broker started by infra/kafka/kafka.sh, which tests may stop, kill and restart."""
+"""A throwaway Kafka broker started by infra/kafka/kafka.sh, which tests may stop, kill and restart.
+
+The broker keeps its data folder and its ports for its whole life, so a test can stop (or kill) it
+and start it again and find every record it had. It is stopped and its folder removed by
+``destroy()``, at interpreter exit, or by a reaper process if the tests die without cleaning up.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+from meemaken_testkit import reaper
 from meemaken_testkit.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -20,8 +29,13 @@ TOPICS_FILE = ROOT / "infra" / "kafka" / "topics.txt"
 class LocalKafka:
     def __init__(self) -> None:
         self.data_dir = Path(tempfile.mkdtemp(prefix="meemaken-kafka-"))
-        self.port, self.controller_port = free_port(), free_port()
+        self.port = free_port()
+        self.controller_port = free_port(avoid=(self.port,))
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self._reaper: subprocess.Popen[bytes] | None = reaper.spawn(
+            str(self.data_dir), ["bash", str(KAFKA_SH), "stop"], env=self._env()
+        )
+        atexit.register(self.destroy)
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
@@ -39,35 +53,72 @@ class LocalKafka:
             subprocess.run(["bash", str(KAFKA_SH), command], env=self._env(), check=True)
 
     def start(self) -> LocalKafka:
+        """Start (or start again, on the same data and ports) and wait until it serves metadata."""
         self._run("start", "wait")
         return self
 
     def stop(self) -> None:
+        """Clean shutdown (SIGTERM; SIGKILL after 30 s)."""
         self._run("stop")
 
     def kill(self) -> None:
-        pid_file = self.data_dir / "kafka.pid"
-        if pid_file.exists():
-            subprocess.run(["kill", "-KILL", pid_file.read_text().strip()], check=False)
-            pid_file.unlink()
+        """SIGKILL, as a crash would; returns once the process is gone."""
+        pid = self.pid
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (self.data_dir / "kafka.pid").unlink(missing_ok=True)
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            return int((self.data_dir / "kafka.pid").read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
 
     def create_topics(self, topics: list[tuple[str, int]]) -> None:
         create_topics(self.bootstrap, topics)
 
     def destroy(self) -> None:
+        """Stop the broker and remove its data (idempotent)."""
+        if self._reaper is None:
+            return
         try:
-            self.stop()
+            if self.data_dir.exists():
+                self.stop()
         finally:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+            reaper.dismiss(self._reaper)
+            self._reaper = None
+            atexit.unregister(self.destroy)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def create_topics(bootstrap: str, topics: list[tuple[str, int]]) -> None:
-    """Create topics (name, partitions) with the same script ops use for the declared ones."""
+    """Create topics (name, partitions) with the same script ops use for the declared ones; topics
+    that exist are left alone. Returns once every partition has a leader."""
     listing = "\n".join(f"{name} {partitions}" for name, partitions in topics) + "\n"
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write(listing)
     try:
-        subprocess.run([sys.executable, str(CREATE_TOPICS), bootstrap, handle.name], check=True, capture_output=True)
+        done = subprocess.run(
+            [sys.executable, str(CREATE_TOPICS), bootstrap, handle.name], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"creating topics on {bootstrap} failed:\n{done.stderr[-3000:]}")
     finally:
         os.unlink(handle.name)
 
@@ -80,3 +131,23 @@ def declared_topics() -> list[tuple[str, int]]:
             name, partitions = line.split()
             topics.append((name, int(partitions)))
     return topics
+
+
+def wait_for_broker(bootstrap: str, timeout: float = 90.0) -> None:
+    """Until the broker at `bootstrap` answers a metadata request (for brokers not started here)."""
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), request_timeout_ms=3000)
+            try:
+                admin.list_topics()
+                return
+            finally:
+                admin.close()
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -2,24 +2,37 @@
 
 - ``kafka``: a broker for the session: ``KAFKA_BOOTSTRAP_SERVERS`` if set, a testcontainers
   broker where a Docker engine is reachable, otherwise a local broker from infra/kafka/
-  (the only kind tests can stop and restart: fault tests skip on the others);
-- ``postgres_server_url``: ``DATABASE_URL`` if set, testcontainers, or a local cluster;
-- ``database_url``: a fresh, empty database on that server for each test;
-- ``topic``: a fresh topic name for each test (create it with ``kafka.create_topics``).
+  (the only kind tests can stop, kill and restart: on the others those calls skip the test);
+  the declared topics (infra/kafka/topics.txt) exist on it;
+- ``kafka_bootstrap``: its bootstrap address;
+- ``make_topics``: ``make_topics("a", ("b", 1))`` creates topics (3 partitions unless given);
+- ``topic``: a fresh topic name for each test (not created; see ``unique_topic``);
+- ``postgres``: the local cluster when the session started one (fault tests restart it), else
+  None (``DATABASE_URL`` set, or testcontainers);
+- ``postgres_server_url``: ``DATABASE_URL`` if set, testcontainers, or the local cluster;
+- ``database_url``: a fresh, empty database on that server for each test, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from meemaken_testkit.kafka import LocalKafka, create_topics, declared_topics
-from meemaken_testkit.ports import docker_available
+from meemaken_testkit.kafka import LocalKafka, create_topics, declared_topics, wait_for_broker
+from meemaken_testkit.ports import docker_available, free_port
 from meemaken_testkit.postgres import LocalPostgres, create_database, drop_database
+
+KAFKA_IMAGE = "apache/kafka:4.1.1"
+POSTGRES_IMAGE = "postgres:15"
+
+
+def unique_topic(prefix: str = "test") -> str:
+    """A topic name no other test uses: <prefix>.<12 hex digits>."""
+    return f"{prefix}.{uuid.uuid4().hex[:12]}"
 
 
 class ExternalKafka:
@@ -32,9 +45,36 @@ class ExternalKafka:
         create_topics(self.bootstrap, topics)
 
     def stop(self) -> None:
-        pytest.skip("this test stops the broker; it needs the local one (unset KAFKA_BOOTSTRAP_SERVERS)")
+        pytest.skip("this test stops the broker: it needs the local one (unset KAFKA_BOOTSTRAP_SERVERS)")
 
     start = kill = stop
+
+
+def _kafka_container() -> Any:
+    """apache/kafka in KRaft mode. testcontainers' KafkaContainer only drives Confluent images, so
+    a plain container: the host port is chosen first so the broker can advertise it."""
+    from testcontainers.core.container import DockerContainer
+
+    port = free_port()
+    container = DockerContainer(KAFKA_IMAGE).with_bind_ports(9092, port)
+    settings = {
+        "KAFKA_NODE_ID": "1",
+        "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://127.0.0.1:{port}",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+        "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
+        "KAFKA_NUM_PARTITIONS": "3",
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1",
+        "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
+    }
+    for key, value in settings.items():
+        container.with_env(key, value)
+    return container, f"127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")
@@ -45,15 +85,16 @@ def kafka() -> Iterator[Any]:
         yield broker
         return
     if docker_available():
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer("apache/kafka:4.1.1").with_kraft() as container:
-            broker = ExternalKafka(container.get_bootstrap_server())
+        container, bootstrap = _kafka_container()
+        with container:
+            wait_for_broker(bootstrap)
+            broker = ExternalKafka(bootstrap)
             broker.create_topics(declared_topics())
             yield broker
         return
-    local = LocalKafka().start()
+    local = LocalKafka()
     try:
+        local.start()
         local.create_topics(declared_topics())
         yield local
     finally:
@@ -65,14 +106,33 @@ def kafka_bootstrap(kafka: Any) -> str:
     return str(kafka.bootstrap)
 
 
+@pytest.fixture
+def make_topics(kafka_bootstrap: str) -> Callable[..., list[str]]:
+    """make_topics("a", ("b", 1), partitions=3) creates the topics (existing ones are left alone)
+    and returns their names."""
+
+    def make(*topics: str | tuple[str, int], partitions: int = 3) -> list[str]:
+        specs = [(t, partitions) if isinstance(t, str) else (t[0], int(t[1])) for t in topics]
+        create_topics(kafka_bootstrap, specs)
+        return [name for name, _ in specs]
+
+    return make
+
+
+@pytest.fixture
+def topic() -> str:
+    return unique_topic()
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[LocalPostgres | None]:
     """The local cluster when the session started one (fault tests restart it), else None."""
     if os.environ.get("DATABASE_URL") or docker_available():
         yield None
         return
-    server = LocalPostgres().start()
+    server = LocalPostgres()
     try:
+        server.start()
         yield server
     finally:
         server.destroy()
@@ -85,9 +145,12 @@ def postgres_server_url(postgres: LocalPostgres | None) -> Iterator[str]:
     elif os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
     else:
-        from testcontainers.postgres import PostgresContainer
+        try:
+            from testcontainers.community.postgres import PostgresContainer
+        except ImportError:  # testcontainers before the community split
+            from testcontainers.postgres import PostgresContainer
 
-        with PostgresContainer("postgres:15", driver="psycopg") as container:
+        with PostgresContainer(POSTGRES_IMAGE, driver="psycopg") as container:
             yield container.get_connection_url()
 
 
@@ -97,8 +160,3 @@ def database_url(postgres_server_url: str) -> Iterator[str]:
     url = create_database(postgres_server_url, name)
     yield url
     drop_database(postgres_server_url, name)
-
-
-@pytest.fixture
-def topic() -> str:
-    return f"test.{uuid.uuid4().hex[:12]}"

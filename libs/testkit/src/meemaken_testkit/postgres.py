@@ -1,7 +1,14 @@
-"""A throwaway PostgreSQL cluster started by infra/postgres/pg.sh from the system's binaries."""
+"""A throwaway PostgreSQL cluster started by infra/postgres/pg.sh from the system's binaries.
+
+It keeps its folder and port for its whole life (``restart()`` finds every database again). It is
+stopped and its folder removed by ``destroy()``, at interpreter exit, or by a reaper process if the
+tests die without cleaning up.
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import subprocess
 import tempfile
@@ -9,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 
+from meemaken_testkit import reaper
 from meemaken_testkit.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -17,16 +25,23 @@ PG_SH = ROOT / "infra" / "postgres" / "pg.sh"
 
 class LocalPostgres:
     def __init__(self) -> None:
-        # Directly under /tmp: the postgres user must be able to reach it when tests run as root.
+        # Directly under /tmp: the postgres user must be able to reach it when tests run as root,
+        # and the socket path inside it must stay short.
         self.directory = Path(tempfile.mkdtemp(prefix="meemaken-pg-", dir="/tmp"))
         self.port = free_port()
+        self._reaper: subprocess.Popen[bytes] | None = reaper.spawn(
+            str(self.directory), ["bash", str(PG_SH), "stop", str(self.directory)], env=_env()
+        )
+        atexit.register(self.destroy)
 
     def start(self) -> LocalPostgres:
-        subprocess.run(["bash", str(PG_SH), "start", str(self.directory), str(self.port)], check=True)
+        """Start (initdb the first time) and wait until it accepts connections."""
+        subprocess.run(["bash", str(PG_SH), "start", str(self.directory), str(self.port)], env=_env(), check=True)
         return self
 
     def stop(self) -> None:
-        subprocess.run(["bash", str(PG_SH), "stop", str(self.directory)], check=True)
+        """Fast shutdown: connections are closed, committed data stays."""
+        subprocess.run(["bash", str(PG_SH), "stop", str(self.directory)], env=_env(), check=True)
 
     def restart(self) -> None:
         self.stop()
@@ -35,25 +50,47 @@ class LocalPostgres:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
+    def create_database(self, name: str) -> str:
+        """CREATE DATABASE name; returns its URL."""
+        return create_database(self.url(), name)
+
+    def drop_database(self, name: str) -> None:
+        drop_database(self.url(), name)
+
     def destroy(self) -> None:
+        """Stop the cluster and remove its folder (idempotent)."""
+        if self._reaper is None:
+            return
         try:
-            self.stop()
+            if self.directory.exists():
+                self.stop()
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
+            reaper.dismiss(self._reaper)
+            self._reaper = None
+            atexit.unregister(self.destroy)
+
+
+def _env() -> dict[str, str]:
+    # pg.sh starts nothing when DATABASE_URL is set; a LocalPostgres is asked for explicitly.
+    return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
 
 
 def create_database(server_url: str, name: str) -> str:
     """CREATE DATABASE on the server of server_url; return the new database's URL."""
     base, _, _ = server_url.rpartition("/")
-    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"
 
 
 def drop_database(server_url: str, name: str) -> None:
-    with psycopg.connect(_libpq(server_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+def libpq_url(url: str) -> str:
+    """The URL as psycopg takes it (without SQLAlchemy's +driver suffix)."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.split('+', 1)[0]}{sep}{rest}"
+
