@@ -14,10 +14,13 @@ from challenges.adapters.tables import challenges, documents, tasks
 from challenges.domain.challenge import Challenge
 from challenges.domain.gates import Window
 from challenges.domain.states import BEFORE_DECISION, Status
+from meemaken_events import TransientError
 
 
-class ConcurrentUpdate(Exception):
-    """Someone else changed the challenge since it was read; nothing was written."""
+class ConcurrentUpdate(TransientError):
+    """Someone else changed the challenge since it was read; nothing was written.
+
+    Over HTTP the caller gets a 409 and may retry; in a consumer the loop retries the event."""
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,16 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from meemaken_events import TransientError
 from proposals.adapters.tables import proposals
 from proposals.domain.admissibility import title_key
 from proposals.domain.model import Proposal, ProposalStatus, RejectionReason
 
 
-class ConcurrentUpdate(Exception):
-    """Someone else changed the proposal since it was read; nothing was written."""
+class ConcurrentUpdate(TransientError):
+    """Someone else changed the proposal since it was read; nothing was written.
+
+    Over HTTP the caller gets a 409 and may retry; in a consumer the loop retries the event."""
 
 
 class ProposalRepository:
