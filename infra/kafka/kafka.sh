@@ -119,7 +119,10 @@ stop() {
   local pid; pid="$(cat "$PIDFILE")"
   kill -TERM "$pid"
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 "$pid" 2>/dev/null; then say "did not stop in 30s, killing"; kill -KILL "$pid"; fi
+  if kill -0 "$pid" 2>/dev/null; then
+    say "did not stop in 30s, killing"; kill -KILL "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   rm -f "$PIDFILE"
   say "stopped"
 }
