@@ -71,6 +71,11 @@ def test_documents_too_large_or_of_a_forbidden_type_are_refused(case):
     assert forbidden.status_code == 415
     good = upload(b"%PDF-1.7 business plan", "application/pdf")
     assert good.status_code == 201 and len(good.get_json()["sha256"]) == 64
+    path = f"/challenges/{challenge}/documents/{good.get_json()['id']}"
+    downloaded = case.get(path, "resident")
+    assert downloaded.data == b"%PDF-1.7 business plan"
+    assert downloaded.headers["ETag"] == f'"{good.get_json()["sha256"]}"'
+    assert case.get(path, "resident", who=uuid.uuid4()).status_code == 404
 
 
 def test_another_groups_challenge_is_invisible_and_untouchable(case, in_assessment):

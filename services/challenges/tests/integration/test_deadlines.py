@@ -109,3 +109,18 @@ def test_warnings_reach_the_officials_queue_until_the_case_is_decided(case):
     assert queue[0]["alerts"][0]["deadline"] == "decision"
     case.post(f"/challenges/{late}/withdrawal", "resident", {"reason": ""})
     assert {c["id"] for c in case.get("/challenges?alert=breached", "official").get_json()} == {on_time}
+
+
+def test_a_rejection_becomes_final_when_the_objection_window_closes(case):
+    challenge = case.draft(case.task("netherlands", open=False))
+    case.post(f"/challenges/{challenge}/submit", "resident")
+    case.gate_check(challenge)
+    assert case.status(challenge) == "out_of_scope"
+    case.clock.advance(weeks=6, seconds=-1)
+    case.fire_timers()
+    assert "decision_final" not in case.events(challenge)
+    case.clock.advance(seconds=2)
+    case.fire_timers()
+    assert case.events(challenge)[-1] == "decision_final"
+    late = case.post(f"/challenges/{challenge}/objection", "resident", {"reason": "Too late now."})
+    assert late.status_code == 422

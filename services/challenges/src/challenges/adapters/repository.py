@@ -104,6 +104,10 @@ class ChallengeRepository:
         )
         return [_challenge(r) for r in self.connection.execute(query)]
 
+    def document(self, challenge_id: UUID, document_id: UUID) -> sa.Row | None:
+        query = sa.select(documents).where(documents.c.challenge_id == challenge_id, documents.c.id == document_id)
+        return self.connection.execute(query).first()
+
     def add_document(self, challenge_id: UUID, document: Any, content: bytes) -> None:
         self.connection.execute(
             documents.insert().values(

@@ -363,6 +363,10 @@ class Challenge:
             raise IllegalTransition(f"a challenge that is {self.status} cannot be referred to a panel")
         self._note("referred_to_panel", now, {"question": _required(question, "the question for the panel")})
 
+    def decision_became_final(self, now: datetime) -> None:
+        """The objection window closed without an objection."""
+        self._note("decision_final", now, {"outcome": self.decision.outcome if self.decision else "rejected"})
+
     def deadline_warning(self, now: datetime, deadline: str, breached: bool) -> None:
         level = "breached" if breached else "near_breach"
         others = tuple(a for a in self.alerts if a.deadline != deadline)

@@ -38,6 +38,8 @@ def deadlines_of(c: Challenge) -> list[Deadline]:
         found.append(Deadline("modification_reply", add(_last_move(c), limits.modification_reply)))
     if c.status in (Status.IN_EXECUTION, Status.RENEWED):
         found.append(Deadline("review", add(_last_move(c), limits.review_period)))
+    if c.status in (Status.REJECTED, Status.OUT_OF_SCOPE) and c.decision is not None and not c.objected:
+        found.append(Deadline("objection_window", add(c.decision.decided_at, limits.objection_window)))
     due = c.clock.due_at() if c.clock is not None and c.status in BEFORE_DECISION else None
     if due is not None:
         found.append(Deadline("decision", due))
@@ -58,5 +60,7 @@ def fire(c: Challenge, kind: str, now: datetime) -> None:
         c.deadline_warning(now, "modification_reply", breached=True)
     elif kind == "review" and c.status in (Status.IN_EXECUTION, Status.RENEWED):
         c.start_review(now)
+    elif kind == "objection_window" and c.status in (Status.REJECTED, Status.OUT_OF_SCOPE) and not c.objected:
+        c.decision_became_final(now)
     elif kind in ("decision", "decision_near_breach") and c.status in BEFORE_DECISION:
         c.deadline_warning(now, "decision", breached=kind == "decision")

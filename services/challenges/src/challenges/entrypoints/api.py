@@ -230,6 +230,23 @@ def upload_document(challenge_id: UUID) -> dict[str, Any]:
     return {**asdict(document), "id": str(document.id)}
 
 
+@challenges.route("/<uuid:challenge_id>/documents/<uuid:document_id>", methods=["GET"])
+@challenges.response(200, description="The document as uploaded, with its SHA-256 in the ETag")
+def download_document(challenge_id: UUID, document_id: UUID) -> Response:
+    """Download a document (whoever may see the challenge)."""
+    handlers.get_challenge(_uow(), actor(), challenge_id)
+    with _uow() as uow:
+        row = uow.challenges.document(challenge_id, document_id)
+    if row is None:
+        raise handlers.NotFound(f"challenge {challenge_id} has no document {document_id}")
+    safe_name = "".join(ch for ch in row.filename if ch.isalnum() or ch in "._- ") or "document"
+    return Response(
+        row.content,
+        mimetype=row.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{safe_name}"', "ETag": f'"{row.sha256}"'},
+    )
+
+
 Action = Callable[[Challenge, datetime, dict[str, Any]], None]
 
 

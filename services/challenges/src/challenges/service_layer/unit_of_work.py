@@ -29,6 +29,11 @@ class ChallengesUnitOfWork(UnitOfWork):
 
     def commit(self) -> None:
         for aggregate in self._seen:
-            if isinstance(aggregate, Challenge):
+            if isinstance(aggregate, Challenge) and _deadlines_may_have_changed(aggregate):
                 self.timers.sync(aggregate.id, deadlines_of(aggregate), self.clock())
         super().commit()
+
+
+def _deadlines_may_have_changed(challenge: Challenge) -> bool:
+    """Deadlines follow the state and the decision clock; notes such as scores leave them alone."""
+    return any(e.from_status != e.to_status or e.name == "decision_term_extended" for e in challenge.events)
