@@ -121,7 +121,7 @@ def pipeline_consume(database_url: str, bootstrap: str, topic: str, count: int, 
     engine = make_engine(database_url)
 
     def handle(conn: sa.Connection, envelope: Any) -> None:
-        conn.execute(effects.insert().values(proposal_id=envelope.data["proposal_id"]))
+        conn.execute(effects.insert(), {"proposal_id": envelope.data["proposal_id"]})
 
     loop = ConsumerLoop(
         "bench.consumer", [topic], {EVENT_TYPE: handle}, engine, inbox, bootstrap,
