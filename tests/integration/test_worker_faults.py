@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import threading
 import uuid
 from collections import Counter
@@ -104,3 +105,16 @@ def _safe_undecided(engine) -> int:
         return undecided(engine)
     except sa.exc.OperationalError:
         return -1
+
+
+def test_a_worker_started_while_the_broker_is_down_waits_and_stops_cleanly(database_url, tmp_path):
+    migrate(SERVICE.migrations_dir, database_url)
+    env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}  # nothing listens there
+    log = tmp_path / "worker.log"
+    worker = service_process("proposals", ["-m", "proposals", "worker"], env, log)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            worker.wait(timeout=4)  # still running: it waits for the broker instead of dying
+    finally:
+        worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0, log.read_text()[-2000:]

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,13 +89,16 @@ class Relay:
         engine: sa.Engine,
         outbox: sa.Table,
         lease: Lease,
-        producer: KafkaProducer,
+        producer: KafkaProducer | Callable[[], KafkaProducer],
         batch_size: int = 500,
         idle_wait: float = 0.01,
         send_timeout: float = 30.0,
         retention: timedelta = timedelta(days=7),
     ) -> None:
-        self.engine, self.outbox, self.lease, self.producer = engine, outbox, lease, producer
+        self.engine, self.outbox, self.lease = engine, outbox, lease
+        # A factory connects on first use, so a worker started while the broker is down waits for it.
+        self._producer: KafkaProducer | None = None if callable(producer) else producer
+        self._make_producer = producer if callable(producer) else None
         self.batch_size, self.idle_wait, self.send_timeout = batch_size, idle_wait, send_timeout
         self.retention = retention
         self._next_prune = 0.0
@@ -104,8 +108,15 @@ class Relay:
     def for_service(
         cls, service: str, engine: sa.Engine, outbox: sa.Table, lease_table: sa.Table, bootstrap_servers: str
     ) -> Relay:
-        producer = KafkaProducer(**producer_config(bootstrap_servers, f"{service}-relay"))
-        return cls(engine, outbox, Lease(engine, lease_table, f"{service}-relay"), producer)
+        config = producer_config(bootstrap_servers, f"{service}-relay")
+        return cls(engine, outbox, Lease(engine, lease_table, f"{service}-relay"), lambda: KafkaProducer(**config))
+
+    @property
+    def producer(self) -> KafkaProducer:
+        if self._producer is None:
+            assert self._make_producer is not None
+            self._producer = self._make_producer()  # raises a KafkaError while no broker answers
+        return self._producer
 
     def stop(self) -> None:
         self._stop.set()
@@ -130,8 +141,9 @@ class Relay:
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
         try:
-            self.producer.flush(timeout=5)
-            self.producer.close(timeout=5)
+            if self._producer is not None:
+                self._producer.flush(timeout=5)
+                self._producer.close(timeout=5)
             self.lease.release()
         except Exception:  # shutting down: nothing left to save
             log.debug("relay shutdown was not clean", exc_info=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -16,7 +17,7 @@ class Loop(Protocol):
     def stop(self) -> None: ...
 
 
-def run_loops(name: str, loops: Sequence[Loop], install_signals: bool = True) -> None:
+def run_loops(name: str, loops: Sequence[Loop], install_signals: bool = True, grace: float = 10.0) -> None:
     """Run every loop in its own thread until SIGTERM/SIGINT, then stop them and wait."""
     stopping = threading.Event()
 
@@ -36,9 +37,16 @@ def run_loops(name: str, loops: Sequence[Loop], install_signals: bool = True) ->
     for thread in threads:
         thread.start()
     log.info("worker %s running %d loops", name, len(loops))
+    deadline: float | None = None
     while any(t.is_alive() for t in threads):
         for thread in threads:
             thread.join(timeout=0.5)
+        if stopping.is_set() and deadline is None:
+            deadline = time.monotonic() + grace
+        if deadline is not None and time.monotonic() > deadline:
+            # a loop still blocked connecting to a broker that never answered: it holds no uncommitted work
+            log.warning("worker %s: loops still busy after %.0f s, leaving them", name, grace)
+            break
     log.info("worker %s stopped", name)
 
 
