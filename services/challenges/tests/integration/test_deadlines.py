@@ -124,3 +124,24 @@ def test_a_rejection_becomes_final_when_the_objection_window_closes(case):
     assert case.events(challenge)[-1] == "decision_final"
     late = case.post(f"/challenges/{challenge}/objection", "resident", {"reason": "Too late now."})
     assert late.status_code == 422
+
+
+def test_concurrent_edits_of_one_challenge_are_serialised_and_none_is_lost(case):
+    import uuid as _uuid
+
+    from challenges.adapters.repository import ConcurrentUpdate
+
+    challenge = _uuid.UUID(in_assessment(case))
+    with case.uow() as first, case.uow() as second:
+        mine = first.challenges.get(challenge)
+        theirs = second.challenges.get(challenge)
+        mine.start_dialogue(case.clock())
+        first.challenges.save(mine)
+        first.track(mine)
+        first.commit()
+        theirs.request_information(case.clock(), "Send the accounts.")
+        with pytest.raises(ConcurrentUpdate):
+            second.challenges.save(theirs)
+    assert case.status(str(challenge)) == "in_dialogue"
+    retried = case.post(f"/challenges/{challenge}/information-request", "official", {"question": "Send the accounts."})
+    assert retried.get_json()["status"] == "information_requested"
