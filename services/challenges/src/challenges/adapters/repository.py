@@ -65,22 +65,29 @@ class TaskRepository:
         return [_task(r) for r in self.connection.execute(sa.select(tasks).order_by(tasks.c.department, tasks.c.title))]
 
 
+# Built once: every use case runs these, and a prebuilt statement skips SQLAlchemy's per-call work.
+_GET = sa.select(challenges).where(challenges.c.id == sa.bindparam("challenge_id"))
+_SAVE = challenges.update().where(
+    challenges.c.id == sa.bindparam("where_id"), challenges.c.version == sa.bindparam("where_version")
+)
+
+
 class ChallengeRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
     def add(self, challenge: Challenge) -> None:
-        self.connection.execute(challenges.insert().values(**_row(challenge), version=challenge.version))
+        self.connection.execute(challenges.insert(), {**_row(challenge), "version": challenge.version})
 
     def get(self, challenge_id: UUID) -> Challenge | None:
-        row = self.connection.execute(sa.select(challenges).where(challenges.c.id == challenge_id)).first()
+        row = self.connection.execute(_GET, {"challenge_id": challenge_id}).first()
         return _challenge(row) if row else None
 
     def save(self, challenge: Challenge) -> None:
+        values = {**_row(challenge), "version": challenge.version + 1}
+        values.pop("id")
         updated = self.connection.execute(
-            challenges.update()
-            .where(challenges.c.id == challenge.id, challenges.c.version == challenge.version)
-            .values(**_row(challenge), version=challenge.version + 1)
+            _SAVE, {**values, "where_id": challenge.id, "where_version": challenge.version}
         ).rowcount
         if updated != 1:
             raise ConcurrentUpdate(f"challenge {challenge.id} changed meanwhile")
