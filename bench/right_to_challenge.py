@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import signal
 import statistics
@@ -25,6 +26,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 from kafka import KafkaConsumer, TopicPartition
@@ -109,7 +111,35 @@ def _service_driver(database_url: str, window: dict[str, str], decided: dict[str
     return one
 
 
-def run(bootstrap: str, server_url: str, count: int, concurrency: int, driver: str = "http") -> dict[str, float]:
+def _drive_share(database_url: str, window: dict[str, str], share: list[int], concurrency: int, out: Any) -> None:
+    decided: dict[str, float] = {}
+    one = _service_driver(database_url, window, decided)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, share))
+    out.put(decided)
+
+
+def _drive_in_processes(  # type: ignore[no-untyped-def]
+    database_url: str, window: dict[str, str], decided: dict[str, float], count: int, concurrency: int, processes: int
+):
+    """The use cases in `processes` driver processes (one Python process is bound to one core by the GIL)."""
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    shares = [list(range(i, count, processes)) for i in range(processes)]
+    workers = [
+        ctx.Process(target=_drive_share, args=(database_url, window, share, concurrency, out)) for share in shares
+    ]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        decided.update(out.get(timeout=600))
+    for worker in workers:
+        worker.join()
+
+
+def run(
+    bootstrap: str, server_url: str, count: int, concurrency: int, driver: str = "http", processes_count: int = 1
+) -> dict[str, float]:
     logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
     port = free_port()
     env = {
@@ -206,11 +236,12 @@ def run(bootstrap: str, server_url: str, count: int, concurrency: int, driver: s
             else:
                 failures.append(response.status_code)
 
-        if driver == "service":
-            one = _service_driver(env["DATABASE_URL"], window, decided)
         began = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            list(pool.map(one, range(count)))
+        if driver == "service":
+            _drive_in_processes(env["DATABASE_URL"], window, decided, count, concurrency, processes_count)
+        else:
+            with ThreadPoolExecutor(max_workers=concurrency) as pool:
+                list(pool.map(one, range(count)))
         elapsed = time.perf_counter() - began
         _wait(lambda: all(c in downstream.arrived for c in decided), 60)
         downstream.stopping.set()
@@ -218,6 +249,7 @@ def run(bootstrap: str, server_url: str, count: int, concurrency: int, driver: s
         latencies = sorted((downstream.arrived[c] - t) * 1000 for c, t in decided.items() if c in downstream.arrived)
         return {
             "driver": driver,
+            "driver_processes": processes_count if driver == "service" else 0,
             "challenges": count,
             "concurrency": concurrency,
             "failures": len(failures),
@@ -257,8 +289,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--driver", choices=["http", "service"], default="http",
                         help="http: through gunicorn like residents and officials; service: the use cases in-process")
+    parser.add_argument("--processes", type=int, default=1, help="driver processes for --driver service")
     args = parser.parse_args()
-    figures = run(args.bootstrap, args.server_url, args.challenges, args.concurrency, args.driver)
+    figures = run(args.bootstrap, args.server_url, args.challenges, args.concurrency, args.driver, args.processes)
     print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}))
 
 
