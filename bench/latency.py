@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,43 +24,19 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-from meemaken_testkit.ports import free_port
+from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
 
-ROOT = Path(__file__).resolve().parents[1]
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
-
-
-def start_services(bootstrap: str, server_url: str, logs: Path) -> tuple[dict[str, str], dict[str, str], list]:
-    urls, databases, processes = {}, {}, []
-    for service in ("proposals", "notifications"):
-        port = free_port()
-        databases[service] = create_database(server_url, f"bench_{service}_{uuid.uuid4().hex[:8]}")
-        env = {
-            **os.environ, "DATABASE_URL": databases[service], "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            f"{service.upper()}_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
-        }
-        cwd = ROOT / "services" / service
-        subprocess.run([sys.executable, "-m", service, "migrate"], cwd=cwd, env=env, check=True, capture_output=True)
-        commands = ((["-m", "gunicorn", "-c", "gunicorn.conf.py"], "api"), (["-m", service, "worker"], "worker"))
-        for args, name in commands:
-            log = (logs / f"{service}-{name}.log").open("ab")
-            processes.append(subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdout=log, stderr=log))
-        urls[service] = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    for url in urls.values():
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-    return urls, databases, processes
 
 
 def run(bootstrap: str, server_url: str, rate: float, seconds: float) -> dict[str, float]:
     logs = Path(tempfile.mkdtemp(prefix="meemaken-latency-"))
-    urls, databases, processes = start_services(bootstrap, server_url, logs)
+    databases = {
+        s: create_database(server_url, f"bench_{s}_{uuid.uuid4().hex[:8]}") for s in ("proposals", "notifications")
+    }
+    deployed = [deploy(s, url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}) for s, url in databases.items()]
+    urls = {d.service: d.url for d in deployed}
     try:
         warmup = requests.Session()
         for _ in range(20):  # warm the connection pools, the consumers' group joins and the code paths
@@ -107,23 +79,28 @@ def run(bootstrap: str, server_url: str, rate: float, seconds: float) -> dict[st
         engine.dispose()
         latencies = sorted((delivered[a] - t) * 1000 for a, t in sent.items() if a in delivered)
         return {
-            "rate_per_s": rate, "submissions": total, "http_failures": failures,
-            "delivered": len(latencies), "lost": len(sent) - len(latencies),
+            "rate_per_s": rate,
+            "submissions": total,
+            "http_failures": failures,
+            "delivered": len(latencies),
+            "lost": len(sent) - len(latencies),
             "p50_ms": statistics.quantiles(latencies, n=100)[49],
             "p90_ms": statistics.quantiles(latencies, n=100)[89],
             "p99_ms": statistics.quantiles(latencies, n=100)[98],
             "max_ms": latencies[-1],
         }
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=30)
+        for d in deployed:
+            d.stop()
 
 
 def _body(author: uuid.UUID) -> dict[str, str]:
-    return {"process_id": f"bench-{uuid.uuid4().hex[:8]}", "author_id": str(author), "title": "Safer school streets",
-            "text": TEXT}
+    return {
+        "process_id": f"bench-{uuid.uuid4().hex[:8]}",
+        "author_id": str(author),
+        "title": "Safer school streets",
+        "text": TEXT,
+    }
 
 
 def main() -> None:

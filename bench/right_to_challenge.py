@@ -14,11 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,10 +27,9 @@ from typing import Any
 import requests
 from kafka import KafkaConsumer, TopicPartition
 
-from meemaken_testkit.ports import free_port
+from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
 
-ROOT = Path(__file__).resolve().parents[1]
 TOPIC = "meemaken.challenges.challenge"
 ACCEPTED = b"org.meemaken.challenges.challenge.accepted.v1"
 CRITERIA = ("cost", "quality", "social_value", "capacity", "continuity", "local_support", "local_roots", "staff_impact")
@@ -89,8 +84,21 @@ def _service_driver(database_url: str, window: dict[str, str], decided: dict[str
     opens, closes = (datetime.fromisoformat(window[k]) for k in ("opens_at", "closes_at"))
 
     def one(i: int) -> None:
-        task = Task(uuid.uuid4(), f"Task {i}", "A task.", "culture", 1, 1, "flanders", "flemish-default", True, None,
-                    (), 1, (Window(opens, closes),))
+        task = Task(
+            uuid.uuid4(),
+            f"Task {i}",
+            "A task.",
+            "culture",
+            1,
+            1,
+            "flanders",
+            "flemish-default",
+            True,
+            None,
+            (),
+            1,
+            (Window(opens, closes),),
+        )
         handlers.add_task(uow(), official, task)
         resident = handlers.Actor(uuid.uuid4(), "resident")
         assessor = handlers.Actor(uuid.uuid4(), "assessor")
@@ -100,8 +108,13 @@ def _service_driver(database_url: str, window: dict[str, str], decided: dict[str
         _wait(lambda: handlers.get_challenge(uow(), official, c.id).status.value == "in_assessment", 60)
         handlers.act(uow(), official, c.id, "official", lambda ch, now: ch.assign_assessor(now, assessor.id))
         for criterion in CRITERIA:
-            handlers.act(uow(), assessor, c.id, "assessor",
-                         lambda ch, now, k=criterion: ch.score(now, assessor.id, k, 3, "As argued."))
+            handlers.act(
+                uow(),
+                assessor,
+                c.id,
+                "assessor",
+                lambda ch, now, k=criterion: ch.score(now, assessor.id, k, 3, "As argued."),
+            )
         judged = {g: (True, "Checked.") for g in ("legally_feasible", "no_harm", "not_frivolous")}
         handlers.act(uow(), official, c.id, "official", lambda ch, now: ch.propose_decision(now, judged))
         started = time.time()
@@ -141,33 +154,11 @@ def run(
     bootstrap: str, server_url: str, count: int, concurrency: int, driver: str = "http", processes_count: int = 1
 ) -> dict[str, float]:
     logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}"),
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "CHALLENGES_BIND": f"127.0.0.1:{port}",
-        "LOG_LEVEL": "WARNING",
-    }
-    cwd = ROOT / "services" / "challenges"
-    subprocess.run([sys.executable, "-m", "challenges", "migrate"], cwd=cwd, env=env, check=True, capture_output=True)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, *args],
-            cwd=cwd,
-            env=env,
-            stdout=(logs / f"{name}.log").open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        for args, name in (
-            (["-m", "gunicorn", "-c", "gunicorn.conf.py"], "api"),
-            (["-m", "challenges", "worker"], "worker"),
-        )
-    ]
-    url = f"http://127.0.0.1:{port}/api/v1"
+    database_url = create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}")
+    deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"})
+    url = f"{deployed.url}/api/v1"
     official = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
     try:
-        _wait(lambda: _up(url), 60)
         now = datetime.now(UTC)
         window = {
             "opens_at": (now - timedelta(days=1)).isoformat(),
@@ -238,7 +229,7 @@ def run(
 
         began = time.perf_counter()
         if driver == "service":
-            _drive_in_processes(env["DATABASE_URL"], window, decided, count, concurrency, processes_count)
+            _drive_in_processes(database_url, window, decided, count, concurrency, processes_count)
         else:
             with ThreadPoolExecutor(max_workers=concurrency) as pool:
                 list(pool.map(one, range(count)))
@@ -260,17 +251,7 @@ def run(
             "decision_to_downstream_p99_ms": statistics.quantiles(latencies, n=100)[98],
         }
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=30)
-
-
-def _up(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/tasks", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+        deployed.stop()
 
 
 def _wait(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
@@ -287,8 +268,12 @@ def main() -> None:
     parser.add_argument("--server-url", required=True)
     parser.add_argument("--challenges", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--driver", choices=["http", "service"], default="http",
-                        help="http: through gunicorn like residents and officials; service: the use cases in-process")
+    parser.add_argument(
+        "--driver",
+        choices=["http", "service"],
+        default="http",
+        help="http: through gunicorn like residents and officials; service: the use cases in-process",
+    )
     parser.add_argument("--processes", type=int, default=1, help="driver processes for --driver service")
     args = parser.parse_args()
     figures = run(args.bootstrap, args.server_url, args.challenges, args.concurrency, args.driver, args.processes)

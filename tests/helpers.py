@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from meemaken_testkit.deployed import service_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,9 +51,4 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: floa
     raise AssertionError(f"condition not met within {timeout} s")
 
 
-def service_process(service: str, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
-    handle = log.open("ab")
-    return subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT / "services" / service, env=full_env, stdout=handle, stderr=subprocess.STDOUT
-    )
+__all__ = ["ROOT", "headers_of", "produce", "read_topic", "service_process", "wait_for"]

@@ -6,7 +6,8 @@ from uuid import uuid4
 
 from challenges.integration import incoming as challenges_in
 from challenges.integration.outgoing import envelope_for as challenge_envelope
-from meemaken_events import EventFactory, catalogue
+from meemaken_events import EventFactory, catalogue, dead_letter_topic
+from meemaken_testkit.kafka import declared_topics
 from notifications.integration import incoming as notifications_in
 from proposals.domain.model import ProposalAdmitted, ProposalRejected, ProposalSubmitted, RejectionReason
 from proposals.integration import incoming as proposals_in
@@ -44,9 +45,9 @@ def test_consumers_handle_every_published_version_of_the_events_they_subscribe_t
 
 
 def test_every_consumer_has_a_declared_dead_letter_topic():
-    declared = (ROOT / "infra" / "kafka" / "topics.txt").read_text()
+    declared = {name for name, _ in declared_topics()}
     for consumer in ("proposals.admissibility", "notifications.inapp", "challenges.gates"):
-        assert f"meemaken.{consumer}.dlq" in declared
+        assert dead_letter_topic(consumer) in declared
 
 
 def test_every_event_a_challenge_can_raise_has_a_schema_and_validates():

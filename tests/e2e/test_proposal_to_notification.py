@@ -4,14 +4,13 @@ each with its own PostgreSQL database, talking only through the real Kafka broke
 from __future__ import annotations
 
 import json
-import signal
 import uuid
 
 import pytest
 import requests
-from helpers import service_process, wait_for
+from helpers import wait_for
 
-from meemaken_testkit.ports import free_port
+from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
@@ -20,35 +19,18 @@ TEXT = "Close the street in front of the school for cars at the start and end of
 
 @pytest.fixture
 def system(postgres_server_url, kafka_bootstrap, tmp_path):
-    processes = []
-    urls = {}
-    for service in ("proposals", "notifications"):
-        port = free_port()
-        env = {
-            "DATABASE_URL": create_database(postgres_server_url, f"e2e_{service}_{uuid.uuid4().hex[:8]}"),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            f"{service.upper()}_BIND": f"127.0.0.1:{port}",
-            "WEB_CONCURRENCY": "1",
-        }
-        service_process(service, ["-m", service, "migrate"], env, tmp_path / f"{service}-migrate.log").wait(60)
-        api = ["-m", "gunicorn", "-c", "gunicorn.conf.py"]
-        processes.append(service_process(service, api, env, tmp_path / f"{service}-api.log"))
-        processes.append(service_process(service, ["-m", service, "worker"], env, tmp_path / f"{service}-worker.log"))
-        urls[service] = f"http://127.0.0.1:{port}"
-    for url in urls.values():
-        wait_for(lambda url=url: _ready(url), timeout=60, interval=0.2)
-    yield urls, tmp_path
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    codes = [process.wait(timeout=30) for process in processes]
-    assert codes == [0] * len(processes), "every process stops cleanly on SIGTERM"
-
-
-def _ready(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/readyz", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
+    deployed = [
+        deploy(
+            service,
+            create_database(postgres_server_url, f"e2e_{service}_{uuid.uuid4().hex[:8]}"),
+            kafka_bootstrap,
+            tmp_path,
+            {"WEB_CONCURRENCY": "1"},
+        )
+        for service in ("proposals", "notifications")
+    ]
+    yield {d.service: d.url for d in deployed}, tmp_path
+    assert [code for d in deployed for code in d.stop()] == [0] * 4, "every process stops cleanly on SIGTERM"
 
 
 def messages_of(urls, author):

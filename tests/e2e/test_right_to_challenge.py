@@ -7,15 +7,14 @@ back from the Kafka topic itself.
 
 from __future__ import annotations
 
-import signal
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from helpers import headers_of, read_topic, service_process, wait_for
+from helpers import headers_of, read_topic, wait_for
 
-from meemaken_testkit.ports import free_port
+from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
@@ -35,32 +34,12 @@ CRITERIA = ("cost", "quality", "social_value", "capacity", "continuity", "local_
 
 @pytest.fixture(scope="module")
 def service(postgres_server_url, kafka_bootstrap, tmp_path_factory):
-    logs = tmp_path_factory.mktemp("challenges")
-    port = free_port()
-    env = {
-        "DATABASE_URL": create_database(postgres_server_url, f"e2e_challenges_{uuid.uuid4().hex[:8]}"),
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "CHALLENGES_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-    }
-    assert service_process("challenges", ["-m", "challenges", "migrate"], env, logs / "migrate.log").wait(60) == 0
-    processes = [
-        service_process("challenges", ["-m", "gunicorn", "-c", "gunicorn.conf.py"], env, logs / "api.log"),
-        service_process("challenges", ["-m", "challenges", "worker"], env, logs / "worker.log"),
-    ]
-    url = f"http://127.0.0.1:{port}/api/v1"
-    wait_for(lambda: _up(url), timeout=60, interval=0.2)
-    yield url
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    assert [p.wait(timeout=30) for p in processes] == [0, 0]
-
-
-def _up(url):
-    try:
-        return requests.get(f"{url}/tasks", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+    database = create_database(postgres_server_url, f"e2e_challenges_{uuid.uuid4().hex[:8]}")
+    deployed = deploy(
+        "challenges", database, kafka_bootstrap, tmp_path_factory.mktemp("challenges"), {"WEB_CONCURRENCY": "1"}
+    )
+    yield f"{deployed.url}/api/v1"
+    assert deployed.stop() == [0, 0]
 
 
 class Actors:
@@ -81,14 +60,26 @@ class Actors:
 
 def open_challenge(actors, profile, **task):
     window = {"opens_at": (NOW - timedelta(days=1)).isoformat(), "closes_at": (NOW + timedelta(days=30)).isoformat()}
-    task_id = actors.post("/tasks", "official", {
-        "title": "Library De Linde", "description": "Running the library.", "department": "culture",
-        "current_yearly_cost_cents": 12_000_000, "budget_cents": 11_000_000, "profile": profile,
-        "eligible_legal_forms": ["vzw", "stichting", "charity"], "min_members": 5, "windows": [window], **task,
-    })["id"]
+    task_id = actors.post(
+        "/tasks",
+        "official",
+        {
+            "title": "Library De Linde",
+            "description": "Running the library.",
+            "department": "culture",
+            "current_yearly_cost_cents": 12_000_000,
+            "budget_cents": 11_000_000,
+            "profile": profile,
+            "eligible_legal_forms": ["vzw", "stichting", "charity"],
+            "min_members": 5,
+            "windows": [window],
+            **task,
+        },
+    )["id"]
     group = {"name": "Buurtwerking De Linde", "legal_form": "vzw", "members_count": 35}
-    challenge = actors.post("/challenges", "resident", {"task_id": task_id, "group": group,
-                                                        "submission": SUBMISSION})["id"]
+    challenge = actors.post("/challenges", "resident", {"task_id": task_id, "group": group, "submission": SUBMISSION})[
+        "id"
+    ]
     actors.post(f"/challenges/{challenge}/submit", "resident")
     return challenge
 
@@ -96,17 +87,24 @@ def open_challenge(actors, profile, **task):
 def assess(actors, challenge, value):
     actors.post(f"/challenges/{challenge}/assessors", "official", {"assessor_id": str(actors.ids["assessor"])})
     for criterion in CRITERIA:
-        actors.post(f"/challenges/{challenge}/scores", "assessor",
-                    {"criterion": criterion, "value": value, "motivation": f"{criterion}: as argued."})
+        actors.post(
+            f"/challenges/{challenge}/scores",
+            "assessor",
+            {"criterion": criterion, "value": value, "motivation": f"{criterion}: as argued."},
+        )
     gates = {c: {"passed": True, "motivation": "Checked."} for c in ("legally_feasible", "no_harm", "not_frivolous")}
     actors.post(f"/challenges/{challenge}/decision-proposal", "official", {"gates": gates})
 
 
 def events_on_kafka(bootstrap, challenge, last):
     key = challenge.encode()
-    records = read_topic(bootstrap, TOPIC, lambda rs: any(
-        r.key == key and headers_of(r)["ce_type"].decode() == PREFIX + last + ".v1" for r in rs), timeout=30)
-    names = [headers_of(r)["ce_type"].decode()[len(PREFIX):-3] for r in records if r.key == key]
+    records = read_topic(
+        bootstrap,
+        TOPIC,
+        lambda rs: any(r.key == key and headers_of(r)["ce_type"].decode() == PREFIX + last + ".v1" for r in rs),
+        timeout=30,
+    )
+    names = [headers_of(r)["ce_type"].decode()[len(PREFIX) : -3] for r in records if r.key == key]
     return [n for n in dict.fromkeys(names) if n not in ("draft_saved", "scored", "assessor_assigned")]
 
 
@@ -120,12 +118,23 @@ def test_the_happy_path_through_kafka(service, kafka_bootstrap, profile):
     actors.post(f"/challenges/{challenge}/agreement", "official")
     actors.post(f"/challenges/{challenge}/execution", "official", {"summary": "Three years of Sunday opening."})
     actors.post(f"/challenges/{challenge}/review", "official")
-    actors.post(f"/challenges/{challenge}/review/conclusion", "official",
-                {"outcome": "complete", "motivation": "Done as agreed."})
+    actors.post(
+        f"/challenges/{challenge}/review/conclusion",
+        "official",
+        {"outcome": "complete", "motivation": "Done as agreed."},
+    )
     assert actors.status(challenge) == "completed"
     assert events_on_kafka(kafka_bootstrap, challenge, "completed") == [
-        "submitted", "acknowledged", "admissibility_check_started", "gates_checked", "assessment_opened",
-        "decision_proposed", "accepted", "agreement_drafting_started", "execution_started", "review_started",
+        "submitted",
+        "acknowledged",
+        "admissibility_check_started",
+        "gates_checked",
+        "assessment_opened",
+        "decision_proposed",
+        "accepted",
+        "agreement_drafting_started",
+        "execution_started",
+        "review_started",
         "completed",
     ]
 
@@ -139,15 +148,22 @@ def test_each_rejection_path_through_kafka(service, kafka_bootstrap, profile):
     wait_for(lambda: actors.status(assessed) == "in_assessment", timeout=30)
     assess(actors, assessed, 1)
     ground = "inadequate_information" if profile == "uk" else "insufficient_score"
-    actors.post(f"/challenges/{assessed}/decision", "official",
-                {"outcome": "reject", "grounds": [ground], "motivation": "Not viable yet."})
+    actors.post(
+        f"/challenges/{assessed}/decision",
+        "official",
+        {"outcome": "reject", "grounds": [ground], "motivation": "Not viable yet."},
+    )
 
     assert actors.status(blocked) == "rejected" and actors.status(out_of_scope) == "out_of_scope"
     gate_path = ["submitted", "acknowledged", "admissibility_check_started", "gates_checked"]
     assert events_on_kafka(kafka_bootstrap, blocked, "admission_refused") == [*gate_path, "admission_refused"]
     assert events_on_kafka(kafka_bootstrap, out_of_scope, "declared_out_of_scope") == [
-        *gate_path, "declared_out_of_scope"
+        *gate_path,
+        "declared_out_of_scope",
     ]
     assert events_on_kafka(kafka_bootstrap, assessed, "rejected") == [
-        *gate_path, "assessment_opened", "decision_proposed", "rejected"
+        *gate_path,
+        "assessment_opened",
+        "decision_proposed",
+        "rejected",
     ]

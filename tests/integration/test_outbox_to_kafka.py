@@ -11,23 +11,12 @@ from helpers import headers_of, produce, read_topic, wait_for
 from proposals_kit import TEXT, TOPIC, admissibility_loop, relay_for
 
 from meemaken_events import Envelope, Outbox, dead_letter_topic
-from meemaken_kit import Settings, make_engine, migrate
 from proposals.adapters import tables
-from proposals.bootstrap import SERVICE, create_app, unit_of_work_factory
+from proposals.bootstrap import create_app, unit_of_work_factory
 from proposals.integration.incoming import ADMISSIBILITY_CONSUMER
 from proposals.service_layer import handlers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
-
-
-@pytest.fixture
-def service(database_url, kafka_bootstrap):
-    migrate(SERVICE.migrations_dir, database_url)
-    engine = make_engine(database_url)
-    env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
-    settings = Settings.from_env("proposals", env)
-    yield settings, engine
-    engine.dispose()
 
 
 def submit(settings, engine, title="Safer school streets"):
@@ -46,7 +35,7 @@ def pending(engine):
 
 
 def test_a_failed_transaction_publishes_nothing_and_a_committed_one_is_published_once(service, kafka_bootstrap):
-    settings, engine = service
+    settings, engine, _env = service
     committed = submit(settings, engine)
     failed_id = uuid.uuid4()
     with pytest.raises(RuntimeError), unit_of_work_factory(settings, engine)() as uow:
@@ -65,7 +54,7 @@ def test_a_failed_transaction_publishes_nothing_and_a_committed_one_is_published
 
 
 def test_wire_duplicates_have_one_effect_downstream(service, kafka_bootstrap):
-    settings, engine = service
+    settings, engine, _env = service
     proposal = submit(settings, engine)
     relay = relay_for(settings, engine)
     relay.publish_once()
@@ -87,7 +76,7 @@ def test_wire_duplicates_have_one_effect_downstream(service, kafka_bootstrap):
 
 
 def test_writes_are_accepted_while_the_broker_is_down_and_all_arrive_after(service, kafka, kafka_bootstrap):
-    settings, engine = service
+    settings, engine, _env = service
     client = create_app(settings, engine).test_client()
     relay = relay_for(settings, engine)
     thread = threading.Thread(target=relay.run, daemon=True)
@@ -111,7 +100,7 @@ def test_writes_are_accepted_while_the_broker_is_down_and_all_arrive_after(servi
 
 
 def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_next_one_is_handled(service, kafka_bootstrap):
-    settings, engine = service
+    settings, engine, _env = service
     poison_key = f"poison-{uuid.uuid4()}".encode()
     produce(kafka_bootstrap, TOPIC, poison_key, b"{not an event", [("ce_type", b"garbage")])
     proposal = submit(settings, engine)

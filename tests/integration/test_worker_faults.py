@@ -14,21 +14,12 @@ from helpers import ROOT, service_process, wait_for
 from proposals_kit import TEXT, admissibility_loop, relay_for
 
 from meemaken_events import Envelope
-from meemaken_kit import Settings, make_engine, migrate
+from meemaken_kit import migrate
 from proposals.adapters import tables
 from proposals.bootstrap import SERVICE, unit_of_work_factory
 from proposals.service_layer import handlers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
-
-
-@pytest.fixture
-def service(database_url, kafka_bootstrap):
-    migrate(SERVICE.migrations_dir, database_url)
-    engine = make_engine(database_url)
-    env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
-    yield Settings.from_env("proposals", env), engine, env
-    engine.dispose()
 
 
 def submit_many(settings, engine, count):

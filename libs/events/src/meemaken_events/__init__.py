@@ -13,11 +13,11 @@ from meemaken_events.errors import InvalidEvent, PoisonMessage, TransientError, 
 from meemaken_events.inbox import Inbox
 from meemaken_events.outbox import Outbox
 from meemaken_events.relay import Lease, Relay
-from meemaken_events.tables import create_messaging_tables, drop_messaging_tables, messaging_tables
+from meemaken_events.tables import UtcDateTime, create_messaging_tables, drop_messaging_tables, messaging_tables
 
 __all__ = [
     "Catalogue", "ConsumerLoop", "Envelope", "EventFactory", "EventType", "Handler", "Inbox",
-    "InvalidEvent", "Lease", "Outbox", "PoisonMessage", "Relay", "TransientError", "UnknownEventType",
+    "InvalidEvent", "Lease", "Outbox", "PoisonMessage", "Relay", "TransientError", "UnknownEventType", "UtcDateTime",
     "accept_correlation_id", "catalogue", "check_subject", "correlated", "create_messaging_tables",
     "current_correlation_id", "dead_letter_topic", "drop_messaging_tables", "from_kafka",
     "messaging_tables", "new_correlation_id",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -90,7 +90,7 @@ class Catalogue:
     def __contains__(self, name: object) -> bool:
         return name in self._types
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[EventType]:
         return iter(self._types.values())
 
     def topics(self) -> set[str]:

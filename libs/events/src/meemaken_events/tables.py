@@ -7,9 +7,32 @@ new migration in every service, like any other schema change.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A moment in UTC, aware of its time zone on every database.
+
+    PostgreSQL keeps the zone; SQLite (``make run``) stores none and would hand back naive
+    times. Every table of every service uses this type, so no repository corrects times itself.
+    The DDL is that of ``DateTime(timezone=True)``: migrations need not change.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("store aware datetimes only (UTC)")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 UNPUBLISHED: dict[str, Any] = {
     "postgresql_where": sa.text("published_at IS NULL"),
@@ -25,8 +48,8 @@ def _outbox_columns() -> list[sa.Column[Any]]:
         sa.Column("key", sa.String(200), nullable=False),
         sa.Column("type", sa.String(200), nullable=False),
         sa.Column("envelope", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("published_at", UtcDateTime(), nullable=True),
     ]
 
 
@@ -36,7 +59,7 @@ def _inbox_columns() -> list[sa.Column[Any]]:
         sa.Column("source", sa.String(300), primary_key=True),
         sa.Column("event_id", sa.String(100), primary_key=True),
         sa.Column("type", sa.String(200), nullable=False),
-        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", UtcDateTime(), nullable=False),
     ]
 
 
@@ -44,7 +67,7 @@ def _lease_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("name", sa.String(100), primary_key=True),
         sa.Column("owner", sa.String(100), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
     ]
 
 

@@ -1,14 +1,6 @@
-from pathlib import Path
-
 from meemaken_events import catalogue
 from meemaken_events.catalogue import TYPE_PATTERN
-
-ROOT = Path(__file__).resolve().parents[4]
-
-
-def declared_topics() -> set[str]:
-    lines = (ROOT / "infra" / "kafka" / "topics.txt").read_text().splitlines()
-    return {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
+from meemaken_testkit.kafka import declared_topics
 
 
 def test_every_type_is_reverse_dns_with_a_major_version_and_has_a_schema_id():
@@ -19,4 +11,4 @@ def test_every_type_is_reverse_dns_with_a_major_version_and_has_a_schema_id():
 
 
 def test_every_topic_in_the_catalogue_is_declared_for_creation():
-    assert catalogue().topics() <= declared_topics()
+    assert catalogue().topics() <= {name for name, _ in declared_topics()}

@@ -52,6 +52,11 @@ class UnitOfWork:
                 self._transaction.rollback()
             self.connection.close()
 
+    @property
+    def seen(self) -> tuple[HasEvents, ...]:
+        """The aggregates this unit of work will publish events of."""
+        return tuple(self._seen)
+
     def track(self, aggregate: HasEvents) -> None:
         self._seen.append(aggregate)
 

@@ -4,16 +4,8 @@ import io
 import uuid
 
 import pytest
-from challenges_api import Case
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def case(database_url):
-    case = Case(database_url)
-    yield case
-    case.engine.dispose()
 
 
 @pytest.fixture

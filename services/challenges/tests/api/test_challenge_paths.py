@@ -1,17 +1,9 @@
 """Every path of a challenge through the API, on PostgreSQL, under each profile."""
 
 import pytest
-from challenges_api import Case
 
 pytestmark = pytest.mark.postgres
 PROFILES = ["flanders", "netherlands", "uk"]
-
-
-@pytest.fixture
-def case(database_url):
-    case = Case(database_url)
-    yield case
-    case.engine.dispose()
 
 
 def submitted(case, profile, **task_changes):

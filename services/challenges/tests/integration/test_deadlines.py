@@ -4,18 +4,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from challenges_api import Case
 
 from challenges.service_layer import handlers
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def case(database_url):
-    case = Case(database_url)
-    yield case
-    case.engine.dispose()
 
 
 def in_assessment(case, profile="netherlands"):

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from meemaken_events import messaging_tables
+from meemaken_events import UtcDateTime, messaging_tables
 
 metadata = sa.MetaData()
 
@@ -34,12 +34,12 @@ challenges = sa.Table(
     sa.Column("status", sa.String(40), nullable=False),
     sa.Column("member_ids", sa.JSON(), nullable=False),  # representative and co-initiators: who may act for the group
     sa.Column("assessor_ids", sa.JSON(), nullable=False),
-    sa.Column("decision_due_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decision_due_at", UtcDateTime(), nullable=True),
     sa.Column("published", sa.Boolean(), nullable=False),
     sa.Column("alert", sa.String(20), nullable=True),  # the worst deadline warning, for the officials' queue
     sa.Column("state", sa.JSON(), nullable=False),
     sa.Column("version", sa.Integer(), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Index("ix_challenges_queue", "department", "status", "decision_due_at"),
     sa.Index("ix_challenges_task_status", "task_id", "status"),
     sa.Index("ix_challenges_alert", "alert"),
@@ -55,7 +55,7 @@ documents = sa.Table(
     sa.Column("size", sa.Integer(), nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("content", sa.LargeBinary(), nullable=False),
-    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("uploaded_at", UtcDateTime(), nullable=False),
 )
 
 timers = sa.Table(
@@ -64,9 +64,9 @@ timers = sa.Table(
     sa.Column("id", sa.Uuid(), primary_key=True),
     sa.Column("challenge_id", sa.Uuid(), sa.ForeignKey("challenges.id"), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("fired_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("fired_at", UtcDateTime(), nullable=True),
+    sa.Column("cancelled_at", UtcDateTime(), nullable=True),
     sa.Index("ix_timers_pending", "due_at", postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL")),
     sa.Index("ix_timers_challenge", "challenge_id", "kind"),
 )

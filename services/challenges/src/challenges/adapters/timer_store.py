@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
 
 from challenges.adapters.tables import timers
 from challenges.domain.deadlines import Deadline
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class TimerStore:
@@ -28,12 +24,12 @@ class TimerStore:
                 timers.c.challenge_id == challenge_id, timers.c.cancelled_at.is_(None)
             )
         ).all()
-        keep = {(d.kind, _utc(d.due_at)) for d in wanted}
-        have = {(row.kind, _utc(row.due_at)) for row in rows if row.fired_at is not None}
+        keep = {(d.kind, d.due_at) for d in wanted}
+        have = {(row.kind, row.due_at) for row in rows if row.fired_at is not None}
         for row in rows:
             if row.fired_at is not None:
                 continue
-            key = (row.kind, _utc(row.due_at))
+            key = (row.kind, row.due_at)
             if key in keep and key not in have:
                 have.add(key)
             else:

@@ -176,8 +176,9 @@ def start_challenge(body: dict[str, Any]) -> dict[str, Any]:
         raise handlers.Forbidden("log in to open a challenge")
     g = body["group"]
     group = Group(g["name"], g["legal_form"], who.id, tuple(g["co_initiator_ids"]), g["members_count"])
+    uow = _uow()
     challenge = handlers.start_challenge(
-        _uow(), who, body["task_id"], group, Submission(**body["submission"]), _uow().clock()
+        uow, who, body["task_id"], group, Submission(**body["submission"]), uow.clock()
     )
     return view(challenge, who)
 

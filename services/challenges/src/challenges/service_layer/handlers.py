@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from challenges.adapters.repository import Task
@@ -14,6 +15,7 @@ from challenges.adapters.rulebook import criteria_sets, profiles
 from challenges.domain.challenge import Challenge, Document, Group, Submission
 from challenges.domain.deadlines import fire
 from challenges.domain.gates import Facts, check_gates
+from challenges.domain.states import Status
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,9 @@ def add_task(uow: ChallengesUnitOfWork, actor: Actor, task: Task) -> Task:
     return task
 
 
-def change_task(uow: ChallengesUnitOfWork, actor: Actor, task_id: UUID, changes: dict, version: int | None) -> Task:  # type: ignore[type-arg]
+def change_task(
+    uow: ChallengesUnitOfWork, actor: Actor, task_id: UUID, changes: dict[str, Any], version: int | None
+) -> Task:
     _require(actor.official, "only officials manage the catalogue")
     with uow:
         task = uow.tasks.get(task_id)
@@ -189,7 +193,7 @@ def check_admissibility(uow: ChallengesUnitOfWork, challenge_id: UUID) -> Challe
         challenge = uow.challenges.get(challenge_id)
         if challenge is None:
             raise NotFound(f"there is no challenge {challenge_id}")
-        if challenge.status.value != "submitted":
+        if challenge.status is not Status.SUBMITTED:
             return challenge  # handled before: the check runs once
         task = uow.tasks.get(challenge.task_id)
         assert task is not None

@@ -28,7 +28,7 @@ class ChallengesUnitOfWork(UnitOfWork):
         return TimerStore(self.connection)
 
     def commit(self) -> None:
-        for aggregate in self._seen:
+        for aggregate in self.seen:
             if isinstance(aggregate, Challenge) and _deadlines_may_have_changed(aggregate):
                 self.timers.sync(aggregate.id, deadlines_of(aggregate), self.clock())
         super().commit()

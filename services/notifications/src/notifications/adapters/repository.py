@@ -44,8 +44,4 @@ class MessageRepository:
 
 
 def _message(row: sa.Row) -> Message:
-    values = {column: getattr(row, column) for column in messages.c.keys()}
-    for moment in ("created_at", "read_at"):  # SQLite keeps no time zone: its times are stored in UTC
-        if values[moment] is not None and values[moment].tzinfo is None:
-            values[moment] = values[moment].replace(tzinfo=UTC)
-    return Message(**values)
+    return Message(**{column: getattr(row, column) for column in messages.c.keys()})

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from meemaken_events import messaging_tables
+from meemaken_events import UtcDateTime, messaging_tables
 
 metadata = sa.MetaData()
 
@@ -17,8 +17,8 @@ messages = sa.Table(
     sa.Column("body", sa.Text(), nullable=False),
     sa.Column("event_source", sa.String(300), nullable=False),
     sa.Column("event_id", sa.String(100), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("read_at", UtcDateTime(), nullable=True),
     sa.UniqueConstraint("event_source", "event_id", "recipient_id", name="uq_messages_event_recipient"),
     sa.Index("ix_messages_recipient_created", "recipient_id", "created_at"),
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -82,14 +81,13 @@ def _row(p: Proposal) -> dict[str, object]:
 
 
 def _proposal(row: sa.Row) -> Proposal:
-    submitted_at = row.submitted_at if row.submitted_at.tzinfo else row.submitted_at.replace(tzinfo=UTC)
     return Proposal(
         id=row.id,
         process_id=row.process_id,
         author_id=row.author_id,
         title=row.title,
         text=row.text,
-        submitted_at=submitted_at,
+        submitted_at=row.submitted_at,
         status=ProposalStatus(row.status),
         reasons=tuple(RejectionReason(r["code"], r["detail"]) for r in row.reasons),
         version=row.version,

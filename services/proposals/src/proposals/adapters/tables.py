@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from meemaken_events import messaging_tables
+from meemaken_events import UtcDateTime, messaging_tables
 
 metadata = sa.MetaData()
 
@@ -17,7 +17,7 @@ proposals = sa.Table(
     sa.Column("text", sa.Text(), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("reasons", sa.JSON(), nullable=False),
-    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("submitted_at", UtcDateTime(), nullable=False),
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Index("ix_proposals_process_title", "process_id", "title_key"),
     sa.Index("ix_proposals_author", "author_id"),
