@@ -27,11 +27,13 @@ from typing import Any
 import requests
 from kafka import KafkaConsumer, TopicPartition
 
-from meemaken_testkit.deployed import deploy
+from meemaken_testkit.deployed import deploy, service_process
 from meemaken_testkit.postgres import create_database
 
 TOPIC = "meemaken.challenges.challenge"
 ACCEPTED = b"org.meemaken.challenges.challenge.accepted.v1"
+OPENED = b"org.meemaken.challenges.challenge.assessment_opened.v1"
+SUBMITTED = b"org.meemaken.challenges.challenge.submitted.v1"
 CRITERIA = ("cost", "quality", "social_value", "capacity", "continuity", "local_support", "local_roots", "staff_impact")
 SUBMISSION = {
     "why_better": "We run the community centre next door and can open the library on Sundays.",
@@ -55,6 +57,9 @@ class Downstream(threading.Thread):
         self.consumer.assign([TopicPartition(TOPIC, p) for p in partitions])
         self.consumer.seek_to_end()
         self.arrived: dict[str, float] = {}
+        self.opened: dict[str, float] = {}
+        self.first: float | None = None
+        self.last_submitted = 0.0
         self.events = 0
         self.stopping = threading.Event()
 
@@ -62,28 +67,38 @@ class Downstream(threading.Thread):
         while not self.stopping.is_set():
             for records in self.consumer.poll(timeout_ms=100).values():
                 now = time.time()
+                self.first = self.first or now
                 for record in records:
                     self.events += 1
-                    if dict(record.headers or []).get("ce_type") == ACCEPTED:
+                    kind = dict(record.headers or []).get("ce_type")
+                    if kind == ACCEPTED:
                         self.arrived[record.key.decode()] = now
+                    elif kind == OPENED:
+                        self.opened[record.key.decode()] = now
+                    elif kind == SUBMITTED:
+                        self.last_submitted = now
         self.consumer.close()
 
 
-def _service_driver(database_url: str, window: dict[str, str], decided: dict[str, float]):  # type: ignore[no-untyped-def]
-    """The same chain through the use cases in this process: the service's cost without HTTP."""
-    from challenges.adapters.repository import Task
+def _use_cases(database_url: str):  # type: ignore[no-untyped-def]
     from challenges.bootstrap import unit_of_work_factory
-    from challenges.domain.challenge import Group, Submission
-    from challenges.domain.gates import Window
-    from challenges.service_layer import handlers
     from meemaken_kit import Settings, make_engine
 
     engine = make_engine(database_url, pool_size=20)
-    uow = unit_of_work_factory(Settings.from_env("challenges", {"DATABASE_URL": database_url}), engine)
+    return unit_of_work_factory(Settings.from_env("challenges", {"DATABASE_URL": database_url}), engine)
+
+
+def _submitter(uow, window: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A task in the catalogue and a group's challenge on it, submitted, through the use cases."""
+    from challenges.adapters.repository import Task
+    from challenges.domain.challenge import Group, Submission
+    from challenges.domain.gates import Window
+    from challenges.service_layer import handlers
+
     official = handlers.Actor(uuid.uuid4(), "official")
     opens, closes = (datetime.fromisoformat(window[k]) for k in ("opens_at", "closes_at"))
 
-    def one(i: int) -> None:
+    def submit(i: int) -> uuid.UUID:
         task = Task(
             uuid.uuid4(),
             f"Task {i}",
@@ -101,27 +116,85 @@ def _service_driver(database_url: str, window: dict[str, str], decided: dict[str
         )
         handlers.add_task(uow(), official, task)
         resident = handlers.Actor(uuid.uuid4(), "resident")
-        assessor = handlers.Actor(uuid.uuid4(), "assessor")
         group = Group("Group", "vzw", resident.id, (), 12)  # type: ignore[arg-type]
         c = handlers.start_challenge(uow(), resident, task.id, group, Submission(**SUBMISSION), datetime.now(UTC))
         handlers.act(uow(), resident, c.id, "group", lambda ch, now: ch.submit(now))
-        _wait(lambda: handlers.get_challenge(uow(), official, c.id).status.value == "in_assessment", 60)
-        handlers.act(uow(), official, c.id, "official", lambda ch, now: ch.assign_assessor(now, assessor.id))
+        return c.id  # type: ignore[no-any-return]
+
+    return submit
+
+
+def _service_driver(database_url: str, window: dict[str, str], decided: dict[str, float]):  # type: ignore[no-untyped-def]
+    """The same chain through the use cases in this process: the service's cost without HTTP."""
+    from challenges.service_layer import handlers
+
+    uow = _use_cases(database_url)
+    submit = _submitter(uow, window)
+    official = handlers.Actor(uuid.uuid4(), "official")
+
+    def one(i: int) -> None:
+        assessor = handlers.Actor(uuid.uuid4(), "assessor")
+        challenge_id = submit(i)
+        _wait(lambda: handlers.get_challenge(uow(), official, challenge_id).status.value == "in_assessment", 60)
+        handlers.act(uow(), official, challenge_id, "official", lambda ch, now: ch.assign_assessor(now, assessor.id))
         for criterion in CRITERIA:
             handlers.act(
                 uow(),
                 assessor,
-                c.id,
+                challenge_id,
                 "assessor",
                 lambda ch, now, k=criterion: ch.score(now, assessor.id, k, 3, "As argued."),
             )
         judged = {g: (True, "Checked.") for g in ("legally_feasible", "no_harm", "not_frivolous")}
-        handlers.act(uow(), official, c.id, "official", lambda ch, now: ch.propose_decision(now, judged))
+        handlers.act(uow(), official, challenge_id, "official", lambda ch, now: ch.propose_decision(now, judged))
         started = time.time()
-        handlers.act(uow(), official, c.id, "official", lambda ch, now: ch.accept(now, "Good plan."))
-        decided[str(c.id)] = started
+        handlers.act(uow(), official, challenge_id, "official", lambda ch, now: ch.accept(now, "Good plan."))
+        decided[str(challenge_id)] = started
 
     return one
+
+
+def run_backlog(bootstrap: str, server_url: str, count: int, workers: int = 1) -> dict[str, Any]:
+    """The chain's automatic links alone, as the event pipeline sees them.
+
+    `count` challenges are submitted while no worker runs (their events wait in the outbox); then
+    the service starts, and the relay, the gate consumer and the relay again move each challenge
+    from submitted to in assessment. The figure is events/s at a downstream consumer from the
+    first event to the last `assessment_opened`.
+    """
+    logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
+    database_url = create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}")
+    migrate = service_process(
+        "challenges", ["-m", "challenges", "migrate"], {"DATABASE_URL": database_url}, logs / "challenges-migrate.log"
+    )
+    if migrate.wait(timeout=120) != 0:
+        raise RuntimeError(f"migrations failed, see {logs}")
+    now = datetime.now(UTC)
+    window = {"opens_at": (now - timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=30)).isoformat()}
+    submit = _submitter(_use_cases(database_url), window)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(submit, range(count)))
+    downstream = Downstream(bootstrap)
+    downstream.start()
+    deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, workers)
+    try:
+        _wait(lambda: len(downstream.opened) >= count, 600)
+        downstream.stopping.set()
+        downstream.join()
+        assert downstream.first is not None
+        elapsed = max(downstream.opened.values()) - downstream.first
+        return {
+            "driver": "backlog",
+            "worker_replicas": workers,
+            "challenges": count,
+            "challenges_per_s": count / elapsed,
+            "events_per_s": downstream.events / elapsed,
+            "events_per_challenge": downstream.events / count,
+            "backlog_relayed_s": downstream.last_submitted - downstream.first,
+            "last_assessment_opened_s": elapsed,
+        }
+    finally:
+        deployed.stop()
 
 
 def _drive_share(database_url: str, window: dict[str, str], share: list[int], concurrency: int, out: Any) -> None:
@@ -270,12 +343,24 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(
         "--driver",
-        choices=["http", "service"],
+        choices=["http", "service", "backlog"],
         default="http",
-        help="http: through gunicorn like residents and officials; service: the use cases in-process",
+        help="http: through gunicorn like residents and officials; service: the use cases in-process; "
+        "backlog: the automatic links alone, on challenges submitted before the worker starts",
     )
     parser.add_argument("--processes", type=int, default=1, help="driver processes for --driver service")
+    parser.add_argument("--workers", type=int, default=1, help="worker replicas for --driver backlog")
     args = parser.parse_args()
+    if args.driver == "backlog":
+        print(
+            json.dumps(
+                {
+                    k: round(v, 2) if isinstance(v, float) else v
+                    for k, v in run_backlog(args.bootstrap, args.server_url, args.challenges, args.workers).items()
+                }
+            )
+        )
+        return
     figures = run(args.bootstrap, args.server_url, args.challenges, args.concurrency, args.driver, args.processes)
     print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}))
 

@@ -178,6 +178,10 @@ class ConsumerLoop:
         poison: list[Poison] = []
         work: list[tuple[ConsumerRecord, Envelope, Handler]] = []
         for record in records:
+            declared = _declared_type(record)
+            if declared is not None and declared not in self.handlers:  # not ours: skipped unread
+                CONSUMED.labels(self.name, "ignored").inc()
+                continue
             try:
                 envelope = from_kafka(record.key, record.value, record.headers or [], self.events)
             except PoisonMessage as exc:
@@ -272,3 +276,15 @@ class ConsumerLoop:
             first[tp] = min(first.get(tp, r.offset), r.offset)
         for tp, offset in first.items():
             consumer.seek(tp, offset)
+
+
+def _declared_type(record: ConsumerRecord) -> str | None:
+    """The record's `ce_type` header, without parsing the event; None when it has none or it is unreadable
+    (such a record is then parsed, and dead-lettered as poison)."""
+    for name, value in record.headers or []:
+        if name == "ce_type":
+            try:
+                return bytes(value).decode()
+            except UnicodeDecodeError:
+                return None
+    return None

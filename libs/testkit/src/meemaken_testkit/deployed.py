@@ -43,8 +43,14 @@ class Deployed:
 
 
 def deploy(
-    service: str, database_url: str, kafka_bootstrap: str, logs: Path, extra_env: dict[str, str] | None = None
+    service: str,
+    database_url: str,
+    kafka_bootstrap: str,
+    logs: Path,
+    extra_env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Deployed:
+    """Migrate, then start the API and `workers` worker replicas (they share the consumer groups and the relay lease)."""
     port = free_port()
     env = {
         "DATABASE_URL": database_url,
@@ -59,7 +65,9 @@ def deploy(
     deployed.processes.append(
         service_process(service, ["-m", "gunicorn", "-c", "gunicorn.conf.py"], env, logs / f"{service}-api.log")
     )
-    deployed.processes.append(service_process(service, ["-m", service, "worker"], env, logs / f"{service}-worker.log"))
+    for replica in range(workers):
+        log = logs / f"{service}-worker{'' if replica == 0 else replica + 1}.log"
+        deployed.processes.append(service_process(service, ["-m", service, "worker"], env, log))
     deadline = time.monotonic() + 60
     while not _ready(deployed.url):
         if time.monotonic() > deadline or any(p.poll() is not None for p in deployed.processes):

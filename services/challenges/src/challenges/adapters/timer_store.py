@@ -26,6 +26,7 @@ class TimerStore:
         ).all()
         keep = {(d.kind, d.due_at) for d in wanted}
         have = {(row.kind, row.due_at) for row in rows if row.fired_at is not None}
+        cancelled = []
         for row in rows:
             if row.fired_at is not None:
                 continue
@@ -33,11 +34,15 @@ class TimerStore:
             if key in keep and key not in have:
                 have.add(key)
             else:
-                self.connection.execute(timers.update().where(timers.c.id == row.id).values(cancelled_at=now))
-        for kind, due_at in keep - have:
-            self.connection.execute(
-                timers.insert().values(id=uuid.uuid4(), challenge_id=challenge_id, kind=kind, due_at=due_at)
-            )
+                cancelled.append(row.id)
+        if cancelled:
+            self.connection.execute(timers.update().where(timers.c.id.in_(cancelled)).values(cancelled_at=now))
+        added = [
+            {"id": uuid.uuid4(), "challenge_id": challenge_id, "kind": kind, "due_at": due_at}
+            for kind, due_at in keep - have
+        ]
+        if added:
+            self.connection.execute(timers.insert(), added)
 
     def claim_due(self, now: datetime, limit: int) -> list[sa.Row]:
         """Due timers, locked for this transaction; rows another worker holds are skipped, not awaited."""
