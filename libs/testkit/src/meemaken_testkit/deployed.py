@@ -50,7 +50,7 @@ def deploy(
     extra_env: dict[str, str] | None = None,
     workers: int = 1,
 ) -> Deployed:
-    """Migrate, then start the API and `workers` worker replicas (they share the consumer groups and the relay lease)."""
+    """Migrate, then start the API and `workers` worker replicas (sharing consumer groups and the relay lease)."""
     port = free_port()
     env = {
         "DATABASE_URL": database_url,
