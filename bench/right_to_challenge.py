@@ -154,7 +154,13 @@ def _service_driver(database_url: str, window: dict[str, str], decided: dict[str
     return one
 
 
-def run_backlog(bootstrap: str, server_url: str, count: int, workers: int = 1) -> dict[str, Any]:
+TOPOLOGIES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "one": ((),),  # one worker process: relay, gate consumer and timers as threads
+    "split": (("--only", "relay", "--only", "timers"), ("--only", "challenges.gates")),  # as the pipeline bench
+}
+
+
+def run_backlog(bootstrap: str, server_url: str, count: int, topology: str = "one") -> dict[str, Any]:
     """The chain's automatic links alone, as the event pipeline sees them.
 
     `count` challenges are submitted while no worker runs (their events wait in the outbox); then
@@ -176,7 +182,7 @@ def run_backlog(bootstrap: str, server_url: str, count: int, workers: int = 1) -
         list(pool.map(submit, range(count)))
     downstream = Downstream(bootstrap)
     downstream.start()
-    deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, workers)
+    deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, TOPOLOGIES[topology])
     try:
         _wait(lambda: len(downstream.opened) >= count, 600)
         downstream.stopping.set()
@@ -185,7 +191,7 @@ def run_backlog(bootstrap: str, server_url: str, count: int, workers: int = 1) -
         elapsed = max(downstream.opened.values()) - downstream.first
         return {
             "driver": "backlog",
-            "worker_replicas": workers,
+            "workers": topology,
             "challenges": count,
             "challenges_per_s": count / elapsed,
             "events_per_s": downstream.events / elapsed,
@@ -349,7 +355,9 @@ def main() -> None:
         "backlog: the automatic links alone, on challenges submitted before the worker starts",
     )
     parser.add_argument("--processes", type=int, default=1, help="driver processes for --driver service")
-    parser.add_argument("--workers", type=int, default=1, help="worker replicas for --driver backlog")
+    parser.add_argument(
+        "--workers", choices=sorted(TOPOLOGIES), default="one", help="worker processes for --driver backlog"
+    )
     args = parser.parse_args()
     if args.driver == "backlog":
         print(

@@ -84,6 +84,8 @@ class Lease:
 
 
 class Relay:
+    name = "relay"
+
     def __init__(
         self,
         engine: sa.Engine,

@@ -2,6 +2,7 @@
 
     python -m proposals migrate          # alembic upgrade head on the service's database
     python -m proposals worker           # relay + consumer loops until SIGTERM
+    python -m proposals worker --only relay  # some loops only (e.g. the relay in its own process)
     python -m proposals openapi [--check] # write (or verify) the committed openapi.json
 """
 
@@ -66,7 +67,14 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {service.name}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the service's database to the newest schema")
-    commands.add_parser("worker", help="run the relay and the consumers until SIGTERM")
+    worker = commands.add_parser("worker", help="run the relay and the consumers until SIGTERM")
+    worker.add_argument(
+        "--only",
+        action="append",
+        metavar="LOOP",
+        help="run only this loop (repeatable): relay, a consumer's name, timers; each in a process of its own "
+        "spreads a busy service over cores",
+    )
     openapi = commands.add_parser("openapi", help="write the OpenAPI document next to pyproject.toml")
     openapi.add_argument("--check", action="store_true", help="fail if the committed document is out of date")
     args = parser.parse_args(argv)
@@ -94,5 +102,13 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
 
         host, _, port = metrics_bind.rpartition(":")
         start_http_server(int(port), addr=host or "127.0.0.1")
-    run_loops(service.name, service.loops(settings, engine))
+    loops = service.loops(settings, engine)
+    if args.only:
+        unknown = set(args.only) - {loop.name for loop in loops}
+        if unknown:
+            names = ", ".join(loop.name for loop in loops)
+            print(f"no such loop: {', '.join(sorted(unknown))} (this worker has: {names})", file=sys.stderr)
+            return 2
+        loops = [loop for loop in loops if loop.name in args.only]
+    run_loops(service.name, loops)
     return 0

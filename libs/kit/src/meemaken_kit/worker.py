@@ -14,6 +14,8 @@ log = logging.getLogger("meemaken.worker")
 
 
 class Loop(Protocol):
+    name: str  # what `worker --only` selects it by: "relay", a consumer's name, "timers"
+
     def run(self) -> None: ...
     def stop(self) -> None: ...
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,9 +49,10 @@ def deploy(
     kafka_bootstrap: str,
     logs: Path,
     extra_env: dict[str, str] | None = None,
-    workers: int = 1,
+    workers: Sequence[Sequence[str]] = ((),),
 ) -> Deployed:
-    """Migrate, then start the API and `workers` worker replicas (sharing consumer groups and the relay lease)."""
+    """Migrate, then start the API and one worker process per entry of `workers`, each with those extra
+    arguments (e.g. `("--only", "relay")`); replicas share the consumer groups and the relay lease."""
     port = free_port()
     env = {
         "DATABASE_URL": database_url,
@@ -65,9 +67,9 @@ def deploy(
     deployed.processes.append(
         service_process(service, ["-m", "gunicorn", "-c", "gunicorn.conf.py"], env, logs / f"{service}-api.log")
     )
-    for replica in range(workers):
+    for replica, extra in enumerate(workers):
         log = logs / f"{service}-worker{'' if replica == 0 else replica + 1}.log"
-        deployed.processes.append(service_process(service, ["-m", service, "worker"], env, log))
+        deployed.processes.append(service_process(service, ["-m", service, "worker", *extra], env, log))
     deadline = time.monotonic() + 60
     while not _ready(deployed.url):
         if time.monotonic() > deadline or any(p.poll() is not None for p in deployed.processes):

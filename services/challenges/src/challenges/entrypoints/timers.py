@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 
 class TimerLoop:
+    name = "timers"
+
     def __init__(
         self, uow_factory: Callable[[], ChallengesUnitOfWork], clock: Callable[[], datetime], interval: float = 1.0
     ) -> None:
