@@ -1,27 +1,94 @@
-"""Wires the panels service (a skeleton for now: health, metrics, OpenAPI and its relay)."""
+"""Wires the panels service: real adapters here, an injected clock and key in tests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import os
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
 
+from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop
 from panels.adapters import tables
+from panels.entrypoints.schedule import ScheduleLoop
+from panels.integration.incoming import (
+    CHALLENGE_TOPIC,
+    ELIGIBILITY_CONSUMER,
+    REFERRALS_CONSUMER,
+    eligibility_handlers,
+    referral_handlers,
+)
+from panels.integration.outgoing import RESPONDENT_TOPIC, envelope_for
+from panels.service_layer.unit_of_work import PanelsUnitOfWork
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
+DEVELOPMENT_KEY = "meemaken-development-pseudonym-key"
+Clock = Callable[[], datetime]
+log = logging.getLogger("meemaken.panels")
 
 
-def create_app(settings: Settings, engine: sa.Engine) -> Flask:
-    return create_service_app(settings, "meemaken citizen panels", [], engine)
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
-def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
-    return [relay(settings, engine, tables.outbox, tables.relay_lease)]
+def pseudonym_key() -> bytes:
+    """PANELS_PSEUDONYM_KEY: the municipality's secret for pseudonyms. Without it, a development key (warned)."""
+    key = os.environ.get("PANELS_PSEUDONYM_KEY")
+    if not key:
+        log.warning("PANELS_PSEUDONYM_KEY is not set: pseudonyms use the development key, fit for trials only")
+        key = DEVELOPMENT_KEY
+    return key.encode()
+
+
+def _configure(uow: PanelsUnitOfWork, clock: Clock, key: bytes) -> PanelsUnitOfWork:
+    uow.clock, uow.pseudonym_key = clock, key
+    return uow
+
+
+def unit_of_work_factory(
+    settings: Settings, engine: sa.Engine, clock: Clock = utc_now
+) -> Callable[[], PanelsUnitOfWork]:
+    outbox, factory, key = Outbox(tables.outbox), EventFactory(settings.event_source), pseudonym_key()
+    return lambda: _configure(PanelsUnitOfWork(engine, outbox, lambda e: envelope_for(factory, e)), clock, key)
+
+
+def unit_of_work_within(settings: Settings, clock: Clock = utc_now) -> Callable[[sa.Connection], PanelsUnitOfWork]:
+    outbox, factory, key = Outbox(tables.outbox), EventFactory(settings.event_source), pseudonym_key()
+    return lambda conn: _configure(
+        PanelsUnitOfWork.within(conn, outbox, lambda e: envelope_for(factory, e)), clock, key
+    )
+
+
+def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
+    from panels.entrypoints.api import blueprints, register_errors
+
+    return create_service_app(
+        settings,
+        "meemaken citizen panels",
+        blueprints,
+        engine,
+        {"uow": unit_of_work_factory(settings, engine, clock)},
+        configure=register_errors,
+    )
+
+
+def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
+    within = unit_of_work_within(settings, clock)
+    bootstrap = settings.kafka_bootstrap_servers
+    eligibility = ConsumerLoop(
+        ELIGIBILITY_CONSUMER, [RESPONDENT_TOPIC], eligibility_handlers(within), engine, tables.inbox, bootstrap
+    )
+    referrals = ConsumerLoop(
+        REFERRALS_CONSUMER, [CHALLENGE_TOPIC], referral_handlers(within), engine, tables.inbox, bootstrap
+    )
+    schedule = ScheduleLoop(unit_of_work_factory(settings, engine, clock))
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), eligibility, referrals, schedule]
 
 
 SERVICE = ServiceDefinition("panels", SERVICE_ROOT, create_app, loops)

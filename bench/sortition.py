@@ -1,0 +1,126 @@
+"""Sortition: seconds and minimum selection probability of our LEXIMIN and MAXIMIN beside the reference
+implementation's MAXIMIN (`sortition-algorithms`, on HiGHS and on CBC when importable), same instances.
+
+Instances are synthetic but realistic (panels.domain.sortition.synthetic): census-like quotas, a skewed pool,
+4-7 features, 15% of respondents living in pairs. Each run is a subprocess with a timeout. One JSON line
+per instance, then a summary line. Targets: our LEXIMIN faster than the reference MAXIMIN at every size,
+never a lower minimum, 2000/150 under 5 minutes.
+
+    python bench/sortition.py --sizes 150/22,500/75 --timeout 600
+    pip install -r bench/requirements-sortition.txt   # for the reference columns
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from typing import Any
+
+SIZES = {"150/22": 4, "500/75": 5, "1000/100": 6, "2000/150": 7}  # respondents/panel -> features
+RUNS = ("leximin", "maximin", "reference-maximin-highs", "reference-maximin-cbc")
+
+
+def _instance(size: str, seed: int) -> Any:
+    from panels.domain.sortition.synthetic import synthetic_instance
+
+    respondents, panel = (int(x) for x in size.split("/"))
+    features = SIZES.get(size, 5)
+    return synthetic_instance(respondents, panel, features, random.Random(seed))
+
+
+def _reference(instance: Any, backend: str) -> tuple[float, float]:
+    from sortition_algorithms.committee_generation import find_distribution_maximin
+    from sortition_algorithms.features import FeatureValueMinMax
+    from sortition_algorithms.people import People
+
+    n = len(instance.people)
+    features = {
+        f.name: {v: FeatureValueMinMax(min=q.min, max=q.max, max_flex=n) for v, q in f.values.items()}
+        for f in instance.quotas
+    }
+    people = People(["household"])
+    for row, person in enumerate(instance.people):
+        people.add(person.id, {**person.features, "household": person.household or f"alone:{person.id}"}, features, row)
+    started = time.perf_counter()
+    panels, weights, _ = find_distribution_maximin(features, people, instance.panel_size, ["household"], backend)
+    seconds = time.perf_counter() - started
+    probability = dict.fromkeys(people, 0.0)
+    for panel, weight in zip(panels, weights, strict=True):
+        for pid in panel:
+            probability[pid] += weight
+    return seconds, min(probability.values())
+
+
+def worker(run: str, size: str, seed: int) -> dict[str, Any]:
+    instance = _instance(size, seed)
+    if run.startswith("reference"):
+        if run.endswith("cbc"):
+            import mip  # noqa: F401  (CBC comes with python-mip)
+        seconds, minimum = _reference(instance, "highspy" if run.endswith("highs") else "mip")
+        return {"seconds": round(seconds, 3), "minimum": minimum}
+    from panels.domain.sortition import leximin, maximin
+
+    started = time.perf_counter()
+    distribution = (leximin if run == "leximin" else maximin)(instance)
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 3), "minimum": distribution.minimum, "panels": len(distribution.panels)}
+
+
+def measure(run: str, size: str, seed: int, timeout: float) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--worker", run, "--sizes", size, "--seed", str(seed)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"timeout": timeout}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": error[:300]}
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated respondents/panel")
+    parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated subset of {','.join(RUNS)}")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.sizes, args.seed)))
+        return 0
+    summary = []
+    for size in args.sizes.split(","):
+        instance = _instance(size, args.seed)
+        line: dict[str, Any] = {
+            "benchmark": "sortition",
+            "instance": size,
+            "features": len(instance.quotas),
+            "households": len(instance.households),
+            "seed": args.seed,
+        }
+        for run in args.runs.split(","):
+            line[run] = measure(run, size, args.seed, args.timeout)
+        ours, references = line.get("leximin", {}), [line[r] for r in line if str(r).startswith("reference")]
+        finished = [r for r in references if "seconds" in r]
+        if "seconds" in ours and finished:
+            line["leximin_faster_than_reference"] = all(ours["seconds"] < r["seconds"] for r in finished)
+            line["leximin_minimum_not_lower"] = all(ours["minimum"] >= r["minimum"] - 1e-6 for r in finished)
+        print(json.dumps(line), flush=True)
+        summary.append(line)
+    table = {
+        line["instance"]: {run: line[run].get("seconds", next(iter(line[run]))) for run in args.runs.split(",")}
+        for line in summary
+    }
+    print(json.dumps({"benchmark": "sortition", "summary_seconds": table}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

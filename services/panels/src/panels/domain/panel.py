@@ -1,0 +1,315 @@
+"""A citizen panel: its set-up, its pool, the committed lottery and the public draw, each step an event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from panels.domain.deliberation import Answer, Recommendation, Session, Verdict
+from panels.domain.lottery import Artefacts, DrawError, draw_number, number_from_seed
+from panels.domain.sortition import Feature
+
+
+class Mandate(StrEnum):
+    """The panel's rung on the participation ladder: it advises, or it decides with the council."""
+
+    ADVISE = "adviseren"
+    CO_DECIDE = "meebeslissen"
+
+
+class Status(StrEnum):
+    RECRUITING = "recruiting"  # set up; invitations out, respondents registering
+    POOL_CLOSED = "pool_closed"  # no more registrations; ready for the selection
+    COMMITTED = "committed"  # the lottery and its commitment are published
+    DRAWN = "drawn"  # the public number picked the panel
+    DELIBERATING = "deliberating"  # sessions under way; the composition is final
+    RECOMMENDED = "recommended"  # recommendations delivered; the municipality's answer is due
+    ANSWERED = "answered"  # every recommendation answered: the panel has ended
+
+
+class InvalidPanel(ValueError):
+    """A set-up that cannot work (no members, quotas that cannot fit the panel size)."""
+
+
+class IllegalStep(Exception):
+    """The panel is not in a state where this step can happen; nothing changed."""
+
+
+@dataclass(frozen=True)
+class PanelEvent:
+    name: str
+    panel_id: UUID
+    at: datetime
+    details: dict[str, Any]
+
+
+@dataclass
+class Panel:
+    id: UUID
+    question: str
+    theme: str
+    mandate: Mandate
+    size: int
+    alternates: int
+    features: tuple[Feature, ...]
+    household_rule: bool
+    min_age: int
+    open_registration: bool  # self-selection (where the mandate allows) beside invitations
+    session_plan: tuple[str, ...] = ()
+    referred_challenge_id: UUID | None = None
+    status: Status = Status.RECRUITING
+    commitment: str | None = None
+    artefacts: Artefacts | None = None
+    drawn_number: int | None = None
+    public_input: str | None = None  # the dice read out, or the published seed
+    selected: tuple[str, ...] = ()
+    alternate_members: tuple[str, ...] = ()
+    declined: tuple[str, ...] = ()
+    sessions: tuple[Session, ...] = ()
+    recommendations: tuple[Recommendation, ...] = ()
+    answer_due_at: datetime | None = None
+    answer_overdue: bool = False
+    deleted_stages: tuple[str, ...] = ()
+    version: int = 0
+    events: list[PanelEvent] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def set_up(cls, now: datetime, **fields: Any) -> Panel:
+        panel = cls(**fields)
+        if panel.size < 1 or panel.alternates < 0:
+            raise InvalidPanel("a panel needs at least one member and no negative number of alternates")
+        quota_sum = [sum(q.min for q in f.values.values()) for f in panel.features]
+        if any(total > panel.size for total in quota_sum):
+            raise InvalidPanel("the minimum quotas of a feature add up to more than the panel size")
+        panel._event(
+            "set_up",
+            now,
+            {
+                "mandate": panel.mandate.value,
+                "size": panel.size,
+                "alternates": panel.alternates,
+                "theme": panel.theme,
+                "referred_challenge_id": str(panel.referred_challenge_id or "") or None,
+            },
+        )
+        return panel
+
+    def record_import(self, now: datetime, accepted: int, rejected: int) -> None:
+        self._require(Status.RECRUITING, "import a register extract")
+        self._event("register_imported", now, {"accepted": accepted, "rejected": rejected})
+
+    def record_invitations(
+        self, now: datetime, invited: list[str], ratios: dict[str, dict[str, float]], seed: int | None
+    ) -> None:
+        """The invitation lottery's outcome: one letter per invited person (the notifications service prints it)."""
+        self._require(Status.RECRUITING, "send invitations")
+        self._event("invitations_drawn", now, {"invited": len(invited), "ratios": ratios, "seed": seed})
+        for person in invited:
+            self._event("invited", now, {"pseudonym": person})
+
+    def close_pool(self, now: datetime, admitted: int) -> None:
+        self._require(Status.RECRUITING, "close the pool")
+        if admitted < self.size:
+            raise IllegalStep(f"the pool has {admitted} admitted respondents, fewer than the panel size {self.size}")
+        self.status = Status.POOL_CLOSED
+        self._event("pool_closed", now, {"admitted": admitted})
+
+    def commit(self, now: datetime, artefacts: Artefacts, minimum: float, loss: float) -> None:
+        """Publish the lottery before the draw; its commitment binds the draw to it."""
+        self._require(Status.POOL_CLOSED, "commit to a lottery")
+        self.artefacts, self.commitment = artefacts, artefacts.commitment
+        self.status = Status.COMMITTED
+        self._event(
+            "lottery_committed",
+            now,
+            {
+                "commitment": self.commitment,
+                "panels": len(artefacts.panels),
+                "algorithm": artefacts.algorithm,
+                "minimum_probability": round(minimum, 6),
+                "rounding_loss": round(loss, 6),
+            },
+        )
+
+    def draw(self, now: datetime, number: int | None = None, seed: str | None = None) -> tuple[str, ...]:
+        """The public draw: a number from 1..m read out in public, or a published seed. Once only."""
+        if self.status is Status.DRAWN:
+            raise IllegalStep(f"the panel was already drawn (number {self.drawn_number}); a draw happens once")
+        self._require(Status.COMMITTED, "draw")
+        assert self.artefacts is not None and self.commitment is not None
+        if (number is None) == (seed is None):
+            raise DrawError("give either the public number or the published seed, not both or neither")
+        m = len(self.artefacts.panels)
+        chosen = number if number is not None else number_from_seed(self.commitment, str(seed), m)
+        self.selected = draw_number(self.artefacts, chosen)
+        self.alternate_members = self._alternates(chosen)
+        self.drawn_number, self.public_input = chosen, str(number if number is not None else seed)
+        self.status = Status.DRAWN
+        self._event("drawn", now, {"number": chosen, "public_input": self.public_input, "commitment": self.commitment})
+        for pseudonym in self.selected:
+            self._event("member_selected", now, {"pseudonym": pseudonym})
+        for rank, pseudonym in enumerate(self.alternate_members, start=1):
+            self._event("alternate_selected", now, {"pseudonym": pseudonym, "rank": rank})
+        return self.selected
+
+    def decline(self, now: datetime, member: str) -> str | None:
+        """A selected member declines or drops out; the first alternate (then the first person of the pool, in
+        the lottery's order) who keeps every quota and the household rule replaces them. Returns the replacement,
+        or None when nobody can keep the quotas (the panel goes on one member short, and says so)."""
+        self._require(Status.DRAWN, "replace a member")
+        if member not in self.selected:
+            raise IllegalStep(f"{member} is not a member of this panel")
+        remaining = [p for p in self.selected if p != member]
+        self.declined = (*self.declined, member)
+        self._event("member_declined", now, {"pseudonym": member})
+        for candidate in self._replacement_order():
+            if self._keeps_rules([*remaining, candidate]):
+                self.selected = (*remaining, candidate)
+                self.alternate_members = tuple(a for a in self.alternate_members if a != candidate)
+                self._event("member_replaced", now, {"pseudonym": candidate, "replaces": member})
+                return candidate
+        self.selected = tuple(remaining)
+        self._event("replacement_not_found", now, {"replaces": member})
+        return None
+
+    # --- deliberation -------------------------------------------------------------------------
+
+    def plan_session(
+        self,
+        now: datetime,
+        title: str,
+        starts_at: datetime,
+        moderator: str,
+        experts: tuple[str, ...],
+        materials: tuple[str, ...],
+    ) -> Session:
+        if self.status not in (Status.DRAWN, Status.DELIBERATING):
+            raise IllegalStep(f"sessions are planned once the panel is drawn, not when it is {self.status.value}")
+        if not moderator.strip():
+            raise InvalidPanel("a session needs its (external) moderator")
+        session = Session(len(self.sessions) + 1, title, starts_at, moderator, experts, materials)
+        self.sessions = (*self.sessions, session)
+        if self.status is Status.DRAWN:
+            self.status = Status.DELIBERATING
+            self._event("composition_final", now, {"members": len(self.selected)})
+        self._event("session_planned", now, {"session": session.number, "starts_at": starts_at.isoformat()})
+        return session
+
+    def log_contributions(self, now: datetime, number: int, counts: Mapping[str, int]) -> None:
+        """The moderator's tally of how often each member spoke in a session."""
+        self._require(Status.DELIBERATING, "log contributions")
+        if not 1 <= number <= len(self.sessions):
+            raise IllegalStep(f"there is no session {number}")
+        strangers = sorted(set(counts) - set(self.selected))
+        if strangers:
+            raise InvalidPanel(f"not members of this panel: {', '.join(strangers)}")
+        if any(c < 0 for c in counts.values()):
+            raise InvalidPanel("a member cannot have spoken a negative number of times")
+        old = self.sessions[number - 1]
+        updated = Session(old.number, old.title, old.starts_at, old.moderator, old.experts, old.materials, dict(counts))
+        self.sessions = tuple(updated if s.number == number else s for s in self.sessions)
+        self._event("contributions_logged", now, {"session": number, "total": sum(counts.values())})
+
+    def deliver_recommendations(self, now: datetime, items: list[Recommendation], answer_due_at: datetime) -> None:
+        self._require(Status.DELIBERATING, "deliver recommendations")
+        if not items:
+            raise InvalidPanel("deliver at least one recommendation")
+        for item in items:
+            if item.support + item.against + item.abstain > len(self.selected):
+                raise InvalidPanel(f"recommendation {item.number}: more votes than the panel has members")
+        self.recommendations = tuple(items)
+        self.answer_due_at = answer_due_at
+        self.status = Status.RECOMMENDED
+        self._event(
+            "recommendations_delivered", now, {"recommendations": len(items), "due_at": answer_due_at.isoformat()}
+        )
+
+    def answer(self, now: datetime, number: int, verdict: Verdict, reasons: str) -> None:
+        """The municipality's answer to one recommendation, with its reasons (public)."""
+        self._require(Status.RECOMMENDED, "answer a recommendation")
+        if not 1 <= number <= len(self.recommendations):
+            raise IllegalStep(f"there is no recommendation {number}")
+        if not reasons.strip():
+            raise InvalidPanel("an answer gives its reasons")
+        old = self.recommendations[number - 1]
+        if old.answer is not None:
+            raise IllegalStep(f"recommendation {number} was already answered")
+        new = Recommendation(
+            old.number,
+            old.text,
+            old.support,
+            old.against,
+            old.abstain,
+            old.minority_positions,
+            Answer(verdict, reasons, now),
+        )
+        self.recommendations = tuple(new if r.number == number else r for r in self.recommendations)
+        self._event("recommendation_answered", now, {"recommendation": number, "verdict": verdict.value})
+        if all(r.answer is not None for r in self.recommendations):
+            self.status = Status.ANSWERED
+            self._event("answered", now, {"recommendations": len(self.recommendations)})
+
+    def check_answer_deadline(self, now: datetime) -> bool:
+        """True (once) when the answer is late: the breach is an event on the coordinator's queue."""
+        if self.status is not Status.RECOMMENDED or self.answer_overdue or self.answer_due_at is None:
+            return False
+        if now < self.answer_due_at:
+            return False
+        self.answer_overdue = True
+        self._event("answer_deadline_breached", now, {"due_at": self.answer_due_at.isoformat()})
+        return True
+
+    def record_deletion(self, now: datetime, stage: str, records: int) -> None:
+        self.deleted_stages = (*self.deleted_stages, stage)
+        self._event("personal_data_deleted", now, {"stage": stage, "records": records})
+
+    def _replacement_order(self) -> list[str]:
+        assert self.artefacts is not None and self.drawn_number is not None
+        panels, taken = self.artefacts.panels, {*self.selected, *self.declined}
+        order = [a for a in self.alternate_members if a not in taken]
+        for step in range(1, len(panels)):
+            order += [p for p in panels[(self.drawn_number - 1 + step) % len(panels)] if p not in taken]
+        order += sorted(self.artefacts.pool)  # anyone else in the pool, in a fixed order
+        return [p for p in dict.fromkeys(order) if p not in taken]
+
+    def _keeps_rules(self, members: list[str]) -> bool:
+        assert self.artefacts is not None
+        pool, households = self.artefacts.pool, self.artefacts.households
+        for feature, values in self.artefacts.quotas.items():
+            for value, (low, high) in values.items():
+                if not low <= sum(1 for p in members if pool[p].get(feature) == value) <= high:
+                    return False
+        homes = [households[p] for p in members if p in households]
+        return not self.household_rule or len(homes) == len(set(homes))
+
+    def _alternates(self, number: int) -> tuple[str, ...]:
+        """Alternates in a replayable order: members of the following panels of the lottery, skipping anyone
+        selected and (under the household rule) housemates of anyone already chosen."""
+        assert self.artefacts is not None
+        panels, households = self.artefacts.panels, self.artefacts.households
+        chosen = list(self.selected)
+        homes = {households[p] for p in chosen if p in households}
+        alternates: list[str] = []
+        for step in range(1, len(panels)):
+            if len(alternates) >= self.alternates:
+                break
+            for person in panels[(number - 1 + step) % len(panels)]:
+                home = households.get(person)
+                if person in chosen or (self.household_rule and home in homes) or len(alternates) >= self.alternates:
+                    continue
+                alternates.append(person)
+                chosen.append(person)
+                if home:
+                    homes.add(home)
+        return tuple(alternates)
+
+    def _require(self, status: Status, step: str) -> None:
+        if self.status is not status:
+            raise IllegalStep(f"cannot {step}: the panel is {self.status.value}, not {status.value}")
+
+    def _event(self, name: str, at: datetime, details: dict[str, Any]) -> None:
+        self.events.append(PanelEvent(name, self.id, at, details))

@@ -1,0 +1,30 @@
+"""The panels unit of work: the kit's transaction and outbox, with panels, the pool and the identity store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from meemaken_kit import UnitOfWork
+from panels.adapters.repository import IdentityStore, PanelRepository, Pool, Register
+
+
+class PanelsUnitOfWork(UnitOfWork):
+    clock: Callable[[], datetime]
+    pseudonym_key: bytes
+
+    @property
+    def panels(self) -> PanelRepository:
+        return PanelRepository(self.connection)
+
+    @property
+    def pool(self) -> Pool:
+        return Pool(self.connection)
+
+    @property
+    def register(self) -> Register:
+        return Register(self.connection)
+
+    @property
+    def identities(self) -> IdentityStore:
+        return IdentityStore(self.connection)

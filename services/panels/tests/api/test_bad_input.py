@@ -1,0 +1,77 @@
+"""Bad input at every panels endpoint: a clear problem+json answer, and nothing changed."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def panel(case):
+    return case.set_up()
+
+
+def unchanged(case, action):
+    before = (len(case.outbox()), case.get("/panels").get_json())
+    response = action()
+    assert response.mimetype == "application/problem+json", response.get_data(as_text=True)
+    assert (len(case.outbox()), case.get("/panels").get_json()) == before
+    return response
+
+
+def test_set_up_refuses_impossible_panels(case):
+    body = {"question": "What should the park offer?", "theme": "parks", "mandate": "adviseren", "size": 4}
+    too_many = {"gender": {"female": {"min": 3, "max": 4}, "male": {"min": 3, "max": 4}}}
+    r = unchanged(case, lambda: case.post("/panels", {**body, "features": too_many}, case.coordinator))
+    assert r.status_code == 422 and "more than the panel size" in r.get_json()["detail"]
+    r = unchanged(case, lambda: case.post("/panels", {**body, "mandate": "zelfbeheer"}, case.coordinator))
+    assert r.status_code == 422 and "mandate" in r.get_data(as_text=True)
+    reversed_quota = {"gender": {"female": {"min": 3, "max": 1}}}
+    r = unchanged(case, lambda: case.post("/panels", {**body, "features": reversed_quota}, case.coordinator))
+    assert r.status_code == 422 and "min must not exceed max" in r.get_data(as_text=True)
+    assert unchanged(case, lambda: case.post("/panels", body, {"X-Meemaken-Role": "resident"})).status_code == 403
+    assert unchanged(case, lambda: case.post("/panels", body, {"X-Meemaken-Role": "mayor"})).status_code == 400
+
+
+def test_registration_errors(case, panel):
+    assert case.register(panel, 1).status_code == 202
+    again = unchanged(case, lambda: case.register(panel, 1))
+    assert again.status_code == 409 and "already registered" in again.get_json()["detail"]
+    assert unchanged(case, lambda: case.register(str(uuid.uuid4()), 2)).status_code == 404
+    assert unchanged(case, lambda: case.register(panel, 3, age="old")).status_code == 422
+    assert unchanged(case, lambda: case.register(panel, 4, channel="pigeon")).status_code == 422
+
+
+def test_steps_out_of_order_and_a_second_draw(case, panel):
+    early = unchanged(case, lambda: case.post(f"/panels/{panel}/draw", {"number": 1}, case.coordinator))
+    assert early.status_code == 409 and "recruiting" in early.get_json()["detail"]
+    short = unchanged(case, lambda: case.post(f"/panels/{panel}/close", headers=case.coordinator))
+    assert short.status_code == 409 and "fewer than the panel size" in short.get_json()["detail"]
+    for i in range(16):
+        case.register(panel, i)
+    case.run_eligibility()
+    case.post(f"/panels/{panel}/close", headers=case.coordinator)
+    closed = unchanged(case, lambda: case.register(panel, 40))
+    assert closed.status_code == 409 and "closed" in closed.get_json()["detail"]
+    case.post(f"/panels/{panel}/lottery", {"panels": 10}, case.coordinator)
+    both = unchanged(case, lambda: case.post(f"/panels/{panel}/draw", {"number": 1, "seed": "x"}, case.coordinator))
+    assert both.status_code == 422
+    outside = unchanged(case, lambda: case.post(f"/panels/{panel}/draw", {"number": 11}, case.coordinator))
+    assert outside.status_code == 422 and "between 1 and 10" in outside.get_json()["detail"]
+    assert case.post(f"/panels/{panel}/draw", {"number": 3}, case.coordinator).status_code == 200
+    twice = unchanged(case, lambda: case.post(f"/panels/{panel}/draw", {"seed": "again"}, case.coordinator))
+    assert twice.status_code == 409 and "once" in twice.get_json()["detail"]
+
+
+def test_quotas_the_pool_cannot_meet_are_explained(case):
+    panel = case.set_up(features={"gender": {"female": {"min": 5, "max": 6}, "male": {"min": 0, "max": 6}}})
+    for i in range(12):
+        case.register(panel, i, strata={"gender": "male"})
+    case.register(panel, 50, strata={"gender": "female"})
+    case.run_eligibility()
+    case.post(f"/panels/{panel}/close", headers=case.coordinator)
+    r = unchanged(case, lambda: case.post(f"/panels/{panel}/lottery", {"panels": 10}, case.coordinator))
+    assert r.status_code == 422
+    assert "female" in r.get_json()["detail"]
+    assert case.get(f"/panels/{panel}").get_json()["status"] == "pool_closed"
