@@ -1,0 +1,164 @@
+"""Participatory-budgeting rules: seconds for greedy and the Method of Equal Shares with add1
+(proposals.domain.budgeting) beside the reference library pabutools on the same instances, same run.
+
+Instances: Łódź 2023 from Pabulib (70,747 voters, 139 projects; /work/shared/data/pabulib) and a
+synthetic city round (150,000 approval ballots of 1-5 projects with skewed popularity, 300 projects
+with costs spread over two orders of magnitude). pabutools runs in a subprocess with a timeout (it
+needs about two minutes for MES with add1 on Łódź); on timeout the speed-up is a lower bound.
+One JSON line per instance. Target: identical outcomes, MES with add1 >= 20x faster.
+
+    python bench/budget_rules.py [--instances lodz,synthetic] [--timeout 900]
+    pip install -r bench/requirements-budget.txt   # for the pabutools columns
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "services" / "proposals" / "src"))
+
+from proposals.domain.budgeting import (  # noqa: E402
+    Election,
+    EqualSharesParams,
+    Project,
+    approval_ballot,
+    equal_shares,
+    greedy,
+    tie_order,
+)
+from proposals.domain.budgeting.pabulib import load, save  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "pabulib"
+
+
+def synthetic(voters: int = 150_000, projects: int = 300, seed: int = 7) -> Election:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ids = [f"s{j:03d}" for j in range(projects)]
+    costs = np.round(np.exp(rng.uniform(np.log(20_000), np.log(2_000_000), projects)), -2).astype(int)
+    popularity = rng.pareto(1.2, projects) + 0.05  # a few favourites, a long tail
+    popularity /= popularity.sum()
+    lengths = rng.choice([1, 2, 3, 4, 5], size=voters, p=[0.25, 0.2, 0.2, 0.15, 0.2])
+    ballots = []
+    for i, k in enumerate(lengths.tolist()):
+        chosen = rng.choice(projects, size=k, replace=False, p=popularity)
+        ballots.append(approval_ballot(str(i), [ids[j] for j in sorted(chosen.tolist())]))
+    budget = int(costs.sum() * 0.2)
+    meta = {"description": "synthetic", "budget": str(budget), "vote_type": "approval", "rule": "equalshares/add1"}
+    proj = {pid: Project(pid, int(c)) for pid, c in zip(ids, costs, strict=True)}
+    return Election(meta, proj, tuple(ballots), budget)
+
+
+def ours(election: Election) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    fresh = replace(election)  # no cached multiprofile: building it is part of the tally
+    t = time.perf_counter()
+    g = greedy(fresh)
+    out["greedy_s"] = time.perf_counter() - t
+    fresh = replace(election)
+    t = time.perf_counter()
+    m = equal_shares(fresh, EqualSharesParams())  # add1 from B/n, +1 per voter, stop at exhaustive/overspent
+    out["mes_add1_s"] = time.perf_counter() - t
+    out["greedy"], out["mes_add1"] = sorted(g.selected), sorted(m.selected)
+    out["add1_steps"] = m.notes["add1_steps"]
+    return out
+
+
+_REFERENCE = r"""
+import json, sys, time
+from pabutools.election import parse_pabulib, Cost_Sat
+from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+from pabutools.tiebreaking import TieBreakingRule
+path, rank_json, which = sys.argv[1], sys.argv[2], sys.argv[3]
+rank = json.load(open(rank_json))
+ties = TieBreakingRule(lambda inst, prof, proj: rank[proj.name])
+instance, profile = parse_pabulib(path)
+profile = profile.as_multiprofile()
+t = time.perf_counter()
+if which == "greedy":
+    r = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat, tie_breaking=ties)
+else:
+    r = method_of_equal_shares(instance, profile, sat_class=Cost_Sat, tie_breaking=ties, voter_budget_increment=1)
+print(json.dumps({"s": time.perf_counter() - t, "selected": sorted(p.name for p in r)}))
+"""
+
+
+def reference(path: Path, election: Election, which: str, timeout: float) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(tie_order(election), f)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _REFERENCE, str(path), f.name, which],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"timeout": True}
+    finally:
+        Path(f.name).unlink(missing_ok=True)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--instances", default="lodz,synthetic")
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds per pabutools run")
+    ap.add_argument("--no-reference", action="store_true", help="skip pabutools")
+    args = ap.parse_args()
+    try:
+        import pabutools  # noqa: F401
+
+        have_reference = not args.no_reference
+    except ImportError:
+        have_reference = False
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.instances.split(","):
+            if name == "lodz":
+                path = DATA / "Poland_Lodz_2023.pb"
+                if not path.exists():
+                    print(json.dumps({"instance": name, "skipped": f"{path} not found"}))
+                    continue
+                election = load(path)
+            else:
+                election = synthetic()
+                path = Path(tmp) / "synthetic.pb"
+                save(election, path)
+            row: dict[str, Any] = {
+                "instance": name,
+                "voters": len(election.ballots),
+                "projects": len(election.projects),
+                "distinct_ballots": len(election.multiprofile.keys),
+            }
+            mine = ours(election)
+            row.update({k: mine[k] for k in ("greedy_s", "mes_add1_s", "add1_steps")})
+            if have_reference:
+                for which in ("greedy", "mes_add1"):
+                    ref = reference(path, election, which, args.timeout)
+                    if "s" in ref:
+                        row[f"pabutools_{which}_s"] = ref["s"]
+                        row[f"speedup_{which}"] = ref["s"] / mine[f"{which}_s"]
+                        row[f"identical_{which}"] = ref["selected"] == mine[which]
+                    elif ref.get("timeout"):
+                        row[f"pabutools_{which}_s"] = f">{args.timeout:g}"
+                        row[f"speedup_{which}"] = f">={args.timeout / mine[f'{which}_s']:.0f}"
+                        row[f"identical_{which}"] = None
+                    else:
+                        row[f"pabutools_{which}_error"] = ref["error"]
+            print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
