@@ -7,7 +7,13 @@ then runs:
   kafka-python produce→consume rate measured in the same run (target: ratio ≥ 0.25);
 - latency.py: p50/p99 from POST to the author's notification at 50 submissions/s (target: p99 < 250 ms);
 - right_to_challenge.py: challenges/s through submit → gates → assessment → decision → notice, over HTTP
-  and through the use cases in-process, and p50/p99 from a decision to its event downstream.
+  and through the use cases in-process, and p50/p99 from a decision to its event downstream;
+- right_to_challenge.py --driver backlog: the chain's automatic links alone (relay → gate consumer → relay)
+  on challenges submitted before the worker starts, beside the pipeline rate;
+- budget_rules.py: greedy and Method of Equal Shares with add1 on Łódź 2023 and a synthetic 150,000-voter
+  round, beside pabutools on the same instances (target: identical outcomes, MES at least 20 times faster);
+- sortition.py: seconds and minimum probability of our LEXIMIN/MAXIMIN beside the reference
+  sortition-algorithms MAXIMIN (HiGHS, CBC) on 150/22 ... 2000/150 pools (BENCH_SORTITION_SIZES).
 """
 
 from __future__ import annotations
@@ -58,6 +64,14 @@ def main() -> int:
                  "--challenges", os.environ.get("BENCH_CHALLENGES", "200"), "--driver", driver],
                 check=True,
             )
+        subprocess.run(
+            [sys.executable, str(HERE / "right_to_challenge.py"), "--bootstrap", bootstrap, "--server-url", server,
+             "--challenges", os.environ.get("BENCH_BACKLOG", "3000"), "--driver", "backlog"],
+            check=True,
+        )
+        subprocess.run([sys.executable, str(HERE / "budget_rules.py")], check=True)
+        sortition_sizes = os.environ.get("BENCH_SORTITION_SIZES", "150/22,500/75,1000/100,2000/150")
+        subprocess.run([sys.executable, str(HERE / "sortition.py"), "--sizes", sortition_sizes], check=True)
         return 0
     finally:
         if kafka is not None:
