@@ -2,8 +2,10 @@
 
     meemaken-sortition select --features F.csv --people P.csv --size K --algorithm leximin [--seed N] [--json]
     meemaken-sortition explain --features F.csv --people P.csv --size K
+    meemaken-sortition replay ARTEFACTS.json (--number N | --seed TEXT) [--commitment HEX]
 
-Exit codes: 0 done, 1 the legacy algorithm failed, 2 bad input, 3 no panel meets the quotas (explained).
+Exit codes: 0 done, 1 the legacy algorithm failed, 2 bad input, 3 no panel meets the quotas (explained),
+4 the published artefacts do not match their commitment or break a quota.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from panels.domain.lottery import Artefacts, check, draw_number, number_from_seed
 from panels.domain.sortition import (
     Algorithm,
     InfeasibleQuotas,
@@ -30,7 +33,7 @@ from panels.domain.sortition import (
     select,
 )
 
-BAD_INPUT, INFEASIBLE, FAILED = 2, 3, 1
+BAD_INPUT, INFEASIBLE, FAILED, MISMATCH = 2, 3, 1, 4
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,7 +54,34 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--algorithm", choices=[a.value for a in Algorithm], default="leximin")
             command.add_argument("--seed", type=int, help="seed for a replayable draw (default: OS randomness)")
             command.add_argument("--samples", type=int, default=1000, help="legacy: draws to estimate probabilities")
+    replay = commands.add_parser("replay", help="check published draw artefacts and replay the public draw")
+    replay.add_argument("artefacts", type=Path, help="the JSON the panels service publishes (GET .../artefacts)")
+    replay.add_argument("--commitment", help="the commitment published before the draw (default: the file's own)")
+    public = replay.add_mutually_exclusive_group(required=True)
+    public.add_argument("--number", type=int, help="the public number read out (1..m)")
+    public.add_argument("--seed", help="the published seed")
     return parser
+
+
+def _replay(args: argparse.Namespace) -> int:
+    try:
+        published = json.loads(args.artefacts.read_text(encoding="utf-8"))
+        artefacts = Artefacts.from_document(published.get("artefacts", published))
+        commitment = args.commitment or published.get("commitment") or artefacts.commitment
+        problems = check(artefacts, commitment)
+        if problems:
+            for problem in problems:
+                print(f"problem: {problem}", file=sys.stderr)
+            return MISMATCH
+        m = len(artefacts.panels)
+        number = args.number if args.number is not None else number_from_seed(commitment, args.seed, m)
+        panel = draw_number(artefacts, number)
+    except (OSError, ValueError) as error:  # unreadable file, not JSON, DrawError
+        print(f"error: {error}", file=sys.stderr)
+        return BAD_INPUT
+    print(f"commitment {commitment} verified: {m} panels, each meets every quota and the household rule")
+    print(f"public number {number} of {m} picks panel: " + ", ".join(panel))
+    return 0
 
 
 def _instance(args: argparse.Namespace) -> Instance:
@@ -100,6 +130,8 @@ def _print_selection(result: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "replay":
+        return _replay(args)
     try:
         instance = _instance(args)
         if args.command == "explain":

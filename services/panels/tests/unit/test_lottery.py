@@ -103,3 +103,21 @@ def test_a_number_outside_the_lottery_is_refused() -> None:
     published = Artefacts.of(instance, round_to_lottery(leximin(instance), m=6))
     with pytest.raises(DrawError, match="between 1 and 6"):
         draw_number(published, 7)
+
+
+def test_the_replay_command_checks_the_artefacts_and_picks_the_same_panel(tmp_path, capsys) -> None:
+    import json
+
+    from panels.sortition_cli import main
+
+    instance = couples()
+    published = Artefacts.of(instance, round_to_lottery(leximin(instance), m=6))
+    path = tmp_path / "draw.json"
+    path.write_text(json.dumps({"commitment": published.commitment, "artefacts": published.document()}))
+    assert main(["replay", str(path), "--seed", "council"]) == 0
+    number = number_from_seed(published.commitment, "council", 6)
+    assert ", ".join(draw_number(published, number)) in capsys.readouterr().out
+
+    assert main(["replay", str(path), "--number", "3", "--commitment", "0" * 64]) == 4
+    assert "not to the commitment" in capsys.readouterr().err
+    assert main(["replay", str(path), "--number", "9"]) == 2
