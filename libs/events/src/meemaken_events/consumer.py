@@ -179,7 +179,7 @@ class ConsumerLoop:
         work: list[tuple[ConsumerRecord, Envelope, Handler]] = []
         for record in records:
             declared = _declared_type(record)
-            if declared is not None and declared not in self.handlers:  # not ours: skipped unread
+            if declared in self.events and declared not in self.handlers:  # a known event, not ours: skipped unread
                 CONSUMED.labels(self.name, "ignored").inc()
                 continue
             try:
@@ -279,8 +279,8 @@ class ConsumerLoop:
 
 
 def _declared_type(record: ConsumerRecord) -> str | None:
-    """The record's `ce_type` header, without parsing the event; None when it has none or it is unreadable
-    (such a record is then parsed, and dead-lettered as poison)."""
+    """The record's `ce_type` header, without parsing the event; None when it has none or it is unreadable.
+    Records without a catalogued type are parsed, and dead-lettered as poison."""
     for name, value in record.headers or []:
         if name == "ce_type":
             try:
