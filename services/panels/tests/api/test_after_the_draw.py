@@ -7,12 +7,15 @@ from collections import Counter
 
 def test_a_member_who_declines_is_replaced_by_someone_who_keeps_the_quotas(case):
     panel, drawn, artefacts = case.drawn()
-    leaving = drawn["selected"][0]
+    leaving, staying = drawn["selected"][0], drawn["selected"][1]
+    assert case.post(f"/panels/{panel}/members/{staying}/accept", headers=case.coordinator).status_code == 200
+    assert case.post(f"/panels/{panel}/members/{staying}/accept", headers=case.coordinator).status_code == 409
     answer = case.post(f"/panels/{panel}/members/{leaving}/decline", headers=case.coordinator).get_json()
     replacement = answer["replacement"]
     assert replacement and replacement not in drawn["selected"]
     after = case.get(f"/panels/{panel}").get_json()
     assert leaving not in after["selected"] and replacement in after["selected"] and len(after["selected"]) == 6
+    assert after["accepted"] == [staying]
     genders = Counter(artefacts.pool[p]["gender"] for p in after["selected"])
     assert genders == {"female": 3, "male": 3}
     assert artefacts.pool[replacement]["gender"] == artefacts.pool[leaving]["gender"]

@@ -229,6 +229,7 @@ def _document(p: Panel) -> dict[str, Any]:
         "selected": list(p.selected),
         "alternate_members": list(p.alternate_members),
         "declined": list(p.declined),
+        "accepted": list(p.accepted),
     }
 
 
@@ -262,6 +263,7 @@ def _panel(row: sa.Row[Any]) -> Panel:
         selected=tuple(d["selected"]),
         alternate_members=tuple(d["alternate_members"]),
         declined=tuple(d.get("declined", [])),
+        accepted=tuple(d.get("accepted", [])),
         version=row.version,
     )
 

@@ -69,6 +69,7 @@ class Panel:
     selected: tuple[str, ...] = ()
     alternate_members: tuple[str, ...] = ()
     declined: tuple[str, ...] = ()
+    accepted: tuple[str, ...] = ()
     sessions: tuple[Session, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     answer_due_at: datetime | None = None
@@ -156,6 +157,16 @@ class Panel:
             self._event("alternate_selected", now, {"pseudonym": pseudonym, "rank": rank})
         return self.selected
 
+    def accept(self, now: datetime, member: str) -> None:
+        """A selected member (or an alternate who replaced one) confirms they will take part."""
+        self._require(Status.DRAWN, "confirm a member")
+        if member not in self.selected:
+            raise IllegalStep(f"{member} is not a member of this panel")
+        if member in self.accepted:
+            raise IllegalStep(f"{member} already confirmed")
+        self.accepted = (*self.accepted, member)
+        self._event("member_accepted", now, {"pseudonym": member})
+
     def decline(self, now: datetime, member: str) -> str | None:
         """A selected member declines or drops out; the first alternate (then the first person of the pool, in
         the lottery's order) who keeps every quota and the household rule replaces them. Returns the replacement,
@@ -164,6 +175,7 @@ class Panel:
         if member not in self.selected:
             raise IllegalStep(f"{member} is not a member of this panel")
         remaining = [p for p in self.selected if p != member]
+        self.accepted = tuple(p for p in self.accepted if p != member)
         self.declined = (*self.declined, member)
         self._event("member_declined", now, {"pseudonym": member})
         for candidate in self._replacement_order():

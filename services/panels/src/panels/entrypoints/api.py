@@ -74,6 +74,7 @@ def view(p: Panel, pool: dict[str, dict[str, int]] | None = None) -> dict[str, A
         "public_input": p.public_input,
         "selected": list(p.selected),
         "alternate_members": list(p.alternate_members),
+        "accepted": list(p.accepted),
         "version": p.version,
     }
 
@@ -234,6 +235,13 @@ def probability(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
 def draw(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     """The public draw (coordinator): the number read from dice, or a published seed. Happens once."""
     return view(handlers.draw(_uow(), actor(), panel_id, body["number"], body["seed"]))
+
+
+@panels.route("/<uuid:panel_id>/members/<string:pseudonym>/accept", methods=["POST"])
+@panels.response(200, s.PanelViewSchema)
+def accept(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
+    """A member confirms they take part (coordinator records it)."""
+    return view(handlers.accept(_uow(), actor(), panel_id, pseudonym))
 
 
 @panels.route("/<uuid:panel_id>/members/<string:pseudonym>/decline", methods=["POST"])

@@ -65,6 +65,7 @@ class PanelViewSchema(Schema):
     public_input = Text(allow_none=True)
     selected = fields.List(Text(), metadata={"description": "pseudonyms of the drawn members"})
     alternate_members = fields.List(Text())
+    accepted = fields.List(Text(), metadata={"description": "members who confirmed they take part"})
     version = fields.Integer()
 
 

@@ -283,6 +283,12 @@ def decline(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, member: str) ->
     return replacement
 
 
+def accept(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, member: str) -> Panel:
+    """Record that a member confirmed they take part (the coordinator records the reply to the letter)."""
+    actor.require_coordinator()
+    return _change(uow, panel_id, lambda p: p.accept(uow.clock(), member))
+
+
 def representativeness_report(uow: PanelsUnitOfWork, panel_id: UUID) -> dict[str, Any]:
     """Population (the register extract, when imported) vs pool (admitted) vs panel, per feature value."""
     with uow:
