@@ -61,9 +61,25 @@ class TaskRepository:
         row = self.connection.execute(sa.select(tasks).where(tasks.c.id == task_id)).first()
         return _task(row) if row else None
 
+    def with_open_challenges(self, task_id: UUID, except_id: UUID) -> tuple[Task, int] | None:
+        """The task and how many other challenges on it are still open, in one round trip (the gate check's)."""
+        row = self.connection.execute(_TASK_WITH_OPEN, {"task_id": task_id, "except_id": except_id}).first()
+        return (_task(row), int(row.open_challenges)) if row else None
+
     def list(self) -> list[Task]:
         return [_task(r) for r in self.connection.execute(sa.select(tasks).order_by(tasks.c.department, tasks.c.title))]
 
+
+_OPEN_ON_TASK = (
+    sa.select(sa.func.count())
+    .where(
+        challenges.c.task_id == sa.bindparam("task_id"),
+        challenges.c.id != sa.bindparam("except_id"),
+        challenges.c.status.in_([s.value for s in BEFORE_DECISION]),
+    )
+    .scalar_subquery()
+)
+_TASK_WITH_OPEN = sa.select(tasks, _OPEN_ON_TASK.label("open_challenges")).where(tasks.c.id == sa.bindparam("task_id"))
 
 # Built once: every use case runs these, and a prebuilt statement skips SQLAlchemy's per-call work.
 _GET = sa.select(challenges).where(challenges.c.id == sa.bindparam("challenge_id"))
@@ -92,14 +108,6 @@ class ChallengeRepository:
         if updated != 1:
             raise ConcurrentUpdate(f"challenge {challenge.id} changed meanwhile")
         challenge.version += 1
-
-    def open_on_task(self, task_id: UUID, except_id: UUID) -> int:
-        query = sa.select(sa.func.count()).where(
-            challenges.c.task_id == task_id,
-            challenges.c.id != except_id,
-            challenges.c.status.in_([s.value for s in BEFORE_DECISION]),
-        )
-        return int(self.connection.execute(query).scalar_one())
 
     def list(self, where: Any, limit: int, offset: int) -> list[Challenge]:
         query = (

@@ -195,8 +195,9 @@ def check_admissibility(uow: ChallengesUnitOfWork, challenge_id: UUID) -> Challe
             raise NotFound(f"there is no challenge {challenge_id}")
         if challenge.status is not Status.SUBMITTED:
             return challenge  # handled before: the check runs once
-        task = uow.tasks.get(challenge.task_id)
-        assert task is not None
+        found = uow.tasks.with_open_challenges(challenge.task_id, challenge.id)
+        assert found is not None
+        task, open_challenges = found
         now = uow.clock()
         challenge.acknowledge(now)
         challenge.start_admissibility_check(now)
@@ -210,7 +211,7 @@ def check_admissibility(uow: ChallengesUnitOfWork, challenge_id: UUID) -> Challe
             legal_form=challenge.group.legal_form,
             members_count=challenge.group.members_count,
             missing_parts=tuple(challenge.submission.missing()),
-            open_challenges_on_task=uow.challenges.open_on_task(task.id, challenge.id),
+            open_challenges_on_task=open_challenges,
         )
         challenge.record_gates(check_gates(challenge.profile, facts), now)
         uow.challenges.save(challenge)
