@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from typing import Any
 
@@ -28,11 +29,19 @@ FORMATS = {"uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 @dataclass(frozen=True)
 class EventType:
+    """One event type. Its checks compile on first use: a worker pays only for the types it touches."""
+
     name: str
     topic: str
     schema: dict[str, Any] = field(repr=False)
-    validator: Draft7Validator = field(repr=False, compare=False)
-    is_valid: Callable[[Any], Any] = field(repr=False, compare=False)
+
+    @cached_property
+    def validator(self) -> Draft7Validator:
+        return Draft7Validator(self.schema, format_checker=FormatChecker())
+
+    @cached_property
+    def is_valid(self) -> Callable[[Any], Any]:
+        return fastjsonschema.compile(self.schema, formats=FORMATS)  # type: ignore[no-any-return]
 
     @property
     def dataschema(self) -> str:
@@ -75,10 +84,7 @@ class Catalogue:
             if not TYPE_PATTERN.match(name):
                 raise ValueError(f"schema file {entry.name} is not named <reverse-dns type>.v<N>.json")
             schema = json.loads(entry.read_text(encoding="utf-8"))
-            Draft7Validator.check_schema(schema)
-            validator = Draft7Validator(schema, format_checker=FormatChecker())
-            compiled = fastjsonschema.compile(schema, formats=FORMATS)
-            types[name] = EventType(name, schema["x-topic"], schema, validator, compiled)
+            types[name] = EventType(name, schema["x-topic"], schema)
         return cls(types)
 
     def __getitem__(self, name: str) -> EventType:

@@ -12,3 +12,11 @@ def test_every_type_is_reverse_dns_with_a_major_version_and_has_a_schema_id():
 
 def test_every_topic_in_the_catalogue_is_declared_for_creation():
     assert catalogue().topics() <= {name for name, _ in declared_topics()}
+
+
+def test_every_schema_is_valid_draft_7_and_compiles():
+    from jsonschema import Draft7Validator
+
+    for event_type in catalogue():
+        Draft7Validator.check_schema(event_type.schema)
+        assert callable(event_type.is_valid)

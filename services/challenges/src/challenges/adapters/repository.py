@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -61,28 +62,32 @@ class TaskRepository:
         row = self.connection.execute(sa.select(tasks).where(tasks.c.id == task_id)).first()
         return _task(row) if row else None
 
-    def with_open_challenges(self, task_id: UUID, except_id: UUID) -> tuple[Task, int] | None:
-        """The task and how many other challenges on it are still open, in one round trip (the gate check's)."""
-        row = self.connection.execute(_TASK_WITH_OPEN, {"task_id": task_id, "except_id": except_id}).first()
-        return (_task(row), int(row.open_challenges)) if row else None
-
     def list(self) -> list[Task]:
         return [_task(r) for r in self.connection.execute(sa.select(tasks).order_by(tasks.c.department, tasks.c.title))]
 
 
-_OPEN_ON_TASK = (
+# Built once: every use case runs these, and a prebuilt statement skips SQLAlchemy's per-call work.
+_GET = sa.select(challenges).where(challenges.c.id == sa.bindparam("challenge_id"))
+_OTHER = challenges.alias("other")
+_OPEN_OTHERS_ON_TASK = (
     sa.select(sa.func.count())
     .where(
-        challenges.c.task_id == sa.bindparam("task_id"),
-        challenges.c.id != sa.bindparam("except_id"),
-        challenges.c.status.in_([s.value for s in BEFORE_DECISION]),
+        _OTHER.c.task_id == challenges.c.task_id,
+        _OTHER.c.id != challenges.c.id,
+        _OTHER.c.status.in_([s.value for s in BEFORE_DECISION]),
     )
     .scalar_subquery()
 )
-_TASK_WITH_OPEN = sa.select(tasks, _OPEN_ON_TASK.label("open_challenges")).where(tasks.c.id == sa.bindparam("task_id"))
-
-# Built once: every use case runs these, and a prebuilt statement skips SQLAlchemy's per-call work.
-_GET = sa.select(challenges).where(challenges.c.id == sa.bindparam("challenge_id"))
+_TASK_PREFIX = "task__"
+_GATE_CHECK = (
+    sa.select(
+        challenges,
+        *(c.label(_TASK_PREFIX + c.name) for c in tasks.c),
+        _OPEN_OTHERS_ON_TASK.label("open_challenges"),
+    )
+    .join_from(challenges, tasks, tasks.c.id == challenges.c.task_id)
+    .where(challenges.c.id == sa.bindparam("challenge_id"))
+)
 _SAVE = challenges.update().where(
     challenges.c.id == sa.bindparam("where_id"), challenges.c.version == sa.bindparam("where_version")
 )
@@ -98,6 +103,15 @@ class ChallengeRepository:
     def get(self, challenge_id: UUID) -> Challenge | None:
         row = self.connection.execute(_GET, {"challenge_id": challenge_id}).first()
         return _challenge(row) if row else None
+
+    def for_gate_check(self, challenge_id: UUID) -> tuple[Challenge, Task, int] | None:
+        """The challenge, its task and how many other challenges on that task are still open: the gate
+        check's whole reading, in one round trip."""
+        row = self.connection.execute(_GATE_CHECK, {"challenge_id": challenge_id}).first()
+        if row is None:
+            return None
+        task = {k[len(_TASK_PREFIX) :]: v for k, v in row._mapping.items() if k.startswith(_TASK_PREFIX)}
+        return _challenge(row), _task(SimpleNamespace(**task)), int(row.open_challenges)
 
     def save(self, challenge: Challenge) -> None:
         values = {**_row(challenge), "version": challenge.version + 1}
@@ -178,7 +192,7 @@ def _task_row(t: Task) -> dict[str, Any]:
     }
 
 
-def _task(row: sa.Row) -> Task:
+def _task(row: Any) -> Task:
     return Task(
         id=row.id,
         title=row.title,

@@ -69,6 +69,15 @@ timers = sa.Table(
     sa.Column("cancelled_at", UtcDateTime(), nullable=True),
     sa.Index("ix_timers_pending", "due_at", postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL")),
     sa.Index("ix_timers_challenge", "challenge_id", "kind"),
+    sa.Index(
+        "ux_timers_live",
+        "challenge_id",
+        "kind",
+        "due_at",
+        unique=True,
+        postgresql_where=sa.text("cancelled_at IS NULL"),
+        sqlite_where=sa.text("cancelled_at IS NULL"),
+    ),
 )
 
 outbox, inbox, relay_lease = messaging_tables(metadata)

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from challenges.adapters.tables import timers
 from challenges.domain.deadlines import Deadline
@@ -18,31 +19,20 @@ class TimerStore:
 
     def sync(self, challenge_id: UUID, wanted: list[Deadline], now: datetime) -> None:
         """Make the timers of a challenge exactly `wanted`: cancel pending ones no longer wanted, add the
-        missing ones. A deadline that already fired stays fired: it is never scheduled again."""
-        rows = self.connection.execute(
-            sa.select(timers.c.id, timers.c.kind, timers.c.due_at, timers.c.fired_at).where(
-                timers.c.challenge_id == challenge_id, timers.c.cancelled_at.is_(None)
-            )
-        ).all()
-        keep = {(d.kind, d.due_at) for d in wanted}
-        have = {(row.kind, row.due_at) for row in rows if row.fired_at is not None}
-        cancelled = []
-        for row in rows:
-            if row.fired_at is not None:
-                continue
-            key = (row.kind, row.due_at)
-            if key in keep and key not in have:
-                have.add(key)
-            else:
-                cancelled.append(row.id)
-        if cancelled:
-            self.connection.execute(timers.update().where(timers.c.id.in_(cancelled)).values(cancelled_at=now))
-        added = [
-            {"id": uuid.uuid4(), "challenge_id": challenge_id, "kind": kind, "due_at": due_at}
-            for kind, due_at in keep - have
-        ]
-        if added:
-            self.connection.execute(timers.insert(), added)
+        missing ones. A deadline that already fired stays fired: it is never scheduled again (the live
+        timers' unique index makes the insert skip it, as it skips a pending one that is still wanted)."""
+        pending = sa.and_(
+            timers.c.challenge_id == challenge_id, timers.c.fired_at.is_(None), timers.c.cancelled_at.is_(None)
+        )
+        still_wanted = [sa.and_(timers.c.kind == d.kind, timers.c.due_at == d.due_at) for d in wanted]
+        unwanted = sa.not_(sa.or_(*still_wanted)) if still_wanted else sa.true()
+        self.connection.execute(timers.update().where(pending, unwanted).values(cancelled_at=now))
+        if wanted:
+            rows = [
+                {"id": uuid.uuid4(), "challenge_id": challenge_id, "kind": d.kind, "due_at": d.due_at}
+                for d in {(d.kind, d.due_at): d for d in wanted}.values()
+            ]
+            self.connection.execute(_insert(self.connection.dialect.name).on_conflict_do_nothing(), rows)
 
     def claim_due(self, now: datetime, limit: int) -> list[sa.Row]:
         """Due timers, locked for this transaction; rows another worker holds are skipped, not awaited."""
@@ -61,3 +51,7 @@ class TimerStore:
             timers.update().where(timers.c.id == timer_id, timers.c.fired_at.is_(None)).values(fired_at=now)
         ).rowcount
         return bool(updated == 1)
+
+
+def _insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    return postgresql.insert(timers) if dialect == "postgresql" else sqlite.insert(timers)

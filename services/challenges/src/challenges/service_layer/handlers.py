@@ -190,14 +190,12 @@ def attach_document(
 def check_admissibility(uow: ChallengesUnitOfWork, challenge_id: UUID) -> Challenge | None:
     """On `submitted`: acknowledge, start the admissibility check and run the automatic gates."""
     with uow:
-        challenge = uow.challenges.get(challenge_id)
-        if challenge is None:
+        found = uow.challenges.for_gate_check(challenge_id)
+        if found is None:
             raise NotFound(f"there is no challenge {challenge_id}")
+        challenge, task, open_challenges = found
         if challenge.status is not Status.SUBMITTED:
             return challenge  # handled before: the check runs once
-        found = uow.tasks.with_open_challenges(challenge.task_id, challenge.id)
-        assert found is not None
-        task, open_challenges = found
         now = uow.clock()
         challenge.acknowledge(now)
         challenge.start_admissibility_check(now)
