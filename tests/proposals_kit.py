@@ -28,3 +28,40 @@ def admissibility_loop(settings: Settings, engine, group: str | None = None) -> 
         settings.kafka_bootstrap_servers,
         consumer_options={"group_id": group or f"test-{uuid.uuid4().hex[:8]}"},
     )
+
+
+def open_process(uow_factory, process_id: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    """A proposals call open from a year ago to a year ahead, as an official defines it."""
+    from datetime import UTC, datetime, timedelta
+
+    from proposals.domain.process import Phase, ProcessKind
+    from proposals.service_layer import participation
+    from proposals.service_layer.actors import Actor
+
+    process_id = process_id or f"process-{uuid.uuid4().hex[:6]}"
+    now = datetime.now(UTC)
+    phase = Phase("proposals", now - timedelta(days=365), now + timedelta(days=365), "adviseren")
+    official = Actor(uuid.uuid4(), "official")
+    participation.define_process(
+        uow_factory(), official, process_id, "gent", "Proposals call", ProcessKind.PROPOSALS_CALL, [phase], None, 90
+    )
+    return process_id
+
+
+def process_body(process_id: str) -> dict[str, object]:
+    """The same, as the API takes it (POST /api/v1/processes with role official)."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    phase = {"name": "proposals", "rung_promised": "adviseren"}
+    phase |= {"starts_at": (now - timedelta(days=365)).isoformat(), "ends_at": (now + timedelta(days=365)).isoformat()}
+    return {
+        "id": process_id,
+        "municipality": "gent",
+        "title": "Proposals call",
+        "kind": "proposals_call",
+        "phases": [phase],
+    }
+
+
+OFFICIAL = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}

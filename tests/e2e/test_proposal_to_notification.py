@@ -9,6 +9,7 @@ import uuid
 import pytest
 import requests
 from helpers import wait_for
+from proposals_kit import OFFICIAL, process_body
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
@@ -41,6 +42,10 @@ def test_a_submitted_proposal_is_checked_and_its_author_told_with_one_correlatio
     urls, logs = system
     author, duplicate_author = uuid.uuid4(), uuid.uuid4()
     body = {"process_id": "mobility-2027", "author_id": str(author), "title": "Safer school streets", "text": TEXT}
+    defined = requests.post(
+        f"{urls['proposals']}/api/v1/processes", json=process_body("mobility-2027"), headers=OFFICIAL, timeout=5
+    )
+    assert defined.status_code == 201, defined.text
     headers = {"X-Correlation-ID": "e2e-1"}
     created = requests.post(f"{urls['proposals']}/api/v1/proposals", json=body, headers=headers, timeout=5)
     assert created.status_code == 201

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from helpers import headers_of, produce, read_topic, wait_for
-from proposals_kit import TEXT, TOPIC, admissibility_loop, relay_for
+from proposals_kit import TEXT, TOPIC, admissibility_loop, open_process, relay_for
 
 from meemaken_events import Envelope, Outbox, dead_letter_topic
 from proposals.adapters import tables
@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
 def submit(settings, engine, title="Safer school streets"):
-    command = handlers.SubmitProposal(f"process-{uuid.uuid4().hex[:6]}", uuid.uuid4(), title, TEXT)
-    return handlers.submit_proposal(command, unit_of_work_factory(settings, engine)())
+    uow = unit_of_work_factory(settings, engine)
+    command = handlers.SubmitProposal(open_process(uow), uuid.uuid4(), title, TEXT)
+    return handlers.submit_proposal(command, uow())
 
 
 def ids_on_topic(bootstrap, keys, expected):
@@ -39,13 +40,19 @@ def test_a_failed_transaction_publishes_nothing_and_a_committed_one_is_published
     committed = submit(settings, engine)
     failed_id = uuid.uuid4()
     with pytest.raises(RuntimeError), unit_of_work_factory(settings, engine)() as uow:
-        uow.connection.execute(tables.outbox.insert().values(
-            event_id=str(uuid.uuid4()), topic=TOPIC, key=str(failed_id), type="x", envelope="{}",
-            created_at=sa.func.now(),
-        ))
+        uow.connection.execute(
+            tables.outbox.insert().values(
+                event_id=str(uuid.uuid4()),
+                topic=TOPIC,
+                key=str(failed_id),
+                type="x",
+                envelope="{}",
+                created_at=sa.func.now(),
+            )
+        )
         raise RuntimeError("the use case failed after writing")
     relay = relay_for(settings, engine)
-    assert relay.publish_once() == 1
+    assert relay.publish_once() == 2  # the process defined, the proposal submitted; not the failed one
     assert pending(engine) == 0
     keys = {str(committed.id).encode(), str(failed_id).encode()}
     seen = ids_on_topic(kafka_bootstrap, keys, 1)

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 from helpers import ROOT, service_process, wait_for
-from proposals_kit import TEXT, admissibility_loop, relay_for
+from proposals_kit import TEXT, admissibility_loop, open_process, relay_for
 
 from meemaken_events import Envelope
 from meemaken_kit import migrate
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 def submit_many(settings, engine, count):
     uow = unit_of_work_factory(settings, engine)
-    process = f"process-{uuid.uuid4().hex[:6]}"
+    process = open_process(uow)
     for i in range(count):
         title = f"Proposal {i:05d} for a greener street"
         handlers.submit_proposal(handlers.SubmitProposal(process, uuid.uuid4(), title, TEXT), uow())
@@ -33,7 +33,8 @@ def submit_many(settings, engine, count):
 def decision_counts(engine) -> Counter[str]:
     with engine.connect() as conn:
         envelopes = [Envelope.from_json(t) for t in conn.execute(sa.select(tables.outbox.c.envelope)).scalars()]
-    return Counter(e.data["proposal_id"] for e in envelopes if not e.type.endswith("submitted.v1"))
+    decisions = [e for e in envelopes if ".proposal." in e.type and not e.type.endswith("submitted.v1")]
+    return Counter(e.data["proposal_id"] for e in decisions)
 
 
 def undecided(engine) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,42 +15,63 @@ from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop
 from proposals.adapters import tables
-from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_handlers
+from proposals.entrypoints.schedule import ScheduleLoop
+from proposals.integration.incoming import (
+    ADMISSIBILITY_CONSUMER,
+    TALLY_CONSUMER,
+    admissibility_handlers,
+    tally_handlers,
+)
 from proposals.integration.outgoing import envelope_for
-from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
+from proposals.service_layer.unit_of_work import ProposalsUnitOfWork, utc_now
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 PROPOSAL_TOPIC = "meemaken.proposals.proposal"
+ROUND_TOPIC = "meemaken.proposals.round"
+Clock = Callable[[], datetime]
 
 
-def unit_of_work_factory(settings: Settings, engine: sa.Engine) -> Callable[[], ProposalsUnitOfWork]:
+def _clocked(uow: ProposalsUnitOfWork, clock: Clock) -> ProposalsUnitOfWork:
+    uow.clock = clock
+    return uow
+
+
+def unit_of_work_factory(
+    settings: Settings, engine: sa.Engine, clock: Clock = utc_now
+) -> Callable[[], ProposalsUnitOfWork]:
     outbox, factory = Outbox(tables.outbox), EventFactory(settings.event_source)
-    return lambda: ProposalsUnitOfWork(engine, outbox, lambda event: envelope_for(factory, event))
+    return lambda: _clocked(ProposalsUnitOfWork(engine, outbox, lambda event: envelope_for(factory, event)), clock)
 
 
-def unit_of_work_within(settings: Settings) -> Callable[[sa.Connection], ProposalsUnitOfWork]:
+def unit_of_work_within(settings: Settings, clock: Clock = utc_now) -> Callable[[sa.Connection], ProposalsUnitOfWork]:
     outbox, factory = Outbox(tables.outbox), EventFactory(settings.event_source)
-    return lambda conn: ProposalsUnitOfWork.within(conn, outbox, lambda event: envelope_for(factory, event))
+    return lambda conn: _clocked(
+        ProposalsUnitOfWork.within(conn, outbox, lambda event: envelope_for(factory, event)), clock
+    )
 
 
-def create_app(settings: Settings, engine: sa.Engine) -> Flask:
-    from proposals.entrypoints.api import blp
+def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
+    from proposals.entrypoints.api import blueprints, register_errors
 
     return create_service_app(
-        settings, "meemaken proposals", [blp], engine, {"uow": unit_of_work_factory(settings, engine)}
-    )
-
-
-def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
-    admissibility = ConsumerLoop(
-        ADMISSIBILITY_CONSUMER,
-        [PROPOSAL_TOPIC],
-        admissibility_handlers(unit_of_work_within(settings)),
+        settings,
+        "meemaken proposals",
+        blueprints,
         engine,
-        tables.inbox,
-        settings.kafka_bootstrap_servers,
+        {"uow": unit_of_work_factory(settings, engine, clock)},
+        configure=register_errors,
     )
-    return [relay(settings, engine, tables.outbox, tables.relay_lease), admissibility]
+
+
+def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
+    within, bootstrap = unit_of_work_within(settings, clock), settings.kafka_bootstrap_servers
+    admissibility = ConsumerLoop(
+        ADMISSIBILITY_CONSUMER, [PROPOSAL_TOPIC], admissibility_handlers(within), engine, tables.inbox, bootstrap
+    )
+    tally = ConsumerLoop(TALLY_CONSUMER, [ROUND_TOPIC], tally_handlers(within), engine, tables.inbox, bootstrap)
+    interval = float(os.environ.get("PROPOSALS_SCHEDULE_INTERVAL", "30"))
+    schedule = ScheduleLoop(unit_of_work_factory(settings, engine, clock), interval)
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), admissibility, tally, schedule]
 
 
 SERVICE = ServiceDefinition("proposals", SERVICE_ROOT, create_app, loops)

@@ -10,7 +10,9 @@ from meemaken_kit import Settings, make_engine, migrate
 from proposals.adapters.repository import ConcurrentUpdate, ProposalRepository
 from proposals.adapters.tables import outbox
 from proposals.bootstrap import SERVICE, unit_of_work_factory
-from proposals.service_layer import handlers
+from proposals.domain.process import Phase, ProcessKind
+from proposals.service_layer import handlers, participation
+from proposals.service_layer.actors import Actor
 
 pytestmark = pytest.mark.postgres
 
@@ -19,12 +21,25 @@ pytestmark = pytest.mark.postgres
 def uow(database_url):
     migrate(SERVICE.migrations_dir, database_url)
     engine = make_engine(database_url)
-    yield unit_of_work_factory(Settings.from_env("proposals", {"DATABASE_URL": database_url}), engine)
+    factory = unit_of_work_factory(Settings.from_env("proposals", {"DATABASE_URL": database_url}), engine)
+    open_call(factory, "mobility-2027")
+    yield factory
     engine.dispose()
 
 
+def open_call(uow, process_id):
+    now = datetime.now(UTC)
+    phase = Phase("proposals", now - timedelta(days=30), now + timedelta(days=30), "adviseren")
+    official = Actor(uuid.uuid4(), "official")
+    participation.define_process(
+        uow(), official, process_id, "gent", "Call", ProcessKind.PROPOSALS_CALL, [phase], 2, 60
+    )
+
+
 def submit(uow, title, when=None):
-    command = handlers.SubmitProposal("p", uuid.uuid4(), title, "A long enough text about what should change here.")
+    command = handlers.SubmitProposal(
+        "mobility-2027", uuid.uuid4(), title, "A long enough text about what should change here."
+    )
     return handlers.submit_proposal(command, uow(), now=(lambda: when) if when else None)
 
 
@@ -39,14 +54,14 @@ def test_the_first_of_two_equal_titles_is_admitted_and_the_later_one_rejected(uo
     first = submit(uow, "safer school streets!", now)
     assert handlers.check_admissibility(later.id, uow()).reasons[0].code == "duplicate_title"
     assert handlers.check_admissibility(first.id, uow()).status.value == "admitted"
-    assert event_types(uow) == ["submitted", "submitted", "rejected", "admitted"]
+    assert event_types(uow) == ["defined", "submitted", "submitted", "rejected", "admitted"]
 
 
 def test_checking_a_decided_proposal_again_changes_nothing(uow):
     proposal = submit(uow, "Safer school streets")
     handlers.check_admissibility(proposal.id, uow())
     handlers.check_admissibility(proposal.id, uow())
-    assert event_types(uow) == ["submitted", "admitted"]
+    assert event_types(uow) == ["defined", "submitted", "admitted"]
 
 
 def test_a_stale_version_is_refused_and_nothing_is_lost(uow):

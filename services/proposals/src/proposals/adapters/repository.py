@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from meemaken_events import TransientError
-from proposals.adapters.tables import proposals
+from proposals.adapters.tables import proposals, supports
 from proposals.domain.admissibility import title_key
-from proposals.domain.model import Proposal, ProposalStatus, RejectionReason
+from proposals.domain.model import Position, Proposal, ProposalStatus, RejectionReason, Step
 
 
 class ConcurrentUpdate(TransientError):
@@ -28,6 +30,46 @@ class ProposalRepository:
     def get(self, proposal_id: UUID) -> Proposal | None:
         row = self.connection.execute(sa.select(proposals).where(proposals.c.id == proposal_id)).first()
         return _proposal(row) if row else None
+
+    def add_support(self, proposal_id: UUID, resident_id: UUID, now: datetime) -> int | None:
+        """Count the resident's support once: the new number of supporters, or None if they supported before."""
+        insert = (postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert)(supports)
+        added = self.connection.execute(
+            insert.values(proposal_id=proposal_id, resident_id=resident_id, supported_at=now)
+            .on_conflict_do_nothing()
+            .returning(supports.c.resident_id)
+        ).first()
+        if added is None:
+            return None
+        return self.supporters(proposal_id)
+
+    def supporters(self, proposal_id: UUID) -> int:
+        query = sa.select(sa.func.count()).select_from(supports).where(supports.c.proposal_id == proposal_id)
+        return int(self.connection.execute(query).scalar_one())
+
+    def carry_support(self, from_id: UUID, to_id: UUID, now: datetime) -> int:
+        """A merge or split: the supporters of one proposal support the other (once each); the new count."""
+        for resident in self.connection.execute(
+            sa.select(supports.c.resident_id).where(supports.c.proposal_id == from_id)
+        ).scalars():
+            self.add_support(to_id, resident, now)
+        return self.supporters(to_id)
+
+    def due_answers(self, now: datetime, limit: int) -> list[UUID]:
+        """Admitted proposals whose answer term passed unnoticed; locked rows of another worker are skipped."""
+        query = (
+            sa.select(proposals.c.id)
+            .where(
+                proposals.c.answer_due_at <= now,
+                proposals.c.answer_overdue.is_(False),
+                proposals.c.status == ProposalStatus.ADMITTED.value,
+            )
+            .order_by(proposals.c.answer_due_at)
+            .limit(limit)
+        )
+        if self.connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(self.connection.execute(query).scalars())
 
     def save(self, proposal: Proposal) -> None:
         values = _row(proposal)
@@ -76,6 +118,13 @@ def _row(p: Proposal) -> dict[str, object]:
         "status": p.status.value,
         "reasons": [{"code": r.code, "detail": r.detail} for r in p.reasons],
         "submitted_at": p.submitted_at,
+        "supporters": p.supporters,
+        "answer_due_at": p.answer_due_at,
+        "answer_overdue": p.answer_overdue,
+        "position": p.position.value if p.position else None,
+        "answer": p.answer,
+        "related": [str(r) for r in p.related],
+        "history": [{"at": s.at.isoformat(), "what": s.what, "detail": s.detail} for s in p.history],
         "version": p.version,
     }
 
@@ -90,6 +139,13 @@ def _proposal(row: sa.Row) -> Proposal:
         submitted_at=row.submitted_at,
         status=ProposalStatus(row.status),
         reasons=tuple(RejectionReason(r["code"], r["detail"]) for r in row.reasons),
+        supporters=row.supporters,
+        answer_due_at=row.answer_due_at,
+        answer_overdue=row.answer_overdue,
+        position=Position(row.position) if row.position else None,
+        answer=row.answer,
+        related=tuple(UUID(r) for r in row.related),
+        history=tuple(Step(datetime.fromisoformat(s["at"]), s["what"], s["detail"]) for s in row.history),
         version=row.version,
     )
 

@@ -18,9 +18,68 @@ proposals = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("reasons", sa.JSON(), nullable=False),
     sa.Column("submitted_at", UtcDateTime(), nullable=False),
+    sa.Column("supporters", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("answer_due_at", UtcDateTime(), nullable=True),
+    sa.Column("answer_overdue", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("position", sa.String(20), nullable=True),
+    sa.Column("answer", sa.Text(), nullable=False, server_default=""),
+    sa.Column("related", sa.JSON(), nullable=False, server_default="[]"),
+    sa.Column("history", sa.JSON(), nullable=False, server_default="[]"),
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Index("ix_proposals_process_title", "process_id", "title_key"),
     sa.Index("ix_proposals_author", "author_id"),
+    sa.Index("ix_proposals_answer_due", "answer_due_at"),
+)
+
+processes = sa.Table(
+    "processes",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("municipality", sa.String(100), nullable=False),
+    sa.Column("year", sa.Integer(), nullable=False),
+    sa.Column("state", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Index("ix_processes_municipality_year", "municipality", "year"),
+)
+
+ladders = sa.Table(
+    "ladders",
+    metadata,
+    sa.Column("municipality", sa.String(100), primary_key=True),
+    sa.Column("rungs", sa.JSON(), nullable=False),
+)
+
+# One row per supporter: the primary key is what makes a second support by the same resident a no-op.
+supports = sa.Table(
+    "supports",
+    metadata,
+    sa.Column("proposal_id", sa.Uuid(), sa.ForeignKey("proposals.id"), primary_key=True),
+    sa.Column("resident_id", sa.Uuid(), primary_key=True),
+    sa.Column("supported_at", UtcDateTime(), nullable=False),
+)
+
+rounds = sa.Table(
+    "rounds",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("process_id", sa.String(100), nullable=False, index=True),
+    sa.Column("phase", sa.String(20), nullable=False),
+    sa.Column("state", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+)
+
+# Exactly one counted ballot per voter and round: the primary key, under any concurrency.
+ballots = sa.Table(
+    "ballots",
+    metadata,
+    sa.Column("round_id", sa.Uuid(), sa.ForeignKey("rounds.id"), primary_key=True),
+    sa.Column("voter_id", sa.Uuid(), primary_key=True),
+    sa.Column("projects", sa.JSON(), nullable=False),
+    sa.Column("points", sa.JSON(), nullable=True),
+    sa.Column("paper", sa.Boolean(), nullable=False),
+    sa.Column("entered_by", sa.Uuid(), nullable=True),
+    sa.Column("cast_at", UtcDateTime(), nullable=False),
+    sa.Column("replaced", sa.Integer(), nullable=False),
 )
 
 outbox, inbox, relay_lease = messaging_tables(metadata)

@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
 
 from proposals.domain.model import RejectionReason
+from proposals.domain.process import ParticipationProcess, ProcessKind
+
+TAKES_PROPOSALS = (ProcessKind.PROPOSALS_CALL, ProcessKind.CONSULTATION, ProcessKind.BUDGET_ROUND)
 
 TITLE_MIN, TITLE_MAX = 10, 120
 TEXT_MIN, TEXT_MAX = 30, 5000
@@ -23,8 +27,19 @@ def title_key(title: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", letters).split())
 
 
+def check_process(process: ParticipationProcess | None, submitted_at: datetime) -> tuple[RejectionReason, ...]:
+    """The process must exist, take proposals, and be in one of its phases when the proposal came in."""
+    if process is None:
+        return (RejectionReason("unknown_process", "There is no participation process with this name."),)
+    if process.kind not in TAKES_PROPOSALS:
+        return (RejectionReason("process_takes_no_proposals", f"A {process.kind.value} process takes no proposals."),)
+    if process.phase_at(submitted_at) is None:
+        return (RejectionReason("process_closed", "The process was not open for proposals at that moment."),)
+    return ()
+
+
 def check(title: str, text: str, earlier_titles_in_process: Iterable[str]) -> tuple[RejectionReason, ...]:
-    """Every rule the proposal breaks, as coded reasons; empty means admissible."""
+    """Every rule the proposal's own text breaks, as coded reasons; empty means admissible."""
     reasons: list[RejectionReason] = []
     title, text = title.strip(), text.strip()
     if len(title) < TITLE_MIN:

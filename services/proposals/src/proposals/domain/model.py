@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 
 class ProposalStatus(StrEnum):
     SUBMITTED = "submitted"
-    ADMITTED = "admitted"
-    REJECTED = "rejected"
+    ADMITTED = "admitted"  # the automatic check passed; open for support
+    REJECTED = "rejected"  # the automatic check found problems
+    DECLINED = "declined"  # an official judged it outside the municipality's competence or the law
+    ANSWERED = "answered"  # the municipality answered with reasons
+    MERGED = "merged"  # folded into another proposal
+    SPLIT = "split"  # divided into new proposals
+
+
+class Position(StrEnum):
+    """The municipality's answer to a proposal."""
+
+    ADOPTED = "adopted"
+    PARTLY = "partly"
+    NOT_ADOPTED = "not_adopted"
+
+
+class FollowUpStage(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+DECLINE_GROUNDS = ("not_competent", "unlawful", "already_decided", "not_a_proposal")
 
 
 @dataclass(frozen=True)
@@ -46,11 +68,100 @@ class ProposalRejected:
     reasons: tuple[RejectionReason, ...]
 
 
-ProposalEvent = ProposalSubmitted | ProposalAdmitted | ProposalRejected
+@dataclass(frozen=True)
+class ProposalDeclined:
+    proposal_id: UUID
+    process_id: str
+    author_id: UUID
+    title: str
+    reasons: tuple[RejectionReason, ...]
+
+
+@dataclass(frozen=True)
+class SupportThresholdReached:
+    proposal_id: UUID
+    process_id: str
+    title: str
+    supporters: int
+    threshold: int
+    answer_due_at: datetime
+
+
+@dataclass(frozen=True)
+class ProposalAnswered:
+    proposal_id: UUID
+    process_id: str
+    author_id: UUID
+    title: str
+    position: Position
+    reasons: str
+    late: bool
+
+
+@dataclass(frozen=True)
+class AnswerOverdue:
+    proposal_id: UUID
+    process_id: str
+    title: str
+    answer_due_at: datetime
+
+
+@dataclass(frozen=True)
+class ProposalMerged:
+    proposal_id: UUID
+    process_id: str
+    title: str
+    into_id: UUID
+    reasons: str
+
+
+@dataclass(frozen=True)
+class ProposalSplit:
+    proposal_id: UUID
+    process_id: str
+    title: str
+    into_ids: tuple[UUID, ...]
+    reasons: str
+
+
+@dataclass(frozen=True)
+class FollowUpRecorded:
+    proposal_id: UUID
+    process_id: str
+    title: str
+    stage: FollowUpStage
+    note: str
+
+
+ProposalEvent = (
+    ProposalSubmitted
+    | ProposalAdmitted
+    | ProposalRejected
+    | ProposalDeclined
+    | SupportThresholdReached
+    | ProposalAnswered
+    | AnswerOverdue
+    | ProposalMerged
+    | ProposalSplit
+    | FollowUpRecorded
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a proposal's history: what happened, when, and why."""
+
+    at: datetime
+    what: str
+    detail: str = ""
 
 
 class IllegalTransition(Exception):
     """The proposal is not in a state that allows this step."""
+
+
+class InvalidStep(ValueError):
+    """The step is allowed, but what came with it is not (a missing reason, an unknown ground)."""
 
 
 @dataclass
@@ -63,6 +174,13 @@ class Proposal:
     submitted_at: datetime
     status: ProposalStatus = ProposalStatus.SUBMITTED
     reasons: tuple[RejectionReason, ...] = ()
+    supporters: int = 0
+    answer_due_at: datetime | None = None
+    answer_overdue: bool = False
+    position: Position | None = None
+    answer: str = ""
+    related: tuple[UUID, ...] = ()  # merged into / split into / merged from / split from, as the history says
+    history: tuple[Step, ...] = ()
     version: int = 1
     events: list[ProposalEvent] = field(default_factory=list, repr=False, compare=False)
 
@@ -71,23 +189,124 @@ class Proposal:
         cls, proposal_id: UUID, process_id: str, author_id: UUID, title: str, text: str, now: datetime
     ) -> Proposal:
         proposal = cls(proposal_id, process_id, author_id, title.strip(), text.strip(), now)
-        proposal.events.append(
-            ProposalSubmitted(proposal_id, process_id, author_id, proposal.title, now)
-        )
+        proposal.history = (Step(now, "submitted"),)
+        proposal.events.append(ProposalSubmitted(proposal_id, process_id, author_id, proposal.title, now))
         return proposal
 
-    def admit(self) -> None:
+    def admit(self, now: datetime | None = None) -> None:
         self._require(ProposalStatus.SUBMITTED, "admit")
         self.status = ProposalStatus.ADMITTED
+        self._step(now, "admitted")
         self.events.append(ProposalAdmitted(self.id, self.process_id, self.author_id, self.title))
 
-    def reject(self, reasons: tuple[RejectionReason, ...]) -> None:
+    def reject(self, reasons: tuple[RejectionReason, ...], now: datetime | None = None) -> None:
         if not reasons:
             raise ValueError("a rejection needs at least one coded reason")
         self._require(ProposalStatus.SUBMITTED, "reject")
         self.status = ProposalStatus.REJECTED
         self.reasons = reasons
+        self._step(now, "rejected", "; ".join(r.code for r in reasons))
         self.events.append(ProposalRejected(self.id, self.process_id, self.author_id, self.title, reasons))
+
+    def decline(self, reasons: tuple[RejectionReason, ...], now: datetime) -> None:
+        """An official's check: what needs judgment (competence, legality) that no machine decides."""
+        if not reasons:
+            raise InvalidStep("a decline needs at least one coded ground")
+        for r in reasons:
+            if r.code not in DECLINE_GROUNDS:
+                raise InvalidStep(f"unknown ground {r.code!r}; grounds are {', '.join(DECLINE_GROUNDS)}")
+            if not r.detail.strip():
+                raise InvalidStep(f"ground {r.code!r} needs a motivation")
+        self._require(ProposalStatus.ADMITTED, "decline")
+        self.status = ProposalStatus.DECLINED
+        self.reasons = reasons
+        self._step(now, "declined", "; ".join(f"{r.code}: {r.detail}" for r in reasons))
+        self.events.append(ProposalDeclined(self.id, self.process_id, self.author_id, self.title, reasons))
+
+    def count_support(self, supporters: int, threshold: int | None, answer_days: int, now: datetime) -> None:
+        """The supporters counted after one more resident supported; crossing the threshold starts the
+        municipality's answer term."""
+        self._require(ProposalStatus.ADMITTED, "support")
+        self.supporters = supporters
+        if threshold is not None and supporters >= threshold and self.answer_due_at is None:
+            self.answer_due_at = now + timedelta(days=answer_days)
+            self._step(now, "threshold_reached", f"{supporters} supporters; answer due {self.answer_due_at:%Y-%m-%d}")
+            self.events.append(
+                SupportThresholdReached(self.id, self.process_id, self.title, supporters, threshold, self.answer_due_at)
+            )
+
+    def respond(self, position: Position, reasons: str, now: datetime) -> None:
+        """The municipality's answer with its reasons; after the deadline it still counts, marked late."""
+        if not reasons.strip():
+            raise InvalidStep("an answer gives its reasons")
+        self._require(ProposalStatus.ADMITTED, "answer")
+        self.status, self.position, self.answer = ProposalStatus.ANSWERED, position, reasons.strip()
+        late = self.answer_due_at is not None and now > self.answer_due_at
+        self._step(now, "answered", f"{position.value}{' (late)' if late else ''}: {self.answer}")
+        self.events.append(
+            ProposalAnswered(self.id, self.process_id, self.author_id, self.title, position, self.answer, late)
+        )
+
+    def check_answer_deadline(self, now: datetime) -> bool:
+        """True (and an event, once) when the answer term passed without an answer."""
+        if (
+            self.status is not ProposalStatus.ADMITTED
+            or self.answer_due_at is None
+            or self.answer_overdue
+            or now < self.answer_due_at
+        ):
+            return False
+        self.answer_overdue = True
+        self._step(now, "answer_overdue", f"due {self.answer_due_at:%Y-%m-%d}")
+        self.events.append(AnswerOverdue(self.id, self.process_id, self.title, self.answer_due_at))
+        return True
+
+    def merge_into(self, target: Proposal, reasons: str, now: datetime) -> None:
+        """Fold this proposal into `target` (same process); both keep the history, supporters move along."""
+        if target.id == self.id:
+            raise InvalidStep("a proposal cannot be merged into itself")
+        if target.process_id != self.process_id:
+            raise InvalidStep("only proposals of the same process can be merged")
+        if not reasons.strip():
+            raise InvalidStep("a merge gives its reasons")
+        self._require(ProposalStatus.ADMITTED, "merge")
+        target._require(ProposalStatus.ADMITTED, "merge into")
+        self.status, self.related = ProposalStatus.MERGED, (*self.related, target.id)
+        self._step(now, "merged_into", f"{target.id}: {reasons.strip()}")
+        target.related = (*target.related, self.id)
+        target._step(now, "merged_from", f"{self.id}: {reasons.strip()}")
+        self.events.append(ProposalMerged(self.id, self.process_id, self.title, target.id, reasons.strip()))
+
+    def split_into(self, parts: tuple[Proposal, ...], reasons: str, now: datetime) -> None:
+        """Divide this proposal into new ones (already admitted, author kept, supporters carried over)."""
+        if len(parts) < 2:
+            raise InvalidStep("a split makes at least two proposals")
+        if not reasons.strip():
+            raise InvalidStep("a split gives its reasons")
+        self._require(ProposalStatus.ADMITTED, "split")
+        self.status, self.related = ProposalStatus.SPLIT, tuple(p.id for p in parts)
+        self._step(now, "split_into", f"{', '.join(str(p.id) for p in parts)}: {reasons.strip()}")
+        self.events.append(ProposalSplit(self.id, self.process_id, self.title, self.related, reasons.strip()))
+
+    @classmethod
+    def part_of(cls, original: Proposal, part_id: UUID, title: str, text: str, now: datetime) -> Proposal:
+        part = cls(part_id, original.process_id, original.author_id, title.strip(), text.strip(), now)
+        part.status, part.related = ProposalStatus.ADMITTED, (original.id,)
+        part.supporters, part.answer_due_at = original.supporters, original.answer_due_at
+        part.history = (Step(now, "split_from", str(original.id)),)
+        part.events.append(ProposalAdmitted(part.id, part.process_id, part.author_id, part.title))
+        return part
+
+    def follow_up(self, stage: FollowUpStage, note: str, now: datetime) -> None:
+        """What was done with an answered proposal: accountability, step by step."""
+        if not note.strip():
+            raise InvalidStep("a follow-up says what was done")
+        self._require(ProposalStatus.ANSWERED, "follow up")
+        self._step(now, f"follow_up_{stage.value}", note.strip())
+        self.events.append(FollowUpRecorded(self.id, self.process_id, self.title, stage, note.strip()))
+
+    def _step(self, now: datetime | None, what: str, detail: str = "") -> None:
+        self.history = (*self.history, Step(now or self.submitted_at, what, detail))
 
     def _require(self, status: ProposalStatus, action: str) -> None:
         if self.status is not status:

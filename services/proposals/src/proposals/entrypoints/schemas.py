@@ -1,6 +1,9 @@
 """Request and response bodies of the proposals API (they also generate openapi.json)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+RUNGS = ["informeren", "raadplegen", "adviseren", "coproduceren", "meebeslissen", "zelfbeheer"]
+STATUSES = ["submitted", "admitted", "rejected", "declined", "answered", "merged", "split"]
 
 
 class ProposalSubmissionSchema(Schema):
@@ -23,10 +26,244 @@ class ProposalSchema(Schema):
     author_id = fields.UUID(required=True)
     title = fields.String(required=True)
     text = fields.String(required=True)
-    status = fields.String(required=True, metadata={"enum": ["submitted", "admitted", "rejected"]})
+    status = fields.String(required=True, metadata={"enum": STATUSES})
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
     submitted_at = fields.DateTime(required=True)
+    supporters = fields.Integer(required=True)
+    answer_due_at = fields.DateTime(allow_none=True)
+    answer_overdue = fields.Boolean(required=True)
+    position = fields.Function(lambda p: p.position.value if p.position else None, allow_none=True)
+    answer = fields.String(required=True)
+    related = fields.List(fields.UUID(), required=True, metadata={"description": "Merged into/from, split into/from."})
+    history = fields.Function(
+        lambda p: [{"at": s.at.isoformat(), "what": s.what, "detail": s.detail} for s in p.history],
+        metadata={"description": "Every step with its moment and reasons."},
+    )
     version = fields.Integer(required=True)
+
+
+class DeclineSchema(Schema):
+    reasons = fields.List(
+        fields.Nested(ReasonSchema),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Codes: not_competent, unlawful, already_decided, not_a_proposal; each motivated."},
+    )
+
+
+class AnswerSchema(Schema):
+    position = fields.String(required=True, validate=validate.OneOf(["adopted", "partly", "not_adopted"]))
+    reasons = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class MergeSchema(Schema):
+    into_id = fields.UUID(required=True)
+    reasons = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class PartSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class SplitSchema(Schema):
+    parts = fields.List(fields.Nested(PartSchema), required=True, validate=validate.Length(min=2, max=10))
+    reasons = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class FollowUpSchema(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(["planned", "in_progress", "done", "dropped"]))
+    note = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class PhaseSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    rung_promised = fields.String(required=True, validate=validate.OneOf(RUNGS))
+    rung_realised = fields.String(dump_only=True, allow_none=True)
+
+
+class ProcessSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    municipality = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.Function(
+        lambda p: p.kind.value,
+        deserialize=str,
+        required=True,
+        validate=validate.OneOf(["consultation", "proposals_call", "budget_round", "panel", "challenge_window"]),
+    )
+    phases = fields.List(fields.Nested(PhaseSchema), required=True, validate=validate.Length(min=1, max=20))
+    support_threshold = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    answer_days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3650))
+    version = fields.Integer(dump_only=True)
+
+
+class ProcessQuerySchema(Schema):
+    municipality = fields.String(validate=validate.Length(min=1, max=100))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
+class RealisedSchema(Schema):
+    rung = fields.String(required=True, validate=validate.OneOf(RUNGS))
+    explanation = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class LadderSchema(Schema):
+    rungs = fields.List(
+        fields.String(validate=validate.OneOf(RUNGS)), required=True, validate=validate.Length(equal=len(RUNGS))
+    )
+
+
+class ReportQuerySchema(Schema):
+    municipality = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class ReportSchema(Schema):
+    municipality = fields.String()
+    year = fields.Integer()
+    ladder = fields.List(fields.String())
+    processes = fields.List(fields.Dict(), metadata={"description": "Rungs per phase and participation figures."})
+    phases_below_promise = fields.Integer()
+
+
+class FormSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["approval", "k_approval", "cumulative", "ranking"]))
+    k = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100))
+    points = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1000))
+
+
+class EligibilitySchema(Schema):
+    min_age = fields.Integer(load_default=16, validate=validate.Range(min=0, max=120))
+    residents_only = fields.Boolean(load_default=True)
+    districts = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+
+
+class RoundOpeningSchema(Schema):
+    process_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    budget = fields.Integer(required=True, validate=validate.Range(min=1), metadata={"description": "Euro cents."})
+    district_budgets = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
+    form = fields.Nested(FormSchema, required=True)
+    eligibility = fields.Nested(EligibilitySchema, load_default=lambda: EligibilitySchema().load({}))
+    rule = fields.String(
+        load_default="equalshares/add1", metadata={"description": "A winner rule by its Pabulib name."}
+    )
+    jury_weight = fields.Float(load_default=None, allow_none=True)
+
+
+class ProjectIdeaSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    cost = fields.Integer(required=True, validate=validate.Range(min=1), metadata={"description": "Euro cents."})
+    proposal_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class AssessmentSchema(Schema):
+    feasible = fields.Boolean(required=True)
+    cost = fields.Integer(required=True, validate=validate.Range(min=1))
+    legal_check = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    reason = fields.String(load_default="", validate=validate.Length(max=5000))
+    jury_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
+class VotingSchema(Schema):
+    lot_order = fields.List(fields.String(), load_default=None, allow_none=True)
+
+
+class VoterSchema(Schema):
+    age = fields.Integer(required=True, validate=validate.Range(min=0, max=130))
+    resident = fields.Boolean(required=True)
+    district = fields.String(load_default=None, allow_none=True)
+
+
+class BallotSchema(Schema):
+    voter = fields.Nested(
+        VoterSchema, required=True, metadata={"description": "Attested by the gateway from the resident's login."}
+    )
+    projects = fields.List(fields.String(), metadata={"description": "Approval, k-approval, ranking (in order)."})
+    points = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "Cumulative."})
+
+    @validates_schema
+    def one_kind(self, data: dict[str, object], **_: object) -> None:
+        if ("projects" in data) == ("points" in data):
+            raise ValidationError("give either projects (a list) or points (per project)", "projects")
+
+
+class PaperBallotSchema(BallotSchema):
+    voter_id = fields.UUID(required=True, metadata={"description": "The voter's pseudonymous id."})
+
+
+class BallotReceiptSchema(Schema):
+    round_id = fields.UUID()
+    paper = fields.Boolean()
+    replaced = fields.Integer(metadata={"description": "How many earlier ballots of this voter it replaced."})
+
+
+class TrackingSchema(FollowUpSchema):
+    pass
+
+
+class VotersQuerySchema(Schema):
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10_000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class VotersSchema(Schema):
+    voters = fields.List(fields.UUID())
+
+
+class ProjectSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    district = fields.String(allow_none=True)
+    cost = fields.Integer()
+    proposal_id = fields.UUID(allow_none=True)
+    feasibility = fields.Function(lambda p: p.feasibility.value)
+    legal_check = fields.String()
+    reason = fields.String()
+    jury_score = fields.Float(allow_none=True)
+    stage = fields.Function(lambda p: p.stage.value if p.stage else None, allow_none=True)
+    stage_note = fields.String()
+
+
+class ResultsSchema(Schema):
+    rule = fields.String()
+    selected = fields.List(fields.String())
+    explanation = fields.List(fields.Dict())
+    voters = fields.Integer()
+    paper_ballots = fields.Integer()
+    spent = fields.Integer()
+
+
+class RoundSchema(Schema):
+    id = fields.UUID()
+    process_id = fields.String()
+    title = fields.String()
+    budget = fields.Integer()
+    district_budgets = fields.Dict(keys=fields.String(), values=fields.Integer())
+    form = fields.Function(lambda r: {"kind": r.form.kind.value, "k": r.form.k, "points": r.form.points})
+    eligibility = fields.Function(
+        lambda r: {
+            "min_age": r.eligibility.min_age,
+            "residents_only": r.eligibility.residents_only,
+            "districts": list(r.eligibility.districts),
+        }
+    )
+    rule = fields.String()
+    jury_weight = fields.Float(allow_none=True)
+    phase = fields.Function(lambda r: r.phase.value)
+    projects = fields.List(fields.Nested(ProjectSchema))
+    lot_order = fields.List(fields.String())
+    closed_at = fields.DateTime(allow_none=True)
+    results = fields.Nested(ResultsSchema, allow_none=True)
+    version = fields.Integer()
+
+
+class RoundQuerySchema(Schema):
+    process_id = fields.String(validate=validate.Length(min=1, max=100))
 
 
 class ProposalQuerySchema(Schema):

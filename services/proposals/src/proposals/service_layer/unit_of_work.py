@@ -1,12 +1,35 @@
-"""The proposals unit of work: the kit's transaction + outbox, with the proposal repository."""
+"""The proposals unit of work: the kit's transaction + outbox, with this service's repositories."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from meemaken_kit import UnitOfWork
+from proposals.adapters.budgets import BallotBox, RoundRepository
+from proposals.adapters.processes import ProcessRepository
 from proposals.adapters.repository import ProposalRepository
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class ProposalsUnitOfWork(UnitOfWork):
+    clock: Callable[[], datetime] = staticmethod(utc_now)
+
     @property
     def proposals(self) -> ProposalRepository:
         return ProposalRepository(self.connection)
+
+    @property
+    def processes(self) -> ProcessRepository:
+        return ProcessRepository(self.connection)
+
+    @property
+    def rounds(self) -> RoundRepository:
+        return RoundRepository(self.connection)
+
+    @property
+    def ballots(self) -> BallotBox:
+        return BallotBox(self.connection)

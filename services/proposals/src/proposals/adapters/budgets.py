@@ -1,0 +1,136 @@
+"""Budget rounds and their ballot box."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from meemaken_events import TransientError
+from proposals.adapters.documents import round_document, round_from
+from proposals.adapters.tables import ballots, rounds
+from proposals.domain.ballots import Choice
+from proposals.domain.budget_round import BudgetRound
+from proposals.domain.tally import CountedBallot
+
+
+class ConcurrentRoundUpdate(TransientError):
+    """Someone else changed the round since it was read; nothing was written."""
+
+
+class OtherChannel(Exception):
+    """The voter already voted through the other channel (paper or online); nothing was written."""
+
+
+class RoundRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, r: BudgetRound) -> None:
+        self.connection.execute(
+            rounds.insert().values(
+                id=r.id, process_id=r.process_id, phase=r.phase.value, state=round_document(r), version=r.version
+            )
+        )
+
+    def get(self, round_id: UUID, lock: Literal["share", "update"] | None = None) -> BudgetRound | None:
+        """The round; `share` holds off its closing until this transaction ends (a ballot being cast),
+        `update` waits for every such ballot (the closing itself)."""
+        query = sa.select(rounds).where(rounds.c.id == round_id)
+        if lock and self.connection.dialect.name == "postgresql":
+            query = query.with_for_update(read=lock == "share")
+        row = self.connection.execute(query).first()
+        return round_from(row.id, row.phase, row.version, row.state) if row else None
+
+    def save(self, r: BudgetRound) -> None:
+        updated = self.connection.execute(
+            rounds.update()
+            .where(rounds.c.id == r.id, rounds.c.version == r.version)
+            .values(phase=r.phase.value, state=round_document(r), version=r.version + 1)
+        ).rowcount
+        if updated != 1:
+            raise ConcurrentRoundUpdate(f"round {r.id} changed meanwhile")
+        r.version += 1
+
+    def list(self, process_id: str | None) -> list[BudgetRound]:
+        query = sa.select(rounds).order_by(rounds.c.process_id, rounds.c.id)
+        if process_id:
+            query = query.where(rounds.c.process_id == process_id)
+        return [round_from(r.id, r.phase, r.version, r.state) for r in self.connection.execute(query)]
+
+
+class BallotBox:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def cast(
+        self, round_id: UUID, voter_id: UUID, choice: Choice, paper: bool, entered_by: UUID | None, now: datetime
+    ) -> int:
+        """Store the voter's ballot, replacing their earlier one: how many times it was replaced.
+
+        One statement (insert, or update on the voter's existing row), so concurrent ballots of the
+        same voter leave one row whatever the interleaving."""
+        insert = (postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert)(ballots)
+        values = {
+            "round_id": round_id,
+            "voter_id": voter_id,
+            "projects": list(choice.projects),
+            "points": None if choice.points is None else list(choice.points),
+            "paper": paper,
+            "entered_by": entered_by,
+            "cast_at": now,
+            "replaced": 0,
+        }
+        statement = (
+            insert.values(**values)
+            .on_conflict_do_update(
+                index_elements=[ballots.c.round_id, ballots.c.voter_id],
+                set_={
+                    "projects": insert.excluded.projects,
+                    "points": insert.excluded.points,
+                    "entered_by": insert.excluded.entered_by,
+                    "cast_at": insert.excluded.cast_at,
+                    "replaced": ballots.c.replaced + 1,
+                },
+                where=ballots.c.paper == insert.excluded.paper,
+            )
+            .returning(ballots.c.replaced)
+        )
+        replaced = self.connection.execute(statement).scalar()
+        if replaced is None:
+            other = "online" if paper else "on paper"
+            raise OtherChannel(f"this voter already voted {other}; a ballot is replaced through the same channel")
+        return int(replaced)
+
+    def has_voted(self, round_id: UUID, voter_id: UUID) -> bool:
+        query = sa.select(ballots.c.voter_id).where(ballots.c.round_id == round_id, ballots.c.voter_id == voter_id)
+        return self.connection.execute(query).first() is not None
+
+    def count(self, round_id: UUID) -> tuple[int, int]:
+        """Ballots and paper ballots in the box."""
+        query = sa.select(sa.func.count(), sa.func.count().filter(ballots.c.paper)).where(
+            ballots.c.round_id == round_id
+        )
+        total, paper = self.connection.execute(query).one()
+        return int(total), int(paper)
+
+    def counted(self, round_id: UUID) -> list[CountedBallot]:
+        """The ballots without who cast them, in no meaningful order."""
+        query = sa.select(ballots.c.projects, ballots.c.points, ballots.c.paper).where(ballots.c.round_id == round_id)
+        return [
+            CountedBallot(tuple(r.projects), None if r.points is None else tuple(r.points), r.paper)
+            for r in self.connection.execute(query)
+        ]
+
+    def voters(self, round_id: UUID, limit: int, offset: int) -> list[UUID]:
+        query = (
+            sa.select(ballots.c.voter_id)
+            .where(ballots.c.round_id == round_id)
+            .order_by(ballots.c.voter_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(self.connection.execute(query).scalars())

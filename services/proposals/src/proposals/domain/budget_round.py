@@ -1,0 +1,254 @@
+"""A participatory budget round: ideas, feasibility, voting, results and implementation tracking."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from proposals.domain.ballots import BallotForm, BallotKind, Eligibility
+from proposals.domain.budgeting import rule_named
+
+
+class Phase(StrEnum):
+    IDEAS = "ideas"
+    FEASIBILITY = "feasibility"
+    VOTING = "voting"
+    CLOSED = "closed"  # no more ballots; the tally runs
+    RESULTS = "results"
+    IMPLEMENTATION = "implementation"
+
+
+class Feasibility(StrEnum):
+    PENDING = "pending"
+    FEASIBLE = "feasible"
+    NOT_FEASIBLE = "not_feasible"
+
+
+class Stage(StrEnum):
+    """Where a funded project stands, for the accountability page."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class WrongPhase(Exception):
+    """The round is not in the phase that allows this."""
+
+
+class InvalidRound(ValueError):
+    """What came with the step does not fit the round."""
+
+
+@dataclass(frozen=True)
+class BudgetProject:
+    id: str  # short and public, as on the ballot paper and in the Pabulib export: "p1", "p2", ...
+    title: str
+    district: str | None
+    cost: int  # cents; the residents' estimate until officials set theirs
+    proposal_id: UUID | None = None
+    feasibility: Feasibility = Feasibility.PENDING
+    legal_check: str = ""
+    reason: str = ""
+    jury_score: float | None = None
+    stage: Stage | None = None
+    stage_note: str = ""
+
+
+@dataclass(frozen=True)
+class Results:
+    rule: str
+    selected: tuple[str, ...]
+    explanation: tuple[Mapping[str, object], ...]
+    voters: int
+    paper_ballots: int
+    spent: int
+
+
+@dataclass(frozen=True)
+class RoundEvent:
+    """Every step of a round, named; `data` holds what the step is about (never who voted what)."""
+
+    name: str
+    round_id: UUID
+    process_id: str
+    data: Mapping[str, object]
+
+
+@dataclass
+class BudgetRound:
+    id: UUID
+    process_id: str
+    title: str
+    budget: int  # cents
+    district_budgets: Mapping[str, int]  # the rest of `budget` is city-wide
+    form: BallotForm
+    eligibility: Eligibility
+    rule: str
+    jury_weight: float | None = None  # hybrid: the jury's share (Ghent: 0.3), None for the public vote alone
+    phase: Phase = Phase.IDEAS
+    projects: tuple[BudgetProject, ...] = ()
+    lot_order: tuple[str, ...] = ()  # published when voting opens; breaks the last ties
+    closed_at: datetime | None = None
+    results: Results | None = None
+    version: int = 1
+    events: list[RoundEvent] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def open(
+        cls,
+        round_id: UUID,
+        process_id: str,
+        title: str,
+        budget: int,
+        district_budgets: Mapping[str, int],
+        form: BallotForm,
+        eligibility: Eligibility,
+        rule: str,
+        jury_weight: float | None = None,
+    ) -> BudgetRound:
+        if budget < 1:
+            raise InvalidRound("the budget is a positive amount in cents")
+        if any(v < 1 for v in district_budgets.values()) or sum(district_budgets.values()) > budget:
+            raise InvalidRound("district budgets are positive and together at most the total budget")
+        try:
+            rule_named(rule)
+        except ValueError as exc:
+            raise InvalidRound(str(exc)) from None
+        if jury_weight is not None and not 0 < jury_weight < 1:
+            raise InvalidRound("the jury's weight lies strictly between 0 and 1")
+        if jury_weight is not None and not rule.startswith("greedy"):
+            raise InvalidRound("a jury weighting combines with a greedy rule only")
+        if form.kind is BallotKind.RANKING and not rule.startswith("greedy"):
+            raise InvalidRound("ranking ballots are counted with a greedy rule (Borda points)")
+        r = cls(round_id, process_id, title, budget, dict(district_budgets), form, eligibility, rule, jury_weight)
+        r._note("opened", budget=budget, district_budgets=dict(district_budgets), rule=rule, ballot=form.kind.value)
+        return r
+
+    @property
+    def budgets(self) -> dict[str | None, int]:
+        """Money per part of the round: each district's, and what is left city-wide (None)."""
+        parts: dict[str | None, int] = {d: b for d, b in self.district_budgets.items()}
+        citywide = self.budget - sum(self.district_budgets.values())
+        if citywide > 0:
+            parts[None] = citywide
+        return parts
+
+    def project(self, project_id: str) -> BudgetProject:
+        for p in self.projects:
+            if p.id == project_id:
+                return p
+        raise InvalidRound(f"the round has no project {project_id!r}")
+
+    @property
+    def on_ballot(self) -> tuple[BudgetProject, ...]:
+        return tuple(p for p in self.projects if p.feasibility is Feasibility.FEASIBLE)
+
+    def add_project(self, title: str, district: str | None, cost: int, proposal_id: UUID | None = None) -> str:
+        self._require(Phase.IDEAS, "add a project")
+        if not title.strip():
+            raise InvalidRound("a project has a title")
+        if cost < 1:
+            raise InvalidRound("a project's cost is a positive amount in cents")
+        if district not in self.budgets:
+            raise InvalidRound(f"the round has no budget for district {district!r}")
+        project = BudgetProject(f"p{len(self.projects) + 1}", title.strip(), district, cost, proposal_id)
+        self.projects = (*self.projects, project)
+        self._note("project_added", project_id=project.id, title=project.title, district=district, cost=cost)
+        return project.id
+
+    def start_feasibility(self) -> None:
+        self._move(Phase.IDEAS, Phase.FEASIBILITY, "feasibility_started")
+
+    def assess(
+        self, project_id: str, feasible: bool, cost: int, legal_check: str, reason: str, jury_score: float | None
+    ) -> None:
+        """Officials' feasibility check: their cost estimate, the legal check and, if not feasible, why."""
+        self._require(Phase.FEASIBILITY, "assess a project")
+        if cost < 1:
+            raise InvalidRound("the cost estimate is a positive amount in cents")
+        if not legal_check.strip():
+            raise InvalidRound("say what the legal check found")
+        if not feasible and not reason.strip():
+            raise InvalidRound("a project found not feasible needs the reason")
+        if self.jury_weight is not None and feasible and jury_score is None:
+            raise InvalidRound("this round weighs a jury: give the project's jury score")
+        p = self.project(project_id)
+        verdict = Feasibility.FEASIBLE if feasible else Feasibility.NOT_FEASIBLE
+        if feasible and cost > self.budgets[p.district]:
+            raise InvalidRound(f"at {cost} the project costs more than its part of the budget")
+        changed = replace(
+            p,
+            feasibility=verdict,
+            cost=cost,
+            legal_check=legal_check.strip(),
+            reason=reason.strip(),
+            jury_score=jury_score,
+        )
+        self.projects = tuple(changed if x.id == project_id else x for x in self.projects)
+        self._note("project_assessed", project_id=project_id, feasibility=verdict.value, cost=cost, reason=reason)
+
+    def open_voting(self, lot_order: Sequence[str]) -> None:
+        """Voting opens with the projects found feasible and the published lot order for last ties."""
+        self._require(Phase.FEASIBILITY, "open voting")
+        pending = [p.id for p in self.projects if p.feasibility is Feasibility.PENDING]
+        if pending:
+            raise InvalidRound(f"assess every project first: {', '.join(pending)}")
+        if not self.on_ballot:
+            raise InvalidRound("no project was found feasible: there is nothing to vote on")
+        ids = [p.id for p in self.on_ballot]
+        if sorted(lot_order) != sorted(ids):
+            raise InvalidRound("the lot order lists exactly the projects on the ballot")
+        self.lot_order = tuple(lot_order)
+        self._move(Phase.FEASIBILITY, Phase.VOTING, "voting_opened", projects=ids, lot_order=list(self.lot_order))
+
+    def close(self, now: datetime) -> None:
+        self.closed_at = now
+        self._move(Phase.VOTING, Phase.CLOSED, "closed", closed_at=now.isoformat())
+
+    def record_results(self, results: Results) -> None:
+        self._require(Phase.CLOSED, "record results")
+        self.results = results
+        titles = {p.id: p.title for p in self.projects}
+        self._move(
+            Phase.CLOSED,
+            Phase.RESULTS,
+            "results_published",
+            rule=results.rule,
+            selected=[{"project_id": pid, "title": titles[pid]} for pid in results.selected],
+            voters=results.voters,
+            paper_ballots=results.paper_ballots,
+            spent=results.spent,
+        )
+
+    def track(self, project_id: str, stage: Stage, note: str) -> None:
+        """Implementation tracking of a funded project; the first report starts the implementation phase."""
+        if self.phase not in (Phase.RESULTS, Phase.IMPLEMENTATION):
+            raise WrongPhase(f"projects are tracked after the results, the round is in {self.phase.value}")
+        if self.results is None or project_id not in self.results.selected:
+            raise InvalidRound(f"project {project_id!r} was not funded")
+        if not note.strip():
+            raise InvalidRound("say what was done")
+        p = self.project(project_id)
+        self.projects = tuple(
+            replace(p, stage=stage, stage_note=note.strip()) if x.id == project_id else x for x in self.projects
+        )
+        if self.phase is Phase.RESULTS:
+            self.phase = Phase.IMPLEMENTATION
+        self._note("project_tracked", project_id=project_id, stage=stage.value, note=note.strip())
+
+    def _require(self, phase: Phase, action: str) -> None:
+        if self.phase is not phase:
+            raise WrongPhase(f"cannot {action}: the round is in the {self.phase.value} phase, not {phase.value}")
+
+    def _move(self, src: Phase, dst: Phase, event: str, **data: object) -> None:
+        self._require(src, f"move to {dst.value}")
+        self.phase = dst
+        self._note(event, **data)
+
+    def _note(self, name: str, **data: object) -> None:
+        self.events.append(RoundEvent(name, self.id, self.process_id, data))

@@ -1,0 +1,74 @@
+"""The count of a closed round: its ballots as an election, the round's rule, the explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from proposals.domain.ballots import BallotKind
+from proposals.domain.budget_round import BudgetRound, Results
+from proposals.domain.budgeting import (
+    Ballot,
+    Election,
+    Outcome,
+    Project,
+    explain,
+    greedy,
+    hybrid_scores,
+    rule_named,
+    tally_districts,
+)
+from proposals.domain.budgeting.election import APPROVAL, CUMULATIVE, ORDINAL
+
+
+@dataclass(frozen=True)
+class CountedBallot:
+    """A stored ballot as the count sees it: anonymous, in the voter's order."""
+
+    projects: tuple[str, ...]
+    points: tuple[int, ...] | None
+    paper: bool
+
+
+VOTE_TYPE = {
+    BallotKind.APPROVAL: APPROVAL,
+    BallotKind.K_APPROVAL: APPROVAL,
+    BallotKind.CUMULATIVE: CUMULATIVE,
+    BallotKind.RANKING: ORDINAL,
+}
+
+
+def election_of(r: BudgetRound, ballots: Iterable[CountedBallot]) -> Election:
+    """The round as a Pabulib election: the projects on the ballot, one anonymous ballot per voter."""
+    projects = {p.id: Project(p.id, p.cost, name=p.title, district=p.district) for p in r.on_ballot}
+    counted = tuple(
+        Ballot(str(i), b.projects, None if b.points is None else tuple(b.points)) for i, b in enumerate(ballots, 1)
+    )
+    meta = {"description": r.title, "num_projects": str(len(projects)), "num_votes": str(len(counted))}
+    meta |= {"budget": str(r.budget), "vote_type": VOTE_TYPE[r.form.kind], "rule": r.rule}
+    return Election(meta, projects, counted, r.budget, VOTE_TYPE[r.form.kind])
+
+
+def count(r: BudgetRound, ballots: list[CountedBallot]) -> Results:
+    """Decide the round: every part of the budget (district or city-wide) by the round's rule."""
+    election = election_of(r, ballots)
+    lot = list(r.lot_order)
+
+    def decide(part: Election) -> Outcome:
+        if r.jury_weight is None:
+            return rule_named(r.rule)(part, lot)
+        jury = {p.id: p.jury_score or 0.0 for p in r.on_ballot if p.id in part.projects}
+        scores = hybrid_scores(part.scores(), jury, 1 - r.jury_weight)
+        return greedy(part, scores=scores, lot=lot, rule=f"{r.rule}+jury")
+
+    parts = {d: b for d, b in r.budgets.items() if d in election.districts()}
+    outcomes = tally_districts(election, parts, decide)
+    selected: list[str] = []
+    explanation: list[dict[str, object]] = []
+    for district, outcome in outcomes.items():
+        selected += outcome.selected
+        part = election.restricted([p for p, x in election.projects.items() if x.district == district], parts[district])
+        explanation += [{**e.as_dict(), "district": district} for e in explain(part, outcome)]
+    spent = int(sum(election.projects[p].cost for p in selected))
+    paper = sum(b.paper for b in ballots)
+    return Results(r.rule, tuple(selected), tuple(explanation), len(ballots), paper, spent)

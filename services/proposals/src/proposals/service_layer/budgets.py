@@ -1,0 +1,191 @@
+"""Use cases of a budget round: its projects and phases, ballots (online and on paper), the count."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from uuid import UUID, uuid4
+
+from proposals.domain.ballots import BallotForm, Eligibility, Voter, check_ballot, check_voter
+from proposals.domain.budget_round import BudgetRound, Stage, WrongPhase
+from proposals.domain.budget_round import Phase as RoundPhase
+from proposals.domain.tally import count
+from proposals.service_layer.actors import Actor, NotFound
+from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def open_round(
+    uow: ProposalsUnitOfWork,
+    actor: Actor,
+    process_id: str,
+    title: str,
+    budget: int,
+    district_budgets: Mapping[str, int],
+    form: BallotForm,
+    eligibility: Eligibility,
+    rule: str,
+    jury_weight: float | None,
+) -> BudgetRound:
+    actor.must_be("official")
+    with uow:
+        if uow.processes.get(process_id) is None:
+            raise NotFound(f"there is no process {process_id}")
+        r = BudgetRound.open(uuid4(), process_id, title, budget, district_budgets, form, eligibility, rule, jury_weight)
+        uow.rounds.add(r)
+        uow.track(r)
+        uow.commit()
+    return r
+
+
+def get_round(uow: ProposalsUnitOfWork, round_id: UUID) -> BudgetRound:
+    with uow:
+        return _round(uow, round_id)
+
+
+def add_project(
+    uow: ProposalsUnitOfWork,
+    actor: Actor,
+    round_id: UUID,
+    title: str,
+    district: str | None,
+    cost: int,
+    proposal_id: UUID | None,
+) -> BudgetRound:
+    """An idea for the round, by a resident or an official, with the residents' own cost estimate."""
+    actor.must_be("resident", "official")
+    return _change(uow, round_id, lambda r: r.add_project(title, district, cost, proposal_id))
+
+
+def start_feasibility(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> BudgetRound:
+    actor.must_be("official")
+    return _change(uow, round_id, lambda r: r.start_feasibility())
+
+
+def assess_project(
+    uow: ProposalsUnitOfWork,
+    actor: Actor,
+    round_id: UUID,
+    project_id: str,
+    feasible: bool,
+    cost: int,
+    legal_check: str,
+    reason: str,
+    jury_score: float | None,
+) -> BudgetRound:
+    actor.must_be("official")
+    return _change(uow, round_id, lambda r: r.assess(project_id, feasible, cost, legal_check, reason, jury_score))
+
+
+def open_voting(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, lot_order: Sequence[str] | None) -> BudgetRound:
+    """Voting opens; without a given lot order one is drawn with `secrets` and published in the event."""
+    actor.must_be("official")
+
+    def start(r: BudgetRound) -> None:
+        order = list(lot_order) if lot_order else [p.id for p in r.on_ballot]
+        if not lot_order:
+            secrets.SystemRandom().shuffle(order)
+        r.open_voting(order)
+
+    return _change(uow, round_id, start)
+
+
+def cast_ballot(
+    uow: ProposalsUnitOfWork,
+    actor: Actor,
+    round_id: UUID,
+    voter: Voter,
+    projects: Sequence[str] | Mapping[str, int],
+    voter_id: UUID | None = None,
+) -> int:
+    """Store a ballot (a resident's own, or a paper ballot an official enters for `voter_id`); an earlier
+    ballot of the same voter is replaced. Returns how often it was replaced. Nothing is stored on error."""
+    paper = actor.role == "official"
+    if paper:
+        entered_by = actor.must_be("official")
+        if voter_id is None:
+            raise NotFound("a paper ballot names the voter it belongs to")
+    else:
+        voter_id, entered_by = actor.must_be("resident"), None
+    with uow:
+        r = uow.rounds.get(round_id, lock="share")
+        if r is None:
+            raise NotFound(f"there is no round {round_id}")
+        if r.phase is not RoundPhase.VOTING:
+            raise WrongPhase(f"the round is in the {r.phase.value} phase: ballots are taken while voting is open")
+        check_voter(r.eligibility, voter)
+        on_ballot = r.on_ballot
+        choice = check_ballot(
+            r.form,
+            projects,
+            {p.id: p.cost for p in on_ballot},
+            {p.id: p.district for p in on_ballot},
+            r.budgets,
+            voter.district,
+        )
+        replaced = uow.ballots.cast(round_id, voter_id, choice, paper, entered_by, uow.clock())
+        uow.commit()
+    return replaced
+
+
+def close_round(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> BudgetRound:
+    """No more ballots; the `closed` event starts the count. Ballots being cast finish first."""
+    actor.must_be("official")
+    with uow:
+        r = uow.rounds.get(round_id, lock="update")
+        if r is None:
+            raise NotFound(f"there is no round {round_id}")
+        r.close(uow.clock())
+        uow.rounds.save(r)
+        uow.track(r)
+        uow.commit()
+    return r
+
+
+def tally_round(uow: ProposalsUnitOfWork, round_id: UUID) -> BudgetRound:
+    """On `closed`: count the ballots with the round's rule and publish the results (once)."""
+    with uow:
+        r = _round(uow, round_id)
+        if r.phase is not RoundPhase.CLOSED:
+            return r  # counted before: a redelivered `closed` changes nothing
+        results = count(r, uow.ballots.counted(round_id))
+        r.record_results(results)
+        uow.rounds.save(r)
+        uow.track(r)
+        uow.commit()
+    log.info("round %s counted: %d ballots, %d projects funded", r.id, results.voters, len(results.selected))
+    return r
+
+
+def track_project(
+    uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, project_id: str, stage: Stage, note: str
+) -> BudgetRound:
+    actor.must_be("official")
+    return _change(uow, round_id, lambda r: r.track(project_id, stage, note))
+
+
+def voters(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, limit: int, offset: int) -> list[UUID]:
+    """Who voted (pseudonymous ids, never what): for the notifications service to tell them the results."""
+    actor.must_be("service", "official")
+    with uow:
+        _round(uow, round_id)
+        return uow.ballots.voters(round_id, limit, offset)
+
+
+def _round(uow: ProposalsUnitOfWork, round_id: UUID) -> BudgetRound:
+    r = uow.rounds.get(round_id)
+    if r is None:
+        raise NotFound(f"there is no round {round_id}")
+    return r
+
+
+def _change(uow: ProposalsUnitOfWork, round_id: UUID, change: Callable[[BudgetRound], object]) -> BudgetRound:
+    with uow:
+        r = _round(uow, round_id)
+        change(r)
+        uow.rounds.save(r)
+        uow.track(r)
+        uow.commit()
+    return r

@@ -1,0 +1,156 @@
+"""A budget round by hand: phases in order, ballots checked against the form, a count checked on paper."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from proposals.domain.ballots import (
+    BallotForm,
+    BallotKind,
+    Eligibility,
+    InvalidBallot,
+    NotEligible,
+    Voter,
+    check_ballot,
+    check_voter,
+)
+from proposals.domain.budget_round import BudgetRound, InvalidRound, Phase, Stage, WrongPhase
+from proposals.domain.tally import CountedBallot, count
+
+NOW = datetime(2027, 3, 1, tzinfo=UTC)
+
+
+def a_round(kind=BallotKind.APPROVAL, rule="greedy", districts=None, jury_weight=None, **form):
+    r = BudgetRound.open(
+        uuid4(),
+        "budget-2027",
+        "Citizen budget 2027",
+        100,
+        districts or {},
+        BallotForm(kind, **form),
+        Eligibility(),
+        rule,
+        jury_weight,
+    )
+    for title, cost in (("Benches", 60), ("Trees", 50), ("Playground", 40)):
+        r.add_project(title, None, cost)
+    r.start_feasibility()
+    for pid in ("p1", "p2", "p3"):
+        r.assess(pid, True, r.project(pid).cost, "Fits the zoning plan.", "", 1.0 if jury_weight else None)
+    r.open_voting(["p3", "p1", "p2"])
+    return r
+
+
+def choice(r, projects, voter_district=None):
+    costs = {p.id: p.cost for p in r.on_ballot}
+    return check_ballot(r.form, projects, costs, {p.id: p.district for p in r.on_ballot}, r.budgets, voter_district)
+
+
+def test_phases_run_in_order_and_every_step_is_an_event():
+    r = a_round()
+    with pytest.raises(WrongPhase):
+        r.add_project("Late idea", None, 10)
+    r.close(NOW)
+    assert r.phase is Phase.CLOSED
+    names = [e.name for e in r.events]
+    assert names[:2] == ["opened", "project_added"] and names[-2:] == ["voting_opened", "closed"]
+    with pytest.raises(WrongPhase):
+        r.close(NOW)
+
+
+def test_approval_ballots_must_fit_the_budget_and_name_known_projects():
+    r = a_round()
+    assert choice(r, ["p2", "p3"]).projects == ("p2", "p3")
+    with pytest.raises(InvalidBallot, match="cost 110, more than the city-wide budget of 100"):
+        choice(r, ["p1", "p2"])
+    with pytest.raises(InvalidBallot, match="unknown project"):
+        choice(r, ["p9"])
+    with pytest.raises(InvalidBallot, match="more than once"):
+        choice(r, ["p3", "p3"])
+
+
+def test_k_approval_cumulative_and_ranking_forms():
+    assert choice(a_round(BallotKind.K_APPROVAL, k=1), ["p1"]).projects == ("p1",)
+    with pytest.raises(InvalidBallot, match="at most 1 projects"):
+        choice(a_round(BallotKind.K_APPROVAL, k=1), ["p1", "p2"])
+    cumulative = a_round(BallotKind.CUMULATIVE, points=5)
+    assert choice(cumulative, {"p1": 3, "p2": 2}).points == (3, 2)
+    with pytest.raises(InvalidBallot, match="6 points given, at most 5"):
+        choice(cumulative, {"p1": 3, "p2": 3})
+    with pytest.raises(InvalidBallot, match="gives points per project"):
+        choice(cumulative, ["p1"])
+    ranking = a_round(BallotKind.RANKING, k=2)
+    assert choice(ranking, ["p2", "p1"]).projects == ("p2", "p1")
+
+
+def test_eligibility_by_age_residence_and_district():
+    rules = Eligibility(min_age=16, residents_only=True, districts=("Noord",))
+    check_voter(rules, Voter(16, True, "Noord"))
+    for voter in (Voter(15, True, "Noord"), Voter(30, False, "Noord"), Voter(30, True, "Zuid")):
+        with pytest.raises(NotEligible):
+            check_voter(rules, voter)
+
+
+def test_greedy_count_by_hand():
+    # votes: p1 (60) 3, p2 (50) 2, p3 (40) 2. Greedy: p1 (60 left 40), p2 does not fit, p3 fits (0 left).
+    r = a_round()
+    ballots = [CountedBallot(("p1",), None, False)] * 3 + [CountedBallot(("p2", "p3"), None, True)] * 2
+    r.close(NOW)
+    results = count(r, ballots)
+    assert results.selected == ("p1", "p3")
+    assert (results.voters, results.paper_ballots, results.spent) == (5, 2, 100)
+    r.record_results(results)
+    assert r.events[-1].name == "results_published"
+    assert r.events[-1].data["selected"] == [
+        {"project_id": "p1", "title": "Benches"},
+        {"project_id": "p3", "title": "Playground"},
+    ]
+
+
+def test_equal_shares_count_by_hand():
+    # 4 voters, budget 100, each 25. Two approve p1 (60) only: 50 < 60, cannot buy it.
+    # Two approve p2 (50) and p3 (40): together 50, they buy p3 first (cheaper per vote) then cannot
+    # afford p2 (10 left). MES picks p3; greedy would pick p1 then p3.
+    r = a_round(rule="equalshares")
+    ballots = [CountedBallot(("p1",), None, False)] * 2 + [CountedBallot(("p2", "p3"), None, False)] * 2
+    r.close(NOW)
+    assert count(r, ballots).selected == ("p3",)
+
+
+def test_districts_are_counted_each_with_their_own_money():
+    r = BudgetRound.open(
+        uuid4(), "budget-2027", "Budget", 100, {"Noord": 50}, BallotForm(BallotKind.APPROVAL), Eligibility(), "greedy"
+    )
+    r.add_project("North square", "Noord", 50)
+    r.add_project("Town hall garden", None, 50)
+    with pytest.raises(InvalidRound, match="no budget for district 'Zuid'"):
+        r.add_project("South", "Zuid", 10)
+    r.start_feasibility()
+    r.assess("p1", True, 50, "ok", "", None)
+    r.assess("p2", True, 50, "ok", "", None)
+    r.open_voting(["p1", "p2"])
+    with pytest.raises(InvalidBallot, match="another district"):
+        choice(r, ["p1"], "Zuid")
+    r.close(NOW)
+    results = count(r, [CountedBallot(("p1", "p2"), None, False)])
+    assert set(results.selected) == {"p1", "p2"}
+
+
+def test_hybrid_jury_weighting_can_turn_the_order():
+    # Public: p2 3 votes, p1 2. Jury: p1 1.0, p2 0.0. 0.5/0.5: p1 = 0.5*2/3 + 0.5 = 0.83, p2 = 0.5.
+    r = a_round(jury_weight=0.5)
+    r.projects = tuple(p if p.id == "p1" else type(p)(**{**p.__dict__, "jury_score": 0.0}) for p in r.projects)
+    r.close(NOW)
+    ballots = [CountedBallot(("p2",), None, False)] * 3 + [CountedBallot(("p1",), None, False)] * 2
+    assert count(r, ballots).selected[0] == "p1"
+
+
+def test_only_funded_projects_are_tracked_after_the_results():
+    r = a_round()
+    r.close(NOW)
+    r.record_results(count(r, [CountedBallot(("p3",), None, False)]))
+    with pytest.raises(InvalidRound, match="not funded"):
+        r.track("p1", Stage.PLANNED, "x")
+    r.track("p3", Stage.IN_PROGRESS, "Tender published.")
+    assert r.phase is Phase.IMPLEMENTATION and r.project("p3").stage is Stage.IN_PROGRESS
