@@ -1,0 +1,140 @@
+"""Proposals and a budget round end to end: the proposals API and worker as processes on real Kafka and
+PostgreSQL. The admissibility check and the count happen because their events went through the broker to
+the worker; the answer term fires from the service's own schedule; the sequence is read back from Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from helpers import headers_of, read_topic, wait_for
+
+from meemaken_kit import Settings, make_engine
+from meemaken_testkit.deployed import deploy
+from meemaken_testkit.postgres import create_database
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
+TEXT = "Close the street in front of the school for cars at the start and end of the day."
+NOW = datetime.now(UTC)
+
+
+def headers(role, who=None):
+    return {"X-Meemaken-Role": role, "X-Meemaken-Actor": str(who or uuid.uuid4())}
+
+
+OFFICIAL = headers("official")
+
+
+@pytest.fixture(scope="module")
+def service(postgres_server_url, kafka_bootstrap, tmp_path_factory):
+    database = create_database(postgres_server_url, f"e2e_proposals_{uuid.uuid4().hex[:8]}")
+    deployed = deploy(
+        "proposals",
+        database,
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("proposals"),
+        {"WEB_CONCURRENCY": "2", "PROPOSALS_SCHEDULE_INTERVAL": "0.5"},
+    )
+    yield f"{deployed.url}/api/v1", database
+    assert deployed.stop() == [0, 0]
+
+
+def post(url, body, who=OFFICIAL, method="post"):
+    response = requests.request(method, url, json=body, headers=who, timeout=10)
+    assert response.status_code in (200, 201), (url, response.text)
+    return response.json()
+
+
+def types_for(bootstrap, topic, key, until):
+    records = read_topic(bootstrap, topic, lambda rs: until([r for r in rs if r.key == key.encode()]), 60)
+    return [headers_of(r)["ce_type"].decode().split(".")[-2] for r in records if r.key == key.encode()]
+
+
+def test_a_proposal_is_admitted_supported_past_the_threshold_and_its_answer_term_fires(service, kafka_bootstrap):
+    api, database = service
+    phase = {"name": "call", "rung_promised": "adviseren"}
+    phase |= {"starts_at": (NOW - timedelta(days=1)).isoformat(), "ends_at": (NOW + timedelta(days=30)).isoformat()}
+    post(
+        f"{api}/processes",
+        {
+            "id": "school-streets",
+            "municipality": "gent",
+            "title": "School streets",
+            "kind": "proposals_call",
+            "support_threshold": 3,
+            "answer_days": 30,
+            "phases": [phase],
+        },
+    )
+    body = {
+        "process_id": "school-streets",
+        "author_id": str(uuid.uuid4()),
+        "title": "Safer school streets",
+        "text": TEXT,
+    }
+    proposal = post(f"{api}/proposals", body)["id"]
+    wait_for(lambda: requests.get(f"{api}/proposals/{proposal}", timeout=5).json()["status"] == "admitted", 30)
+    for _ in range(3):
+        post(f"{api}/proposals/{proposal}/support", None, headers("resident"))
+    due = datetime.fromisoformat(requests.get(f"{api}/proposals/{proposal}", timeout=5).json()["answer_due_at"])
+    assert due.date() == (NOW + timedelta(days=30)).date()
+
+    # Thirty-one days on: the schedule of a worker whose clock says so (the deployed one runs on today's).
+    from proposals.bootstrap import unit_of_work_factory
+    from proposals.service_layer.handlers import check_answer_deadlines
+
+    engine = make_engine(database)
+    later = unit_of_work_factory(
+        Settings.from_env("proposals", {"DATABASE_URL": database}), engine, lambda: NOW + timedelta(days=31)
+    )
+    assert check_answer_deadlines(later) == 1
+    engine.dispose()
+    seen = types_for(kafka_bootstrap, "meemaken.proposals.proposal", proposal, lambda rs: len(rs) >= 4)
+    assert seen == ["submitted", "admitted", "threshold_reached", "answer_overdue"]
+
+
+def test_a_budget_round_is_voted_closed_and_counted_by_the_worker(service, kafka_bootstrap):
+    api, _database = service
+    phase = {"name": "vote", "rung_promised": "meebeslissen"}
+    phase |= {"starts_at": (NOW - timedelta(days=1)).isoformat(), "ends_at": (NOW + timedelta(days=30)).isoformat()}
+    post(
+        f"{api}/processes",
+        {
+            "id": "budget-e2e",
+            "municipality": "gent",
+            "title": "Citizen budget",
+            "kind": "budget_round",
+            "phases": [phase],
+        },
+    )
+    rid = post(
+        f"{api}/rounds",
+        {
+            "process_id": "budget-e2e",
+            "title": "Citizen budget",
+            "budget": 100_000,
+            "form": {"kind": "approval"},
+            "rule": "equalshares/add1",
+        },
+    )["id"]
+    for title, cost in (("Benches", 60_000), ("Trees", 50_000), ("Playground", 40_000)):
+        post(f"{api}/rounds/{rid}/projects", {"title": title, "cost": cost}, headers("resident"))
+    post(f"{api}/rounds/{rid}/feasibility", None)
+    for pid, cost in (("p1", 60_000), ("p2", 50_000), ("p3", 40_000)):
+        post(f"{api}/rounds/{rid}/projects/{pid}/assessment", {"feasible": True, "cost": cost, "legal_check": "ok"})
+    post(f"{api}/rounds/{rid}/voting", {})
+    voter = {"age": 40, "resident": True, "district": None}
+    for choice in (["p1"], ["p1"], ["p2", "p3"], ["p2", "p3"], ["p3"]):
+        post(f"{api}/rounds/{rid}/ballot", {"voter": voter, "projects": choice}, headers("resident"), "put")
+    post(f"{api}/rounds/{rid}/close", None)
+    counted = wait_for(lambda: requests.get(f"{api}/rounds/{rid}", timeout=5).json()["results"], 30)
+    assert counted["voters"] == 5 and "p3" in counted["selected"]
+    seen = types_for(
+        kafka_bootstrap,
+        "meemaken.proposals.round",
+        rid,
+        lambda rs: "results_published" in str([headers_of(r)["ce_type"] for r in rs]),
+    )
+    assert seen[-3:] == ["voting_opened", "closed", "results_published"]
