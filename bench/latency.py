@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
 
+PROCESS = "bench-latency"
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
 
@@ -38,6 +39,17 @@ def run(bootstrap: str, server_url: str, rate: float, seconds: float) -> dict[st
     deployed = [deploy(s, url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}) for s, url in databases.items()]
     urls = {d.service: d.url for d in deployed}
     try:
+        phase = {"name": "call", "rung_promised": "adviseren"}
+        phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
+        process = {
+            "id": PROCESS,
+            "municipality": "bench",
+            "title": "Bench",
+            "kind": "proposals_call",
+            "phases": [phase],
+        }
+        official = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
+        requests.post(f"{urls['proposals']}/api/v1/processes", json=process, headers=official, timeout=10)
         warmup = requests.Session()
         for _ in range(20):  # warm the connection pools, the consumers' group joins and the code paths
             warmup.post(f"{urls['proposals']}/api/v1/proposals", json=_body(uuid.uuid4()), timeout=10)
@@ -95,10 +107,11 @@ def run(bootstrap: str, server_url: str, rate: float, seconds: float) -> dict[st
 
 
 def _body(author: uuid.UUID) -> dict[str, str]:
+    """A proposal that is admitted: an open process, a title of its own."""
     return {
-        "process_id": f"bench-{uuid.uuid4().hex[:8]}",
+        "process_id": PROCESS,
         "author_id": str(author),
-        "title": "Safer school streets",
+        "title": f"Safer school streets {author.hex[:12]}",
         "text": TEXT,
     }
 

@@ -12,6 +12,9 @@ then runs:
   on challenges submitted before the worker starts, beside the pipeline rate;
 - budget_rules.py: greedy and Method of Equal Shares with add1 on Łódź 2023 and a synthetic 150,000-voter
   round, beside pabutools on the same instances (target: identical outcomes, MES at least 20 times faster);
+- ballot_intake.py: ballots accepted per second through the proposals API (gunicorn, PostgreSQL) at a
+  steady 300/s with p50/p99, beside the closed-loop ceiling of the same stack on /healthz (target: 300/s,
+  p99 < 100 ms);
 - sortition.py: seconds and minimum probability of our LEXIMIN/MAXIMIN beside the reference
   sortition-algorithms MAXIMIN (HiGHS, CBC) on 150/22 ... 2000/150 pools (BENCH_SORTITION_SIZES).
 """
@@ -49,27 +52,78 @@ def main() -> int:
         events = os.environ.get("BENCH_EVENTS", "20000")
         pipeline_db = create_database(server, "bench_pipeline")
         subprocess.run(
-            [sys.executable, str(HERE / "pipeline.py"), "--bootstrap", bootstrap, "--database-url", pipeline_db,
-             "--events", events],
+            [
+                sys.executable,
+                str(HERE / "pipeline.py"),
+                "--bootstrap",
+                bootstrap,
+                "--database-url",
+                pipeline_db,
+                "--events",
+                events,
+            ],
             check=True,
         )
         subprocess.run(
-            [sys.executable, str(HERE / "latency.py"), "--bootstrap", bootstrap, "--server-url", server,
-             "--rate", os.environ.get("BENCH_RATE", "50"), "--seconds", os.environ.get("BENCH_SECONDS", "30")],
+            [
+                sys.executable,
+                str(HERE / "latency.py"),
+                "--bootstrap",
+                bootstrap,
+                "--server-url",
+                server,
+                "--rate",
+                os.environ.get("BENCH_RATE", "50"),
+                "--seconds",
+                os.environ.get("BENCH_SECONDS", "30"),
+            ],
             check=True,
         )
         for driver in ("http", "service"):
             subprocess.run(
-                [sys.executable, str(HERE / "right_to_challenge.py"), "--bootstrap", bootstrap, "--server-url", server,
-                 "--challenges", os.environ.get("BENCH_CHALLENGES", "200"), "--driver", driver],
+                [
+                    sys.executable,
+                    str(HERE / "right_to_challenge.py"),
+                    "--bootstrap",
+                    bootstrap,
+                    "--server-url",
+                    server,
+                    "--challenges",
+                    os.environ.get("BENCH_CHALLENGES", "200"),
+                    "--driver",
+                    driver,
+                ],
                 check=True,
             )
         subprocess.run(
-            [sys.executable, str(HERE / "right_to_challenge.py"), "--bootstrap", bootstrap, "--server-url", server,
-             "--challenges", os.environ.get("BENCH_BACKLOG", "3000"), "--driver", "backlog"],
+            [
+                sys.executable,
+                str(HERE / "right_to_challenge.py"),
+                "--bootstrap",
+                bootstrap,
+                "--server-url",
+                server,
+                "--challenges",
+                os.environ.get("BENCH_BACKLOG", "3000"),
+                "--driver",
+                "backlog",
+            ],
             check=True,
         )
         subprocess.run([sys.executable, str(HERE / "budget_rules.py")], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "ballot_intake.py"),
+                "--bootstrap",
+                bootstrap,
+                "--server-url",
+                server,
+                "--rate",
+                os.environ.get("BENCH_BALLOT_RATE", "300"),
+            ],
+            check=True,
+        )
         sortition_sizes = os.environ.get("BENCH_SORTITION_SIZES", "150/22,500/75,1000/100,2000/150")
         subprocess.run([sys.executable, str(HERE / "sortition.py"), "--sizes", sortition_sizes], check=True)
         return 0

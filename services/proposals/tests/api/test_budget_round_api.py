@@ -203,3 +203,17 @@ def test_a_bad_round_is_refused(case):
     ]:
         response = client.post("/api/v1/rounds", json=body | change, headers=OFFICIAL)
         assert response.status_code == status, (change, response.get_json())
+
+
+def test_a_round_closed_by_another_process_refuses_ballots_checked_against_a_stale_copy(case):
+    client, engine, _uow = case
+    rid = voting_round(client)
+    first = client.put(f"/api/v1/rounds/{rid}/ballot", json={"voter": VOTER, "projects": ["p1"]}, headers=resident())
+    assert first.status_code == 201  # this process now holds the round as open for voting
+    with engine.begin() as conn:  # another API process closes it
+        from proposals.adapters.tables import rounds
+
+        conn.execute(rounds.update().values(phase="closed", version=rounds.c.version + 1))
+    late = client.put(f"/api/v1/rounds/{rid}/ballot", json={"voter": VOTER, "projects": ["p1"]}, headers=resident())
+    assert late.status_code == 409 and "closed phase" in late.get_json()["detail"]
+    assert len(stored(engine)) == 1

@@ -172,7 +172,7 @@ def test_support_past_the_threshold_starts_the_answer_term_and_a_late_answer_is_
 
 
 def test_officials_decline_merge_and_split_with_history_and_supporters_kept(case):
-    client, engine, _clock, uow = case
+    client, _engine, _clock, uow = case
     client.post("/api/v1/processes", json=process_body(support_threshold=None), headers=OFFICIAL)
     a, b, c = (admitted(client, uow, title=t) for t in ("Safer school streets", "Slow traffic zone", "Bike lanes"))
     client.post(f"/api/v1/proposals/{a}/support", headers=role("resident"))

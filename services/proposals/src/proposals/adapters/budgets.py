@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -13,7 +12,7 @@ from meemaken_events import TransientError
 from proposals.adapters.documents import round_document, round_from
 from proposals.adapters.tables import ballots, rounds
 from proposals.domain.ballots import Choice
-from proposals.domain.budget_round import BudgetRound
+from proposals.domain.budget_round import BudgetRound, Phase
 from proposals.domain.tally import CountedBallot
 
 
@@ -23,6 +22,15 @@ class ConcurrentRoundUpdate(TransientError):
 
 class OtherChannel(Exception):
     """The voter already voted through the other channel (paper or online); nothing was written."""
+
+
+class RoundChanged(Exception):
+    """The round is no longer at the version the ballot was checked against (it closed, most likely)."""
+
+
+# Rounds open for voting as this process last read them. A ballot is checked against this copy and stored
+# only if the round is still at that version (one statement), so a stale copy never lets a ballot through.
+_VOTING: dict[UUID, BudgetRound] = {}
 
 
 class RoundRepository:
@@ -36,14 +44,27 @@ class RoundRepository:
             )
         )
 
-    def get(self, round_id: UUID, lock: Literal["share", "update"] | None = None) -> BudgetRound | None:
-        """The round; `share` holds off its closing until this transaction ends (a ballot being cast),
-        `update` waits for every such ballot (the closing itself)."""
+    def get(self, round_id: UUID, lock: bool = False) -> BudgetRound | None:
+        """The round; with `lock`, after every ballot being cast has been stored (the closing waits for them)."""
         query = sa.select(rounds).where(rounds.c.id == round_id)
         if lock and self.connection.dialect.name == "postgresql":
-            query = query.with_for_update(read=lock == "share")
+            query = query.with_for_update()
         row = self.connection.execute(query).first()
-        return round_from(row.id, row.phase, row.version, row.state) if row else None
+        if row is None:
+            return None
+        r = round_from(row.id, row.phase, row.version, row.state)
+        if r.phase is Phase.VOTING:
+            _VOTING[r.id] = r
+        else:
+            _VOTING.pop(r.id, None)
+        return r
+
+    def voting(self, round_id: UUID) -> BudgetRound | None:
+        """The round as last read while voting was open, without asking the database; None if unknown."""
+        return _VOTING.get(round_id)
+
+    def forget(self, round_id: UUID) -> None:
+        _VOTING.pop(round_id, None)
 
     def save(self, r: BudgetRound) -> None:
         updated = self.connection.execute(
@@ -67,15 +88,29 @@ class BallotBox:
         self.connection = connection
 
     def cast(
-        self, round_id: UUID, voter_id: UUID, choice: Choice, paper: bool, entered_by: UUID | None, now: datetime
+        self,
+        voting: BudgetRound,
+        voter_id: UUID,
+        choice: Choice,
+        paper: bool,
+        entered_by: UUID | None,
+        now: datetime,
     ) -> int:
         """Store the voter's ballot, replacing their earlier one: how many times it was replaced.
 
-        One statement (insert, or update on the voter's existing row), so concurrent ballots of the
-        same voter leave one row whatever the interleaving."""
-        insert = (postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert)(ballots)
+        One statement: insert (or update the voter's existing row) only while the round is still open at
+        the version the ballot was checked against, holding off its closing meanwhile. Concurrent ballots
+        of the same voter leave one row whatever the interleaving."""
+        postgres = self.connection.dialect.name == "postgresql"
+        insert = (postgresql.insert if postgres else sqlite.insert)(ballots)
+        columns = ("round_id", "voter_id", "projects", "points", "paper", "entered_by", "cast_at", "replaced")
+        source = sa.select(*(sa.bindparam(c, type_=ballots.c[c].type) for c in columns)).where(
+            rounds.c.id == voting.id, rounds.c.version == voting.version, rounds.c.phase == Phase.VOTING.value
+        )
+        if postgres:
+            source = source.with_for_update(read=True)
         values = {
-            "round_id": round_id,
+            "round_id": voting.id,
             "voter_id": voter_id,
             "projects": list(choice.projects),
             "points": None if choice.points is None else list(choice.points),
@@ -85,7 +120,7 @@ class BallotBox:
             "replaced": 0,
         }
         statement = (
-            insert.values(**values)
+            insert.from_select(list(columns), source.select_from(rounds))
             .on_conflict_do_update(
                 index_elements=[ballots.c.round_id, ballots.c.voter_id],
                 set_={
@@ -99,8 +134,11 @@ class BallotBox:
             )
             .returning(ballots.c.replaced)
         )
-        replaced = self.connection.execute(statement).scalar()
+        replaced = self.connection.execute(statement, values).scalar()
         if replaced is None:
+            now_at = self.connection.execute(sa.select(rounds.c.version).where(rounds.c.id == voting.id)).scalar()
+            if now_at != voting.version:
+                raise RoundChanged(f"round {voting.id} changed since the ballot was checked")
             other = "online" if paper else "on paper"
             raise OtherChannel(f"this voter already voted {other}; a ballot is replaced through the same channel")
         return int(replaced)

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from uuid import UUID, uuid4
 
+from proposals.adapters.budgets import RoundChanged
 from proposals.domain.ballots import BallotForm, Eligibility, Voter, check_ballot, check_voter
 from proposals.domain.budget_round import BudgetRound, Stage, WrongPhase
 from proposals.domain.budget_round import Phase as RoundPhase
@@ -110,31 +111,37 @@ def cast_ballot(
     else:
         voter_id, entered_by = actor.must_be("resident"), None
     with uow:
-        r = uow.rounds.get(round_id, lock="share")
-        if r is None:
-            raise NotFound(f"there is no round {round_id}")
-        if r.phase is not RoundPhase.VOTING:
-            raise WrongPhase(f"the round is in the {r.phase.value} phase: ballots are taken while voting is open")
-        check_voter(r.eligibility, voter)
-        on_ballot = r.on_ballot
-        choice = check_ballot(
-            r.form,
-            projects,
-            {p.id: p.cost for p in on_ballot},
-            {p.id: p.district for p in on_ballot},
-            r.budgets,
-            voter.district,
-        )
-        replaced = uow.ballots.cast(round_id, voter_id, choice, paper, entered_by, uow.clock())
-        uow.commit()
-    return replaced
+        for attempt in (1, 2):
+            r = (uow.rounds.voting(round_id) if attempt == 1 else None) or uow.rounds.get(round_id)
+            if r is None:
+                raise NotFound(f"there is no round {round_id}")
+            if r.phase is not RoundPhase.VOTING:
+                raise WrongPhase(f"the round is in the {r.phase.value} phase: ballots are taken while voting is open")
+            check_voter(r.eligibility, voter)
+            on_ballot = r.on_ballot
+            choice = check_ballot(
+                r.form,
+                projects,
+                {p.id: p.cost for p in on_ballot},
+                {p.id: p.district for p in on_ballot},
+                r.budgets,
+                voter.district,
+            )
+            try:
+                replaced = uow.ballots.cast(r, voter_id, choice, paper, entered_by, uow.clock())
+            except RoundChanged:
+                uow.rounds.forget(round_id)  # read it again: closed, or changed in some other way
+                continue
+            uow.commit()
+            return replaced
+    raise RoundChanged(f"round {round_id} kept changing while the ballot was cast")
 
 
 def close_round(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> BudgetRound:
     """No more ballots; the `closed` event starts the count. Ballots being cast finish first."""
     actor.must_be("official")
     with uow:
-        r = uow.rounds.get(round_id, lock="update")
+        r = uow.rounds.get(round_id, lock=True)
         if r is None:
             raise NotFound(f"there is no round {round_id}")
         r.close(uow.clock())
