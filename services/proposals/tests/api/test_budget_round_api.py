@@ -217,3 +217,22 @@ def test_a_round_closed_by_another_process_refuses_ballots_checked_against_a_sta
     late = client.put(f"/api/v1/rounds/{rid}/ballot", json={"voter": VOTER, "projects": ["p1"]}, headers=resident())
     assert late.status_code == 409 and "closed phase" in late.get_json()["detail"]
     assert len(stored(engine)) == 1
+
+
+def test_the_closed_round_is_published_in_the_pabulib_format_and_recomputes_to_the_same_result(case):
+    from proposals.domain.budgeting import pabulib, tally
+
+    client, _engine, uow = case
+    rid = voting_round(client, rule="equalshares/add1")
+    for choice in (["p1"], ["p1"], ["p2", "p3"], ["p2", "p3"], ["p3"]):
+        client.put(f"/api/v1/rounds/{rid}/ballot", json={"voter": VOTER, "projects": choice}, headers=resident())
+    early = client.get(f"/api/v1/rounds/{rid}/pabulib")
+    assert early.status_code == 409 and early.content_type == "application/problem+json"
+    client.post(f"/api/v1/rounds/{rid}/close", headers=OFFICIAL)
+    published = budgets.tally_round(uow(), uuid.UUID(rid)).results
+    response = client.get(f"/api/v1/rounds/{rid}/pabulib")
+    assert response.status_code == 200 and response.content_type.startswith("text/plain")
+    election = pabulib.parse(response.get_data(as_text=True))
+    assert len(election.ballots) == 5 and election.meta["rule"] == "equalshares/add1"
+    assert {p.id for p in election.projects.values() if p.selected} == set(published.selected)
+    assert tally(election).selected_set == set(published.selected)

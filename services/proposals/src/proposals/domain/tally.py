@@ -39,12 +39,21 @@ VOTE_TYPE = {
 
 
 def election_of(r: BudgetRound, ballots: Iterable[CountedBallot]) -> Election:
-    """The round as a Pabulib election: the projects on the ballot, one anonymous ballot per voter."""
-    projects = {p.id: Project(p.id, p.cost, name=p.title, district=p.district) for p in r.on_ballot}
+    """The round as a Pabulib election: the projects on the ballot, one anonymous ballot per voter (sorted
+    by content, so the order says nothing about who voted when), and the funded projects once counted."""
+    funded = set(r.results.selected) if r.results else set()
+    projects = {
+        p.id: Project(
+            p.id, p.cost, name=p.title, district=p.district, selected=int(p.id in funded) if r.results else None
+        )
+        for p in r.on_ballot
+    }
+    ordered = sorted(ballots, key=lambda b: (b.projects, b.points or ()))
     counted = tuple(
-        Ballot(str(i), b.projects, None if b.points is None else tuple(b.points)) for i, b in enumerate(ballots, 1)
+        Ballot(str(i), b.projects, None if b.points is None else tuple(b.points)) for i, b in enumerate(ordered, 1)
     )
-    meta = {"description": r.title, "num_projects": str(len(projects)), "num_votes": str(len(counted))}
+    meta = {"description": r.title, "unit": r.process_id, "instance": str(r.id)}
+    meta |= {"num_projects": str(len(projects)), "num_votes": str(len(counted))}
     meta |= {"budget": str(r.budget), "vote_type": VOTE_TYPE[r.form.kind], "rule": r.rule}
     return Election(meta, projects, counted, r.budget, VOTE_TYPE[r.form.kind])
 

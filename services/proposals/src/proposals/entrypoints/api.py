@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest, NotFound
@@ -320,6 +320,16 @@ def close(round_id: UUID) -> BudgetRound:
 def voters(query: dict[str, Any], round_id: UUID) -> dict[str, Any]:
     """Who voted, as pseudonymous ids (never what): for the notifications service (role service)."""
     return {"voters": budgets.voters(_uow(), actor(), round_id, query["limit"], query["offset"])}
+
+
+@rounds.route("/<uuid:round_id>/pabulib")
+@rounds.response(200, content_type="text/plain", description="The round as a Pabulib .pb file")
+@rounds.alt_response(409, description="Voting has not closed yet (problem+json)")
+def export(round_id: UUID) -> Response:
+    """The closed round's projects and anonymous ballots in the Pabulib format, to recompute the result."""
+    text = budgets.pabulib_export(_uow(), round_id)
+    disposition = f'attachment; filename="round-{round_id}.pb"'
+    return Response(text, mimetype="text/plain", headers={"Content-Disposition": disposition})
 
 
 @rounds.route("/<uuid:round_id>/projects/<project_id>/tracking", methods=["POST"])

@@ -11,7 +11,8 @@ from proposals.adapters.budgets import RoundChanged
 from proposals.domain.ballots import BallotForm, Eligibility, Voter, check_ballot, check_voter
 from proposals.domain.budget_round import BudgetRound, Stage, WrongPhase
 from proposals.domain.budget_round import Phase as RoundPhase
-from proposals.domain.tally import count
+from proposals.domain.budgeting import pabulib
+from proposals.domain.tally import count, election_of
 from proposals.service_layer.actors import Actor, NotFound
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
@@ -164,6 +165,16 @@ def tally_round(uow: ProposalsUnitOfWork, round_id: UUID) -> BudgetRound:
         uow.commit()
     log.info("round %s counted: %d ballots, %d projects funded", r.id, results.voters, len(results.selected))
     return r
+
+
+def pabulib_export(uow: ProposalsUnitOfWork, round_id: UUID) -> str:
+    """The closed round in the Pabulib `.pb` format (anonymous ballots, funded projects marked), so anyone
+    can recompute the result, e.g. with `meemaken-pb check`."""
+    with uow:
+        r = _round(uow, round_id)
+        if r.phase in (RoundPhase.IDEAS, RoundPhase.FEASIBILITY, RoundPhase.VOTING):
+            raise WrongPhase(f"the ballots are published once voting has closed; the round is in {r.phase.value}")
+        return pabulib.dump(election_of(r, uow.ballots.counted(round_id)))
 
 
 def track_project(
