@@ -112,7 +112,7 @@ def _body(author: uuid.UUID) -> dict[str, str]:
         "process_id": PROCESS,
         "author_id": str(author),
         "title": f"Safer school streets {author.hex[:12]}",
-        "text": TEXT,
+        "text": f"{TEXT} ({author.hex[:12]})",
     }
 
 

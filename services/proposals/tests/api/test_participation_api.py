@@ -83,7 +83,8 @@ def count(engine, table):
 
 
 def admitted(client, uow, author=None, title="Safer school streets"):
-    body = {"process_id": "mobility-2027", "author_id": str(author or uuid.uuid4()), "title": title, "text": TEXT}
+    text = f"{title}: {TEXT}"
+    body = {"process_id": "mobility-2027", "author_id": str(author or uuid.uuid4()), "title": title, "text": text}
     created = client.post("/api/v1/proposals", json=body)
     assert created.status_code == 201, created.get_json()
     proposal = handlers.check_admissibility(uuid.UUID(created.get_json()["id"]), uow())

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from meemaken_events import TransientError
 from proposals.adapters.tables import proposals, supports
-from proposals.domain.admissibility import title_key
+from proposals.domain.admissibility import text_key, title_key
 from proposals.domain.model import Position, Proposal, ProposalStatus, RejectionReason, Step
 
 
@@ -83,11 +83,15 @@ class ProposalRepository:
             raise ConcurrentUpdate(f"proposal {proposal.id} changed meanwhile")
         proposal.version += 1
 
-    def earlier_titles(self, proposal: Proposal) -> list[str]:
-        """Titles of proposals in the same process submitted before this one and not rejected."""
-        query = sa.select(proposals.c.title).where(
+    def earlier_copies(self, proposal: Proposal) -> list[tuple[str, str]]:
+        """(title, text) of proposals in the same process, submitted before this one and not rejected,
+        with the same title or text once normalised (an indexed look-up, however many there are)."""
+        query = sa.select(proposals.c.title, proposals.c.text).where(
             proposals.c.process_id == proposal.process_id,
-            proposals.c.title_key == title_key(proposal.title),
+            sa.or_(
+                proposals.c.title_key == title_key(proposal.title)[:200],
+                proposals.c.text_key == text_key(proposal.text),
+            ),
             proposals.c.status != ProposalStatus.REJECTED.value,
             proposals.c.id != proposal.id,
             sa.or_(
@@ -95,7 +99,7 @@ class ProposalRepository:
                 sa.and_(proposals.c.submitted_at == proposal.submitted_at, proposals.c.id < proposal.id),
             ),
         )
-        return list(self.connection.execute(query).scalars())
+        return [(row.title, row.text) for row in self.connection.execute(query)]
 
     def list(self, process_id: str | None, author_id: UUID | None, limit: int, offset: int) -> list[Proposal]:
         newest_first = (proposals.c.submitted_at.desc(), proposals.c.id)
@@ -114,6 +118,7 @@ def _row(p: Proposal) -> dict[str, object]:
         "author_id": p.author_id,
         "title": p.title,
         "title_key": title_key(p.title)[:200],
+        "text_key": text_key(p.text),
         "text": p.text,
         "status": p.status.value,
         "reasons": [{"code": r.code, "detail": r.detail} for r in p.reasons],

@@ -14,6 +14,7 @@ proposals = sa.Table(
     sa.Column("author_id", sa.Uuid(), nullable=False),
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("title_key", sa.String(200), nullable=False),
+    sa.Column("text_key", sa.String(32), nullable=False, server_default=""),
     sa.Column("text", sa.Text(), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("reasons", sa.JSON(), nullable=False),
@@ -27,6 +28,7 @@ proposals = sa.Table(
     sa.Column("history", sa.JSON(), nullable=False, server_default="[]"),
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Index("ix_proposals_process_title", "process_id", "title_key"),
+    sa.Index("ix_proposals_process_text", "process_id", "text_key"),
     sa.Index("ix_proposals_author", "author_id"),
     sa.Index("ix_proposals_answer_due", "answer_due_at"),
 )

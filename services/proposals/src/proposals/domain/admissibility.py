@@ -6,6 +6,7 @@ catch what a machine can decide fairly and explain in one sentence.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -38,8 +39,26 @@ def check_process(process: ParticipationProcess | None, submitted_at: datetime) 
     return ()
 
 
-def check(title: str, text: str, earlier_titles_in_process: Iterable[str]) -> tuple[RejectionReason, ...]:
-    """Every rule the proposal's own text breaks, as coded reasons; empty means admissible."""
+def text_key(text: str) -> str:
+    """The text as compared for copies: normalised like a title, then hashed (texts are long)."""
+    return hashlib.sha256(title_key(text).encode()).hexdigest()[:32]
+
+
+# Proposals are public: contact details and identity numbers do not belong in them.
+PERSONAL_DATA = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.-]+"  # e-mail
+    r"|(?:\+|00)\d{2}[\d\s/.-]{7,14}\d"  # international phone number
+    r"|\b0\d{1,3}(?:[\s/.-]?\d{2,3}){2,4}\b"  # local phone number
+    r"|\b\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}\b"  # Belgian national number
+)
+
+
+def check(title: str, text: str, earlier_in_process: Iterable[tuple[str, str]]) -> tuple[RejectionReason, ...]:
+    """Every rule the proposal's own title and text break, as coded reasons; empty means admissible.
+
+    `earlier_in_process` are (title, text) of proposals submitted before in the same process and not
+    rejected (the repository may narrow them to those sharing a title or text key)."""
+    earlier = list(earlier_in_process)
     reasons: list[RejectionReason] = []
     title, text = title.strip(), text.strip()
     if len(title) < TITLE_MIN:
@@ -53,9 +72,19 @@ def check(title: str, text: str, earlier_titles_in_process: Iterable[str]) -> tu
     letters = [c for c in title if c.isalpha()]
     if len(letters) >= 10 and all(c.isupper() for c in letters):
         reasons.append(RejectionReason("shouting", "Please write the title in normal case, not all capitals."))
+    if PERSONAL_DATA.search(title) or PERSONAL_DATA.search(text):
+        reasons.append(
+            RejectionReason(
+                "personal_data", "Proposals are public: please remove e-mail addresses, phone or identity numbers."
+            )
+        )
     key = title_key(title)
-    if key and any(title_key(other) == key for other in earlier_titles_in_process):
+    if key and any(title_key(other) == key for other, _ in earlier):
         reasons.append(
             RejectionReason("duplicate_title", "A proposal with the same title was already submitted in this process.")
+        )
+    elif title_key(text) and any(text_key(other) == text_key(text) for _, other in earlier):
+        reasons.append(
+            RejectionReason("duplicate_text", "A proposal with the same text was already submitted in this process.")
         )
     return tuple(reasons)

@@ -56,7 +56,7 @@ def check_admissibility(proposal_id: UUID, uow: ProposalsUnitOfWork) -> Proposal
         if proposal.status is ProposalStatus.SUBMITTED:
             process = uow.processes.get(proposal.process_id)
             reasons = admissibility.check_process(process, proposal.submitted_at)
-            reasons += admissibility.check(proposal.title, proposal.text, uow.proposals.earlier_titles(proposal))
+            reasons += admissibility.check(proposal.title, proposal.text, uow.proposals.earlier_copies(proposal))
             if reasons:
                 proposal.reject(reasons, uow.clock())
             else:
