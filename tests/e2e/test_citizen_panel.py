@@ -82,19 +82,21 @@ def test_registrations_are_checked_by_the_worker_and_the_panel_is_drawn(services
     assert wait_for(lambda: status(too_young) == "refused", timeout=30)
 
     assert requests.post(f"{url}/panels/{panel}/close", headers=COORDINATOR, timeout=10).status_code == 200
-    lottery = requests.post(f"{url}/panels/{panel}/lottery", headers=COORDINATOR, json={"panels": 70}, timeout=60)
-    assert lottery.status_code == 200, lottery.text
+    lottery = requests.post(f"{url}/panels/{panel}/lottery", headers=COORDINATOR, json={"panels": 70}, timeout=10)
+    assert lottery.status_code == 202 and lottery.json()["status"] == "computing", lottery.text
+    committed = wait_for(lambda: requests.get(f"{url}/panels/{panel}", timeout=10).json()["commitment"], timeout=60)
+    assert len(committed) == 64  # the worker computed the lottery and published its commitment
     drawn = requests.post(f"{url}/panels/{panel}/draw", headers=COORDINATOR, json={"number": 7}, timeout=10).json()
     assert len(drawn["selected"]) == 4 and len(drawn["alternate_members"]) == 1
 
     records = read_topic(
         kafka_bootstrap,
         "meemaken.panels.panel",
-        lambda rs: sum(1 for r in rs if r.key.decode() == panel) >= 4 + 4 + 1,
+        lambda rs: sum(1 for r in rs if r.key.decode() == panel) >= 5 + 4 + 1,
     )
     kinds = [dict(r.headers)["ce_type"].decode().split(".")[-2] for r in records if r.key.decode() == panel]
-    assert kinds[:4] == ["set_up", "pool_closed", "lottery_committed", "drawn"]
-    assert sorted(kinds[4:]) == ["alternate_selected"] + ["member_selected"] * 4
+    assert kinds[:5] == ["set_up", "pool_closed", "lottery_requested", "lottery_committed", "drawn"]
+    assert sorted(kinds[5:]) == ["alternate_selected"] + ["member_selected"] * 4
     assert not any(b"example.org" in r.value or b"Resident" in r.value for r in records)
 
 

@@ -15,6 +15,7 @@ from panels.adapters import tables
 from panels.bootstrap import SERVICE, create_app, unit_of_work_factory, unit_of_work_within
 from panels.domain.lottery import Artefacts
 from panels.integration.incoming import eligibility_handlers
+from panels.service_layer.handlers import compute_lottery
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 QUOTAS = {
@@ -73,10 +74,18 @@ class PanelCase:
             self.register(panel, i)
         self.run_eligibility()
         self.post(f"/panels/{panel}/close", headers=self.coordinator)
-        self.post(f"/panels/{panel}/lottery", {"panels": 50}, self.coordinator)
+        self.lottery(panel, 50)
         drawn = self.post(f"/panels/{panel}/draw", {"number": 5}, self.coordinator).get_json()
         artefacts = Artefacts.from_document(self.get(f"/panels/{panel}/artefacts").get_json()["artefacts"])
         return panel, drawn, artefacts
+
+    def lottery(self, panel: str, panels: int) -> Any:
+        """Ask for the lottery, then do the worker's job; the panel as it is afterwards."""
+        asked = self.post(f"/panels/{panel}/lottery", {"panels": panels}, self.coordinator)
+        assert asked.status_code == 202, asked.get_json()
+        assert asked.get_json()["status"] == "computing"
+        compute_lottery(self.uow())
+        return self.get(f"/panels/{panel}").get_json()
 
     def register(self, panel: str, i: int, **changes: Any) -> Any:
         body = {

@@ -16,7 +16,7 @@ from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop
 from panels.adapters import tables
-from panels.entrypoints.schedule import ScheduleLoop
+from panels.entrypoints.schedule import LotteryLoop, ScheduleLoop
 from panels.integration.incoming import (
     CHALLENGE_TOPIC,
     ELIGIBILITY_CONSUMER,
@@ -87,8 +87,15 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
     referrals = ConsumerLoop(
         REFERRALS_CONSUMER, [CHALLENGE_TOPIC], referral_handlers(within), engine, tables.inbox, bootstrap
     )
-    schedule = ScheduleLoop(unit_of_work_factory(settings, engine, clock))
-    return [relay(settings, engine, tables.outbox, tables.relay_lease), eligibility, referrals, schedule]
+    factory = unit_of_work_factory(settings, engine, clock)
+    lotteries = LotteryLoop(factory, float(os.environ.get("PANELS_LOTTERY_INTERVAL", "2")))
+    return [
+        relay(settings, engine, tables.outbox, tables.relay_lease),
+        eligibility,
+        referrals,
+        ScheduleLoop(factory),
+        lotteries,
+    ]
 
 
 SERVICE = ServiceDefinition("panels", SERVICE_ROOT, create_app, loops)

@@ -54,7 +54,7 @@ def test_steps_out_of_order_and_a_second_draw(case, panel):
     case.post(f"/panels/{panel}/close", headers=case.coordinator)
     closed = unchanged(case, lambda: case.register(panel, 40))
     assert closed.status_code == 409 and "closed" in closed.get_json()["detail"]
-    case.post(f"/panels/{panel}/lottery", {"panels": 10}, case.coordinator)
+    case.lottery(panel, 10)
     both = unchanged(case, lambda: case.post(f"/panels/{panel}/draw", {"number": 1, "seed": "x"}, case.coordinator))
     assert both.status_code == 422
     outside = unchanged(case, lambda: case.post(f"/panels/{panel}/draw", {"number": 11}, case.coordinator))
@@ -75,3 +75,29 @@ def test_quotas_the_pool_cannot_meet_are_explained(case):
     assert r.status_code == 422
     assert "female" in r.get_json()["detail"]
     assert case.get(f"/panels/{panel}").get_json()["status"] == "pool_closed"
+
+
+def test_a_lottery_the_worker_cannot_compute_returns_the_panel_to_the_closed_pool_with_why(case, monkeypatch):
+    from panels.service_layer import handlers
+
+    panel = case.set_up()
+    for i in range(16):
+        case.register(panel, i)
+    case.run_eligibility()
+    case.post(f"/panels/{panel}/close", headers=case.coordinator)
+    assert case.post(f"/panels/{panel}/lottery", {"panels": 10}, case.coordinator).status_code == 202
+    again = case.post(f"/panels/{panel}/lottery", {"panels": 10}, case.coordinator)
+    assert again.status_code == 409 and "computing" in again.get_json()["detail"]
+
+    def broken_solver(*_args, **_kwargs):
+        raise RuntimeError("the solver crashed")
+
+    monkeypatch.setattr(handlers, "select", broken_solver)
+    handlers.compute_lottery(case.uow())
+    shown = case.get(f"/panels/{panel}").get_json()
+    assert shown["status"] == "pool_closed" and "RuntimeError" in shown["lottery_problem"]
+    assert handlers.compute_lottery(case.uow()) is None  # nothing left to compute: the worker does not loop
+    names = [e.type.rsplit(".", 2)[-2] for e in case.outbox() if ".panels.panel." in e.type]
+    assert names[-2:] == ["lottery_requested", "lottery_failed"]
+    monkeypatch.undo()
+    assert case.lottery(panel, 10)["status"] == "committed"  # the coordinator may ask again

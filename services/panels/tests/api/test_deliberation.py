@@ -112,7 +112,7 @@ def test_contact_data_is_deleted_stage_by_stage_and_each_deletion_is_an_event(ca
     assert contacts(case, panel) == everyone
 
     case.post(f"/panels/{panel}/close", headers=case.coordinator)
-    case.post(f"/panels/{panel}/lottery", {"panels": 20}, case.coordinator)
+    case.lottery(panel, 20)
     members = case.post(f"/panels/{panel}/draw", {"number": 2}, case.coordinator).get_json()["selected"]
     case.post(
         f"/panels/{panel}/sessions",

@@ -28,7 +28,7 @@ def test_a_panel_from_set_up_to_the_public_draw(case):
     assert case.get(f"/panels/{panel}").get_json()["pool"] == {"admitted": {"letter": 24}, "refused": {"letter": 4}}
 
     assert case.post(f"/panels/{panel}/close", headers=case.coordinator).status_code == 200
-    committed = case.post(f"/panels/{panel}/lottery", {"panels": 100}, case.coordinator).get_json()
+    committed = case.lottery(panel, 100)
     assert committed["status"] == "committed"
 
     published = case.get(f"/panels/{panel}/artefacts").get_json()
@@ -54,7 +54,7 @@ def test_a_panel_from_set_up_to_the_public_draw(case):
     names = [e.type.rsplit(".", 2)[-2] for e in case.outbox() if ".panels.panel." in e.type]
     assert (
         names
-        == ["set_up", "pool_closed", "lottery_committed", "drawn"]
+        == ["set_up", "pool_closed", "lottery_requested", "lottery_committed", "drawn"]
         + ["member_selected"] * 6
         + ["alternate_selected"] * 2
     )
@@ -85,7 +85,7 @@ def test_a_household_member_of_someone_serving_is_refused(case):
         case.register(first, i)
     case.run_eligibility()
     case.post(f"/panels/{first}/close", headers=case.coordinator)
-    case.post(f"/panels/{first}/lottery", {"panels": 3}, case.coordinator)
+    case.lottery(first, 3)
     serving = case.post(f"/panels/{first}/draw", {"number": 1}, case.coordinator).get_json()["selected"]
     second = case.set_up()
     # resident i lives at Stationsstraat i // 2: 0 and 1 share a house, 2 and 3, 4 and 5

@@ -67,6 +67,14 @@ class PanelRepository:
             raise ConcurrentUpdate(f"panel {panel.id} changed meanwhile")
         panel.version += 1
 
+    def claim(self, status: Status) -> Panel | None:
+        """One panel in `status`, locked for this transaction; panels another worker holds are skipped."""
+        query = sa.select(panels).where(panels.c.status == status.value).order_by(panels.c.created_at).limit(1)
+        if self.connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = self.connection.execute(query).first()
+        return _panel(row) if row else None
+
     def in_status(self, *statuses: Status) -> list[UUID]:
         query = sa.select(panels.c.id).where(panels.c.status.in_([x.value for x in statuses]))
         return [row.id for row in self.connection.execute(query)]
@@ -223,6 +231,8 @@ def _document(p: Panel) -> dict[str, Any]:
         "answer_overdue": p.answer_overdue,
         "deleted_stages": list(p.deleted_stages),
         "features": {f.name: {v: [q.min, q.max] for v, q in f.values.items()} for f in p.features},
+        "lottery_size": p.lottery_size,
+        "lottery_problem": p.lottery_problem,
         "commitment": p.commitment,
         "drawn_number": p.drawn_number,
         "public_input": p.public_input,
@@ -256,6 +266,8 @@ def _panel(row: sa.Row[Any]) -> Panel:
         ),
         referred_challenge_id=row.referred_challenge_id,
         status=Status(row.status),
+        lottery_size=d.get("lottery_size"),
+        lottery_problem=d.get("lottery_problem"),
         commitment=d["commitment"],
         artefacts=Artefacts.from_document(row.artefacts) if row.artefacts else None,
         drawn_number=d["drawn_number"],

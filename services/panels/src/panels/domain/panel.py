@@ -24,6 +24,7 @@ class Mandate(StrEnum):
 class Status(StrEnum):
     RECRUITING = "recruiting"  # set up; invitations out, respondents registering
     POOL_CLOSED = "pool_closed"  # no more registrations; ready for the selection
+    COMPUTING = "computing"  # the worker computes the LEXIMIN lottery (minutes for large pools)
     COMMITTED = "committed"  # the lottery and its commitment are published
     DRAWN = "drawn"  # the public number picked the panel
     DELIBERATING = "deliberating"  # sessions under way; the composition is final
@@ -62,6 +63,8 @@ class Panel:
     session_plan: tuple[str, ...] = ()
     referred_challenge_id: UUID | None = None
     status: Status = Status.RECRUITING
+    lottery_size: int | None = None  # m: the panels in the lottery, as the coordinator asked
+    lottery_problem: str | None = None  # why the last computation failed (quotas that cannot be met)
     commitment: str | None = None
     artefacts: Artefacts | None = None
     drawn_number: int | None = None
@@ -119,9 +122,23 @@ class Panel:
         self.status = Status.POOL_CLOSED
         self._event("pool_closed", now, {"admitted": admitted})
 
+    def request_lottery(self, now: datetime, panels: int) -> None:
+        """Ask the worker for the lottery over m panels; the selection runs there, not in a request."""
+        self._require(Status.POOL_CLOSED, "compute a lottery")
+        if panels < 1:
+            raise DrawError("a lottery has at least one panel")
+        self.status, self.lottery_size, self.lottery_problem = Status.COMPUTING, panels, None
+        self._event("lottery_requested", now, {"panels": panels})
+
+    def lottery_failed(self, now: datetime, problem: str) -> None:
+        """The selection could not run (quotas that cannot be met): back to the closed pool, with why."""
+        self._require(Status.COMPUTING, "record a failed lottery")
+        self.status, self.lottery_problem = Status.POOL_CLOSED, problem
+        self._event("lottery_failed", now, {"problem": problem[:2000]})
+
     def commit(self, now: datetime, artefacts: Artefacts, minimum: float, loss: float) -> None:
         """Publish the lottery before the draw; its commitment binds the draw to it."""
-        self._require(Status.POOL_CLOSED, "commit to a lottery")
+        self._require(Status.COMPUTING, "commit to a lottery")
         self.artefacts, self.commitment = artefacts, artefacts.commitment
         self.status = Status.COMMITTED
         self._event(

@@ -69,6 +69,8 @@ def view(p: Panel, pool: dict[str, dict[str, int]] | None = None) -> dict[str, A
         "answer_overdue": p.answer_overdue,
         "referred_challenge_id": p.referred_challenge_id,
         "pool": pool or {},
+        "lottery_size": p.lottery_size,
+        "lottery_problem": p.lottery_problem,
         "commitment": p.commitment,
         "drawn_number": p.drawn_number,
         "public_input": p.public_input,
@@ -202,10 +204,12 @@ def close(panel_id: UUID) -> dict[str, Any]:
 
 @panels.route("/<uuid:panel_id>/lottery", methods=["POST"])
 @panels.arguments(s.LotterySchema)
-@panels.response(200, s.PanelViewSchema)
+@panels.response(202, s.PanelViewSchema)
 def lottery(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
-    """Compute LEXIMIN over the pool, round it to m equally likely panels and publish the commitment."""
-    return view(handlers.commit_lottery(_uow(), actor(), panel_id, body["panels"]))
+    """Ask for the lottery (coordinator): the worker computes LEXIMIN over the pool, rounds it to m equally
+    likely panels and publishes the commitment; the panel is `computing` until then, and back to
+    `pool_closed` with `lottery_problem` if the quotas cannot be met."""
+    return view(handlers.request_lottery(_uow(), actor(), panel_id, body["panels"]))
 
 
 @panels.route("/<uuid:panel_id>/artefacts", methods=["GET"])

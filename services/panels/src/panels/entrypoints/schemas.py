@@ -60,6 +60,8 @@ class PanelViewSchema(Schema):
     answer_overdue = fields.Boolean()
     referred_challenge_id = fields.UUID(allow_none=True)
     pool = fields.Dict(metadata={"description": "status -> channel -> number of respondents"})
+    lottery_size = fields.Integer(allow_none=True, metadata={"description": "m, the panels in the lottery"})
+    lottery_problem = Text(allow_none=True, metadata={"description": "why the last lottery could not be computed"})
     commitment = Text(allow_none=True)
     drawn_number = fields.Integer(allow_none=True)
     public_input = Text(allow_none=True)

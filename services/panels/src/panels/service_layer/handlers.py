@@ -17,7 +17,17 @@ from panels.domain.pool import Channel, Context, Registration, Respondent, pseud
 from panels.domain.privacy import NON_MEMBERS, NON_RESPONDENTS, privacy_stages_due
 from panels.domain.recruitment import Rejected, invitation_lottery, read_extract
 from panels.domain.report import representativeness
-from panels.domain.sortition import Algorithm, Feature, Instance, Person, make_rng, select
+from panels.domain.sortition import (
+    Algorithm,
+    Feature,
+    InfeasibleQuotas,
+    Instance,
+    Person,
+    SortitionInputError,
+    make_rng,
+    select,
+)
+from panels.domain.sortition.panel_program import require_feasible
 from panels.service_layer.unit_of_work import PanelsUnitOfWork
 
 log = logging.getLogger("meemaken.panels")
@@ -223,20 +233,45 @@ def close_pool(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID) -> Panel:
     return panel
 
 
-def commit_lottery(
+def request_lottery(
     uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, panels_in_lottery: int = DEFAULT_PANELS
 ) -> Panel:
-    """LEXIMIN over the admitted pool (pseudonyms and strata only), rounded to a uniform lottery, committed."""
+    """The coordinator asks for the lottery; the worker computes it (`compute_lottery`)."""
     actor.require_coordinator()
     with uow:
         panel = _panel(uow, panel_id)
-        instance = pool_instance(panel, uow.pool.admitted(panel_id))
-        distribution = select(instance, Algorithm.LEXIMIN)
-        lottery = round_to_lottery(distribution, panels_in_lottery)
-        panel.commit(uow.clock(), Artefacts.of(instance, lottery), lottery.minimum, lottery.loss)
+        if panel.status is Status.POOL_CLOSED:  # quotas the pool cannot meet are told now, not minutes later
+            require_feasible(pool_instance(panel, uow.pool.admitted(panel_id)))
+        panel.request_lottery(uow.clock(), panels_in_lottery)
         uow.panels.save(panel)
         uow.track(panel)
         uow.commit()
+    return panel
+
+
+def compute_lottery(uow: PanelsUnitOfWork) -> Panel | None:
+    """The worker's job: LEXIMIN over the admitted pool (pseudonyms and strata only) of one panel that
+    asked for it, rounded to a uniform lottery and committed; quotas that cannot be met are recorded
+    with their explanation. The panel stays locked meanwhile, so two workers never compute it twice."""
+    with uow:
+        panel = uow.panels.claim(Status.COMPUTING)
+        if panel is None:
+            return None
+        instance = pool_instance(panel, uow.pool.admitted(panel.id))
+        try:
+            distribution = select(instance, Algorithm.LEXIMIN)
+            lottery = round_to_lottery(distribution, panel.lottery_size or DEFAULT_PANELS)
+        except (InfeasibleQuotas, SortitionInputError) as problem:
+            panel.lottery_failed(uow.clock(), str(problem))
+        except Exception as error:  # a solver failure must not keep the worker retrying forever
+            log.exception("panel %s: the selection failed", panel.id)
+            panel.lottery_failed(uow.clock(), f"the selection failed ({type(error).__name__}); ops have the log")
+        else:
+            panel.commit(uow.clock(), Artefacts.of(instance, lottery), lottery.minimum, lottery.loss)
+        uow.panels.save(panel)
+        uow.track(panel)
+        uow.commit()
+    log.info("panel %s: lottery %s", panel.id, panel.status.value)
     return panel
 
 
