@@ -130,10 +130,12 @@ def closed_loop(request: Callable[[requests.Session], int], seconds: float, thre
     return sum(done) / (time.monotonic() - began)
 
 
-def run(bootstrap: str, server_url: str, rate: float, seconds: float, closed_seconds: float) -> dict[str, Any]:
+def run(
+    bootstrap: str, server_url: str, rate: float, seconds: float, closed_seconds: float, env: dict[str, str]
+) -> dict[str, Any]:
     logs = Path(tempfile.mkdtemp(prefix="meemaken-ballots-"))
     database = create_database(server_url, f"bench_ballots_{uuid.uuid4().hex[:8]}")
-    deployed = deploy("proposals", database, bootstrap, logs, {"LOG_LEVEL": "WARNING"})
+    deployed = deploy("proposals", database, bootstrap, logs, {"LOG_LEVEL": "WARNING", **env})
     try:
         api = f"{deployed.url}/api/v1"
         rid = _round(api)
@@ -168,8 +170,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--closed-seconds", type=float, default=10)
+    parser.add_argument("--web-concurrency", default="2", help="gunicorn worker processes")
+    parser.add_argument("--threads", default="4", help="threads per gunicorn worker")
     args = parser.parse_args()
-    figures = run(args.bootstrap, args.server_url, args.rate, args.seconds, args.closed_seconds)
+    env = {"WEB_CONCURRENCY": args.web_concurrency, "GUNICORN_THREADS": args.threads}
+    figures = run(args.bootstrap, args.server_url, args.rate, args.seconds, args.closed_seconds, env)
+    figures |= {"gunicorn_workers": int(args.web_concurrency), "threads": int(args.threads)}
     print(
         json.dumps(
             {"bench": "ballot_intake", **{k: round(v, 1) if isinstance(v, float) else v for k, v in figures.items()}}

@@ -9,6 +9,14 @@ from meemaken_kit.uow import UnitOfWork
 from meemaken_kit.worker import run_loops
 
 __all__ = [
-    "ServiceDefinition", "Settings", "UnitOfWork", "create_service_app", "main", "make_engine", "migrate",
-    "problem", "run_loops", "run_migrations_online",
+    "ServiceDefinition",
+    "Settings",
+    "UnitOfWork",
+    "create_service_app",
+    "main",
+    "make_engine",
+    "migrate",
+    "problem",
+    "run_loops",
+    "run_migrations_online",
 ]

@@ -2,7 +2,8 @@
 
 ``create_service_app`` gives a service, before its own blueprints:
 
-- RFC 9457 problem+json for every error (validation, 404, 405, 413 oversized body, 500);
+- RFC 9457 problem+json for every error (validation, 404, 405, 413 oversized body, 500; 503 with
+  Retry-After when the database is gone for a moment);
 - ``/healthz`` (the process lives) and ``/readyz`` (its database answers);
 - ``/metrics`` for Prometheus;
 - the correlation id: taken from ``X-Correlation-ID`` when harmless, else new; set for the
@@ -149,6 +150,15 @@ def _add_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         return from_http_exception(error)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_unavailable(error: sa.exc.DBAPIError) -> Response:
+        # A restarted or unreachable database: nothing was written; the pool reconnects on the next request.
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        response = problem(503, "Service Unavailable", "The database is unavailable for a moment; please retry.")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -1,9 +1,9 @@
 """What a service tells the kit about itself, and the command line every service shares.
 
-    python -m proposals migrate          # alembic upgrade head on the service's database
-    python -m proposals worker           # relay + consumer loops until SIGTERM
-    python -m proposals worker --only relay  # some loops only (e.g. the relay in its own process)
-    python -m proposals openapi [--check] # write (or verify) the committed openapi.json
+python -m proposals migrate          # alembic upgrade head on the service's database
+python -m proposals worker           # relay + consumer loops until SIGTERM
+python -m proposals worker --only relay  # some loops only (e.g. the relay in its own process)
+python -m proposals openapi [--check] # write (or verify) the committed openapi.json
 """
 
 from __future__ import annotations
@@ -45,9 +45,12 @@ class ServiceDefinition:
         return Settings.from_env(self.name)
 
     def wsgi_app(self) -> Flask:
+        """The API as gunicorn runs it. Its engine does not ping each connection it takes from the pool
+        (a round trip on every request): after a database restart one request gets a 503, and the
+        pool, invalidated by that error, reconnects."""
         settings = self.settings()
         configure_logging(self.name, settings.log_level)
-        return self.create_app(settings, make_engine(settings.database_url))
+        return self.create_app(settings, make_engine(settings.database_url, pool_pre_ping=False))
 
     def openapi(self) -> dict[str, Any]:
         settings = Settings.from_env(self.name, {"DATABASE_URL": "sqlite://"})

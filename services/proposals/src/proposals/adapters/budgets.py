@@ -101,14 +101,6 @@ class BallotBox:
         One statement: insert (or update the voter's existing row) only while the round is still open at
         the version the ballot was checked against, holding off its closing meanwhile. Concurrent ballots
         of the same voter leave one row whatever the interleaving."""
-        postgres = self.connection.dialect.name == "postgresql"
-        insert = (postgresql.insert if postgres else sqlite.insert)(ballots)
-        columns = ("round_id", "voter_id", "projects", "points", "paper", "entered_by", "cast_at", "replaced")
-        source = sa.select(*(sa.bindparam(c, type_=ballots.c[c].type) for c in columns)).where(
-            rounds.c.id == voting.id, rounds.c.version == voting.version, rounds.c.phase == Phase.VOTING.value
-        )
-        if postgres:
-            source = source.with_for_update(read=True)
         values = {
             "round_id": voting.id,
             "voter_id": voter_id,
@@ -118,22 +110,9 @@ class BallotBox:
             "entered_by": entered_by,
             "cast_at": now,
             "replaced": 0,
+            "version": voting.version,
         }
-        statement = (
-            insert.from_select(list(columns), source.select_from(rounds))
-            .on_conflict_do_update(
-                index_elements=[ballots.c.round_id, ballots.c.voter_id],
-                set_={
-                    "projects": insert.excluded.projects,
-                    "points": insert.excluded.points,
-                    "entered_by": insert.excluded.entered_by,
-                    "cast_at": insert.excluded.cast_at,
-                    "replaced": ballots.c.replaced + 1,
-                },
-                where=ballots.c.paper == insert.excluded.paper,
-            )
-            .returning(ballots.c.replaced)
-        )
+        statement = _cast_statement(self.connection.dialect.name)
         replaced = self.connection.execute(statement, values).scalar()
         if replaced is None:
             now_at = self.connection.execute(sa.select(rounds.c.version).where(rounds.c.id == voting.id)).scalar()
@@ -172,3 +151,40 @@ class BallotBox:
             .offset(offset)
         )
         return list(self.connection.execute(query).scalars())
+
+
+_CAST: dict[str, sa.Executable] = {}
+_COLUMNS = ("round_id", "voter_id", "projects", "points", "paper", "entered_by", "cast_at", "replaced")
+
+
+def _cast_statement(dialect: str) -> sa.Executable:
+    """The ballot's one statement, built once per dialect (building it per ballot costs more than running it)."""
+    if dialect not in _CAST:
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ballots)
+        source = (
+            sa.select(*(sa.bindparam(c, type_=ballots.c[c].type) for c in _COLUMNS))
+            .select_from(rounds)
+            .where(
+                rounds.c.id == sa.bindparam("round_id"),
+                rounds.c.version == sa.bindparam("version"),
+                rounds.c.phase == Phase.VOTING.value,
+            )
+        )
+        if dialect == "postgresql":
+            source = source.with_for_update(read=True)
+        _CAST[dialect] = (
+            insert.from_select(list(_COLUMNS), source)
+            .on_conflict_do_update(
+                index_elements=[ballots.c.round_id, ballots.c.voter_id],
+                set_={
+                    "projects": insert.excluded.projects,
+                    "points": insert.excluded.points,
+                    "entered_by": insert.excluded.entered_by,
+                    "cast_at": insert.excluded.cast_at,
+                    "replaced": ballots.c.replaced + 1,
+                },
+                where=ballots.c.paper == insert.excluded.paper,
+            )
+            .returning(ballots.c.replaced)
+        )
+    return _CAST[dialect]
