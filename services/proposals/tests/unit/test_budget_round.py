@@ -44,7 +44,7 @@ def a_round(kind=BallotKind.APPROVAL, rule="greedy", districts=None, jury_weight
 
 def choice(r, projects, voter_district=None):
     costs = {p.id: p.cost for p in r.on_ballot}
-    return check_ballot(r.form, projects, costs, {p.id: p.district for p in r.on_ballot}, r.budgets, voter_district)
+    return check_ballot(r.form, projects, costs, {p.id: p.part for p in r.on_ballot}, r.budgets, voter_district)
 
 
 def test_phases_run_in_order_and_every_step_is_an_event():
@@ -154,3 +154,34 @@ def test_only_funded_projects_are_tracked_after_the_results():
         r.track("p1", Stage.PLANNED, "x")
     r.track("p3", Stage.IN_PROGRESS, "Tender published.")
     assert r.phase is Phase.IMPLEMENTATION and r.project("p3").stage is Stage.IN_PROGRESS
+
+
+def test_theme_budgets_are_counted_apart_and_open_to_every_voter():
+    r = BudgetRound.open(
+        uuid4(),
+        "budget-2027",
+        "Budget",
+        100,
+        {"Noord": 30},
+        BallotForm(BallotKind.APPROVAL),
+        Eligibility(),
+        "greedy",
+        theme_budgets={"green": 40},
+    )
+    r.add_project("North square", "Noord", 30)
+    r.add_project("Trees everywhere", None, 40, theme="green")
+    r.add_project("Town hall garden", None, 30)
+    with pytest.raises(InvalidRound, match="not both"):
+        r.add_project("Green north", "Noord", 10, theme="green")
+    with pytest.raises(InvalidRound, match="no budget for theme 'culture'"):
+        r.add_project("Mural", None, 10, theme="culture")
+    assert r.budgets == {"Noord": 30, "theme:green": 40, None: 30}
+    r.start_feasibility()
+    for pid in ("p1", "p2", "p3"):
+        r.assess(pid, True, r.project(pid).cost, "ok", "", None)
+    r.open_voting(["p1", "p2", "p3"])
+    assert choice(r, ["p2", "p3"], "Zuid").projects == ("p2", "p3")  # a theme is open to every district
+    r.close(NOW)
+    results = count(r, [CountedBallot(("p1", "p2", "p3"), None, False)])
+    assert set(results.selected) == {"p1", "p2", "p3"}
+    assert {e["project_id"]: e["part"] for e in results.explanation} == {"p1": "Noord", "p2": "theme:green", "p3": None}

@@ -60,6 +60,7 @@ def round_document(r: BudgetRound) -> dict[str, Any]:
         "title": r.title,
         "budget": r.budget,
         "district_budgets": dict(r.district_budgets),
+        "theme_budgets": dict(r.theme_budgets),
         "form": {"kind": r.form.kind.value, "k": r.form.k, "points": r.form.points},
         "eligibility": {
             "min_age": r.eligibility.min_age,
@@ -73,6 +74,7 @@ def round_document(r: BudgetRound) -> dict[str, Any]:
                 "id": p.id,
                 "title": p.title,
                 "district": p.district,
+                "theme": p.theme,
                 "cost": p.cost,
                 "proposal_id": str(p.proposal_id) if p.proposal_id else None,
                 "feasibility": p.feasibility.value,
@@ -113,6 +115,7 @@ def round_from(round_id: UUID, phase: str, version: int, d: dict[str, Any]) -> B
         ),
         rule=d["rule"],
         jury_weight=d["jury_weight"],
+        theme_budgets=d.get("theme_budgets", {}),
         phase=Phase(phase),
         projects=tuple(
             BudgetProject(
@@ -127,6 +130,7 @@ def round_from(round_id: UUID, phase: str, version: int, d: dict[str, Any]) -> B
                 p["jury_score"],
                 Stage(p["stage"]) if p["stage"] else None,
                 p["stage_note"],
+                p.get("theme"),
             )
             for p in d["projects"]
         ),

@@ -77,15 +77,15 @@ def check_ballot(
     form: BallotForm,
     projects: Sequence[str] | Mapping[str, int],
     costs: Mapping[str, int],
-    districts: Mapping[str, str | None],
+    parts: Mapping[str, str | None],
     budgets: Mapping[str | None, int],
     voter_district: str | None,
 ) -> Choice:
     """The ballot as the round counts it, or InvalidBallot naming every problem.
 
-    `costs` are the projects on the ballot paper; `districts` says where each is; `budgets` are the
-    money per part of the round (None: city-wide). A voter sees the city-wide projects and those of
-    their own district."""
+    `costs` are the projects on the ballot paper; `parts` says which part of the budget each draws on
+    (a district, "theme:<name>" or None: city-wide); `budgets` are the money per part. A voter chooses
+    among the city-wide and theme projects and those of their own district."""
     points = dict(projects) if isinstance(projects, Mapping) else None
     chosen = list(points) if points is not None else list(projects)
     problems: list[str] = []
@@ -99,7 +99,9 @@ def check_ballot(
         problems.append(f"unknown project(s): {', '.join(map(str, unknown))}")
     if len(set(chosen)) != len(chosen):
         problems.append("a project appears more than once")
-    elsewhere = [p for p in chosen if p in districts and districts[p] not in (None, voter_district)]
+    elsewhere = [
+        p for p in chosen if parts.get(p) not in (None, voter_district) and not str(parts[p]).startswith("theme:")
+    ]
     if elsewhere:
         problems.append(f"project(s) of another district: {', '.join(elsewhere)}")
     if form.kind in (BallotKind.K_APPROVAL, BallotKind.RANKING) and form.k is not None and len(chosen) > form.k:
@@ -112,9 +114,9 @@ def check_ballot(
             problems.append(f"{sum(points.values())} points given, at most {form.points}")
     if form.kind is BallotKind.APPROVAL and not unknown:
         for part, budget in budgets.items():
-            spent = sum(costs[p] for p in chosen if districts.get(p) == part)
+            spent = sum(costs[p] for p in chosen if parts.get(p) == part)
             if spent > budget:
-                where = "the city-wide budget" if part is None else f"the budget of {part}"
+                where = "the city-wide budget" if part is None else f"the budget of {part.removeprefix('theme:')}"
                 problems.append(f"the chosen projects cost {spent}, more than {where} of {budget}")
     if problems:
         raise InvalidBallot("; ".join(problems))

@@ -44,6 +44,14 @@ class InvalidRound(ValueError):
     """What came with the step does not fit the round."""
 
 
+THEME = "theme:"  # a part of the budget for a theme is named "theme:<theme>"; every voter may choose in it
+
+
+def part_name(district: str | None, theme: str | None) -> str | None:
+    """The part of the budget a project draws on: its district's, its theme's, or the city-wide rest (None)."""
+    return district if district else (THEME + theme if theme else None)
+
+
 @dataclass(frozen=True)
 class BudgetProject:
     id: str  # short and public, as on the ballot paper and in the Pabulib export: "p1", "p2", ...
@@ -57,6 +65,11 @@ class BudgetProject:
     jury_score: float | None = None
     stage: Stage | None = None
     stage_note: str = ""
+    theme: str | None = None  # a project draws on its district's budget, a theme's, or the city-wide rest
+
+    @property
+    def part(self) -> str | None:
+        return part_name(self.district, self.theme)
 
 
 @dataclass(frozen=True)
@@ -85,11 +98,12 @@ class BudgetRound:
     process_id: str
     title: str
     budget: int  # cents
-    district_budgets: Mapping[str, int]  # the rest of `budget` is city-wide
+    district_budgets: Mapping[str, int]  # the rest of `budget` (after the themes') is city-wide
     form: BallotForm
     eligibility: Eligibility
     rule: str
     jury_weight: float | None = None  # hybrid: the jury's share (Ghent: 0.3), None for the public vote alone
+    theme_budgets: Mapping[str, int] = field(default_factory=dict)
     phase: Phase = Phase.IDEAS
     projects: tuple[BudgetProject, ...] = ()
     lot_order: tuple[str, ...] = ()  # published when voting opens; breaks the last ties
@@ -110,11 +124,16 @@ class BudgetRound:
         eligibility: Eligibility,
         rule: str,
         jury_weight: float | None = None,
+        theme_budgets: Mapping[str, int] | None = None,
     ) -> BudgetRound:
+        themes = dict(theme_budgets or {})
         if budget < 1:
             raise InvalidRound("the budget is a positive amount in cents")
-        if any(v < 1 for v in district_budgets.values()) or sum(district_budgets.values()) > budget:
-            raise InvalidRound("district budgets are positive and together at most the total budget")
+        parts = [*district_budgets.values(), *themes.values()]
+        if any(v < 1 for v in parts) or sum(parts) > budget:
+            raise InvalidRound("district and theme budgets are positive and together at most the total budget")
+        if any(d.startswith(THEME) for d in district_budgets):
+            raise InvalidRound(f"a district's name does not start with {THEME!r}")
         try:
             rule_named(rule)
         except ValueError as exc:
@@ -126,14 +145,23 @@ class BudgetRound:
         if form.kind is BallotKind.RANKING and not rule.startswith("greedy"):
             raise InvalidRound("ranking ballots are counted with a greedy rule (Borda points)")
         r = cls(round_id, process_id, title, budget, dict(district_budgets), form, eligibility, rule, jury_weight)
-        r._note("opened", budget=budget, district_budgets=dict(district_budgets), rule=rule, ballot=form.kind.value)
+        r.theme_budgets = themes
+        r._note(
+            "opened",
+            budget=budget,
+            district_budgets=dict(district_budgets),
+            theme_budgets=themes,
+            rule=rule,
+            ballot=form.kind.value,
+        )
         return r
 
     @property
     def budgets(self) -> dict[str | None, int]:
-        """Money per part of the round: each district's, and what is left city-wide (None)."""
+        """Money per part of the round: each district's, each theme's, and what is left city-wide (None)."""
         parts: dict[str | None, int] = {d: b for d, b in self.district_budgets.items()}
-        citywide = self.budget - sum(self.district_budgets.values())
+        parts |= {THEME + t: b for t, b in self.theme_budgets.items()}
+        citywide = self.budget - sum(self.district_budgets.values()) - sum(self.theme_budgets.values())
         if citywide > 0:
             parts[None] = citywide
         return parts
@@ -148,17 +176,24 @@ class BudgetRound:
     def on_ballot(self) -> tuple[BudgetProject, ...]:
         return tuple(p for p in self.projects if p.feasibility is Feasibility.FEASIBLE)
 
-    def add_project(self, title: str, district: str | None, cost: int, proposal_id: UUID | None = None) -> str:
+    def add_project(
+        self, title: str, district: str | None, cost: int, proposal_id: UUID | None = None, theme: str | None = None
+    ) -> str:
         self._require(Phase.IDEAS, "add a project")
+        if district and theme:
+            raise InvalidRound("a project draws on its district's budget or on a theme's, not both")
         if not title.strip():
             raise InvalidRound("a project has a title")
         if cost < 1:
             raise InvalidRound("a project's cost is a positive amount in cents")
-        if district not in self.budgets:
-            raise InvalidRound(f"the round has no budget for district {district!r}")
-        project = BudgetProject(f"p{len(self.projects) + 1}", title.strip(), district, cost, proposal_id)
+        if part_name(district, theme) not in self.budgets:
+            what = f"district {district!r}" if district else (f"theme {theme!r}" if theme else "the city as a whole")
+            raise InvalidRound(f"the round has no budget for {what}")
+        project = BudgetProject(f"p{len(self.projects) + 1}", title.strip(), district, cost, proposal_id, theme=theme)
         self.projects = (*self.projects, project)
-        self._note("project_added", project_id=project.id, title=project.title, district=district, cost=cost)
+        self._note(
+            "project_added", project_id=project.id, title=project.title, district=district, theme=theme, cost=cost
+        )
         return project.id
 
     def start_feasibility(self) -> None:
@@ -179,7 +214,7 @@ class BudgetRound:
             raise InvalidRound("this round weighs a jury: give the project's jury score")
         p = self.project(project_id)
         verdict = Feasibility.FEASIBLE if feasible else Feasibility.NOT_FEASIBLE
-        if feasible and cost > self.budgets[p.district]:
+        if feasible and cost > self.budgets[p.part]:
             raise InvalidRound(f"at {cost} the project costs more than its part of the budget")
         changed = replace(
             p,

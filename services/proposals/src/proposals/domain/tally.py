@@ -43,9 +43,7 @@ def election_of(r: BudgetRound, ballots: Iterable[CountedBallot]) -> Election:
     by content, so the order says nothing about who voted when), and the funded projects once counted."""
     funded = set(r.results.selected) if r.results else set()
     projects = {
-        p.id: Project(
-            p.id, p.cost, name=p.title, district=p.district, selected=int(p.id in funded) if r.results else None
-        )
+        p.id: Project(p.id, p.cost, name=p.title, district=p.part, selected=int(p.id in funded) if r.results else None)
         for p in r.on_ballot
     }
     ordered = sorted(ballots, key=lambda b: (b.projects, b.points or ()))
@@ -59,7 +57,8 @@ def election_of(r: BudgetRound, ballots: Iterable[CountedBallot]) -> Election:
 
 
 def count(r: BudgetRound, ballots: list[CountedBallot]) -> Results:
-    """Decide the round: every part of the budget (district or city-wide) by the round's rule."""
+    """Decide the round: every part of the budget (district, theme or city-wide) by the round's rule.
+    (The election names a project's part in its `district` column, themes as "theme:<name>".)"""
     election = election_of(r, ballots)
     lot = list(r.lot_order)
 
@@ -77,7 +76,7 @@ def count(r: BudgetRound, ballots: list[CountedBallot]) -> Results:
     for district, outcome in outcomes.items():
         selected += outcome.selected
         part = election.restricted([p for p, x in election.projects.items() if x.district == district], parts[district])
-        explanation += [{**e.as_dict(), "district": district} for e in explain(part, outcome)]
+        explanation += [{**e.as_dict(), "part": district} for e in explain(part, outcome)]
     spent = int(sum(election.projects[p].cost for p in selected))
     paper = sum(b.paper for b in ballots)
     return Results(r.rule, tuple(selected), tuple(explanation), len(ballots), paper, spent)

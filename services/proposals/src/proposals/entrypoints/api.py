@@ -222,6 +222,7 @@ class Rounds(MethodView):
             Eligibility(e["min_age"], e["residents_only"], tuple(e["districts"])),
             body["rule"],
             body["jury_weight"],
+            body["theme_budgets"],
         )
 
 
@@ -238,7 +239,7 @@ def get_round(round_id: UUID) -> BudgetRound:
 def add_project(body: dict[str, Any], round_id: UUID) -> BudgetRound:
     """A project idea in the ideas phase (resident or official)."""
     return budgets.add_project(
-        _uow(), actor(), round_id, body["title"], body["district"], body["cost"], body["proposal_id"]
+        _uow(), actor(), round_id, body["title"], body["district"], body["cost"], body["proposal_id"], body["theme"]
     )
 
 

@@ -146,6 +146,9 @@ class RoundOpeningSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     budget = fields.Integer(required=True, validate=validate.Range(min=1), metadata={"description": "Euro cents."})
     district_budgets = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
+    theme_budgets = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=100)), values=fields.Integer(), load_default=dict
+    )
     form = fields.Nested(FormSchema, required=True)
     eligibility = fields.Nested(EligibilitySchema, load_default=lambda: EligibilitySchema().load({}))
     rule = fields.String(
@@ -157,6 +160,7 @@ class RoundOpeningSchema(Schema):
 class ProjectIdeaSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     district = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    theme = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     cost = fields.Integer(required=True, validate=validate.Range(min=1), metadata={"description": "Euro cents."})
     proposal_id = fields.UUID(load_default=None, allow_none=True)
 
@@ -219,6 +223,7 @@ class ProjectSchema(Schema):
     id = fields.String()
     title = fields.String()
     district = fields.String(allow_none=True)
+    theme = fields.String(allow_none=True)
     cost = fields.Integer()
     proposal_id = fields.UUID(allow_none=True)
     feasibility = fields.Function(lambda p: p.feasibility.value)
@@ -244,6 +249,7 @@ class RoundSchema(Schema):
     title = fields.String()
     budget = fields.Integer()
     district_budgets = fields.Dict(keys=fields.String(), values=fields.Integer())
+    theme_budgets = fields.Dict(keys=fields.String(), values=fields.Integer())
     form = fields.Function(lambda r: {"kind": r.form.kind.value, "k": r.form.k, "points": r.form.points})
     eligibility = fields.Function(
         lambda r: {

@@ -30,12 +30,15 @@ def open_round(
     eligibility: Eligibility,
     rule: str,
     jury_weight: float | None,
+    theme_budgets: Mapping[str, int] | None = None,
 ) -> BudgetRound:
     actor.must_be("official")
     with uow:
         if uow.processes.get(process_id) is None:
             raise NotFound(f"there is no process {process_id}")
-        r = BudgetRound.open(uuid4(), process_id, title, budget, district_budgets, form, eligibility, rule, jury_weight)
+        r = BudgetRound.open(
+            uuid4(), process_id, title, budget, district_budgets, form, eligibility, rule, jury_weight, theme_budgets
+        )
         uow.rounds.add(r)
         uow.track(r)
         uow.commit()
@@ -55,10 +58,11 @@ def add_project(
     district: str | None,
     cost: int,
     proposal_id: UUID | None,
+    theme: str | None = None,
 ) -> BudgetRound:
     """An idea for the round, by a resident or an official, with the residents' own cost estimate."""
     actor.must_be("resident", "official")
-    return _change(uow, round_id, lambda r: r.add_project(title, district, cost, proposal_id))
+    return _change(uow, round_id, lambda r: r.add_project(title, district, cost, proposal_id, theme))
 
 
 def start_feasibility(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> BudgetRound:
@@ -124,7 +128,7 @@ def cast_ballot(
                 r.form,
                 projects,
                 {p.id: p.cost for p in on_ballot},
-                {p.id: p.district for p in on_ballot},
+                {p.id: p.part for p in on_ballot},
                 r.budgets,
                 voter.district,
             )
