@@ -15,6 +15,8 @@ then runs:
 - ballot_intake.py: ballots accepted per second through the proposals API (gunicorn, PostgreSQL) at a
   steady 300/s with p50/p99, beside the closed-loop ceiling of the same stack on /healthz (target: 300/s,
   p99 < 100 ms);
+- notifications_fanout.py: a budget-results fan-out to 150,000 voters: e-mails handed to a real SMTP
+  server per second, time until the last (target < 10 min), and a concurrent challenge e-mail's lag;
 - sortition.py: seconds and minimum probability of our LEXIMIN/MAXIMIN beside the reference
   sortition-algorithms MAXIMIN (HiGHS, CBC) on 150/22 ... 2000/150 pools (BENCH_SORTITION_SIZES).
 """
@@ -122,6 +124,11 @@ def main() -> int:
                 "--rate",
                 os.environ.get("BENCH_BALLOT_RATE", "300"),
             ],
+            check=True,
+        )
+        subprocess.run(
+            [sys.executable, str(HERE / "notifications_fanout.py"), "--bootstrap", bootstrap, "--server-url", server,
+             "--voters", os.environ.get("BENCH_VOTERS", "150000")],
             check=True,
         )
         sortition_sizes = os.environ.get("BENCH_SORTITION_SIZES", "150/22,500/75,1000/100,2000/150")

@@ -42,6 +42,10 @@ def main() -> int:
     processes: dict[str, subprocess.Popen[bytes]] = {}
     log_dir = ROOT / ".run" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    if "SMTP_HOST" not in os.environ:  # a local mail sink: every e-mail the system sends ends up in smtp.log
+        env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", env.get("SMTP_PORT", "8025")
+        sink = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{env['SMTP_PORT']}"]
+        processes["smtp"] = _start(sink, ROOT, env, log_dir / "smtp.log")
     for name in SERVICES:
         cwd = ROOT / "services" / name
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
@@ -63,6 +67,8 @@ def main() -> int:
     for name in SERVICES:
         print(f"  {name:<20}  {env[name.upper() + '_BASE_URL']}/api/openapi.json")
     print("  worker metrics        http://127.0.0.1:8200/metrics ... 8204")
+    if "smtp" in processes:
+        print(f"  e-mails sent          {log_dir / 'smtp.log'} (a local SMTP sink on port {env['SMTP_PORT']})")
     print(f"  logs                  {log_dir}")
     print("Press Ctrl-C to stop everything.\n")
     failed = ""

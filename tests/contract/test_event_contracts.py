@@ -33,8 +33,9 @@ def test_every_proposal_domain_event_becomes_a_valid_catalogued_cloudevent():
 def test_consumers_handle_every_published_version_of_the_events_they_subscribe_to():
     consumed = {
         "proposals.admissibility": set(proposals_in.admissibility_handlers(lambda conn: None)),  # type: ignore[arg-type]
-        "notifications.inapp": set(notifications_in.HANDLERS),
+        "proposals.tally": set(proposals_in.tally_handlers(lambda conn: None)),  # type: ignore[arg-type]
         "challenges.gates": set(challenges_in.gate_handlers(lambda conn: None)),  # type: ignore[arg-type]
+        **{name: set(handlers) for name, (_, handlers) in notifications_in.subscriptions().items()},
     }
     for handled in consumed.values():
         for name in handled:
@@ -46,8 +47,10 @@ def test_consumers_handle_every_published_version_of_the_events_they_subscribe_t
 
 def test_every_consumer_has_a_declared_dead_letter_topic():
     declared = {name for name, _ in declared_topics()}
-    for consumer in ("proposals.admissibility", "notifications.inapp", "challenges.gates"):
-        assert dead_letter_topic(consumer) in declared
+    consumers = ["proposals.admissibility", "proposals.tally", "challenges.gates", "panels.eligibility"]
+    consumers += ["panels.referrals", *notifications_in.subscriptions()]
+    for consumer in consumers:
+        assert dead_letter_topic(consumer) in declared, consumer
 
 
 def test_every_event_a_challenge_can_raise_has_a_schema_and_validates():

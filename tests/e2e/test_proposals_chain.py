@@ -37,8 +37,16 @@ def service(postgres_server_url, kafka_bootstrap, tmp_path_factory):
         tmp_path_factory.mktemp("proposals"),
         {"WEB_CONCURRENCY": "2", "PROPOSALS_SCHEDULE_INTERVAL": "0.5"},
     )
-    yield f"{deployed.url}/api/v1", database
+    notifications = deploy(
+        "notifications",
+        create_database(postgres_server_url, f"e2e_notifications_{uuid.uuid4().hex[:8]}"),
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("notifications"),
+        {"WEB_CONCURRENCY": "1", "PROPOSALS_BASE_URL": deployed.url},
+    )
+    yield f"{deployed.url}/api/v1", database, f"{notifications.url}/api/v1"
     assert deployed.stop() == [0, 0]
+    assert notifications.stop() == [0, 0]
 
 
 def post(url, body, who=OFFICIAL, method="post"):
@@ -53,7 +61,7 @@ def types_for(bootstrap, topic, key, until):
 
 
 def test_a_proposal_is_admitted_supported_past_the_threshold_and_its_answer_term_fires(service, kafka_bootstrap):
-    api, database = service
+    api, database, _notifications = service
     phase = {"name": "call", "rung_promised": "adviseren"}
     phase |= {"starts_at": (NOW - timedelta(days=1)).isoformat(), "ends_at": (NOW + timedelta(days=30)).isoformat()}
     post(
@@ -95,8 +103,8 @@ def test_a_proposal_is_admitted_supported_past_the_threshold_and_its_answer_term
     assert seen == ["submitted", "admitted", "threshold_reached", "answer_overdue"]
 
 
-def test_a_budget_round_is_voted_closed_and_counted_by_the_worker(service, kafka_bootstrap):
-    api, _database = service
+def test_a_budget_round_is_voted_closed_counted_and_its_voters_told_what_they_helped_fund(service, kafka_bootstrap):
+    api, _database, notifications = service
     phase = {"name": "vote", "rung_promised": "meebeslissen"}
     phase |= {"starts_at": (NOW - timedelta(days=1)).isoformat(), "ends_at": (NOW + timedelta(days=30)).isoformat()}
     post(
@@ -126,8 +134,9 @@ def test_a_budget_round_is_voted_closed_and_counted_by_the_worker(service, kafka
         post(f"{api}/rounds/{rid}/projects/{pid}/assessment", {"feasible": True, "cost": cost, "legal_check": "ok"})
     post(f"{api}/rounds/{rid}/voting", {})
     voter = {"age": 40, "resident": True, "district": None}
-    for choice in (["p1"], ["p1"], ["p2", "p3"], ["p2", "p3"], ["p3"]):
-        post(f"{api}/rounds/{rid}/ballot", {"voter": voter, "projects": choice}, headers("resident"), "put")
+    residents = [uuid.uuid4() for _ in range(5)]
+    for resident, choice in zip(residents, (["p1"], ["p1"], ["p2", "p3"], ["p2", "p3"], ["p3"]), strict=True):
+        post(f"{api}/rounds/{rid}/ballot", {"voter": voter, "projects": choice}, headers("resident", resident), "put")
     post(f"{api}/rounds/{rid}/close", None)
     counted = wait_for(lambda: requests.get(f"{api}/rounds/{rid}", timeout=5).json()["results"], 30)
     assert counted["voters"] == 5 and "p3" in counted["selected"]
@@ -138,3 +147,10 @@ def test_a_budget_round_is_voted_closed_and_counted_by_the_worker(service, kafka
         lambda rs: "results_published" in str([headers_of(r)["ce_type"] for r in rs]),
     )
     assert seen[-3:] == ["voting_opened", "closed", "results_published"]
+
+    def told(resident):
+        return requests.get(f"{notifications}/residents/{resident}/messages", timeout=5).json()
+
+    for resident in residents:  # the notifications service asked the proposals service who voted
+        [message] = wait_for(lambda r=resident: told(r), timeout=60)
+        assert message["kind"] == "budget_results" and "Playground" in message["body"]

@@ -108,7 +108,12 @@ def test_a_round_runs_from_ideas_to_results_with_every_step_an_event(case):
     voters = client.get(
         f"/api/v1/rounds/{rid}/voters", headers={"X-Meemaken-Role": "service", "X-Meemaken-Actor": str(uuid.uuid4())}
     )
-    assert len(voters.get_json()["voters"]) == 3
+    assert len(voters.get_json()["voters"]) == 3 and voters.get_json()["next"] is None
+    service = {"X-Meemaken-Role": "service", "X-Meemaken-Actor": str(uuid.uuid4())}
+    first = client.get(f"/api/v1/rounds/{rid}/voters?limit=2", headers=service).get_json()
+    rest = client.get(f"/api/v1/rounds/{rid}/voters?limit=2&after={first['next']}", headers=service).get_json()
+    assert len(first["voters"]) == 2 and len(rest["voters"]) == 1 and rest["next"] is None
+    assert sorted(first["voters"] + rest["voters"]) == sorted(voters.get_json()["voters"])
     assert client.get(f"/api/v1/rounds/{rid}/voters").status_code == 403
     tracked = client.post(
         f"/api/v1/rounds/{rid}/projects/p3/tracking",

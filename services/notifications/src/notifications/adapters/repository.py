@@ -1,4 +1,4 @@
-"""Messages in and out of the database."""
+"""In-app messages in and out of the database."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ class MessageRepository:
         if unread_only:
             query = query.where(messages.c.read_at.is_(None))
         return [_message(row) for row in self.connection.execute(query)]
+
+    def unread_count(self, recipient_id: UUID) -> int:
+        query = sa.select(sa.func.count()).where(messages.c.recipient_id == recipient_id, messages.c.read_at.is_(None))
+        return int(self.connection.execute(query).scalar_one())
 
     def mark_read(self, recipient_id: UUID, message_id: UUID) -> Message | None:
         """Mark read (once: a second call keeps the first time); None if no such message."""

@@ -1,1 +1,1 @@
-"""Which incoming event makes which message (the notifications service publishes nothing yet)."""
+"""Which incoming event makes which messages (the notifications service publishes nothing yet)."""

@@ -1,35 +1,44 @@
-"""Which incoming event triggers which message (services never import each other: types are named here)."""
+"""Which incoming events this service reads: every catalogued event of every producing service.
+
+One consumer group per producing service, so a burst (or a poison message) from one never holds
+up the others. Each handler only plans rows in the consumer's transaction (see
+service_layer.planning); whether and whom an event tells is the routing table's business.
+"""
 
 from __future__ import annotations
 
-from uuid import UUID
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from meemaken_events import Envelope, Handler
-from notifications.adapters.repository import MessageRepository
-from notifications.domain.messages import Reason
-from notifications.service_layer import handlers
+from meemaken_events import Catalogue, Envelope, Handler, catalogue
+from notifications.service_layer.planning import note_event
 
-INAPP_CONSUMER = "notifications.inapp"
-PROPOSAL_TOPIC = "meemaken.proposals.proposal"
-PROPOSAL_ADMITTED = "org.meemaken.proposals.proposal.admitted.v1"
-PROPOSAL_REJECTED = "org.meemaken.proposals.proposal.rejected.v1"
-
-
-def on_proposal_admitted(connection: sa.Connection, envelope: Envelope) -> None:
-    data = envelope.data
-    handlers.tell_proposal_admitted(
-        MessageRepository(connection), UUID(data["author_id"]), data["title"], envelope.source, envelope.id
-    )
+PRODUCERS = {
+    "notifications.proposals": "org.meemaken.proposals.",
+    "notifications.challenges": "org.meemaken.challenges.",
+    "notifications.panels": "org.meemaken.panels.",
+}
 
 
-def on_proposal_rejected(connection: sa.Connection, envelope: Envelope) -> None:
-    data = envelope.data
-    reasons = [Reason(r["code"], r["detail"]) for r in data["reasons"]]
-    handlers.tell_proposal_rejected(
-        MessageRepository(connection), UUID(data["author_id"]), data["title"], reasons, envelope.source, envelope.id
-    )
+def handler(clock: Callable[[], datetime]) -> Handler:
+    def on_event(connection: sa.Connection, envelope: Envelope) -> None:
+        note_event(connection, envelope.source, envelope.id, envelope.type, dict(envelope.data), clock())
+
+    return on_event
 
 
-HANDLERS: dict[str, Handler] = {PROPOSAL_ADMITTED: on_proposal_admitted, PROPOSAL_REJECTED: on_proposal_rejected}
+def subscriptions(
+    events: Catalogue | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> dict[str, tuple[list[str], dict[str, Handler]]]:
+    """consumer name -> (its topics, its handlers by event type)."""
+    events = events or catalogue()
+    on_event = handler(clock)
+    found: dict[str, tuple[list[str], dict[str, Handler]]] = {}
+    for consumer, prefix in PRODUCERS.items():
+        types = [t for t in events if t.name.startswith(prefix)]
+        if types:
+            found[consumer] = (sorted({t.topic for t in types}), {t.name: on_event for t in types})
+    return found
+

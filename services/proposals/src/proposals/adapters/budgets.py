@@ -142,15 +142,12 @@ class BallotBox:
             for r in self.connection.execute(query)
         ]
 
-    def voters(self, round_id: UUID, limit: int, offset: int) -> list[UUID]:
-        query = (
-            sa.select(ballots.c.voter_id)
-            .where(ballots.c.round_id == round_id)
-            .order_by(ballots.c.voter_id)
-            .limit(limit)
-            .offset(offset)
-        )
-        return list(self.connection.execute(query).scalars())
+    def voters(self, round_id: UUID, limit: int, after: UUID | None) -> list[UUID]:
+        """A page of who voted, in id order after `after` (keyset paging: each page costs the same)."""
+        query = sa.select(ballots.c.voter_id).where(ballots.c.round_id == round_id)
+        if after is not None:
+            query = query.where(ballots.c.voter_id > after)
+        return list(self.connection.execute(query.order_by(ballots.c.voter_id).limit(limit)).scalars())
 
 
 _CAST: dict[str, sa.Executable] = {}

@@ -319,8 +319,10 @@ def close(round_id: UUID) -> BudgetRound:
 @rounds.arguments(s.VotersQuerySchema, location="query")
 @rounds.response(200, s.VotersSchema)
 def voters(query: dict[str, Any], round_id: UUID) -> dict[str, Any]:
-    """Who voted, as pseudonymous ids (never what): for the notifications service (role service)."""
-    return {"voters": budgets.voters(_uow(), actor(), round_id, query["limit"], query["offset"])}
+    """Who voted, as pseudonymous ids (never what), page by page: for the notifications service (role service).
+    `next` is the cursor to pass as `after` for the following page; null on the last."""
+    page, following = budgets.voters(_uow(), actor(), round_id, query["limit"], query.get("after"))
+    return {"voters": page, "next": following}
 
 
 @rounds.route("/<uuid:round_id>/pabulib")

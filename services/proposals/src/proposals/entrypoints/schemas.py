@@ -212,11 +212,12 @@ class TrackingSchema(FollowUpSchema):
 
 class VotersQuerySchema(Schema):
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10_000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.UUID(metadata={"description": "the `next` cursor of the previous page"})
 
 
 class VotersSchema(Schema):
     voters = fields.List(fields.UUID())
+    next = fields.UUID(allow_none=True, metadata={"description": "cursor of the next page; null on the last"})
 
 
 class ProjectSchema(Schema):

@@ -188,12 +188,16 @@ def track_project(
     return _change(uow, round_id, lambda r: r.track(project_id, stage, note))
 
 
-def voters(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, limit: int, offset: int) -> list[UUID]:
-    """Who voted (pseudonymous ids, never what): for the notifications service to tell them the results."""
+def voters(
+    uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, limit: int, after: UUID | None
+) -> tuple[list[UUID], UUID | None]:
+    """Who voted (pseudonymous ids, never what), a page after `after`, and the cursor of the next page:
+    for the notifications service to tell them the results."""
     actor.must_be("service", "official")
     with uow:
         _round(uow, round_id)
-        return uow.ballots.voters(round_id, limit, offset)
+        page = uow.ballots.voters(round_id, limit, after)
+    return page, (page[-1] if len(page) == limit else None)
 
 
 def _round(uow: ProposalsUnitOfWork, round_id: UUID) -> BudgetRound:

@@ -1,0 +1,50 @@
+"""Audiences: who follows a case, works a department's queue, sits on a panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from notifications.adapters.sql import insert_new
+from notifications.adapters.tables import audiences
+from notifications.domain.recipients import AudienceChange
+
+
+class AudienceStore:
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def members(self, scopes: list[str], role: str) -> list[str]:
+        if not scopes:
+            return []
+        query = (
+            sa.select(audiences.c.person_id)
+            .where(audiences.c.scope.in_(scopes), audiences.c.role == role)
+            .order_by(audiences.c.person_id)
+        )
+        return list(dict.fromkeys(self.connection.execute(query).scalars()))
+
+    def join(self, scope: str, role: str, person_id: str, now: datetime) -> None:
+        insert_new(
+            self.connection, audiences, [{"scope": scope, "role": role, "person_id": person_id, "added_at": now}]
+        )
+
+    def leave(self, scope: str, role: str, person_id: str) -> bool:
+        deleted = self.connection.execute(
+            audiences.delete().where(
+                audiences.c.scope == scope, audiences.c.role == role, audiences.c.person_id == person_id
+            )
+        ).rowcount
+        return bool(deleted)
+
+    def of_person(self, person_id: str) -> list[sa.Row]:
+        query = sa.select(audiences).where(audiences.c.person_id == person_id).order_by(audiences.c.scope)
+        return list(self.connection.execute(query))
+
+    def apply(self, changes: list[AudienceChange], now: datetime) -> None:
+        for change in changes:
+            if change.joined:
+                self.join(change.scope, change.role, change.person_id, now)
+            else:
+                self.leave(change.scope, change.role, change.person_id)

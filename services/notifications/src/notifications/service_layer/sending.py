@@ -1,0 +1,102 @@
+"""Use case: send the e-mails that are due, and record what became of each.
+
+Addresses and language are read from the contact store now, at sending time (never copied into
+events or the queue). A message is rendered once per (event, template, role, language) and handed
+to the server once per recipient; outcomes are written back in one statement per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from notifications.adapters.contacts import ContactStore
+from notifications.adapters.deliveries import DeliveryLog, Due
+from notifications.adapters.notices import Notice, NoticeStore
+from notifications.adapters.smtp import PreparedMail
+from notifications.domain.delivery import Outcome, RetryPolicy, SendFailure, after_failure
+from notifications.domain.digest import period_start
+from notifications.domain.people import Contact
+from notifications.domain.templates import render
+from notifications.domain.templates.digest import digest
+from notifications.service_layer.ports import Clock, Mailer
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Sender:
+    engine: sa.Engine
+    clock: Clock
+    policy: RetryPolicy
+    sender_address: str
+    zone: tzinfo
+    batch: int = 100
+
+    def send_due(self, mailer: Mailer) -> int:
+        """Claim one batch of due e-mails and send it; the number of deliveries handled."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            due = DeliveryLog(conn).claim_due(now, self.batch, now + LEASE)
+        if not due:
+            return 0
+        with self.engine.connect() as conn:
+            notices = NoticeStore(conn).many(d.notice_id for d in due if d.notice_id)
+            contacts = ContactStore(conn).many(d.recipient_id for d in due)
+            digests = {d.id: _digest_parts(conn, d.id) for d in due if d.template == "digest"}
+        cache: dict[tuple[Any, ...], PreparedMail] = {}
+        outcomes: dict[UUID, Outcome] = {}
+        for d in due:
+            contact = contacts.get(d.recipient_id)
+            if contact is None or not contact.email:
+                outcomes[d.id] = Outcome("failed", None, "no e-mail address on file")
+                continue
+            mail = self._prepare(d, contact, notices, digests, cache)
+            try:
+                mailer.send(mail.envelope_from, contact.email, mail.to(contact.email, str(d.id)))
+                outcomes[d.id] = Outcome("sent", None, None)
+            except SendFailure as failure:
+                outcomes[d.id] = after_failure(failure, d.attempts, self.clock(), self.policy)
+        with self.engine.begin() as conn:
+            DeliveryLog(conn).record(outcomes, self.clock())
+        failed = sum(o.status != "sent" for o in outcomes.values())
+        if failed:
+            log.warning("sent %d e-mails, %d not (retried or failed)", len(outcomes) - failed, failed)
+        return len(due)
+
+    def _prepare(
+        self,
+        d: Due,
+        contact: Contact,
+        notices: dict[UUID, Notice],
+        digests: dict[UUID, list[tuple[Notice, str, str]]],
+        cache: dict[tuple[Any, ...], PreparedMail],
+    ) -> PreparedMail:
+        lang = contact.preferences.language
+        if d.template == "digest":
+            parts = [render(t, n.event_type, n.data, lang, role) for n, t, role in digests[d.id]]
+            cadence, _, day = (d.period or "daily:").partition(":")
+            start = datetime.fromisoformat(day).date() if day else period_start(cadence, self.clock(), self.zone)
+            return PreparedMail(self.sender_address, digest(parts, cadence, start, lang))
+        assert d.notice_id is not None
+        key = (d.notice_id, d.template, d.role, lang)
+        if key not in cache:
+            n = notices[d.notice_id]
+            cache[key] = PreparedMail(self.sender_address, render(d.template, n.event_type, n.data, lang, d.role))
+        return cache[key]
+
+
+def _digest_parts(conn: sa.Connection, digest_id: UUID) -> list[tuple[Notice, str, str]]:
+    rows = DeliveryLog(conn).in_digest(digest_id)
+    notices = NoticeStore(conn).many(r.notice_id for r in rows)
+    return [(notices[r.notice_id], r.template, r.role) for r in rows]
+
+
+MailerFactory = Callable[[], Mailer]

@@ -1,0 +1,82 @@
+"""Contacts and preferences (a resident's own), audiences, the delivery log and letters (ops)."""
+
+import uuid
+
+import pytest
+from notifications_builders import NOW, panel_event, pseudonym
+
+from meemaken_kit import Settings
+from notifications.bootstrap import create_app
+from notifications.integration.incoming import handler
+
+ADMIN = {"X-Meemaken-Role": "administrator", "X-Meemaken-Actor": str(uuid.uuid4())}
+
+
+@pytest.fixture
+def client(engine, url):
+    return create_app(Settings.from_env("notifications", {"DATABASE_URL": url}), engine, lambda: NOW).test_client()
+
+
+def me(person):
+    return {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(person)}
+
+
+def test_a_resident_sets_and_reads_their_own_contact_and_nobody_else_can(client):
+    person = uuid.uuid4()
+    body = {"email": "an@example.org", "language": "fr", "digest": "weekly", "muted_topics": ["panel"]}
+    saved = client.put(f"/api/v1/people/{person}/contact", json=body, headers=me(person))
+    assert saved.status_code == 200
+    assert saved.get_json() | {} == {
+        "person_id": str(person), "email": "an@example.org", "postal_address": [], "language": "fr",
+        "channels": ["inapp", "email"], "digest": "weekly", "muted_topics": ["panel"],
+    }
+    assert client.get(f"/api/v1/people/{person}/contact", headers=me(person)).get_json()["language"] == "fr"
+    stranger = client.get(f"/api/v1/people/{person}/contact", headers=me(uuid.uuid4()))
+    assert stranger.status_code == 403 and stranger.content_type == "application/problem+json"
+    assert client.get(f"/api/v1/people/{person}/contact").status_code == 403
+    assert client.get(f"/api/v1/people/{person}/contact", headers=ADMIN).status_code == 200
+    assert client.delete(f"/api/v1/people/{person}/contact", headers=me(person)).status_code == 204
+    assert client.get(f"/api/v1/people/{person}/contact", headers=me(person)).status_code == 404
+
+
+def test_bad_preferences_are_problems_naming_the_fields(client):
+    person = uuid.uuid4()
+    bad = client.put(
+        f"/api/v1/people/{person}/contact",
+        json={"email": "nope", "language": "de", "digest": "hourly", "channels": ["pigeon"]},
+        headers=me(person),
+    )
+    assert bad.status_code == 422
+    assert {e["pointer"] for e in bad.get_json()["errors"]} == {"/email", "/language", "/digest", "/channels/0"}
+
+
+def test_residents_follow_cases_and_only_officials_fill_queues(client):
+    person = uuid.uuid4()
+    follow = client.put(f"/api/v1/audiences/challenge:{uuid.uuid4()}/followers/{person}", headers=me(person))
+    assert follow.status_code == 204
+    queue = client.put(f"/api/v1/audiences/department:mobility/department_queue/{person}", headers=me(person))
+    assert queue.status_code == 403
+    official = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
+    queued = client.put(f"/api/v1/audiences/department:mobility/department_queue/{person}", headers=official)
+    assert queued.status_code == 204
+    listed = client.get(f"/api/v1/people/{person}/audiences", headers=me(person)).get_json()
+    assert sorted(a["role"] for a in listed) == ["department_queue", "followers"]
+    assert client.put(f"/api/v1/audiences/nowhere/followers/{person}", headers=me(person)).status_code == 404
+
+
+def test_ops_print_panel_invitations_from_the_delivery_log(engine, client):
+    invitee = pseudonym()
+    address = {"postal_address": ["A. Resident", "Kerkstraat 1", "9000 Gent"], "language": "nl", "channels": []}
+    service = {"X-Meemaken-Role": "service"}
+    assert client.put(f"/api/v1/people/{invitee}/contact", json=address, headers=service).status_code == 200
+    with engine.begin() as conn:
+        handler(lambda: NOW)(conn, panel_event("invited", uuid.uuid4(), pseudonym=invitee))
+    assert client.get("/api/v1/deliveries?channel=letter", headers=me(uuid.uuid4())).status_code == 403
+    [letter] = client.get("/api/v1/deliveries?channel=letter&status=queued", headers=ADMIN).get_json()
+    assert letter["template"] == "panel_invitation" and letter["recipient_id"] == invitee
+    page = client.get(f"/api/v1/letters/{letter['id']}", headers=ADMIN)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "Kerkstraat 1" in page.get_data(as_text=True) and "@page" in page.get_data(as_text=True)
+    printed = client.post(f"/api/v1/letters/{letter['id']}/printed", headers=ADMIN).get_json()
+    assert printed["status"] == "sent"
+    assert client.get("/api/v1/deliveries?channel=letter&status=queued", headers=ADMIN).get_json() == []

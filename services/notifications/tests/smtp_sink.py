@@ -1,0 +1,85 @@
+"""A real SMTP server for tests and the benchmark, run as its own process on loopback (aiosmtpd).
+
+    python smtp_sink.py --port 2525 --maildir DIR [--refuse N | --refuse-always] [--stats FILE --watch PREFIX]
+
+It prints ``ready`` once it listens. Accepted messages go to the Maildir (when given); the first N
+are refused with a transient 451 (or all, with --refuse-always). --stats keeps a JSON file with how
+many were received, when the first and last arrived, and when each recipient starting with PREFIX did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import mailbox
+import os
+import time
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+class Sink:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.box = mailbox.Maildir(args.maildir, create=True) if args.maildir else None
+        self.tries = self.received = 0
+        self.first: float | None = None
+        self.last: float | None = None
+        self.watched: dict[str, float] = {}
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.tries += 1
+        if self.args.refuse_always or self.tries <= self.args.refuse:
+            return "451 4.3.0 Mailbox busy, try again later"
+        now = time.time()
+        if self.box is not None:
+            self.box.add(envelope.content)
+        self.received += 1
+        self.first = self.first or now
+        self.last = now
+        for rcpt in envelope.rcpt_tos:
+            if self.args.watch and rcpt.startswith(self.args.watch):
+                self.watched[rcpt] = now
+        return "250 2.0.0 OK"
+
+    def stats(self) -> dict[str, Any]:
+        return {"tries": self.tries, "received": self.received, "first": self.first, "last": self.last,
+                "watched": self.watched}
+
+
+async def write_stats(sink: Sink, path: str) -> None:
+    while True:
+        with open(path + ".tmp", "w") as out:
+            json.dump(sink.stats(), out)
+        os.replace(path + ".tmp", path)
+        await asyncio.sleep(0.2)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    sink = Sink(args)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test"), args.host, args.port)
+    writer = loop.create_task(write_stats(sink, args.stats)) if args.stats else None
+    print("ready", flush=True)
+    async with server:
+        await server.serve_forever()
+    if writer is not None:
+        writer.cancel()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--maildir")
+    parser.add_argument("--refuse", type=int, default=0)
+    parser.add_argument("--refuse-always", action="store_true")
+    parser.add_argument("--stats")
+    parser.add_argument("--watch")
+    asyncio.run(serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
