@@ -58,6 +58,11 @@ class VotersApi(BaseHTTPRequestHandler):
         pass
 
 
+def as_(resident):
+    """The gateway's headers for a logged-in resident."""
+    return {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(resident)}
+
+
 @pytest.fixture
 def voters_api():
     server = ThreadingHTTPServer(("127.0.0.1", 0), VotersApi)
@@ -113,11 +118,16 @@ def test_key_events_reach_the_right_people_once_in_their_language(system, kafka_
         assert requests.put(f"{base}/api/v1/audiences/{scope}/{role}/{person}", headers=OFFICIAL, timeout=5).ok
 
     question = challenge_event(
-        "information_requested", rep, "information_requested",
-        reason="Please send the accounts of the last two years.", due_at="2026-12-11T10:00:00+00:00", repair=False,
+        "information_requested",
+        rep,
+        "information_requested",
+        reason="Please send the accounts of the last two years.",
+        due_at="2026-12-11T10:00:00+00:00",
+        repair=False,
     )
-    near = challenge_event("deadline_near_breach", rep, "in_assessment", challenge_id=uuid.UUID(challenge),
-                           deadline="decision")
+    near = challenge_event(
+        "deadline_near_breach", rep, "in_assessment", challenge_id=uuid.UUID(challenge), deadline="decision"
+    )
     publish(kafka_bootstrap, "meemaken.challenges.challenge", decided, question, near)
     publish(kafka_bootstrap, "meemaken.panels.panel", panel_event("member_selected", uuid.uuid4(), pseudonym=member))
 
@@ -127,9 +137,17 @@ def test_key_events_reach_the_right_people_once_in_their_language(system, kafka_
     round_id = str(uuid.uuid4())
     rounds[round_id] = voters
     results = PROPOSALS.create(
-        "org.meemaken.proposals.round.results_published.v1", round_id,
-        {"round_id": round_id, "process_id": "budget-2027", "rule": "equal_shares", "voters": 7, "paper_ballots": 0,
-         "spent": 90_000, "selected": [{"project_id": "p1", "title": "Benches in the park"}]},
+        "org.meemaken.proposals.round.results_published.v1",
+        round_id,
+        {
+            "round_id": round_id,
+            "process_id": "budget-2027",
+            "rule": "equal_shares",
+            "voters": 7,
+            "paper_ballots": 0,
+            "spent": 90_000,
+            "selected": [{"project_id": "p1", "title": "Benches in the park"}],
+        },
     )
     publish(kafka_bootstrap, "meemaken.proposals.round", results)
 
@@ -159,9 +177,11 @@ def test_key_events_reach_the_right_people_once_in_their_language(system, kafka_
     wait_for(lambda: len(mail_to(smtp, "co@example.org")) == 2, timeout=30)
     assert [m["Subject"] for m in mail_to(smtp, "rep@example.org")].count("Je uitdaging is afgewezen") == 1
 
-    inbox = requests.get(f"{base}/api/v1/residents/{rep}/messages", timeout=5).json()
+    inbox = requests.get(f"{base}/api/v1/residents/{rep}/messages", headers=as_(rep), timeout=5).json()
     assert sorted(m["kind"] for m in inbox) == ["challenge_decided", "challenge_status", "information_requested"]
-    voter_inbox = requests.get(f"{base}/api/v1/residents/{voters[6]}/messages", timeout=5).json()
+    voter_inbox = requests.get(
+        f"{base}/api/v1/residents/{voters[6]}/messages", headers=as_(voters[6]), timeout=5
+    ).json()
     assert [m["kind"] for m in voter_inbox] == ["budget_results"], "voters without e-mail read it in the app"
     log = requests.get(f"{base}/api/v1/deliveries?status=sent&limit=100", headers=ADMIN, timeout=5).json()
     assert len(log) == 12 and {d["channel"] for d in log} == {"email"}

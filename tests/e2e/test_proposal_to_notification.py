@@ -18,6 +18,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
 
+def as_(resident):
+    """The gateway's headers for a logged-in resident."""
+    return {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(resident)}
+
+
 @pytest.fixture
 def system(postgres_server_url, kafka_bootstrap, tmp_path):
     deployed = [
@@ -35,7 +40,9 @@ def system(postgres_server_url, kafka_bootstrap, tmp_path):
 
 
 def messages_of(urls, author):
-    return requests.get(f"{urls['notifications']}/api/v1/residents/{author}/messages", timeout=5).json()
+    return requests.get(
+        f"{urls['notifications']}/api/v1/residents/{author}/messages", headers=as_(author), timeout=5
+    ).json()
 
 
 def test_a_submitted_proposal_is_checked_and_its_author_told_with_one_correlation_id(system):

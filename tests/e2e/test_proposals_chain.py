@@ -149,7 +149,9 @@ def test_a_budget_round_is_voted_closed_counted_and_its_voters_told_what_they_he
     assert seen[-3:] == ["voting_opened", "closed", "results_published"]
 
     def told(resident):
-        return requests.get(f"{notifications}/residents/{resident}/messages", timeout=5).json()
+        return requests.get(
+            f"{notifications}/residents/{resident}/messages", headers=headers("resident", resident), timeout=5
+        ).json()
 
     for resident in residents:  # the notifications service asked the proposals service who voted
         [message] = wait_for(lambda r=resident: told(r), timeout=60)

@@ -45,8 +45,13 @@ class Sink:
         return "250 2.0.0 OK"
 
     def stats(self) -> dict[str, Any]:
-        return {"tries": self.tries, "received": self.received, "first": self.first, "last": self.last,
-                "watched": self.watched}
+        return {
+            "tries": self.tries,
+            "received": self.received,
+            "first": self.first,
+            "last": self.last,
+            "watched": self.watched,
+        }
 
 
 async def write_stats(sink: Sink, path: str) -> None:

@@ -27,8 +27,13 @@ def test_a_resident_sets_and_reads_their_own_contact_and_nobody_else_can(client)
     saved = client.put(f"/api/v1/people/{person}/contact", json=body, headers=me(person))
     assert saved.status_code == 200
     assert saved.get_json() | {} == {
-        "person_id": str(person), "email": "an@example.org", "postal_address": [], "language": "fr",
-        "channels": ["inapp", "email"], "digest": "weekly", "muted_topics": ["panel"],
+        "person_id": str(person),
+        "email": "an@example.org",
+        "postal_address": [],
+        "language": "fr",
+        "channels": ["inapp", "email"],
+        "digest": "weekly",
+        "muted_topics": ["panel"],
     }
     assert client.get(f"/api/v1/people/{person}/contact", headers=me(person)).get_json()["language"] == "fr"
     stranger = client.get(f"/api/v1/people/{person}/contact", headers=me(uuid.uuid4()))

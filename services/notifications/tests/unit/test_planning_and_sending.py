@@ -29,14 +29,16 @@ def clock():
 
 @pytest.fixture
 def sender(engine, clock):
-    return Sender(engine, clock, RetryPolicy(timedelta(seconds=30), max_attempts=3), "gemeente <noreply@x.test>",
-                  BRUSSELS)
+    return Sender(
+        engine, clock, RetryPolicy(timedelta(seconds=30), max_attempts=3), "gemeente <noreply@x.test>", BRUSSELS
+    )
 
 
 def contact(engine, person, email=None, **prefs):
     with engine.begin() as conn:
-        ContactStore(conn).put(Contact(str(person), email or f"{uuid.uuid4().hex[:8]}@example.org", (),
-                                       Preferences(**prefs)), NOW)
+        ContactStore(conn).put(
+            Contact(str(person), email or f"{uuid.uuid4().hex[:8]}@example.org", (), Preferences(**prefs)), NOW
+        )
 
 
 def handle(engine, clock, *events):
@@ -143,9 +145,17 @@ def test_a_fan_out_plans_page_by_page_and_resumes_without_duplicates(engine, clo
     from meemaken_events import EventFactory
 
     results = EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
-        "org.meemaken.proposals.round.results_published.v1", "r",
-        {"round_id": str(uuid.uuid4()), "process_id": "b", "rule": "mes", "voters": 25, "paper_ballots": 0,
-         "spent": 1, "selected": [{"project_id": "p1", "title": "Benches"}]},
+        "org.meemaken.proposals.round.results_published.v1",
+        "r",
+        {
+            "round_id": str(uuid.uuid4()),
+            "process_id": "b",
+            "rule": "mes",
+            "voters": 25,
+            "paper_ballots": 0,
+            "spent": 1,
+            "selected": [{"project_id": "p1", "title": "Benches"}],
+        },
     )
     handle(engine, clock, results)
     fake = FakeVoters(voters)
@@ -168,9 +178,17 @@ def test_a_fan_out_waits_while_the_voters_service_is_away_and_resumes_after(engi
             raise TransientError("connection refused")
 
     results = EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
-        "org.meemaken.proposals.round.results_published.v1", "r",
-        {"round_id": str(uuid.uuid4()), "process_id": "b", "rule": "mes", "voters": 2, "paper_ballots": 0,
-         "spent": 1, "selected": [{"project_id": "p1", "title": "Benches"}]},
+        "org.meemaken.proposals.round.results_published.v1",
+        "r",
+        {
+            "round_id": str(uuid.uuid4()),
+            "process_id": "b",
+            "rule": "mes",
+            "voters": 2,
+            "paper_ballots": 0,
+            "spent": 1,
+            "selected": [{"project_id": "p1", "title": "Benches"}],
+        },
     )
     handle(engine, clock, results)
     assert fan_out_step(engine, Away(), clock()) == 0

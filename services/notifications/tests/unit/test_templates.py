@@ -17,32 +17,73 @@ SCORE_WORDS = ("points", "punten", "badge", "ranking", "classement", "rangschikk
 def sample(event_type: str) -> dict:
     if ".challenges." in event_type:
         return {
-            "challenge_id": str(uuid.uuid4()), "task_id": str(uuid.uuid4()), "department": "mobility",
-            "profile": "flanders", "representative_id": str(uuid.uuid4()), "from_status": "in_assessment",
-            "to_status": "in_assessment", "at": NOW.isoformat(),
-            "details": {"reason": "Because.", "due_at": "2026-12-24T10:00:00+00:00", "deadline": "decision",
-                        "outcome": "accepted", "grounds": []},
+            "challenge_id": str(uuid.uuid4()),
+            "task_id": str(uuid.uuid4()),
+            "department": "mobility",
+            "profile": "flanders",
+            "representative_id": str(uuid.uuid4()),
+            "from_status": "in_assessment",
+            "to_status": "in_assessment",
+            "at": NOW.isoformat(),
+            "details": {
+                "reason": "Because.",
+                "due_at": "2026-12-24T10:00:00+00:00",
+                "deadline": "decision",
+                "outcome": "accepted",
+                "grounds": [],
+            },
         }
     if ".panels.respondent." in event_type:
-        return {"panel_id": str(uuid.uuid4()), "pseudonym": pseudonym(), "channel": "letter", "at": NOW.isoformat(),
-                "details": {}}
+        return {
+            "panel_id": str(uuid.uuid4()),
+            "pseudonym": pseudonym(),
+            "channel": "letter",
+            "at": NOW.isoformat(),
+            "details": {},
+        }
     if ".panels." in event_type:
-        return {"panel_id": str(uuid.uuid4()), "at": NOW.isoformat(),
-                "details": {"pseudonym": pseudonym(), "rank": 2, "session": 1, "starts_at": NOW.isoformat(),
-                            "recommendation": 1, "verdict": "partly", "due_at": NOW.isoformat()}}
+        return {
+            "panel_id": str(uuid.uuid4()),
+            "at": NOW.isoformat(),
+            "details": {
+                "pseudonym": pseudonym(),
+                "rank": 2,
+                "session": 1,
+                "starts_at": NOW.isoformat(),
+                "recommendation": 1,
+                "verdict": "partly",
+                "due_at": NOW.isoformat(),
+            },
+        }
     if ".round." in event_type:
-        return {"round_id": str(uuid.uuid4()), "title": "Buurtbudget 2027", "voters": 1234,
-                "selected": [{"project_id": "p1", "title": "Benches in the park"}]}
-    return {"proposal_id": str(uuid.uuid4()), "process_id": "p", "author_id": str(uuid.uuid4()),
-            "title": "Safer school streets", "reasons": [{"code": "shouting", "detail": "x"}], "supporters": 150,
-            "threshold": 100, "answer_due_at": NOW.isoformat(), "position": "partly", "late": True,
-            "stage": "in_progress", "note": "Work starts in spring."}
+        return {
+            "round_id": str(uuid.uuid4()),
+            "title": "Buurtbudget 2027",
+            "voters": 1234,
+            "selected": [{"project_id": "p1", "title": "Benches in the park"}],
+        }
+    return {
+        "proposal_id": str(uuid.uuid4()),
+        "process_id": "p",
+        "author_id": str(uuid.uuid4()),
+        "title": "Safer school streets",
+        "reasons": [{"code": "shouting", "detail": "x"}],
+        "supporters": 150,
+        "threshold": 100,
+        "answer_due_at": NOW.isoformat(),
+        "position": "partly",
+        "late": True,
+        "stage": "in_progress",
+        "note": "Work starts in spring.",
+    }
 
 
 CASES = [
     (name, tell.template, role)
-    for name, route in ROUTES.items() if isinstance(route, Route)
-    for tell in route.tells for role in tell.roles
+    for name, route in ROUTES.items()
+    if isinstance(route, Route)
+    for tell in route.tells
+    for role in tell.roles
 ]
 
 
@@ -59,8 +100,12 @@ def test_every_routed_message_renders_in_each_language(event_type, template, rol
 def test_a_decision_gives_status_reasons_next_step_and_objection_deadline():
     data = sample("org.meemaken.challenges.challenge.rejected.v1")
     data["to_status"] = "rejected"
-    data["details"] = {"outcome": "rejected", "grounds": ["insufficient_score"], "reason": "No maintenance plan.",
-                       "objection_until": "2026-12-27T10:00:00+00:00"}
+    data["details"] = {
+        "outcome": "rejected",
+        "grounds": ["insufficient_score"],
+        "reason": "No maintenance plan.",
+        "objection_until": "2026-12-27T10:00:00+00:00",
+    }
     r = render("challenge_decided", "org.meemaken.challenges.challenge.rejected.v1", data, "nl", "initiator")
     assert r.subject == "Je uitdaging is afgewezen" and r.status == "afgewezen"
     assert "No maintenance plan." in r.reasons and "bezwaar" in (r.next_step or "")

@@ -60,7 +60,8 @@ class Messages(MethodView):
     @messages.arguments(s.MessageQuerySchema, location="query")
     @messages.response(200, s.MessageSchema(many=True))
     def get(self, query: dict[str, Any], resident_id: UUID) -> list[Message]:
-        """A resident's messages, newest first (``unread=true`` for the unread ones only)."""
+        """A resident's messages, newest first (``unread=true`` for the unread ones only): theirs alone."""
+        require_self_or(str(resident_id))
         with _engine().connect() as conn:
             return MessageRepository(conn).for_recipient(resident_id, query["unread"], query["limit"], query["offset"])
 
@@ -70,6 +71,7 @@ class Unread(MethodView):
     @messages.response(200, s.UnreadSchema)
     def get(self, resident_id: UUID) -> dict[str, int]:
         """How many messages wait unread (for the badge-free counter beside the inbox link)."""
+        require_self_or(str(resident_id))
         with _engine().connect() as conn:
             return {"unread": MessageRepository(conn).unread_count(resident_id)}
 
@@ -80,6 +82,7 @@ class MessageRead(MethodView):
     @messages.alt_response(404, description="No such message for this resident (problem+json)")
     def post(self, resident_id: UUID, message_id: UUID) -> Message:
         """Mark a message read."""
+        require_self_or(str(resident_id))
         with _engine().begin() as conn:
             message = MessageRepository(conn).mark_read(resident_id, message_id)
         if message is None:
