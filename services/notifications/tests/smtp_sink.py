@@ -1,7 +1,9 @@
 """A real SMTP server for tests and the benchmark, run as its own process on loopback (aiosmtpd).
 
     python smtp_sink.py --port 2525 --maildir DIR [--refuse N | --refuse-always] [--stats FILE --watch PREFIX]
+                        [--tls-cert CERT --tls-key KEY] [--login USER:PASSWORD]
 
+With --tls-cert it offers STARTTLS and requires it; with --login it requires that login (after TLS).
 It prints ``ready`` once it listens. Accepted messages go to the Maildir (when given); the first N
 are refused with a transient 451 (or all, with --refuse-always). --stats keeps a JSON file with how
 many were received, when the first and last arrived, and when each recipient starting with PREFIX did.
@@ -14,10 +16,11 @@ import asyncio
 import json
 import mailbox
 import os
+import ssl
 import time
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 class Sink:
@@ -62,10 +65,28 @@ async def write_stats(sink: Sink, path: str) -> None:
         await asyncio.sleep(0.2)
 
 
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        options |= {"tls_context": context, "require_starttls": True}
+    if args.login:
+        user, password = args.login.split(":", 1)
+
+        def authenticate(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
+            ok = isinstance(data, LoginPassword) and (data.login, data.password) == (user.encode(), password.encode())
+            return AuthResult(success=ok, handled=False)
+
+        options |= {"authenticator": authenticate, "auth_required": True, "auth_require_tls": bool(args.tls_cert)}
+    return options
+
+
 async def serve(args: argparse.Namespace) -> None:
     sink = Sink(args)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test"), args.host, args.port)
+    options = _options(args)
+    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test", **options), args.host, args.port)
     writer = loop.create_task(write_stats(sink, args.stats)) if args.stats else None
     print("ready", flush=True)
     async with server:
@@ -83,6 +104,9 @@ def main() -> None:
     parser.add_argument("--refuse-always", action="store_true")
     parser.add_argument("--stats")
     parser.add_argument("--watch")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--login")
     asyncio.run(serve(parser.parse_args()))
 
 

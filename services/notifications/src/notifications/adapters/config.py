@@ -17,6 +17,7 @@ class SmtpSettings:
     sender: str = "meemaken <noreply@meemaken.invalid>"
     timeout: float = 30.0
     connections: int = 4  # sender threads, one SMTP connection each
+    ca_file: str | None = None  # trust this CA (a municipality's own) besides the system's
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class NotificationSettings:
             sender=e.get("SMTP_FROM", SmtpSettings.sender),
             timeout=float(e.get("SMTP_TIMEOUT", "30")),
             connections=int(e.get("SMTP_CONNECTIONS", "4")),
+            ca_file=e.get("SMTP_CA_FILE") or None,
         )
         return cls(
             smtp=smtp,

@@ -83,4 +83,3 @@ class DeliveryQuerySchema(Schema):
     recipient_id = fields.String(validate=validate.Regexp(PERSON_ID))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
-

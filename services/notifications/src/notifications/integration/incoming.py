@@ -41,4 +41,3 @@ def subscriptions(
         if types:
             found[consumer] = (sorted({t.topic for t in types}), {t.name: on_event for t in types})
     return found
-

@@ -12,10 +12,17 @@ from html import escape
 
 HEADINGS = {
     "nl": {
-        "status": "Stand van zaken", "reasons": "Waarom", "next": "Wat gebeurt er nu?", "deadline": "Uiterste datum"
+        "status": "Stand van zaken",
+        "reasons": "Waarom",
+        "next": "Wat gebeurt er nu?",
+        "deadline": "Uiterste datum",
     },
-    "fr": {"status": "O\u00f9 en est-on ?", "reasons": "Pourquoi", "next": "Et maintenant ?", "deadline": "Date "
-        "limite"},
+    "fr": {
+        "status": "O\u00f9 en est-on ?",
+        "reasons": "Pourquoi",
+        "next": "Et maintenant ?",
+        "deadline": "Date limite",
+    },
     "en": {"status": "Where things stand", "reasons": "Why", "next": "What happens next?", "deadline": "Deadline"},
 }
 MONTHS = {

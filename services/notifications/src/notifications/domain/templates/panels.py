@@ -57,13 +57,15 @@ T: dict[str, dict[str, Any]] = {
         "invitation_next": "Vous souhaitez participer ? Inscrivez-vous avec le code de la carte-r\u00e9ponse, en ligne "
         "ou par t\u00e9l\u00e9phone. Parmi les inscrits, nous tirons au sort un panel \u00e0 l'image de la commune.",
         "selected_subject": "Vous \u00eates choisi(e) pour le panel citoyen",
-        "selected_lines": ("Lors du tirage au sort public, vous avez \u00e9t\u00e9 choisi(e) comme membre du panel. "
-                           "Bienvenue !",),
+        "selected_lines": (
+            "Lors du tirage au sort public, vous avez \u00e9t\u00e9 choisi(e) comme membre du panel. Bienvenue !",
+        ),
         "selected_next": "Confirmez votre participation via votre invitation ou par t\u00e9l\u00e9phone. Nous vous "
         "enverrons ensuite les dates des r\u00e9unions.",
         "alternate_subject": "Vous \u00eates membre suppl\u00e9ant du panel citoyen",
-        "alternate_lines": ("Lors du tirage au sort public, vous avez \u00e9t\u00e9 choisi(e) comme suppl\u00e9ant(e) "
-                            "(place {rank}).",),
+        "alternate_lines": (
+            "Lors du tirage au sort public, vous avez \u00e9t\u00e9 choisi(e) comme suppl\u00e9ant(e) (place {rank}).",
+        ),
         "alternate_next": "Si un membre se retire, nous faisons appel aux suppl\u00e9ants dans l'ordre de la liste.",
         "session_subject": "R\u00e9union {session} du panel citoyen",
         "session_lines": ("La r\u00e9union {session} du panel citoyen est planifi\u00e9e.",),
@@ -75,7 +77,7 @@ T: dict[str, dict[str, Any]] = {
             "recommendations_delivered": "Le panel citoyen a remis ses recommandations \u00e0 la commune.",
             "answered": "La commune a r\u00e9pondu \u00e0 toutes les recommandations du panel citoyen.",
             "recommendation_answered": "La commune a r\u00e9pondu \u00e0 la recommandation {recommendation} : "
-                "{verdict}.",
+            "{verdict}.",
             "answer_deadline_breached": "La commune n'a pas r\u00e9pondu \u00e0 temps aux recommandations.",
         },
         "verdicts": {"adopted": "retenue", "partly": "retenue en partie", "not_adopted": "non retenue"},
@@ -130,8 +132,13 @@ T: dict[str, dict[str, Any]] = {
 
 def invitation(data: dict[str, Any], lang: str) -> Rendered:
     t, due = T[lang], data.get("details", {}).get("due_at")
-    return Rendered(lang, t["invitation_subject"], t["invitation_lines"], next_step=t["invitation_next"],
-                    deadline=long_date(due, lang) if due else None)
+    return Rendered(
+        lang,
+        t["invitation_subject"],
+        t["invitation_lines"],
+        next_step=t["invitation_next"],
+        deadline=long_date(due, lang) if due else None,
+    )
 
 
 def selected(data: dict[str, Any], lang: str) -> Rendered:
@@ -149,8 +156,13 @@ def session(data: dict[str, Any], lang: str) -> Rendered:
     t, details = T[lang], data.get("details", {})
     number, starts = details.get("session", ""), details.get("starts_at")
     lines = tuple(line.format(session=number) for line in t["session_lines"])
-    return Rendered(lang, t["session_subject"].format(session=number), lines, next_step=t["session_next"],
-                    deadline=long_date(starts, lang) if starts else None)
+    return Rendered(
+        lang,
+        t["session_subject"].format(session=number),
+        lines,
+        next_step=t["session_next"],
+        deadline=long_date(starts, lang) if starts else None,
+    )
 
 
 def update(data: dict[str, Any], lang: str, what: str) -> Rendered:

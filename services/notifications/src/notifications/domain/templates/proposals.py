@@ -29,7 +29,7 @@ T: dict[str, dict[str, Any]] = {
         "impact_voted": "Votre vote a aid\u00e9 \u00e0 financer ces projets.",
         "impact_neighbours": "{voters} habitants ont vot\u00e9 avec vous.",
         "results_next": "Nous vous tiendrons au courant de la r\u00e9alisation. Le r\u00e9sultat complet est "
-            "public en ligne.",
+        "public en ligne.",
     },
     "en": {
         "rejected_line": "Your proposal \u201c{title}\u201d does not meet the conditions yet.",
@@ -52,8 +52,9 @@ def rejected(data: dict[str, Any], lang: str) -> Rendered:
     t = T[lang]
     subject, _body = messages.proposal_rejected(data["title"], [], lang)
     reasons = tuple(REASONS.get(r["code"], {}).get(lang, r["detail"]) for r in data.get("reasons", ()))
-    return Rendered(lang, subject, (t["rejected_line"].format(title=data["title"]),), reasons=reasons,
-                    next_step=t["rejected_next"])
+    return Rendered(
+        lang, subject, (t["rejected_line"].format(title=data["title"]),), reasons=reasons, next_step=t["rejected_next"]
+    )
 
 
 def budget_results(data: dict[str, Any], lang: str, voted: bool) -> Rendered:
