@@ -39,11 +39,22 @@ def test_an_information_request_pauses_the_clock_and_the_answer_resumes_it(case)
 
 def test_near_breach_and_breach_fire_at_their_moments_and_once(case):
     challenge = in_assessment(case)  # netherlands: 8 weeks, warned 7 days before
+    decision_due = due(case, challenge)
     case.clock.advance(weeks=8, days=-7, seconds=-1)
     assert case.fire_timers() == 0
     case.clock.advance(seconds=2)
     assert case.fire_timers() == 1
     assert case.events(challenge)[-1] == "deadline_near_breach"
+    with case.engine.connect() as conn:  # the warning says when the decision is due, for the officials' message
+        import sqlalchemy as sa
+
+        from challenges.adapters import tables
+        from meemaken_events import Envelope
+
+        last = Envelope.from_json(
+            conn.execute(sa.select(tables.outbox.c.envelope).order_by(tables.outbox.c.id.desc())).scalar()
+        )
+    assert last.data["details"] == {"deadline": "decision", "due_at": decision_due}
     case.clock.advance(days=7)
     assert case.fire_timers() == 1
     assert case.events(challenge)[-1] == "deadline_breached"

@@ -153,3 +153,18 @@ def test_a_proposal_with_enough_support_tells_its_author_when_the_answer_is_due(
     declined = dict(data, reasons=[{"code": "not_competent", "detail": "x"}])
     d = render("proposal_news", "org.meemaken.proposals.proposal.declined.v1", declined, "en", "initiator")
     assert d.reasons == ("The municipality has no power over this.",)
+
+
+def test_a_deadline_warning_tells_the_officials_the_date():
+    data = sample("org.meemaken.challenges.challenge.deadline_near_breach.v1")
+    data["details"] = {"deadline": "decision", "due_at": "2027-01-15T09:00:00+00:00"}
+    route = ROUTES["org.meemaken.challenges.challenge.deadline_near_breach.v1"]
+    assert isinstance(route, Route)
+    r = render(
+        route.tells[0].template,
+        "org.meemaken.challenges.challenge.deadline_near_breach.v1",
+        data,
+        "nl",
+        "department_queue",
+    )
+    assert r.deadline == "15 januari 2027"

@@ -367,11 +367,12 @@ class Challenge:
         """The objection window closed without an objection."""
         self._note("decision_final", now, {"outcome": self.decision.outcome if self.decision else "rejected"})
 
-    def deadline_warning(self, now: datetime, deadline: str, breached: bool) -> None:
+    def deadline_warning(self, now: datetime, deadline: str, breached: bool, due_at: datetime | None = None) -> None:
+        """Warn the officials' queue; `due_at` is the deadline itself (the moment now for a breach)."""
         level = "breached" if breached else "near_breach"
         others = tuple(a for a in self.alerts if a.deadline != deadline)
         self.alerts = (*others, Alert(deadline, level, now))
-        self._note(f"deadline_{level}", now, {"deadline": deadline})
+        self._note(f"deadline_{level}", now, {"deadline": deadline, "due_at": (due_at or now).isoformat()})
 
     # --- internals ----------------------------------------------------------------------
 

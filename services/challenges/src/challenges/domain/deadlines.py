@@ -63,4 +63,5 @@ def fire(c: Challenge, kind: str, now: datetime) -> None:
     elif kind == "objection_window" and c.status in (Status.REJECTED, Status.OUT_OF_SCOPE) and not c.objected:
         c.decision_became_final(now)
     elif kind in ("decision", "decision_near_breach") and c.status in BEFORE_DECISION:
-        c.deadline_warning(now, "decision", breached=kind == "decision")
+        due = c.clock.due_at() if c.clock is not None else None
+        c.deadline_warning(now, "decision", breached=kind == "decision", due_at=due)

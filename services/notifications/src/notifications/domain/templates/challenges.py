@@ -327,4 +327,5 @@ def deadline(data: dict[str, Any], lang: str, breached: bool) -> Rendered:
         (t[f"{key}_line"].format(**fields),),
         status=STATUS[lang][data["to_status"]],
         next_step=t[f"{key}_next"],
+        deadline=long_date(details["due_at"], lang) if details.get("due_at") else None,
     )
