@@ -159,7 +159,7 @@ def test_a_fan_out_plans_page_by_page_and_resumes_without_duplicates(engine, clo
     )
     handle(engine, clock, results)
     fake = FakeVoters(voters)
-    while fan_out_step(engine, fake, clock(), page_size=10):
+    while fan_out_step(engine, fake, clock(), page_size=10) > 0:
         pass
     assert fake.calls == 3
     assert len(rows(engine)) == 10 and len(rows(engine, messages)) == 25
@@ -191,7 +191,7 @@ def test_a_fan_out_waits_while_the_voters_service_is_away_and_resumes_after(engi
         },
     )
     handle(engine, clock, results)
-    assert fan_out_step(engine, Away(), clock()) == 0
+    assert fan_out_step(engine, Away(), clock()) == -1  # the loop backs off
     with engine.connect() as conn:
         assert "connection refused" in conn.execute(sa.text("SELECT last_error FROM fanouts")).scalar_one()
     voters = FakeVoters([str(uuid.uuid4()), str(uuid.uuid4())])
@@ -211,3 +211,36 @@ def test_the_purge_forgets_recipients_of_old_finished_deliveries(engine, clock, 
     assert row.recipient_id is None and row.purged_at is not None and row.status == "sent"
     [notice] = rows(engine, notices)
     assert notice.data == {} and notice.purged_at is not None
+
+
+def test_the_fan_out_loop_backs_off_while_the_voters_service_is_away(engine, clock):
+    from meemaken_events import EventFactory, TransientError
+    from notifications.entrypoints.loops import FanOutLoop
+
+    class Away:
+        def page(self, role, data, cursor, limit):
+            raise TransientError("connection refused")
+
+    results = EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
+        "org.meemaken.proposals.round.results_published.v1",
+        "r",
+        {
+            "round_id": str(uuid.uuid4()),
+            "process_id": "b",
+            "rule": "mes",
+            "voters": 1,
+            "paper_ballots": 0,
+            "spent": 1,
+            "selected": [{"project_id": "p1", "title": "Benches"}],
+        },
+    )
+    handle(engine, clock, results)
+    loop = FanOutLoop(engine, Away(), clock)
+    loop._stop.set()  # the test does not sit out the pauses, it reads them
+    pauses = []
+    for _ in range(8):
+        assert loop.step() is False
+        pauses.append(loop.pause)
+    assert pauses == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+    loop.recipients = FakeVoters([str(uuid.uuid4())])
+    assert loop.step() is True and loop.pause == 0.0

@@ -81,14 +81,25 @@ class SenderLoop(_Loop):
 
 
 class FanOutLoop(_Loop):
+    """Pages through the people of each fan-out; while the listing service is away it backs off
+    (1, 2, 4 ... 60 s), so it neither hammers that service nor floods the log."""
+
     name = "fanout"
+    longest_pause = 60.0
 
     def __init__(self, engine: sa.Engine, recipients: RemoteRecipients, clock: Clock, interval: float = 0.5):
         super().__init__(interval)
         self.engine, self.recipients, self.clock = engine, recipients, clock
+        self.pause = 0.0
 
     def step(self) -> bool:
-        return fan_out_step(self.engine, self.recipients, self.clock()) > 0
+        planned = fan_out_step(self.engine, self.recipients, self.clock())
+        if planned < 0:
+            self.pause = min(self.longest_pause, self.pause * 2 or 1.0)
+            self._stop.wait(self.pause)
+            return False
+        self.pause = 0.0
+        return planned > 0
 
 
 class ScheduleLoop(_Loop):

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def fan_out_step(engine: sa.Engine, recipients: RemoteRecipients, now: datetime, page_size: int = 5000) -> int:
-    """Plan one page of one pending fan-out; the number of people in it (0: nothing pending or it failed)."""
+    """Plan one page of one pending fan-out: the number of people in it; 0 when nothing is pending, -1 when
+    the service that lists the people could not be reached (the caller backs off)."""
     with engine.begin() as conn:
         store = NoticeStore(conn)
         fanout = store.next_fanout()
@@ -38,7 +39,7 @@ def fan_out_step(engine: sa.Engine, recipients: RemoteRecipients, now: datetime,
         except TransientError as exc:  # the other service is away: this fan-out waits, others go first
             store.fanout_failed(fanout, f"{type(exc).__name__}: {exc}")
             log.warning("fan-out of event %s (%s) waits: %s", notice.event_id, fanout.role, type(exc).__name__)
-            return 0
+            return -1
         except KeyError as exc:  # the event lacks what names its recipients: nothing to retry
             store.advance(fanout, None, 0, now)
             store.fanout_failed(fanout, f"the event has no {exc}")
