@@ -7,8 +7,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+
+import sqlalchemy as sa
 
 log = logging.getLogger("meemaken.worker")
 
@@ -18,6 +20,31 @@ class Loop(Protocol):
 
     def run(self) -> None: ...
     def stop(self) -> None: ...
+
+
+class Periodic:
+    """A worker loop on a timer: `step` every `interval` seconds, and again at once while it finds work
+    (a truthy result). A database that is away pauses it; any other error is logged and the step is
+    tried again next round, so one bad row never stops the worker. Several workers may run the same
+    step: the steps claim their rows (skip-locked or a version check), so each effect happens once."""
+
+    def __init__(self, name: str, step: Callable[[], object], interval: float) -> None:
+        self.name, self.step, self.interval = name, step, interval
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                while self.step() and not self._stop.is_set():
+                    pass
+            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+                log.warning("%s paused: database unavailable (%s)", self.name, type(exc).__name__)
+            except Exception:
+                log.warning("%s: this round failed; trying again next round", self.name, exc_info=True)
+            self._stop.wait(self.interval)
 
 
 SWITCH_INTERVAL = 0.0005  # seconds

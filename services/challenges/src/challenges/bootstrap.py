@@ -10,14 +10,14 @@ import sqlalchemy as sa
 from flask import Flask
 
 from challenges.adapters import tables
-from challenges.entrypoints.timers import TimerLoop
 from challenges.integration.incoming import GATES_CONSUMER, gate_handlers
 from challenges.integration.outgoing import TOPIC, envelope_for
+from challenges.service_layer.handlers import fire_due_timers
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
 from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
-from meemaken_kit.worker import Loop
+from meemaken_kit.worker import Loop, Periodic
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 Clock = Callable[[], datetime]
@@ -73,7 +73,8 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
         tables.inbox,
         settings.kafka_bootstrap_servers,
     )
-    timers = TimerLoop(unit_of_work_factory(settings, engine, clock), clock)
+    factory = unit_of_work_factory(settings, engine, clock)
+    timers = Periodic("timers", lambda: fire_due_timers(factory, clock()), interval=1.0)
     return [relay(settings, engine, tables.outbox, tables.relay_lease), gates, timers]
 
 

@@ -14,9 +14,8 @@ from flask import Flask
 from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
-from meemaken_kit.worker import Loop
+from meemaken_kit.worker import Loop, Periodic
 from panels.adapters import tables
-from panels.entrypoints.schedule import LotteryLoop, ScheduleLoop
 from panels.integration.incoming import (
     CHALLENGE_TOPIC,
     ELIGIBILITY_CONSUMER,
@@ -25,6 +24,7 @@ from panels.integration.incoming import (
     referral_handlers,
 )
 from panels.integration.outgoing import RESPONDENT_TOPIC, envelope_for
+from panels.service_layer.handlers import compute_lottery, run_schedule
 from panels.service_layer.unit_of_work import PanelsUnitOfWork
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -88,12 +88,17 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
         REFERRALS_CONSUMER, [CHALLENGE_TOPIC], referral_handlers(within), engine, tables.inbox, bootstrap
     )
     factory = unit_of_work_factory(settings, engine, clock)
-    lotteries = LotteryLoop(factory, float(os.environ.get("PANELS_LOTTERY_INTERVAL", "2")))
+    # the lottery a coordinator asked for, one panel at a time (minutes for a large pool)
+    lotteries = Periodic(
+        "lotteries",
+        lambda: compute_lottery(factory()) is not None,
+        float(os.environ.get("PANELS_LOTTERY_INTERVAL", "2")),
+    )
     return [
         relay(settings, engine, tables.outbox, tables.relay_lease),
         eligibility,
         referrals,
-        ScheduleLoop(factory),
+        Periodic("schedule", lambda: run_schedule(factory), 30.0),  # late answers, the privacy schedule
         lotteries,
     ]
 

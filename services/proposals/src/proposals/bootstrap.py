@@ -13,9 +13,8 @@ from flask import Flask
 from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
-from meemaken_kit.worker import Loop
+from meemaken_kit.worker import Loop, Periodic
 from proposals.adapters import tables
-from proposals.entrypoints.schedule import ScheduleLoop
 from proposals.integration.incoming import (
     ADMISSIBILITY_CONSUMER,
     TALLY_CONSUMER,
@@ -23,6 +22,7 @@ from proposals.integration.incoming import (
     tally_handlers,
 )
 from proposals.integration.outgoing import envelope_for
+from proposals.service_layer.handlers import check_answer_deadlines
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork, utc_now
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +70,8 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
     )
     tally = ConsumerLoop(TALLY_CONSUMER, [ROUND_TOPIC], tally_handlers(within), engine, tables.inbox, bootstrap)
     interval = float(os.environ.get("PROPOSALS_SCHEDULE_INTERVAL", "30"))
-    schedule = ScheduleLoop(unit_of_work_factory(settings, engine, clock), interval)
+    factory = unit_of_work_factory(settings, engine, clock)
+    schedule = Periodic("schedule", lambda: check_answer_deadlines(factory), interval)  # answer terms that passed
     return [relay(settings, engine, tables.outbox, tables.relay_lease), admissibility, tally, schedule]
 
 
