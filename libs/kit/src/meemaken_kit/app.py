@@ -16,7 +16,7 @@ import http
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,7 +76,10 @@ def create_service_app(
     engine: sa.Engine,
     extensions: dict[str, Any] | None = None,
     configure: Callable[[Flask], None] | None = None,
+    errors: Mapping[type[Exception], tuple[int, str]] | None = None,
 ) -> Flask:
+    """The service's app; `errors` maps its domain exceptions to a status and title: they answer as
+    problem+json with the exception's message as the detail."""
     app = Flask(settings.service)
     app.config.update(
         API_TITLE=title,
@@ -95,9 +98,15 @@ def create_service_app(
     _add_operations(app, engine)
     _add_correlation_and_metrics(app)
     _add_error_handlers(app)
+    for error, (status, title) in (errors or {}).items():
+        app.register_error_handler(error, _domain_problem(status, title))
     if configure is not None:
         configure(app)
     return app
+
+
+def _domain_problem(status: int, title: str) -> Callable[[Exception], Response]:
+    return lambda error: problem(status, title, str(error))
 
 
 def _add_operations(app: Flask, engine: sa.Engine) -> None:

@@ -52,7 +52,7 @@ def unit_of_work_within(settings: Settings, clock: Clock = utc_now) -> Callable[
 
 
 def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
-    from challenges.entrypoints.api import blueprints, register_errors
+    from challenges.entrypoints.api import ERRORS, blueprints, document_problems
 
     return create_service_app(
         settings,
@@ -60,7 +60,8 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
         blueprints,
         engine,
         {"uow": unit_of_work_factory(settings, engine, clock)},
-        configure=register_errors,
+        configure=document_problems,
+        errors=ERRORS,
     )
 
 

@@ -66,7 +66,7 @@ def unit_of_work_within(settings: Settings, clock: Clock = utc_now) -> Callable[
 
 
 def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
-    from panels.entrypoints.api import blueprints, register_errors
+    from panels.entrypoints.api import ERRORS, blueprints
 
     return create_service_app(
         settings,
@@ -74,7 +74,7 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
         blueprints,
         engine,
         {"uow": unit_of_work_factory(settings, engine, clock)},
-        configure=register_errors,
+        errors=ERRORS,
     )
 
 

@@ -51,7 +51,7 @@ def unit_of_work_within(settings: Settings, clock: Clock = utc_now) -> Callable[
 
 
 def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
-    from proposals.entrypoints.api import blueprints, register_errors
+    from proposals.entrypoints.api import ERRORS, blueprints
 
     return create_service_app(
         settings,
@@ -59,7 +59,7 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
         blueprints,
         engine,
         {"uow": unit_of_work_factory(settings, engine, clock)},
-        configure=register_errors,
+        errors=ERRORS,
     )
 
 

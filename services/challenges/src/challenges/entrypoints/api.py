@@ -472,10 +472,8 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
-def register_errors(app: Flask) -> None:
-    for error, (status, title) in ERRORS.items():
-        app.register_error_handler(error, lambda exc, status=status, title=title: problem(status, title, str(exc)))
-
+def document_problems(app: Flask) -> None:
+    """A refused document: 413 too large, 415 a forbidden type, 422 otherwise."""
     def invalid_document(exc: handlers.InvalidDocument) -> Response:
         status = 413 if "at most" in str(exc) else 415 if "not accepted" in str(exc) else 422
         return problem(status, "Invalid document", str(exc))

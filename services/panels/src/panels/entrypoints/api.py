@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, current_app, request
+from flask import current_app, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from meemaken_kit import problem
 from panels.adapters.repository import AlreadyRegistered, ConcurrentUpdate
 from panels.domain import deliberation
 from panels.domain.deliberation import Recommendation, Session
@@ -326,8 +325,3 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     ExtractError: (422, "Invalid register extract"),
     InvalidPanel: (422, "Invalid panel"),
 }
-
-
-def register_errors(app: Flask) -> None:
-    for error, (status, title) in ERRORS.items():
-        app.register_error_handler(error, lambda exc, status=status, title=title: problem(status, title, str(exc)))

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest, NotFound
 
-from meemaken_kit import problem
 from proposals.adapters.budgets import ConcurrentRoundUpdate, OtherChannel
 from proposals.adapters.processes import ConcurrentProcessUpdate, ProcessExists
 from proposals.adapters.repository import ConcurrentUpdate
@@ -363,8 +362,3 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     InvalidProcess: (422, "Invalid process"),
     InvalidLadder: (422, "Invalid ladder"),
 }
-
-
-def register_errors(app: Flask) -> None:
-    for error, (status, title) in ERRORS.items():
-        app.register_error_handler(error, lambda exc, status=status, title=title: problem(status, title, str(exc)))
