@@ -17,16 +17,13 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from panels.domain.sortition.distribution import incidence
 from panels.domain.sortition.highs import INF, Rows, column_values, is_optimal, objective, pass_model, quiet_highs
 from panels.domain.sortition.infeasibility import explain_infeasibility
 from panels.domain.sortition.instance import Instance
-from panels.domain.sortition.local_search import SwapSearch
 from panels.domain.sortition.panel_program import Panel, PanelProgram
 
 MW_DECAY = 0.8
 PRICING_EPS = 1e-7
-STARTS = 3  # known panels that the swap search starts from
 
 
 def initial_panels(
@@ -73,18 +70,13 @@ def initial_panels(
 class LevelSearch:
     """The level LP over a growing set of panels, priced against the panel program."""
 
-    def __init__(
-        self, program: PanelProgram, panels: list[Panel], covered: npt.NDArray[np.bool_], swap_pricing: bool = False
-    ) -> None:
+    def __init__(self, program: PanelProgram, panels: list[Panel], covered: npt.NDArray[np.bool_]) -> None:
         self.program = program
         self.panels = list(panels)
         self.seen = set(panels)
         self.n = program.size
         self.yhat = self.n
         self.fixed: dict[int, float] = {}
-        # Swap-search pricing saves integer programs but adds many weak panels; measured slower, so off by default.
-        self.swaps = SwapSearch(program.instance) if swap_pricing else None
-        self._incidence: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
         self.solver = quiet_highs(presolve="off")  # keep the simplex warm start between solves
         rows = Rows()
         rows.add(np.flatnonzero(covered), 1.0, 1.0, 1.0)  # normalisation row 0: sum of free y = 1
@@ -131,20 +123,11 @@ class LevelSearch:
             raise RuntimeError(f"level LP ended with status {status}")
         return column_values(self.solver)
 
-    def _price(self, y: npt.NDArray[np.float64], exact: bool = False) -> bool:
-        """Add panels whose weight under y beats their row's bound; True if any was added.
-
-        Swaps from the heaviest known panels first; only when they find nothing (or `exact`) the integer
-        program, which alone can prove that no panel beats the bound."""
+    def _price(self, y: npt.NDArray[np.float64]) -> bool:
+        """Add the panels (from the integer program) whose weight under y beats their row's bound; True if any."""
         bound = y[self.yhat] + PRICING_EPS * max(1.0, abs(y[self.yhat]))
         weights = np.clip(y[: self.n], 0.0, None)
-        found: list[tuple[Panel, float]] = []
-        if self.swaps is not None and not exact:
-            heaviest = np.argsort(-self._panel_weights(weights))[:STARTS]
-            found = [self.swaps.improve(self.panels[int(p)], weights) for p in heaviest]
-            found = [(panel, value) for panel, value in found if value > bound and panel not in self.seen]
-        if not found:
-            found = self.program.good_panels(weights, bound)
+        found = self.program.good_panels(weights, bound)
         if not found:
             raise RuntimeError("pricing found no panel although panels exist")
         rows = Rows()
@@ -155,16 +138,9 @@ class LevelSearch:
                 self._panel_row(rows, panel)
         if not len(rows):
             return False
-        self._incidence = None
         lower, upper, starts, indices, values = rows.arrays()
         self.solver.addRows(len(rows), lower, upper, len(indices), starts, indices, values)
         return True
-
-    def _panel_weights(self, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        if self._incidence is None:
-            self._incidence = incidence(self.panels)
-        panel_idx, person_idx = self._incidence
-        return np.asarray(np.bincount(panel_idx, weights=weights[person_idx], minlength=len(self.panels)), np.float64)
 
     def next_level(self, central: bool = True) -> tuple[float, npt.NDArray[np.float64]]:
         """Optimal level and dual weights y, after adding every panel that the pricing step finds."""

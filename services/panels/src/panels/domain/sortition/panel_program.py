@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from panels.domain.sortition.face import Face
 from panels.domain.sortition.highs import Rows, column_values, is_optimal, objective, pass_model, quiet_highs
 from panels.domain.sortition.infeasibility import explain_infeasibility
 from panels.domain.sortition.instance import Instance
@@ -31,6 +32,7 @@ class PanelProgram:
         self.instance = instance
         self.size = len(instance.people)
         self.solves = 0
+        self.mip_rel_gap = mip_rel_gap
         self.solver = quiet_highs(mip_rel_gap=mip_rel_gap, mip_abs_gap=1e-9)
         n = self.size
         pass_model(
@@ -70,6 +72,17 @@ class PanelProgram:
                 if len(panel) == self.instance.panel_size:
                     found.setdefault(panel, float(solution.objective))
         return sorted(found.items(), key=lambda item: -item[1])
+
+    def restrict(self, face: Face) -> None:
+        """From now on search only the panels of `face`."""
+        n = self.size
+        self.solver.changeColsBounds(n, np.arange(n, dtype=np.int32), face.person_lower, face.person_upper)
+        bounds = zip(face.stratum_lower.tolist(), face.stratum_upper.tolist(), strict=True)
+        for row, (low, high) in enumerate(bounds, start=1):
+            self.solver.changeRowBounds(row, float(low), float(high))
+        first = len(self.instance.strata) + 1
+        for row, low in enumerate(face.household_lower.tolist(), start=first):
+            self.solver.changeRowBounds(row, float(low), 1.0)
 
     def panel_with(self, person: int, weights: npt.NDArray[np.float64]) -> Panel | None:
         """The best panel (by weights) that contains `person`; None if `person` sits on no feasible panel."""
