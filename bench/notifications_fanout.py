@@ -32,12 +32,11 @@ from urllib.parse import parse_qs, urlparse
 import sqlalchemy as sa
 from kafka import KafkaProducer
 
-from meemaken_events import EventFactory, dead_letter_topic
+from meemaken_events import EventFactory
 from meemaken_testkit import LocalKafka, LocalPostgres, create_topics
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.kafka import declared_topics
 from meemaken_testkit.postgres import create_database
-from notifications.integration.incoming import PRODUCERS
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "notifications" / "tests"))
@@ -197,7 +196,7 @@ def main() -> int:
         if not bootstrap:
             kafka = LocalKafka().start()
             bootstrap = kafka.bootstrap
-        create_topics(bootstrap, [*declared_topics(), *((dead_letter_topic(c), 1) for c in PRODUCERS)])
+        create_topics(bootstrap, declared_topics())  # the consumers' dead-letter topics are declared there too
         server = args.server_url
         if not server:
             postgres = LocalPostgres().start()

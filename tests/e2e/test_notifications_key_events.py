@@ -18,10 +18,9 @@ import pytest
 import requests
 from helpers import ROOT, produce, wait_for
 
-from meemaken_events import EventFactory, dead_letter_topic
+from meemaken_events import EventFactory
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
-from notifications.integration.incoming import PRODUCERS
 
 sys.path.insert(0, str(ROOT / "services" / "notifications" / "tests"))
 from notifications_builders import challenge_event, panel_event, pseudonym, rejected
@@ -73,7 +72,6 @@ def voters_api():
 
 @pytest.fixture
 def system(postgres_server_url, kafka_bootstrap, make_topics, tmp_path, voters_api):
-    make_topics(*(dead_letter_topic(c) for c in PRODUCERS), partitions=1)
     smtp = SmtpServer(tmp_path)
     url, rounds = voters_api
     env = {"WEB_CONCURRENCY": "1", "SMTP_CONNECTIONS": "2", "PROPOSALS_BASE_URL": url, **smtp.env}

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from helpers import ROOT, produce
 
-from meemaken_events import dead_letter_topic
 from meemaken_kit import Settings, make_engine, migrate
 from notifications.adapters.config import NotificationSettings
 from notifications.adapters.contacts import ContactStore
@@ -21,7 +20,6 @@ from notifications.adapters.smtp import SmtpMailer
 from notifications.adapters.tables import deliveries
 from notifications.bootstrap import SERVICE, consumers, sender
 from notifications.domain.people import Contact, Preferences
-from notifications.integration.incoming import PRODUCERS
 from notifications.service_layer.schedule import build_digests
 
 sys.path.insert(0, str(ROOT / "services" / "notifications" / "tests"))
@@ -75,7 +73,6 @@ class Worker:
 
 @pytest.fixture
 def start(database_url, kafka_bootstrap, make_topics, tmp_path):
-    make_topics(*(dead_letter_topic(c) for c in PRODUCERS), partitions=1)
     started = []
 
     def start_with(*smtp_options):
