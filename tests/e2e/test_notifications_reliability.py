@@ -42,7 +42,12 @@ class Worker:
         env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
         settings = Settings.from_env("notifications", env)
         own = NotificationSettings.from_env({**smtp.env, "SMTP_MAX_ATTEMPTS": "3", "SMTP_RETRY_FIRST_SECONDS": "30"})
-        self.consumers = [c for c in consumers(settings, self.engine, clock) if c.name == "notifications.challenges"]
+        group = f"test-{uuid.uuid4().hex[:8]}-"  # its own group: no waiting on an earlier test's members
+        self.consumers = [
+            c
+            for c in consumers(settings, self.engine, clock, group_prefix=group)
+            if c.name == "notifications.challenges"
+        ]
         self.sender = sender(self.engine, own, clock)
         self.mailer = SmtpMailer(own.smtp)
 

@@ -46,10 +46,24 @@ def sender(engine: sa.Engine, own: NotificationSettings, clock: Clock = utc_now)
 
 
 def consumers(
-    settings: Settings, engine: sa.Engine, clock: Clock = utc_now, events: Catalogue | None = None
+    settings: Settings,
+    engine: sa.Engine,
+    clock: Clock = utc_now,
+    events: Catalogue | None = None,
+    group_prefix: str = "",
 ) -> list[ConsumerLoop]:
+    """One consumer per producing service; `group_prefix` gives a test its own consumer groups."""
     return [
-        ConsumerLoop(name, topics, handlers, engine, tables.inbox, settings.kafka_bootstrap_servers, events=events)
+        ConsumerLoop(
+            name,
+            topics,
+            handlers,
+            engine,
+            tables.inbox,
+            settings.kafka_bootstrap_servers,
+            consumer_options={"group_id": group_prefix + name} if group_prefix else None,
+            events=events,
+        )
         for name, (topics, handlers) in subscriptions(events, clock).items()
     ]
 
