@@ -25,16 +25,17 @@ QUOTAS = {"gender": {"female": {"min": 2, "max": 2}, "male": {"min": 2, "max": 2
 
 @pytest.fixture(scope="module")
 def services(postgres_server_url, kafka_bootstrap, tmp_path_factory):
-    deployed = [
-        deploy(
+    def start(name, **env):
+        return deploy(
             name,
             create_database(postgres_server_url, f"e2e_{name}_{uuid.uuid4().hex[:8]}"),
             kafka_bootstrap,
             tmp_path_factory.mktemp(name),
-            {"WEB_CONCURRENCY": "1", "PANELS_PSEUDONYM_KEY": "e2e-secret"},
+            {"WEB_CONCURRENCY": "1", "PANELS_PSEUDONYM_KEY": "e2e-secret", **env},
         )
-        for name in ("panels", "challenges")
-    ]
+
+    notifications = start("notifications")
+    deployed = [start("panels", NOTIFICATIONS_BASE_URL=notifications.url), start("challenges"), notifications]
     yield {d.service: f"{d.url}/api/v1" for d in deployed}
     for d in deployed:
         assert d.stop() == [0, 0]
@@ -73,6 +74,14 @@ def test_registrations_are_checked_by_the_worker_and_the_panel_is_drawn(services
         },
     ).json()["id"]
     admitted = [register(url, panel, i) for i in range(8)]
+    ops = {"X-Meemaken-Role": "administrator", "X-Meemaken-Actor": str(uuid.uuid4())}
+
+    def contact(pseudonym):
+        found = requests.get(f"{services['notifications']}/people/{pseudonym}/contact", headers=ops, timeout=10)
+        return found.json() if found.status_code == 200 else None
+
+    shared = wait_for(lambda: contact(admitted[3]), timeout=30)  # the panels worker hands addresses over
+    assert shared["email"] == "r3@example.org" and shared["postal_address"][0] == "Resident 3"
     too_young = register(url, panel, 99, age=12)
 
     def status(pseudonym):

@@ -16,6 +16,7 @@ from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop, Periodic
 from panels.adapters import tables
+from panels.adapters.directory import HttpDirectory
 from panels.integration.incoming import (
     CHALLENGE_TOPIC,
     ELIGIBILITY_CONSUMER,
@@ -24,7 +25,7 @@ from panels.integration.incoming import (
     referral_handlers,
 )
 from panels.integration.outgoing import RESPONDENT_TOPIC, envelope_for
-from panels.service_layer.handlers import compute_lottery, run_schedule
+from panels.service_layer.handlers import compute_lottery, run_schedule, share_contacts
 from panels.service_layer.unit_of_work import PanelsUnitOfWork
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +89,7 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
         REFERRALS_CONSUMER, [CHALLENGE_TOPIC], referral_handlers(within), engine, tables.inbox, bootstrap
     )
     factory = unit_of_work_factory(settings, engine, clock)
+    directory = HttpDirectory(os.environ.get("NOTIFICATIONS_BASE_URL", "http://127.0.0.1:8104"))
     # the lottery a coordinator asked for, one panel at a time (minutes for a large pool)
     lotteries = Periodic(
         "lotteries",
@@ -99,6 +101,7 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
         eligibility,
         referrals,
         Periodic("schedule", lambda: run_schedule(factory), 30.0),  # late answers, the privacy schedule
+        Periodic("contacts", lambda: share_contacts(factory, directory), 2.0),  # addresses for panel letters
         lotteries,
     ]
 

@@ -138,3 +138,40 @@ def test_contact_data_is_deleted_stage_by_stage_and_each_deletion_is_an_event(ca
     deletions = [e.data["details"] for e in case.outbox() if e.type.endswith("personal_data_deleted.v1")]
     assert [d["stage"] for d in deletions] == ["non_respondents", "non_members", "members"]
     assert [d["records"] for d in deletions] == [0, 8, 6]
+
+
+class Directory:
+    """The notifications contact store as the share step sees it (its HTTP side runs in the e2e test)."""
+
+    def __init__(self):
+        self.contacts: dict[str, dict] = {}
+
+    def put(self, pseudonym, contact):
+        self.contacts[pseudonym] = dict(contact)
+
+    def delete(self, pseudonym):
+        self.contacts.pop(pseudonym, None)
+
+
+def test_contacts_are_shared_for_letters_and_taken_back_as_the_privacy_schedule_deletes_them(case):
+    from panels.service_layer.handlers import share_contacts
+
+    directory = Directory()
+    panel = case.set_up()
+    for i in range(14):
+        case.register(panel, i)
+    case.run_eligibility()
+    assert share_contacts(case.uow, directory) == 14 and share_contacts(case.uow, directory) == 0
+    assert all(c["email"].endswith("@example.org") for c in directory.contacts.values())
+
+    case.post(f"/panels/{panel}/close", headers=case.coordinator)
+    case.lottery(panel, 20)
+    members = case.post(f"/panels/{panel}/draw", {"number": 2}, case.coordinator).get_json()["selected"]
+    case.post(
+        f"/panels/{panel}/sessions",
+        {"title": "One", "starts_at": case.now.isoformat(), "moderator": "M"},
+        case.coordinator,
+    )
+    run_schedule(case.uow)  # the non-members' contact data goes
+    share_contacts(case.uow, directory)
+    assert set(directory.contacts) == set(members)

@@ -145,7 +145,7 @@ class ContactResource(MethodView):
     def delete(self, person_id: str) -> None:
         """Forget a person's addresses and preferences (their right to erasure)."""
         person = _person(person_id)
-        require_self_or(person, "administrator")
+        require_self_or(person, "administrator", "service")
         with _engine().begin() as conn:
             ContactStore(conn).delete(person)
 

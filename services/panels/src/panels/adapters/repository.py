@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 
 from meemaken_events import TransientError
-from panels.adapters.tables import identities, panels, register_entries, respondents
+from panels.adapters.tables import contact_removals, identities, panels, register_entries, respondents
 from panels.domain.deliberation import Answer, Recommendation, Session, Verdict
 from panels.domain.lottery import Artefacts
 from panels.domain.panel import Mandate, Panel, Status
@@ -188,19 +188,63 @@ class IdentityStore:
         self.connection.execute(
             identities.update()
             .where(identities.c.panel_id == panel_id, identities.c.pseudonym == pseudonym)
-            .values(contact={**known, **contact})
+            .values(contact={**known, **contact}, shared_at=None)  # to be shared again
         )
 
     def forget(self, panel_id: UUID, keep: frozenset[str] = frozenset()) -> int:
-        """Delete the contact data of everyone of a panel except `keep`; how many were deleted."""
+        """Delete the contact data of everyone of a panel except `keep`; how many were deleted. What was
+        shared with the notifications service is queued for removal there too."""
         query = identities.delete().where(identities.c.panel_id == panel_id)
         if keep:
             query = query.where(identities.c.pseudonym.not_in(sorted(keep)))
-        return int(self.connection.execute(query).rowcount)
+        deleted = list(self.connection.execute(query.returning(identities.c.pseudonym, identities.c.shared_at)))
+        self._owe_removal([p for p, shared in deleted if shared is not None])
+        return len(deleted)
+
+    def unshared(self, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        """Contacts not yet handed to the notifications service (or changed since), oldest panel first."""
+        query = (
+            sa.select(identities.c.pseudonym, identities.c.contact)
+            .where(identities.c.shared_at.is_(None))
+            .order_by(identities.c.panel_id, identities.c.pseudonym)
+            .limit(limit)
+        )
+        return [(row.pseudonym, dict(row.contact)) for row in self.connection.execute(query)]
+
+    def shared(self, pseudonym: str, now: datetime) -> None:
+        self.connection.execute(identities.update().where(identities.c.pseudonym == pseudonym).values(shared_at=now))
+
+    def removals(self, limit: int) -> list[str]:
+        query = sa.select(contact_removals.c.pseudonym).order_by(contact_removals.c.requested_at).limit(limit)
+        return list(self.connection.execute(query).scalars())
+
+    def holds(self, pseudonym: str) -> bool:
+        query = sa.select(identities.c.pseudonym).where(identities.c.pseudonym == pseudonym).limit(1)
+        return self.connection.execute(query).first() is not None
+
+    def removed(self, pseudonym: str) -> None:
+        self.connection.execute(contact_removals.delete().where(contact_removals.c.pseudonym == pseudonym))
+
+    def _owe_removal(self, pseudonyms: list[str]) -> None:
+        """Queue the removal of contacts no panel holds any more (a pseudonym may serve several panels)."""
+        still = (
+            set(
+                self.connection.execute(
+                    sa.select(identities.c.pseudonym).where(identities.c.pseudonym.in_(pseudonyms))
+                ).scalars()
+            )
+            if pseudonyms
+            else set()
+        )
+        owed = sorted(set(pseudonyms) - still)
+        if owed:
+            self.connection.execute(contact_removals.delete().where(contact_removals.c.pseudonym.in_(owed)))
+            now = datetime.now(UTC)
+            self.connection.execute(contact_removals.insert(), [{"pseudonym": p, "requested_at": now} for p in owed])
 
     def replace_all(self, panel_id: UUID, contacts: Mapping[str, Mapping[str, Any]]) -> None:
         """The register extract's contacts, replacing an earlier extract's."""
-        self.connection.execute(identities.delete().where(identities.c.panel_id == panel_id))
+        self.forget(panel_id)
         if contacts:
             rows = [{"panel_id": panel_id, "pseudonym": p, "contact": dict(c)} for p, c in contacts.items()]
             self.connection.execute(identities.insert(), rows)

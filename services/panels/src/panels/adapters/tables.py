@@ -50,6 +50,7 @@ def _identities(meta: sa.MetaData) -> sa.Table:
         sa.Column("panel_id", sa.Uuid(), primary_key=True),
         sa.Column("pseudonym", sa.String(40), primary_key=True),
         sa.Column("contact", sa.JSON(), nullable=False),  # name, e-mail, postal address, language
+        sa.Column("shared_at", UtcDateTime(), nullable=True),  # handed to the notifications service
     )
 
 
@@ -70,4 +71,11 @@ panels = _panels(metadata)
 register_entries = _register_entries(metadata)
 respondents = _respondents(metadata)
 identities = _identities(metadata)
+# Pseudonyms whose contact the notifications service must forget (the privacy schedule deleted ours).
+contact_removals = sa.Table(
+    "contact_removals",
+    metadata,
+    sa.Column("pseudonym", sa.String(40), primary_key=True),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+)
 outbox, inbox, relay_lease = messaging_tables(metadata)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from panels.adapters.repository import ConcurrentUpdate
@@ -410,3 +410,26 @@ def _schedule_one(uow: PanelsUnitOfWork, panel_id: UUID) -> int:
         uow.track(panel)
         uow.commit()
     return 1
+
+
+class ContactDirectory(Protocol):
+    def put(self, pseudonym: str, contact: Mapping[str, Any]) -> None: ...
+    def delete(self, pseudonym: str) -> None: ...
+
+
+def share_contacts(uow_factory: Callable[[], PanelsUnitOfWork], directory: ContactDirectory, limit: int = 100) -> int:
+    """Hand new or changed contacts to the notifications service and take back those the privacy schedule
+    deleted here; how many were handled. A failure leaves the rest for the next round."""
+    handled = 0
+    with uow_factory() as uow:
+        for pseudonym in uow.identities.removals(limit):
+            if not uow.identities.holds(pseudonym):  # registered again meanwhile: keep it there
+                directory.delete(pseudonym)
+            uow.identities.removed(pseudonym)
+            handled += 1
+        for pseudonym, contact in uow.identities.unshared(limit):
+            directory.put(pseudonym, contact)
+            uow.identities.shared(pseudonym, uow.clock())
+            handled += 1
+        uow.commit()
+    return handled
