@@ -171,25 +171,13 @@ def test_a_fan_out_plans_page_by_page_and_resumes_without_duplicates(engine, clo
 
 
 def test_a_fan_out_waits_while_the_voters_service_is_away_and_resumes_after(engine, clock):
-    from meemaken_events import EventFactory, TransientError
+    from meemaken_events import TransientError
 
     class Away:
         def page(self, role, data, cursor, limit):
             raise TransientError("connection refused")
 
-    results = EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
-        "org.meemaken.proposals.round.results_published.v1",
-        "r",
-        {
-            "round_id": str(uuid.uuid4()),
-            "process_id": "b",
-            "rule": "mes",
-            "voters": 2,
-            "paper_ballots": 0,
-            "spent": 1,
-            "selected": [{"project_id": "p1", "title": "Benches"}],
-        },
-    )
+    results = results_published(voters=2)
     handle(engine, clock, results)
     assert fan_out_step(engine, Away(), clock()) == -1  # the loop backs off
     with engine.connect() as conn:
@@ -214,26 +202,14 @@ def test_the_purge_forgets_recipients_of_old_finished_deliveries(engine, clock, 
 
 
 def test_the_fan_out_loop_backs_off_while_the_voters_service_is_away(engine, clock):
-    from meemaken_events import EventFactory, TransientError
+    from meemaken_events import TransientError
     from notifications.entrypoints.loops import FanOutLoop
 
     class Away:
         def page(self, role, data, cursor, limit):
             raise TransientError("connection refused")
 
-    results = EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
-        "org.meemaken.proposals.round.results_published.v1",
-        "r",
-        {
-            "round_id": str(uuid.uuid4()),
-            "process_id": "b",
-            "rule": "mes",
-            "voters": 1,
-            "paper_ballots": 0,
-            "spent": 1,
-            "selected": [{"project_id": "p1", "title": "Benches"}],
-        },
-    )
+    results = results_published(voters=1)
     handle(engine, clock, results)
     loop = FanOutLoop(engine, Away(), clock)
     loop._stop.set()  # the test does not sit out the pauses, it reads them
@@ -244,3 +220,21 @@ def test_the_fan_out_loop_backs_off_while_the_voters_service_is_away(engine, clo
     assert pauses == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
     loop.recipients = FakeVoters([str(uuid.uuid4())])
     assert loop.step() is True and loop.pause == 0.0
+
+
+def results_published(voters: int):
+    from meemaken_events import EventFactory
+
+    return EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
+        "org.meemaken.proposals.round.results_published.v1",
+        "r",
+        {
+            "round_id": str(uuid.uuid4()),
+            "process_id": "b",
+            "rule": "mes",
+            "voters": voters,
+            "paper_ballots": 0,
+            "spent": 1,
+            "selected": [{"project_id": "p1", "title": "Benches"}],
+        },
+    )

@@ -8,7 +8,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from meemaken_events import TransientError
+from meemaken_events import TransientError, UtcDateTime
 from proposals.adapters.tables import proposals, supports
 from proposals.domain.admissibility import text_key, title_key
 from proposals.domain.model import Position, Proposal, ProposalStatus, RejectionReason, Step
@@ -48,11 +48,15 @@ class ProposalRepository:
         return int(self.connection.execute(query).scalar_one())
 
     def carry_support(self, from_id: UUID, to_id: UUID, now: datetime) -> int:
-        """A merge or split: the supporters of one proposal support the other (once each); the new count."""
-        for resident in self.connection.execute(
-            sa.select(supports.c.resident_id).where(supports.c.proposal_id == from_id)
-        ).scalars():
-            self.add_support(to_id, resident, now)
+        """A merge or split: the supporters of one proposal support the other (once each); the new count.
+        One INSERT ... SELECT, however many supporters there are."""
+        insert = (postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert)(supports)
+        source = sa.select(sa.literal(to_id, sa.Uuid()), supports.c.resident_id, sa.literal(now, UtcDateTime())).where(
+            supports.c.proposal_id == from_id
+        )
+        self.connection.execute(
+            insert.from_select(["proposal_id", "resident_id", "supported_at"], source).on_conflict_do_nothing()
+        )
         return self.supporters(to_id)
 
     def due_answers(self, now: datetime, limit: int) -> list[UUID]:

@@ -175,7 +175,7 @@ def get_process(process_id: str) -> ParticipationProcess:
 @processes.response(200, s.ProcessSchema)
 def realise(body: dict[str, Any], process_id: str, phase: str) -> ParticipationProcess:
     """Record the rung a phase actually reached (official), with how that was judged."""
-    return participation.realise_rung(_uow(), actor(), process_id, phase, body["rung"], body["explanation"])  # type: ignore[no-any-return]
+    return participation.realise_rung(_uow(), actor(), process_id, phase, body["rung"], body["explanation"])
 
 
 @processes.route("/ladders/<municipality>", methods=["PUT"])

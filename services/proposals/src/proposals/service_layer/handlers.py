@@ -82,8 +82,6 @@ def support(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID) -> Propos
         proposal = _proposal(uow, proposal_id)
         if proposal.author_id == resident:
             raise AlreadySupported("authors support their own proposal already")
-        if proposal.status is not ProposalStatus.ADMITTED:
-            proposal.count_support(proposal.supporters, None, 1, uow.clock())  # raises: not open for support
         process = uow.processes.get(proposal.process_id)
         supporters = uow.proposals.add_support(proposal.id, resident, uow.clock())
         if supporters is None:

@@ -33,7 +33,9 @@ def define_process(
     return process
 
 
-def realise_rung(uow: ProposalsUnitOfWork, actor: Actor, process_id: str, phase: str, rung: str, why: str) -> Any:
+def realise_rung(
+    uow: ProposalsUnitOfWork, actor: Actor, process_id: str, phase: str, rung: str, why: str
+) -> ParticipationProcess:
     actor.must_be("official")
     with uow:
         process = get_process(uow, process_id)
