@@ -4,8 +4,10 @@
 
 - RFC 9457 problem+json for every error (validation, 404, 405, 413 oversized body, 500; 503 with
   Retry-After when the database is gone for a moment);
-- ``/healthz`` (the process lives) and ``/readyz`` (its database answers);
-- ``/metrics`` for Prometheus;
+- authentication: every request's bearer token verified (``meemaken_kit.auth``); endpoints not
+  declared public refuse anonymous requests with 401;
+- ``/healthz`` (the process lives) and ``/readyz`` (its database answers), public;
+- ``/metrics`` for Prometheus, to an administrator or a scraper's service credential (``metrics:read``);
 - the correlation id: taken from ``X-Correlation-ID`` when harmless, else new; set for the
   request's log lines and events, and echoed in the response.
 """
@@ -27,8 +29,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
+from meemaken_kit.auth import install_authentication, install_security_scheme, principal, public
 from meemaken_kit.config import Settings
 from meemaken_kit.problems import PROBLEM_JSON, from_http_exception, problem
+from meemaken_kit.roles import Role
+from meemaken_kit.tokens import TokenVerifier
 
 log = logging.getLogger("meemaken.http")
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -77,9 +82,11 @@ def create_service_app(
     extensions: dict[str, Any] | None = None,
     configure: Callable[[Flask], None] | None = None,
     errors: Mapping[type[Exception], tuple[int, str]] | None = None,
+    verifier: TokenVerifier | None = None,
 ) -> Flask:
     """The service's app; `errors` maps its domain exceptions to a status and title: they answer as
-    problem+json with the exception's message as the detail."""
+    problem+json with the exception's message as the detail. `verifier` checks bearer tokens (by
+    default the configured one: the gateway's JWKS, audience = the service's name)."""
     app = Flask(settings.service)
     app.config.update(
         API_TITLE=title,
@@ -92,9 +99,12 @@ def create_service_app(
     )
     app.extensions["meemaken"] = {"settings": settings, "engine": engine, **(extensions or {})}
     api = ProblemApi(app, spec_kwargs={"info": {"description": f"{title} (meemaken)"}})
+    install_security_scheme(api.spec)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.extensions["meemaken"]["api"] = api
+    app.extensions["meemaken"]["public_endpoints"] = {"api-docs.openapi_json"}
+    install_authentication(app, verifier or TokenVerifier.configured(settings.service))
     _add_operations(app, engine)
     _add_correlation_and_metrics(app)
     _add_error_handlers(app)
@@ -111,10 +121,12 @@ def _domain_problem(status: int, title: str) -> Callable[[Exception], Response]:
 
 def _add_operations(app: Flask, engine: sa.Engine) -> None:
     @app.get("/healthz")
+    @public
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/readyz")
+    @public
     def readyz() -> Any:
         try:
             with engine.connect() as conn:
@@ -125,6 +137,9 @@ def _add_operations(app: Flask, engine: sa.Engine) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        who = principal()
+        if who is None or not (who.has(Role.ADMINISTRATOR) or who.may("metrics:read")):
+            return problem(403, "Forbidden", "Metrics are for an administrator or a scraper with metrics:read.")
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)

@@ -1,0 +1,184 @@
+"""Who is asking, in every service: the verified bearer token, and nothing the client says otherwise.
+
+``create_service_app`` installs :func:`install_authentication`: before any view runs, an
+``Authorization: Bearer`` token is verified by the kit's :class:`~meemaken_kit.tokens.TokenVerifier`
+(signature, issuer, audience = this service, expiry). A bad token answers 401 everywhere. An endpoint
+is either marked :func:`public` (published decisions, results, open processes) or refuses an
+anonymous request with 401 problem+json. ``X-Meemaken-*`` headers mean nothing.
+
+Views ask :func:`principal` (``None`` when anonymous on a public endpoint) or :func:`require`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import Forbidden
+
+from meemaken_kit.problems import problem
+from meemaken_kit.roles import OFFICIALS, Role
+from meemaken_kit.tokens import Claims, InvalidToken, TokenVerifier
+
+PUBLIC_ATTRIBUTE = "__meemaken_public__"
+UNAUTHENTICATED = "urn:meemaken:problem:unauthenticated"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified caller: a pseudonymous person with roles and verified attributes, or a service."""
+
+    subject: str
+    roles: frozenset[str]
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    role_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scope: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_claims(cls, claims: Claims) -> Principal:
+        return cls(claims.subject, claims.roles, claims.attributes, claims.role_scopes, claims.scope)
+
+    @property
+    def person_id(self) -> UUID | None:
+        """The pseudonymous id of a person (None for a service)."""
+        try:
+            return UUID(self.subject)
+        except ValueError:
+            return None
+
+    @property
+    def service(self) -> str | None:
+        return self.subject.removeprefix("service:") if self.subject.startswith("service:") else None
+
+    @property
+    def official(self) -> bool:
+        return bool(self.roles & OFFICIALS)
+
+    def has(self, role: str, scope: str | None = None) -> bool:
+        """Holds ``role``, municipality-wide or (when ``scope`` is given) scoped to it."""
+        if role not in self.roles:
+            return False
+        scopes = self.role_scopes.get(role)
+        return not scopes or scope is None or scope in scopes
+
+    def has_any(self, roles: Iterable[str], scope: str | None = None) -> bool:
+        return any(self.has(role, scope) for role in roles)
+
+    def may(self, scope: str) -> bool:
+        """A service credential's OAuth scope (e.g. ``contacts:write``)."""
+        return Role.SERVICE in self.roles and scope in self.scope
+
+
+def public(view: F) -> F:
+    """Declare an endpoint (a view function, a MethodView class or one of its methods) open to anyone.
+
+    The OpenAPI document shows it without a security requirement."""
+    setattr(view, PUBLIC_ATTRIBUTE, True)
+    targets = [getattr(view, m) for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)]
+    for target in targets or [view]:
+        apidoc = getattr(target, "_apidoc", {})
+        apidoc.setdefault("manual_doc", {})["security"] = []
+        try:
+            target._apidoc = apidoc
+        except AttributeError:  # a bound builtin; nothing to document
+            pass
+    return view
+
+
+def principal() -> Principal | None:
+    found: Principal | None = g.get("principal")
+    return found
+
+
+def require(*roles: str, scope: str | None = None) -> Principal:
+    """The caller, who must hold one of ``roles`` (for ``scope`` when given); else 403."""
+    who = principal()
+    if who is None:  # only reachable on a public endpoint
+        raise Unauthenticated("This needs you to log in.")
+    if not who.has_any(roles, scope):
+        raise Forbidden(f"This needs one of these roles: {', '.join(roles)}.")
+    return who
+
+
+def require_scope(scope: str) -> Principal:
+    """A service calling with its own credentials, holding this OAuth scope."""
+    who = principal()
+    if who is None:
+        raise Unauthenticated("This needs a service credential.")
+    if not who.may(scope):
+        raise Forbidden(f"This needs a service credential with the scope {scope}.")
+    return who
+
+
+class Unauthenticated(Exception):
+    """No (valid) token where one is needed."""
+
+
+def is_public(app: Flask, endpoint: str | None, method: str) -> bool:
+    if endpoint is None:  # no route matched: the 404/405 handler answers
+        return True
+    if endpoint in app.extensions["meemaken"].get("public_endpoints", ()):
+        return True
+    view = app.view_functions.get(endpoint)
+    if view is None or getattr(view, PUBLIC_ATTRIBUTE, False):
+        return True
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return False
+    if getattr(view_class, PUBLIC_ATTRIBUTE, False):
+        return True
+    handler = getattr(view_class, "get" if method == "HEAD" else method.lower(), None)
+    return bool(getattr(handler, PUBLIC_ATTRIBUTE, False))
+
+
+def install_authentication(app: Flask, verifier: TokenVerifier) -> None:
+    app.extensions["meemaken"]["verifier"] = verifier
+
+    @app.before_request
+    def authenticate() -> Response | None:
+        g.principal = None
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return _unauthenticated("Send the token as `Authorization: Bearer <token>`.")
+            try:
+                g.principal = Principal.from_claims(
+                    current_app.extensions["meemaken"]["verifier"].verify(token.strip())
+                )
+            except InvalidToken as exc:
+                return _unauthenticated(f"The bearer token was refused: {exc}.")
+            return None
+        if request.method == "OPTIONS" or is_public(app, request.endpoint, request.method):
+            return None
+        return _unauthenticated("This needs you to log in (a bearer token from the gateway).")
+
+    @app.errorhandler(Unauthenticated)
+    def unauthenticated(error: Unauthenticated) -> Response:
+        return _unauthenticated(str(error))
+
+
+def _unauthenticated(detail: str) -> Response:
+    response = problem(401, "Unauthorized", detail, UNAUTHENTICATED)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="meemaken"'
+    return response
+
+
+def install_security_scheme(spec: Any) -> None:
+    """The OpenAPI document says: a bearer JWT from the gateway, unless an operation is public."""
+    spec.components.security_scheme(
+        "gatewayToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A short-lived token signed by the gateway (RS256, aud = this service). "
+            "Through the gateway (/api/<service>/...) it is attached for you; for scripts in development: "
+            "`.venv/bin/meemaken-token --sub <uuid> --role resident`.",
+        },
+    )
+    spec.options["security"] = [{"gatewayToken": []}]

@@ -1,0 +1,362 @@
+"""The signed tokens between the gateway and the services: keys, signing and the one verification.
+
+The gateway signs a short-lived JWT (RS256) for each call to a service: ``iss`` the gateway,
+``aud`` the service, ``sub`` the pseudonymous id (or ``service:<name>``), ``roles``, ``role_scopes``
+(role -> scopes such as ``department:mobility``; a role without scopes holds municipality-wide),
+``attrs`` (verified attributes: ``age``, ``municipality``, ``resident``, ``district``) and, for a
+service's own credentials, ``scope``. Every service verifies signature, issuer, audience and expiry
+against the gateway's published JWKS with :class:`TokenVerifier`, and trusts nothing else.
+
+Keys come from configuration (``MEEMAKEN_SIGNING_KEYS_FILE``: a JWKS with private keys, the first
+signs, the others stay published until tokens signed with them have expired). Without it, in
+development only, a development key is generated once on this machine (outside the repository);
+its key id starts with ``development-`` and production refuses it, at the gateway and in every service.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+ALGORITHM = "RS256"
+DEVELOPMENT_KID_PREFIX = "development-"
+DEFAULT_ISSUER = "urn:meemaken:gateway:development"
+TOKEN_SECONDS = 300
+LEEWAY_SECONDS = 10
+
+
+class InvalidToken(Exception):
+    """The bearer token cannot be trusted; the message says why (never echoes the token)."""
+
+
+def production() -> bool:
+    return os.environ.get("MEEMAKEN_ENV", "development").lower() == "production"
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: rsa.RSAPrivateKey
+
+    @property
+    def development(self) -> bool:
+        return self.kid.startswith(DEVELOPMENT_KID_PREFIX)
+
+    def public_jwk(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        return jwk | {"kid": self.kid, "use": "sig", "alg": ALGORITHM}
+
+    def private_jwk(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.private_key))
+        return jwk | {"kid": self.kid, "use": "sig", "alg": ALGORITHM}
+
+    @classmethod
+    def generate(cls, kid: str | None = None) -> SigningKey:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return cls(kid or f"key-{uuid.uuid4().hex[:12]}", key)
+
+    @classmethod
+    def from_jwk(cls, jwk: Mapping[str, Any]) -> SigningKey:
+        key = RSAAlgorithm.from_jwk(dict(jwk))
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"key {jwk.get('kid')} has no private part")
+        return cls(str(jwk["kid"]), key)
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    """The gateway's keys: the first signs; all are published in the JWKS (rotation)."""
+
+    keys: tuple[SigningKey, ...]
+
+    @property
+    def current(self) -> SigningKey:
+        return self.keys[0]
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [k.public_jwk() for k in self.keys]}
+
+    @classmethod
+    def from_file(cls, path: Path) -> SigningKeys:
+        data = json.loads(path.read_text())
+        keys = tuple(SigningKey.from_jwk(k) for k in data["keys"])
+        if not keys:
+            raise ValueError(f"{path} holds no key")
+        return cls(keys)
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str] | None = None) -> SigningKeys:
+        """``MEEMAKEN_SIGNING_KEYS_FILE``, else (development only) this machine's development key."""
+        env = os.environ if env is None else env
+        path = env.get("MEEMAKEN_SIGNING_KEYS_FILE")
+        if path:
+            keys = cls.from_file(Path(path))
+            if production() and any(k.development for k in keys.keys):
+                raise RuntimeError("MEEMAKEN_ENV=production refuses development signing keys")
+            return keys
+        if production():
+            raise RuntimeError("MEEMAKEN_ENV=production needs MEEMAKEN_SIGNING_KEYS_FILE (a JWKS with private keys)")
+        return cls((development_key(),))
+
+
+def development_key_path() -> Path:
+    configured = os.environ.get("MEEMAKEN_DEV_KEY_FILE")
+    if configured:
+        return Path(configured)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "meemaken" / "development-signing-key.json"
+
+
+_dev_key_lock = threading.Lock()
+
+
+def development_key() -> SigningKey:
+    """This machine's development key, made on first use; refused whenever MEEMAKEN_ENV=production."""
+    if production():
+        raise RuntimeError("the development signing key is refused when MEEMAKEN_ENV=production")
+    path = development_key_path()
+    with _dev_key_lock:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            key = SigningKey.generate(f"{DEVELOPMENT_KID_PREFIX}{uuid.uuid4().hex[:12]}")
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}")
+            tmp.write_text(json.dumps({"keys": [key.private_jwk()]}))
+            tmp.chmod(0o600)
+            try:
+                os.link(tmp, path)  # atomic: another process that got there first wins
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        return SigningKeys.from_file(path).current
+
+
+# --- signing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    """Signs the tokens the services trust (the gateway, meemaken-token, tests)."""
+
+    keys: SigningKeys
+    issuer: str = DEFAULT_ISSUER
+
+    def issue(
+        self,
+        subject: str,
+        audience: str | Iterable[str],
+        roles: Iterable[str] = (),
+        attributes: Mapping[str, Any] | None = None,
+        role_scopes: Mapping[str, Iterable[str]] | None = None,
+        scope: Iterable[str] = (),
+        seconds: int = TOKEN_SECONDS,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": subject,
+            "aud": audience if isinstance(audience, str) else list(audience),
+            "iat": now,
+            "nbf": now - 1,
+            "exp": now + seconds,
+            "jti": uuid.uuid4().hex,
+            "roles": sorted(set(roles)),
+        }
+        if attributes:
+            claims["attrs"] = dict(attributes)
+        if role_scopes:
+            claims["role_scopes"] = {role: sorted(set(s)) for role, s in role_scopes.items()}
+        if scope:
+            claims["scope"] = " ".join(sorted(set(scope)))
+        key = self.keys.current
+        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str] | None = None) -> TokenIssuer:
+        env = os.environ if env is None else env
+        return cls(SigningKeys.configured(env), configured_issuer(env))
+
+
+def configured_issuer(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    issuer = env.get("MEEMAKEN_TOKEN_ISSUER")
+    if not issuer and production():
+        raise RuntimeError("MEEMAKEN_ENV=production needs MEEMAKEN_TOKEN_ISSUER (the gateway's issuer URL)")
+    return issuer or DEFAULT_ISSUER
+
+
+# --- verification --------------------------------------------------------------------------------
+
+
+class KeySet:
+    """The gateway's public keys by key id, fetched by ``load`` and cached for ``ttl`` seconds.
+
+    An unknown key id (the gateway rotated) refetches at once, but at most every ``refetch_every``
+    seconds, so tokens with made-up key ids cannot hammer the gateway."""
+
+    def __init__(self, load: Callable[[], Mapping[str, Any]], ttl: float = 300.0, refetch_every: float = 10.0) -> None:
+        self._load = load
+        self._ttl = ttl
+        self._refetch_every = refetch_every
+        self._keys: dict[str, Any] = {}
+        self._loaded_at: float | None = None
+        self._lock = threading.Lock()
+
+    def key(self, kid: str) -> Any:
+        if self._due(kid):
+            with self._lock:
+                if self._due(kid):
+                    self._refresh()
+        found = self._keys.get(kid)
+        if found is None:
+            raise InvalidToken("the token was signed with an unknown key")
+        return found
+
+    def _due(self, kid: str) -> bool:
+        if self._loaded_at is None:
+            return True
+        age = time.monotonic() - self._loaded_at
+        return age > self._ttl or (kid not in self._keys and age >= self._refetch_every)
+
+    def _refresh(self) -> None:
+        try:
+            jwks = self._load()
+        except Exception as exc:
+            if self._keys:  # keep the keys we know while the gateway is away; try again a little later
+                self._loaded_at = time.monotonic() - max(0.0, min(self._ttl, 1e9) - self._refetch_every)
+                return
+            raise InvalidToken(f"the gateway's keys are unavailable ({type(exc).__name__})") from exc
+        keys = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kty") == "RSA" and "kid" in jwk:
+                keys[str(jwk["kid"])] = RSAAlgorithm.from_jwk(dict(jwk))
+        self._keys = keys
+        self._loaded_at = time.monotonic()
+
+    @classmethod
+    def from_url(cls, url: str) -> KeySet:
+        def load() -> Mapping[str, Any]:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (configured https/http URL)
+                loaded: Mapping[str, Any] = json.load(response)
+                return loaded
+
+        return cls(load)
+
+    @classmethod
+    def from_file(cls, path: Path) -> KeySet:
+        return cls(lambda: json.loads(path.read_text()), ttl=60.0)
+
+    @classmethod
+    def static(cls, jwks: Mapping[str, Any]) -> KeySet:
+        return cls(lambda: jwks, ttl=float("inf"))
+
+    @classmethod
+    def configured(cls, env: Mapping[str, str] | None = None) -> KeySet:
+        """``MEEMAKEN_JWKS_URL`` (the gateway's /.well-known/jwks.json), ``MEEMAKEN_JWKS_FILE``, or in
+        development this machine's development key."""
+        env = os.environ if env is None else env
+        if env.get("MEEMAKEN_JWKS_URL"):
+            return cls.from_url(env["MEEMAKEN_JWKS_URL"])
+        if env.get("MEEMAKEN_JWKS_FILE"):
+            return cls.from_file(Path(env["MEEMAKEN_JWKS_FILE"]))
+        if production():
+            raise RuntimeError("MEEMAKEN_ENV=production needs MEEMAKEN_JWKS_URL (the gateway's JWKS)")
+        return cls(lambda: SigningKeys((development_key(),)).jwks(), ttl=float("inf"))
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a verified token says."""
+
+    subject: str
+    roles: frozenset[str]
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    role_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scope: frozenset[str] = frozenset()
+    token_id: str = ""
+
+
+class TokenVerifier:
+    """The one way a service checks a bearer token: signature, issuer, audience, expiry, then shape."""
+
+    def __init__(self, audience: str, issuer: str, keys: KeySet, refuse_development_keys: bool = False) -> None:
+        self.audience = audience
+        self.issuer = issuer
+        self.keys = keys
+        self.refuse_development_keys = refuse_development_keys
+
+    @classmethod
+    def configured(cls, audience: str, env: Mapping[str, str] | None = None) -> TokenVerifier:
+        return cls(audience, configured_issuer(env), KeySet.configured(env), refuse_development_keys=production())
+
+    def verify(self, token: str) -> Claims:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidToken("the bearer token is not a JWT") from None
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+            raise InvalidToken(f"the token must be signed with {ALGORITHM} and name its key")
+        if self.refuse_development_keys and kid.startswith(DEVELOPMENT_KID_PREFIX):
+            raise InvalidToken("development keys are refused in production")
+        try:
+            claims = jwt.decode(
+                token,
+                self.keys.key(kid),
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("the token has expired") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidToken(f"the token is not meant for {self.audience}") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidToken("the token was not issued by this municipality's gateway") from None
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"the token is not valid ({type(exc).__name__})") from None
+        return _claims(claims)
+
+
+def _claims(raw: Mapping[str, Any]) -> Claims:
+    roles, attrs, scopes, scope = (
+        raw.get("roles", []),
+        raw.get("attrs", {}),
+        raw.get("role_scopes", {}),
+        raw.get("scope"),
+    )
+    if not isinstance(raw.get("sub"), str) or not raw["sub"]:
+        raise InvalidToken("the token names no subject")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise InvalidToken("the token's roles are not a list of names")
+    if not isinstance(attrs, dict) or not isinstance(scopes, dict):
+        raise InvalidToken("the token's attributes are malformed")
+    if not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in scopes.values()):
+        raise InvalidToken("the token's role scopes are malformed")
+    if scope is not None and not isinstance(scope, str):
+        raise InvalidToken("the token's scope is malformed")
+    return Claims(
+        subject=raw["sub"],
+        roles=frozenset(roles),
+        attributes=attrs,
+        role_scopes={role: tuple(s) for role, s in scopes.items()},
+        scope=frozenset((scope or "").split()),
+        token_id=str(raw.get("jti", "")),
+    )
