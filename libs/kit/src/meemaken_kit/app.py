@@ -29,7 +29,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
-from meemaken_kit.auth import install_authentication, install_security_scheme, principal, public
+from meemaken_kit.auth import Principal, install_authentication, install_security_scheme, principal, public
 from meemaken_kit.config import Settings
 from meemaken_kit.problems import PROBLEM_JSON, from_http_exception, problem
 from meemaken_kit.roles import Role
@@ -83,10 +83,12 @@ def create_service_app(
     configure: Callable[[Flask], None] | None = None,
     errors: Mapping[type[Exception], tuple[int, str]] | None = None,
     verifier: TokenVerifier | None = None,
+    session_principal: Callable[[], Principal | None] | None = None,
 ) -> Flask:
     """The service's app; `errors` maps its domain exceptions to a status and title: they answer as
     problem+json with the exception's message as the detail. `verifier` checks bearer tokens (by
-    default the configured one: the gateway's JWKS, audience = the service's name)."""
+    default the configured one: the gateway's JWKS, audience = the service's name); `session_principal`
+    (the gateway's login session) says who is asking when a request carries no bearer token."""
     app = Flask(settings.service)
     app.config.update(
         API_TITLE=title,
@@ -104,7 +106,7 @@ def create_service_app(
         api.register_blueprint(blueprint)
     app.extensions["meemaken"]["api"] = api
     app.extensions["meemaken"]["public_endpoints"] = {"api-docs.openapi_json"}
-    install_authentication(app, verifier or TokenVerifier.configured(settings.service))
+    install_authentication(app, verifier or TokenVerifier.configured(settings.service), session_principal)
     _add_operations(app, engine)
     _add_correlation_and_metrics(app)
     _add_error_handlers(app)

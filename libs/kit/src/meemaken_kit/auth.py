@@ -135,7 +135,10 @@ def is_public(app: Flask, endpoint: str | None, method: str) -> bool:
     return bool(getattr(handler, PUBLIC_ATTRIBUTE, False))
 
 
-def install_authentication(app: Flask, verifier: TokenVerifier) -> None:
+def install_authentication(
+    app: Flask, verifier: TokenVerifier, session_principal: Callable[[], Principal | None] | None = None
+) -> None:
+    """``session_principal`` (the gateway's login session) is asked when a request has no bearer token."""
     app.extensions["meemaken"]["verifier"] = verifier
 
     @app.before_request
@@ -153,6 +156,10 @@ def install_authentication(app: Flask, verifier: TokenVerifier) -> None:
             except InvalidToken as exc:
                 return _unauthenticated(f"The bearer token was refused: {exc}.")
             return None
+        if session_principal is not None:
+            g.principal = session_principal()
+            if g.principal is not None:
+                return None
         if request.method == "OPTIONS" or is_public(app, request.endpoint, request.method):
             return None
         return _unauthenticated("This needs you to log in (a bearer token from the gateway).")
