@@ -24,6 +24,7 @@ from meemaken_kit.roles import OFFICIALS, Role
 from meemaken_kit.tokens import Claims, InvalidToken, TokenVerifier
 
 PUBLIC_ATTRIBUTE = "__meemaken_public__"
+ALLOW_ATTRIBUTE = "__meemaken_allow__"
 UNAUTHENTICATED = "urn:meemaken:problem:unauthenticated"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,6 +90,51 @@ def public(view: F) -> F:
     return view
 
 
+def allow(*roles: str) -> Callable[[F], F]:
+    """Declare who may call an endpoint (a view function, a MethodView class or one of its methods).
+
+    Checked right after authentication, before the request body is even read: anyone else gets 403
+    (401 when anonymous), so a refused caller learns nothing from validation. ``service:<scope>``
+    admits a service credential holding that OAuth scope. Finer checks (own resource, scope) stay
+    in the view."""
+
+    def declare(view: F) -> F:
+        setattr(view, ALLOW_ATTRIBUTE, frozenset(roles))
+        return view
+
+    return declare
+
+
+def _view_attribute(app: Flask, endpoint: str, method: str, name: str) -> Any:
+    view = app.view_functions.get(endpoint)
+    if view is None:
+        return None
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        handler = getattr(view_class, "get" if method == "HEAD" else method.lower(), None)
+        found = getattr(handler, name, None)
+        if found is not None:
+            return found
+        return getattr(view_class, name, None)
+    return getattr(view, name, None)
+
+
+def allowed_roles(app: Flask, endpoint: str, method: str) -> frozenset[str] | None:
+    """What ``allow`` declared for this endpoint and method (None: nothing declared)."""
+    found: frozenset[str] | None = _view_attribute(app, endpoint, method, ALLOW_ATTRIBUTE)
+    return found
+
+
+def admits(who: Principal, roles: frozenset[str]) -> bool:
+    for role in roles:
+        if role.startswith("service:"):
+            if who.may(role.removeprefix("service:")):
+                return True
+        elif role in who.roles:
+            return True
+    return False
+
+
 def principal() -> Principal | None:
     found: Principal | None = g.get("principal")
     return found
@@ -121,18 +167,9 @@ class Unauthenticated(Exception):
 def is_public(app: Flask, endpoint: str | None, method: str) -> bool:
     if endpoint is None:  # no route matched: the 404/405 handler answers
         return True
-    if endpoint in app.extensions["meemaken"].get("public_endpoints", ()):
+    if endpoint in app.extensions["meemaken"].get("public_endpoints", ()) or endpoint not in app.view_functions:
         return True
-    view = app.view_functions.get(endpoint)
-    if view is None or getattr(view, PUBLIC_ATTRIBUTE, False):
-        return True
-    view_class = getattr(view, "view_class", None)
-    if view_class is None:
-        return False
-    if getattr(view_class, PUBLIC_ATTRIBUTE, False):
-        return True
-    handler = getattr(view_class, "get" if method == "HEAD" else method.lower(), None)
-    return bool(getattr(handler, PUBLIC_ATTRIBUTE, False))
+    return bool(_view_attribute(app, endpoint, method, PUBLIC_ATTRIBUTE))
 
 
 def install_authentication(
@@ -150,19 +187,20 @@ def install_authentication(
             if scheme.lower() != "bearer" or not token.strip():
                 return _unauthenticated("Send the token as `Authorization: Bearer <token>`.")
             try:
-                g.principal = Principal.from_claims(
-                    current_app.extensions["meemaken"]["verifier"].verify(token.strip())
-                )
+                claims = current_app.extensions["meemaken"]["verifier"].verify(token.strip())
             except InvalidToken as exc:
                 return _unauthenticated(f"The bearer token was refused: {exc}.")
-            return None
-        if session_principal is not None:
+            g.principal = Principal.from_claims(claims)
+        elif session_principal is not None:
             g.principal = session_principal()
-            if g.principal is not None:
-                return None
         if request.method == "OPTIONS" or is_public(app, request.endpoint, request.method):
             return None
-        return _unauthenticated("This needs you to log in (a bearer token from the gateway).")
+        if g.principal is None:
+            return _unauthenticated("This needs you to log in (a bearer token from the gateway).")
+        roles = allowed_roles(app, request.endpoint or "", request.method)
+        if roles is not None and not admits(g.principal, roles):
+            return problem(403, "Forbidden", f"This needs one of these roles: {', '.join(sorted(roles))}.")
+        return None
 
     @app.errorhandler(Unauthenticated)
     def unauthenticated(error: Unauthenticated) -> Response:

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from meemaken_kit import Settings, create_service_app
-from meemaken_kit.auth import principal, public, require
+from meemaken_kit.auth import allow, allowed_roles, principal, public, require
 from meemaken_kit.credentials import NotGranted, ServiceCredentials
 from meemaken_kit.tokens import InvalidToken, KeySet, SigningKey, SigningKeys, TokenIssuer, TokenVerifier
 
@@ -204,3 +205,42 @@ def test_the_openapi_document_marks_public_operations(client) -> None:  # type: 
     assert spec["paths"]["/api/v1/open"]["get"]["security"] == []
     assert spec["paths"]["/api/v1/mixed"]["get"]["security"] == []
     assert "security" not in spec["paths"]["/api/v1/mixed"]["post"]
+
+
+allowed = Blueprint("allowed", __name__, url_prefix="/api/v1")
+
+
+class Body(Schema):
+    title = fields.String(required=True)
+
+
+@allowed.route("/decisions", methods=["POST"])
+@allow("decision_body")
+@allowed.arguments(Body)
+def decide(body: dict[str, str]) -> dict[str, str]:
+    return {"decided": body["title"]}
+
+
+@allowed.route("/voters")
+@allow("service:voters:read", "administrator")
+def voters() -> dict[str, str]:
+    return {"ok": "yes"}
+
+
+def test_declared_roles_are_checked_before_the_body_is_read(keys: SigningKeys) -> None:
+    settings = Settings.from_env("proposals", {"DATABASE_URL": "sqlite://"})
+    app = create_service_app(settings, "Allowed", [allowed], sa.create_engine("sqlite://"), verifier=verifier_for(keys))
+    client = app.test_client()
+    assert client.post("/api/v1/decisions", json={}).status_code == 401
+    assert client.post("/api/v1/decisions", json={}, headers=bearer(keys, "case_officer")).status_code == 403
+    assert client.post("/api/v1/decisions", json={}, headers=bearer(keys, "decision_body")).status_code == 422
+    assert (
+        client.post("/api/v1/decisions", json={"title": "x"}, headers=bearer(keys, "decision_body")).status_code == 200
+    )
+    assert allowed_roles(app, "allowed.decide", "POST") == {"decision_body"}
+    service = {
+        "Authorization": "Bearer "
+        + TokenIssuer(keys, ISSUER).issue("service:n", "proposals", ["service"], scope=["voters:read"])
+    }
+    assert client.get("/api/v1/voters", headers=service).status_code == 200
+    assert client.get("/api/v1/voters", headers=bearer(keys, "service")).status_code == 403
