@@ -1,4 +1,5 @@
-"""A panels app on a database, with a clock, and helpers to drive it as coordinator and residents."""
+"""A panels app on a database, with a clock, and helpers to drive it as coordinator and residents (each with a
+token signed as the gateway signs it, with the development key)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 
 from meemaken_events import Envelope
 from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.tokens import bearer
 from panels.adapters import tables
 from panels.bootstrap import SERVICE, create_app, unit_of_work_factory, unit_of_work_within
 from panels.domain.lottery import Artefacts
@@ -33,13 +35,14 @@ class PanelCase:
         self.client = create_app(self.settings, self.engine, self.clock).test_client()
         self.uow = unit_of_work_factory(self.settings, self.engine, self.clock)
         self.within = unit_of_work_within(self.settings, self.clock)
-        self.coordinator = {"X-Meemaken-Role": "coordinator", "X-Meemaken-Actor": str(uuid.uuid4())}
+        self.coordinator_id = uuid.uuid4()
+        self.coordinator = bearer("panels", "panel_coordinator", sub=self.coordinator_id)
 
     def clock(self) -> datetime:
         return self.now
 
-    def as_role(self, role: str) -> dict[str, str]:
-        return {"X-Meemaken-Role": role, "X-Meemaken-Actor": str(uuid.uuid4())}
+    def as_role(self, role: str, **options: Any) -> dict[str, str]:
+        return bearer("panels", role, **options)
 
     def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
         return self.client.post(f"/api/v1{path}", json=body if body is not None else {}, headers=headers or {})
@@ -87,19 +90,33 @@ class PanelCase:
         compute_lottery(self.uow())
         return self.get(f"/panels/{panel}").get_json()
 
-    def register(self, panel: str, i: int, **changes: Any) -> Any:
+    def register(
+        self,
+        panel: str,
+        i: int,
+        age: int | None = None,
+        resident: bool = True,
+        attrs: dict[str, Any] | None = None,
+        **changes: Any,
+    ) -> Any:
+        """Resident ``i`` (the same person on every panel) registers, with the age and residence of their login."""
         body = {
-            "identity": f"85.01.{i:02d}-123.45",
             "address": f"Stationsstraat {i // 2}",
             "channel": "letter",
             "consent": True,
-            "age": 25 if i % 3 else 55,
-            "resident": True,
-            "strata": {"gender": "female" if i % 2 else "male", "age": "16-39" if i % 3 else "40+"},
+            "strata": {"gender": "female" if i % 2 else "male"},
             "contact": {"name": f"Resident {i}", "email": f"resident{i}@example.org", "language": "nl"},
             **changes,
         }
-        return self.post(f"/panels/{panel}/registrations", body)
+        verified = {"age": age if age is not None else (25 if i % 3 else 55), "resident": resident}
+        return self.post(f"/panels/{panel}/registrations", body, self.resident(i, attrs or verified))
+
+    @staticmethod
+    def person(i: int) -> uuid.UUID:
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:test:resident:{i}")
+
+    def resident(self, i: int, attrs: dict[str, Any] | None = None) -> dict[str, str]:
+        return bearer("panels", "resident", sub=self.person(i), attrs=attrs or {"age": 40, "resident": True})
 
     def outbox(self) -> list[Envelope]:
         with self.engine.connect() as conn:

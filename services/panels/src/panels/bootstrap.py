@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from flask import Flask
 
 from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
+from meemaken_kit.credentials import ServiceCredentials
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop, Periodic
 from panels.adapters import tables
@@ -38,9 +39,38 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def pseudonym_key() -> bytes:
-    """PANELS_PSEUDONYM_KEY: the municipality's secret for pseudonyms. Without it, a development key (warned)."""
-    key = os.environ.get("PANELS_PSEUDONYM_KEY")
+class MissingSecret(RuntimeError):
+    """The service must not start without the municipality's own pseudonymisation key."""
+
+
+MIN_KEY_LENGTH = 16
+
+
+def pseudonym_key(env: Mapping[str, str] | None = None) -> bytes:
+    """The municipality's secret for pseudonyms, from configuration: ``PANELS_PSEUDONYM_KEY``, or the file
+    ``PANELS_PSEUDONYM_KEY_FILE`` names (a mounted secret). Outside production a missing key falls back to the
+    development key, with a warning. With ``MEEMAKEN_ENV=production`` the service refuses to start without a
+    key of its own: the development key is in the source code, so pseudonyms made with it are reversible by
+    anyone who hashes a register number or an id."""
+    env = os.environ if env is None else env
+    key, path = env.get("PANELS_PSEUDONYM_KEY", ""), env.get("PANELS_PSEUDONYM_KEY_FILE", "")
+    if key and path:
+        raise MissingSecret("set PANELS_PSEUDONYM_KEY or PANELS_PSEUDONYM_KEY_FILE, not both")
+    if path:
+        try:
+            key = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise MissingSecret(f"PANELS_PSEUDONYM_KEY_FILE {path} cannot be read ({error.strerror})") from None
+    if env.get("MEEMAKEN_ENV", "development").lower() == "production":
+        if not key or key == DEVELOPMENT_KEY:
+            raise MissingSecret(
+                "MEEMAKEN_ENV=production: set PANELS_PSEUDONYM_KEY (or PANELS_PSEUDONYM_KEY_FILE) to the "
+                "municipality's own secret; the development key would make every pseudonym reversible"
+            )
+        if len(key) < MIN_KEY_LENGTH:
+            raise MissingSecret(
+                f"MEEMAKEN_ENV=production: PANELS_PSEUDONYM_KEY must be at least {MIN_KEY_LENGTH} characters"
+            )
     if not key:
         log.warning("PANELS_PSEUDONYM_KEY is not set: pseudonyms use the development key, fit for trials only")
         key = DEVELOPMENT_KEY
@@ -89,7 +119,9 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
         REFERRALS_CONSUMER, [CHALLENGE_TOPIC], referral_handlers(within), engine, tables.inbox, bootstrap
     )
     factory = unit_of_work_factory(settings, engine, clock)
-    directory = HttpDirectory(os.environ.get("NOTIFICATIONS_BASE_URL", "http://127.0.0.1:8104"))
+    directory = HttpDirectory(
+        os.environ.get("NOTIFICATIONS_BASE_URL", "http://127.0.0.1:8104"), ServiceCredentials.configured("panels")
+    )
     # the lottery a coordinator asked for, one panel at a time (minutes for a large pool)
     lotteries = Periodic(
         "lotteries",

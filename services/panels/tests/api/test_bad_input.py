@@ -30,8 +30,14 @@ def test_set_up_refuses_impossible_panels(case):
     reversed_quota = {"gender": {"female": {"min": 3, "max": 1}}}
     r = unchanged(case, lambda: case.post("/panels", {**body, "features": reversed_quota}, case.coordinator))
     assert r.status_code == 422 and "min must not exceed max" in r.get_data(as_text=True)
-    assert unchanged(case, lambda: case.post("/panels", body, {"X-Meemaken-Role": "resident"})).status_code == 403
-    assert unchanged(case, lambda: case.post("/panels", body, {"X-Meemaken-Role": "mayor"})).status_code == 400
+    assert unchanged(case, lambda: case.post("/panels", body, case.as_role("resident"))).status_code == 403
+    assert unchanged(case, lambda: case.post("/panels", body, case.as_role("mayor"))).status_code == 403
+    bands = {"age": {"young": {"min": 1, "max": 4}, "old": {"min": 1, "max": 4}}}
+    r = unchanged(case, lambda: case.post("/panels", {**body, "features": bands}, case.coordinator))
+    assert r.status_code == 422 and "age bands such as 16-24" in r.get_json()["detail"]
+    overlapping = {"age": {"16-40": {"min": 1, "max": 4}, "40+": {"min": 1, "max": 4}}}
+    r = unchanged(case, lambda: case.post("/panels", {**body, "features": overlapping}, case.coordinator))
+    assert r.status_code == 422 and "overlap at age 40" in r.get_json()["detail"]
 
 
 def test_registration_errors(case, panel):
@@ -39,8 +45,10 @@ def test_registration_errors(case, panel):
     again = unchanged(case, lambda: case.register(panel, 1))
     assert again.status_code == 409 and "already registered" in again.get_json()["detail"]
     assert unchanged(case, lambda: case.register(str(uuid.uuid4()), 2)).status_code == 404
-    assert unchanged(case, lambda: case.register(panel, 3, age="old")).status_code == 422
+    assert unchanged(case, lambda: case.register(panel, 3, consent="maybe")).status_code == 422
     assert unchanged(case, lambda: case.register(panel, 4, channel="pigeon")).status_code == 422
+    code_without_letter = unchanged(case, lambda: case.register(panel, 5, channel="open", invitation_code="R0005"))
+    assert code_without_letter.status_code == 422 and "letter channel" in code_without_letter.get_data(as_text=True)
 
 
 def test_steps_out_of_order_and_a_second_draw(case, panel):

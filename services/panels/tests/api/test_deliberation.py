@@ -58,7 +58,7 @@ def test_sessions_recommendations_and_the_municipalitys_answer(case):
     assert delivered["status"] == "recommended"
     assert delivered["recommendations"][1]["minority_positions"]
 
-    official = case.as_role("official")
+    official = case.as_role("decision_body")
     no_reason = case.post(f"/panels/{panel}/recommendations/1/answer", {"verdict": "adopted", "reasons": " "}, official)
     assert no_reason.status_code == 422
     assert (
@@ -130,7 +130,7 @@ def test_contact_data_is_deleted_stage_by_stage_and_each_deletion_is_an_event(ca
     case.post(
         f"/panels/{panel}/recommendations/1/answer",
         {"verdict": "not_adopted", "reasons": "No budget."},
-        case.as_role("official"),
+        case.as_role("decision_body"),
     )
     run_schedule(case.uow)
     run_schedule(case.uow)

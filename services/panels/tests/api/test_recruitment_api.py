@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from uuid import UUID
+
+from panels.domain.pool import pseudonym
 
 REGISTER = "\n".join(
     ["register_id,name,address,birth_year,gender"]
@@ -32,23 +35,46 @@ def test_import_invite_and_only_invited_letters_count(case):
     letters = [e.data["details"]["pseudonym"] for e in case.outbox() if e.type.endswith("panel.invited.v1")]
     assert len(letters) == 10
 
-    base = {
-        "address": "x",
-        "channel": "letter",
-        "consent": True,
-        "age": 40,
-        "resident": True,
-        "strata": {"gender": "male"},
-        "contact": {"email": "a@example.org"},
-    }
+    base = {"channel": "letter", "consent": True, "strata": {"gender": "male"}, "contact": {"email": "a@example.org"}}
     responses = {}
     for i in range(40):
-        body = {**base, "identity": f"R{i:04d}", "address": f"Dorpsstraat {i}"}
-        responses[i] = case.post(f"/panels/{panel}/registrations", body).get_json()["pseudonym"]
+        body = {**base, "invitation_code": f"R{i:04d}", "address": f"Dorpsstraat {i}"}
+        answer = case.post(f"/panels/{panel}/registrations", body, case.resident(i))
+        assert answer.status_code == 202, answer.get_json()
+        responses[i] = answer.get_json()["pseudonym"]
     case.run_eligibility()
-    refusals = Counter(case.get(f"/panels/{panel}/registrations/{p}").get_json()["refusal"] for p in responses.values())
-    assert refusals == {None: 10, "not_invited": 30}
-    assert {p for p in responses.values() if p in letters} == set(letters)
+    refusals = {
+        i: case.get(f"/panels/{panel}/registrations/{p}", case.coordinator).get_json()["refusal"]
+        for i, p in responses.items()
+    }
+    assert Counter(refusals.values()) == {None: 10, "not_invited": 30}
+    with case.uow() as uow:
+        answered = {pseudonym(uow.pseudonym_key, f"R{i:04d}") for i, refusal in refusals.items() if refusal is None}
+    assert answered == set(letters), "exactly those whose reply-card code was drawn are admitted"
+    assert not set(responses.values()) & set(letters), "a respondent's pseudonym comes from their login, not the code"
+
+    someone_else = case.post(
+        f"/panels/{panel}/registrations", {**base, "invitation_code": "R0001", "address": "Elders 1"}, case.resident(77)
+    )
+    assert someone_else.status_code == 409 and "code of this invitation" in someone_else.get_json()["detail"]
+
+
+def test_a_letter_registration_keeps_the_letters_address_for_the_panel_letters(case):
+    panel = case.set_up(features={"gender": {"female": {"min": 0, "max": 6}, "male": {"min": 0, "max": 6}}})
+    case.client.post(
+        f"/api/v1/panels/{panel}/register-extract?strata=gender",
+        data=REGISTER,
+        content_type="text/csv",
+        headers=case.coordinator,
+    )
+    case.post(f"/panels/{panel}/invitations", {"count": 40, "seed": 1}, case.coordinator)
+    body = {"channel": "letter", "consent": True, "invitation_code": "R0003", "address": "Dorpsstraat 3"}
+    answer = case.post(
+        f"/panels/{panel}/registrations", {**body, "contact": {"email": "r3@example.org"}}, case.resident(3)
+    )
+    with case.uow() as uow:
+        contact = uow.identities.contact(UUID(panel), answer.get_json()["pseudonym"])
+    assert contact == {"name": "Resident 3", "address": "Dorpsstraat 3", "email": "r3@example.org"}
 
 
 def test_bad_extracts_and_invitations_change_nothing(case):
@@ -67,7 +93,7 @@ def test_bad_extracts_and_invitations_change_nothing(case):
     assert no_columns.status_code == 422 and "district" in no_columns.get_json()["detail"]
     nobody = case.post(f"/panels/{panel}/invitations", {"count": 5}, case.coordinator)
     assert nobody.status_code == 409 and "import a register extract" in nobody.get_json()["detail"]
-    as_resident = case.post(f"/panels/{panel}/invitations", {"count": 5}, {"X-Meemaken-Role": "resident"})
+    as_resident = case.post(f"/panels/{panel}/invitations", {"count": 5}, case.as_role("resident"))
     assert as_resident.status_code == 403
     assert case.post(f"/panels/{panel}/invitations", {"count": 0}, case.coordinator).status_code == 422
     assert len(case.outbox()) == before

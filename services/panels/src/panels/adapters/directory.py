@@ -2,7 +2,9 @@
 addresses. Contacts go there by HTTP (never in events) and are removed there when the privacy schedule
 deletes ours.
 
-``PUT {notifications}/api/v1/people/{pseudonym}/contact`` and ``DELETE`` the same, in the role ``service``.
+``PUT {notifications}/api/v1/people/{pseudonym}/contact`` and ``DELETE`` the same, with this service's own
+credentials: a token for the audience ``notifications`` with the one scope ``contacts:write`` (see
+``meemaken_kit.credentials.SERVICE_GRANTS``), never a fixed well-known identity.
 """
 
 from __future__ import annotations
@@ -11,17 +13,13 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from meemaken_events import TransientError
+from meemaken_kit.credentials import ServiceCredentials
 
-HEADERS = {
-    "X-Meemaken-Role": "service",
-    "X-Meemaken-Actor": str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:meemaken:service:panels")),
-    "Content-Type": "application/json",
-}
+AUDIENCE, SCOPE = "notifications", "contacts:write"
 LANGUAGES = ("nl", "fr", "en")
 
 
@@ -40,8 +38,17 @@ def contact_body(contact: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class HttpDirectory:
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, credentials: ServiceCredentials | None = None, timeout: float = 10.0) -> None:
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
+        self.credentials = credentials or ServiceCredentials.configured("panels")
+
+    def headers(self) -> dict[str, str]:
+        """This service's own narrow token for the contact store (cached until shortly before it expires)."""
+        try:
+            token = self.credentials.headers(AUDIENCE, SCOPE)
+        except (OSError, ValueError, KeyError) as error:  # the gateway's token endpoint away or confused
+            raise TransientError(f"no credentials for the contact store: {type(error).__name__}") from None
+        return {**token, "Content-Type": "application/json"}
 
     def put(self, pseudonym: str, contact: Mapping[str, Any]) -> None:
         self._call("PUT", pseudonym, json.dumps(contact_body(contact)).encode())
@@ -51,7 +58,7 @@ class HttpDirectory:
 
     def _call(self, method: str, pseudonym: str, body: bytes | None) -> None:
         url = f"{self.base_url}/api/v1/people/{urllib.parse.quote(pseudonym, safe='')}/contact"
-        request = urllib.request.Request(url, data=body, headers=HEADERS, method=method)  # noqa: S310 (configured URL)
+        request = urllib.request.Request(url, data=body, headers=self.headers(), method=method)  # noqa: S310 (configured URL)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout):  # noqa: S310 (configured URL)
                 return

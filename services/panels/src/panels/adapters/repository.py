@@ -10,7 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from meemaken_events import TransientError
-from panels.adapters.tables import contact_removals, identities, panels, register_entries, respondents
+from panels.adapters.tables import audit, contact_removals, identities, panels, register_entries, respondents
 from panels.domain.deliberation import Answer, Recommendation, Session, Verdict
 from panels.domain.lottery import Artefacts
 from panels.domain.panel import Mandate, Panel, Status
@@ -24,7 +24,7 @@ class ConcurrentUpdate(TransientError):
 
 
 class AlreadyRegistered(Exception):
-    """This person is already in this panel's pool."""
+    """This person is already in this panel's pool, or this invitation was already answered."""
 
 
 class PanelRepository:
@@ -100,7 +100,9 @@ class Pool:
             )
         ).first()
         if exists:
-            raise AlreadyRegistered("this person is already registered for this panel")
+            raise AlreadyRegistered("you are already registered for this panel")
+        if r.invitation is not None and self.invitation_answered(respondent.panel_id, r.invitation):
+            raise AlreadyRegistered("someone already registered with the code of this invitation")
         self.connection.execute(
             respondents.insert().values(
                 panel_id=respondent.panel_id,
@@ -113,8 +115,15 @@ class Pool:
                 resident=r.resident,
                 status=respondent.status,
                 registered_at=respondent.registered_at,
+                invitation=r.invitation,
             )
         )
+
+    def invitation_answered(self, panel_id: UUID, invitation: str) -> bool:
+        query = sa.select(respondents.c.pseudonym).where(
+            respondents.c.panel_id == panel_id, respondents.c.invitation == invitation
+        )
+        return self.connection.execute(query.limit(1)).first() is not None
 
     def get(self, panel_id: UUID, pseudonym: str) -> Respondent | None:
         row = self.connection.execute(
@@ -160,6 +169,13 @@ class Pool:
 
     def registered(self, panel_id: UUID) -> frozenset[str]:
         query = sa.select(respondents.c.pseudonym).where(respondents.c.panel_id == panel_id)
+        return frozenset(p for (p,) in self.connection.execute(query))
+
+    def answered_invitations(self, panel_id: UUID) -> frozenset[str]:
+        """The invitations (register pseudonyms) someone registered with."""
+        query = sa.select(respondents.c.invitation).where(
+            respondents.c.panel_id == panel_id, respondents.c.invitation.is_not(None)
+        )
         return frozenset(p for (p,) in self.connection.execute(query))
 
     def households_of(self, pseudonyms: frozenset[str]) -> frozenset[str]:
@@ -330,9 +346,10 @@ def _respondent(row: sa.Row[Any]) -> Respondent:
         household=row.household,
         channel=Channel(row.channel),
         consent=row.consent,
-        age=row.age if row.age is not None else -1,
+        age=row.age,
         resident=bool(row.resident),
         strata=dict(row.strata),
+        invitation=row.invitation,
     )
     return Respondent(
         row.panel_id,
@@ -373,6 +390,14 @@ class Register:
             register_entries.c.panel_id == panel_id, register_entries.c.invited_at.is_not(None)
         )
         return self.connection.execute(query.limit(1)).first() is not None
+
+    def was_invited(self, panel_id: UUID, pseudonym: str) -> bool:
+        query = sa.select(register_entries.c.pseudonym).where(
+            register_entries.c.panel_id == panel_id,
+            register_entries.c.pseudonym == pseudonym,
+            register_entries.c.invited_at.is_not(None),
+        )
+        return self.connection.execute(query).first() is not None
 
     def invited(self, panel_id: UUID) -> frozenset[str] | None:
         """Who got an invitation letter; None when no invitation lottery was held for this panel."""
@@ -444,3 +469,26 @@ def _recommendation(d: dict[str, Any]) -> Recommendation:
     return Recommendation(
         d["number"], d["text"], d["support"], d["against"], d["abstain"], tuple(d["minority_positions"]), answer
     )
+
+
+class AuditLog:
+    """Who did what on a panel: one row per official's step, never changed."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(
+        self, panel_id: UUID, at: datetime, actor_id: UUID, role: str, action: str, details: Mapping[str, Any]
+    ) -> None:
+        self.connection.execute(
+            audit.insert().values(
+                panel_id=panel_id, at=at, actor_id=actor_id, role=role, action=action, details=dict(details)
+            )
+        )
+
+    def of(self, panel_id: UUID) -> list[dict[str, Any]]:
+        query = sa.select(audit).where(audit.c.panel_id == panel_id).order_by(audit.c.id)
+        return [
+            {"at": r.at, "actor": {"id": r.actor_id, "role": r.role}, "action": r.action, "details": dict(r.details)}
+            for r in self.connection.execute(query)
+        ]

@@ -38,7 +38,10 @@ def _respondents(meta: sa.MetaData) -> sa.Table:
         sa.Column("refusal", sa.String(40), nullable=True),
         sa.Column("reason", sa.String(300), nullable=True),
         sa.Column("registered_at", UtcDateTime(), nullable=False),
+        # keyed hash of the code on the reply card (letter channel): one registration per invitation
+        sa.Column("invitation", sa.String(40), nullable=True),
         sa.Index("ix_respondents_status", "panel_id", "status"),
+        sa.UniqueConstraint("panel_id", "invitation", name="uq_respondents_invitation"),
     )
 
 
@@ -67,7 +70,23 @@ def _register_entries(meta: sa.MetaData) -> sa.Table:
     )
 
 
+def _audit(meta: sa.MetaData) -> sa.Table:
+    """Who did what on a panel: every official's step, by pseudonymous id and the role they acted in."""
+    return sa.Table(
+        "panel_audit",
+        meta,
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("panel_id", sa.Uuid(), sa.ForeignKey("panels.id"), nullable=False, index=True),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.Column("actor_id", sa.Uuid(), nullable=False),
+        sa.Column("role", sa.String(40), nullable=False),
+        sa.Column("action", sa.String(60), nullable=False),  # the step's event name: drawn, member_declined, ...
+        sa.Column("details", sa.JSON(), nullable=False),  # that event's details (pseudonyms at most)
+    )
+
+
 panels = _panels(metadata)
+audit = _audit(metadata)
 register_entries = _register_entries(metadata)
 respondents = _respondents(metadata)
 identities = _identities(metadata)

@@ -12,6 +12,7 @@ from uuid import UUID
 from panels.domain.deliberation import Answer, Recommendation, Session, Verdict
 from panels.domain.lottery import Artefacts, DrawError, draw_number, number_from_seed
 from panels.domain.sortition import Feature
+from panels.domain.verified import check_age_bands
 
 
 class Mandate(StrEnum):
@@ -46,6 +47,7 @@ class PanelEvent:
     panel_id: UUID
     at: datetime
     details: dict[str, Any]
+    actor: Mapping[str, str] | None = None  # {id, role} of the official who acted; None: the service itself
 
 
 @dataclass
@@ -89,6 +91,9 @@ class Panel:
         quota_sum = [sum(q.min for q in f.values.values()) for f in panel.features]
         if any(total > panel.size for total in quota_sum):
             raise InvalidPanel("the minimum quotas of a feature add up to more than the panel size")
+        bands = check_age_bands(panel.features)
+        if bands:
+            raise InvalidPanel(bands)
         panel._event(
             "set_up",
             now,

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from panels.domain.sortition import Feature
+from panels.domain.verified import VERIFIED_FEATURES
 
 
 class Channel(StrEnum):
@@ -43,17 +44,26 @@ def pseudonym(key: bytes, identity: str) -> str:
     return "p_" + hmac.new(key, normal.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def person_pseudonym(key: bytes, person_id: UUID) -> str:
+    """A respondent's pseudonym: the keyed hash of the pseudonymous id the gateway's token carries. The same
+    person has the same pseudonym on every panel (for the rule that nobody serves twice at once), and the
+    published artefacts cannot be linked to their id elsewhere without this service's key."""
+    return pseudonym(key, f"person:{person_id}")
+
+
 @dataclass(frozen=True)
 class Registration:
-    """What eligibility looks at; age and residence are checked here and never stored with the strata."""
+    """What eligibility looks at; age and residence (from the login) are checked here and never stored with
+    the strata. ``invitation`` is the keyed hash of the code on the reply card, for the letter channel."""
 
     pseudonym: str
     household: str | None
     channel: Channel
     consent: bool
-    age: int
+    age: int | None  # None: the panel needs no age, or the check has run and forgot it
     resident: bool
     strata: Mapping[str, str]
+    invitation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,9 +84,9 @@ def eligibility(registration: Registration, context: Context) -> tuple[Refusal, 
         return Refusal.NO_CONSENT, "We need your consent to use your answers for the selection."
     if r.channel is Channel.OPEN and not context.open_registration:
         return Refusal.OPEN_REGISTRATION_CLOSED, "This panel only takes residents who received an invitation."
-    if r.channel is Channel.LETTER and context.invited is not None and r.pseudonym not in context.invited:
-        return Refusal.NOT_INVITED, "We found no invitation letter for you; register through open registration."
-    if r.age < context.min_age:
+    if r.channel is Channel.LETTER and context.invited is not None and r.invitation not in context.invited:
+        return Refusal.NOT_INVITED, "We found no invitation letter with this code; check the code on your reply card."
+    if context.min_age > 0 and (r.age is None or r.age < context.min_age):
         return Refusal.TOO_YOUNG, f"Members must be at least {context.min_age} years old."
     if not r.resident:
         return Refusal.NOT_RESIDENT, "Members must live in the municipality."
@@ -88,6 +98,12 @@ def eligibility(registration: Registration, context: Context) -> tuple[Refusal, 
         return Refusal.HOUSEHOLD_SERVING, "Someone at your address already serves on a citizen panel."
     for feature in context.features:
         value = r.strata.get(feature.name)
+        if value not in feature.values and feature.name in VERIFIED_FEATURES:
+            return (
+                Refusal.UNKNOWN_STRATUM,
+                f"This panel draws from {', '.join(sorted(feature.values))} for {feature.name}, and your login "
+                "places you in none of them.",
+            )
         if value not in feature.values:
             return (
                 Refusal.UNKNOWN_STRATUM,

@@ -1,7 +1,10 @@
-"""HTTP → use case → response for panel coordinators, residents and the public.
+"""HTTP → use case → response for panel coordinators, moderators, the decision body, residents and the public.
 
-Who acts comes from the gateway in ``X-Meemaken-Actor`` and ``X-Meemaken-Role`` (coordinator or resident);
-without them a caller is the public, who sees set-ups, commitments, artefacts and draws: never personal data.
+Who acts comes only from the gateway's verified token (``meemaken_kit.auth.principal``): the pseudonymous id,
+the roles and their scopes, and the verified attributes (age, residence, district). Nothing in a body, query or
+header says who the caller is. Public endpoints (``@public``) show set-ups, commitments, artefacts, draws,
+reports and the municipality's answers: never personal data. Every other endpoint refuses an anonymous caller
+(401) and a caller without the role (403) before it reads the body.
 """
 
 from __future__ import annotations
@@ -13,23 +16,24 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from meemaken_kit.auth import allow, principal, public
+from meemaken_kit.roles import Role
 from panels.adapters.repository import AlreadyRegistered, ConcurrentUpdate
-from panels.domain import deliberation
 from panels.domain.deliberation import Recommendation, Session
 from panels.domain.lottery import DrawError, selection_probability
 from panels.domain.panel import IllegalStep, InvalidPanel, Panel
 from panels.domain.pool import Respondent
 from panels.domain.recruitment import ExtractError
 from panels.domain.sortition import Feature, InfeasibleQuotas, Quota, SortitionInputError
+from panels.domain.verified import DeclaredVerifiedFeature, UnverifiedAttribute
 from panels.entrypoints import schemas as s
 from panels.service_layer import handlers
-from panels.service_layer.handlers import Actor, SignUp
+from panels.service_layer.handlers import Actor, Applicant, SignUp
 from panels.service_layer.unit_of_work import PanelsUnitOfWork
 
 panels = Blueprint("panels", __name__, url_prefix="/api/v1/panels", description="Citizen panels drawn by lot")
-
-
-ROLES = ("coordinator", "moderator", "official", "resident", "public")
+COORDINATOR, MODERATOR, DECISION_BODY = Role.PANEL_COORDINATOR, Role.MODERATOR, Role.DECISION_BODY
+RESIDENT, ADMINISTRATOR = Role.RESIDENT, Role.ADMINISTRATOR
 
 
 def _uow() -> PanelsUnitOfWork:
@@ -38,14 +42,17 @@ def _uow() -> PanelsUnitOfWork:
 
 
 def actor() -> Actor:
-    role = request.headers.get("X-Meemaken-Role", "public")
-    raw = request.headers.get("X-Meemaken-Actor")
-    if role not in ROLES:
-        raise BadRequest(f"X-Meemaken-Role must be one of {', '.join(ROLES)}")
-    try:
-        return Actor(UUID(raw) if raw else None, role)
-    except ValueError:
-        raise BadRequest("X-Meemaken-Actor must be a UUID") from None
+    """The verified caller as the use cases see it."""
+    who = principal()
+    if who is None:
+        raise handlers.Forbidden("this needs you to log in")
+    scopes = {role: tuple(found) for role, found in who.role_scopes.items()}
+    return Actor(who.person_id, frozenset(who.roles), scopes)
+
+
+def caller() -> Actor | None:
+    """On a public endpoint: the caller if they sent a token, else None."""
+    return actor() if principal() is not None else None
 
 
 def view(p: Panel, pool: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
@@ -121,11 +128,14 @@ def respondent_view(r: Respondent) -> dict[str, Any]:
     }
 
 
+@allow(COORDINATOR)
 @panels.route("", methods=["POST"])
 @panels.arguments(s.PanelSetUpSchema)
 @panels.response(201, s.PanelViewSchema)
 def set_up(body: dict[str, Any]) -> dict[str, Any]:
-    """Set up a panel (coordinator): question, mandate, size, quotas, household rule, sessions."""
+    """Set up a panel (a municipality-wide panel coordinator): question, mandate, size, quotas, household rule,
+    sessions. A feature named `age` or `age_band` has age bands as values (16-24, 65+) and, like `district`,
+    takes each respondent's value from their login."""
     features = tuple(
         Feature(name, {v: Quota(b["min"], b["max"]) for v, b in values.items()})
         for name, values in body.pop("features").items()
@@ -134,6 +144,7 @@ def set_up(body: dict[str, Any]) -> dict[str, Any]:
     return view(handlers.set_up_panel(_uow(), actor(), features=features, **body))
 
 
+@public
 @panels.route("", methods=["GET"])
 @panels.response(200, s.PanelViewSchema(many=True))
 def list_panels() -> list[dict[str, Any]]:
@@ -142,6 +153,7 @@ def list_panels() -> list[dict[str, Any]]:
         return [view(p) for p in uow.panels.list()]
 
 
+@public
 @panels.route("/<uuid:panel_id>", methods=["GET"])
 @panels.response(200, s.PanelViewSchema)
 def get_panel(panel_id: UUID) -> dict[str, Any]:
@@ -149,31 +161,37 @@ def get_panel(panel_id: UUID) -> dict[str, Any]:
     return view(panel, handlers.pool_counts(_uow(), panel_id))
 
 
+@allow(RESIDENT)
 @panels.route("/<uuid:panel_id>/registrations", methods=["POST"])
 @panels.arguments(s.RegistrationSchema)
 @panels.response(202, s.RespondentViewSchema)
 def register(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
-    """Register for a panel's pool; the eligibility check follows (look up the result by pseudonym)."""
-    return respondent_view(handlers.register(_uow(), panel_id, SignUp(**body)))
+    """Register yourself for a panel's pool (resident). Who you are, your age, residence and district come from
+    your login; the eligibility check follows (look up the result by the pseudonym in the answer)."""
+    who = principal()
+    assert who is not None
+    if who.person_id is None:
+        raise handlers.Forbidden("only a person can register for a panel")
+    applicant = Applicant(who.person_id, who.attributes)
+    return respondent_view(handlers.register(_uow(), applicant, panel_id, SignUp(**body)))
 
 
+@allow(RESIDENT, COORDINATOR)
 @panels.route("/<uuid:panel_id>/registrations/<string:pseudonym>", methods=["GET"])
 @panels.response(200, s.RespondentViewSchema)
 def registration(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
-    uow = _uow()
-    with uow:
-        found = uow.pool.get(panel_id, pseudonym)
-    if found is None:
-        raise handlers.NotFound(f"no registration {pseudonym} for panel {panel_id}")
-    return respondent_view(found)
+    """A registration and its outcome: your own (resident), or any of the panel's (its coordinator)."""
+    return respondent_view(handlers.registration_of(_uow(), actor(), panel_id, pseudonym))
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/register-extract", methods=["POST"])
 @panels.arguments(s.ExtractQuerySchema, location="query")
 @panels.response(200, s.ImportReportSchema)
 def import_register(query: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     """Import the register extract (coordinator; `text/csv`: register_id,name,address,birth_year and the strata
-    columns). Rows are checked one by one; the report lists every rejected row. Identities become pseudonyms."""
+    columns; register_id is best the code printed on the reply card). Rows are checked one by one; the report
+    lists every rejected row. Identities become pseudonyms."""
     if request.mimetype != "text/csv":
         raise UnsupportedMediaType("send the register extract as text/csv")
     try:
@@ -185,6 +203,7 @@ def import_register(query: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     return {"accepted": report.accepted, "rejected": [{"row": r.row, "problem": r.problem} for r in report.rejected]}
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/invitations", methods=["POST"])
 @panels.arguments(s.InvitationsSchema)
 @panels.response(200, s.InvitedSchema)
@@ -194,6 +213,7 @@ def invitations(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     return {"invited": len(invited)}
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/close", methods=["POST"])
 @panels.response(200, s.PanelViewSchema)
 def close(panel_id: UUID) -> dict[str, Any]:
@@ -201,6 +221,7 @@ def close(panel_id: UUID) -> dict[str, Any]:
     return view(handlers.close_pool(_uow(), actor(), panel_id))
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/lottery", methods=["POST"])
 @panels.arguments(s.LotterySchema)
 @panels.response(202, s.PanelViewSchema)
@@ -211,6 +232,7 @@ def lottery(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     return view(handlers.request_lottery(_uow(), actor(), panel_id, body["panels"]))
 
 
+@public
 @panels.route("/<uuid:panel_id>/artefacts", methods=["GET"])
 @panels.response(200, s.ArtefactsSchema)
 def artefacts(panel_id: UUID) -> dict[str, Any]:
@@ -221,10 +243,12 @@ def artefacts(panel_id: UUID) -> dict[str, Any]:
     return {"commitment": panel.commitment, "artefacts": panel.artefacts.document()}
 
 
+@public
 @panels.route("/<uuid:panel_id>/probabilities/<string:pseudonym>", methods=["GET"])
 @panels.response(200, s.ProbabilitySchema)
 def probability(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
-    """A respondent's own chance of selection under the committed lottery."""
+    """A respondent's chance of selection under the committed lottery (anyone can compute it from the
+    published artefacts; a resident finds their pseudonym in their registration)."""
     panel = handlers.get_panel(_uow(), panel_id)
     if panel.artefacts is None or pseudonym not in panel.artefacts.pool:
         raise handlers.NotFound("no committed lottery with this respondent")
@@ -232,6 +256,7 @@ def probability(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
     return {"pseudonym": pseudonym, "probability": chance, "panels": len(panel.artefacts.panels)}
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/draw", methods=["POST"])
 @panels.arguments(s.DrawSchema)
 @panels.response(200, s.PanelViewSchema)
@@ -240,6 +265,7 @@ def draw(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     return view(handlers.draw(_uow(), actor(), panel_id, body["number"], body["seed"]))
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/members/<string:pseudonym>/accept", methods=["POST"])
 @panels.response(200, s.PanelViewSchema)
 def accept(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
@@ -247,6 +273,7 @@ def accept(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
     return view(handlers.accept(_uow(), actor(), panel_id, pseudonym))
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/members/<string:pseudonym>/decline", methods=["POST"])
 @panels.response(200, s.ReplacementSchema)
 def decline(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
@@ -254,6 +281,7 @@ def decline(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
     return {"declined": pseudonym, "replacement": handlers.decline(_uow(), actor(), panel_id, pseudonym)}
 
 
+@public
 @panels.route("/<uuid:panel_id>/representativeness", methods=["GET"])
 @panels.response(200, s.ReportSchema)
 def representativeness(panel_id: UUID) -> dict[str, Any]:
@@ -261,6 +289,7 @@ def representativeness(panel_id: UUID) -> dict[str, Any]:
     return {"features": handlers.representativeness_report(_uow(), panel_id)}
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/sessions", methods=["POST"])
 @panels.arguments(s.SessionSchema)
 @panels.response(201, s.PanelViewSchema)
@@ -271,25 +300,25 @@ def plan_session(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     return view(handlers.plan_session(_uow(), actor(), panel_id, **body))
 
 
+@allow(MODERATOR, COORDINATOR)
 @panels.route("/<uuid:panel_id>/sessions/<int:number>/contributions", methods=["PUT"])
 @panels.arguments(s.ContributionsSchema)
 @panels.response(200, s.PanelViewSchema)
 def contributions(body: dict[str, Any], panel_id: UUID, number: int) -> dict[str, Any]:
-    """The moderator's tally of who spoke how often in a session."""
+    """The moderator's tally of who spoke how often in a session (moderator, or the coordinator)."""
     return view(handlers.log_contributions(_uow(), actor(), panel_id, number, body["counts"]))
 
 
+@public
 @panels.route("/<uuid:panel_id>/contributions", methods=["GET"])
 @panels.response(200, s.ContributionReportSchema)
 def contribution_report(panel_id: UUID) -> dict[str, Any]:
-    """Whether a few voices dominated (public); per-member counts only for the coordinator."""
-    panel = handlers.get_panel(_uow(), panel_id)
-    report = deliberation.contribution_report(panel.sessions, panel.selected)
-    if actor().role != "coordinator":
-        report.pop("per_member")
-    return report
+    """Whether a few voices dominated (public); per-member counts only for the panel's coordinator and
+    moderator."""
+    return handlers.contribution_report(_uow(), caller(), panel_id)
 
 
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/recommendations", methods=["POST"])
 @panels.arguments(s.RecommendationsSchema)
 @panels.response(201, s.PanelViewSchema)
@@ -302,12 +331,23 @@ def recommendations(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     return view(handlers.deliver_recommendations(_uow(), actor(), panel_id, items, body["answer_within_days"]))
 
 
+@allow(DECISION_BODY)
 @panels.route("/<uuid:panel_id>/recommendations/<int:number>/answer", methods=["POST"])
 @panels.arguments(s.AnswerSchema)
 @panels.response(200, s.PanelViewSchema)
 def answer(body: dict[str, Any], panel_id: UUID, number: int) -> dict[str, Any]:
-    """The municipality's answer to one recommendation (official): adopted, partly or not, with reasons."""
+    """The municipality's answer to one recommendation (decision body): adopted, partly or not, with reasons.
+    The answers are public (on the panel)."""
     return view(handlers.answer_recommendation(_uow(), actor(), panel_id, number, body["verdict"], body["reasons"]))
+
+
+@allow(ADMINISTRATOR)
+@panels.route("/<uuid:panel_id>/audit", methods=["GET"])
+@panels.response(200, s.AuditEntrySchema(many=True))
+def audit(panel_id: UUID) -> list[dict[str, Any]]:
+    """Who did what on the panel (administrator): every official's step with their pseudonymous id, the role
+    they acted in, the step and its time, oldest first."""
+    return handlers.audit_of(_uow(), panel_id)
 
 
 blueprints = [panels]
@@ -315,6 +355,8 @@ blueprints = [panels]
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     handlers.NotFound: (404, "Not Found"),
     handlers.Forbidden: (403, "Forbidden"),
+    UnverifiedAttribute: (403, "Not verified"),
+    DeclaredVerifiedFeature: (422, "Comes from your login"),
     handlers.ClosedForRegistration: (409, "Registration closed"),
     AlreadyRegistered: (409, "Already registered"),
     ConcurrentUpdate: (409, "Conflict"),

@@ -72,20 +72,40 @@ class PanelViewSchema(Schema):
 
 
 class RegistrationSchema(Schema):
-    identity = Text(
-        required=True,
-        validate=validate.Length(min=4, max=100),
-        metadata={"description": "register number or the code on the invitation letter; only its pseudonym is kept"},
+    """What a resident answers. Who they are (the token), their age, residence and district (their verified
+    login) are not asked: sending them is refused."""
+
+    address = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=3, max=300),
+        metadata={"description": "home address, for the rule of one member per household; only its pseudonym is kept"},
     )
-    address = Text(load_default=None, allow_none=True, validate=validate.Length(min=3, max=300))
     channel = fields.Enum(Channel, by_value=True, required=True)
     consent = fields.Boolean(required=True)
-    age = fields.Integer(required=True, validate=validate.Range(min=0, max=130))
-    resident = fields.Boolean(required=True)
-    strata = fields.Dict(keys=Text(), values=Text(validate=validate.Length(max=100)), load_default=dict)
+    invitation_code = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=4, max=100),
+        metadata={"description": "the code on the reply card of an invitation letter (channel letter)"},
+    )
+    strata = fields.Dict(
+        keys=Text(validate=validate.Length(min=1, max=100)),
+        values=Text(validate=validate.Length(max=100)),
+        load_default=dict,
+        metadata={
+            "description": "your answers for the features only you can declare (gender, education, ...); "
+            "age band and district come from your login"
+        },
+    )
     contact = fields.Dict(
         load_default=dict, metadata={"description": "name, email, postal address, language: kept in the identity store"}
     )
+
+    @validates_schema
+    def code_with_letter(self, data: dict[str, object], **_: object) -> None:
+        if data.get("invitation_code") and data.get("channel") is not Channel.LETTER:
+            raise ValidationError("an invitation code goes with the letter channel", "invitation_code")
 
 
 class RespondentViewSchema(Schema):
@@ -206,4 +226,16 @@ class ContributionReportSchema(Schema):
     top_fifth_share = fields.Float(allow_none=True)
     gini = fields.Float(allow_none=True)
     dominated = fields.Boolean()
-    per_member = fields.Dict(metadata={"description": "only for the coordinator"})
+    per_member = fields.Dict(metadata={"description": "only for the panel's coordinator and moderator"})
+
+
+class ActorSchema(Schema):
+    id = fields.UUID(metadata={"description": "the official's pseudonymous id"})
+    role = Text(metadata={"description": "the role they acted in"})
+
+
+class AuditEntrySchema(Schema):
+    at = fields.AwareDateTime()
+    actor = fields.Nested(ActorSchema)
+    action = Text(metadata={"description": "the step, named as its event: drawn, member_declined, ..."})
+    details = fields.Dict(metadata={"description": "the step's event details (pseudonyms at most, never names)"})

@@ -1,4 +1,7 @@
-"""Panel events go out as ``org.meemaken.panels.panel.<name>.v1``, pool events as ``...respondent.<name>.v1``."""
+"""Panel events go out as ``org.meemaken.panels.panel.<name>.v1``, pool events as ``...respondent.<name>.v1``.
+
+An official's step carries ``actor: {id, role}`` (the pseudonymous id from the gateway's token and the role
+they acted in); what the service does by itself (the worker's lottery, the privacy schedule) carries none."""
 
 from __future__ import annotations
 
@@ -28,5 +31,7 @@ def envelope_for(factory: EventFactory, event: PanelEvent | RespondentEvent) -> 
             "details": event.details,
         }
         return factory.create(respondent_type(event.name), str(event.panel_id), data)
-    data = {"panel_id": str(event.panel_id), "at": event.at.isoformat(), "details": event.details}
-    return factory.create(panel_type(event.name), str(event.panel_id), data)
+    step: dict[str, object] = {"panel_id": str(event.panel_id), "at": event.at.isoformat(), "details": event.details}
+    if event.actor is not None:  # an official's step: who, by pseudonymous id, in which role (never a name)
+        step["actor"] = dict(event.actor)
+    return factory.create(panel_type(event.name), str(event.panel_id), step)

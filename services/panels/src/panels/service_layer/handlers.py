@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
+from meemaken_kit.roles import Role
 from panels.adapters.repository import ConcurrentUpdate
+from panels.domain import deliberation
 from panels.domain.deliberation import Recommendation, Verdict
 from panels.domain.lottery import DEFAULT_PANELS, Artefacts, round_to_lottery
 from panels.domain.panel import IllegalStep, Mandate, Panel, Status
-from panels.domain.pool import Channel, Context, Registration, Respondent, pseudonym
+from panels.domain.pool import Channel, Context, Registration, Respondent, person_pseudonym, pseudonym
 from panels.domain.privacy import NON_MEMBERS, NON_RESPONDENTS, privacy_stages_due
 from panels.domain.recruitment import Rejected, invitation_lottery, read_extract
 from panels.domain.report import representativeness
@@ -28,6 +30,7 @@ from panels.domain.sortition import (
     select,
 )
 from panels.domain.sortition.panel_program import require_feasible
+from panels.domain.verified import declared_strata, verified
 from panels.service_layer.unit_of_work import PanelsUnitOfWork
 
 log = logging.getLogger("meemaken.panels")
@@ -41,38 +44,104 @@ class Forbidden(Exception):
     pass
 
 
+T = TypeVar("T")
+COORDINATOR, MODERATOR, DECISION_BODY = Role.PANEL_COORDINATOR, Role.MODERATOR, Role.DECISION_BODY
+
+
 @dataclass(frozen=True)
 class Actor:
+    """Who acts, as the gateway's verified token says: the pseudonymous id of a person, the roles they hold
+    and, per role, the scopes it is limited to (a role without scopes holds municipality-wide)."""
+
     id: UUID | None
-    role: str  # coordinator, moderator, official, resident, public
+    roles: frozenset[str]
+    scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def require_coordinator(self) -> None:
-        self.require("coordinator")
+    def holds(self, role: str, within: Iterable[str] = ()) -> bool:
+        """Holds ``role`` municipality-wide, or scoped to one of ``within``."""
+        if role not in self.roles:
+            return False
+        limited = self.scopes.get(role)
+        return not limited or any(scope in limited for scope in within)
 
-    def require(self, *roles: str) -> None:
-        if self.role not in roles:
-            raise Forbidden(f"only a {' or '.join(roles)} may do this")
+    def acting_as(self, roles: Sequence[str], within: Iterable[str] = ()) -> str:
+        """The first of ``roles`` this person may act in here; otherwise Forbidden, saying why."""
+        within = tuple(within)
+        if self.id is None:
+            raise Forbidden("officials act under their own pseudonymous id; a service cannot do this")
+        for role in roles:
+            if self.holds(role, within):
+                return role
+        held = [role for role in roles if role in self.roles]
+        if held:
+            where = ", ".join(scope for role in held for scope in self.scopes.get(role, ()))
+            raise Forbidden(f"your role {held[0]} is limited to {where}, which does not include this")
+        raise Forbidden(f"this needs one of these roles: {', '.join(roles)}")
+
+
+def panel_scopes(panel: Panel) -> tuple[str, ...]:
+    """The scopes an official's role may be limited to that include this panel: the panel itself, and for a
+    panel opened by a Right to Challenge referral, the challenge (case) and its department."""
+    scopes = [f"panel:{panel.id}"]
+    if panel.referred_challenge_id is not None:
+        scopes += [f"case:{panel.referred_challenge_id}", f"department:{panel.theme}"]
+    return tuple(scopes)
 
 
 @dataclass(frozen=True)
 class SignUp:
-    """What a resident gives when registering; identity and address become pseudonyms at once."""
+    """What a resident answers when registering. Who they are, their age, residence and district come from
+    their login (``Applicant``), never from here; address and invitation code become pseudonyms at once."""
 
-    identity: str  # register number, or the code on the invitation letter
-    address: str | None
+    address: str | None  # for the household rule (at most one member per address)
     channel: Channel
     consent: bool
-    age: int
-    resident: bool
-    strata: Mapping[str, str]
+    strata: Mapping[str, str]  # the features only the resident can declare (gender, education, ...)
     contact: Mapping[str, Any]
+    invitation_code: str | None = None  # the code on the reply card of an invitation letter
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """The resident registering, from the gateway's token: pseudonymous id and verified attributes."""
+
+    id: UUID
+    attributes: Mapping[str, Any]
+
+
+def _audited(uow: PanelsUnitOfWork, panel: Panel, actor: Actor, role: str) -> None:
+    """Stamp the step's events with who acted in which role, and keep the step in the panel's audit."""
+    assert actor.id is not None
+    stamp = {"id": str(actor.id), "role": role}
+    panel.events[:] = [replace(event, actor=stamp) for event in panel.events]
+    if panel.events:
+        first = panel.events[0]
+        uow.audit.add(panel.id, first.at, actor.id, role, first.name, first.details)
+
+
+def _official_step(
+    uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, roles: Sequence[str], step: Callable[[Panel], T]
+) -> tuple[Panel, T]:
+    """One official's step on one panel: the role checked against the panel's scopes, the change, its
+    audit entry and events, in one transaction."""
+    with uow:
+        panel = _panel(uow, panel_id)
+        role = actor.acting_as(roles, panel_scopes(panel))
+        result = step(panel)
+        _audited(uow, panel, actor, role)
+        uow.panels.save(panel)
+        uow.track(panel)
+        uow.commit()
+    return panel, result
 
 
 def set_up_panel(uow: PanelsUnitOfWork, actor: Actor, **fields: Any) -> Panel:
-    actor.require_coordinator()
+    """A new panel: by a coordinator whose role holds municipality-wide (a scoped one works on its panels)."""
+    role = actor.acting_as((COORDINATOR,))
     with uow:
         panel = Panel.set_up(uow.clock(), id=uuid4(), **fields)
         uow.panels.add(panel, uow.clock())
+        _audited(uow, panel, actor, role)
         uow.track(panel)
         uow.commit()
     return panel
@@ -113,29 +182,63 @@ def get_panel(uow: PanelsUnitOfWork, panel_id: UUID) -> Panel:
     return panel
 
 
-def register(uow: PanelsUnitOfWork, panel_id: UUID, sign_up: SignUp) -> Respondent:
+def register(uow: PanelsUnitOfWork, applicant: Applicant, panel_id: UUID, sign_up: SignUp) -> Respondent:
+    """A resident enters a panel's pool for themselves: their pseudonym is the keyed hash of the id in their
+    token, age, residence and the verified strata come from their login, and the eligibility check follows."""
+    strata = declared_strata(sign_up.strata)
     with uow:
-        panel = uow.panels.get(panel_id)
-        if panel is None:
-            raise NotFound(f"there is no panel {panel_id}")
+        panel = _panel(uow, panel_id)
         if panel.status is not Status.RECRUITING:
             raise ClosedForRegistration(f"registration for this panel has closed (it is {panel.status.value})")
+        facts = verified(panel.min_age, panel.features, applicant.attributes)
         key = uow.pseudonym_key
+        invitation = pseudonym(key, sign_up.invitation_code) if sign_up.invitation_code else None
         registration = Registration(
-            pseudonym=pseudonym(key, sign_up.identity),
+            pseudonym=person_pseudonym(key, applicant.id),
             household=pseudonym(key, "household:" + sign_up.address) if sign_up.address else None,
             channel=sign_up.channel,
             consent=sign_up.consent,
-            age=sign_up.age,
-            resident=sign_up.resident,
-            strata=dict(sign_up.strata),
+            age=facts.age,
+            resident=facts.resident,
+            strata={**strata, **facts.strata},
+            invitation=invitation,
         )
         respondent = Respondent.register(panel.id, registration, uow.clock())
         uow.pool.add(respondent)
-        uow.identities.keep(panel.id, registration.pseudonym, sign_up.contact)
+        # the letter's name and address (from the register extract) stay with the person who answered it
+        letter = (
+            uow.identities.contact(panel.id, invitation)
+            if invitation and uow.register.was_invited(panel.id, invitation)
+            else None
+        )
+        uow.identities.keep(panel.id, registration.pseudonym, {**(letter or {}), **sign_up.contact})
         uow.track(respondent)
         uow.commit()
     return respondent
+
+
+def registration_of(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, who: str) -> Respondent:
+    """A registration and its outcome: for the resident it belongs to, and the panel's coordinator."""
+    with uow:
+        panel = _panel(uow, panel_id)
+        own = (
+            actor.id is not None
+            and Role.RESIDENT in actor.roles
+            and who == person_pseudonym(uow.pseudonym_key, actor.id)
+        )
+        if not own:
+            actor.acting_as((COORDINATOR,), panel_scopes(panel))
+        found = uow.pool.get(panel_id, who)
+    if found is None:
+        raise NotFound(f"no registration {who} for panel {panel_id}")
+    return found
+
+
+def audit_of(uow: PanelsUnitOfWork, panel_id: UUID) -> list[dict[str, Any]]:
+    """Who did what on a panel, oldest first."""
+    with uow:
+        _panel(uow, panel_id)
+        return uow.audit.of(panel_id)
 
 
 class ClosedForRegistration(Exception):
@@ -181,9 +284,8 @@ def import_register(
     uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, text: str, strata_columns: list[str]
 ) -> ImportReport:
     """Validate the register extract row by row; keep pseudonyms and strata, contacts in the identity store."""
-    actor.require_coordinator()
-    with uow:
-        panel = _panel(uow, panel_id)
+
+    def step(panel: Panel) -> ImportReport:
         if uow.register.any_invited(panel_id):
             raise IllegalStep("invitations went out from the current extract: it can no longer be replaced")
         extract = read_extract(text, uow.pseudonym_key, strata_columns, uow.clock().date(), panel.min_age)
@@ -192,10 +294,9 @@ def import_register(
         uow.identities.replace_all(
             panel_id, {c.pseudonym: {"name": c.name, "address": c.address} for c in extract.contacts}
         )
-        uow.panels.save(panel)
-        uow.track(panel)
-        uow.commit()
-    return ImportReport(len(extract.entries), extract.rejected)
+        return ImportReport(len(extract.entries), extract.rejected)
+
+    return _official_step(uow, actor, panel_id, (COORDINATOR,), step)[1]
 
 
 def send_invitations(
@@ -207,46 +308,36 @@ def send_invitations(
     seed: int | None,
 ) -> list[str]:
     """The invitation lottery over those not yet invited, with per-stratum ratios; one letter each."""
-    actor.require_coordinator()
-    with uow:
-        panel = _panel(uow, panel_id)
+
+    def step(panel: Panel) -> list[str]:
         candidates = uow.register.entries(panel_id, uninvited_only=True)
         if not candidates:
             raise IllegalStep("there is nobody left to invite: import a register extract first")
         invited = [e.pseudonym for e in invitation_lottery(candidates, count, ratios, make_rng(seed))]
         panel.record_invitations(uow.clock(), invited, ratios, seed)
         uow.register.mark_invited(panel_id, invited, uow.clock())
-        uow.panels.save(panel)
-        uow.track(panel)
-        uow.commit()
-    return invited
+        return invited
+
+    return _official_step(uow, actor, panel_id, (COORDINATOR,), step)[1]
 
 
 def close_pool(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID) -> Panel:
-    actor.require_coordinator()
-    with uow:
-        panel = _panel(uow, panel_id)
-        panel.close_pool(uow.clock(), len(uow.pool.admitted(panel_id)))
-        uow.panels.save(panel)
-        uow.track(panel)
-        uow.commit()
-    return panel
+    return _official_step(
+        uow, actor, panel_id, (COORDINATOR,), lambda p: p.close_pool(uow.clock(), len(uow.pool.admitted(panel_id)))
+    )[0]
 
 
 def request_lottery(
     uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, panels_in_lottery: int = DEFAULT_PANELS
 ) -> Panel:
     """The coordinator asks for the lottery; the worker computes it (`compute_lottery`)."""
-    actor.require_coordinator()
-    with uow:
-        panel = _panel(uow, panel_id)
+
+    def step(panel: Panel) -> None:
         if panel.status is Status.POOL_CLOSED:  # quotas the pool cannot meet are told now, not minutes later
             require_feasible(pool_instance(panel, uow.pool.admitted(panel_id)))
         panel.request_lottery(uow.clock(), panels_in_lottery)
-        uow.panels.save(panel)
-        uow.track(panel)
-        uow.commit()
-    return panel
+
+    return _official_step(uow, actor, panel_id, (COORDINATOR,), step)[0]
 
 
 def compute_lottery(uow: PanelsUnitOfWork) -> Panel | None:
@@ -289,14 +380,9 @@ def pool_instance(panel: Panel, admitted: list[Any]) -> Instance:
 
 
 def draw(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, number: int | None, seed: str | None) -> Panel:
-    actor.require_coordinator()
-    with uow:
-        panel = _panel(uow, panel_id)
-        panel.draw(uow.clock(), number=number, seed=seed)
-        uow.panels.save(panel)
-        uow.track(panel)
-        uow.commit()
-    return panel
+    return _official_step(
+        uow, actor, panel_id, (COORDINATOR,), lambda p: p.draw(uow.clock(), number=number, seed=seed)
+    )[0]
 
 
 def _panel(uow: PanelsUnitOfWork, panel_id: UUID) -> Panel:
@@ -308,20 +394,12 @@ def _panel(uow: PanelsUnitOfWork, panel_id: UUID) -> Panel:
 
 def decline(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, member: str) -> str | None:
     """Record that a member declined or dropped out; a replacement that keeps the quotas takes the seat."""
-    actor.require_coordinator()
-    with uow:
-        panel = _panel(uow, panel_id)
-        replacement = panel.decline(uow.clock(), member)
-        uow.panels.save(panel)
-        uow.track(panel)
-        uow.commit()
-    return replacement
+    return _official_step(uow, actor, panel_id, (COORDINATOR,), lambda p: p.decline(uow.clock(), member))[1]
 
 
 def accept(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, member: str) -> Panel:
     """Record that a member confirmed they take part (the coordinator records the reply to the letter)."""
-    actor.require_coordinator()
-    return _change(uow, panel_id, lambda p: p.accept(uow.clock(), member))
+    return _official_step(uow, actor, panel_id, (COORDINATOR,), lambda p: p.accept(uow.clock(), member))[0]
 
 
 def representativeness_report(uow: PanelsUnitOfWork, panel_id: UUID) -> dict[str, Any]:
@@ -335,41 +413,43 @@ def representativeness_report(uow: PanelsUnitOfWork, panel_id: UUID) -> dict[str
     return representativeness(panel.features, population, pool.values(), members)
 
 
-def _change(uow: PanelsUnitOfWork, panel_id: UUID, step: Callable[[Panel], Any]) -> Panel:
-    with uow:
-        panel = _panel(uow, panel_id)
-        step(panel)
-        uow.panels.save(panel)
-        uow.track(panel)
-        uow.commit()
-    return panel
+def contribution_report(uow: PanelsUnitOfWork, actor: Actor | None, panel_id: UUID) -> dict[str, Any]:
+    """Whether a few voices dominated (anyone); per-member counts for the panel's coordinator and moderator."""
+    panel = get_panel(uow, panel_id)
+    report = deliberation.contribution_report(panel.sessions, panel.selected)
+    if actor is None or not any(actor.holds(role, panel_scopes(panel)) for role in (COORDINATOR, MODERATOR)):
+        report.pop("per_member")
+    return report
 
 
 def plan_session(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, **session: Any) -> Panel:
-    actor.require_coordinator()
-    return _change(uow, panel_id, lambda p: p.plan_session(uow.clock(), **session))
+    return _official_step(uow, actor, panel_id, (COORDINATOR,), lambda p: p.plan_session(uow.clock(), **session))[0]
 
 
 def log_contributions(
     uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, number: int, counts: dict[str, int]
 ) -> Panel:
-    actor.require("moderator", "coordinator")
-    return _change(uow, panel_id, lambda p: p.log_contributions(uow.clock(), number, counts))
+    return _official_step(
+        uow, actor, panel_id, (MODERATOR, COORDINATOR), lambda p: p.log_contributions(uow.clock(), number, counts)
+    )[0]
 
 
 def deliver_recommendations(
     uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, items: list[Recommendation], answer_within_days: int
 ) -> Panel:
-    actor.require_coordinator()
     due = uow.clock() + timedelta(days=answer_within_days)
-    return _change(uow, panel_id, lambda p: p.deliver_recommendations(uow.clock(), items, due))
+    return _official_step(
+        uow, actor, panel_id, (COORDINATOR,), lambda p: p.deliver_recommendations(uow.clock(), items, due)
+    )[0]
 
 
 def answer_recommendation(
     uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, number: int, verdict: Verdict, reasons: str
 ) -> Panel:
-    actor.require("official")
-    return _change(uow, panel_id, lambda p: p.answer(uow.clock(), number, verdict, reasons))
+    """The municipality's answer: by its decision body (the council or the college), with reasons."""
+    return _official_step(
+        uow, actor, panel_id, (DECISION_BODY,), lambda p: p.answer(uow.clock(), number, verdict, reasons)
+    )[0]
 
 
 def run_schedule(uow_factory: Callable[[], PanelsUnitOfWork]) -> int:
@@ -398,7 +478,8 @@ def _schedule_one(uow: PanelsUnitOfWork, panel_id: UUID) -> int:
             if stage == NON_RESPONDENTS:
                 registered = uow.pool.registered(panel_id)
                 records = uow.identities.forget(panel_id, keep=registered)
-                records += uow.register.forget_except(panel_id, keep=registered)
+                answered = registered | uow.pool.answered_invitations(panel_id)
+                records += uow.register.forget_except(panel_id, keep=answered)
             elif stage == NON_MEMBERS:
                 records = uow.identities.forget(panel_id, keep=frozenset(panel.selected))
             else:

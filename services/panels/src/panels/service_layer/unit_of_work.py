@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from meemaken_kit import UnitOfWork
-from panels.adapters.repository import IdentityStore, PanelRepository, Pool, Register
+from panels.adapters.repository import AuditLog, IdentityStore, PanelRepository, Pool, Register
 
 
 class PanelsUnitOfWork(UnitOfWork):
@@ -28,3 +28,7 @@ class PanelsUnitOfWork(UnitOfWork):
     @property
     def identities(self) -> IdentityStore:
         return IdentityStore(self.connection)
+
+    @property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.connection)
