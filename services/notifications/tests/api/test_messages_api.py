@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from notifications_builders import NOW, proposal_event
 
 from meemaken_kit import Settings
+from meemaken_testkit.tokens import bearer
 from notifications.adapters.tables import messages
 from notifications.bootstrap import create_app
 from notifications.integration.incoming import handler
@@ -18,7 +19,7 @@ def client(engine, url):
 
 
 def as_(resident):
-    return {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(resident)}
+    return bearer("notifications", "resident", sub=resident)
 
 
 def handle(engine, *events):
@@ -97,9 +98,13 @@ def test_a_resident_reads_no_one_elses_inbox(engine, client):
     handle(engine, proposal_event("admitted", author))
     for response in (
         client.get(f"/api/v1/residents/{author}/messages", headers=as_(other)),
-        client.get(f"/api/v1/residents/{author}/messages/unread-count"),
+        client.get(f"/api/v1/residents/{author}/messages/unread-count", headers=as_(other)),
+        client.post(f"/api/v1/residents/{author}/messages/{uuid.uuid4()}/read", headers=as_(other)),
     ):
         assert response.status_code == 403 and response.content_type == "application/problem+json"
-    ops = {"X-Meemaken-Role": "administrator", "X-Meemaken-Actor": str(uuid.uuid4())}
+    assert client.get(f"/api/v1/residents/{author}/messages/unread-count").status_code == 401
+    ops = bearer("notifications", "administrator")
     assert client.get(f"/api/v1/residents/{author}/messages", headers=ops).status_code == 403  # ops see the log
+    service = bearer("notifications", "service", sub="service:panels", scope=["contacts:write"])
+    assert client.get(f"/api/v1/residents/{author}/messages", headers=service).status_code == 403
     assert len(client.get(f"/api/v1/residents/{author}/messages", headers=as_(author)).get_json()) == 1

@@ -114,9 +114,12 @@ class DeliveryLog:
     def get(self, delivery_id: UUID) -> sa.Row | None:
         return self.connection.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).first()
 
-    def mark(self, delivery_id: UUID, status: str, now: datetime) -> None:
+    def mark_printed(self, delivery_id: UUID, printed_by: str, now: datetime) -> None:
+        """A letter printed and posted, by whom (an administrator's pseudonymous id)."""
         self.connection.execute(
-            deliveries.update().where(deliveries.c.id == delivery_id).values(status=status, sent_at=now)
+            deliveries.update()
+            .where(deliveries.c.id == delivery_id)
+            .values(status="sent", sent_at=now, printed_by=printed_by)
         )
 
     def purge(self, before: datetime, now: datetime) -> int:

@@ -70,6 +70,7 @@ deliveries = sa.Table(  # the delivery log: one row per (event, recipient, chann
     sa.Column("period", sa.String(30), nullable=True),  # a digest's period, e.g. daily:2026-11-28
     sa.Column("digest_id", sa.Uuid(), nullable=True),  # the digest a held message went out in
     sa.Column("purged_at", UtcDateTime(), nullable=True),
+    sa.Column("printed_by", sa.String(64), nullable=True),  # a letter: the administrator who posted it
     sa.UniqueConstraint("key", name="uq_deliveries_key"),
     sa.Index("ix_deliveries_due", "status", "priority", "next_attempt_at"),
     sa.Index("ix_deliveries_recipient", "recipient_id", "created_at"),

@@ -14,6 +14,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import Conflict, NotFound, UnprocessableEntity
 
+from meemaken_kit.auth import allow
+from meemaken_kit.roles import Role
 from notifications.adapters.audiences import AudienceStore
 from notifications.adapters.contacts import ContactStore
 from notifications.adapters.deliveries import DeliveryLog
@@ -21,18 +23,27 @@ from notifications.adapters.notices import NoticeStore
 from notifications.adapters.repository import MessageRepository
 from notifications.domain.messages import Message
 from notifications.domain.people import Contact, InvalidPreferences, Preferences
-from notifications.domain.routing import ROLES
 from notifications.domain.templates import letter_html, render
 from notifications.entrypoints import schemas as s
-from notifications.entrypoints.access import require, require_self_or
+from notifications.entrypoints.access import (
+    PEOPLE,
+    audience_manager,
+    caller,
+    checked,
+    contact_writer,
+    own_inbox,
+    own_person,
+)
 
 messages = Blueprint(
     "messages", __name__, url_prefix="/api/v1/residents/<uuid:resident_id>/messages", description="In-app messages"
 )
 people = Blueprint("people", __name__, url_prefix="/api/v1/people", description="Contacts, preferences, audiences")
 audiences = Blueprint("audiences", __name__, url_prefix="/api/v1/audiences", description="Who follows what")
-deliveries = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", description="The delivery log (ops)")
-letters = Blueprint("letters", __name__, url_prefix="/api/v1/letters", description="Letters to print (ops)")
+deliveries = Blueprint(
+    "deliveries", __name__, url_prefix="/api/v1/deliveries", description="The delivery log (administrator)"
+)
+letters = Blueprint("letters", __name__, url_prefix="/api/v1/letters", description="Letters to print (administrator)")
 blueprints = [messages, people, audiences, deliveries, letters]
 
 
@@ -57,32 +68,35 @@ def _person(person_id: str) -> str:
 
 @messages.route("")
 class Messages(MethodView):
+    @allow(*PEOPLE)
+    @checked(own_inbox)
     @messages.arguments(s.MessageQuerySchema, location="query")
     @messages.response(200, s.MessageSchema(many=True))
     def get(self, query: dict[str, Any], resident_id: UUID) -> list[Message]:
         """A resident's messages, newest first (``unread=true`` for the unread ones only): theirs alone."""
-        require_self_or(str(resident_id))
         with _engine().connect() as conn:
             return MessageRepository(conn).for_recipient(resident_id, query["unread"], query["limit"], query["offset"])
 
 
 @messages.route("/unread-count")
 class Unread(MethodView):
+    @allow(*PEOPLE)
+    @checked(own_inbox)
     @messages.response(200, s.UnreadSchema)
     def get(self, resident_id: UUID) -> dict[str, int]:
         """How many messages wait unread (for the badge-free counter beside the inbox link)."""
-        require_self_or(str(resident_id))
         with _engine().connect() as conn:
             return {"unread": MessageRepository(conn).unread_count(resident_id)}
 
 
 @messages.route("/<uuid:message_id>/read")
 class MessageRead(MethodView):
+    @allow(*PEOPLE)
+    @checked(own_inbox)
     @messages.response(200, s.MessageSchema)
     @messages.alt_response(404, description="No such message for this resident (problem+json)")
     def post(self, resident_id: UUID, message_id: UUID) -> Message:
         """Mark a message read."""
-        require_self_or(str(resident_id))
         with _engine().begin() as conn:
             message = MessageRepository(conn).mark_read(resident_id, message_id)
         if message is None:
@@ -108,25 +122,27 @@ def _contact_view(contact: Contact) -> dict[str, Any]:
 
 @people.route("/<person_id>/contact")
 class ContactResource(MethodView):
+    @allow(*PEOPLE)
+    @checked(own_person)
     @people.response(200, s.ContactSchema)
     @people.alt_response(404, description="No contact on file (problem+json)")
     def get(self, person_id: str) -> dict[str, Any]:
-        """A person's addresses and preferences: to themselves and administrators only."""
+        """A person's addresses and preferences: to themselves only (not to an administrator either)."""
         person = _person(person_id)
-        require_self_or(person, "administrator")
         with _engine().connect() as conn:
             contact = ContactStore(conn).get(person)
         if contact is None:
             raise NotFound("No contact on file for this person.")
         return _contact_view(contact)
 
+    @allow(*PEOPLE, "service:contacts:write")
+    @checked(contact_writer)
     @people.arguments(s.ContactSchema)
     @people.response(200, s.ContactSchema)
     def put(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
-        """Set how to reach a person and what they want to hear (the person, an administrator, or the panels
-        service importing an invitee's address)."""
+        """Set how to reach a person and what they want to hear: the person themselves, or, for a panel
+        pseudonym (``p_…``), the panels service handing over an invitee's address (scope ``contacts:write``)."""
         person = _person(person_id)
-        require_self_or(person, "administrator", "service")
         try:
             prefs = Preferences(
                 body["language"],
@@ -141,85 +157,76 @@ class ContactResource(MethodView):
             ContactStore(conn).put(contact, _now())
         return _contact_view(contact)
 
+    @allow(*PEOPLE, "service:contacts:write")
+    @checked(contact_writer)
     @people.response(204)
     def delete(self, person_id: str) -> None:
-        """Forget a person's addresses and preferences (their right to erasure)."""
+        """Forget a person's addresses and preferences: their right to erasure, or the panels service taking
+        back a panel pseudonym's contact when its privacy schedule deletes its own."""
         person = _person(person_id)
-        require_self_or(person, "administrator", "service")
         with _engine().begin() as conn:
             ContactStore(conn).delete(person)
 
 
 @people.route("/<person_id>/audiences")
 class PersonAudiences(MethodView):
+    @allow(*PEOPLE)
+    @checked(own_person)
     @people.response(200, s.AudienceSchema(many=True))
     def get(self, person_id: str) -> list[sa.Row]:
-        """What a person follows, which queues they work, which panels they sit on."""
+        """What a person follows, which queues they work, which panels they sit on: to themselves only."""
         person = _person(person_id)
-        require_self_or(person, "administrator", "official")
         with _engine().connect() as conn:
             return AudienceStore(conn).of_person(person)
 
 
 # --- audiences ----------------------------------------------------------------------------------
 
-SELF_SERVICE_ROLES = ("followers",)
-
 
 @audiences.route("/<scope>/<role>/<person_id>")
 class AudienceMember(MethodView):
+    @allow(*PEOPLE)
+    @checked(audience_manager)
     @audiences.response(204)
     def put(self, scope: str, role: str, person_id: str) -> None:
-        """Add a person to an audience: a resident follows a case (``followers``); officials add colleagues
-        to a department's queue (``department:<name>``) or assign them to a case."""
-        person = _check_audience(scope, role, person_id)
+        """Add a person to an audience: a person follows a case themselves (``followers``); a case officer
+        adds colleagues to their department's queue (``department:<name>``/``department_queue``) or people to
+        a challenge; a panel coordinator corrects a panel's members."""
+        person = _person(person_id)
         with _engine().begin() as conn:
             AudienceStore(conn).join(scope, role, person, _now())
 
+    @allow(*PEOPLE)
+    @checked(audience_manager)
     @audiences.response(204)
     def delete(self, scope: str, role: str, person_id: str) -> None:
-        """Leave an audience (unfollow, leave a queue)."""
-        person = _check_audience(scope, role, person_id)
+        """Leave an audience (unfollow, leave a queue): by the same people who may add to it."""
+        person = _person(person_id)
         with _engine().begin() as conn:
             AudienceStore(conn).leave(scope, role, person)
 
 
-def _check_audience(scope: str, role: str, person_id: str) -> str:
-    person = _person(person_id)
-    kind, _, name = scope.partition(":")
-    if (
-        role not in ROLES
-        or kind not in ("challenge", "department", "panel", "proposal", "round", "process")
-        or not name
-    ):
-        raise NotFound("Audiences are <kind>:<id> (challenge, department, panel, proposal, round, process) and a role.")
-    if role in SELF_SERVICE_ROLES:
-        require_self_or(person, "official", "administrator")
-    else:
-        require("official", "administrator", "service")
-    return person
-
-
-# --- the delivery log and letters (ops) -----------------------------------------------------------
+# --- the delivery log and letters (administrator) ------------------------------------------------
 
 
 @deliveries.route("")
+@allow(Role.ADMINISTRATOR)
 class Deliveries(MethodView):
     @deliveries.arguments(s.DeliveryQuerySchema, location="query")
     @deliveries.response(200, s.DeliverySchema(many=True))
     def get(self, query: dict[str, Any]) -> list[sa.Row]:
-        """The delivery log, newest first: status, attempts, next try and last error per message."""
-        require("administrator")
+        """The delivery log, newest first: status, attempts, next try and last error per message (pseudonymous
+        recipients, no addresses)."""
         filters = {k: query.get(k) for k in ("status", "channel", "recipient_id")}
         with _engine().connect() as conn:
             return DeliveryLog(conn).listing(filters, query["limit"], query["offset"])
 
 
 @deliveries.route("/<uuid:delivery_id>")
+@allow(Role.ADMINISTRATOR)
 class DeliveryResource(MethodView):
     @deliveries.response(200, s.DeliverySchema)
     def get(self, delivery_id: UUID) -> sa.Row:
-        require("administrator")
         with _engine().connect() as conn:
             row = DeliveryLog(conn).get(delivery_id)
         if row is None:
@@ -228,18 +235,21 @@ class DeliveryResource(MethodView):
 
 
 @letters.route("/<uuid:delivery_id>")
+@allow(Role.ADMINISTRATOR)
 class Letter(MethodView):
     @letters.response(200, content_type="text/html", description="The letter as printable HTML (A4 print CSS).")
-    @letters.alt_response(409, description="No postal address on file, or not a letter (problem+json)")
+    @letters.alt_response(409, description="Printed already, purged, or no postal address on file (problem+json)")
     def get(self, delivery_id: UUID) -> Response:
-        """Render a letter to print, with the address as it is on file now."""
-        require("administrator")
+        """Render a letter waiting to be printed, with the address as it is on file now. Once it is marked
+        printed it is no longer rendered: the letters are not a way to look addresses up."""
         with _engine().connect() as conn:
             row = DeliveryLog(conn).get(delivery_id)
             if row is None or row.channel != "letter":
                 raise NotFound("No such letter.")
             if row.recipient_id is None:
                 raise Conflict("This letter's personal data has been purged.")
+            if row.status != "queued":
+                raise Conflict("This letter has been printed already.")
             contact = ContactStore(conn).get(row.recipient_id)
             notice = NoticeStore(conn).many([row.notice_id])[row.notice_id]
         if contact is None or not contact.postal_address:
@@ -249,18 +259,19 @@ class Letter(MethodView):
 
 
 @letters.route("/<uuid:delivery_id>/printed")
+@allow(Role.ADMINISTRATOR)
 class LetterPrinted(MethodView):
     @letters.response(200, s.DeliverySchema)
     def post(self, delivery_id: UUID) -> sa.Row:
-        """Record that the letter was printed and posted."""
-        require("administrator")
+        """Record that the letter was printed and posted, and by whom (the administrator's pseudonymous id)."""
+        who = caller()
         with _engine().begin() as conn:
             log = DeliveryLog(conn)
             row = log.get(delivery_id)
             if row is None or row.channel != "letter":
                 raise NotFound("No such letter.")
             if row.status == "queued":
-                log.mark(delivery_id, "sent", _now())
+                log.mark_printed(delivery_id, who.subject, _now())
             printed = log.get(delivery_id)
         assert printed is not None
         return printed

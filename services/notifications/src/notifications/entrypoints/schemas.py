@@ -75,6 +75,9 @@ class DeliverySchema(Schema):
     sent_at = fields.DateTime(allow_none=True)
     period = fields.String(allow_none=True)
     purged_at = fields.DateTime(allow_none=True)
+    printed_by = fields.String(
+        allow_none=True, metadata={"description": "A letter: the pseudonymous id of the administrator who posted it."}
+    )
 
 
 class DeliveryQuerySchema(Schema):
