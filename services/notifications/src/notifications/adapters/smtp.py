@@ -19,6 +19,7 @@ from notifications.domain.delivery import SendFailure
 from notifications.domain.templates import Rendered, email_text
 
 SAFE_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
+ADDRESS_IN_TEXT = re.compile(r"<?[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+>?")
 
 
 def build_email(sender: str, to: str, rendered: Rendered, delivery_id: str) -> EmailMessage:
@@ -102,7 +103,7 @@ class SmtpMailer:
             raise SendFailure(kind, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            raise SendFailure("transient", f"{type(exc).__name__}: {exc}") from None
+            raise SendFailure("transient", _redacted(f"{type(exc).__name__}: {exc}")) from None
 
     def _reset(self) -> None:
         """After a refusal the connection stays usable once the transaction is reset."""
@@ -122,4 +123,9 @@ class SmtpMailer:
 
 
 def _text(reply: bytes | str) -> str:
-    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    return _redacted(reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply))
+
+
+def _redacted(error: str) -> str:
+    """A server's reply may quote the address it refused: the delivery log keeps the reason, not the address."""
+    return ADDRESS_IN_TEXT.sub("[address]", error)
