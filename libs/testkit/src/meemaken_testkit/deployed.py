@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parents[4]
 
 def service_process(service: str, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`python <args>` in services/<service>, with `env` on top of this process's, output to `log`."""
+    from meemaken_testkit.privacy import SCAN
+
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    SCAN.log_files.append(log)
     handle = log.open("ab")
     return subprocess.Popen(
         [sys.executable, *args], cwd=ROOT / "services" / service, env=full_env, stdout=handle, stderr=subprocess.STDOUT

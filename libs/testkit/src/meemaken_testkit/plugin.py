@@ -11,6 +11,9 @@
   None (``DATABASE_URL`` set, or testcontainers);
 - ``postgres_server_url``: ``DATABASE_URL`` if set, testcontainers, or the local cluster;
 - ``database_url``: a fresh, empty database on that server for each test, dropped afterwards.
+
+And the privacy scan (``meemaken_testkit.privacy``): no personal data in any event or log line of the
+session; findings fail the run.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 from meemaken_testkit.kafka import LocalKafka, create_topics, declared_topics, wait_for_broker
 from meemaken_testkit.ports import docker_available, free_port
 from meemaken_testkit.postgres import LocalPostgres, create_database, drop_database
+from meemaken_testkit.privacy import SCAN, watch
 
 KAFKA_IMAGE = "apache/kafka:4.1.1"
 POSTGRES_IMAGE = "postgres:15"
@@ -77,6 +81,35 @@ def _kafka_container() -> Any:
     return container, f"127.0.0.1:{port}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    import logging
+
+    watch()
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    SCAN.check_files()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    scanned = ", ".join(f"{n} {kind}" for kind, n in SCAN.scanned.items())
+    if SCAN.findings:
+        if reporter is not None:
+            reporter.write_sep("=", "privacy scan: personal data found", red=True)
+            for finding in SCAN.findings:
+                reporter.write_line(finding)
+        session.exitstatus = 1
+    elif reporter is not None:
+        reporter.write_line(f"privacy scan: no personal data in {scanned}")
+
+
+def _scan_broker(bootstrap: str) -> None:
+    try:
+        SCAN.check_kafka(bootstrap)
+    except Exception as exc:  # the broker is gone already: say so, do not hide it
+        SCAN.findings.append(f"the Kafka records could not be scanned: {type(exc).__name__}: {exc}")
+
+
 @pytest.fixture(scope="session")
 def kafka() -> Iterator[Any]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
@@ -91,12 +124,14 @@ def kafka() -> Iterator[Any]:
             broker = ExternalKafka(bootstrap)
             broker.create_topics(declared_topics())
             yield broker
+            _scan_broker(bootstrap)
         return
     local = LocalKafka()
     try:
         local.start()
         local.create_topics(declared_topics())
         yield local
+        _scan_broker(local.bootstrap)
     finally:
         local.destroy()
 
