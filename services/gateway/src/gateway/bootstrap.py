@@ -1,31 +1,102 @@
-"""Wires the gateway: the citizens' portal (server-rendered, nl/fr/en) in front of the service APIs."""
+"""Wires the gateway: login and sessions, the tokens the services trust, the API pass-through, and the
+portal's pages (server-rendered, nl/fr/en)."""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
 
 from gateway.adapters import tables
+from gateway.context import Gateway
+from gateway.identity.claims import ClaimMapping
+from gateway.identity.oidc import Provider
+from gateway.identity.pseudonyms import Pseudonyms
+from gateway.identity.sessions import ServerSessionInterface, SessionStore
+from gateway.identity.tokens import ClientCredentialsGrant, TokenMinter
+from gateway.settings import GatewaySettings
+from meemaken_events import EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
-from meemaken_kit.worker import Loop
+from meemaken_kit.tokens import KeySet, TokenIssuer, TokenVerifier, production
+from meemaken_kit.worker import Loop, Periodic
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
-def create_app(settings: Settings, engine: sa.Engine) -> Flask:
+def session_store(gateway: GatewaySettings, engine: sa.Engine) -> SessionStore:
+    return SessionStore(
+        engine, timedelta(minutes=gateway.session_idle_minutes), timedelta(hours=gateway.session_absolute_hours)
+    )
+
+
+def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings | None = None) -> Flask:
+    from gateway import web
     from gateway.entrypoints.portal import portal
+    from gateway.identity.api import keys
+    from gateway.identity.desk import desk
+    from gateway.identity.views import identity
+    from gateway.proxy.forward import proxy
+
+    gateway = gateway or GatewaySettings.from_env()
+    issuer = TokenIssuer.configured(gateway.env)
+    # The gateway checks bearer tokens for itself (aud=gateway) against its own keys, not over HTTP.
+    verifier = TokenVerifier(
+        "gateway", issuer.issuer, KeySet.static(issuer.keys.jwks()), refuse_development_keys=production()
+    )
+    holder: dict[str, Gateway] = {}
+
+    def configure(app: Flask) -> None:
+        limiter = web.install(app, gateway)
+        app.extensions["meemaken"]["api"].spec.components.security_scheme(
+            "clientSecret", {"type": "http", "scheme": "basic", "description": "A service's name and secret."}
+        )
+        store = session_store(gateway, engine)
+        app.session_interface = ServerSessionInterface(store, secure=gateway.secure_cookies)
+        holder["gw"] = app.extensions["gateway"] = Gateway(
+            settings=gateway,
+            engine=engine,
+            store=store,
+            issuer=issuer,
+            minter=TokenMinter(issuer),
+            grants=ClientCredentialsGrant(issuer, gateway.client_secret),
+            pseudonyms=Pseudonyms(gateway.pseudonym_key, gateway.municipality),
+            mapping=ClaimMapping.of(
+                gateway.oidc.profile,
+                gateway.oidc.claim_overrides,
+                gateway.oidc.default_roles,
+                gateway.oidc.role_organisation,
+            ),
+            provider=Provider(app, gateway.oidc) if gateway.oidc.issuer else None,
+            limiter=limiter,
+            outbox=Outbox(tables.outbox),
+            events=EventFactory(settings.event_source),
+            jwks=json.dumps(issuer.keys.jwks()).encode(),
+        )
+        for blueprint in (portal, identity, desk, proxy):
+            app.register_blueprint(blueprint)
 
     return create_service_app(
-        settings, "meemaken gateway", [], engine, configure=lambda app: app.register_blueprint(portal)
+        settings,
+        "meemaken gateway",
+        [keys],
+        engine,
+        configure=configure,
+        verifier=verifier,
+        session_principal=lambda: holder["gw"].session_principal(),
     )
 
 
 def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
-    return [relay(settings, engine, tables.outbox, tables.relay_lease)]
+    store = session_store(GatewaySettings.from_env(), engine)
+    interval = float(os.environ.get("GATEWAY_SESSION_PURGE_INTERVAL", "300"))
+    purge = Periodic("sessions", store.purge_expired, interval)  # ended sessions' rows
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), purge]
 
 
 SERVICE = ServiceDefinition("gateway", SERVICE_ROOT, create_app, loops)

@@ -1,9 +1,53 @@
-"""The gateway service's tables: for now only its outbox, inbox and relay lease."""
+"""The gateway's tables: login sessions, the people who logged in (by pseudonymous id and reference
+code), attributes officials verified at the desk, and its outbox, inbox and relay lease.
+
+No name, e-mail address or national number is stored anywhere here. The provider's refresh and ID
+tokens (which may carry such claims) are kept sealed with a key derived from the session cookie,
+which this database never sees: a copy of the database alone opens none of them.
+"""
 
 import sqlalchemy as sa
 
-from meemaken_events import messaging_tables
+from meemaken_events import UtcDateTime, messaging_tables
 
 metadata = sa.MetaData()
 
 outbox, inbox, relay_lease = messaging_tables(metadata)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the cookie's random value
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),  # the absolute end, whatever the activity
+    sa.Column("data", sa.JSON(), nullable=False),  # CSRF token, login state: small and anonymous
+    sa.Column("person_id", sa.String(36), nullable=True, index=True),
+    sa.Column("roles", sa.JSON(), nullable=True),
+    sa.Column("role_scopes", sa.JSON(), nullable=True),
+    sa.Column("provider_attrs", sa.JSON(), nullable=True),
+    sa.Column("desk_attrs", sa.JSON(), nullable=True),
+    sa.Column("sealed_tokens", sa.Text(), nullable=True),
+    sa.Column("access_expires_at", UtcDateTime(), nullable=True),
+    sa.Column("refreshing_until", UtcDateTime(), nullable=True),
+)
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("person_id", sa.String(36), primary_key=True),
+    sa.Column("reference", sa.String(10), nullable=False, unique=True),
+    sa.Column("first_login_at", UtcDateTime(), nullable=False),
+    sa.Column("last_login_at", UtcDateTime(), nullable=False),
+)
+
+verified_attributes = sa.Table(
+    "verified_attributes",
+    metadata,
+    sa.Column("person_id", sa.String(36), primary_key=True),
+    sa.Column("attribute", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(100), nullable=False),
+    sa.Column("verified_by", sa.String(36), nullable=False),
+    sa.Column("verified_role", sa.String(40), nullable=False),
+    sa.Column("verified_at", UtcDateTime(), nullable=False),
+)

@@ -1,0 +1,190 @@
+"""The gateway's web hardening and language, installed once on the app.
+
+- Security headers on every response (a constant set, computed at start): a Content-Security-Policy
+  without inline script or style, nosniff, same-origin referrers, no framing, HSTS outside development.
+- CSRF (Flask-WTF) on every form; the API pass-through checks it itself for session callers.
+- Rate limits (Flask-Limiter, storage ``MEEMAKEN_RATELIMIT_STORAGE_URI``): 429 problem+json with
+  Retry-After. Limits key on the caller's own address or own account, never on an account a request
+  names, so nobody can lock someone else out.
+- Language (Flask-Babel): the visitor's choice (``?lang=``, remembered in a cookie), then the
+  browser's Accept-Language, then Dutch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, g, redirect, render_template, request, session
+from flask_babel import Babel, get_locale
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
+
+from gateway.identity.sessions import ServerSession
+from gateway.settings import GatewaySettings
+from meemaken_kit.problems import problem
+
+log = logging.getLogger("gateway.web")
+
+LANGUAGES = ("nl", "fr", "en")
+DEFAULT_LANGUAGE = "nl"
+LANGUAGE_COOKIE = "meemaken_lang"
+LANGUAGE_NAMES = (("nl", "Nederlands"), ("fr", "Français"), ("en", "English"))
+
+csrf = CSRFProtect()
+
+
+def security_headers(settings: GatewaySettings) -> dict[str, str]:
+    form_action = " ".join(["'self'", *([settings.oidc.origin] if settings.oidc.origin else [])])
+    headers = {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"frame-ancestors 'none'; form-action {form_action}; base-uri 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if not settings.development:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+def language() -> str:
+    choice = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if choice in LANGUAGES:
+        return choice
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def install(app: Flask, settings: GatewaySettings) -> Limiter:
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
+    app.wsgi_app = ClientAuthorization(app.wsgi_app, "/oauth/token")  # type: ignore[method-assign]
+    app.secret_key = settings.secret_key
+    app.config.update(
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session
+        WTF_CSRF_CHECK_DEFAULT=True,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_STRATEGY="moving-window",
+    )
+    csrf.init_app(app)
+    Babel(app, locale_selector=language, default_locale=DEFAULT_LANGUAGE)
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_uri)
+    app.extensions["meemaken"]["public_endpoints"].add("static")
+
+    headers = security_headers(settings)
+
+    @app.context_processor
+    def common() -> dict[str, Any]:
+        return {
+            "current_language": str(get_locale()),
+            "languages": LANGUAGE_NAMES,
+            "signed_in": isinstance(session, ServerSession) and session.identity is not None,
+        }
+
+    @app.after_request
+    def harden(response: Response) -> Response:
+        response.headers.update(headers)
+        return response
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded) -> Response:
+        retry_after = _retry_after(limiter)
+        if _wants_page():
+            response = page("message.html", 429, kind="too_many")
+        else:
+            response = problem(
+                429, "Too Many Requests", "You are sending this too often; please wait a moment and try again."
+            )
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> Response:
+        log.info("refused a request without a valid CSRF token", extra={"reason": error.description})
+        if _wants_page():
+            return page("message.html", 400, kind="csrf")
+        return problem(403, "Forbidden", f"{error.description} Send the page's CSRF token in X-CSRFToken.")
+
+    return limiter
+
+
+def _retry_after(limiter: Limiter) -> int:
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, int(current.reset_at - time.time()))
+
+
+def _wants_page() -> bool:
+    return not request.path.startswith(("/api/", "/oauth/", "/.well-known/"))
+
+
+def page(template: str, status: int = 200, **context: Any) -> Response:
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install_page_answers(blueprint: Blueprint) -> None:
+    """A page's refusals as pages: nobody logged in is sent to log in; a missing role is a 403 page."""
+
+    @blueprint.after_request
+    def as_page(response: Response) -> Response | BaseResponse:
+        if response.status_code == 401 and request.method == "GET":
+            target = request.full_path.rstrip("?")
+            return redirect(f"/login?next={_quote(target)}" + ("&ended=1" if g.get("session_ended") else ""))
+        if response.status_code == 401:
+            return page("message.html", 401, kind="ended")
+        if response.status_code == 403 and response.mimetype == "application/problem+json":
+            return page("message.html", 403, kind="forbidden")
+        return response
+
+    @blueprint.after_request
+    def remember_language(response: Response) -> Response:
+        choice = request.args.get("lang")
+        if choice in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != choice:
+            response.set_cookie(
+                LANGUAGE_COOKIE, choice, max_age=365 * 24 * 3600, path="/", httponly=True, samesite="Lax",
+                secure=request.is_secure,
+            )
+        return response
+
+
+def _quote(path: str) -> str:
+    return quote(path, safe="/")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (``//evil``, ``/\\evil``, ``https:``)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/account"
+    if any(c in target for c in "\\\r\n\t") or ":" in target.split("?", 1)[0]:
+        return "/account"
+    return target
+
+
+class ClientAuthorization:
+    """WSGI: on the token endpoint the client authenticates with HTTP Basic, which the kit's bearer check
+    would refuse; the header is moved aside for the endpoint to read (``meemaken.client_authorization``)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], path: str) -> None:
+        self.app, self.path = app, path
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == self.path and "HTTP_AUTHORIZATION" in environ:
+            environ["meemaken.client_authorization"] = environ.pop("HTTP_AUTHORIZATION")
+        return self.app(environ, start_response)

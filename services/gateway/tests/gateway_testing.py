@@ -1,0 +1,160 @@
+"""The gateway's test helpers and fixtures (imported by conftest.py): an in-process OpenID provider (oidc-provider-mock) with demo people,
+the gateway's app on a fresh SQLite database, and a login helper that goes through the provider."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import sqlalchemy as sa
+import werkzeug.serving
+
+from gateway.bootstrap import SERVICE, create_app
+from gateway.settings import GatewaySettings
+from meemaken_kit import Settings, make_engine, migrate
+
+oidc_provider_mock = pytest.importorskip("oidc_provider_mock", reason="pip install oidc-provider-mock")
+
+
+def national_number(birth: str, serial: int) -> str:
+    """A valid Belgian national register number for a birth date (YYMMDD) and a serial."""
+    body = f"{birth}{serial:03d}"
+    prefix = "2" if birth[:2] < "25" and int(birth[:2]) < 25 else ""
+    return body + f"{97 - int(prefix + body) % 97:02d}"
+
+
+# The demo people (their names, e-mail addresses and national numbers must never leave the gateway).
+ANNA = "anna"  # a resident of the demo municipality, 35, in centrum
+KAREL = "karel"  # a case officer in the mobility department
+MINOR = "minor"
+VISITOR = "visitor"  # lives elsewhere
+NOBODY_KNOWN = "unknown-birth"  # the provider knows neither birth date nor address
+PEOPLE: dict[str, dict[str, Any]] = {
+    ANNA: {
+        "given_name": "Anna",
+        "family_name": "Janssens",
+        "name": "Anna Janssens",
+        "email": "anna.janssens@example.org",
+        "birthdate": "1990-04-02",
+        "national_number": national_number("900402", 123),
+        "municipality": "demo",
+        "district": "centrum",
+        "roles": ["resident"],
+        "groups": [],
+    },
+    KAREL: {
+        "given_name": "Bram",
+        "family_name": "Peeters",
+        "name": "Bram Peeters",
+        "email": "bram.peeters@example.org",
+        "birthdate": "1980-01-15",
+        "national_number": national_number("800115", 201),
+        "municipality": "demo",
+        "district": "noord",
+        "roles": ["case_officer", "resident", "service", "wizard"],
+        "groups": ["/departments/mobility"],
+    },
+    MINOR: {
+        "name": "Emma Maes",
+        "birthdate": "2012-06-01",
+        "national_number": national_number("120601", 44),
+        "municipality": "demo",
+        "district": "zuid",
+        "roles": ["resident"],
+    },
+    VISITOR: {"name": "Sam Jacobs", "birthdate": "1975-03-03", "municipality": "elsewhere", "roles": ["resident"]},
+    NOBODY_KNOWN: {"name": "Tess Goossens", "roles": ["resident"]},
+}
+
+
+@pytest.fixture(scope="session")
+def provider() -> Iterator[str]:
+    """The provider's issuer URL; access tokens live 1 hour (tests that need expiry use ``short_provider``)."""
+    with _provider(timedelta(hours=1)) as issuer:
+        yield issuer
+
+
+@pytest.fixture()
+def short_provider() -> Iterator[str]:
+    """A provider whose access tokens expire after one second (refresh tests)."""
+    with _provider(timedelta(seconds=1)) as issuer:
+        yield issuer
+
+
+class _provider:
+    def __init__(self, lifetime: timedelta) -> None:
+        users = [oidc_provider_mock.User(sub=sub, claims=claims) for sub, claims in PEOPLE.items()]
+        app = oidc_provider_mock.app(user_claims=users, access_token_max_age=lifetime)
+        app.wsgi_app = app.wsgi_app.app  # the mock wraps itself in werkzeug's debugger: not in tests
+        logging.getLogger("oidc_provider_mock").setLevel(logging.ERROR)  # its own logs print the claims
+        self.server = werkzeug.serving.make_server("localhost", 0, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://localhost:{self.server.server_port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(2)
+
+
+def gateway_env(issuer: str | None, **extra: str) -> dict[str, str]:
+    env = {
+        "MEEMAKEN_ENV": "development",
+        "MEEMAKEN_PSEUDONYM_KEY": "test-pseudonym-key-of-at-least-32-characters",
+        "MEEMAKEN_GATEWAY_SECRET_KEY": "test-secret-key",
+        "MEEMAKEN_PUBLIC_URL": "http://localhost",
+        "MEEMAKEN_OIDC_CLIENT_SECRET": "gateway-secret-for-tests",
+        "MEEMAKEN_MUNICIPALITY": "demo",
+        "NOTIFICATIONS_CLIENT_SECRET": "notifications-secret-for-tests",
+        "PANELS_CLIENT_SECRET": "panels-secret-for-tests",
+    }
+    if issuer:
+        env["MEEMAKEN_OIDC_ISSUER"] = issuer
+    env.update(extra)
+    return env
+
+
+@pytest.fixture()
+def make_gateway(tmp_path: Path) -> Callable[..., Any]:
+    """``make_gateway(issuer, **env)`` -> the gateway's Flask app on a fresh, migrated SQLite database."""
+
+    def make(issuer: str | None, **extra: str) -> Any:
+        url = f"sqlite:///{tmp_path / 'gateway.sqlite'}"
+        migrate(SERVICE.migrations_dir, url)
+        engine = make_engine(url)
+        settings = Settings.from_env("gateway", {"DATABASE_URL": url})
+        app = create_app(settings, engine, GatewaySettings.from_env(gateway_env(issuer, **extra)))
+        app.testing = True
+        return app
+
+    return make
+
+
+@pytest.fixture()
+def gateway_app(make_gateway: Callable[..., Any], provider: str) -> Any:
+    return make_gateway(provider)
+
+
+def login(client: Any, who: str, next_path: str = "/account") -> Any:
+    """Log ``who`` in through the provider: /login -> the provider's form -> /auth/callback."""
+    start = client.get(f"/login?next={next_path}")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    chosen = requests.post(start.headers["Location"], data={"sub": who}, allow_redirects=False, timeout=10)
+    assert chosen.status_code == 302, chosen.text
+    back = urlsplit(chosen.headers["Location"])
+    return client.get(f"{back.path}?{back.query}")
+
+
+def rows(engine: sa.Engine, table: str) -> list[Mapping[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}")).mappings()]  # noqa: S608
