@@ -3,6 +3,8 @@ real Kafka broker, e-mail to a real SMTP server process on loopback, a round's v
 
 Each workflow's key event reaches the right people in their language: a challenge decided, information
 requested, a deadline near, a panel member selected, budget results; a redelivered event sends once.
+Who asks is the gateway's token: forged identity headers change nobody's address, and the worker asks for
+the voters with its own credential.
 """
 
 from __future__ import annotations
@@ -19,26 +21,48 @@ import requests
 from helpers import ROOT, produce, wait_for
 
 from meemaken_events import EventFactory
+from meemaken_kit.tokens import InvalidToken, TokenVerifier
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import bearer, service_bearer
 
 sys.path.insert(0, str(ROOT / "services" / "notifications" / "tests"))
 from notifications_builders import challenge_event, panel_event, pseudonym, rejected
 from smtp_server import SmtpServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
-ADMIN = {"X-Meemaken-Role": "administrator", "X-Meemaken-Actor": str(uuid.uuid4())}
-OFFICIAL = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
-SERVICE = {"X-Meemaken-Role": "service"}
+
+
+def admin():
+    return bearer("notifications", "administrator")  # made when used: a token lives five minutes
+
+
+def panels():
+    return service_bearer("panels", "notifications", "contacts:write")
+
+
 PROPOSALS = EventFactory("urn:meemaken:municipality:demo:system:proposals")
 
 
 class VotersApi(BaseHTTPRequestHandler):
-    """The proposals service's voters endpoint, serving a fixture list page by page."""
+    """The proposals service's voters endpoint, serving a fixture list page by page to a caller whose token
+    (audience proposals) holds voters:read."""
 
     rounds: dict[str, list[str]] = {}
+    callers: list[str] = []
 
     def do_GET(self) -> None:
+        try:
+            claims = TokenVerifier.configured("proposals").verify(
+                self.headers.get("Authorization", "").removeprefix("Bearer ")
+            )
+        except InvalidToken:
+            self.send_error(401)
+            return
+        if "voters:read" not in claims.scope:
+            self.send_error(403)
+            return
+        self.callers.append(claims.subject)
         url = urlparse(self.path)
         round_id = url.path.split("/")[4]
         query = parse_qs(url.query)
@@ -57,15 +81,16 @@ class VotersApi(BaseHTTPRequestHandler):
         pass
 
 
-def as_(resident):
-    """The gateway's headers for a logged-in resident."""
-    return {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(resident)}
+def as_(person, *roles, **options):
+    """The gateway's token for a logged-in person."""
+    return bearer("notifications", *(roles or ("resident",)), sub=person, **options)
 
 
 @pytest.fixture
 def voters_api():
     server = ThreadingHTTPServer(("127.0.0.1", 0), VotersApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    VotersApi.callers.clear()
     yield f"http://127.0.0.1:{server.server_address[1]}", VotersApi.rounds
     server.shutdown()
 
@@ -89,7 +114,7 @@ def publish(bootstrap, topic, *envelopes):
 
 
 def contact(base, person, email, headers=None, **prefs):
-    headers = headers or {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(person)}
+    headers = headers or as_(person)
     body = {"email": email, **prefs}
     answer = requests.put(f"{base}/api/v1/people/{person}/contact", json=body, headers=headers, timeout=5)
     assert answer.status_code == 200, answer.text
@@ -105,15 +130,33 @@ def test_key_events_reach_the_right_people_once_in_their_language(system, kafka_
     member = pseudonym()
     contact(base, rep, "rep@example.org")
     contact(base, co, "co@example.org", language="en")
-    contact(base, official, "official@example.org", headers=ADMIN)
-    contact(base, member, "member@example.org", headers=SERVICE, language="fr", channels=["email"])
+    contact(base, official, "official@example.org", headers=as_(official, "case_officer"))
+    contact(base, member, "member@example.org", headers=panels(), language="fr", channels=["email"])
     decided = rejected(rep)
     challenge = decided.data["challenge_id"]
-    for scope, role, person in (
-        (f"challenge:{challenge}", "co_initiators", co),
-        ("department:mobility", "department_queue", official),
+    case_officer = as_(uuid.uuid4(), "case_officer", role_scopes={"case_officer": ["department:mobility"]})
+    assigned = as_(uuid.uuid4(), "case_officer", role_scopes={"case_officer": [f"case:{challenge}"]})
+    for scope, role, person, headers in (
+        (f"challenge:{challenge}", "co_initiators", co, assigned),
+        ("department:mobility", "department_queue", official, case_officer),
     ):
-        assert requests.put(f"{base}/api/v1/audiences/{scope}/{role}/{person}", headers=OFFICIAL, timeout=5).ok
+        assert requests.put(f"{base}/api/v1/audiences/{scope}/{role}/{person}", headers=headers, timeout=5).ok
+
+    # What an outsider tried with curl: forged headers (and the wrong credentials) change nobody's address.
+    rep_contact = f"{base}/api/v1/people/{rep}/contact"
+    for method, headers in (
+        ("PUT", {"X-Meemaken-Role": "service"}),
+        ("PUT", {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(rep)}),
+        ("GET", {"X-Meemaken-Role": "administrator", "X-Meemaken-Actor": str(uuid.uuid4())}),
+    ):
+        forged = requests.request(method, rep_contact, json={"email": "attacker@evil.test"}, headers=headers, timeout=5)
+        assert forged.status_code == 401, forged.text
+    for method, headers in (("PUT", panels()), ("PUT", as_(co)), ("GET", admin()), ("GET", as_(co))):
+        refused = requests.request(
+            method, rep_contact, json={"email": "attacker@evil.test"}, headers=headers, timeout=5
+        )
+        assert refused.status_code == 403, refused.text
+    assert requests.get(rep_contact, headers=as_(rep), timeout=5).json()["email"] == "rep@example.org"
 
     question = challenge_event(
         "information_requested",
@@ -181,7 +224,9 @@ def test_key_events_reach_the_right_people_once_in_their_language(system, kafka_
         f"{base}/api/v1/residents/{voters[6]}/messages", headers=as_(voters[6]), timeout=5
     ).json()
     assert [m["kind"] for m in voter_inbox] == ["budget_results"], "voters without e-mail read it in the app"
-    log = requests.get(f"{base}/api/v1/deliveries?status=sent&limit=100", headers=ADMIN, timeout=5).json()
+    log = requests.get(f"{base}/api/v1/deliveries?status=sent&limit=100", headers=admin(), timeout=5).json()
     assert len(log) == 12 and {d["channel"] for d in log} == {"email"}
+    assert not mail_to(smtp, "attacker@evil.test"), "nothing went to the address the forgers tried to set"
+    assert set(VotersApi.callers) == {"service:notifications"}, "the worker asked with its own credential"
     worker_log = (logs / "notifications-worker.log").read_text()
     assert "@example.org" not in worker_log and str(rep) not in worker_log, "no personal data in the logs"

@@ -10,8 +10,13 @@ from meemaken_testkit.tokens import bearer, service_bearer
 from notifications.bootstrap import create_app
 from notifications.integration.incoming import handler
 
-ADMIN = bearer("notifications", "administrator")
-PANELS = service_bearer("panels", "notifications", "contacts:write")
+
+def admin():
+    return bearer("notifications", "administrator")  # made when used: a token lives five minutes
+
+
+def panels():
+    return service_bearer("panels", "notifications", "contacts:write")
 
 
 @pytest.fixture
@@ -41,7 +46,7 @@ def test_a_resident_sets_and_reads_their_own_contact_and_nobody_else_can(client)
     stranger = client.get(f"/api/v1/people/{person}/contact", headers=me(uuid.uuid4()))
     assert stranger.status_code == 403 and stranger.content_type == "application/problem+json"
     assert client.get(f"/api/v1/people/{person}/contact").status_code == 401
-    assert client.get(f"/api/v1/people/{person}/contact", headers=ADMIN).status_code == 403
+    assert client.get(f"/api/v1/people/{person}/contact", headers=admin()).status_code == 403
     assert client.delete(f"/api/v1/people/{person}/contact", headers=me(person)).status_code == 204
     assert client.get(f"/api/v1/people/{person}/contact", headers=me(person)).status_code == 404
 
@@ -85,20 +90,20 @@ def test_residents_follow_cases_and_only_case_officers_fill_queues(client):
 def test_ops_print_panel_invitations_from_the_delivery_log(engine, client):
     invitee = pseudonym()
     address = {"postal_address": ["A. Resident", "Kerkstraat 1", "9000 Gent"], "language": "nl", "channels": []}
-    assert client.put(f"/api/v1/people/{invitee}/contact", json=address, headers=PANELS).status_code == 200
+    assert client.put(f"/api/v1/people/{invitee}/contact", json=address, headers=panels()).status_code == 200
     with engine.begin() as conn:
         handler(lambda: NOW)(conn, panel_event("invited", uuid.uuid4(), pseudonym=invitee))
     assert client.get("/api/v1/deliveries?channel=letter", headers=me(uuid.uuid4())).status_code == 403
-    [letter] = client.get("/api/v1/deliveries?channel=letter&status=queued", headers=ADMIN).get_json()
+    [letter] = client.get("/api/v1/deliveries?channel=letter&status=queued", headers=admin()).get_json()
     assert letter["template"] == "panel_invitation" and letter["recipient_id"] == invitee
     assert "Kerkstraat" not in str(letter), "the delivery log holds no addresses"
     assert client.get(f"/api/v1/letters/{letter['id']}", headers=me(uuid.uuid4())).status_code == 403
-    page = client.get(f"/api/v1/letters/{letter['id']}", headers=ADMIN)
+    page = client.get(f"/api/v1/letters/{letter['id']}", headers=admin())
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "Kerkstraat 1" in page.get_data(as_text=True) and "@page" in page.get_data(as_text=True)
-    admin = uuid.uuid4()
-    printed = client.post(f"/api/v1/letters/{letter['id']}/printed", headers=me(admin, "administrator")).get_json()
-    assert printed["status"] == "sent" and printed["printed_by"] == str(admin)
-    assert client.get("/api/v1/deliveries?channel=letter&status=queued", headers=ADMIN).get_json() == []
-    again = client.get(f"/api/v1/letters/{letter['id']}", headers=ADMIN)
+    poster = uuid.uuid4()
+    printed = client.post(f"/api/v1/letters/{letter['id']}/printed", headers=me(poster, "administrator")).get_json()
+    assert printed["status"] == "sent" and printed["printed_by"] == str(poster)
+    assert client.get("/api/v1/deliveries?channel=letter&status=queued", headers=admin()).get_json() == []
+    again = client.get(f"/api/v1/letters/{letter['id']}", headers=admin())
     assert again.status_code == 409, "a printed letter is no way to look an address up"
