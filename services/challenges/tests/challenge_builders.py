@@ -24,4 +24,3 @@ def new_challenge(profile_code: str = "flanders") -> Challenge:
     return Challenge(
         uuid4(), uuid4(), "culture", profiles()[profile_code], criteria_sets()["flemish-default"], group, COMPLETE
     )
-

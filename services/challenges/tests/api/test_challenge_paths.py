@@ -8,7 +8,7 @@ PROFILES = ["flanders", "netherlands", "uk"]
 
 def submitted(case, profile, **task_changes):
     challenge = case.draft(case.task(profile, **task_changes))
-    assert case.post(f"/challenges/{challenge}/submit", "resident").status_code == 200
+    assert case.post(f"/challenges/{challenge}/submit", "group_representative").status_code == 200
     case.gate_check(challenge)
     return challenge
 
@@ -18,21 +18,35 @@ def test_the_happy_path_from_draft_to_completed_execution(case, profile):
     challenge = submitted(case, profile)
     assert case.status(challenge) == "in_assessment"
     case.assess(challenge, 3)
-    decided = case.post(f"/challenges/{challenge}/decision", "official",
-                        {"outcome": "accept", "motivation": "Cheaper and well supported."})
+    decided = case.post(
+        f"/challenges/{challenge}/decision",
+        "decision_body",
+        {"outcome": "accept", "motivation": "Cheaper and well supported."},
+    )
     assert decided.status_code == 200 and decided.get_json()["decision"]["outcome"] == "accepted"
-    case.post(f"/challenges/{challenge}/agreement", "official")
-    case.post(f"/challenges/{challenge}/execution", "official", {"summary": "Sunday opening, three years."})
+    case.post(f"/challenges/{challenge}/agreement", "case_officer")
+    case.post(f"/challenges/{challenge}/execution", "case_officer", {"summary": "Sunday opening, three years."})
     case.clock.advance(days=366)
     assert case.fire_timers() >= 1  # the periodic review starts by itself
     assert case.status(challenge) == "under_review"
-    concluded = case.post(f"/challenges/{challenge}/review/conclusion", "official",
-                          {"outcome": "complete", "motivation": "Done as agreed."})
+    concluded = case.post(
+        f"/challenges/{challenge}/review/conclusion",
+        "decision_body",
+        {"outcome": "complete", "motivation": "Done as agreed."},
+    )
     assert concluded.get_json()["status"] == "completed"
     transitions = [e for e in case.events(challenge) if e not in ("scored", "assessor_assigned", "draft_saved")]
     assert transitions == [
-        "submitted", "acknowledged", "admissibility_check_started", "gates_checked", "assessment_opened",
-        "decision_proposed", "accepted", "agreement_drafting_started", "execution_started", "review_started",
+        "submitted",
+        "acknowledged",
+        "admissibility_check_started",
+        "gates_checked",
+        "assessment_opened",
+        "decision_proposed",
+        "accepted",
+        "agreement_drafting_started",
+        "execution_started",
+        "review_started",
         "completed",
     ]
     published = case.get("/decisions").get_json()
@@ -45,13 +59,21 @@ def test_a_low_score_is_rejected_with_a_ground_and_the_group_may_object(case, pr
     challenge = submitted(case, profile)
     case.assess(challenge, 1)
     ground = "unsuitable_body" if profile == "uk" else "insufficient_score"
-    rejected = case.post(f"/challenges/{challenge}/decision", "official",
-                         {"outcome": "reject", "grounds": [ground], "motivation": "The plan is not viable yet."})
+    rejected = case.post(
+        f"/challenges/{challenge}/decision",
+        "decision_body",
+        {"outcome": "reject", "grounds": [ground], "motivation": "The plan is not viable yet."},
+    )
     assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
-    objected = case.post(f"/challenges/{challenge}/objection", "resident", {"reason": "You ignored our reserve."})
+    objected = case.post(
+        f"/challenges/{challenge}/objection", "group_representative", {"reason": "You ignored our reserve."}
+    )
     assert objected.get_json()["status"] == "objection"
-    dismissed = case.post(f"/challenges/{challenge}/objection-decision", "official",
-                          {"upheld": False, "motivation": "The reserve was taken into account."})
+    dismissed = case.post(
+        f"/challenges/{challenge}/objection-decision",
+        "decision_body",
+        {"upheld": False, "motivation": "The reserve was taken into account."},
+    )
     assert dismissed.get_json()["status"] == "rejected"
     assert case.events(challenge)[-3:] == ["rejected", "objection_lodged", "objection_dismissed"]
 
@@ -68,9 +90,9 @@ def test_gates_refuse_a_blocked_task_and_declare_a_closed_one_out_of_scope(case,
 @pytest.mark.parametrize("profile", PROFILES)
 def test_an_incomplete_submission_gets_a_repair_period_and_is_refused_when_it_passes(case, profile):
     challenge = case.draft(case.task(profile), submission={"why_better": "Better."})
-    case.post(f"/challenges/{challenge}/submit", "resident")
+    case.post(f"/challenges/{challenge}/submit", "group_representative")
     case.gate_check(challenge)
-    view = case.get(f"/challenges/{challenge}", "resident").get_json()
+    view = case.get(f"/challenges/{challenge}", "group_representative").get_json()
     assert view["status"] == "information_requested" and view["decision_clock_paused"]
     case.clock.advance(days=15)
     case.fire_timers()
@@ -79,22 +101,29 @@ def test_an_incomplete_submission_gets_a_repair_period_and_is_refused_when_it_pa
 
 def test_a_group_withdraws_and_a_modification_needs_its_consent(case):
     challenge = submitted(case, "flanders")
-    case.post(f"/challenges/{challenge}/modification", "official", {"text": "Winter Sundays only."})
-    early = case.post(f"/challenges/{challenge}/decision", "official", {"outcome": "accept", "motivation": "Early."})
+    case.post(f"/challenges/{challenge}/modification", "case_officer", {"text": "Winter Sundays only."})
+    early = case.post(
+        f"/challenges/{challenge}/decision", "decision_body", {"outcome": "accept", "motivation": "Early."}
+    )
     assert early.status_code == 409
-    case.post(f"/challenges/{challenge}/modification/accept", "resident")
+    case.post(f"/challenges/{challenge}/modification/accept", "group_representative")
     body = {"outcome": "accept", "motivation": "Agreed."}
-    accepted = case.post(f"/challenges/{challenge}/decision", "official", body)
+    accepted = case.post(f"/challenges/{challenge}/decision", "decision_body", body)
     assert accepted.get_json()["decision"]["outcome"] == "accepted_with_modifications"
 
     other = submitted(case, "netherlands")
-    withdrawn = case.post(f"/challenges/{other}/withdrawal", "resident", {"reason": "We lost our volunteers."})
+    withdrawn = case.post(
+        f"/challenges/{other}/withdrawal", "group_representative", {"reason": "We lost our volunteers."}
+    )
     assert withdrawn.get_json()["status"] == "withdrawn"
 
 
 def test_a_referral_to_a_panel_is_an_event(case):
     challenge = submitted(case, "flanders")
-    referred = case.post(f"/challenges/{challenge}/panel-referral", "official",
-                         {"question": "Should the library be run by the neighbourhood?"})
+    referred = case.post(
+        f"/challenges/{challenge}/panel-referral",
+        "case_officer",
+        {"question": "Should the library be run by the neighbourhood?"},
+    )
     assert referred.status_code == 200
     assert case.events(challenge)[-1] == "referred_to_panel"

@@ -12,24 +12,24 @@ pytestmark = pytest.mark.postgres
 
 def in_assessment(case, profile="netherlands"):
     challenge = case.draft(case.task(profile))
-    case.post(f"/challenges/{challenge}/submit", "resident")
+    case.post(f"/challenges/{challenge}/submit", "group_representative")
     case.gate_check(challenge)
     return challenge
 
 
 def due(case, challenge):
-    return case.get(f"/challenges/{challenge}", "official").get_json()["decision_due_at"]
+    return case.get(f"/challenges/{challenge}", "case_officer").get_json()["decision_due_at"]
 
 
 def test_an_information_request_pauses_the_clock_and_the_answer_resumes_it(case):
     challenge = in_assessment(case)
     first_due = due(case, challenge)
     case.clock.advance(days=10)
-    case.post(f"/challenges/{challenge}/information-request", "official", {"question": "Send the 2025 accounts."})
+    case.post(f"/challenges/{challenge}/information-request", "case_officer", {"question": "Send the 2025 accounts."})
     assert due(case, challenge) is None
     case.clock.advance(days=6)
-    case.post(f"/challenges/{challenge}/information", "resident", {"answer": "Attached."})
-    moved = case.get(f"/challenges/{challenge}", "official").get_json()
+    case.post(f"/challenges/{challenge}/information", "group_representative", {"answer": "Attached."})
+    moved = case.get(f"/challenges/{challenge}", "case_officer").get_json()
     assert moved["status"] == "in_assessment"
     assert moved["decision_due_at"] != first_due
     from datetime import datetime
@@ -65,8 +65,8 @@ def test_near_breach_and_breach_fire_at_their_moments_and_once(case):
 def test_an_extension_moves_the_deadline_once(case):
     challenge = in_assessment(case)
     body = {"duration": "P4W", "reason": "An expert opinion on the building is needed."}
-    assert case.post(f"/challenges/{challenge}/decision-term/extension", "official", body).status_code == 200
-    again = case.post(f"/challenges/{challenge}/decision-term/extension", "official", body)
+    assert case.post(f"/challenges/{challenge}/decision-term/extension", "case_officer", body).status_code == 200
+    again = case.post(f"/challenges/{challenge}/decision-term/extension", "case_officer", body)
     assert again.status_code == 422 and "once" in again.get_json()["detail"]
     case.clock.advance(weeks=8, seconds=1)
     case.fire_timers()
@@ -107,16 +107,16 @@ def test_warnings_reach_the_officials_queue_until_the_case_is_decided(case):
     late, on_time = in_assessment(case), in_assessment(case)
     case.clock.advance(weeks=8, seconds=1)
     case.fire_timers()
-    queue = case.get("/challenges?alert=breached", "official").get_json()
+    queue = case.get("/challenges?alert=breached", "case_officer").get_json()
     assert {c["id"] for c in queue} == {late, on_time}
     assert queue[0]["alerts"][0]["deadline"] == "decision"
-    case.post(f"/challenges/{late}/withdrawal", "resident", {"reason": ""})
-    assert {c["id"] for c in case.get("/challenges?alert=breached", "official").get_json()} == {on_time}
+    case.post(f"/challenges/{late}/withdrawal", "group_representative", {"reason": ""})
+    assert {c["id"] for c in case.get("/challenges?alert=breached", "case_officer").get_json()} == {on_time}
 
 
 def test_a_rejection_becomes_final_when_the_objection_window_closes(case):
     challenge = case.draft(case.task("netherlands", open=False))
-    case.post(f"/challenges/{challenge}/submit", "resident")
+    case.post(f"/challenges/{challenge}/submit", "group_representative")
     case.gate_check(challenge)
     assert case.status(challenge) == "out_of_scope"
     case.clock.advance(weeks=6, seconds=-1)
@@ -125,7 +125,7 @@ def test_a_rejection_becomes_final_when_the_objection_window_closes(case):
     case.clock.advance(seconds=2)
     case.fire_timers()
     assert case.events(challenge)[-1] == "decision_final"
-    late = case.post(f"/challenges/{challenge}/objection", "resident", {"reason": "Too late now."})
+    late = case.post(f"/challenges/{challenge}/objection", "group_representative", {"reason": "Too late now."})
     assert late.status_code == 422
 
 
@@ -146,5 +146,7 @@ def test_concurrent_edits_of_one_challenge_are_serialised_and_none_is_lost(case)
         with pytest.raises(ConcurrentUpdate):
             second.challenges.save(theirs)
     assert case.status(str(challenge)) == "in_dialogue"
-    retried = case.post(f"/challenges/{challenge}/information-request", "official", {"question": "Send the accounts."})
+    retried = case.post(
+        f"/challenges/{challenge}/information-request", "case_officer", {"question": "Send the accounts."}
+    )
     assert retried.get_json()["status"] == "information_requested"

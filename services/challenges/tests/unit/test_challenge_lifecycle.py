@@ -63,9 +63,19 @@ def test_the_happy_path_from_draft_to_completion(profile_code):
     c.conclude_review(NOW + timedelta(days=805), "complete", "The term ended as agreed.")
     assert c.status is Status.COMPLETED
     assert [n for n in names(c) if n not in ("scored", "assessor_assigned")] == [
-        "submitted", "acknowledged", "admissibility_check_started", "gates_checked", "assessment_opened",
-        "decision_proposed", "accepted", "agreement_drafting_started", "execution_started", "review_started",
-        "renewed", "review_started", "completed",
+        "submitted",
+        "acknowledged",
+        "admissibility_check_started",
+        "gates_checked",
+        "assessment_opened",
+        "decision_proposed",
+        "accepted",
+        "agreement_drafting_started",
+        "execution_started",
+        "review_started",
+        "renewed",
+        "review_started",
+        "completed",
     ]
     assert c.events[names(c).index("agreement_drafting_started")].details["after_acceptance"] == (
         "procurement" if profile_code == "uk" else "agreement"

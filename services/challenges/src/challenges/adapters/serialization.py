@@ -9,10 +9,20 @@ from uuid import UUID
 
 from challenges.adapters.rulebook import criteria_sets, profiles
 from challenges.domain.assessment import Assessment, Score
-from challenges.domain.challenge import Alert, Challenge, Decision, Document, Group, StatusChange, Submission
+from challenges.domain.challenge import (
+    ActedBy,
+    Alert,
+    AuditEntry,
+    Challenge,
+    Decision,
+    Document,
+    Group,
+    StatusChange,
+    Submission,
+)
 from challenges.domain.clock import DecisionClock
 from challenges.domain.gates import GateResult
-from challenges.domain.states import Status
+from challenges.domain.states import EVENT_OF, Status
 
 
 def _t(moment: datetime | None) -> str | None:
@@ -96,13 +106,43 @@ def to_document(c: Challenge) -> dict[str, Any]:
             }
             for h in c.history
         ],
+        "audit": [
+            {
+                "at": _t(a.at),
+                "action": a.action,
+                "from": a.from_status.value,
+                "to": a.to_status.value,
+                "by": None if a.by is None else {"id": str(a.by.id), "role": a.by.role},
+            }
+            for a in c.audit
+        ],
     }
+
+
+def _audit(doc: dict[str, Any], history: tuple[StatusChange, ...]) -> tuple[AuditEntry, ...]:
+    """The audit trail; a case stored before there was one starts from its status history (who: unknown)."""
+    if "audit" not in doc:
+        return tuple(AuditEntry(h.at, EVENT_OF[h.action], h.from_status, h.to_status, None) for h in history)
+    return tuple(
+        AuditEntry(
+            _dt(a["at"]),  # type: ignore[arg-type]
+            a["action"],
+            Status(a["from"]),
+            Status(a["to"]),
+            None if a["by"] is None else ActedBy(UUID(a["by"]["id"]), a["by"]["role"]),
+        )
+        for a in doc["audit"]
+    )
 
 
 def from_document(
     challenge_id: UUID, task_id: UUID, department: str, status: str, version: int, doc: dict[str, Any]
 ) -> Challenge:
     g, clock, decision = doc["group"], doc["clock"], doc["decision"]
+    history = tuple(
+        StatusChange(_dt(h["at"]), h["action"], Status(h["from"]), Status(h["to"]), h["reason"])  # type: ignore[arg-type]
+        for h in doc["history"]
+    )
     return Challenge(
         id=challenge_id,
         task_id=task_id,
@@ -156,9 +196,7 @@ def from_document(
         ),
         objected=doc["objected"],
         alerts=tuple(Alert(a["deadline"], a["level"], _dt(a["at"])) for a in doc.get("alerts", [])),  # type: ignore[arg-type]
-        history=tuple(
-            StatusChange(_dt(h["at"]), h["action"], Status(h["from"]), Status(h["to"]), h["reason"])  # type: ignore[arg-type]
-            for h in doc["history"]
-        ),
+        history=history,
+        audit=_audit(doc, history),
         version=version,
     )

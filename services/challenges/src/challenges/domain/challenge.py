@@ -2,7 +2,8 @@
 
 Every change goes through ``_move`` (the transition table) or ``_note`` and raises one
 ``ChallengeEvent``; a refused action raises ``IllegalTransition`` or ``InvalidAction`` and
-changes nothing.
+changes nothing. Whoever the use case says is ``acting`` signs each event and the case's audit
+trail (nobody for the service's own automatic steps).
 """
 
 from __future__ import annotations
@@ -29,6 +30,25 @@ class IllegalTransition(Exception):
 
 class InvalidAction(Exception):
     """The action is allowed but its content is not (a missing reason, an unknown ground, ...)."""
+
+
+@dataclass(frozen=True)
+class ActedBy:
+    """Who did something on the case, and in which role: a pseudonymous id, never a name."""
+
+    id: UUID
+    role: str  # a role of the one role model: group_representative, case_officer, assessor, decision_body
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the case's audit trail: what happened, when, and who did it (None: the service itself)."""
+
+    at: datetime
+    action: str  # the event's name
+    from_status: Status
+    to_status: Status
+    by: ActedBy | None
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,7 @@ class ChallengeEvent:
     from_status: Status
     to_status: Status
     details: dict[str, Any] = field(default_factory=dict)
+    by: ActedBy | None = None
 
 
 @dataclass(frozen=True)
@@ -138,8 +159,11 @@ class Challenge:
     objected: bool = False
     alerts: tuple[Alert, ...] = ()
     history: tuple[StatusChange, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
     version: int = 1
     events: list[ChallengeEvent] = field(default_factory=list, repr=False, compare=False)
+    # who performs the actions applied now (set by the use case; None for automatic steps)
+    acting: ActedBy | None = field(default=None, repr=False, compare=False)
 
     # --- the group's side ---------------------------------------------------------------
 
@@ -270,7 +294,7 @@ class Challenge:
         if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE):
             raise IllegalTransition(f"assessors are assigned during the assessment, not when {self.status}")
         self.assessment = self.assessment.assign(assessor_id)
-        self._note("assessor_assigned", now)
+        self._note("assessor_assigned", now, {"assessor_id": str(assessor_id)})
 
     def score(self, now: datetime, assessor_id: UUID, criterion: str, value: int, motivation: str) -> None:
         if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE):
@@ -420,6 +444,7 @@ class Challenge:
         self.events.append(self._event(name, now, self.status, self.status, dict(details or {})))
 
     def _event(self, name: str, now: datetime, before: Status, after: Status, data: dict[str, Any]) -> ChallengeEvent:
+        self.audit = (*self.audit, AuditEntry(now, name, before, after, self.acting))
         return ChallengeEvent(
             name,
             self.id,
@@ -431,6 +456,7 @@ class Challenge:
             before,
             after,
             data,
+            self.acting,
         )
 
 

@@ -2,13 +2,14 @@
 
 They are data (``challenges/rules/*.json``), not code: a municipality adapts its own copy.
 A profile carries the legal basis, the time limits (ISO-8601 durations), the closed or open
-list of rejection grounds and the admissibility gates; a criteria set carries the scored
+list of rejection grounds, the admissibility gates and who may represent a group; a criteria set carries the scored
 criteria with weight, scale and guidance for assessors.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -61,6 +62,46 @@ class Deadlines:
 
 
 @dataclass(frozen=True)
+class RepresentativeRule:
+    """Who may submit a challenge on a group's behalf, judged on the login's verified attributes.
+
+    Of age, to commit the group to an agreement; and, where the regulation gives the right to the
+    municipality's residents (Flanders, the Netherlands), living in the municipality. The UK's
+    relevant bodies are represented by whoever they choose."""
+
+    min_age: int = 18
+    resident: bool = True
+
+    def refusal(self, attributes: Mapping[str, Any]) -> str | None:
+        """Why someone with these verified attributes may not represent a group (None: they may)."""
+        age = attributes.get("age")
+        if not isinstance(age, int) or isinstance(age, bool):
+            return (
+                "Your age is not known from your login; ask the municipality's desk to verify it, "
+                "then open the challenge again."
+            )
+        if age < self.min_age:
+            return (
+                f"A group is represented by someone aged {self.min_age} or over, who can commit it to an "
+                "agreement; ask an adult member of the group to open the challenge."
+            )
+        if self.resident:
+            lives_here = attributes.get("resident")
+            if not isinstance(lives_here, bool):
+                return (
+                    "Whether you live in the municipality is not known from your login; ask the "
+                    "municipality's desk to verify your residence, then open the challenge again."
+                )
+            if not lives_here:
+                return (
+                    "Under this municipality's regulation a challenge is submitted by a resident of the "
+                    "municipality, and your login says you live elsewhere; ask a member of the group who "
+                    "lives here to open it."
+                )
+        return None
+
+
+@dataclass(frozen=True)
 class Profile:
     code: str
     name: Text
@@ -71,6 +112,7 @@ class Profile:
     gates: tuple[Gate, ...]
     closed_list_of_grounds: bool
     after_acceptance: str  # "agreement" or "procurement" (UK)
+    representative: RepresentativeRule = field(default_factory=RepresentativeRule)
 
     def ground(self, code: str) -> RejectionGround:
         for ground in self.grounds:
@@ -122,6 +164,7 @@ def profile_from(raw: dict[str, Any]) -> Profile:
         ),
         closed_list_of_grounds=raw["closed_list_of_grounds"],
         after_acceptance=raw["after_acceptance"],
+        representative=RepresentativeRule(**raw.get("representative", {})),
     )
 
 

@@ -1,7 +1,10 @@
-"""HTTP → use case → response for residents, officials, assessors and the public.
+"""HTTP → use case → response for groups, officials, assessors and the public.
 
-Who acts comes from the gateway after login, in ``X-Meemaken-Actor`` (a pseudonymous id) and
-``X-Meemaken-Role`` (resident, official or assessor); without them a caller is the public.
+Who acts comes only from the gateway's signed token (``meemaken_kit.auth.principal``): its subject
+(a pseudonymous id), its roles with their scopes, and its verified attributes. Each endpoint says
+who may call it with ``@allow`` (checked before the body is read) or is ``@public``; the use cases
+then check the finer relation to the case (the group's own representative, an assigned assessor, an
+official within their department). The access matrix is ``docs/roles/challenges.md``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, request
 from flask_smorest import Blueprint
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, Forbidden
 
 from challenges.adapters.repository import ConcurrentUpdate, Task
 from challenges.adapters.rulebook import criteria_sets, profiles
@@ -24,9 +27,11 @@ from challenges.domain.challenge import Challenge, Group, IllegalTransition, Inv
 from challenges.domain.gates import Window
 from challenges.entrypoints import schemas as s
 from challenges.service_layer import handlers
-from challenges.service_layer.handlers import Actor
+from challenges.service_layer.handlers import ASSESSING, AUDITORS, CASE_HANDLING, DECIDING, GROUP, READERS, Actor
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
 from meemaken_kit import problem
+from meemaken_kit.auth import allow, principal, public
+from meemaken_kit.roles import Role
 
 tasks = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="The catalogue of challengeable tasks")
 rules = Blueprint("rules", __name__, url_prefix="/api/v1/rules", description="Profiles and criteria sets")
@@ -40,21 +45,19 @@ def _uow() -> ChallengesUnitOfWork:
 
 
 def actor() -> Actor:
-    role = request.headers.get("X-Meemaken-Role", "public")
-    raw = request.headers.get("X-Meemaken-Actor")
-    if role not in ("resident", "official", "assessor", "public"):
-        raise BadRequest("X-Meemaken-Role must be resident, official, assessor or public")
-    try:
-        return Actor(UUID(raw) if raw else None, role)
-    except ValueError:
-        raise BadRequest("X-Meemaken-Actor must be a UUID")
+    """The caller as the token says; never a header, never a body field."""
+    who = principal()
+    if who is None:  # only on a public endpoint, which does not ask
+        raise Forbidden("log in first")
+    return Actor(who.person_id, frozenset(who.roles), dict(who.role_scopes), dict(who.attributes))
 
 
 # --- views --------------------------------------------------------------------------------
 
 
 def view(c: Challenge, who: Actor) -> dict[str, Any]:
-    officials_or_assessors = who.official or who.role == "assessor"
+    """The case as the caller may see it: the assessment only for officials and assessors."""
+    assessing = handlers.acting_role(who, c, (Role.ASSESSOR, Role.CASE_OFFICER, Role.DECISION_BODY)) is not None
     due = c.clock.due_at() if c.clock else None
     return {
         "id": c.id,
@@ -82,7 +85,7 @@ def view(c: Challenge, who: Actor) -> dict[str, Any]:
             "assessors": [str(a) for a in c.assessment.assessors],
             "scores": [{**asdict(x), "assessor_id": str(x.assessor_id)} for x in c.assessment.scores],
         }
-        if officials_or_assessors
+        if assessing
         else None,
         "decision": asdict(c.decision) if c.decision else None,
         "alerts": [asdict(a) for a in c.alerts],
@@ -107,6 +110,7 @@ def task_view(t: Task) -> dict[str, Any]:
 
 
 @tasks.route("", methods=["GET"])
+@public
 @tasks.response(200, s.TaskSchema(many=True))
 def list_tasks() -> list[dict[str, Any]]:
     """The catalogue: every task the municipality does or buys that may be challenged (public)."""
@@ -115,22 +119,29 @@ def list_tasks() -> list[dict[str, Any]]:
 
 
 @tasks.route("", methods=["POST"])
+@allow(Role.CASE_OFFICER)
 @tasks.arguments(s.TaskSchema)
 @tasks.response(201, s.TaskSchema)
 def add_task(body: dict[str, Any]) -> dict[str, Any]:
-    """Add a task to the catalogue (officials)."""
+    """Add a task to the catalogue (case officers, of the task's department when scoped)."""
     windows = tuple(Window(w["opens_at"], w["closes_at"]) for w in body.pop("windows"))
     task = Task(id=uuid4(), windows=windows, eligible_legal_forms=tuple(body.pop("eligible_legal_forms")), **body)
-    if task.profile not in profiles():
-        raise InvalidAction(f"profile must be one of {', '.join(sorted(profiles()))}")
-    if task.criteria_set not in criteria_sets():
-        raise InvalidAction(f"criteria_set must be one of {', '.join(sorted(criteria_sets()))}")
+    _known_rules(body)
     return task_view(handlers.add_task(_uow(), actor(), task))
 
 
+def _known_rules(body: dict[str, Any]) -> None:
+    if "profile" in body and body["profile"] not in profiles():
+        raise InvalidAction(f"profile must be one of {', '.join(sorted(profiles()))}")
+    if "criteria_set" in body and body["criteria_set"] not in criteria_sets():
+        raise InvalidAction(f"criteria_set must be one of {', '.join(sorted(criteria_sets()))}")
+
+
 @tasks.route("/<uuid:task_id>", methods=["GET"])
+@public
 @tasks.response(200, s.TaskSchema)
 def get_task(task_id: UUID) -> dict[str, Any]:
+    """One task of the catalogue (public)."""
     with _uow() as uow:
         task = uow.tasks.get(task_id)
     if task is None:
@@ -139,25 +150,29 @@ def get_task(task_id: UUID) -> dict[str, Any]:
 
 
 @tasks.route("/<uuid:task_id>", methods=["PATCH"])
-@tasks.arguments(s.TaskChangeSchema)
+@allow(Role.CASE_OFFICER)
+@tasks.arguments(s.TaskChangeSchema(partial=True))
 @tasks.response(200, s.TaskSchema)
 def change_task(body: dict[str, Any], task_id: UUID) -> dict[str, Any]:
-    """Change a task (officials): open or close it, block it, change its windows or budget."""
+    """Change a task (case officers of its department): open or close it, block it, change its windows or budget."""
     version = body.pop("expected_version", None)
     if "windows" in body:
         body["windows"] = tuple(Window(w["opens_at"], w["closes_at"]) for w in body["windows"])
     if "eligible_legal_forms" in body:
         body["eligible_legal_forms"] = tuple(body["eligible_legal_forms"])
+    _known_rules(body)
     return task_view(handlers.change_task(_uow(), actor(), task_id, body, version))
 
 
 @rules.route("/profiles", methods=["GET"])
+@public
 def list_profiles() -> list[dict[str, Any]]:
     """The jurisdiction profiles: legal basis, time limits, grounds and gates (public)."""
     return [asdict(p) for p in profiles().values()]
 
 
 @rules.route("/criteria-sets", methods=["GET"])
+@public
 def list_criteria_sets() -> list[dict[str, Any]]:
     """The criteria sets with weights, scales and guidance for assessors (public)."""
     return [asdict(c) for c in criteria_sets().values()]
@@ -167,13 +182,17 @@ def list_criteria_sets() -> list[dict[str, Any]]:
 
 
 @challenges.route("", methods=["POST"])
+@allow(Role.GROUP_REPRESENTATIVE)
 @challenges.arguments(s.NewChallengeSchema)
 @challenges.response(201, s.ChallengeViewSchema)
 def start_challenge(body: dict[str, Any]) -> dict[str, Any]:
-    """Open a draft challenge on behalf of a group (residents; the caller is the group's representative)."""
+    """Open a draft challenge on behalf of a group: the caller, as their login says, is its representative.
+
+    The task's profile says who may represent a group (of age; a resident of the municipality under
+    the Flemish and Dutch profiles), judged on the login's verified attributes."""
     who = actor()
     if who.id is None:
-        raise handlers.Forbidden("log in to open a challenge")
+        raise handlers.Forbidden("a challenge is opened by a person, not a service")
     g = body["group"]
     group = Group(g["name"], g["legal_form"], who.id, tuple(g["co_initiator_ids"]), g["members_count"])
     uow = _uow()
@@ -183,21 +202,43 @@ def start_challenge(body: dict[str, Any]) -> dict[str, Any]:
     return view(challenge, who)
 
 
+def _visible(who: Actor) -> Any:
+    """The rows the caller may see in a list, per role held (use cases check each one again)."""
+    t = challenges_table
+    seen: list[Any] = []
+    if who.id is not None and who.roles & {Role.RESIDENT, Role.GROUP_REPRESENTATIVE}:
+        seen.append(sa.cast(t.c.member_ids, sa.String).contains(str(who.id)))
+    if who.id is not None and Role.ASSESSOR in who.roles:
+        seen.append(sa.cast(t.c.assessor_ids, sa.String).contains(str(who.id)))
+    for role in (Role.CASE_OFFICER, Role.DECISION_BODY):
+        if role not in who.roles:
+            continue
+        scopes = who.scopes.get(role) or ()
+        if not scopes:
+            return sa.true()
+        departments = [x.removeprefix("department:") for x in scopes if x.startswith("department:")]
+        cases = [UUID(x.removeprefix("case:")) for x in scopes if x.startswith("case:") and _is_uuid(x[5:])]
+        seen += [t.c.department.in_(departments), t.c.id.in_(cases)]
+    return sa.or_(sa.false(), *seen)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 @challenges.route("", methods=["GET"])
+@allow(*READERS)
 @challenges.arguments(s.ChallengeQuerySchema, location="query")
 @challenges.response(200, s.ChallengeViewSchema(many=True))
 def list_challenges(query: dict[str, Any]) -> list[dict[str, Any]]:
-    """Residents: their groups' challenges. Assessors: those assigned to them. Officials: the queue by due date."""
-    who = actor()
-    t = challenges_table
-    if who.official:
-        where: Any = sa.true()
-    elif who.id is None:
-        raise handlers.Forbidden("the public sees published decisions at /api/v1/decisions")
-    elif who.role == "assessor":
-        where = sa.cast(t.c.assessor_ids, sa.String).contains(str(who.id))
-    else:
-        where = sa.cast(t.c.member_ids, sa.String).contains(str(who.id))
+    """Groups: their challenges. Assessors: those assigned to them. Case officers and the decision body:
+    the queue by due date, within their departments when their role is scoped."""
+    who, t = actor(), challenges_table
+    where = _visible(who)
     if "department" in query:
         where = sa.and_(where, t.c.department == query["department"])
     if "status" in query:
@@ -210,6 +251,7 @@ def list_challenges(query: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @challenges.route("/<uuid:challenge_id>", methods=["GET"])
+@allow(*READERS)
 @challenges.response(200, s.ChallengeViewSchema)
 def get_challenge(challenge_id: UUID) -> dict[str, Any]:
     """One challenge with its status history and reasons (for its group, its assessors and officials)."""
@@ -217,10 +259,31 @@ def get_challenge(challenge_id: UUID) -> dict[str, Any]:
     return view(handlers.get_challenge(_uow(), who, challenge_id), who)
 
 
+@challenges.route("/<uuid:challenge_id>/audit", methods=["GET"])
+@allow(*AUDITORS)
+@challenges.response(200, s.AuditEntrySchema(many=True))
+def audit(challenge_id: UUID) -> list[dict[str, Any]]:
+    """Who did what on the case, oldest first: each action with its time, the status it moved from and
+    to, and who acted (pseudonymous id and role; none for the service's own automatic steps). For an
+    administrator, and case officers and the decision body within their scope."""
+    return [
+        {
+            "at": entry.at,
+            "action": entry.action,
+            "from_status": entry.from_status.value,
+            "to_status": entry.to_status.value,
+            "actor": None if entry.by is None else {"id": entry.by.id, "role": entry.by.role},
+        }
+        for entry in handlers.audit_trail(_uow(), actor(), challenge_id)
+    ]
+
+
 @challenges.route("/<uuid:challenge_id>/documents", methods=["POST"])
+@allow(*GROUP)
 @challenges.response(201, s.DocumentSchema)
 def upload_document(challenge_id: UUID) -> dict[str, Any]:
-    """Attach a document (multipart field `file`; PDF, image, text or office document up to 10 MiB)."""
+    """Attach a document (the group's representative; multipart field `file`; PDF, image, text or office
+    document up to 10 MiB)."""
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest("send the document as multipart form field 'file'")
@@ -232,6 +295,7 @@ def upload_document(challenge_id: UUID) -> dict[str, Any]:
 
 
 @challenges.route("/<uuid:challenge_id>/documents/<uuid:document_id>", methods=["GET"])
+@allow(*READERS)
 @challenges.response(200, description="The document as uploaded, with its SHA-256 in the ETag")
 def download_document(challenge_id: UUID, document_id: UUID) -> Response:
     """Download a document (whoever may see the challenge)."""
@@ -251,8 +315,8 @@ def download_document(challenge_id: UUID, document_id: UUID) -> Response:
 Action = Callable[[Challenge, datetime, dict[str, Any]], None]
 
 
-def _action(path: str, who: str, schema: type[s.Schema] | None, doc: str, apply: Action) -> None:
-    """One POST /challenges/{id}/<path> endpoint that applies one domain action."""
+def _action(path: str, who: tuple[str, ...], schema: type[s.Schema] | None, doc: str, apply: Action) -> None:
+    """One POST /challenges/{id}/<path> endpoint that applies one domain action, in one of the roles `who`."""
     name = path.title().replace("-", "").replace("/", "") + "Body"
     body_schema = type(name, (schema, s.VersionSchema), {}) if schema else type(name, (s.VersionSchema,), {})
 
@@ -262,10 +326,11 @@ def _action(path: str, who: str, schema: type[s.Schema] | None, doc: str, apply:
         challenge = handlers.act(_uow(), who_acts, challenge_id, who, lambda c, now: apply(c, now, body), version)
         return view(challenge, who_acts)
 
-    endpoint.__doc__ = doc
+    endpoint.__doc__ = f"{doc}\n\nWho: {', '.join(who)}."
     endpoint.__name__ = "act_" + path.replace("-", "_").replace("/", "_")
     decorated = challenges.response(200, s.ChallengeViewSchema)(endpoint)
     decorated = challenges.arguments(body_schema)(decorated)
+    decorated = allow(*who)(decorated)
     challenges.route(f"/<uuid:challenge_id>/{path}", methods=["POST"], endpoint=endpoint.__name__)(decorated)
 
 
@@ -282,144 +347,144 @@ def _propose_decision(c: Challenge, now: datetime, b: dict[str, Any]) -> None:
     c.propose_decision(now, {code: (g["passed"], g["motivation"]) for code, g in b["gates"].items()})
 
 
-ACTIONS: list[tuple[str, str, type[s.Schema] | None, str, Action]] = [
+ACTIONS: list[tuple[str, tuple[str, ...], type[s.Schema] | None, str, Action]] = [
     (
         "draft",
-        "group",
+        GROUP,
         s.SubmissionSchema,
         "Save the draft (the group).",
         lambda c, now, b: c.save_draft(Submission(**b), now),
     ),
     (
         "submit",
-        "group",
+        GROUP,
         None,
         "Submit the challenge: the automatic admissibility check follows (the group).",
         lambda c, now, b: c.submit(now),
     ),
     (
         "information",
-        "group",
+        GROUP,
         s.AnswerSchema,
         "Supply the information asked for; the decision clock runs again.",
         lambda c, now, b: c.supply_information(now, b["answer"]),
     ),
     (
         "modification/accept",
-        "group",
+        GROUP,
         None,
         "Agree to the proposed modification (the group).",
         lambda c, now, b: c.accept_modification(now),
     ),
     (
         "modification/decline",
-        "group",
+        GROUP,
         s.ReasonSchema,
         "Decline the proposed modification (the group).",
         lambda c, now, b: c.decline_modification(now, b["reason"]),
     ),
     (
         "withdrawal",
-        "group",
+        GROUP,
         s.OptionalReasonSchema,
         "Withdraw the challenge (the group).",
         lambda c, now, b: c.withdraw(now, b["reason"]),
     ),
     (
         "objection",
-        "group",
+        GROUP,
         s.ReasonSchema,
         "Object to the decision within the objection window (the group).",
         lambda c, now, b: c.object(now, b["reason"]),
     ),
     (
         "information-request",
-        "official",
+        CASE_HANDLING,
         s.QuestionSchema,
         "Ask the group for information; the decision clock pauses.",
         lambda c, now, b: c.request_information(now, b["question"]),
     ),
     (
         "decision-term/extension",
-        "official",
+        CASE_HANDLING,
         s.ExtensionSchema,
         "Extend the decision term once, with a reason.",
         lambda c, now, b: c.extend_decision_term(now, b["duration"], b["reason"]),
     ),
     (
         "dialogue",
-        "official",
+        CASE_HANDLING,
         None,
         "Start the co-creation dialogue with the group.",
         lambda c, now, b: c.start_dialogue(now),
     ),
     (
         "modification",
-        "official",
+        CASE_HANDLING,
         s.ModificationSchema,
         "Propose a modification the group must agree to.",
         lambda c, now, b: c.propose_modification(now, b["text"]),
     ),
     (
         "assessors",
-        "official",
+        CASE_HANDLING,
         s.AssessorSchema,
         "Assign an assessor.",
         lambda c, now, b: c.assign_assessor(now, b["assessor_id"]),
     ),
     (
         "decision-proposal",
-        "official",
+        (*CASE_HANDLING, *DECIDING),
         s.DecisionProposalSchema,
         "Consolidate the assessment and judge the remaining gates: proposes accept or reject.",
         _propose_decision,
     ),
     (
         "decision",
-        "official",
+        DECIDING,
         s.DecisionSchema,
         "The decision body decides: accept, reject with grounds, or out of scope.",
         _decide,
     ),
     (
         "objection-decision",
-        "official",
+        DECIDING,
         s.ObjectionDecisionSchema,
         "Decide on an objection.",
         lambda c, now, b: c.decide_objection(now, b["upheld"], b["motivation"]),
     ),
     (
         "agreement",
-        "official",
+        CASE_HANDLING,
         None,
         "Start drafting the agreement (or the procurement, under the UK profile).",
         lambda c, now, b: c.start_agreement(now),
     ),
     (
         "execution",
-        "official",
+        CASE_HANDLING,
         s.ExecutionSchema,
         "The agreement is signed: execution starts.",
         lambda c, now, b: c.start_execution(now, b["summary"]),
     ),
-    ("review", "official", None, "Start a periodic review.", lambda c, now, b: c.start_review(now)),
+    ("review", CASE_HANDLING, None, "Start a periodic review.", lambda c, now, b: c.start_review(now)),
     (
         "review/conclusion",
-        "official",
+        DECIDING,
         s.ReviewConclusionSchema,
         "Conclude the review: renew, complete or terminate.",
         lambda c, now, b: c.conclude_review(now, b["outcome"], b["motivation"]),
     ),
     (
         "termination",
-        "official",
+        DECIDING,
         s.ReasonSchema,
         "Terminate the execution early, with a reason.",
         lambda c, now, b: c.terminate(now, b["reason"]),
     ),
     (
         "panel-referral",
-        "official",
+        CASE_HANDLING,
         s.QuestionSchema,
         "Refer the challenge to a citizen panel for advice.",
         lambda c, now, b: c.refer_to_panel(now, b["question"]),
@@ -434,13 +499,14 @@ def _score(c: Challenge, now: datetime, b: dict[str, Any]) -> None:
 
 
 ACTIONS.append(
-    ("scores", "assessor", s.ScoreSchema, "Score one criterion with a motivation (assigned assessors).", _score)
+    ("scores", ASSESSING, s.ScoreSchema, "Score one criterion with a motivation (assigned assessors).", _score)
 )
 for _path, _who, _schema, _doc, _apply in ACTIONS:
     _action(_path, _who, _schema, _doc, _apply)
 
 
 @decisions.route("", methods=["GET"])
+@public
 @decisions.response(200, s.PublishedDecisionSchema(many=True))
 def published_decisions() -> list[dict[str, Any]]:
     """Every decision taken, with its notice: the reasons without personal data (public)."""
@@ -474,6 +540,7 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
 
 def document_problems(app: Flask) -> None:
     """A refused document: 413 too large, 415 a forbidden type, 422 otherwise."""
+
     def invalid_document(exc: handlers.InvalidDocument) -> Response:
         status = 413 if "at most" in str(exc) else 415 if "not accepted" in str(exc) else 422
         return problem(status, "Invalid document", str(exc))

@@ -29,8 +29,7 @@ class TaskSchema(Schema):
 
 
 class TaskChangeSchema(TaskSchema):
-    class Meta:
-        partial = True
+    """Only the fields that change (load it with ``partial=True``)."""
 
     expected_version = fields.Integer(load_only=True, load_default=None)
 
@@ -179,3 +178,20 @@ class DocumentSchema(Schema):
     content_type = Text()
     size = fields.Integer()
     sha256 = Text()
+
+
+class ActorSchema(Schema):
+    id = fields.UUID(metadata={"description": "The person's pseudonymous id."})
+    role = Text(metadata={"description": "The role they acted in: group_representative, case_officer, assessor, ..."})
+
+
+class AuditEntrySchema(Schema):
+    at = fields.DateTime()
+    action = Text(metadata={"description": "What happened: the event's name (submitted, assessor_assigned, ...)."})
+    from_status = Text()
+    to_status = Text()
+    actor = fields.Nested(
+        ActorSchema,
+        allow_none=True,
+        metadata={"description": "Who did it; null for the service's own automatic steps."},
+    )

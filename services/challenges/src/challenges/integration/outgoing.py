@@ -1,4 +1,8 @@
-"""Every challenge event goes out as ``org.meemaken.challenges.challenge.<name>.v1`` on one topic."""
+"""Every challenge event goes out as ``org.meemaken.challenges.challenge.<name>.v1`` on one topic.
+
+An event a person caused says who, by pseudonymous id and the role they acted in (``actor``); the
+service's own automatic steps (gate check, timers) carry none.
+"""
 
 from __future__ import annotations
 
@@ -25,4 +29,6 @@ def envelope_for(factory: EventFactory, event: ChallengeEvent) -> Envelope:
         "at": event.at.isoformat(),
         "details": event.details,
     }
+    if event.by is not None:
+        data["actor"] = {"id": str(event.by.id), "role": event.by.role}
     return factory.create(type_of(event.name), str(event.challenge_id), data)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
 from challenges.adapters.repository import Task
 from challenges.adapters.rulebook import criteria_sets, profiles
-from challenges.domain.challenge import Challenge, Document, Group, Submission
+from challenges.domain.challenge import ActedBy, AuditEntry, Challenge, Document, Group, Submission
 from challenges.domain.deadlines import fire
 from challenges.domain.gates import Facts, check_gates
 from challenges.domain.states import Status
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
+from meemaken_kit.roles import OFFICIALS, Role
 
 log = logging.getLogger(__name__)
 
@@ -49,26 +50,77 @@ class InvalidDocument(Exception):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, as the gateway vouches after login: a resident, an official, an assessor or the public."""
+    """Who calls, as the gateway's signed token says: a pseudonymous person (None for a service), the
+    roles they hold (the kit's role model), each role's scopes (none: municipality-wide) and the
+    verified attributes of their login."""
 
     id: UUID | None
-    role: str
+    roles: frozenset[str]
+    scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def holds(self, role: str, department: str, case_id: UUID | None = None) -> bool:
+        """Holds ``role`` for this department (or this one case): municipality-wide, or scoped to it."""
+        if role not in self.roles:
+            return False
+        scopes = self.scopes.get(role) or ()
+        return not scopes or f"department:{department}" in scopes or f"case:{case_id}" in scopes
 
     @property
     def official(self) -> bool:
-        return self.role == "official"
+        return bool(self.roles & OFFICIALS)
 
 
-def _member(actor: Actor, c: Challenge) -> bool:
-    return actor.role == "resident" and actor.id in (c.group.representative_id, *c.group.co_initiator_ids)
+# The roles that take part in a case, and how each relates to one: the group's own representative,
+# its co-initiators (reading only), an assigned assessor, officials within their scope.
+GROUP = (Role.GROUP_REPRESENTATIVE,)
+CASE_HANDLING = (Role.CASE_OFFICER,)
+DECIDING = (Role.DECISION_BODY,)
+ASSESSING = (Role.ASSESSOR,)
+READERS = (Role.GROUP_REPRESENTATIVE, Role.RESIDENT, Role.ASSESSOR, Role.CASE_OFFICER, Role.DECISION_BODY)
+AUDITORS = (Role.ADMINISTRATOR, Role.CASE_OFFICER, Role.DECISION_BODY)
+
+
+def acting_role(actor: Actor, c: Challenge, roles: Iterable[str], reading: bool = False) -> str | None:
+    """The first of ``roles`` in which ``actor`` may act on (or, ``reading``, read) this challenge."""
+    if actor.id is None:
+        return None
+    members = (c.group.representative_id, *c.group.co_initiator_ids)
+    for role in roles:
+        if role not in actor.roles:
+            continue
+        if role in (Role.GROUP_REPRESENTATIVE, Role.RESIDENT):
+            # the representative acts for the group; the co-initiators the group named may read along
+            allowed = actor.id in members if reading else actor.id == c.group.representative_id
+        elif role == Role.ASSESSOR:
+            allowed = actor.id in c.assessment.assessors and actor.holds(role, c.department, c.id)
+        else:
+            allowed = actor.holds(role, c.department, c.id)
+        if allowed:
+            return role
+    return None
 
 
 def may_see(actor: Actor, c: Challenge) -> bool:
-    if actor.official:
-        return True
-    if actor.role == "assessor":
-        return actor.id in c.assessment.assessors
-    return _member(actor, c)
+    return acting_role(actor, c, READERS, reading=True) is not None
+
+
+def _refuse(actor: Actor, c: Challenge, roles: Iterable[str]) -> NoReturn:
+    """Strangers learn nothing (404); a party to the case, or an official, learns why not (403)."""
+    roles = tuple(roles)
+    if not actor.official and not may_see(actor, c):
+        raise NotFound(f"there is no challenge {c.id} you may see")
+    scoped = [r for r in roles if r in actor.roles and r in OFFICIALS and r != Role.ASSESSOR]
+    if scoped:
+        raise Forbidden(
+            f"your {scoped[0]} role is scoped to {', '.join(actor.scopes.get(scoped[0], ()))}; "
+            f"this challenge is of the department {c.department}"
+        )
+    if Role.ASSESSOR in roles and Role.ASSESSOR in actor.roles:
+        raise Forbidden("only an assessor assigned to this challenge can do this")
+    if Role.GROUP_REPRESENTATIVE in roles and Role.GROUP_REPRESENTATIVE in actor.roles:
+        raise Forbidden("only the group's representative, who opened the challenge, can do this")
+    raise Forbidden(f"this needs one of these roles: {', '.join(roles)}")
 
 
 def _require(allowed: bool, what: str) -> None:
@@ -79,8 +131,15 @@ def _require(allowed: bool, what: str) -> None:
 # --- the catalogue ------------------------------------------------------------------------
 
 
+def _manages_catalogue(actor: Actor, department: str) -> None:
+    _require(
+        actor.holds(Role.CASE_OFFICER, department),
+        f"the catalogue of the department {department} is managed by its case officers",
+    )
+
+
 def add_task(uow: ChallengesUnitOfWork, actor: Actor, task: Task) -> Task:
-    _require(actor.official, "only officials manage the catalogue")
+    _manages_catalogue(actor, task.department)
     if task.profile not in profiles() or task.criteria_set not in criteria_sets():
         raise ValueError("unknown profile or criteria set")
     with uow:
@@ -92,11 +151,13 @@ def add_task(uow: ChallengesUnitOfWork, actor: Actor, task: Task) -> Task:
 def change_task(
     uow: ChallengesUnitOfWork, actor: Actor, task_id: UUID, changes: dict[str, Any], version: int | None
 ) -> Task:
-    _require(actor.official, "only officials manage the catalogue")
     with uow:
         task = uow.tasks.get(task_id)
         if task is None:
             raise NotFound(f"there is no task {task_id}")
+        _manages_catalogue(actor, task.department)
+        if "department" in changes:
+            _manages_catalogue(actor, changes["department"])
         if version is not None and version != task.version:
             raise VersionMismatch(f"task {task_id} is at version {task.version}, not {version}")
         changed = replace(task, **changes)
@@ -111,17 +172,23 @@ def change_task(
 def start_challenge(
     uow: ChallengesUnitOfWork, actor: Actor, task_id: UUID, group: Group, submission: Submission, now: datetime
 ) -> Challenge:
-    """A resident opens a draft on behalf of a group; they are its representative."""
+    """A group's representative opens a draft on its behalf: the caller, as their login says, and
+    eligible as the task's profile wants (of age; a resident where the regulation says so)."""
     _require(
-        actor.role == "resident" and actor.id == group.representative_id, "a resident opens a challenge for a group"
+        Role.GROUP_REPRESENTATIVE in actor.roles and actor.id is not None and actor.id == group.representative_id,
+        "a challenge is opened by a group's representative, for the group",
     )
+    assert actor.id is not None
     with uow:
         task = uow.tasks.get(task_id)
         if task is None:
             raise NotFound(f"there is no task {task_id}")
-        challenge = Challenge(
-            uuid4(), task.id, task.department, profiles()[task.profile], criteria_sets()[task.criteria_set], group
-        )
+        profile = profiles()[task.profile]
+        refusal = profile.representative.refusal(actor.attributes)
+        if refusal is not None:
+            raise Forbidden(refusal)
+        challenge = Challenge(uuid4(), task.id, task.department, profile, criteria_sets()[task.criteria_set], group)
+        challenge.acting = ActedBy(actor.id, Role.GROUP_REPRESENTATIVE)
         challenge.save_draft(submission, now)
         uow.challenges.add(challenge)
         uow.track(challenge)
@@ -129,35 +196,46 @@ def start_challenge(
     return challenge
 
 
-def get_challenge(uow: ChallengesUnitOfWork, actor: Actor, challenge_id: UUID) -> Challenge:
+def get_challenge(
+    uow: ChallengesUnitOfWork, actor: Actor, challenge_id: UUID, roles: Iterable[str] = READERS
+) -> Challenge:
+    """The challenge, for a caller who may read it in one of ``roles``."""
     with uow:
         challenge = uow.challenges.get(challenge_id)
-    if challenge is None or not may_see(actor, challenge):
+    if challenge is None:
         raise NotFound(f"there is no challenge {challenge_id} you may see")
+    if acting_role(actor, challenge, roles, reading=True) is None:
+        _refuse(actor, challenge, roles)
     return challenge
+
+
+def audit_trail(uow: ChallengesUnitOfWork, actor: Actor, challenge_id: UUID) -> tuple[AuditEntry, ...]:
+    """Who did what on the case, oldest first: for an administrator, and officials within their scope."""
+    return get_challenge(uow, actor, challenge_id, AUDITORS).audit
 
 
 def act(
     uow: ChallengesUnitOfWork,
     actor: Actor,
     challenge_id: UUID,
-    who: str,
+    roles: str | Iterable[str],
     action: Callable[[Challenge, datetime], None],
     version: int | None = None,
 ) -> Challenge:
-    """Apply one action as `who` (group, official or assessor); refused actions change nothing."""
+    """Apply one action in the first of ``roles`` the actor may act in on this case (the group's own
+    representative, an assigned assessor, an official within their scope); it is signed with their
+    id and that role. Refused actions change nothing."""
+    allowed = (roles,) if isinstance(roles, str) else tuple(roles)
     with uow:
         challenge = uow.challenges.get(challenge_id)
-        if challenge is None or not may_see(actor, challenge):
+        if challenge is None:
             raise NotFound(f"there is no challenge {challenge_id} you may see")
-        if who == "group":
-            _require(_member(actor, challenge), "only the group's representative or co-initiators can do this")
-        elif who == "assessor":
-            _require(actor.role == "assessor", "only an assigned assessor can do this")
-        else:
-            _require(actor.official, "only an official can do this")
+        role = acting_role(actor, challenge, allowed)
+        if role is None or actor.id is None:
+            _refuse(actor, challenge, allowed)
         if version is not None and version != challenge.version:
             raise VersionMismatch(f"the challenge is at version {challenge.version}, not {version}")
+        challenge.acting = ActedBy(actor.id, role)
         action(challenge, uow.clock())
         uow.challenges.save(challenge)
         uow.track(challenge)
@@ -180,7 +258,7 @@ def attach_document(
         challenge.attach(document, now)
         uow.challenges.add_document(challenge.id, document, content)
 
-    act(uow, actor, challenge_id, "group", attach)
+    act(uow, actor, challenge_id, GROUP, attach)
     return document
 
 
