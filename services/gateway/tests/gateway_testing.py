@@ -81,13 +81,6 @@ def provider() -> Iterator[str]:
         yield issuer
 
 
-@pytest.fixture()
-def short_provider() -> Iterator[str]:
-    """A provider whose access tokens expire after one second (refresh tests)."""
-    with _provider(timedelta(seconds=1)) as issuer:
-        yield issuer
-
-
 class _provider:
     def __init__(self, lifetime: timedelta) -> None:
         users = [oidc_provider_mock.User(sub=sub, claims=claims) for sub, claims in PEOPLE.items()]
@@ -153,6 +146,12 @@ def login(client: Any, who: str, next_path: str = "/account") -> Any:
     assert chosen.status_code == 302, chosen.text
     back = urlsplit(chosen.headers["Location"])
     return client.get(f"{back.path}?{back.query}")
+
+
+def csrf_token(client: Any) -> str:
+    """The CSRF token the logged-in page carries (``<meta name="csrf-token">``)."""
+    page = client.get("/account").get_data(as_text=True)
+    return page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
 
 
 def rows(engine: sa.Engine, table: str) -> list[Mapping[str, Any]]:
