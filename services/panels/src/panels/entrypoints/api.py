@@ -144,8 +144,8 @@ def set_up(body: dict[str, Any]) -> dict[str, Any]:
     return view(handlers.set_up_panel(_uow(), actor(), features=features, **body))
 
 
-@public
 @panels.route("", methods=["GET"])
+@public
 @panels.response(200, s.PanelViewSchema(many=True))
 def list_panels() -> list[dict[str, Any]]:
     uow = _uow()
@@ -153,8 +153,8 @@ def list_panels() -> list[dict[str, Any]]:
         return [view(p) for p in uow.panels.list()]
 
 
-@public
 @panels.route("/<uuid:panel_id>", methods=["GET"])
+@public
 @panels.response(200, s.PanelViewSchema)
 def get_panel(panel_id: UUID) -> dict[str, Any]:
     panel = handlers.get_panel(_uow(), panel_id)
@@ -232,8 +232,8 @@ def lottery(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     return view(handlers.request_lottery(_uow(), actor(), panel_id, body["panels"]))
 
 
-@public
 @panels.route("/<uuid:panel_id>/artefacts", methods=["GET"])
+@public
 @panels.response(200, s.ArtefactsSchema)
 def artefacts(panel_id: UUID) -> dict[str, Any]:
     """What anyone needs to check the lottery and replay the draw (`meemaken-sortition replay`)."""
@@ -243,8 +243,8 @@ def artefacts(panel_id: UUID) -> dict[str, Any]:
     return {"commitment": panel.commitment, "artefacts": panel.artefacts.document()}
 
 
-@public
 @panels.route("/<uuid:panel_id>/probabilities/<string:pseudonym>", methods=["GET"])
+@public
 @panels.response(200, s.ProbabilitySchema)
 def probability(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
     """A respondent's chance of selection under the committed lottery (anyone can compute it from the
@@ -281,8 +281,8 @@ def decline(panel_id: UUID, pseudonym: str) -> dict[str, Any]:
     return {"declined": pseudonym, "replacement": handlers.decline(_uow(), actor(), panel_id, pseudonym)}
 
 
-@public
 @panels.route("/<uuid:panel_id>/representativeness", methods=["GET"])
+@public
 @panels.response(200, s.ReportSchema)
 def representativeness(panel_id: UUID) -> dict[str, Any]:
     """Per feature value: population, pool and panel counts and shares; cells under 5 are suppressed."""
@@ -309,8 +309,8 @@ def contributions(body: dict[str, Any], panel_id: UUID, number: int) -> dict[str
     return view(handlers.log_contributions(_uow(), actor(), panel_id, number, body["counts"]))
 
 
-@public
 @panels.route("/<uuid:panel_id>/contributions", methods=["GET"])
+@public
 @panels.response(200, s.ContributionReportSchema)
 def contribution_report(panel_id: UUID) -> dict[str, Any]:
     """Whether a few voices dominated (public); per-member counts only for the panel's coordinator and

@@ -80,9 +80,10 @@ class Actor:
 
 
 def panel_scopes(panel: Panel) -> tuple[str, ...]:
-    """The scopes an official's role may be limited to that include this panel: the panel itself, and for a
-    panel opened by a Right to Challenge referral, the challenge (case) and its department."""
-    scopes = [f"panel:{panel.id}"]
+    """The scopes an official's role may be limited to that include this panel: the panel itself (as
+    ``panel:<id>`` or, as the officials' case pages name it, ``case:<id>``), and for a panel opened by a Right
+    to Challenge referral, the challenge (case) and its department."""
+    scopes = [f"panel:{panel.id}", f"case:{panel.id}"]
     if panel.referred_challenge_id is not None:
         scopes += [f"case:{panel.referred_challenge_id}", f"department:{panel.theme}"]
     return tuple(scopes)
