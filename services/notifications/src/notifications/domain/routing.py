@@ -176,6 +176,8 @@ ROUTES: dict[str, Route | str] = {
     f"{R}round.results_published.v1": Route(
         "budget", (Tell(("voters",), "budget_results"), Tell(("followers",), "budget_results"))
     ),
+    # The gateway's identity audit: the resident sees it at the desk and on their next login (not consumed here).
+    "org.meemaken.gateway.attributes_verified.v1": SILENT,
 }
 
 
