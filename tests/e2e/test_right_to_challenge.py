@@ -1,12 +1,14 @@
 """Right to Challenge end to end: the challenges API and worker as processes, on real Kafka and PostgreSQL.
 
-Each path is driven over HTTP the way the gateway will; the gate check happens because the
-`submitted` event went through the broker to the worker's consumer. The event sequence is read
-back from the Kafka topic itself.
+Each path is driven over HTTP the way the gateway does, with the tokens it signs (the development
+key): a group's representative, a case officer, an assessor, the decision body. The gate check
+happens because the `submitted` event went through the broker to the worker's consumer. The event
+sequence, and who acted in each event, is read back from the Kafka topic itself.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +18,7 @@ from helpers import headers_of, read_topic, wait_for
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import RESIDENT_ATTRS, bearer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 TOPIC = "meemaken.challenges.challenge"
@@ -43,26 +46,43 @@ def service(postgres_server_url, kafka_bootstrap, tmp_path_factory):
 
 
 class Actors:
+    """One person per role, each with the token the gateway would send (an hour, for slow machines)."""
+
+    ROLES = ("case_officer", "group_representative", "assessor", "decision_body", "administrator")
+
     def __init__(self, url):
         self.url = url
-        self.ids = {"official": uuid.uuid4(), "resident": uuid.uuid4(), "assessor": uuid.uuid4()}
+        self.ids = {role: uuid.uuid4() for role in self.ROLES}
+        self.headers = {
+            role: bearer(
+                "challenges",
+                role,
+                sub=self.ids[role],
+                attrs=RESIDENT_ATTRS if role == "group_representative" else None,
+                seconds=3600,
+            )
+            for role in self.ROLES
+        }
 
     def post(self, path, role, body=None):
-        headers = {"X-Meemaken-Role": role, "X-Meemaken-Actor": str(self.ids[role])}
-        response = requests.post(f"{self.url}{path}", json=body or {}, headers=headers, timeout=10)
+        response = requests.post(f"{self.url}{path}", json=body or {}, headers=self.headers[role], timeout=10)
         assert response.status_code in (200, 201), (path, response.text)
         return response.json()
 
+    def get(self, path, role):
+        response = requests.get(f"{self.url}{path}", headers=self.headers[role], timeout=10)
+        assert response.status_code == 200, (path, response.text)
+        return response.json()
+
     def status(self, challenge):
-        headers = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(self.ids["official"])}
-        return requests.get(f"{self.url}/challenges/{challenge}", headers=headers, timeout=10).json()["status"]
+        return self.get(f"/challenges/{challenge}", "case_officer")["status"]
 
 
 def open_challenge(actors, profile, **task):
     window = {"opens_at": (NOW - timedelta(days=1)).isoformat(), "closes_at": (NOW + timedelta(days=30)).isoformat()}
     task_id = actors.post(
         "/tasks",
-        "official",
+        "case_officer",
         {
             "title": "Library De Linde",
             "description": "Running the library.",
@@ -77,15 +97,14 @@ def open_challenge(actors, profile, **task):
         },
     )["id"]
     group = {"name": "Buurtwerking De Linde", "legal_form": "vzw", "members_count": 35}
-    challenge = actors.post("/challenges", "resident", {"task_id": task_id, "group": group, "submission": SUBMISSION})[
-        "id"
-    ]
-    actors.post(f"/challenges/{challenge}/submit", "resident")
+    body = {"task_id": task_id, "group": group, "submission": SUBMISSION}
+    challenge = actors.post("/challenges", "group_representative", body)["id"]
+    actors.post(f"/challenges/{challenge}/submit", "group_representative")
     return challenge
 
 
 def assess(actors, challenge, value):
-    actors.post(f"/challenges/{challenge}/assessors", "official", {"assessor_id": str(actors.ids["assessor"])})
+    actors.post(f"/challenges/{challenge}/assessors", "case_officer", {"assessor_id": str(actors.ids["assessor"])})
     for criterion in CRITERIA:
         actors.post(
             f"/challenges/{challenge}/scores",
@@ -93,10 +112,11 @@ def assess(actors, challenge, value):
             {"criterion": criterion, "value": value, "motivation": f"{criterion}: as argued."},
         )
     gates = {c: {"passed": True, "motivation": "Checked."} for c in ("legally_feasible", "no_harm", "not_frivolous")}
-    actors.post(f"/challenges/{challenge}/decision-proposal", "official", {"gates": gates})
+    actors.post(f"/challenges/{challenge}/decision-proposal", "case_officer", {"gates": gates})
 
 
-def events_on_kafka(bootstrap, challenge, last):
+def records_on_kafka(bootstrap, challenge, last):
+    """(event name, data) of the challenge's events on the topic, once `last` has arrived."""
     key = challenge.encode()
     records = read_topic(
         bootstrap,
@@ -104,7 +124,11 @@ def events_on_kafka(bootstrap, challenge, last):
         lambda rs: any(r.key == key and headers_of(r)["ce_type"].decode() == PREFIX + last + ".v1" for r in rs),
         timeout=30,
     )
-    names = [headers_of(r)["ce_type"].decode()[len(PREFIX) : -3] for r in records if r.key == key]
+    return [(headers_of(r)["ce_type"].decode()[len(PREFIX) : -3], json.loads(r.value)) for r in records if r.key == key]
+
+
+def events_on_kafka(bootstrap, challenge, last):
+    names = [name for name, _ in records_on_kafka(bootstrap, challenge, last)]
     return [n for n in dict.fromkeys(names) if n not in ("draft_saved", "scored", "assessor_assigned")]
 
 
@@ -114,13 +138,13 @@ def test_the_happy_path_through_kafka(service, kafka_bootstrap, profile):
     challenge = open_challenge(actors, profile)
     wait_for(lambda: actors.status(challenge) == "in_assessment", timeout=30)
     assess(actors, challenge, 3)
-    actors.post(f"/challenges/{challenge}/decision", "official", {"outcome": "accept", "motivation": "Good plan."})
-    actors.post(f"/challenges/{challenge}/agreement", "official")
-    actors.post(f"/challenges/{challenge}/execution", "official", {"summary": "Three years of Sunday opening."})
-    actors.post(f"/challenges/{challenge}/review", "official")
+    actors.post(f"/challenges/{challenge}/decision", "decision_body", {"outcome": "accept", "motivation": "Good plan."})
+    actors.post(f"/challenges/{challenge}/agreement", "case_officer")
+    actors.post(f"/challenges/{challenge}/execution", "case_officer", {"summary": "Three years of Sunday opening."})
+    actors.post(f"/challenges/{challenge}/review", "case_officer")
     actors.post(
         f"/challenges/{challenge}/review/conclusion",
-        "official",
+        "decision_body",
         {"outcome": "complete", "motivation": "Done as agreed."},
     )
     assert actors.status(challenge) == "completed"
@@ -150,7 +174,7 @@ def test_each_rejection_path_through_kafka(service, kafka_bootstrap, profile):
     ground = "inadequate_information" if profile == "uk" else "insufficient_score"
     actors.post(
         f"/challenges/{assessed}/decision",
-        "official",
+        "decision_body",
         {"outcome": "reject", "grounds": [ground], "motivation": "Not viable yet."},
     )
 
@@ -167,3 +191,44 @@ def test_each_rejection_path_through_kafka(service, kafka_bootstrap, profile):
         "decision_proposed",
         "rejected",
     ]
+
+
+def test_who_acted_travels_in_each_event_and_the_audit_lists_it(service, kafka_bootstrap):
+    actors = Actors(service)
+    challenge = open_challenge(actors, "flanders")
+    wait_for(lambda: actors.status(challenge) == "in_assessment", timeout=30)
+    assess(actors, challenge, 3)
+    actors.post(f"/challenges/{challenge}/decision", "decision_body", {"outcome": "accept", "motivation": "Good plan."})
+
+    signed = {name: data.get("actor") for name, data in records_on_kafka(kafka_bootstrap, challenge, "accepted")}
+    me = {role: str(actors.ids[role]) for role in Actors.ROLES}
+    assert signed["submitted"] == {"id": me["group_representative"], "role": "group_representative"}
+    assert signed["gates_checked"] is None  # the worker's own step
+    assert signed["assessor_assigned"] == {"id": me["case_officer"], "role": "case_officer"}
+    assert signed["scored"] == {"id": me["assessor"], "role": "assessor"}
+    assert signed["accepted"] == {"id": me["decision_body"], "role": "decision_body"}
+
+    trail = actors.get(f"/challenges/{challenge}/audit", "administrator")
+    assert trail[-1]["action"] == "accepted"
+    assert trail[-1]["actor"] == {"id": me["decision_body"], "role": "decision_body"}
+
+
+def test_only_the_decision_body_decides_a_deployed_case(service):
+    """The forged requests of issue 12 against the running service: refused, and nothing changes."""
+    actors = Actors(service)
+    challenge = open_challenge(actors, "netherlands")
+    wait_for(lambda: actors.status(challenge) == "in_assessment", timeout=30)
+    assess(actors, challenge, 3)
+    url = f"{service}/challenges/{challenge}/decision"
+    body = {"outcome": "accept", "motivation": "Self-declared."}
+    before = actors.get(f"/challenges/{challenge}", "case_officer")
+    forged = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
+    assert requests.post(url, json=body, headers=forged, timeout=10).status_code == 401
+    resident = bearer("challenges", "resident", attrs=RESIDENT_ATTRS)
+    assert requests.post(url, json=body, headers=resident, timeout=10).status_code == 403
+    assert requests.post(url, json=body, headers=actors.headers["case_officer"], timeout=10).status_code == 403
+    elsewhere = bearer("proposals", "decision_body")
+    assert requests.post(url, json=body, headers=elsewhere, timeout=10).status_code == 401
+    assert actors.get(f"/challenges/{challenge}", "case_officer") == before
+    decided = requests.post(url, json=body, headers=actors.headers["decision_body"], timeout=10)
+    assert decided.status_code == 200 and decided.json()["status"] == "accepted"
