@@ -1,10 +1,13 @@
-"""Processes, support and answers through the API on PostgreSQL: each step an event, bad input changes nothing."""
+"""Processes, support and answers through the API on PostgreSQL: each step an event, bad input changes nothing;
+who acts is who the token says, in the role the one role model gives them."""
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from proposals_tokens import FORGED, official, resident
 
 from meemaken_kit import Settings, make_engine, migrate
 from proposals.adapters.tables import outbox, processes, proposals, supports
@@ -37,13 +40,6 @@ def case(database_url):
         unit_of_work_factory(settings, engine, clock),
     )
     engine.dispose()
-
-
-def role(name, who=None):
-    return {"X-Meemaken-Role": name, "X-Meemaken-Actor": str(who or uuid.uuid4())}
-
-
-OFFICIAL = role("official")
 
 
 def process_body(**changes):
@@ -84,8 +80,8 @@ def count(engine, table):
 
 def admitted(client, uow, author=None, title="Safer school streets"):
     text = f"{title}: {TEXT}"
-    body = {"process_id": "mobility-2027", "author_id": str(author or uuid.uuid4()), "title": title, "text": text}
-    created = client.post("/api/v1/proposals", json=body)
+    body = {"process_id": "mobility-2027", "title": title, "text": text}
+    created = client.post("/api/v1/proposals", json=body, headers=resident(author))
     assert created.status_code == 201, created.get_json()
     proposal = handlers.check_admissibility(uuid.UUID(created.get_json()["id"]), uow())
     assert proposal.status.value == "admitted", proposal.reasons
@@ -94,15 +90,15 @@ def admitted(client, uow, author=None, title="Safer school streets"):
 
 def test_a_process_carries_its_rungs_and_the_yearly_report_ranks_them_on_the_municipalitys_ladder(case):
     client, engine, _clock, uow = case
-    assert client.post("/api/v1/processes", json=process_body(), headers=OFFICIAL).status_code == 201
+    assert client.post("/api/v1/processes", json=process_body(), headers=official()).status_code == 201
     pid = admitted(client, uow)
-    client.post(f"/api/v1/proposals/{pid}/support", headers=role("resident"))
+    client.post(f"/api/v1/proposals/{pid}/support", headers=resident())
     order = ["informeren", "raadplegen", "coproduceren", "adviseren", "meebeslissen", "zelfbeheer"]
-    assert client.put("/api/v1/ladders/gent", json={"rungs": order}, headers=OFFICIAL).status_code == 200
+    assert client.put("/api/v1/ladders/gent", json={"rungs": order}, headers=official()).status_code == 200
     realised = client.post(
         "/api/v1/processes/mobility-2027/phases/decision/realised",
         json={"rung": "adviseren", "explanation": "The council kept the final say."},
-        headers=OFFICIAL,
+        headers=official(),
     )
     assert realised.status_code == 200
     report = client.get("/api/v1/reports/participation?municipality=gent&year=2027").get_json()
@@ -117,13 +113,16 @@ def test_a_process_carries_its_rungs_and_the_yearly_report_ranks_them_on_the_mun
 @pytest.mark.parametrize(
     ("headers", "body", "status", "says"),
     [
-        ({}, process_body(), 403, "official"),
-        (OFFICIAL, process_body(id="Mobility 2027"), 422, "process id"),
-        (OFFICIAL, process_body(kind="party"), 422, "kind"),
-        (OFFICIAL, process_body(phases=[]), 422, "phases"),
-        (OFFICIAL, process_body(phases=[{**process_body()["phases"][0], "rung_promised": "shouting"}]), 422, "rung"),
+        ("anonymous", process_body(), 401, "log in"),
+        ("resident", process_body(), 403, "case_officer"),
+        ("decision_body", process_body(), 403, "case_officer"),
+        ("scoped", process_body(), 403, "process:mobility-2027"),
+        ("official", process_body(id="Mobility 2027"), 422, "process id"),
+        ("official", process_body(kind="party"), 422, "kind"),
+        ("official", process_body(phases=[]), 422, "phases"),
+        ("official", process_body(phases=[{**process_body()["phases"][0], "rung_promised": "shouting"}]), 422, "rung"),
         (
-            OFFICIAL,
+            "official",
             process_body(phases=[{**process_body()["phases"][0], "ends_at": "2026-01-01T00:00:00+00:00"}]),
             422,
             "must end after it starts",
@@ -132,7 +131,14 @@ def test_a_process_carries_its_rungs_and_the_yearly_report_ranks_them_on_the_mun
 )
 def test_a_bad_process_is_refused_with_a_clear_problem_and_nothing_stored(case, headers, body, status, says):
     client, engine, _clock, _uow = case
-    response = client.post("/api/v1/processes", json=body, headers=headers)
+    who = {
+        "anonymous": {},
+        "resident": resident(),
+        "decision_body": official("decision_body"),
+        "scoped": official("case_officer", "process:another-process"),
+        "official": official(),
+    }
+    response = client.post("/api/v1/processes", json=body, headers=who[headers])
     assert response.status_code == status
     assert response.content_type == "application/problem+json"
     assert says in str(response.get_json())
@@ -141,15 +147,15 @@ def test_a_bad_process_is_refused_with_a_clear_problem_and_nothing_stored(case, 
 
 def test_support_past_the_threshold_starts_the_answer_term_and_a_late_answer_is_marked(case):
     client, engine, clock, uow = case
-    client.post("/api/v1/processes", json=process_body(), headers=OFFICIAL)
+    client.post("/api/v1/processes", json=process_body(), headers=official())
     author = uuid.uuid4()
     pid = admitted(client, uow, author)
-    resident = role("resident")
-    assert client.post(f"/api/v1/proposals/{pid}/support", headers=resident).get_json()["supporters"] == 1
-    again = client.post(f"/api/v1/proposals/{pid}/support", headers=resident)
-    own = client.post(f"/api/v1/proposals/{pid}/support", headers=role("resident", author))
+    me = uuid.uuid4()
+    assert client.post(f"/api/v1/proposals/{pid}/support", headers=resident(me)).get_json()["supporters"] == 1
+    again = client.post(f"/api/v1/proposals/{pid}/support", headers=resident(me))
+    own = client.post(f"/api/v1/proposals/{pid}/support", headers=resident(author))
     assert (again.status_code, own.status_code) == (409, 409)
-    reached = client.post(f"/api/v1/proposals/{pid}/support", headers=role("resident")).get_json()
+    reached = client.post(f"/api/v1/proposals/{pid}/support", headers=resident()).get_json()
     assert reached["supporters"] == 2
     assert reached["answer_due_at"].startswith((START + timedelta(days=60)).date().isoformat())
 
@@ -161,11 +167,13 @@ def test_support_past_the_threshold_starts_the_answer_term_and_a_late_answer_is_
     answered = client.post(
         f"/api/v1/proposals/{pid}/answer",
         json={"position": "partly", "reasons": "Two of the three streets close from September."},
-        headers=OFFICIAL,
+        headers=official(),
     ).get_json()
     assert answered["status"] == "answered" and "(late)" in answered["history"][-1]["detail"]
     follow = client.post(
-        f"/api/v1/proposals/{pid}/follow-ups", json={"stage": "in_progress", "note": "Signs ordered."}, headers=OFFICIAL
+        f"/api/v1/proposals/{pid}/follow-ups",
+        json={"stage": "in_progress", "note": "Signs ordered."},
+        headers=official(),
     )
     assert follow.status_code == 200
     assert events(engine)[-5:] == ["admitted", "threshold_reached", "answer_overdue", "answered", "followed_up"]
@@ -174,23 +182,25 @@ def test_support_past_the_threshold_starts_the_answer_term_and_a_late_answer_is_
 
 def test_officials_decline_merge_and_split_with_history_and_supporters_kept(case):
     client, _engine, _clock, uow = case
-    client.post("/api/v1/processes", json=process_body(support_threshold=None), headers=OFFICIAL)
+    client.post("/api/v1/processes", json=process_body(support_threshold=None), headers=official())
     a, b, c = (admitted(client, uow, title=t) for t in ("Safer school streets", "Slow traffic zone", "Bike lanes"))
-    client.post(f"/api/v1/proposals/{a}/support", headers=role("resident"))
+    client.post(f"/api/v1/proposals/{a}/support", headers=resident())
     merged = client.post(
-        f"/api/v1/proposals/{a}/merge", json={"into_id": b, "reasons": "Both ask for slower traffic."}, headers=OFFICIAL
+        f"/api/v1/proposals/{a}/merge",
+        json={"into_id": b, "reasons": "Both ask for slower traffic."},
+        headers=official(),
     )
     assert merged.status_code == 200 and merged.get_json()["supporters"] == 1
     assert client.get(f"/api/v1/proposals/{a}").get_json()["status"] == "merged"
     parts = [{"title": "Bike lanes north", "text": TEXT}, {"title": "Bike lanes south", "text": TEXT}]
     split = client.post(
-        f"/api/v1/proposals/{c}/split", json={"parts": parts, "reasons": "Two districts."}, headers=OFFICIAL
+        f"/api/v1/proposals/{c}/split", json={"parts": parts, "reasons": "Two districts."}, headers=official()
     )
     assert split.status_code == 201 and [p["status"] for p in split.get_json()] == ["admitted", "admitted"]
     declined = client.post(
         f"/api/v1/proposals/{b}/decline",
         json={"reasons": [{"code": "not_competent", "detail": "Regional roads are the region's."}]},
-        headers=OFFICIAL,
+        headers=official(),
     )
     assert declined.get_json()["status"] == "declined"
     assert [h["what"] for h in declined.get_json()["history"]] == ["submitted", "admitted", "merged_from", "declined"]
@@ -198,18 +208,27 @@ def test_officials_decline_merge_and_split_with_history_and_supporters_kept(case
 
 def test_bad_steps_on_a_proposal_change_nothing(case):
     client, engine, _clock, uow = case
-    client.post("/api/v1/processes", json=process_body(), headers=OFFICIAL)
+    client.post("/api/v1/processes", json=process_body(), headers=official())
     pid = admitted(client, uow)
     before = (events(engine), count(engine, proposals))
     cases = [
-        (f"/api/v1/proposals/{pid}/decline", {"reasons": [{"code": "ugly", "detail": "x"}]}, OFFICIAL, 422),
-        (f"/api/v1/proposals/{pid}/decline", {"reasons": [{"code": "unlawful", "detail": " "}]}, OFFICIAL, 422),
-        (f"/api/v1/proposals/{pid}/answer", {"position": "maybe", "reasons": "x"}, OFFICIAL, 422),
-        (f"/api/v1/proposals/{pid}/answer", {"position": "adopted", "reasons": "Yes."}, role("resident"), 403),
-        (f"/api/v1/proposals/{pid}/merge", {"into_id": pid, "reasons": "Same."}, OFFICIAL, 422),
-        (f"/api/v1/proposals/{pid}/follow-ups", {"stage": "done", "note": "Done."}, OFFICIAL, 409),
-        (f"/api/v1/proposals/{uuid.uuid4()}/support", None, role("resident"), 404),
-        (f"/api/v1/proposals/{pid}/support", None, {"X-Meemaken-Role": "king"}, 400),
+        (f"/api/v1/proposals/{pid}/decline", {"reasons": [{"code": "ugly", "detail": "x"}]}, official(), 422),
+        (f"/api/v1/proposals/{pid}/decline", {"reasons": [{"code": "unlawful", "detail": " "}]}, official(), 422),
+        (f"/api/v1/proposals/{pid}/answer", {"position": "maybe", "reasons": "x"}, official(), 422),
+        (f"/api/v1/proposals/{pid}/answer", {"position": "adopted", "reasons": "Yes."}, resident(), 403),
+        (f"/api/v1/proposals/{pid}/answer", {"position": "adopted", "reasons": "Yes."}, official("assessor"), 403),
+        (
+            f"/api/v1/proposals/{pid}/decline",
+            {"reasons": [{"code": "unlawful", "detail": "x"}]},
+            official("decision_body"),
+            403,
+        ),
+        (f"/api/v1/proposals/{pid}/merge", {"into_id": pid, "reasons": "Same."}, official(), 422),
+        (f"/api/v1/proposals/{pid}/follow-ups", {"stage": "done", "note": "Done."}, official(), 409),
+        (f"/api/v1/proposals/{uuid.uuid4()}/support", None, resident(), 404),
+        (f"/api/v1/proposals/{pid}/support", None, {"X-Meemaken-Role": "king"}, 401),
+        (f"/api/v1/proposals/{pid}/support", None, official(), 403),
+        *[(f"/api/v1/proposals/{pid}/answer", {"position": "adopted", "reasons": "Yes."}, h, 401) for h in FORGED],
     ]
     for path, body, headers, status in cases:
         response = client.post(path, json=body, headers=headers)
@@ -220,15 +239,131 @@ def test_bad_steps_on_a_proposal_change_nothing(case):
 
 def test_a_proposal_to_an_unknown_or_closed_process_is_rejected_with_a_coded_reason(case):
     client, _engine, clock, uow = case
-    client.post("/api/v1/processes", json=process_body(), headers=OFFICIAL)
-    body = {
-        "process_id": "unknown-process",
-        "author_id": str(uuid.uuid4()),
-        "title": "Safer school streets",
-        "text": TEXT,
-    }
-    unknown = client.post("/api/v1/proposals", json=body).get_json()
+    client.post("/api/v1/processes", json=process_body(), headers=official())
+    body = {"process_id": "unknown-process", "title": "Safer school streets", "text": TEXT}
+    unknown = client.post("/api/v1/proposals", json=body, headers=resident()).get_json()
     assert handlers.check_admissibility(uuid.UUID(unknown["id"]), uow()).reasons[0].code == "unknown_process"
     clock.now = datetime(2027, 7, 1, tzinfo=UTC)
-    late = client.post("/api/v1/proposals", json=body | {"process_id": "mobility-2027"}).get_json()
+    late = client.post("/api/v1/proposals", json=body | {"process_id": "mobility-2027"}, headers=resident()).get_json()
     assert handlers.check_admissibility(uuid.UUID(late["id"]), uow()).reasons[0].code == "process_closed"
+
+
+def outbox_data(engine, kind):
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(outbox.c.envelope).where(outbox.c.type.like(f"%.{kind}.v1"))).scalars()
+        return [json.loads(row)["data"] for row in rows]
+
+
+def test_support_is_for_verified_residents_of_the_process_municipality_and_says_why_not(case):
+    client, engine, _clock, uow = case
+    client.post("/api/v1/processes", json=process_body(), headers=official())
+    pid = admitted(client, uow)
+    before = (events(engine), count(engine, supports))
+    for headers, says in [
+        (resident(municipality="brugge"), "you live elsewhere"),
+        (resident(resident=False), "you live elsewhere"),
+        (resident(municipality=None), "does not say whether you live in gent"),
+        (resident(resident=None), "does not say whether you live in gent"),
+    ]:
+        refused = client.post(f"/api/v1/proposals/{pid}/support", headers=headers)
+        assert refused.status_code == 403 and says in refused.get_json()["detail"], refused.get_json()
+        assert refused.content_type == "application/problem+json"
+    assert (
+        "desk"
+        in client.post(f"/api/v1/proposals/{pid}/support", headers=resident(age=None, municipality=None)).get_json()[
+            "detail"
+        ]
+    )
+    assert (events(engine), count(engine, supports)) == before
+
+
+def test_fifteen_supports_by_one_person_under_made_up_ids_count_once(case):
+    client, engine, _clock, uow = case
+    client.post("/api/v1/processes", json=process_body(support_threshold=3), headers=official())
+    pid = admitted(client, uow)
+    me = uuid.uuid4()
+    codes = [
+        client.post(
+            f"/api/v1/proposals/{pid}/support",
+            json={"resident_id": str(uuid.uuid4()), "actor": str(uuid.uuid4())},
+            headers=resident(me) | {"X-Meemaken-Actor": str(uuid.uuid4())},
+        ).status_code
+        for _ in range(15)
+    ]
+    assert codes == [200] + [409] * 14
+    proposal = client.get(f"/api/v1/proposals/{pid}").get_json()
+    assert proposal["supporters"] == 1 and proposal["answer_due_at"] is None
+    assert count(engine, supports) == 1 and "threshold_reached" not in events(engine)
+
+
+def test_officials_act_in_their_role_within_their_process_and_every_step_names_them(case):
+    client, engine, _clock, uow = case
+    officer, council = uuid.uuid4(), uuid.uuid4()
+    client.post("/api/v1/processes", json=process_body(support_threshold=None), headers=official(who=officer))
+    a, b, c, d = (
+        admitted(client, uow, title=t)
+        for t in ("Safer school streets", "Slow traffic zone", "Bike lanes everywhere", "More street trees")
+    )
+    elsewhere = official("case_officer", "process:another-process")
+    refused = client.post(f"/api/v1/proposals/{a}/merge", json={"into_id": b, "reasons": "Same."}, headers=elsewhere)
+    assert refused.status_code == 403 and "process:mobility-2027" in refused.get_json()["detail"]
+    mine = official("case_officer", "process:mobility-2027", who=officer)
+    assert (
+        client.post(f"/api/v1/proposals/{a}/merge", json={"into_id": b, "reasons": "Same."}, headers=mine).status_code
+        == 200
+    )
+    parts = [{"title": "Bike lanes north", "text": TEXT}, {"title": "Bike lanes south", "text": TEXT}]
+    assert (
+        client.post(f"/api/v1/proposals/{c}/split", json={"parts": parts, "reasons": "Two."}, headers=mine).status_code
+        == 201
+    )
+    grounds = {"reasons": [{"code": "not_competent", "detail": "Regional roads."}]}
+    assert client.post(f"/api/v1/proposals/{b}/decline", json=grounds, headers=mine).status_code == 200
+    answer = {"position": "adopted", "reasons": "We plant them this autumn."}
+    answered = client.post(f"/api/v1/proposals/{d}/answer", json=answer, headers=official("decision_body", who=council))
+    assert answered.status_code == 200
+    follow = {"stage": "planned", "note": "Order placed."}
+    assert client.post(f"/api/v1/proposals/{d}/follow-ups", json=follow, headers=mine).status_code == 200
+
+    case_officer = {"id": str(officer), "role": "case_officer"}
+    assert [e["actor"] for e in outbox_data(engine, "defined")] == [case_officer]
+    for kind in ("merged", "split", "declined", "followed_up"):
+        assert [e["actor"] for e in outbox_data(engine, kind)] == [case_officer], kind
+    assert [e["actor"] for e in outbox_data(engine, "answered")] == [{"id": str(council), "role": "decision_body"}]
+    public = client.get(f"/api/v1/proposals/{d}").get_json()
+    assert str(council) not in str(public), "the public history names no official"
+
+
+def test_an_administrator_reads_who_did_what_on_a_proposal_and_no_one_else_does(case):
+    client, _engine, _clock, uow = case
+    author, council = uuid.uuid4(), uuid.uuid4()
+    client.post("/api/v1/processes", json=process_body(), headers=official())
+    pid = admitted(client, uow, author)
+    answer = {"position": "partly", "reasons": "Two of the three streets."}
+    client.post(f"/api/v1/proposals/{pid}/answer", json=answer, headers=official("decision_body", who=council))
+    audit = client.get(f"/api/v1/proposals/{pid}/audit", headers=official("administrator"))
+    assert audit.status_code == 200
+    entries = [(e["action"], e["by"]) for e in audit.get_json()["entries"]]
+    assert entries == [
+        ("submitted", {"id": str(author), "role": "resident"}),
+        ("admitted", None),  # the automatic check
+        ("answered", {"id": str(council), "role": "decision_body"}),
+    ]
+    for headers, status in [
+        ({}, 401),
+        (*FORGED[2:3], 401),
+        (resident(author), 403),
+        (official(), 403),
+        (official("decision_body", who=council), 403),
+    ]:
+        assert client.get(f"/api/v1/proposals/{pid}/audit", headers=headers).status_code == status
+    assert client.get(f"/api/v1/proposals/{uuid.uuid4()}/audit", headers=official("administrator")).status_code == 404
+
+
+def test_the_ladder_is_set_by_a_case_officer_who_holds_the_role_municipality_wide(case):
+    client, _engine, _clock, _uow = case
+    order = {"rungs": ["informeren", "raadplegen", "coproduceren", "adviseren", "meebeslissen", "zelfbeheer"]}
+    scoped = client.put("/api/v1/ladders/gent", json=order, headers=official("case_officer", "process:mobility-2027"))
+    assert scoped.status_code == 403 and "municipality-wide" in scoped.get_json()["detail"]
+    assert client.put("/api/v1/ladders/gent", json=order, headers=resident()).status_code == 403
+    assert client.put("/api/v1/ladders/gent", json=order, headers=official()).status_code == 200

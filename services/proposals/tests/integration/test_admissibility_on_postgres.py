@@ -30,7 +30,7 @@ def uow(database_url):
 def open_call(uow, process_id):
     now = datetime.now(UTC)
     phase = Phase("proposals", now - timedelta(days=30), now + timedelta(days=30), "adviseren")
-    official = Actor(uuid.uuid4(), "official")
+    official = Actor.official()
     participation.define_process(
         uow(), official, process_id, "gent", "Call", ProcessKind.PROPOSALS_CALL, [phase], 2, 60
     )

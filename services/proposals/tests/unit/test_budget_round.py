@@ -11,11 +11,11 @@ from proposals.domain.ballots import (
     Eligibility,
     InvalidBallot,
     NotEligible,
-    Voter,
     check_ballot,
     check_voter,
 )
 from proposals.domain.budget_round import BudgetRound, InvalidRound, Phase, Stage, WrongPhase
+from proposals.domain.eligibility import Facts as Voter
 from proposals.domain.tally import CountedBallot, count
 
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
@@ -86,10 +86,10 @@ def test_k_approval_cumulative_and_ranking_forms():
 
 def test_eligibility_by_age_residence_and_district():
     rules = Eligibility(min_age=16, residents_only=True, districts=("Noord",))
-    check_voter(rules, Voter(16, True, "Noord"))
+    check_voter(rules, Voter(16, True, "Noord"), "gent")
     for voter in (Voter(15, True, "Noord"), Voter(30, False, "Noord"), Voter(30, True, "Zuid")):
         with pytest.raises(NotEligible):
-            check_voter(rules, voter)
+            check_voter(rules, voter, "gent")
 
 
 def test_greedy_count_by_hand():

@@ -10,7 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from meemaken_events import TransientError
 from proposals.adapters.documents import round_document, round_from
-from proposals.adapters.tables import ballots, rounds
+from proposals.adapters.tables import ballots, processes, rounds
+from proposals.domain.audit import ActedBy
 from proposals.domain.ballots import Choice
 from proposals.domain.budget_round import BudgetRound, Phase
 from proposals.domain.tally import CountedBallot
@@ -31,6 +32,9 @@ class RoundChanged(Exception):
 # Rounds open for voting as this process last read them. A ballot is checked against this copy and stored
 # only if the round is still at that version (one statement), so a stale copy never lets a ballot through.
 _VOTING: dict[UUID, BudgetRound] = {}
+# The municipality of each round's process (fixed when the process is defined), so that a ballot's
+# eligibility check asks the database nothing more.
+_MUNICIPALITY: dict[UUID, str] = {}
 
 
 class RoundRepository:
@@ -66,6 +70,13 @@ class RoundRepository:
     def forget(self, round_id: UUID) -> None:
         _VOTING.pop(round_id, None)
 
+    def municipality(self, r: BudgetRound) -> str:
+        """The municipality of the round's process: whose residents it is for."""
+        if r.id not in _MUNICIPALITY:
+            query = sa.select(processes.c.municipality).where(processes.c.id == r.process_id)
+            _MUNICIPALITY[r.id] = self.connection.execute(query).scalar_one()
+        return _MUNICIPALITY[r.id]
+
     def save(self, r: BudgetRound) -> None:
         updated = self.connection.execute(
             rounds.update()
@@ -92,11 +103,11 @@ class BallotBox:
         voting: BudgetRound,
         voter_id: UUID,
         choice: Choice,
-        paper: bool,
-        entered_by: UUID | None,
+        entered_by: ActedBy | None,
         now: datetime,
     ) -> int:
-        """Store the voter's ballot, replacing their earlier one: how many times it was replaced.
+        """Store the voter's ballot, replacing their earlier one: how many times it was replaced. A paper
+        ballot records the official who entered it and the role they acted in.
 
         One statement: insert (or update the voter's existing row) only while the round is still open at
         the version the ballot was checked against, holding off its closing meanwhile. Concurrent ballots
@@ -106,8 +117,9 @@ class BallotBox:
             "voter_id": voter_id,
             "projects": list(choice.projects),
             "points": None if choice.points is None else list(choice.points),
-            "paper": paper,
-            "entered_by": entered_by,
+            "paper": entered_by is not None,
+            "entered_by": entered_by.id if entered_by else None,
+            "entered_by_role": entered_by.role if entered_by else None,
             "cast_at": now,
             "replaced": 0,
             "version": voting.version,
@@ -118,7 +130,7 @@ class BallotBox:
             now_at = self.connection.execute(sa.select(rounds.c.version).where(rounds.c.id == voting.id)).scalar()
             if now_at != voting.version:
                 raise RoundChanged(f"round {voting.id} changed since the ballot was checked")
-            other = "online" if paper else "on paper"
+            other = "online" if entered_by else "on paper"
             raise OtherChannel(f"this voter already voted {other}; a ballot is replaced through the same channel")
         return int(replaced)
 
@@ -151,7 +163,17 @@ class BallotBox:
 
 
 _CAST: dict[str, sa.Executable] = {}
-_COLUMNS = ("round_id", "voter_id", "projects", "points", "paper", "entered_by", "cast_at", "replaced")
+_COLUMNS = (
+    "round_id",
+    "voter_id",
+    "projects",
+    "points",
+    "paper",
+    "entered_by",
+    "entered_by_role",
+    "cast_at",
+    "replaced",
+)
 
 
 def _cast_statement(dialect: str) -> sa.Executable:
@@ -177,6 +199,7 @@ def _cast_statement(dialect: str) -> sa.Executable:
                     "projects": insert.excluded.projects,
                     "points": insert.excluded.points,
                     "entered_by": insert.excluded.entered_by,
+                    "entered_by_role": insert.excluded.entered_by_role,
                     "cast_at": insert.excluded.cast_at,
                     "replaced": ballots.c.replaced + 1,
                 },

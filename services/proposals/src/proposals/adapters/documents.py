@@ -66,6 +66,7 @@ def round_document(r: BudgetRound) -> dict[str, Any]:
             "min_age": r.eligibility.min_age,
             "residents_only": r.eligibility.residents_only,
             "districts": list(r.eligibility.districts),
+            "unverified": r.eligibility.unverified,
         },
         "rule": r.rule,
         "jury_weight": r.jury_weight,
@@ -111,7 +112,10 @@ def round_from(round_id: UUID, phase: str, version: int, d: dict[str, Any]) -> B
         district_budgets=d["district_budgets"],
         form=BallotForm(BallotKind(d["form"]["kind"]), d["form"]["k"], d["form"]["points"]),
         eligibility=Eligibility(
-            d["eligibility"]["min_age"], d["eligibility"]["residents_only"], tuple(d["eligibility"]["districts"])
+            d["eligibility"]["min_age"],
+            d["eligibility"]["residents_only"],
+            tuple(d["eligibility"]["districts"]),
+            d["eligibility"].get("unverified", "desk"),
         ),
         rule=d["rule"],
         jury_weight=d["jury_weight"],

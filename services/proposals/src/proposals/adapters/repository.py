@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from meemaken_events import TransientError, UtcDateTime
 from proposals.adapters.tables import proposals, supports
 from proposals.domain.admissibility import text_key, title_key
+from proposals.domain.audit import ActedBy
 from proposals.domain.model import Position, Proposal, ProposalStatus, RejectionReason, Step
 
 
@@ -133,7 +134,7 @@ def _row(p: Proposal) -> dict[str, object]:
         "position": p.position.value if p.position else None,
         "answer": p.answer,
         "related": [str(r) for r in p.related],
-        "history": [{"at": s.at.isoformat(), "what": s.what, "detail": s.detail} for s in p.history],
+        "history": [_step_row(s) for s in p.history],
         "version": p.version,
     }
 
@@ -154,9 +155,23 @@ def _proposal(row: sa.Row) -> Proposal:
         position=Position(row.position) if row.position else None,
         answer=row.answer,
         related=tuple(UUID(r) for r in row.related),
-        history=tuple(Step(datetime.fromisoformat(s["at"]), s["what"], s["detail"]) for s in row.history),
+        history=tuple(_step(s) for s in row.history),
         version=row.version,
     )
+
+
+def _step_row(s: Step) -> dict[str, object]:
+    row: dict[str, object] = {"at": s.at.isoformat(), "what": s.what, "detail": s.detail}
+    if s.by is not None:
+        row["by"] = s.by.as_data()
+    return row
+
+
+def _step(s: dict[str, str]) -> Step:
+    """A step of the history; those written before the audit existed name no one."""
+    by = s.get("by")
+    acted = ActedBy(UUID(by["id"]), by["role"]) if isinstance(by, dict) else None
+    return Step(datetime.fromisoformat(s["at"]), s["what"], s["detail"], acted)
 
 
 __all__ = ["ConcurrentUpdate", "ProposalRepository"]

@@ -79,7 +79,8 @@ ballots = sa.Table(
     sa.Column("projects", sa.JSON(), nullable=False),
     sa.Column("points", sa.JSON(), nullable=True),
     sa.Column("paper", sa.Boolean(), nullable=False),
-    sa.Column("entered_by", sa.Uuid(), nullable=True),
+    sa.Column("entered_by", sa.Uuid(), nullable=True),  # paper: the official who entered it
+    sa.Column("entered_by_role", sa.String(40), nullable=True),  # ... and the role they acted in
     sa.Column("cast_at", UtcDateTime(), nullable=False),
     sa.Column("replaced", sa.Integer(), nullable=False),
 )

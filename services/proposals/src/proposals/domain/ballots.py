@@ -1,15 +1,20 @@
 """Ballot forms and who may vote: what a round accepts, checked before anything is stored.
 
 A form is one of the four the issue names: approval within the budget (knapsack), k-approval,
-cumulative points and ranking. Eligibility facts (age, residence, district) come attested by the
-gateway from the resident's login, never typed by the voter.
+cumulative points and ranking. Eligibility facts (age, residence, district) come verified from the
+resident's login (or from the official who verified them at the desk for a paper ballot), never typed
+by the voter. What happens when the login lacks a fact the round needs is the round's own rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+from proposals.domain.eligibility import Facts, NotEligible, Unverified, not_known
+
+__all__ = ["NotEligible", "Unverified"]
 
 
 class BallotKind(StrEnum):
@@ -21,10 +26,6 @@ class BallotKind(StrEnum):
 
 class InvalidBallot(ValueError):
     """The ballot breaks the round's form; nothing is stored."""
-
-
-class NotEligible(ValueError):
-    """The voter may not vote in this round."""
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,23 @@ class BallotForm:
             raise InvalidBallot("a cumulative form needs a number of points of at least 1")
 
 
+UNVERIFIED = ("desk", "refuse")
+
+
 @dataclass(frozen=True)
 class Eligibility:
+    """Who votes in a round, and what happens when a login lacks a fact the round needs: "desk" (the
+    default) refuses the online ballot and sends the resident to the municipality's desk, where an official
+    verifies them and enters a paper ballot; "refuse" refuses them outright."""
+
     min_age: int = 16
     residents_only: bool = True
     districts: tuple[str, ...] = ()  # empty: every district
+    unverified: str = "desk"
 
-
-@dataclass(frozen=True)
-class Voter:
-    """Facts about the voter as the gateway attests them."""
-
-    age: int
-    resident: bool
-    district: str | None
+    def __post_init__(self) -> None:
+        if self.unverified not in UNVERIFIED:
+            raise InvalidBallot(f"unverified is one of {', '.join(UNVERIFIED)}, not {self.unverified!r}")
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,40 @@ class Choice:
     points: tuple[int, ...] | None = None
 
 
-def check_voter(rules: Eligibility, voter: Voter) -> None:
-    if voter.age < rules.min_age:
-        raise NotEligible(f"voters in this round are at least {rules.min_age} years old")
-    if rules.residents_only and not voter.resident:
-        raise NotEligible("only residents of the municipality vote in this round")
-    if rules.districts and voter.district not in rules.districts:
-        raise NotEligible(f"this round is for residents of {', '.join(rules.districts)}")
+def check_voter(rules: Eligibility, voter: Facts, municipality: str, chosen_parts: Iterable[str | None] = ()) -> None:
+    """NotEligible when a known fact rules the voter out; otherwise Unverified when a fact the round needs
+    (or, for projects of a district on the ballot, the voter's district) is not known."""
+    missing: list[str] = []
+    if rules.min_age > 0:
+        if voter.age is None:
+            missing.append("age")
+        elif voter.age < rules.min_age:
+            raise NotEligible(f"Voters in this round are at least {rules.min_age} years old.")
+    if rules.residents_only:
+        if voter.resident is None:
+            missing.append("residence")
+        elif not voter.resident:
+            raise NotEligible(f"Only residents of {municipality} vote in this round.")
+    districted = any(part is not None and not part.startswith("theme:") for part in chosen_parts)
+    if rules.districts or districted:
+        if voter.district is None:
+            missing.append("district")
+        elif rules.districts and voter.district not in rules.districts:
+            raise NotEligible(f"This round is for residents of {', '.join(rules.districts)}.")
+    if missing:
+        raise Unverified(missing, not_known(missing, municipality) + _what_now(rules.unverified))
+
+
+def _what_now(unverified: str) -> str:
+    if unverified == "desk":
+        return (
+            " This round needs it to take your ballot: go to the municipality's desk with your identity card, "
+            "where an official verifies it and enters your ballot on paper."
+        )
+    return (
+        " This round takes only ballots of voters whose login verifies what it asks, so it cannot take "
+        "yours; if the municipality's register should know it, ask the municipality to correct it."
+    )
 
 
 def check_ballot(

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from proposals.domain.audit import ActedBy
 from proposals.domain.ballots import BallotForm, BallotKind, Eligibility
 from proposals.domain.budgeting import rule_named
 
@@ -84,7 +85,8 @@ class Results:
 
 @dataclass(frozen=True)
 class RoundEvent:
-    """Every step of a round, named; `data` holds what the step is about (never who voted what)."""
+    """Every step of a round, named; `data` holds what the step is about (never who voted what) and, for
+    an official's step, the official as ``actor`` (pseudonymous id and role) for the audit."""
 
     name: str
     round_id: UUID
@@ -125,6 +127,7 @@ class BudgetRound:
         rule: str,
         jury_weight: float | None = None,
         theme_budgets: Mapping[str, int] | None = None,
+        by: ActedBy | None = None,
     ) -> BudgetRound:
         themes = dict(theme_budgets or {})
         if budget < 1:
@@ -148,6 +151,7 @@ class BudgetRound:
         r.theme_budgets = themes
         r._note(
             "opened",
+            by,
             budget=budget,
             district_budgets=dict(district_budgets),
             theme_budgets=themes,
@@ -177,7 +181,13 @@ class BudgetRound:
         return tuple(p for p in self.projects if p.feasibility is Feasibility.FEASIBLE)
 
     def add_project(
-        self, title: str, district: str | None, cost: int, proposal_id: UUID | None = None, theme: str | None = None
+        self,
+        title: str,
+        district: str | None,
+        cost: int,
+        proposal_id: UUID | None = None,
+        theme: str | None = None,
+        by: ActedBy | None = None,
     ) -> str:
         self._require(Phase.IDEAS, "add a project")
         if district and theme:
@@ -192,15 +202,22 @@ class BudgetRound:
         project = BudgetProject(f"p{len(self.projects) + 1}", title.strip(), district, cost, proposal_id, theme=theme)
         self.projects = (*self.projects, project)
         self._note(
-            "project_added", project_id=project.id, title=project.title, district=district, theme=theme, cost=cost
+            "project_added", by, project_id=project.id, title=project.title, district=district, theme=theme, cost=cost
         )
         return project.id
 
-    def start_feasibility(self) -> None:
-        self._move(Phase.IDEAS, Phase.FEASIBILITY, "feasibility_started")
+    def start_feasibility(self, by: ActedBy | None = None) -> None:
+        self._move(Phase.IDEAS, Phase.FEASIBILITY, "feasibility_started", by)
 
     def assess(
-        self, project_id: str, feasible: bool, cost: int, legal_check: str, reason: str, jury_score: float | None
+        self,
+        project_id: str,
+        feasible: bool,
+        cost: int,
+        legal_check: str,
+        reason: str,
+        jury_score: float | None,
+        by: ActedBy | None = None,
     ) -> None:
         """Officials' feasibility check: their cost estimate, the legal check and, if not feasible, why."""
         self._require(Phase.FEASIBILITY, "assess a project")
@@ -225,9 +242,9 @@ class BudgetRound:
             jury_score=jury_score,
         )
         self.projects = tuple(changed if x.id == project_id else x for x in self.projects)
-        self._note("project_assessed", project_id=project_id, feasibility=verdict.value, cost=cost, reason=reason)
+        self._note("project_assessed", by, project_id=project_id, feasibility=verdict.value, cost=cost, reason=reason)
 
-    def open_voting(self, lot_order: Sequence[str]) -> None:
+    def open_voting(self, lot_order: Sequence[str], by: ActedBy | None = None) -> None:
         """Voting opens with the projects found feasible and the published lot order for last ties."""
         self._require(Phase.FEASIBILITY, "open voting")
         pending = [p.id for p in self.projects if p.feasibility is Feasibility.PENDING]
@@ -239,11 +256,11 @@ class BudgetRound:
         if sorted(lot_order) != sorted(ids):
             raise InvalidRound("the lot order lists exactly the projects on the ballot")
         self.lot_order = tuple(lot_order)
-        self._move(Phase.FEASIBILITY, Phase.VOTING, "voting_opened", projects=ids, lot_order=list(self.lot_order))
+        self._move(Phase.FEASIBILITY, Phase.VOTING, "voting_opened", by, projects=ids, lot_order=list(self.lot_order))
 
-    def close(self, now: datetime) -> None:
+    def close(self, now: datetime, by: ActedBy | None = None) -> None:
         self.closed_at = now
-        self._move(Phase.VOTING, Phase.CLOSED, "closed", closed_at=now.isoformat())
+        self._move(Phase.VOTING, Phase.CLOSED, "closed", by, closed_at=now.isoformat())
 
     def record_results(self, results: Results) -> None:
         self._require(Phase.CLOSED, "record results")
@@ -253,6 +270,7 @@ class BudgetRound:
             Phase.CLOSED,
             Phase.RESULTS,
             "results_published",
+            None,
             rule=results.rule,
             selected=[{"project_id": pid, "title": titles[pid]} for pid in results.selected],
             voters=results.voters,
@@ -260,7 +278,7 @@ class BudgetRound:
             spent=results.spent,
         )
 
-    def track(self, project_id: str, stage: Stage, note: str) -> None:
+    def track(self, project_id: str, stage: Stage, note: str, by: ActedBy | None = None) -> None:
         """Implementation tracking of a funded project; the first report starts the implementation phase."""
         if self.phase not in (Phase.RESULTS, Phase.IMPLEMENTATION):
             raise WrongPhase(f"projects are tracked after the results, the round is in {self.phase.value}")
@@ -274,16 +292,18 @@ class BudgetRound:
         )
         if self.phase is Phase.RESULTS:
             self.phase = Phase.IMPLEMENTATION
-        self._note("project_tracked", project_id=project_id, stage=stage.value, note=note.strip())
+        self._note("project_tracked", by, project_id=project_id, stage=stage.value, note=note.strip())
 
     def _require(self, phase: Phase, action: str) -> None:
         if self.phase is not phase:
             raise WrongPhase(f"cannot {action}: the round is in the {self.phase.value} phase, not {phase.value}")
 
-    def _move(self, src: Phase, dst: Phase, event: str, **data: object) -> None:
+    def _move(self, src: Phase, dst: Phase, event: str, by: ActedBy | None = None, **data: object) -> None:
         self._require(src, f"move to {dst.value}")
         self.phase = dst
-        self._note(event, **data)
+        self._note(event, by, **data)
 
-    def _note(self, name: str, **data: object) -> None:
+    def _note(self, name: str, by: ActedBy | None = None, **data: object) -> None:
+        if by is not None:
+            data["actor"] = by.as_data()
         self.events.append(RoundEvent(name, self.id, self.process_id, data))

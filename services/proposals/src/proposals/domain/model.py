@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from proposals.domain.audit import ActedBy
+
 
 class ProposalStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -75,6 +77,7 @@ class ProposalDeclined:
     author_id: UUID
     title: str
     reasons: tuple[RejectionReason, ...]
+    by: ActedBy | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class ProposalAnswered:
     position: Position
     reasons: str
     late: bool
+    by: ActedBy | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class ProposalMerged:
     title: str
     into_id: UUID
     reasons: str
+    by: ActedBy | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,7 @@ class ProposalSplit:
     title: str
     into_ids: tuple[UUID, ...]
     reasons: str
+    by: ActedBy | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ class FollowUpRecorded:
     title: str
     stage: FollowUpStage
     note: str
+    by: ActedBy | None = None
 
 
 ProposalEvent = (
@@ -149,11 +156,13 @@ ProposalEvent = (
 
 @dataclass(frozen=True)
 class Step:
-    """One line of a proposal's history: what happened, when, and why."""
+    """One line of a proposal's history: what happened, when, why, and who did it (None: the service
+    itself, e.g. the automatic check or the answer timer). Who is for the audit, not for the public."""
 
     at: datetime
     what: str
     detail: str = ""
+    by: ActedBy | None = None
 
 
 class IllegalTransition(Exception):
@@ -189,7 +198,7 @@ class Proposal:
         cls, proposal_id: UUID, process_id: str, author_id: UUID, title: str, text: str, now: datetime
     ) -> Proposal:
         proposal = cls(proposal_id, process_id, author_id, title.strip(), text.strip(), now)
-        proposal.history = (Step(now, "submitted"),)
+        proposal.history = (Step(now, "submitted", by=ActedBy(author_id, "resident")),)
         proposal.events.append(ProposalSubmitted(proposal_id, process_id, author_id, proposal.title, now))
         return proposal
 
@@ -208,7 +217,7 @@ class Proposal:
         self._step(now, "rejected", "; ".join(r.code for r in reasons))
         self.events.append(ProposalRejected(self.id, self.process_id, self.author_id, self.title, reasons))
 
-    def decline(self, reasons: tuple[RejectionReason, ...], now: datetime) -> None:
+    def decline(self, reasons: tuple[RejectionReason, ...], now: datetime, by: ActedBy | None = None) -> None:
         """An official's check: what needs judgment (competence, legality) that no machine decides."""
         if not reasons:
             raise InvalidStep("a decline needs at least one coded ground")
@@ -220,8 +229,8 @@ class Proposal:
         self._require(ProposalStatus.ADMITTED, "decline")
         self.status = ProposalStatus.DECLINED
         self.reasons = reasons
-        self._step(now, "declined", "; ".join(f"{r.code}: {r.detail}" for r in reasons))
-        self.events.append(ProposalDeclined(self.id, self.process_id, self.author_id, self.title, reasons))
+        self._step(now, "declined", "; ".join(f"{r.code}: {r.detail}" for r in reasons), by)
+        self.events.append(ProposalDeclined(self.id, self.process_id, self.author_id, self.title, reasons, by))
 
     def count_support(self, supporters: int, threshold: int | None, answer_days: int, now: datetime) -> None:
         """The supporters counted after one more resident supported; crossing the threshold starts the
@@ -235,16 +244,16 @@ class Proposal:
                 SupportThresholdReached(self.id, self.process_id, self.title, supporters, threshold, self.answer_due_at)
             )
 
-    def respond(self, position: Position, reasons: str, now: datetime) -> None:
+    def respond(self, position: Position, reasons: str, now: datetime, by: ActedBy | None = None) -> None:
         """The municipality's answer with its reasons; after the deadline it still counts, marked late."""
         if not reasons.strip():
             raise InvalidStep("an answer gives its reasons")
         self._require(ProposalStatus.ADMITTED, "answer")
         self.status, self.position, self.answer = ProposalStatus.ANSWERED, position, reasons.strip()
         late = self.answer_due_at is not None and now > self.answer_due_at
-        self._step(now, "answered", f"{position.value}{' (late)' if late else ''}: {self.answer}")
+        self._step(now, "answered", f"{position.value}{' (late)' if late else ''}: {self.answer}", by)
         self.events.append(
-            ProposalAnswered(self.id, self.process_id, self.author_id, self.title, position, self.answer, late)
+            ProposalAnswered(self.id, self.process_id, self.author_id, self.title, position, self.answer, late, by)
         )
 
     def check_answer_deadline(self, now: datetime) -> bool:
@@ -261,7 +270,7 @@ class Proposal:
         self.events.append(AnswerOverdue(self.id, self.process_id, self.title, self.answer_due_at))
         return True
 
-    def merge_into(self, target: Proposal, reasons: str, now: datetime) -> None:
+    def merge_into(self, target: Proposal, reasons: str, now: datetime, by: ActedBy | None = None) -> None:
         """Fold this proposal into `target` (same process); both keep the history, supporters move along."""
         if target.id == self.id:
             raise InvalidStep("a proposal cannot be merged into itself")
@@ -272,12 +281,12 @@ class Proposal:
         self._require(ProposalStatus.ADMITTED, "merge")
         target._require(ProposalStatus.ADMITTED, "merge into")
         self.status, self.related = ProposalStatus.MERGED, (*self.related, target.id)
-        self._step(now, "merged_into", f"{target.id}: {reasons.strip()}")
+        self._step(now, "merged_into", f"{target.id}: {reasons.strip()}", by)
         target.related = (*target.related, self.id)
-        target._step(now, "merged_from", f"{self.id}: {reasons.strip()}")
-        self.events.append(ProposalMerged(self.id, self.process_id, self.title, target.id, reasons.strip()))
+        target._step(now, "merged_from", f"{self.id}: {reasons.strip()}", by)
+        self.events.append(ProposalMerged(self.id, self.process_id, self.title, target.id, reasons.strip(), by))
 
-    def split_into(self, parts: tuple[Proposal, ...], reasons: str, now: datetime) -> None:
+    def split_into(self, parts: tuple[Proposal, ...], reasons: str, now: datetime, by: ActedBy | None = None) -> None:
         """Divide this proposal into new ones (already admitted, author kept, supporters carried over)."""
         if len(parts) < 2:
             raise InvalidStep("a split makes at least two proposals")
@@ -285,28 +294,30 @@ class Proposal:
             raise InvalidStep("a split gives its reasons")
         self._require(ProposalStatus.ADMITTED, "split")
         self.status, self.related = ProposalStatus.SPLIT, tuple(p.id for p in parts)
-        self._step(now, "split_into", f"{', '.join(str(p.id) for p in parts)}: {reasons.strip()}")
-        self.events.append(ProposalSplit(self.id, self.process_id, self.title, self.related, reasons.strip()))
+        self._step(now, "split_into", f"{', '.join(str(p.id) for p in parts)}: {reasons.strip()}", by)
+        self.events.append(ProposalSplit(self.id, self.process_id, self.title, self.related, reasons.strip(), by))
 
     @classmethod
-    def part_of(cls, original: Proposal, part_id: UUID, title: str, text: str, now: datetime) -> Proposal:
+    def part_of(
+        cls, original: Proposal, part_id: UUID, title: str, text: str, now: datetime, by: ActedBy | None = None
+    ) -> Proposal:
         part = cls(part_id, original.process_id, original.author_id, title.strip(), text.strip(), now)
         part.status, part.related = ProposalStatus.ADMITTED, (original.id,)
         part.supporters, part.answer_due_at = original.supporters, original.answer_due_at
-        part.history = (Step(now, "split_from", str(original.id)),)
+        part.history = (Step(now, "split_from", str(original.id), by),)
         part.events.append(ProposalAdmitted(part.id, part.process_id, part.author_id, part.title))
         return part
 
-    def follow_up(self, stage: FollowUpStage, note: str, now: datetime) -> None:
+    def follow_up(self, stage: FollowUpStage, note: str, now: datetime, by: ActedBy | None = None) -> None:
         """What was done with an answered proposal: accountability, step by step."""
         if not note.strip():
             raise InvalidStep("a follow-up says what was done")
         self._require(ProposalStatus.ANSWERED, "follow up")
-        self._step(now, f"follow_up_{stage.value}", note.strip())
-        self.events.append(FollowUpRecorded(self.id, self.process_id, self.title, stage, note.strip()))
+        self._step(now, f"follow_up_{stage.value}", note.strip(), by)
+        self.events.append(FollowUpRecorded(self.id, self.process_id, self.title, stage, note.strip(), by))
 
-    def _step(self, now: datetime | None, what: str, detail: str = "") -> None:
-        self.history = (*self.history, Step(now or self.submitted_at, what, detail))
+    def _step(self, now: datetime | None, what: str, detail: str = "", by: ActedBy | None = None) -> None:
+        self.history = (*self.history, Step(now or self.submitted_at, what, detail, by))
 
     def _require(self, status: ProposalStatus, action: str) -> None:
         if self.status is not status:

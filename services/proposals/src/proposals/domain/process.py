@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from proposals.domain.audit import ActedBy
 from proposals.domain.ladder import require_rung
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
@@ -40,6 +41,7 @@ class ProcessDefined:
     kind: str
     title: str
     phases: tuple[Phase, ...]
+    by: ActedBy | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class RungRealised:
     rung_promised: str
     rung_realised: str
     explanation: str
+    by: ActedBy | None = None
 
 
 ProcessEvent = ProcessDefined | RungRealised
@@ -77,6 +80,7 @@ class ParticipationProcess:
         phases: tuple[Phase, ...],
         support_threshold: int | None = None,
         answer_days: int = 90,
+        by: ActedBy | None = None,
     ) -> ParticipationProcess:
         if not SLUG.match(process_id):
             raise InvalidProcess("the process id is 3-100 lower-case letters, digits and dashes, e.g. mobility-2027")
@@ -95,7 +99,7 @@ class ParticipationProcess:
             raise InvalidProcess("the answer term is at least one day")
         ordered = tuple(sorted(phases, key=lambda p: p.starts_at))
         process = cls(process_id, municipality, title, kind, ordered, support_threshold, answer_days)
-        process.events.append(ProcessDefined(process_id, municipality, kind.value, title, ordered))
+        process.events.append(ProcessDefined(process_id, municipality, kind.value, title, ordered, by))
         return process
 
     def phase_at(self, moment: datetime) -> Phase | None:
@@ -105,7 +109,7 @@ class ParticipationProcess:
     def year(self) -> int:
         return self.phases[0].starts_at.year
 
-    def realise(self, phase_name: str, rung: str, explanation: str) -> None:
+    def realise(self, phase_name: str, rung: str, explanation: str, by: ActedBy | None = None) -> None:
         """Record the rung a phase actually reached, with why it differs (or not) from the promise."""
         require_rung(rung)
         if not explanation.strip():
@@ -114,7 +118,9 @@ class ParticipationProcess:
             if phase.name == phase_name:
                 self.phases = (*self.phases[:i], replace(phase, rung_realised=rung), *self.phases[i + 1 :])
                 self.events.append(
-                    RungRealised(self.id, self.municipality, phase_name, phase.rung_promised, rung, explanation.strip())
+                    RungRealised(
+                        self.id, self.municipality, phase_name, phase.rung_promised, rung, explanation.strip(), by
+                    )
                 )
                 return
         raise InvalidProcess(f"the process has no phase {phase_name!r}")

@@ -1,32 +1,43 @@
 """HTTP → use case → response; nothing else happens here.
 
-Who acts comes from the gateway in ``X-Meemaken-Actor`` (a pseudonymous id) and ``X-Meemaken-Role``
-(resident, official, service); without them a caller is the public, who reads but changes nothing.
+Who acts is the caller the kit verified from the gateway's bearer token (``principal()``): a person's
+pseudonymous id, roles (possibly scoped) and verified attributes, or a service's own credential. Nothing
+a body, query or header says about the caller counts. Public endpoints (what anyone may read: proposals,
+processes, the report, rounds and their results, a closed round's Pabulib file) are marked ``@public``;
+every other refuses an anonymous request with 401 before it runs, and the use cases decide who may act
+(403 with the reason).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from typing import cast as cast_view
 from uuid import UUID
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import NotFound
 
+from meemaken_kit.auth import Unauthenticated, principal, public, require, require_scope
+from meemaken_kit.roles import Role
 from proposals.adapters.budgets import ConcurrentRoundUpdate, OtherChannel
 from proposals.adapters.processes import ConcurrentProcessUpdate, ProcessExists
 from proposals.adapters.repository import ConcurrentUpdate
-from proposals.domain.ballots import BallotForm, BallotKind, Eligibility, InvalidBallot, NotEligible, Voter
+from proposals.domain.ballots import BallotForm, BallotKind, Eligibility, InvalidBallot, NotEligible, Unverified
 from proposals.domain.budget_round import BudgetRound, InvalidRound, Stage, WrongPhase
+from proposals.domain.eligibility import Facts
 from proposals.domain.ladder import InvalidLadder
 from proposals.domain.model import FollowUpStage, IllegalTransition, InvalidStep, Position, Proposal
 from proposals.domain.process import InvalidProcess, ParticipationProcess, Phase, ProcessKind
 from proposals.entrypoints import schemas as s
 from proposals.service_layer import actors, budgets, handlers, participation
-from proposals.service_layer.actors import ROLES, Actor
+from proposals.service_layer.actors import Actor
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
+F = TypeVar("F", bound=Callable[..., Any])
 blp = Blueprint("proposals", __name__, url_prefix="/api/v1/proposals", description="Citizen proposals")
 processes = Blueprint(
     "processes", __name__, url_prefix="/api/v1", description="Participation processes, ladders and the yearly report"
@@ -39,15 +50,42 @@ def _uow() -> ProposalsUnitOfWork:
     return uow
 
 
+def only(*roles: str) -> Callable[[F], F]:
+    """Refuse (403) a caller who holds none of `roles` before the request's body is even read; the use case
+    then checks the scope against the resource's process and records the role acted in."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            require(*roles)
+            return view(*args, **kwargs)
+
+        return cast_view(F, checked)
+
+    return decorate
+
+
+def only_service(scope: str) -> Callable[[F], F]:
+    """Only a service credential holding the OAuth `scope` (e.g. the notifications service's voters:read)."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            require_scope(scope)
+            return view(*args, **kwargs)
+
+        return cast_view(F, checked)
+
+    return decorate
+
+
 def actor() -> Actor:
-    role = request.headers.get("X-Meemaken-Role", "public")
-    raw = request.headers.get("X-Meemaken-Actor")
-    if role not in ROLES:
-        raise BadRequest(f"X-Meemaken-Role must be one of {', '.join(ROLES)}")
-    try:
-        return Actor(UUID(raw) if raw else None, role)
-    except ValueError:
-        raise BadRequest("X-Meemaken-Actor must be a UUID") from None
+    """The verified caller as the use cases see it (a service's OAuth scopes only for a service)."""
+    who = principal()
+    if who is None:  # only on a public endpoint, which does not ask
+        raise Unauthenticated("This needs you to log in (a bearer token from the gateway).")
+    scope = who.scope if Role.SERVICE in who.roles else frozenset()
+    return Actor(who.person_id, who.roles, who.role_scopes, who.attributes, scope)
 
 
 # --- proposals ---------------------------------------------------------------------------------
@@ -55,6 +93,7 @@ def actor() -> Actor:
 
 @blp.route("")
 class Proposals(MethodView):
+    @public
     @blp.arguments(s.ProposalQuerySchema, location="query")
     @blp.response(200, s.ProposalSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[Proposal]:
@@ -62,17 +101,21 @@ class Proposals(MethodView):
         with _uow() as uow:
             return uow.proposals.list(query.get("process_id"), query.get("author_id"), query["limit"], query["offset"])
 
+    @only(Role.RESIDENT)
     @blp.arguments(s.ProposalSubmissionSchema)
     @blp.response(201, s.ProposalSchema)
     @blp.alt_response(422, description="Invalid fields (problem+json)")
     def post(self, body: dict[str, Any]) -> tuple[Proposal, int, dict[str, str]]:
-        """Submit a proposal; the admissibility check follows automatically."""
-        proposal = handlers.submit_proposal(handlers.SubmitProposal(**body), _uow())
+        """Submit a proposal as the logged-in resident (its author); the admissibility check follows
+        automatically."""
+        command = handlers.SubmitProposal.by(actor(), body["process_id"], body["title"], body["text"])
+        proposal = handlers.submit_proposal(command, _uow())
         return proposal, 201, {"Location": url_for("proposals.ProposalById", proposal_id=proposal.id)}
 
 
 @blp.route("/<uuid:proposal_id>")
 class ProposalById(MethodView):
+    @public
     @blp.response(200, s.ProposalSchema)
     @blp.alt_response(404, description="No such proposal (problem+json)")
     def get(self, proposal_id: UUID) -> Proposal:
@@ -84,52 +127,68 @@ class ProposalById(MethodView):
         return proposal
 
 
+@blp.route("/<uuid:proposal_id>/audit")
+@only(Role.ADMINISTRATOR)
+@blp.response(200, s.AuditSchema)
+@blp.alt_response(404, description="No such proposal (problem+json)")
+def audit(proposal_id: UUID) -> dict[str, Any]:
+    """Who did what on a proposal, from its history: pseudonymous id, role, step, moment (administrator)."""
+    return {"proposal_id": proposal_id, "entries": handlers.audit(_uow(), actor(), proposal_id)}
+
+
 @blp.route("/<uuid:proposal_id>/support", methods=["POST"])
+@only(Role.RESIDENT)
 @blp.response(200, s.ProposalSchema)
 def support(proposal_id: UUID) -> Proposal:
-    """Support an admitted proposal (resident; once). The process's threshold starts the answer term."""
+    """Support an admitted proposal: a resident of the process's municipality as their login verifies it,
+    once per person. The process's threshold starts the answer term."""
     return handlers.support(_uow(), actor(), proposal_id)
 
 
 @blp.route("/<uuid:proposal_id>/decline", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @blp.arguments(s.DeclineSchema)
 @blp.response(200, s.ProposalSchema)
 def decline(body: dict[str, Any], proposal_id: UUID) -> Proposal:
-    """An official's check: decline with motivated grounds (not_competent, unlawful, ...)."""
+    """A case officer's check: decline with motivated grounds (not_competent, unlawful, ...)."""
     reasons = [(r["code"], r["detail"]) for r in body["reasons"]]
     return handlers.decline(_uow(), actor(), proposal_id, reasons)
 
 
 @blp.route("/<uuid:proposal_id>/answer", methods=["POST"])
+@only(Role.CASE_OFFICER, Role.DECISION_BODY)
 @blp.arguments(s.AnswerSchema)
 @blp.response(200, s.ProposalSchema)
 def answer(body: dict[str, Any], proposal_id: UUID) -> Proposal:
-    """The municipality's answer with reasons (official)."""
+    """The municipality's answer with reasons (case officer or decision body)."""
     return handlers.answer(_uow(), actor(), proposal_id, Position(body["position"]), body["reasons"])
 
 
 @blp.route("/<uuid:proposal_id>/merge", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @blp.arguments(s.MergeSchema)
 @blp.response(200, s.ProposalSchema)
 def merge(body: dict[str, Any], proposal_id: UUID) -> Proposal:
-    """Merge this proposal into another of the same process (official); returns the other."""
+    """Merge this proposal into another of the same process (case officer); returns the other."""
     return handlers.merge(_uow(), actor(), proposal_id, body["into_id"], body["reasons"])
 
 
 @blp.route("/<uuid:proposal_id>/split", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @blp.arguments(s.SplitSchema)
 @blp.response(201, s.ProposalSchema(many=True))
 def split(body: dict[str, Any], proposal_id: UUID) -> list[Proposal]:
-    """Split this proposal into new ones (official); returns them."""
+    """Split this proposal into new ones (case officer); returns them."""
     parts = [(p["title"], p["text"]) for p in body["parts"]]
     return handlers.split(_uow(), actor(), proposal_id, parts, body["reasons"])
 
 
 @blp.route("/<uuid:proposal_id>/follow-ups", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @blp.arguments(s.FollowUpSchema)
 @blp.response(200, s.ProposalSchema)
 def follow_up(body: dict[str, Any], proposal_id: UUID) -> Proposal:
-    """What was done with an answered proposal (official)."""
+    """What was done with an answered proposal (case officer)."""
     return handlers.follow_up(_uow(), actor(), proposal_id, FollowUpStage(body["stage"]), body["note"])
 
 
@@ -138,6 +197,7 @@ def follow_up(body: dict[str, Any], proposal_id: UUID) -> Proposal:
 
 @processes.route("/processes")
 class Processes(MethodView):
+    @public
     @processes.arguments(s.ProcessQuerySchema, location="query")
     @processes.response(200, s.ProcessSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[ParticipationProcess]:
@@ -145,10 +205,11 @@ class Processes(MethodView):
         with _uow() as uow:
             return uow.processes.of(query.get("municipality"), query.get("year"))
 
+    @only(Role.CASE_OFFICER)
     @processes.arguments(s.ProcessSchema)
     @processes.response(201, s.ProcessSchema)
     def post(self, body: dict[str, Any]) -> ParticipationProcess:
-        """Define a process (official): kind, phases with dates and the promised rung of each."""
+        """Define a process (case officer): kind, phases with dates and the promised rung of each."""
         phases = [Phase(p["name"], p["starts_at"], p["ends_at"], p["rung_promised"]) for p in body["phases"]]
         return participation.define_process(
             _uow(),
@@ -164,6 +225,7 @@ class Processes(MethodView):
 
 
 @processes.route("/processes/<process_id>")
+@public
 @processes.response(200, s.ProcessSchema)
 def get_process(process_id: str) -> ParticipationProcess:
     with _uow() as uow:
@@ -171,22 +233,25 @@ def get_process(process_id: str) -> ParticipationProcess:
 
 
 @processes.route("/processes/<process_id>/phases/<phase>/realised", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @processes.arguments(s.RealisedSchema)
 @processes.response(200, s.ProcessSchema)
 def realise(body: dict[str, Any], process_id: str, phase: str) -> ParticipationProcess:
-    """Record the rung a phase actually reached (official), with how that was judged."""
+    """Record the rung a phase actually reached (case officer), with how that was judged."""
     return participation.realise_rung(_uow(), actor(), process_id, phase, body["rung"], body["explanation"])
 
 
 @processes.route("/ladders/<municipality>", methods=["PUT"])
+@only(Role.CASE_OFFICER)
 @processes.arguments(s.LadderSchema)
 @processes.response(200, s.LadderSchema)
 def set_ladder(body: dict[str, Any], municipality: str) -> dict[str, Any]:
-    """The municipality's order of the six rungs, lowest first (official)."""
+    """The municipality's order of the six rungs, lowest first (case officer, municipality-wide)."""
     return {"rungs": list(participation.set_ladder(_uow(), actor(), municipality, body["rungs"]).order)}
 
 
 @processes.route("/reports/participation")
+@public
 @processes.arguments(s.ReportQuerySchema, location="query")
 @processes.response(200, s.ReportSchema)
 def report(query: dict[str, Any]) -> dict[str, Any]:
@@ -199,16 +264,18 @@ def report(query: dict[str, Any]) -> dict[str, Any]:
 
 @rounds.route("")
 class Rounds(MethodView):
+    @public
     @rounds.arguments(s.RoundQuerySchema, location="query")
     @rounds.response(200, s.RoundSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[BudgetRound]:
         with _uow() as uow:
             return uow.rounds.list(query.get("process_id"))
 
+    @only(Role.CASE_OFFICER)
     @rounds.arguments(s.RoundOpeningSchema)
     @rounds.response(201, s.RoundSchema)
     def post(self, body: dict[str, Any]) -> BudgetRound:
-        """Open a round (official): budget, district budgets, ballot form, eligibility, winner rule."""
+        """Open a round (case officer): budget, district budgets, ballot form, eligibility, winner rule."""
         f, e = body["form"], body["eligibility"]
         return budgets.open_round(
             _uow(),
@@ -218,7 +285,7 @@ class Rounds(MethodView):
             body["budget"],
             body["district_budgets"],
             BallotForm(BallotKind(f["kind"]), f["k"], f["points"]),
-            Eligibility(e["min_age"], e["residents_only"], tuple(e["districts"])),
+            Eligibility(e["min_age"], e["residents_only"], tuple(e["districts"]), e["unverified"]),
             body["rule"],
             body["jury_weight"],
             body["theme_budgets"],
@@ -226,6 +293,7 @@ class Rounds(MethodView):
 
 
 @rounds.route("/<uuid:round_id>")
+@public
 @rounds.response(200, s.RoundSchema)
 def get_round(round_id: UUID) -> BudgetRound:
     """The round, its projects with their feasibility, and after the count its explained results."""
@@ -233,27 +301,30 @@ def get_round(round_id: UUID) -> BudgetRound:
 
 
 @rounds.route("/<uuid:round_id>/projects", methods=["POST"])
+@only(Role.RESIDENT, Role.CASE_OFFICER)
 @rounds.arguments(s.ProjectIdeaSchema)
 @rounds.response(201, s.RoundSchema)
 def add_project(body: dict[str, Any], round_id: UUID) -> BudgetRound:
-    """A project idea in the ideas phase (resident or official)."""
+    """A project idea in the ideas phase (resident or case officer)."""
     return budgets.add_project(
         _uow(), actor(), round_id, body["title"], body["district"], body["cost"], body["proposal_id"], body["theme"]
     )
 
 
 @rounds.route("/<uuid:round_id>/feasibility", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @rounds.response(200, s.RoundSchema)
 def start_feasibility(round_id: UUID) -> BudgetRound:
-    """Close the ideas phase; officials check each project (official)."""
+    """Close the ideas phase; officials check each project (case officer)."""
     return budgets.start_feasibility(_uow(), actor(), round_id)
 
 
 @rounds.route("/<uuid:round_id>/projects/<project_id>/assessment", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @rounds.arguments(s.AssessmentSchema)
 @rounds.response(200, s.RoundSchema)
 def assess(body: dict[str, Any], round_id: UUID, project_id: str) -> BudgetRound:
-    """Feasible or not, with the officials' cost estimate and the legal check (official)."""
+    """Feasible or not, with the officials' cost estimate and the legal check (case officer)."""
     return budgets.assess_project(
         _uow(),
         actor(),
@@ -268,63 +339,67 @@ def assess(body: dict[str, Any], round_id: UUID, project_id: str) -> BudgetRound
 
 
 @rounds.route("/<uuid:round_id>/voting", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @rounds.arguments(s.VotingSchema)
 @rounds.response(200, s.RoundSchema)
 def open_voting(body: dict[str, Any], round_id: UUID) -> BudgetRound:
-    """Open voting (official); without a lot order one is drawn and published."""
+    """Open voting (case officer); without a lot order one is drawn and published."""
     return budgets.open_voting(_uow(), actor(), round_id, body["lot_order"])
 
 
 @rounds.route("/<uuid:round_id>/ballot", methods=["PUT"])
+@only(Role.RESIDENT)
 @rounds.arguments(s.BallotSchema)
 @rounds.response(200, s.BallotReceiptSchema)
 @rounds.alt_response(201, schema=s.BallotReceiptSchema, description="The voter's first ballot")
+@rounds.alt_response(403, description="Not eligible, or a fact the round needs is not known from the login")
 def cast(body: dict[str, Any], round_id: UUID) -> tuple[dict[str, Any], int]:
-    """A resident's ballot; a later one replaces it until the round closes."""
-    return _ballot(body, round_id, None)
+    """The logged-in resident's own ballot, eligible by what their login verifies; a later one replaces it
+    until the round closes."""
+    replaced = budgets.cast_ballot(_uow(), actor(), round_id, _choice(body))
+    return {"round_id": round_id, "paper": False, "replaced": replaced}, 201 if replaced == 0 else 200
 
 
 @rounds.route("/<uuid:round_id>/paper-ballots", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @rounds.arguments(s.PaperBallotSchema)
 @rounds.response(200, s.BallotReceiptSchema)
 @rounds.alt_response(201, schema=s.BallotReceiptSchema, description="The voter's first ballot")
 def paper(body: dict[str, Any], round_id: UUID) -> tuple[dict[str, Any], int]:
-    """A paper ballot entered by an official for the voter it belongs to, marked as paper."""
-    return _ballot(body, round_id, body["voter_id"])
-
-
-def _ballot(body: dict[str, Any], round_id: UUID, voter_id: UUID | None) -> tuple[dict[str, Any], int]:
+    """A paper ballot a case officer enters for the person they verified at the desk, with the facts as
+    they verified them; marked as paper, recording the official and their role."""
     v = body["voter"]
-    who = actor()
-    if voter_id is not None and who.role != "official":
-        raise actors.Forbidden("paper ballots are entered by officials")
-    if voter_id is None and who.role != "resident":
-        raise actors.Forbidden("a ballot is cast by the resident themself")
-    choice = body["points"] if "points" in body else body["projects"]
-    replaced = budgets.cast_ballot(
-        _uow(), who, round_id, Voter(v["age"], v["resident"], v["district"]), choice, voter_id
-    )
-    return {"round_id": round_id, "paper": voter_id is not None, "replaced": replaced}, 201 if replaced == 0 else 200
+    verified = Facts(v["age"], v["resident"], v["district"])
+    replaced = budgets.enter_paper_ballot(_uow(), actor(), round_id, body["voter_id"], verified, _choice(body))
+    return {"round_id": round_id, "paper": True, "replaced": replaced}, 201 if replaced == 0 else 200
+
+
+def _choice(body: dict[str, Any]) -> Any:
+    return body["points"] if "points" in body else body["projects"]
 
 
 @rounds.route("/<uuid:round_id>/close", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @rounds.response(200, s.RoundSchema)
 def close(round_id: UUID) -> BudgetRound:
-    """Close voting (official); the count follows automatically and publishes the results."""
+    """Close voting (case officer); the count follows automatically and publishes the results."""
     return budgets.close_round(_uow(), actor(), round_id)
 
 
 @rounds.route("/<uuid:round_id>/voters")
+@only_service("voters:read")
 @rounds.arguments(s.VotersQuerySchema, location="query")
 @rounds.response(200, s.VotersSchema)
 def voters(query: dict[str, Any], round_id: UUID) -> dict[str, Any]:
-    """Who voted, as pseudonymous ids (never what), page by page: for the notifications service (role service).
-    `next` is the cursor to pass as `after` for the following page; null on the last."""
+    """Who voted, as pseudonymous ids (never what), page by page: for the notifications service's credential
+    with the scope `voters:read` only. `next` is the cursor to pass as `after` for the following page; null
+    on the last."""
     page, following = budgets.voters(_uow(), actor(), round_id, query["limit"], query.get("after"))
     return {"voters": page, "next": following}
 
 
 @rounds.route("/<uuid:round_id>/pabulib")
+@public
 @rounds.response(200, content_type="text/plain", description="The round as a Pabulib .pb file")
 @rounds.alt_response(409, description="Voting has not closed yet (problem+json)")
 def export(round_id: UUID) -> Response:
@@ -335,10 +410,11 @@ def export(round_id: UUID) -> Response:
 
 
 @rounds.route("/<uuid:round_id>/projects/<project_id>/tracking", methods=["POST"])
+@only(Role.CASE_OFFICER)
 @rounds.arguments(s.TrackingSchema)
 @rounds.response(200, s.RoundSchema)
 def track(body: dict[str, Any], round_id: UUID, project_id: str) -> BudgetRound:
-    """Where a funded project stands (official): planned, in progress, done, dropped."""
+    """Where a funded project stands (case officer): planned, in progress, done, dropped."""
     return budgets.track_project(_uow(), actor(), round_id, project_id, Stage(body["stage"]), body["note"])
 
 
@@ -347,7 +423,8 @@ blueprints = [blp, processes, rounds]
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     actors.NotFound: (404, "Not Found"),
     actors.Forbidden: (403, "Forbidden"),
-    NotEligible: (403, "Not eligible to vote"),
+    NotEligible: (403, "Not eligible"),
+    Unverified: (403, "Not verified"),
     IllegalTransition: (409, "Not allowed in this state"),
     WrongPhase: (409, "Not allowed in this phase"),
     handlers.AlreadySupported: (409, "Already supported"),

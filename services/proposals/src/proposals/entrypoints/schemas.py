@@ -7,10 +7,9 @@ STATUSES = ["submitted", "admitted", "rejected", "declined", "answered", "merged
 
 
 class ProposalSubmissionSchema(Schema):
+    """The author is the resident the token names; a body naming anyone is refused."""
+
     process_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    author_id = fields.UUID(
-        required=True, metadata={"description": "Pseudonymous resident id (set by the gateway from the login)."}
-    )
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
 
@@ -136,9 +135,23 @@ class FormSchema(Schema):
 
 
 class EligibilitySchema(Schema):
+    """Checked against what the voter's login verifies (age, residence in the process's municipality,
+    district), never against what a ballot says."""
+
     min_age = fields.Integer(load_default=16, validate=validate.Range(min=0, max=120))
-    residents_only = fields.Boolean(load_default=True)
+    residents_only = fields.Boolean(
+        load_default=True, metadata={"description": "Only verified residents of the process's municipality."}
+    )
     districts = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    unverified = fields.String(
+        load_default="desk",
+        validate=validate.OneOf(["desk", "refuse"]),
+        metadata={
+            "description": "When a login lacks a fact the round needs: `desk` refuses the online ballot and "
+            "tells the resident that an official at the municipality's desk can verify them and enter a paper "
+            "ballot; `refuse` refuses them."
+        },
+    )
 
 
 class RoundOpeningSchema(Schema):
@@ -177,16 +190,20 @@ class VotingSchema(Schema):
     lot_order = fields.List(fields.String(), load_default=None, allow_none=True)
 
 
-class VoterSchema(Schema):
+class VerifiedVoterSchema(Schema):
+    """The facts about a paper ballot's voter as the official verified them at the desk."""
+
     age = fields.Integer(required=True, validate=validate.Range(min=0, max=130))
-    resident = fields.Boolean(required=True)
-    district = fields.String(load_default=None, allow_none=True)
+    resident = fields.Boolean(
+        required=True, metadata={"description": "Lives in the municipality of the round's process."}
+    )
+    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
 
 
 class BallotSchema(Schema):
-    voter = fields.Nested(
-        VoterSchema, required=True, metadata={"description": "Attested by the gateway from the resident's login."}
-    )
+    """The voter is the resident the token names, eligible by what their login verifies: a body naming a
+    voter, their age, residence or district is refused."""
+
     projects = fields.List(fields.String(), metadata={"description": "Approval, k-approval, ranking (in order)."})
     points = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "Cumulative."})
 
@@ -197,7 +214,12 @@ class BallotSchema(Schema):
 
 
 class PaperBallotSchema(BallotSchema):
-    voter_id = fields.UUID(required=True, metadata={"description": "The voter's pseudonymous id."})
+    voter_id = fields.UUID(
+        required=True, metadata={"description": "The pseudonymous id of the person the official verified."}
+    )
+    voter = fields.Nested(
+        VerifiedVoterSchema, required=True, metadata={"description": "As the official verified it at the desk."}
+    )
 
 
 class BallotReceiptSchema(Schema):
@@ -257,6 +279,7 @@ class RoundSchema(Schema):
             "min_age": r.eligibility.min_age,
             "residents_only": r.eligibility.residents_only,
             "districts": list(r.eligibility.districts),
+            "unverified": r.eligibility.unverified,
         }
     )
     rule = fields.String()
@@ -278,3 +301,24 @@ class ProposalQuerySchema(Schema):
     author_id = fields.UUID()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ActedBySchema(Schema):
+    id = fields.UUID(metadata={"description": "The pseudonymous id; never a name."})
+    role = fields.String()
+
+
+class AuditEntrySchema(Schema):
+    at = fields.DateTime()
+    action = fields.String(metadata={"description": "The step, as in the proposal's history."})
+    by = fields.Nested(
+        ActedBySchema,
+        allow_none=True,
+        metadata={"description": "Who did it and in which role; null for the service's own automatic steps."},
+    )
+    detail = fields.String()
+
+
+class AuditSchema(Schema):
+    proposal_id = fields.UUID()
+    entries = fields.List(fields.Nested(AuditEntrySchema))

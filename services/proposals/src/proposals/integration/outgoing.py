@@ -1,4 +1,6 @@
-"""Which domain event goes out as which CloudEvent (topics meemaken.proposals.proposal, .process, .round)."""
+"""Which domain event goes out as which CloudEvent (topics meemaken.proposals.proposal, .process, .round).
+
+An official's step carries the official as ``actor`` (pseudonymous id and the role they acted in)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,8 @@ def envelope_for(factory: EventFactory, event: Event) -> Envelope:
 
 def _process(factory: EventFactory, event: ProcessEvent) -> Envelope:
     data: dict[str, Any] = {"process_id": event.process_id, "municipality": event.municipality}
+    if event.by is not None:
+        data["actor"] = event.by.as_data()
     if isinstance(event, ProcessDefined):
         data |= {"kind": event.kind, "title": event.title}
         data["phases"] = [
@@ -62,6 +66,9 @@ def _process(factory: EventFactory, event: ProcessEvent) -> Envelope:
 def _proposal(factory: EventFactory, event: ProposalEvent) -> Envelope:
     data: dict[str, Any] = {"proposal_id": str(event.proposal_id), "process_id": event.process_id, "title": event.title}
     key = str(event.proposal_id)
+    by = getattr(event, "by", None)
+    if by is not None:
+        data["actor"] = by.as_data()
     match event:
         case ProposalSubmitted():
             data |= {"author_id": str(event.author_id), "submitted_at": event.submitted_at.isoformat()}

@@ -1,4 +1,8 @@
-"""Use cases of a budget round: its projects and phases, ballots (online and on paper), the count."""
+"""Use cases of a budget round: its projects and phases, ballots (online and on paper), the count.
+
+Case officers run a round (scoped ones within its process); residents add ideas and cast their own
+ballot, eligible by the facts their login verifies; a paper ballot is a case officer's entry for the
+person they verified at the desk."""
 
 from __future__ import annotations
 
@@ -7,16 +11,20 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from uuid import UUID, uuid4
 
+from meemaken_kit.roles import Role
 from proposals.adapters.budgets import RoundChanged
-from proposals.domain.ballots import BallotForm, Eligibility, Voter, check_ballot, check_voter
+from proposals.domain.audit import ActedBy
+from proposals.domain.ballots import BallotForm, Eligibility, InvalidBallot, check_ballot, check_voter
 from proposals.domain.budget_round import BudgetRound, Stage, WrongPhase
 from proposals.domain.budget_round import Phase as RoundPhase
 from proposals.domain.budgeting import pabulib
+from proposals.domain.eligibility import Facts, Unverified
 from proposals.domain.tally import count, election_of
-from proposals.service_layer.actors import Actor, NotFound
+from proposals.service_layer.actors import Actor, Forbidden, NotFound, process_scope
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
 log = logging.getLogger(__name__)
+RUNNING = (Role.CASE_OFFICER,)  # who runs a round: phases, feasibility, paper ballots, tracking
 
 
 def open_round(
@@ -32,12 +40,22 @@ def open_round(
     jury_weight: float | None,
     theme_budgets: Mapping[str, int] | None = None,
 ) -> BudgetRound:
-    actor.must_be("official")
+    by = actor.acting(*RUNNING, within=process_scope(process_id))
     with uow:
         if uow.processes.get(process_id) is None:
             raise NotFound(f"there is no process {process_id}")
         r = BudgetRound.open(
-            uuid4(), process_id, title, budget, district_budgets, form, eligibility, rule, jury_weight, theme_budgets
+            uuid4(),
+            process_id,
+            title,
+            budget,
+            district_budgets,
+            form,
+            eligibility,
+            rule,
+            jury_weight,
+            theme_budgets,
+            by,
         )
         uow.rounds.add(r)
         uow.track(r)
@@ -60,14 +78,16 @@ def add_project(
     proposal_id: UUID | None,
     theme: str | None = None,
 ) -> BudgetRound:
-    """An idea for the round, by a resident or an official, with the residents' own cost estimate."""
-    actor.must_be("resident", "official")
-    return _change(uow, round_id, lambda r: r.add_project(title, district, cost, proposal_id, theme))
+    """An idea for the round, by a resident or a case officer, with the residents' own cost estimate. A
+    resident's idea is theirs alone (no one is recorded); a case officer's is audited."""
+    if Role.RESIDENT in actor.roles and actor.id is not None:
+        return _change(uow, round_id, lambda r: r.add_project(title, district, cost, proposal_id, theme))
+    actor.acting(Role.RESIDENT, *RUNNING)
+    return _official(uow, actor, round_id, lambda r, by: r.add_project(title, district, cost, proposal_id, theme, by))
 
 
 def start_feasibility(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> BudgetRound:
-    actor.must_be("official")
-    return _change(uow, round_id, lambda r: r.start_feasibility())
+    return _official(uow, actor, round_id, lambda r, by: r.start_feasibility(by))
 
 
 def assess_project(
@@ -81,59 +101,86 @@ def assess_project(
     reason: str,
     jury_score: float | None,
 ) -> BudgetRound:
-    actor.must_be("official")
-    return _change(uow, round_id, lambda r: r.assess(project_id, feasible, cost, legal_check, reason, jury_score))
+    return _official(
+        uow, actor, round_id, lambda r, by: r.assess(project_id, feasible, cost, legal_check, reason, jury_score, by)
+    )
 
 
 def open_voting(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, lot_order: Sequence[str] | None) -> BudgetRound:
     """Voting opens; without a given lot order one is drawn with `secrets` and published in the event."""
-    actor.must_be("official")
 
-    def start(r: BudgetRound) -> None:
+    def start(r: BudgetRound, by: ActedBy) -> None:
         order = list(lot_order) if lot_order else [p.id for p in r.on_ballot]
         if not lot_order:
             secrets.SystemRandom().shuffle(order)
-        r.open_voting(order)
+        r.open_voting(order, by)
 
-    return _change(uow, round_id, start)
+    return _official(uow, actor, round_id, start)
 
 
 def cast_ballot(
+    uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, projects: Sequence[str] | Mapping[str, int]
+) -> int:
+    """A resident's own ballot: the voter is who the token says, eligible by what their login verifies (a
+    fact the round needs and the login lacks: refused, as the round's rule says). An earlier ballot of the
+    same voter is replaced; returns how often it was. Nothing is stored on error."""
+    voter_id = actor.as_resident()
+
+    def facts(municipality: str) -> Facts:
+        return Facts.from_attributes(actor.attributes, municipality)
+
+    return _store(uow, round_id, voter_id, facts, projects, None)
+
+
+def enter_paper_ballot(
     uow: ProposalsUnitOfWork,
     actor: Actor,
     round_id: UUID,
-    voter: Voter,
+    voter_id: UUID,
+    verified: Facts,
     projects: Sequence[str] | Mapping[str, int],
-    voter_id: UUID | None = None,
 ) -> int:
-    """Store a ballot (a resident's own, or a paper ballot an official enters for `voter_id`); an earlier
-    ballot of the same voter is replaced. Returns how often it was replaced. Nothing is stored on error."""
-    paper = actor.role == "official"
-    if paper:
-        entered_by = actor.must_be("official")
-        if voter_id is None:
-            raise NotFound("a paper ballot names the voter it belongs to")
-    else:
-        voter_id, entered_by = actor.must_be("resident"), None
+    """A paper ballot a case officer enters for the person they verified at the desk (`verified`: the facts
+    as the official checked them). The ballot records the official and their role; it is marked as paper."""
+    actor.acting(*RUNNING)
+    if voter_id == actor.id:
+        raise Forbidden("an official does not enter their own paper ballot: a colleague at the desk does")
+
+    def official(r: BudgetRound) -> ActedBy:
+        return actor.acting(*RUNNING, within=process_scope(r.process_id))
+
+    return _store(uow, round_id, voter_id, lambda _municipality: verified, projects, official)
+
+
+def _store(
+    uow: ProposalsUnitOfWork,
+    round_id: UUID,
+    voter_id: UUID,
+    facts_in: Callable[[str], Facts],
+    projects: Sequence[str] | Mapping[str, int],
+    official: Callable[[BudgetRound], ActedBy] | None,
+) -> int:
     with uow:
         for attempt in (1, 2):
             r = (uow.rounds.voting(round_id) if attempt == 1 else None) or uow.rounds.get(round_id)
             if r is None:
                 raise NotFound(f"there is no round {round_id}")
+            by = official(r) if official is not None else None
             if r.phase is not RoundPhase.VOTING:
                 raise WrongPhase(f"the round is in the {r.phase.value} phase: ballots are taken while voting is open")
-            check_voter(r.eligibility, voter)
+            municipality = uow.rounds.municipality(r)
+            voter = facts_in(municipality)
             on_ballot = r.on_ballot
-            choice = check_ballot(
-                r.form,
-                projects,
-                {p.id: p.cost for p in on_ballot},
-                {p.id: p.part for p in on_ballot},
-                r.budgets,
-                voter.district,
-            )
+            parts = {p.id: p.part for p in on_ballot}
             try:
-                replaced = uow.ballots.cast(r, voter_id, choice, paper, entered_by, uow.clock())
+                check_voter(r.eligibility, voter, municipality, (parts.get(p) for p in projects))
+            except Unverified as unknown:
+                if by is None:
+                    raise
+                raise InvalidBallot(f"give the voter's {' and '.join(unknown.missing)} as you verified it") from None
+            choice = check_ballot(r.form, projects, {p.id: p.cost for p in on_ballot}, parts, r.budgets, voter.district)
+            try:
+                replaced = uow.ballots.cast(r, voter_id, choice, by, uow.clock())
             except RoundChanged:
                 uow.rounds.forget(round_id)  # read it again: closed, or changed in some other way
                 continue
@@ -144,12 +191,12 @@ def cast_ballot(
 
 def close_round(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> BudgetRound:
     """No more ballots; the `closed` event starts the count. Ballots being cast finish first."""
-    actor.must_be("official")
+    actor.acting(*RUNNING)
     with uow:
         r = uow.rounds.get(round_id, lock=True)
         if r is None:
             raise NotFound(f"there is no round {round_id}")
-        r.close(uow.clock())
+        r.close(uow.clock(), actor.acting(*RUNNING, within=process_scope(r.process_id)))
         uow.rounds.save(r)
         uow.track(r)
         uow.commit()
@@ -184,16 +231,16 @@ def pabulib_export(uow: ProposalsUnitOfWork, round_id: UUID) -> str:
 def track_project(
     uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, project_id: str, stage: Stage, note: str
 ) -> BudgetRound:
-    actor.must_be("official")
-    return _change(uow, round_id, lambda r: r.track(project_id, stage, note))
+    return _official(uow, actor, round_id, lambda r, by: r.track(project_id, stage, note, by))
 
 
 def voters(
     uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, limit: int, after: UUID | None
 ) -> tuple[list[UUID], UUID | None]:
     """Who voted (pseudonymous ids, never what), a page after `after`, and the cursor of the next page:
-    for the notifications service to tell them the results."""
-    actor.must_be("service", "official")
+    for the notifications service (its credential with the scope ``voters:read``) to tell them the results."""
+    if not actor.may("voters:read"):
+        raise Forbidden("who voted is read only by a service credential with the scope voters:read")
     with uow:
         _round(uow, round_id)
         page = uow.ballots.voters(round_id, limit, after)
@@ -205,6 +252,14 @@ def _round(uow: ProposalsUnitOfWork, round_id: UUID) -> BudgetRound:
     if r is None:
         raise NotFound(f"there is no round {round_id}")
     return r
+
+
+def _official(
+    uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, change: Callable[[BudgetRound, ActedBy], object]
+) -> BudgetRound:
+    """An official's step on a round: the role first (403 before 404), then its process's scope."""
+    actor.acting(*RUNNING)
+    return _change(uow, round_id, lambda r: change(r, actor.acting(*RUNNING, within=process_scope(r.process_id))))
 
 
 def _change(uow: ProposalsUnitOfWork, round_id: UUID, change: Callable[[BudgetRound], object]) -> BudgetRound:

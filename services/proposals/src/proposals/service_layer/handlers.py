@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from meemaken_kit.roles import Role
 from proposals.domain import admissibility
+from proposals.domain.audit import ActedBy
+from proposals.domain.eligibility import Facts, check_supporter
 from proposals.domain.model import FollowUpStage, Position, Proposal, ProposalStatus, RejectionReason
-from proposals.service_layer.actors import Actor, NotFound
+from proposals.service_layer.actors import Actor, Forbidden, NotFound, process_scope
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -24,12 +27,23 @@ class AlreadySupported(Exception):
     """The resident supports this proposal already; support counts once."""
 
 
+# Who handles proposals: the check, merge, split and follow-up by case officers; the answer also by the
+# decision body. Scoped roles act within their processes (``process:<id>``).
+HANDLING = (Role.CASE_OFFICER,)
+ANSWERING = (Role.CASE_OFFICER, Role.DECISION_BODY)
+
+
 @dataclass(frozen=True)
 class SubmitProposal:
     process_id: str
     author_id: UUID
     title: str
     text: str
+
+    @classmethod
+    def by(cls, actor: Actor, process_id: str, title: str, text: str) -> SubmitProposal:
+        """A resident's own proposal: the author is who the token says, whatever else they hold."""
+        return cls(process_id, actor.as_resident(), title, text)
 
 
 def submit_proposal(
@@ -76,13 +90,17 @@ def _proposal(uow: ProposalsUnitOfWork, proposal_id: UUID) -> Proposal:
 
 
 def support(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID) -> Proposal:
-    """A resident supports an admitted proposal, once; reaching the process's threshold starts the answer term."""
-    resident = actor.must_be("resident")
+    """A resident of the process's municipality (as their login verifies) supports an admitted proposal,
+    once; reaching the process's threshold starts the answer term."""
+    resident = actor.as_resident()
     with uow:
         proposal = _proposal(uow, proposal_id)
         if proposal.author_id == resident:
             raise AlreadySupported("authors support their own proposal already")
         process = uow.processes.get(proposal.process_id)
+        if process is None:
+            raise Forbidden(f"the process {proposal.process_id} is unknown: its proposals take no support")
+        check_supporter(Facts.from_attributes(actor.attributes, process.municipality), process.municipality)
         supporters = uow.proposals.add_support(proposal.id, resident, uow.clock())
         if supporters is None:
             raise AlreadySupported("you support this proposal already")
@@ -96,27 +114,27 @@ def support(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID) -> Propos
 
 def decline(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID, reasons: list[tuple[str, str]]) -> Proposal:
     """The official's check of what needs judgment: outside the municipality's competence, unlawful, ..."""
-    actor.must_be("official")
-    return _step(uow, proposal_id, lambda p, now: p.decline(tuple(RejectionReason(c, d) for c, d in reasons), now))
+    grounds = tuple(RejectionReason(c, d) for c, d in reasons)
+    return _step(uow, actor, HANDLING, proposal_id, lambda p, now, by: p.decline(grounds, now, by))
 
 
 def answer(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID, position: Position, reasons: str) -> Proposal:
-    actor.must_be("official")
-    return _step(uow, proposal_id, lambda p, now: p.respond(position, reasons, now))
+    return _step(uow, actor, ANSWERING, proposal_id, lambda p, now, by: p.respond(position, reasons, now, by))
 
 
 def follow_up(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID, stage: FollowUpStage, note: str) -> Proposal:
-    actor.must_be("official")
-    return _step(uow, proposal_id, lambda p, now: p.follow_up(stage, note, now))
+    return _step(uow, actor, HANDLING, proposal_id, lambda p, now, by: p.follow_up(stage, note, now, by))
 
 
 def merge(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID, into_id: UUID, reasons: str) -> Proposal:
     """Fold one proposal into another; its supporters now support the other (each once)."""
-    actor.must_be("official")
+    actor.acting(*HANDLING)
     with uow:
         proposal, target = _proposal(uow, proposal_id), _proposal(uow, into_id)
+        by = actor.acting(*HANDLING, within=process_scope(proposal.process_id))
+        actor.acting(*HANDLING, within=process_scope(target.process_id))
         now = uow.clock()
-        proposal.merge_into(target, reasons, now)
+        proposal.merge_into(target, reasons, now, by)
         process = uow.processes.get(target.process_id)
         supporters = uow.proposals.carry_support(proposal.id, target.id, now)
         if supporters != target.supporters:
@@ -133,12 +151,13 @@ def split(
     uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID, parts: list[tuple[str, str]], reasons: str
 ) -> list[Proposal]:
     """Divide a proposal into new ones that keep its author, supporters and answer term."""
-    actor.must_be("official")
+    actor.acting(*HANDLING)
     with uow:
         proposal = _proposal(uow, proposal_id)
+        by = actor.acting(*HANDLING, within=process_scope(proposal.process_id))
         now = uow.clock()
-        new = tuple(Proposal.part_of(proposal, uuid4(), title, text, now) for title, text in parts)
-        proposal.split_into(new, reasons, now)
+        new = tuple(Proposal.part_of(proposal, uuid4(), title, text, now, by) for title, text in parts)
+        proposal.split_into(new, reasons, now, by)
         uow.proposals.save(proposal)
         uow.track(proposal)
         for part in new:
@@ -164,10 +183,36 @@ def check_answer_deadlines(uow_factory: Callable[[], ProposalsUnitOfWork], limit
     return late
 
 
-def _step(uow: ProposalsUnitOfWork, proposal_id: UUID, change: Callable[[Proposal, datetime], None]) -> Proposal:
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    action: str
+    by: ActedBy | None  # None: the service itself (the automatic check, the answer timer)
+    detail: str
+
+
+def audit(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID) -> list[AuditEntry]:
+    """Who did what on a proposal, from its history (an administrator's read)."""
+    actor.acting(Role.ADMINISTRATOR)
     with uow:
         proposal = _proposal(uow, proposal_id)
-        change(proposal, uow.clock())
+    actor.acting(Role.ADMINISTRATOR, within=process_scope(proposal.process_id))
+    return [AuditEntry(step.at, step.what, step.by, step.detail) for step in proposal.history]
+
+
+def _step(
+    uow: ProposalsUnitOfWork,
+    actor: Actor,
+    roles: tuple[str, ...],
+    proposal_id: UUID,
+    change: Callable[[Proposal, datetime, ActedBy], None],
+) -> Proposal:
+    """An official's step on one proposal: the role first (403 before 404), then its process's scope."""
+    actor.acting(*roles)
+    with uow:
+        proposal = _proposal(uow, proposal_id)
+        by = actor.acting(*roles, within=process_scope(proposal.process_id))
+        change(proposal, uow.clock(), by)
         uow.proposals.save(proposal)
         uow.track(proposal)
         uow.commit()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from meemaken_kit.roles import Role
 from proposals.domain.ladder import Ladder
 from proposals.domain.process import ParticipationProcess, Phase, ProcessKind
-from proposals.service_layer.actors import Actor, NotFound
+from proposals.service_layer.actors import Actor, NotFound, process_scope
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
 
@@ -22,10 +23,11 @@ def define_process(
     support_threshold: int | None,
     answer_days: int,
 ) -> ParticipationProcess:
-    actor.must_be("official")
+    """A case officer defines a process (a scoped one only a process their scopes name)."""
+    by = actor.acting(Role.CASE_OFFICER, within=process_scope(process_id))
     with uow:
         process = ParticipationProcess.define(
-            process_id, municipality, title, kind, tuple(phases), support_threshold, answer_days
+            process_id, municipality, title, kind, tuple(phases), support_threshold, answer_days, by
         )
         uow.processes.add(process)
         uow.track(process)
@@ -36,10 +38,10 @@ def define_process(
 def realise_rung(
     uow: ProposalsUnitOfWork, actor: Actor, process_id: str, phase: str, rung: str, why: str
 ) -> ParticipationProcess:
-    actor.must_be("official")
+    by = actor.acting(Role.CASE_OFFICER, within=process_scope(process_id))
     with uow:
         process = get_process(uow, process_id)
-        process.realise(phase, rung, why)
+        process.realise(phase, rung, why, by)
         uow.processes.save(process)
         uow.track(process)
         uow.commit()
@@ -54,8 +56,9 @@ def get_process(uow: ProposalsUnitOfWork, process_id: str) -> ParticipationProce
 
 
 def set_ladder(uow: ProposalsUnitOfWork, actor: Actor, municipality: str, order: Sequence[str]) -> Ladder:
-    """The municipality's own order of the rungs (authors order the middle ones differently)."""
-    actor.must_be("official")
+    """The municipality's own order of the rungs (authors order the middle ones differently): a case officer
+    who holds the role municipality-wide, as the ladder belongs to no single process."""
+    actor.municipality_wide(Role.CASE_OFFICER)
     ladder = Ladder.of(order)
     with uow:
         uow.processes.set_ladder(municipality, ladder)
