@@ -29,6 +29,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from meemaken_testkit.deployed import deploy, service_process
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import RESIDENT_ATTRS, bearer
 
 TOPIC = "meemaken.challenges.challenge"
 ACCEPTED = b"org.meemaken.challenges.challenge.accepted.v1"
@@ -95,7 +96,7 @@ def _submitter(uow, window: dict[str, str]):  # type: ignore[no-untyped-def]
     from challenges.domain.gates import Window
     from challenges.service_layer import handlers
 
-    official = handlers.Actor(uuid.uuid4(), "official")
+    official = handlers.Actor(uuid.uuid4(), frozenset({"case_officer"}))
     opens, closes = (datetime.fromisoformat(window[k]) for k in ("opens_at", "closes_at"))
 
     def submit(i: int) -> uuid.UUID:
@@ -115,10 +116,10 @@ def _submitter(uow, window: dict[str, str]):  # type: ignore[no-untyped-def]
             (Window(opens, closes),),
         )
         handlers.add_task(uow(), official, task)
-        resident = handlers.Actor(uuid.uuid4(), "resident")
+        resident = handlers.Actor(uuid.uuid4(), frozenset({"group_representative"}), attributes=RESIDENT_ATTRS)
         group = Group("Group", "vzw", resident.id, (), 12)  # type: ignore[arg-type]
         c = handlers.start_challenge(uow(), resident, task.id, group, Submission(**SUBMISSION), datetime.now(UTC))
-        handlers.act(uow(), resident, c.id, "group", lambda ch, now: ch.submit(now))
+        handlers.act(uow(), resident, c.id, "group_representative", lambda ch, now: ch.submit(now))
         return c.id  # type: ignore[no-any-return]
 
     return submit
@@ -130,13 +131,15 @@ def _service_driver(database_url: str, window: dict[str, str], decided: dict[str
 
     uow = _use_cases(database_url)
     submit = _submitter(uow, window)
-    official = handlers.Actor(uuid.uuid4(), "official")
+    official = handlers.Actor(uuid.uuid4(), frozenset({"case_officer", "decision_body"}))
 
     def one(i: int) -> None:
-        assessor = handlers.Actor(uuid.uuid4(), "assessor")
+        assessor = handlers.Actor(uuid.uuid4(), frozenset({"assessor"}))
         challenge_id = submit(i)
         _wait(lambda: handlers.get_challenge(uow(), official, challenge_id).status.value == "in_assessment", 60)
-        handlers.act(uow(), official, challenge_id, "official", lambda ch, now: ch.assign_assessor(now, assessor.id))
+        handlers.act(
+            uow(), official, challenge_id, "case_officer", lambda ch, now: ch.assign_assessor(now, assessor.id)
+        )
         for criterion in CRITERIA:
             handlers.act(
                 uow(),
@@ -146,9 +149,9 @@ def _service_driver(database_url: str, window: dict[str, str], decided: dict[str
                 lambda ch, now, k=criterion: ch.score(now, assessor.id, k, 3, "As argued."),
             )
         judged = {g: (True, "Checked.") for g in ("legally_feasible", "no_harm", "not_frivolous")}
-        handlers.act(uow(), official, challenge_id, "official", lambda ch, now: ch.propose_decision(now, judged))
+        handlers.act(uow(), official, challenge_id, "case_officer", lambda ch, now: ch.propose_decision(now, judged))
         started = time.time()
-        handlers.act(uow(), official, challenge_id, "official", lambda ch, now: ch.accept(now, "Good plan."))
+        handlers.act(uow(), official, challenge_id, "decision_body", lambda ch, now: ch.accept(now, "Good plan."))
         decided[str(challenge_id)] = started
 
     return one
@@ -236,7 +239,7 @@ def run(
     database_url = create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}")
     deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"})
     url = f"{deployed.url}/api/v1"
-    official = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
+    official = bearer("challenges", "case_officer", "decision_body", seconds=24 * 3600)
     try:
         now = datetime.now(UTC)
         window = {
@@ -252,9 +255,9 @@ def run(
         def one(i: int) -> None:
             http = getattr(local, "http", None) or requests.Session()
             local.http = http
-            resident = {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(uuid.uuid4())}
+            resident = bearer("challenges", "group_representative", attrs=RESIDENT_ATTRS, seconds=3600)
             assessor_id = str(uuid.uuid4())
-            assessor = {"X-Meemaken-Role": "assessor", "X-Meemaken-Actor": assessor_id}
+            assessor = bearer("challenges", "assessor", sub=assessor_id, seconds=3600)
             task = http.post(
                 f"{url}/tasks",
                 headers=official,
