@@ -6,7 +6,14 @@ import tempfile
 # Before anything imports prometheus_client: the workers' metrics are summed through this folder.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="meemaken-gateway-metrics-"))
 
+import gunicorn.http.wsgi
+
 from meemaken_kit.gunicorn import child_exit, json_logconfig
+
+# gunicorn names itself in every response's Server header ("gunicorn"; its version in SERVER_SOFTWARE):
+# the public door says nothing about the software behind it.
+gunicorn.http.wsgi.SERVER = "meemaken"
+gunicorn.http.wsgi.SERVER_SOFTWARE = "meemaken"
 
 bind = os.environ.get("GATEWAY_BIND", "127.0.0.1:8100")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

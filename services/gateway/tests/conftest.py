@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gateway_testing import gateway_app, make_gateway, provider  # noqa: E402
+from gateway_testing import gateway_app, make_gateway, provider
 
 __all__ = ["gateway_app", "make_gateway", "provider"]

@@ -1,4 +1,5 @@
-"""The gateway's test helpers and fixtures (imported by conftest.py): an in-process OpenID provider (oidc-provider-mock) with demo people,
+"""The gateway's test helpers and fixtures (imported by conftest.py): an in-process OpenID provider
+(oidc-provider-mock) with demo people,
 the gateway's app on a fresh SQLite database, and a login helper that goes through the provider."""
 
 from __future__ import annotations
@@ -156,4 +157,52 @@ def csrf_token(client: Any) -> str:
 
 def rows(engine: sa.Engine, table: str) -> list[Mapping[str, Any]]:
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}")).mappings()]  # noqa: S608
+        return [dict(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}")).mappings()]
+
+
+class Upstream:
+    """A tiny service built with the kit (audience ``proposals``) on a local port: what did it receive?"""
+
+    def __init__(self) -> None:
+        from flask import jsonify, request
+
+        from meemaken_kit import create_service_app
+        from meemaken_kit.auth import principal, public
+
+        self.received: list[dict[str, Any]] = []
+        engine = make_engine("sqlite://")
+
+        def record(**_: Any) -> Any:
+            who = principal()
+            self.received.append(
+                {
+                    "method": request.method,
+                    "path": request.full_path,
+                    "headers": dict(request.headers),
+                    "body": request.get_data(as_text=True),
+                    "who": None
+                    if who is None
+                    else {"sub": who.subject, "roles": sorted(who.roles), "attrs": dict(who.attributes)},
+                }
+            )
+            return jsonify(self.received[-1]["who"] or {}), 201 if request.method == "POST" else 200
+
+        def configure(app: Any) -> None:
+            app.add_url_rule("/api/v1/public", "public_echo", public(lambda: record()), methods=["GET"])
+            app.add_url_rule("/api/v1/proposals", "proposals", record, methods=["GET", "POST"])
+            app.add_url_rule("/api/v1/proposals/<pid>/support", "support", record, methods=["POST"])
+
+        settings = Settings.from_env("proposals", {"DATABASE_URL": "sqlite://"})
+        app = create_service_app(settings, "upstream", [], engine, configure=configure)
+        self.server = werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def __enter__(self) -> Upstream:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(2)

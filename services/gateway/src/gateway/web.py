@@ -158,7 +158,12 @@ def install_page_answers(blueprint: Blueprint) -> None:
         choice = request.args.get("lang")
         if choice in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != choice:
             response.set_cookie(
-                LANGUAGE_COOKIE, choice, max_age=365 * 24 * 3600, path="/", httponly=True, samesite="Lax",
+                LANGUAGE_COOKIE,
+                choice,
+                max_age=365 * 24 * 3600,
+                path="/",
+                httponly=True,
+                samesite="Lax",
                 secure=request.is_secure,
             )
         return response

@@ -12,7 +12,6 @@ import jwt
 import pytest
 import requests
 import sqlalchemy as sa
-
 from gateway_testing import ANNA, KAREL, PEOPLE, csrf_token, login, rows
 
 PERSONAL = [
@@ -101,7 +100,9 @@ def test_logout_needs_the_csrf_token_and_ends_the_session_here_and_at_the_provid
     query = parse_qs(target.query)
     assert f"{target.scheme}://{target.netloc}" == provider and target.path.endswith("end_session")
     assert query["post_logout_redirect_uri"] == ["http://localhost/logged-out"]
-    assert query["client_id"] == ["meemaken-gateway"] and jwt.decode(query["id_token_hint"][0], options={"verify_signature": False})
+    assert query["client_id"] == ["meemaken-gateway"] and jwt.decode(
+        query["id_token_hint"][0], options={"verify_signature": False}
+    )
     assert rows(engine, "sessions") == []
     assert client.get("/account").headers["Location"].startswith("/login?next=/account")
     assert "meemaken" not in {c.key for c in client._cookies.values()}
@@ -114,7 +115,7 @@ def test_a_session_ends_after_the_idle_time_and_at_its_absolute_end(gateway_app)
         login(client, ANNA)
         assert client.get("/account").status_code == 200
         with engine.begin() as conn:
-            conn.execute(sa.text(f"UPDATE sessions SET {column} = :t"), {"t": datetime.now(UTC) - moment})  # noqa: S608
+            conn.execute(sa.text(f"UPDATE sessions SET {column} = :t"), {"t": datetime.now(UTC) - moment})
         ended = client.get("/account")
         assert ended.status_code == 302 and "ended=1" in ended.headers["Location"], column
         assert rows(engine, "sessions") == []
@@ -155,7 +156,9 @@ def test_an_expired_access_token_is_refreshed_and_a_session_that_cannot_refresh_
 
 def _expire_access_token(engine):
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE sessions SET access_expires_at = :t"), {"t": datetime.now(UTC) - timedelta(seconds=1)})
+        conn.execute(
+            sa.text("UPDATE sessions SET access_expires_at = :t"), {"t": datetime.now(UTC) - timedelta(seconds=1)}
+        )
 
 
 def _moment(value):

@@ -17,11 +17,15 @@ def test_the_portal_speaks_dutch_by_default_and_the_chosen_language_on_request(t
     dutch = client.get("/").get_data(as_text=True)
     assert '<html lang="nl">' in dutch and "Samen beleid" in dutch and "Naar de hoofdinhoud" in dutch
     english = client.get("/?lang=en")
-    assert '<html lang="en">' in english.get_data(as_text=True) and "Making municipal policy" in english.get_data(as_text=True)
+    assert '<html lang="en">' in english.get_data(as_text=True) and "Making municipal policy" in english.get_data(
+        as_text=True
+    )
     assert "meemaken_lang=en" in english.headers["Set-Cookie"]
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # the choice is remembered
     french = operations_client(SERVICE, tmp_path / "fr").get("/", headers={"Accept-Language": "fr-BE,fr;q=0.9"})
-    assert '<html lang="fr">' in french.get_data(as_text=True) and "Construire ensemble" in french.get_data(as_text=True)
+    assert '<html lang="fr">' in french.get_data(as_text=True) and "Construire ensemble" in french.get_data(
+        as_text=True
+    )
     assert '<html lang="nl">' in operations_client(SERVICE, tmp_path / "xx").get("/?lang=xx").get_data(as_text=True)
 
 

@@ -30,18 +30,19 @@ class TokenMinter:
         self._cache: dict[Hashable, tuple[tuple[Any, ...], str, float]] = {}
         self._lock = threading.Lock()
 
-    def token_for(self, who: Principal, audience: str, cache_key: Hashable, not_after: float | None = None) -> str:
-        """A token saying who ``who`` is, for ``audience``; cached per (caller, audience)."""
+    def token_for(
+        self, who: Principal, audience: str, cache_key: Hashable, not_after: Callable[[], float] | None = None
+    ) -> str:
+        """A token saying who ``who`` is, for ``audience``; cached per (caller, audience). ``not_after`` (asked
+        only when a token is signed) bounds its expiry, e.g. by the caller's own token's."""
         now = self.clock()
         claims = (who.subject, who.roles, _frozen(who.attributes), _frozen(who.role_scopes))
         key = (cache_key, audience)
         cached = self._cache.get(key)
         if cached is not None and cached[0] == claims and cached[2] - REUSE_MARGIN_SECONDS > now:
             return cached[1]
-        seconds = self.seconds if not_after is None else max(1, min(self.seconds, int(not_after - now)))
-        token = self.issuer.issue(
-            who.subject, audience, who.roles, who.attributes, who.role_scopes, seconds=seconds
-        )
+        seconds = self.seconds if not_after is None else max(1, min(self.seconds, int(not_after() - now)))
+        token = self.issuer.issue(who.subject, audience, who.roles, who.attributes, who.role_scopes, seconds=seconds)
         with self._lock:
             if len(self._cache) >= MAX_CACHED:
                 self._evict(now)

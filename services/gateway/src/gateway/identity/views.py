@@ -67,8 +67,9 @@ def callback() -> Response | BaseResponse:
             log.info("login failed: %s", exc)
             return page("message.html", 400, kind="login_failed")
         person_id = str(gw.pseudonyms.person_id(gw.provider.issuer, provider_identity.subject))
-        with gw.limiter.limit(lambda: gw.settings.login_account_limits, key_func=lambda: f"account:{person_id}",
-                              scope="login-account"):
+        with gw.limiter.limit(
+            lambda: gw.settings.login_account_limits, key_func=lambda: f"account:{person_id}", scope="login-account"
+        ):
             desk = _remember(person_id)
             signed_in = SessionIdentity(
                 person_id=person_id,
@@ -87,9 +88,7 @@ def _remember(person_id: str) -> dict[str, str]:
     """The person is known by reference code from now on; what officials verified comes along."""
     gw, now = gateway(), datetime.now(UTC)
     with gw.engine.begin() as conn:
-        seen = conn.execute(
-            sa.update(people).where(people.c.person_id == person_id).values(last_login_at=now)
-        ).rowcount
+        seen = conn.execute(sa.update(people).where(people.c.person_id == person_id).values(last_login_at=now)).rowcount
         if not seen:
             conn.execute(
                 sa.insert(people).values(
