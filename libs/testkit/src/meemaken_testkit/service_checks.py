@@ -20,7 +20,13 @@ def assert_operations(service: Any, folder: Path) -> None:
     client = operations_client(service, folder)
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json() == {"status": "ready"}
-    assert b"meemaken_http_requests_total" in client.get("/metrics").data
+    from meemaken_testkit.tokens import bearer, token
+
+    assert client.get("/metrics").status_code == 401  # not for anyone
+    assert client.get("/metrics", headers=bearer(service.name, "resident")).status_code == 403
+    assert b"meemaken_http_requests_total" in client.get("/metrics", headers=bearer(service.name, "administrator")).data
+    scraper = token(service.name, "service", sub="service:scraper", scope=["metrics:read"])
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {scraper}"}).status_code == 200
     assert client.get("/api/openapi.json").get_json()["info"]["title"].startswith("meemaken")
     missing = client.get("/no/such/thing")
     assert missing.status_code == 404
