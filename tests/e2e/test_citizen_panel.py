@@ -1,12 +1,16 @@
 """Citizen panels end to end: the panels API and worker as processes, on real Kafka and PostgreSQL.
 
-Registrations are admitted or refused by the worker's eligibility consumer, after the `registered`
-event went through the broker; a Right to Challenge referral, published by the challenges service,
-opens an advisory panel question in the panels service.
+Every request carries a token as the gateway signs it. Residents register for themselves, with age and
+residence from their login; registrations are admitted or refused by the worker's eligibility consumer,
+after the `registered` event went through the broker; the worker hands the members' addresses to the
+notifications service with its own credentials, so the letter to a selected member carries the address
+given at registration. A Right to Challenge referral, published by the challenges service, opens an
+advisory panel question in the panels service.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,10 +20,14 @@ from helpers import read_topic, wait_for
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import RESIDENT_ATTRS, bearer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
-COORDINATOR = {"X-Meemaken-Role": "coordinator", "X-Meemaken-Actor": str(uuid.uuid4())}
-OFFICIAL = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
+HOUR = 3600  # tokens that outlive a slow machine's test
+COORDINATOR_ID = uuid.uuid4()
+COORDINATOR = bearer("panels", "panel_coordinator", sub=COORDINATOR_ID, seconds=HOUR)
+CASE_OFFICER = bearer("challenges", "case_officer", seconds=HOUR)
+ADMIN = bearer("notifications", "administrator", seconds=HOUR)
 QUOTAS = {"gender": {"female": {"min": 2, "max": 2}, "male": {"min": 2, "max": 2}}}
 
 
@@ -41,25 +49,24 @@ def services(postgres_server_url, kafka_bootstrap, tmp_path_factory):
         assert d.stop() == [0, 0]
 
 
-def register(url, panel, i, **changes):
+def register(url, panel, i, age=None, **changes):
+    """Resident i registers for themselves; their age and residence come from their login."""
     body = {
-        "identity": f"register-{i}",
         "address": f"Kerkstraat {i}",
-        "channel": "letter",
+        "channel": "open",
         "consent": True,
-        "age": 30 + i,
-        "resident": True,
         "strata": {"gender": "female" if i % 2 else "male"},
         "contact": {"name": f"Resident {i}", "email": f"r{i}@example.org", "language": "nl"},
         **changes,
     }
-    response = requests.post(f"{url}/panels/{panel}/registrations", json=body, timeout=10)
+    login = bearer("panels", "resident", attrs={"age": 30 + i if age is None else age, "resident": True}, seconds=HOUR)
+    response = requests.post(f"{url}/panels/{panel}/registrations", json=body, headers=login, timeout=10)
     assert response.status_code == 202, response.text
     return response.json()["pseudonym"]
 
 
 def test_registrations_are_checked_by_the_worker_and_the_panel_is_drawn(services, kafka_bootstrap):
-    url = services["panels"]
+    url, notifications = services["panels"], services["notifications"]
     panel = requests.post(
         f"{url}/panels",
         headers=COORDINATOR,
@@ -71,23 +78,19 @@ def test_registrations_are_checked_by_the_worker_and_the_panel_is_drawn(services
             "size": 4,
             "alternates": 1,
             "features": QUOTAS,
+            "open_registration": True,
         },
     ).json()["id"]
     admitted = [register(url, panel, i) for i in range(8)]
-    ops = {"X-Meemaken-Role": "administrator", "X-Meemaken-Actor": str(uuid.uuid4())}
-
-    def contact(pseudonym):
-        found = requests.get(f"{services['notifications']}/people/{pseudonym}/contact", headers=ops, timeout=10)
-        return found.json() if found.status_code == 200 else None
-
-    shared = wait_for(lambda: contact(admitted[3]), timeout=30)  # the panels worker hands addresses over
-    assert shared["email"] == "r3@example.org" and shared["postal_address"][0] == "Resident 3"
     too_young = register(url, panel, 99, age=12)
+    forged = {"X-Meemaken-Role": "coordinator", "X-Meemaken-Actor": str(uuid.uuid4())}
+    assert requests.post(f"{url}/panels/{panel}/close", headers=forged, timeout=10).status_code == 401
 
     def status(pseudonym):
-        return requests.get(f"{url}/panels/{panel}/registrations/{pseudonym}", timeout=10).json()["status"]
+        answer = requests.get(f"{url}/panels/{panel}/registrations/{pseudonym}", headers=COORDINATOR, timeout=10)
+        return answer.json()["status"]
 
-    wait_for(lambda: all(status(p) == "admitted" for p in admitted), timeout=60)
+    wait_for(lambda: all(status(p) == "admitted" for p in admitted), timeout=120)
     assert wait_for(lambda: status(too_young) == "refused", timeout=30)
 
     assert requests.post(f"{url}/panels/{panel}/close", headers=COORDINATOR, timeout=10).status_code == 200
@@ -103,10 +106,34 @@ def test_registrations_are_checked_by_the_worker_and_the_panel_is_drawn(services
         "meemaken.panels.panel",
         lambda rs: sum(1 for r in rs if r.key.decode() == panel) >= 5 + 4 + 1,
     )
-    kinds = [dict(r.headers)["ce_type"].decode().split(".")[-2] for r in records if r.key.decode() == panel]
+    ours = [r for r in records if r.key.decode() == panel]
+    kinds = [dict(r.headers)["ce_type"].decode().split(".")[-2] for r in ours]
     assert kinds[:5] == ["set_up", "pool_closed", "lottery_requested", "lottery_committed", "drawn"]
     assert sorted(kinds[5:]) == ["alternate_selected"] + ["member_selected"] * 4
     assert not any(b"example.org" in r.value or b"Resident" in r.value for r in records)
+    actors = {kind: json.loads(r.value).get("actor") for kind, r in zip(kinds, ours, strict=True)}  # binary mode
+    assert actors["drawn"] == {"id": str(COORDINATOR_ID), "role": "panel_coordinator"}
+    assert actors["lottery_committed"] is None  # the worker's own step
+
+    # the worker handed the members' addresses over with its own credentials: their letters carry them
+    member = drawn["selected"][0]
+    number = admitted.index(member)
+
+    def letter():
+        query = {"recipient_id": member, "channel": "letter"}
+        found = requests.get(f"{notifications}/deliveries", params=query, headers=ADMIN, timeout=10).json()
+        for delivery in found:
+            page = requests.get(f"{notifications}/letters/{delivery['id']}", headers=ADMIN, timeout=10)
+            if page.status_code == 200:
+                return page.text
+        return None
+
+    page = wait_for(letter, timeout=60)
+    assert f"Resident {number}" in page and f"Kerkstraat {number}" in page
+
+    audit = requests.get(f"{url}/panels/{panel}/audit", headers=bearer("panels", "administrator"), timeout=10).json()
+    assert [e["action"] for e in audit] == ["set_up", "pool_closed", "lottery_requested", "drawn"]
+    assert {e["actor"]["id"] for e in audit} == {str(COORDINATOR_ID)}
 
 
 def test_a_challenge_referral_opens_an_advisory_panel(services):
@@ -115,7 +142,7 @@ def test_a_challenge_referral_opens_an_advisory_panel(services):
     window = {"opens_at": (now - timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=30)).isoformat()}
     task = requests.post(
         f"{challenges}/tasks",
-        headers=OFFICIAL,
+        headers=CASE_OFFICER,
         timeout=10,
         json={
             "title": "Swimming pool De Vijver",
@@ -127,14 +154,15 @@ def test_a_challenge_referral_opens_an_advisory_panel(services):
             "min_members": 1,
             "windows": [window],
         },
-    ).json()["id"]
-    resident = {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(uuid.uuid4())}
+    )
+    assert task.status_code == 201, task.text
+    representative = bearer("challenges", "group_representative", attrs=RESIDENT_ATTRS, seconds=HOUR)
     challenge = requests.post(
         f"{challenges}/challenges",
-        headers=resident,
+        headers=representative,
         timeout=10,
         json={
-            "task_id": task,
+            "task_id": task.json()["id"],
             "group": {"name": "Zwemclub", "legal_form": "vzw", "members_count": 40},
             "submission": {
                 "why_better": "We swim here daily.",
@@ -145,24 +173,33 @@ def test_a_challenge_referral_opens_an_advisory_panel(services):
                 "continuity_and_exit": "Six months' notice.",
             },
         },
-    ).json()["id"]
-    requests.post(f"{challenges}/challenges/{challenge}/submit", headers=resident, timeout=10).raise_for_status()
+    )
+    assert challenge.status_code == 201, challenge.text
+    challenge_id = challenge.json()["id"]
+    submitted = requests.post(f"{challenges}/challenges/{challenge_id}/submit", headers=representative, timeout=10)
+    submitted.raise_for_status()
 
     def in_assessment():
-        c = requests.get(f"{challenges}/challenges/{challenge}", headers=OFFICIAL, timeout=10).json()
+        c = requests.get(f"{challenges}/challenges/{challenge_id}", headers=CASE_OFFICER, timeout=10).json()
         return c["status"] == "in_assessment"
 
     assert wait_for(in_assessment, timeout=60)
     question = "Should the swimming club run the municipal pool?"
     referral = requests.post(
-        f"{challenges}/challenges/{challenge}/panel-referral", headers=OFFICIAL, json={"question": question}, timeout=10
+        f"{challenges}/challenges/{challenge_id}/panel-referral",
+        headers=CASE_OFFICER,
+        json={"question": question},
+        timeout=10,
     )
     assert referral.status_code == 200, referral.text
 
     def opened():
-        return [
-            p for p in requests.get(f"{panels}/panels", timeout=10).json() if p["referred_challenge_id"] == challenge
-        ]
+        found = requests.get(f"{panels}/panels", timeout=10).json()  # public: no token
+        return [p for p in found if p["referred_challenge_id"] == challenge_id]
 
     panel = wait_for(opened, timeout=60)[0]
     assert (panel["question"], panel["theme"], panel["mandate"]) == (question, "sport", "adviseren")
+    # a coordinator scoped to the challenge's department works on the panel it opened
+    sport = bearer("panels", "panel_coordinator", role_scopes={"panel_coordinator": ["department:sport"]})
+    closing = requests.post(f"{panels}/panels/{panel['id']}/close", headers=sport, timeout=10)
+    assert closing.status_code == 409 and "fewer than the panel size" in closing.json()["detail"]

@@ -212,7 +212,8 @@ def register(uow: PanelsUnitOfWork, applicant: Applicant, panel_id: UUID, sign_u
             if invitation and uow.register.was_invited(panel.id, invitation)
             else None
         )
-        uow.identities.keep(panel.id, registration.pseudonym, {**(letter or {}), **sign_up.contact})
+        home = {"address": sign_up.address} if sign_up.address else {}
+        uow.identities.keep(panel.id, registration.pseudonym, {**(letter or {}), **home, **sign_up.contact})
         uow.track(respondent)
         uow.commit()
     return respondent
