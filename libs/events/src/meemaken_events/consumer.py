@@ -167,7 +167,13 @@ class ConsumerLoop:
             CONSUMED.labels(self.name, "retried").inc(len(records))
             self._stop.wait(wait)
             return 0
-        consumer.commit(self._next_offsets(records))
+        try:
+            consumer.commit(self._next_offsets(records))
+        except KafkaError as exc:
+            # The group rebalanced (or the coordinator moved) between the poll and the commit: the batch
+            # is handled and in the inbox; whoever owns these partitions now gets them again and skips them.
+            log.warning("consumer %s: offset commit failed (%s); the batch will be redelivered and skipped",
+                        self.name, type(exc).__name__)
         self.backoff.reset()
         return len(records)
 
