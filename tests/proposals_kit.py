@@ -6,11 +6,13 @@ import uuid
 
 from meemaken_events import ConsumerLoop, Relay
 from meemaken_kit import Settings
+from meemaken_testkit.tokens import bearer
 from proposals.adapters import tables
 from proposals.bootstrap import unit_of_work_within
 from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_handlers
 
 TOPIC = "meemaken.proposals.proposal"
+MUNICIPALITY = "gent"
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
 
@@ -41,15 +43,15 @@ def open_process(uow_factory, process_id: str | None = None) -> str:  # type: ig
     process_id = process_id or f"process-{uuid.uuid4().hex[:6]}"
     now = datetime.now(UTC)
     phase = Phase("proposals", now - timedelta(days=365), now + timedelta(days=365), "adviseren")
-    official = Actor(uuid.uuid4(), "official")
+    kind = ProcessKind.PROPOSALS_CALL
     participation.define_process(
-        uow_factory(), official, process_id, "gent", "Proposals call", ProcessKind.PROPOSALS_CALL, [phase], None, 90
+        uow_factory(), Actor.official(), process_id, MUNICIPALITY, "Proposals call", kind, [phase], None, 90
     )
     return process_id
 
 
 def process_body(process_id: str) -> dict[str, object]:
-    """The same, as the API takes it (POST /api/v1/processes with role official)."""
+    """The same, as the API takes it (POST /api/v1/processes by a case officer)."""
     from datetime import UTC, datetime, timedelta
 
     now = datetime.now(UTC)
@@ -57,11 +59,19 @@ def process_body(process_id: str) -> dict[str, object]:
     phase |= {"starts_at": (now - timedelta(days=365)).isoformat(), "ends_at": (now + timedelta(days=365)).isoformat()}
     return {
         "id": process_id,
-        "municipality": "gent",
+        "municipality": MUNICIPALITY,
         "title": "Proposals call",
         "kind": "proposals_call",
         "phases": [phase],
     }
 
 
-OFFICIAL = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
+def official(role: str = "case_officer", **options: object) -> dict[str, str]:
+    """An official's fresh token for proposals (tokens live minutes: make one per request)."""
+    return bearer("proposals", role, **options)
+
+
+def resident(who: uuid.UUID | str | None = None, **attrs: object) -> dict[str, str]:
+    """A resident of the processes' municipality logged in through the gateway (token for proposals)."""
+    verified = {"age": 34, "municipality": MUNICIPALITY, "resident": True, "district": "centrum"} | attrs
+    return bearer("proposals", "resident", sub=who or uuid.uuid4(), attrs=verified)

@@ -9,18 +9,19 @@ import uuid
 import pytest
 import requests
 from helpers import wait_for
-from proposals_kit import OFFICIAL, process_body
+from proposals_kit import official, process_body, resident
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import bearer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
 
-def as_(resident):
-    """The gateway's headers for a logged-in resident."""
-    return {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(resident)}
+def inbox_of(person):
+    """The gateway's token for a logged-in resident reading their own inbox."""
+    return bearer("notifications", "resident", sub=person)
 
 
 @pytest.fixture
@@ -41,26 +42,31 @@ def system(postgres_server_url, kafka_bootstrap, tmp_path):
 
 def messages_of(urls, author):
     return requests.get(
-        f"{urls['notifications']}/api/v1/residents/{author}/messages", headers=as_(author), timeout=5
+        f"{urls['notifications']}/api/v1/residents/{author}/messages", headers=inbox_of(author), timeout=5
     ).json()
 
 
 def test_a_submitted_proposal_is_checked_and_its_author_told_with_one_correlation_id(system):
     urls, logs = system
     author, duplicate_author = uuid.uuid4(), uuid.uuid4()
-    body = {"process_id": "mobility-2027", "author_id": str(author), "title": "Safer school streets", "text": TEXT}
+    body = {"process_id": "mobility-2027", "title": "Safer school streets", "text": TEXT}
     defined = requests.post(
-        f"{urls['proposals']}/api/v1/processes", json=process_body("mobility-2027"), headers=OFFICIAL, timeout=5
+        f"{urls['proposals']}/api/v1/processes", json=process_body("mobility-2027"), headers=official(), timeout=5
     )
     assert defined.status_code == 201, defined.text
-    headers = {"X-Correlation-ID": "e2e-1"}
+    headers = {"X-Correlation-ID": "e2e-1"} | resident(author)
     created = requests.post(f"{urls['proposals']}/api/v1/proposals", json=body, headers=headers, timeout=5)
-    assert created.status_code == 201
+    assert created.status_code == 201, created.text
+    assert created.json()["author_id"] == str(author), "the author is the token's subject"
     [message] = wait_for(lambda: messages_of(urls, author), timeout=30)
     assert message["kind"] == "proposal_admitted" and "Safer school streets" in message["subject"]
 
-    copy = dict(body, author_id=str(duplicate_author), title="Safer school streets!")
-    requests.post(f"{urls['proposals']}/api/v1/proposals", json=copy, timeout=5)
+    copy = dict(body, title="Safer school streets!")
+    anonymous = requests.post(
+        f"{urls['proposals']}/api/v1/proposals", json=copy | {"author_id": str(author)}, timeout=5
+    )
+    assert anonymous.status_code == 401, "no token, no proposal (an author_id in the body counts for nothing)"
+    requests.post(f"{urls['proposals']}/api/v1/proposals", json=copy, headers=resident(duplicate_author), timeout=5)
     [rejection] = wait_for(lambda: messages_of(urls, duplicate_author), timeout=30)
     assert rejection["kind"] == "proposal_rejected" and "dezelfde titel" in rejection["body"]
     proposal = requests.get(f"{urls['proposals']}/api/v1/proposals/{created.json()['id']}", timeout=5).json()

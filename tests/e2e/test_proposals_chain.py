@@ -14,17 +14,23 @@ from helpers import headers_of, read_topic, wait_for
 from meemaken_kit import Settings, make_engine
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import bearer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 NOW = datetime.now(UTC)
 
 
-def headers(role, who=None):
-    return {"X-Meemaken-Role": role, "X-Meemaken-Actor": str(who or uuid.uuid4())}
+GENT = {"age": 40, "municipality": "gent", "resident": True, "district": "Noord"}
 
 
-OFFICIAL = headers("official")
+def resident(who=None):
+    """A resident of gent as the gateway's token says (a fresh token per request: they live minutes)."""
+    return bearer("proposals", "resident", sub=who or uuid.uuid4(), attrs=GENT)
+
+
+def official():
+    return bearer("proposals", "case_officer")
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +55,8 @@ def service(postgres_server_url, kafka_bootstrap, tmp_path_factory):
     assert notifications.stop() == [0, 0]
 
 
-def post(url, body, who=OFFICIAL, method="post"):
-    response = requests.request(method, url, json=body, headers=who, timeout=10)
+def post(url, body, who=None, method="post"):
+    response = requests.request(method, url, json=body, headers=who or official(), timeout=10)
     assert response.status_code in (200, 201), (url, response.text)
     return response.json()
 
@@ -76,16 +82,11 @@ def test_a_proposal_is_admitted_supported_past_the_threshold_and_its_answer_term
             "phases": [phase],
         },
     )
-    body = {
-        "process_id": "school-streets",
-        "author_id": str(uuid.uuid4()),
-        "title": "Safer school streets",
-        "text": TEXT,
-    }
-    proposal = post(f"{api}/proposals", body)["id"]
+    body = {"process_id": "school-streets", "title": "Safer school streets", "text": TEXT}
+    proposal = post(f"{api}/proposals", body, resident())["id"]
     wait_for(lambda: requests.get(f"{api}/proposals/{proposal}", timeout=5).json()["status"] == "admitted", 30)
     for _ in range(3):
-        post(f"{api}/proposals/{proposal}/support", None, headers("resident"))
+        post(f"{api}/proposals/{proposal}/support", None, resident())
     due = datetime.fromisoformat(requests.get(f"{api}/proposals/{proposal}", timeout=5).json()["answer_due_at"])
     assert due.date() == (NOW + timedelta(days=30)).date()
 
@@ -128,15 +129,14 @@ def test_a_budget_round_is_voted_closed_counted_and_its_voters_told_what_they_he
         },
     )["id"]
     for title, cost in (("Benches", 60_000), ("Trees", 50_000), ("Playground", 40_000)):
-        post(f"{api}/rounds/{rid}/projects", {"title": title, "cost": cost}, headers("resident"))
+        post(f"{api}/rounds/{rid}/projects", {"title": title, "cost": cost}, resident())
     post(f"{api}/rounds/{rid}/feasibility", None)
     for pid, cost in (("p1", 60_000), ("p2", 50_000), ("p3", 40_000)):
         post(f"{api}/rounds/{rid}/projects/{pid}/assessment", {"feasible": True, "cost": cost, "legal_check": "ok"})
     post(f"{api}/rounds/{rid}/voting", {})
-    voter = {"age": 40, "resident": True, "district": None}
     residents = [uuid.uuid4() for _ in range(5)]
-    for resident, choice in zip(residents, (["p1"], ["p1"], ["p2", "p3"], ["p2", "p3"], ["p3"]), strict=True):
-        post(f"{api}/rounds/{rid}/ballot", {"voter": voter, "projects": choice}, headers("resident", resident), "put")
+    for voter, choice in zip(residents, (["p1"], ["p1"], ["p2", "p3"], ["p2", "p3"], ["p3"]), strict=True):
+        post(f"{api}/rounds/{rid}/ballot", {"projects": choice}, resident(voter), "put")
     post(f"{api}/rounds/{rid}/close", None)
     counted = wait_for(lambda: requests.get(f"{api}/rounds/{rid}", timeout=5).json()["results"], 30)
     assert counted["voters"] == 5 and "p3" in counted["selected"]
@@ -148,11 +148,10 @@ def test_a_budget_round_is_voted_closed_counted_and_its_voters_told_what_they_he
     )
     assert seen[-3:] == ["voting_opened", "closed", "results_published"]
 
-    def told(resident):
-        return requests.get(
-            f"{notifications}/residents/{resident}/messages", headers=headers("resident", resident), timeout=5
-        ).json()
+    def told(voter):
+        inbox = bearer("notifications", "resident", sub=voter, attrs=GENT)
+        return requests.get(f"{notifications}/residents/{voter}/messages", headers=inbox, timeout=5).json()
 
-    for resident in residents:  # the notifications service asked the proposals service who voted
-        [message] = wait_for(lambda r=resident: told(r), timeout=60)
+    for voter in residents:  # the notifications service asked the proposals service who voted
+        [message] = wait_for(lambda r=voter: told(r), timeout=60)
         assert message["kind"] == "budget_results" and "Playground" in message["body"]
