@@ -30,11 +30,23 @@ from typing import Any
 
 import requests
 
+from meemaken_kit.tokens import TokenIssuer
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import bearer
 
-OFFICIAL = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
-VOTER = {"age": 35, "resident": True, "district": None}
+OFFICIAL = bearer("proposals", "case_officer", seconds=3600)
+VOTER = {"age": 35, "resident": True, "municipality": "bench"}  # verified at login: in the token, not the ballot
+# One issuer for the residents' tokens: testkit's bearer() loads the signing key per call (~0.1 s), which
+# would make this load generator, not the service, the bottleneck.
+ISSUER = TokenIssuer.configured()
+
+
+def _resident() -> dict[str, str]:
+    """A new resident's token, as the gateway signs it (a distinct voter per ballot)."""
+    return {"Authorization": f"Bearer {ISSUER.issue(str(uuid.uuid4()), 'proposals', ['resident'], VOTER)}"}
+
+
 PROJECTS = 20
 
 
@@ -59,7 +71,7 @@ def _round(api: str) -> str:
 
 def _ballot(rng: random.Random) -> dict[str, Any]:
     chosen = rng.sample(range(1, PROJECTS + 1), rng.randint(1, 6))  # at most 6 x 140k < 1M: always fits
-    return {"voter": VOTER, "projects": [f"p{i}" for i in chosen]}
+    return {"projects": [f"p{i}" for i in chosen]}
 
 
 class Clients:
@@ -82,7 +94,7 @@ def open_loop(url: str, rate: float, seconds: float, threads: int) -> dict[str, 
 
     def vote(body: dict[str, Any]) -> None:
         nonlocal failures
-        headers = {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(uuid.uuid4())}
+        headers = _resident()
         started = time.perf_counter()
         response = clients.session().put(url, json=body, headers=headers, timeout=10)
         took = (time.perf_counter() - started) * 1000
@@ -148,7 +160,7 @@ def run(
             return s.get(f"{deployed.url}/healthz", timeout=10).status_code
 
         def ballot(s: requests.Session) -> int:
-            headers = {"X-Meemaken-Role": "resident", "X-Meemaken-Actor": str(uuid.uuid4())}
+            headers = _resident()
             return s.put(url, json=_ballot(rng), headers=headers, timeout=10).status_code
 
         ceiling = closed_loop(healthz, closed_seconds, 16)

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import bearer
 
 PROCESS = "bench-latency"
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
@@ -48,11 +49,12 @@ def run(bootstrap: str, server_url: str, rate: float, seconds: float) -> dict[st
             "kind": "proposals_call",
             "phases": [phase],
         }
-        official = {"X-Meemaken-Role": "official", "X-Meemaken-Actor": str(uuid.uuid4())}
+        official = bearer("proposals", "case_officer")
         requests.post(f"{urls['proposals']}/api/v1/processes", json=process, headers=official, timeout=10)
         warmup = requests.Session()
         for _ in range(20):  # warm the connection pools, the consumers' group joins and the code paths
-            warmup.post(f"{urls['proposals']}/api/v1/proposals", json=_body(uuid.uuid4()), timeout=10)
+            author = uuid.uuid4()
+            warmup.post(f"{urls['proposals']}/api/v1/proposals", json=_body(author), headers=_as(author), timeout=10)
         time.sleep(3)
         sent: dict[str, float] = {}
         failures = 0
@@ -64,7 +66,9 @@ def run(bootstrap: str, server_url: str, rate: float, seconds: float) -> dict[st
             session = getattr(local, "session", None) or requests.Session()
             local.session = session
             started = time.time()
-            response = session.post(f"{urls['proposals']}/api/v1/proposals", json=_body(author), timeout=10)
+            response = session.post(
+                f"{urls['proposals']}/api/v1/proposals", json=_body(author), headers=_as(author), timeout=10
+            )
             with lock:
                 if response.status_code == 201:
                     sent[str(author)] = started
@@ -106,11 +110,15 @@ def run(bootstrap: str, server_url: str, rate: float, seconds: float) -> dict[st
             d.stop()
 
 
+def _as(author: uuid.UUID) -> dict[str, str]:
+    """The gateway's token for the author (the author is the token's subject, never a body field)."""
+    return bearer("proposals", "resident", sub=author)
+
+
 def _body(author: uuid.UUID) -> dict[str, str]:
     """A proposal that is admitted: an open process, a title of its own."""
     return {
         "process_id": PROCESS,
-        "author_id": str(author),
         "title": f"Safer school streets {author.hex[:12]}",
         "text": f"{TEXT} ({author.hex[:12]})",
     }
