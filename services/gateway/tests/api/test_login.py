@@ -176,3 +176,30 @@ def test_a_provider_answer_naming_nobody_is_refused(claims):
 
     with pytest.raises(NoSubject):
         identity_from_claims(claims, ClaimMapping.of("keycloak"))
+
+
+class _Provider:
+    """Stands in for the provider at refresh time: a new ID token whose claims changed."""
+
+    def __init__(self, real, claims):
+        self.real, self.claims, self.issuer = real, claims, real.issuer
+
+    def refresh(self, refresh_token):
+        return {"access_token": "a", "expires_in": 300, "refresh_token": "r2", "id_token": "i2"}, self.claims
+
+
+def test_a_refresh_reads_roles_and_attributes_again_and_refuses_another_person(gateway_app):
+    client = gateway_app.test_client()
+    login(client, KAREL)
+    gw = gateway_app.extensions["gateway"]
+    engine = gw.engine
+    real = gw.provider
+    gw.provider = _Provider(real, {"sub": KAREL, "roles": ["resident"], "district": "zuid"})
+    _expire_access_token(engine)
+    assert client.get("/account").status_code == 200
+    row = rows(engine, "sessions")[0]
+    assert json.loads(row["roles"]) == ["resident"] and json.loads(row["role_scopes"]) == {}
+    assert json.loads(row["provider_attrs"]) == {"district": "zuid"}
+    gw.provider = _Provider(real, {"sub": ANNA, "roles": ["resident"]})
+    _expire_access_token(engine)
+    assert client.get("/account").status_code == 302 and rows(engine, "sessions") == []

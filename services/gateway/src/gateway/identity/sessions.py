@@ -148,12 +148,13 @@ class SessionStore:
     def __init__(self, engine: sa.Engine, idle: timedelta, absolute: timedelta, clock: Clock = utc_now) -> None:
         self.engine, self.idle, self.absolute, self.clock = engine, idle, absolute, clock
         self.touch_every = min(timedelta(seconds=60), idle / 10)
+        self._by_key = sa.select(sessions).where(sessions.c.id == sa.bindparam("key"))  # built once: every request
 
     def load(self, sid: str) -> ServerSession:
         """The session this cookie names; an unknown or expired one comes back empty and ``ended``."""
         key, now = session_key(sid), self.clock()
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(sessions).where(sessions.c.id == key)).mappings().first()
+            row = conn.execute(self._by_key, {"key": key}).mappings().first()
         if row is None:
             found = ServerSession()
             found.ended = True
