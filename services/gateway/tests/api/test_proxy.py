@@ -46,6 +46,10 @@ def test_the_token_is_signed_once_and_reused_for_the_next_calls(app, upstream):
     client.get("/api/proposals/v1/proposals")
     first, second = (r["headers"]["Authorization"] for r in upstream.received[-2:])
     assert first == second
+    minter = app.extensions["gateway"].minter
+    assert len(minter._cache) == 1
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert minter._cache == {}  # logging out forgets the session's tokens
 
 
 def test_forged_identity_headers_cookies_and_authorization_never_reach_the_service(app, upstream):

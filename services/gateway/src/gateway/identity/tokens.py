@@ -61,6 +61,11 @@ class TokenMinter:
             self._cache.clear()
 
 
+def session_cache_key(session_key: str | None) -> Hashable:
+    """Where a login session's tokens are cached (the proxy signs, logout forgets)."""
+    return ("session", session_key)
+
+
 def _frozen(value: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((k, tuple(v) if isinstance(v, list | tuple) else v) for k, v in value.items()))
 

@@ -1,4 +1,4 @@
-"""Login, logout, the resident's account page, the gateway's public keys and its token endpoint."""
+"""Login, logout and the resident's account page (the machine endpoints are in ``identity/api.py``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from gateway.identity.claims import NoSubject, identity_from_claims
 from gateway.identity.oidc import LoginFailed, access_expiry
 from gateway.identity.pseudonyms import display_reference, reference_code
 from gateway.identity.sessions import ServerSession, SessionIdentity
+from gateway.identity.tokens import session_cache_key
 from gateway.web import csrf, install_page_answers, page, safe_next
 from meemaken_kit.auth import principal, public
 
@@ -28,16 +29,15 @@ identity = Blueprint("identity", __name__)
 install_page_answers(identity)
 
 
-def _limits(kind: str) -> str:
-    settings = gateway().settings
-    return settings.login_limits if kind == "login" else settings.token_endpoint_limits
+def _login_limits() -> str:
+    return gateway().settings.login_limits
 
 
 @identity.get("/login")
 @public
 def login() -> Response | BaseResponse:
     gw = gateway()
-    with gw.limiter.limit(lambda: _limits("login"), scope="login"):
+    with gw.limiter.limit(_login_limits, scope="login"):
         if gw.provider is None:
             return page("message.html", 503, kind="no_provider")
         assert isinstance(session, ServerSession)
@@ -55,7 +55,7 @@ def login() -> Response | BaseResponse:
 @public
 def callback() -> Response | BaseResponse:
     gw = gateway()
-    with gw.limiter.limit(lambda: _limits("login"), scope="login"):
+    with gw.limiter.limit(_login_limits, scope="login"):
         assert isinstance(session, ServerSession)
         if gw.provider is None:
             return page("message.html", 503, kind="no_provider")
@@ -118,7 +118,7 @@ def logout() -> BaseResponse:
     csrf.protect()
     id_token = session.tokens().get("id_token")
     log.info("logged out", extra={"person_id": session.identity.person_id})
-    gw.minter.forget(session.key)
+    gw.minter.forget(session_cache_key(session.key))
     session.destroy()
     after = f"{gw.settings.public_url}/logged-out"
     url = gw.provider.logout_url(id_token, after, str(get_locale())) if gw.provider else None

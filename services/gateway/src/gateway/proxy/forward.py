@@ -22,6 +22,7 @@ import urllib3
 from flask import Blueprint, Response, g, request, session
 
 from gateway.context import gateway
+from gateway.identity.tokens import session_cache_key
 from gateway.settings import SUBMISSIONS
 from gateway.web import csrf
 from meemaken_kit.auth import Principal, principal, public
@@ -116,7 +117,7 @@ def forward(service: str, path: str) -> Response:
 def _token(who: Principal, service: str, bearer: str | None) -> str:
     gw = gateway()
     if bearer is None:
-        return gw.minter.token_for(who, service, ("session", getattr(session, "key", None)))
+        return gw.minter.token_for(who, service, session_cache_key(getattr(session, "key", None)))
     raw = bearer.partition(" ")[2].strip()
     key = ("bearer", hashlib.sha256(raw.encode()).digest())
     return gw.minter.token_for(who, service, key, not_after=lambda: _expiry(raw))
