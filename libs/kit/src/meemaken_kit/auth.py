@@ -182,9 +182,14 @@ def install_authentication(
     def authenticate() -> Response | None:
         g.principal = None
         header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if header and scheme.lower() != "bearer":
+            # Another scheme (an OAuth client's Basic credentials at a token endpoint) is the view's business.
+            if is_public(app, request.endpoint, request.method):
+                return None
+            return _unauthenticated("Send the token as `Authorization: Bearer <token>`.")
         if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
+            if not token.strip():
                 return _unauthenticated("Send the token as `Authorization: Bearer <token>`.")
             try:
                 claims = current_app.extensions["meemaken"]["verifier"].verify(token.strip())

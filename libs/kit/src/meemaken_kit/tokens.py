@@ -15,8 +15,10 @@ its key id starts with ``development-`` and production refuses it, at the gatewa
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -305,34 +307,60 @@ class TokenVerifier:
         return cls(audience, configured_issuer(env), KeySet.configured(env), refuse_development_keys=production())
 
     def verify(self, token: str) -> Claims:
+        """PyJWT's RS256 algorithm checks the signature; the compact form is parsed here once, against a
+        strict pattern (PyJWT 2.15 parses it twice, char by char in Python: 3/4 of a verification)."""
+        match = COMPACT_JWS.fullmatch(token)
+        if match is None:
+            raise InvalidToken("the bearer token is not a JWT")
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+            header = json.loads(_b64(match["header"]))
+            payload = json.loads(_b64(match["payload"]))
+            signature = _b64(match["signature"])
+        except ValueError:
             raise InvalidToken("the bearer token is not a JWT") from None
+        if not isinstance(header, dict) or not isinstance(payload, dict):
+            raise InvalidToken("the bearer token is not a JWT")
         kid = header.get("kid")
-        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str) or "crit" in header:
             raise InvalidToken(f"the token must be signed with {ALGORITHM} and name its key")
         if self.refuse_development_keys and kid.startswith(DEVELOPMENT_KID_PREFIX):
             raise InvalidToken("development keys are refused in production")
-        try:
-            claims = jwt.decode(
-                token,
-                self.keys.key(kid),
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                leeway=LEEWAY_SECONDS,
-                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken("the token has expired") from None
-        except jwt.InvalidAudienceError:
-            raise InvalidToken(f"the token is not meant for {self.audience}") from None
-        except jwt.InvalidIssuerError:
-            raise InvalidToken("the token was not issued by this municipality's gateway") from None
-        except jwt.PyJWTError as exc:
-            raise InvalidToken(f"the token is not valid ({type(exc).__name__})") from None
-        return _claims(claims)
+        signed = f"{match['header']}.{match['payload']}".encode("ascii")
+        if not _RS256.verify(signed, self.keys.key(kid), signature):
+            raise InvalidToken("the token's signature does not match")
+        self._check_claims(payload)
+        return _claims(payload)
+
+    def _check_claims(self, claims: Mapping[str, Any]) -> None:
+        for name in ("exp", "iat", "iss", "aud", "sub"):
+            if name not in claims:
+                raise InvalidToken(f"the token has no {name}")
+        now = time.time()
+        for name in ("exp", "iat", "nbf"):
+            if name in claims and (isinstance(claims[name], bool) or not isinstance(claims[name], int | float)):
+                raise InvalidToken(f"the token's {name} is not a time")
+        if claims["exp"] <= now - LEEWAY_SECONDS:
+            raise InvalidToken("the token has expired")
+        if claims.get("nbf", claims["iat"]) > now + LEEWAY_SECONDS:
+            raise InvalidToken("the token is not valid yet")
+        if claims["iss"] != self.issuer:
+            raise InvalidToken("the token was not issued by this municipality's gateway")
+        audience = claims["aud"]
+        audiences = [audience] if isinstance(audience, str) else audience
+        if not isinstance(audiences, list) or self.audience not in audiences:
+            raise InvalidToken(f"the token is not meant for {self.audience}")
+
+
+COMPACT_JWS = re.compile(
+    r"(?P<header>[A-Za-z0-9_-]{2,2048})\.(?P<payload>[A-Za-z0-9_-]{2,16384})\.(?P<signature>[A-Za-z0-9_-]{2,1024})"
+)
+_RS256 = RSAAlgorithm(RSAAlgorithm.SHA256)
+
+
+def _b64(segment: str) -> bytes:
+    if len(segment) % 4 == 1:
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 def _claims(raw: Mapping[str, Any]) -> Claims:
