@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -70,7 +69,6 @@ def install(app: Flask, settings: GatewaySettings) -> Limiter:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
         )
-    app.wsgi_app = ClientAuthorization(app.wsgi_app, "/oauth/token")  # type: ignore[method-assign]
     app.secret_key = settings.secret_key
     app.config.update(
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session
@@ -180,16 +178,3 @@ def safe_next(target: str | None) -> str:
     if any(c in target for c in "\\\r\n\t") or ":" in target.split("?", 1)[0]:
         return "/account"
     return target
-
-
-class ClientAuthorization:
-    """WSGI: on the token endpoint the client authenticates with HTTP Basic, which the kit's bearer check
-    would refuse; the header is moved aside for the endpoint to read (``meemaken.client_authorization``)."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]], path: str) -> None:
-        self.app, self.path = app, path
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == self.path and "HTTP_AUTHORIZATION" in environ:
-            environ["meemaken.client_authorization"] = environ.pop("HTTP_AUTHORIZATION")
-        return self.app(environ, start_response)

@@ -97,7 +97,7 @@ def token() -> Response:
     gw = gateway()
     with gw.limiter.limit(lambda: gw.settings.token_endpoint_limits, scope="oauth-token"):
         try:
-            client_id, secret = _basic(request.environ.get("meemaken.client_authorization", ""))
+            client_id, secret = _basic(request.headers.get("Authorization", ""))
             answer = gw.grants.grant(client_id, secret, request.form.to_dict())
         except GrantRefused as refused:
             log.info("token refused", extra={"error": refused.error})
