@@ -40,6 +40,7 @@ GROUPS = {"departments": ["mobility", "public-space"]}
 
 # username, given name, family name, sex (for the fake national number), birthdate, locale,
 # municipality, district, realm roles, groups, DEMO-ONLY password
+# fmt: off
 USERS: list[tuple[str, str, str, str, str, str, str | None, str | None, list[str], list[str], str]] = [
     ("anna", "Anna", "Peeters", "F", "1992-03-14", "nl", "demo", "centrum", ["resident"], [], "31bq-axf7-ickg"),
     ("bram", "Bram", "Janssens", "M", "1959-06-21", "nl", "demo", "noord", ["resident"], [], "tszk-m8t3-mvu4"),
@@ -57,6 +58,7 @@ USERS: list[tuple[str, str, str, str, str, str, str | None, str | None, list[str
     ("tess", "Tess", "Vermeulen", "F", "1990-12-24", "fr", None, None, ["mentor"], [], "iwki-vvl3-btv7"),
     ("ursula", "Ursula", "Jacobs", "F", "1978-06-30", "en", None, None, ["administrator"], [], "2qhk-lift-icfj"),
 ]
+# fmt: on
 
 
 def age(birthdate: str, on: date = AGES_ON) -> int:
@@ -92,25 +94,66 @@ def user_profile() -> dict[str, object]:
     both = {"view": ["admin", "user"], "edit": ["admin", "user"]}
     return {
         "attributes": [
-            {"name": "username", "displayName": "${username}", "permissions": both,
-             "validations": {"length": {"min": 3, "max": 255}, "username-prohibited-characters": {},
-                             "up-username-not-idn-homograph": {}}, "multivalued": False},
-            {"name": "email", "displayName": "${email}", "required": {"roles": ["user"]}, "permissions": both,
-             "validations": {"email": {}, "length": {"max": 255}}, "multivalued": False},
-            {"name": "firstName", "displayName": "${firstName}", "required": {"roles": ["user"]},
-             "permissions": both, "validations": person_name, "multivalued": False},
-            {"name": "lastName", "displayName": "${lastName}", "required": {"roles": ["user"]},
-             "permissions": both, "validations": person_name, "multivalued": False},
+            {
+                "name": "username",
+                "displayName": "${username}",
+                "permissions": both,
+                "validations": {
+                    "length": {"min": 3, "max": 255},
+                    "username-prohibited-characters": {},
+                    "up-username-not-idn-homograph": {},
+                },
+                "multivalued": False,
+            },
+            {
+                "name": "email",
+                "displayName": "${email}",
+                "required": {"roles": ["user"]},
+                "permissions": both,
+                "validations": {"email": {}, "length": {"max": 255}},
+                "multivalued": False,
+            },
+            {
+                "name": "firstName",
+                "displayName": "${firstName}",
+                "required": {"roles": ["user"]},
+                "permissions": both,
+                "validations": person_name,
+                "multivalued": False,
+            },
+            {
+                "name": "lastName",
+                "displayName": "${lastName}",
+                "required": {"roles": ["user"]},
+                "permissions": both,
+                "validations": person_name,
+                "multivalued": False,
+            },
             _attribute("birthdate", "Birthdate", {"iso-date": {}}),
-            _attribute("municipality", "Municipality of residence (code)",
-                       {"pattern": {"pattern": "^[a-z0-9-]{1,64}$", "error-message": "a municipality code"}}),
-            _attribute("district", "District",
-                       {"pattern": {"pattern": "^[a-z0-9-]{1,64}$", "error-message": "a district code"}}),
-            _attribute("national_number", "National register number",
-                       {"pattern": {"pattern": "^[0-9]{11}$", "error-message": "11 digits"}}, user_view=False),
+            _attribute(
+                "municipality",
+                "Municipality of residence (code)",
+                {"pattern": {"pattern": "^[a-z0-9-]{1,64}$", "error-message": "a municipality code"}},
+            ),
+            _attribute(
+                "district",
+                "District",
+                {"pattern": {"pattern": "^[a-z0-9-]{1,64}$", "error-message": "a district code"}},
+            ),
+            _attribute(
+                "national_number",
+                "National register number",
+                {"pattern": {"pattern": "^[0-9]{11}$", "error-message": "11 digits"}},
+                user_view=False,
+            ),
         ],
-        "groups": [{"name": "user-metadata", "displayHeader": "User metadata",
-                    "displayDescription": "Attributes, which refer to user metadata"}],
+        "groups": [
+            {
+                "name": "user-metadata",
+                "displayHeader": "User metadata",
+                "displayDescription": "Attributes, which refer to user metadata",
+            }
+        ],
     }
 
 
@@ -169,8 +212,11 @@ def gateway_client() -> dict[str, object]:
             "use.refresh.tokens": "true",
         },
         "protocolMappers": [
-            _mapper("roles", "oidc-usermodel-realm-role-mapper",
-                    {"claim.name": "roles", "jsonType.label": "String", "multivalued": "true"}),
+            _mapper(
+                "roles",
+                "oidc-usermodel-realm-role-mapper",
+                {"claim.name": "roles", "jsonType.label": "String", "multivalued": "true"},
+            ),
             _mapper("groups", "oidc-group-membership-mapper", {"claim.name": "groups", "full.path": "true"}),
             _attribute_mapper("municipality"),
             _attribute_mapper("district"),
@@ -180,11 +226,15 @@ def gateway_client() -> dict[str, object]:
     }
 
 
-def _user(row: tuple[str, str, str, str, str, str, str | None, str | None, list[str], list[str], str],
-          index: int) -> dict[str, object]:
+def _user(
+    row: tuple[str, str, str, str, str, str, str | None, str | None, list[str], list[str], str], index: int
+) -> dict[str, object]:
     username, given, family, sex, birthdate, locale, municipality, district, roles, groups, password = row
-    attributes = {"birthdate": [birthdate], "locale": [locale],
-                  "national_number": [national_number(birthdate, sex, index)]}
+    attributes = {
+        "birthdate": [birthdate],
+        "locale": [locale],
+        "national_number": [national_number(birthdate, sex, index)],
+    }
     if municipality:
         attributes["municipality"] = [municipality]
     if district:
@@ -233,16 +283,24 @@ def realm() -> dict[str, object]:
         "maxDeltaTimeSeconds": 43200,
         "attributes": {"meemaken.municipality": "demo"},
         "roles": {"realm": [{"name": name, "description": text} for name, text in ROLES.items()]},
-        "groups": [{"name": top, "path": f"/{top}",
-                    "subGroups": [{"name": sub, "path": f"/{top}/{sub}", "subGroups": []} for sub in subs]}
-                   for top, subs in GROUPS.items()],
+        "groups": [
+            {
+                "name": top,
+                "path": f"/{top}",
+                "subGroups": [{"name": sub, "path": f"/{top}/{sub}", "subGroups": []} for sub in subs],
+            }
+            for top, subs in GROUPS.items()
+        ],
         "clients": [gateway_client()],
         "scopeMappings": [{"client": GATEWAY, "roles": list(ROLES)}],
         "users": [_user(row, i) for i, row in enumerate(USERS)],
         "components": {
             "org.keycloak.userprofile.UserProfileProvider": [
-                {"providerId": "declarative-user-profile", "subComponents": {},
-                 "config": {"kc.user.profile.config": [json.dumps(user_profile(), separators=(",", ":"))]}}
+                {
+                    "providerId": "declarative-user-profile",
+                    "subComponents": {},
+                    "config": {"kc.user.profile.config": [json.dumps(user_profile(), separators=(",", ":"))]},
+                }
             ]
         },
     }
