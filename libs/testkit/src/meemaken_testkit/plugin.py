@@ -10,7 +10,10 @@
 - ``postgres``: the local cluster when the session started one (fault tests restart it), else
   None (``DATABASE_URL`` set, or testcontainers);
 - ``postgres_server_url``: ``DATABASE_URL`` if set, testcontainers, or the local cluster;
-- ``database_url``: a fresh, empty database on that server for each test, dropped afterwards.
+- ``database_url``: a fresh, empty database on that server for each test, dropped afterwards;
+- ``keycloak``: an OIDC provider with the demo realm for the session (``MEEMAKEN_TEST_KEYCLOAK_URL``
+  if set, else a local Keycloak from infra/keycloak/): ``issuer``, ``client_id``, ``client_secret``,
+  ``users`` (name -> demo password), ``login(user, redirect_uri)``; see meemaken_testkit.keycloak.
 
 And the privacy scan (``meemaken_testkit.privacy``): no personal data in any event or log line of the
 session; findings fail the run.
@@ -26,6 +29,7 @@ from typing import Any
 import pytest
 
 from meemaken_testkit.kafka import LocalKafka, create_topics, declared_topics, wait_for_broker
+from meemaken_testkit.keycloak import Keycloak, running_keycloak
 from meemaken_testkit.ports import docker_available, free_port
 from meemaken_testkit.postgres import LocalPostgres, create_database, drop_database
 from meemaken_testkit.privacy import SCAN, watch
@@ -195,3 +199,9 @@ def database_url(postgres_server_url: str) -> Iterator[str]:
     url = create_database(postgres_server_url, name)
     yield url
     drop_database(postgres_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Iterator[Keycloak]:
+    with running_keycloak() as provider:
+        yield provider
