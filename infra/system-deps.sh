@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What meemaken needs from the system beyond Python packages: Java 17 and Maven (the local Kafka
-# broker), PostgreSQL's server binaries (test clusters). Installed with apt-get when missing and
-# running as root; otherwise this says exactly what to install. Then the broker's jars are fetched.
+# broker, and the local Keycloak), PostgreSQL's server binaries (test clusters). Installed with apt-get
+# when missing and running as root; otherwise this says exactly what to install. Then the broker's jars
+# and the Keycloak distribution are fetched.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -18,3 +19,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 bash "$HERE/postgres/pg.sh" ensure
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then bash "$HERE/kafka/kafka.sh" fetch; fi
+if [ -z "${MEEMAKEN_OIDC_ISSUER:-}" ]; then bash "$HERE/keycloak/keycloak.sh" fetch; fi
