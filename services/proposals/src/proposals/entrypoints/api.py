@@ -4,16 +4,14 @@ Who acts is the caller the kit verified from the gateway's bearer token (``princ
 pseudonymous id, roles (possibly scoped) and verified attributes, or a service's own credential. Nothing
 a body, query or header says about the caller counts. Public endpoints (what anyone may read: proposals,
 processes, the report, rounds and their results, a closed round's Pabulib file) are marked ``@public``;
-every other refuses an anonymous request with 401 before it runs, and the use cases decide who may act
-(403 with the reason).
+every other declares with ``@allow`` the roles that may call it (anyone else: 401 when anonymous, 403
+otherwise, before the body is read), and the use cases check the rest: an official's scope against the
+resource's process, a resident's verified facts (403 with the reason).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
-from typing import cast as cast_view
+from typing import Any
 from uuid import UUID
 
 from flask import Response, current_app, url_for
@@ -21,7 +19,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
-from meemaken_kit.auth import Unauthenticated, principal, public, require, require_scope
+from meemaken_kit.auth import Unauthenticated, allow, principal, public
 from meemaken_kit.roles import Role
 from proposals.adapters.budgets import ConcurrentRoundUpdate, OtherChannel
 from proposals.adapters.processes import ConcurrentProcessUpdate, ProcessExists
@@ -37,7 +35,6 @@ from proposals.service_layer import actors, budgets, handlers, participation
 from proposals.service_layer.actors import Actor
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
-F = TypeVar("F", bound=Callable[..., Any])
 blp = Blueprint("proposals", __name__, url_prefix="/api/v1/proposals", description="Citizen proposals")
 processes = Blueprint(
     "processes", __name__, url_prefix="/api/v1", description="Participation processes, ladders and the yearly report"
@@ -48,35 +45,6 @@ rounds = Blueprint("rounds", __name__, url_prefix="/api/v1/rounds", description=
 def _uow() -> ProposalsUnitOfWork:
     uow: ProposalsUnitOfWork = current_app.extensions["meemaken"]["uow"]()
     return uow
-
-
-def only(*roles: str) -> Callable[[F], F]:
-    """Refuse (403) a caller who holds none of `roles` before the request's body is even read; the use case
-    then checks the scope against the resource's process and records the role acted in."""
-
-    def decorate(view: F) -> F:
-        @functools.wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            require(*roles)
-            return view(*args, **kwargs)
-
-        return cast_view(F, checked)
-
-    return decorate
-
-
-def only_service(scope: str) -> Callable[[F], F]:
-    """Only a service credential holding the OAuth `scope` (e.g. the notifications service's voters:read)."""
-
-    def decorate(view: F) -> F:
-        @functools.wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            require_scope(scope)
-            return view(*args, **kwargs)
-
-        return cast_view(F, checked)
-
-    return decorate
 
 
 def actor() -> Actor:
@@ -101,7 +69,7 @@ class Proposals(MethodView):
         with _uow() as uow:
             return uow.proposals.list(query.get("process_id"), query.get("author_id"), query["limit"], query["offset"])
 
-    @only(Role.RESIDENT)
+    @allow(Role.RESIDENT)
     @blp.arguments(s.ProposalSubmissionSchema)
     @blp.response(201, s.ProposalSchema)
     @blp.alt_response(422, description="Invalid fields (problem+json)")
@@ -128,7 +96,7 @@ class ProposalById(MethodView):
 
 
 @blp.route("/<uuid:proposal_id>/audit")
-@only(Role.ADMINISTRATOR)
+@allow(Role.ADMINISTRATOR)
 @blp.response(200, s.AuditSchema)
 @blp.alt_response(404, description="No such proposal (problem+json)")
 def audit(proposal_id: UUID) -> dict[str, Any]:
@@ -137,7 +105,7 @@ def audit(proposal_id: UUID) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:proposal_id>/support", methods=["POST"])
-@only(Role.RESIDENT)
+@allow(Role.RESIDENT)
 @blp.response(200, s.ProposalSchema)
 def support(proposal_id: UUID) -> Proposal:
     """Support an admitted proposal: a resident of the process's municipality as their login verifies it,
@@ -146,7 +114,7 @@ def support(proposal_id: UUID) -> Proposal:
 
 
 @blp.route("/<uuid:proposal_id>/decline", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @blp.arguments(s.DeclineSchema)
 @blp.response(200, s.ProposalSchema)
 def decline(body: dict[str, Any], proposal_id: UUID) -> Proposal:
@@ -156,7 +124,7 @@ def decline(body: dict[str, Any], proposal_id: UUID) -> Proposal:
 
 
 @blp.route("/<uuid:proposal_id>/answer", methods=["POST"])
-@only(Role.CASE_OFFICER, Role.DECISION_BODY)
+@allow(Role.CASE_OFFICER, Role.DECISION_BODY)
 @blp.arguments(s.AnswerSchema)
 @blp.response(200, s.ProposalSchema)
 def answer(body: dict[str, Any], proposal_id: UUID) -> Proposal:
@@ -165,7 +133,7 @@ def answer(body: dict[str, Any], proposal_id: UUID) -> Proposal:
 
 
 @blp.route("/<uuid:proposal_id>/merge", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @blp.arguments(s.MergeSchema)
 @blp.response(200, s.ProposalSchema)
 def merge(body: dict[str, Any], proposal_id: UUID) -> Proposal:
@@ -174,7 +142,7 @@ def merge(body: dict[str, Any], proposal_id: UUID) -> Proposal:
 
 
 @blp.route("/<uuid:proposal_id>/split", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @blp.arguments(s.SplitSchema)
 @blp.response(201, s.ProposalSchema(many=True))
 def split(body: dict[str, Any], proposal_id: UUID) -> list[Proposal]:
@@ -184,7 +152,7 @@ def split(body: dict[str, Any], proposal_id: UUID) -> list[Proposal]:
 
 
 @blp.route("/<uuid:proposal_id>/follow-ups", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @blp.arguments(s.FollowUpSchema)
 @blp.response(200, s.ProposalSchema)
 def follow_up(body: dict[str, Any], proposal_id: UUID) -> Proposal:
@@ -205,7 +173,7 @@ class Processes(MethodView):
         with _uow() as uow:
             return uow.processes.of(query.get("municipality"), query.get("year"))
 
-    @only(Role.CASE_OFFICER)
+    @allow(Role.CASE_OFFICER)
     @processes.arguments(s.ProcessSchema)
     @processes.response(201, s.ProcessSchema)
     def post(self, body: dict[str, Any]) -> ParticipationProcess:
@@ -233,7 +201,7 @@ def get_process(process_id: str) -> ParticipationProcess:
 
 
 @processes.route("/processes/<process_id>/phases/<phase>/realised", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @processes.arguments(s.RealisedSchema)
 @processes.response(200, s.ProcessSchema)
 def realise(body: dict[str, Any], process_id: str, phase: str) -> ParticipationProcess:
@@ -242,7 +210,7 @@ def realise(body: dict[str, Any], process_id: str, phase: str) -> ParticipationP
 
 
 @processes.route("/ladders/<municipality>", methods=["PUT"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @processes.arguments(s.LadderSchema)
 @processes.response(200, s.LadderSchema)
 def set_ladder(body: dict[str, Any], municipality: str) -> dict[str, Any]:
@@ -271,7 +239,7 @@ class Rounds(MethodView):
         with _uow() as uow:
             return uow.rounds.list(query.get("process_id"))
 
-    @only(Role.CASE_OFFICER)
+    @allow(Role.CASE_OFFICER)
     @rounds.arguments(s.RoundOpeningSchema)
     @rounds.response(201, s.RoundSchema)
     def post(self, body: dict[str, Any]) -> BudgetRound:
@@ -301,7 +269,7 @@ def get_round(round_id: UUID) -> BudgetRound:
 
 
 @rounds.route("/<uuid:round_id>/projects", methods=["POST"])
-@only(Role.RESIDENT, Role.CASE_OFFICER)
+@allow(Role.RESIDENT, Role.CASE_OFFICER)
 @rounds.arguments(s.ProjectIdeaSchema)
 @rounds.response(201, s.RoundSchema)
 def add_project(body: dict[str, Any], round_id: UUID) -> BudgetRound:
@@ -312,7 +280,7 @@ def add_project(body: dict[str, Any], round_id: UUID) -> BudgetRound:
 
 
 @rounds.route("/<uuid:round_id>/feasibility", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @rounds.response(200, s.RoundSchema)
 def start_feasibility(round_id: UUID) -> BudgetRound:
     """Close the ideas phase; officials check each project (case officer)."""
@@ -320,7 +288,7 @@ def start_feasibility(round_id: UUID) -> BudgetRound:
 
 
 @rounds.route("/<uuid:round_id>/projects/<project_id>/assessment", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @rounds.arguments(s.AssessmentSchema)
 @rounds.response(200, s.RoundSchema)
 def assess(body: dict[str, Any], round_id: UUID, project_id: str) -> BudgetRound:
@@ -339,7 +307,7 @@ def assess(body: dict[str, Any], round_id: UUID, project_id: str) -> BudgetRound
 
 
 @rounds.route("/<uuid:round_id>/voting", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @rounds.arguments(s.VotingSchema)
 @rounds.response(200, s.RoundSchema)
 def open_voting(body: dict[str, Any], round_id: UUID) -> BudgetRound:
@@ -348,7 +316,7 @@ def open_voting(body: dict[str, Any], round_id: UUID) -> BudgetRound:
 
 
 @rounds.route("/<uuid:round_id>/ballot", methods=["PUT"])
-@only(Role.RESIDENT)
+@allow(Role.RESIDENT)
 @rounds.arguments(s.BallotSchema)
 @rounds.response(200, s.BallotReceiptSchema)
 @rounds.alt_response(201, schema=s.BallotReceiptSchema, description="The voter's first ballot")
@@ -361,7 +329,7 @@ def cast(body: dict[str, Any], round_id: UUID) -> tuple[dict[str, Any], int]:
 
 
 @rounds.route("/<uuid:round_id>/paper-ballots", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @rounds.arguments(s.PaperBallotSchema)
 @rounds.response(200, s.BallotReceiptSchema)
 @rounds.alt_response(201, schema=s.BallotReceiptSchema, description="The voter's first ballot")
@@ -379,7 +347,7 @@ def _choice(body: dict[str, Any]) -> Any:
 
 
 @rounds.route("/<uuid:round_id>/close", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @rounds.response(200, s.RoundSchema)
 def close(round_id: UUID) -> BudgetRound:
     """Close voting (case officer); the count follows automatically and publishes the results."""
@@ -387,7 +355,7 @@ def close(round_id: UUID) -> BudgetRound:
 
 
 @rounds.route("/<uuid:round_id>/voters")
-@only_service("voters:read")
+@allow("service:voters:read")
 @rounds.arguments(s.VotersQuerySchema, location="query")
 @rounds.response(200, s.VotersSchema)
 def voters(query: dict[str, Any], round_id: UUID) -> dict[str, Any]:
@@ -410,7 +378,7 @@ def export(round_id: UUID) -> Response:
 
 
 @rounds.route("/<uuid:round_id>/projects/<project_id>/tracking", methods=["POST"])
-@only(Role.CASE_OFFICER)
+@allow(Role.CASE_OFFICER)
 @rounds.arguments(s.TrackingSchema)
 @rounds.response(200, s.RoundSchema)
 def track(body: dict[str, Any], round_id: UUID, project_id: str) -> BudgetRound:
