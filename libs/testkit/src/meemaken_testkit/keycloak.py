@@ -136,8 +136,8 @@ class Keycloak:
             body = {"username": username, "password": password or self.users[username], "credentialId": ""}
             status, location, page = _fetch(browser, html.unescape(action.group(1)), body)
         if status not in (302, 303) or not location.startswith(redirect_uri.split("?")[0]):
-            error = re.search(r'id="input-error[^"]*"[^>]*>\s*([^<]+)', page) or re.search(
-                r'kc-feedback-text">([^<]+)', page
+            error = re.search(r'kc-feedback-text[^"]*"[^>]*>\s*([^<]+?)\s*<', page) or re.search(
+                r'(?s)id="kc-error-message">.*?<p[^>]*>\s*([^<]+?)\s*<', page
             )
             detail = html.unescape(error.group(1).strip()) if error else (location or page[:300])
             raise LoginError(f"{username} was not signed in ({status}): {detail}")
