@@ -1,15 +1,18 @@
 """`make run`: the whole of meemaken on one machine, stopped cleanly by Ctrl-C.
 
-Starts a local Apache Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS names one), creates the
-declared topics, migrates every service's SQLite database under .run/data (or the database
-each <SERVICE>_DATABASE_URL names), then runs every service's API under gunicorn and its
-worker (relay + consumers), prints the URLs and waits. If any process dies, everything stops
+Starts a local Apache Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS names one) and a local Keycloak
+with the demo realm (unless MEEMAKEN_OIDC_ISSUER names an OIDC provider), creates the declared
+topics, migrates every service's SQLite database under .run/data (or the database each
+<SERVICE>_DATABASE_URL names), then runs every service's API under gunicorn and its worker (relay +
+consumers), prints where to log in with the demo accounts and waits. If any process dies, everything stops
 with a message saying which, so nothing keeps running half-broken.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +23,46 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"gateway": 8100, "proposals": 8101, "challenges": 8102, "panels": 8103, "notifications": 8104}
 KAFKA = ["bash", str(ROOT / "infra" / "kafka" / "kafka.sh")]
+KEYCLOAK = ["bash", str(ROOT / "infra" / "keycloak" / "keycloak.sh")]
+DEMO_USERS = ROOT / "infra" / "keycloak" / "demo-users.md"
+CLIENTS = ("panels", "notifications", "scraper")  # services' own credentials at the gateway's token endpoint
+
+
+def identity_env(env: dict[str, str]) -> bool:
+    """The OIDC provider (a local Keycloak unless MEEMAKEN_OIDC_ISSUER names one), the gateway's JWKS for
+    every service and each service's own client secret; True when a local Keycloak was started."""
+    own_provider = "MEEMAKEN_OIDC_ISSUER" not in os.environ
+    print("Identity: " + ("starting a local Keycloak (demo realm)" if own_provider else env["MEEMAKEN_OIDC_ISSUER"]))
+    if own_provider:
+        subprocess.run([*KEYCLOAK, "up"], env=env, check=True)
+        printed = subprocess.run([*KEYCLOAK, "env"], env=env, check=True, capture_output=True, text=True).stdout
+        for line in printed.splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.startswith("MEEMAKEN_OIDC_"):
+                env.setdefault(key, value)
+    for client in CLIENTS:  # fresh for each run unless configured: never in the repository
+        env.setdefault(f"{client.upper()}_CLIENT_SECRET", secrets.token_urlsafe(32))
+    gateway = env["GATEWAY_BASE_URL"]
+    env.setdefault("MEEMAKEN_PUBLIC_URL", gateway)
+    env.setdefault("MEEMAKEN_TOKEN_URL", f"{gateway}/oauth/token")
+    return own_provider
+
+
+def service_env(name: str, env: dict[str, str]) -> dict[str, str]:
+    """The gateway signs with its own keys; the services verify against its published JWKS."""
+    if name == "gateway":
+        return env
+    return {"MEEMAKEN_JWKS_URL": f"{env['GATEWAY_BASE_URL']}/.well-known/jwks.json", **env}
+
+
+def demo_users() -> list[str]:
+    """`user  password  roles` of the demo realm, from infra/keycloak/demo-users.md."""
+    rows = []
+    for line in DEMO_USERS.read_text().splitlines() if DEMO_USERS.exists() else []:
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) > 3 and re.fullmatch(r"[a-z]+", cells[0]):
+            rows.append(f"{cells[0]:<8} {cells[1]:<16} {cells[3]}")
+    return rows
 
 
 def main() -> int:
@@ -35,6 +78,7 @@ def main() -> int:
     subprocess.run([*KAFKA, "up"], env={**env, "PYTHON": sys.executable}, check=True)
     if own_broker:
         env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{env.get('KAFKA_PORT', '9092')}"
+    own_provider = identity_env(env)
 
     for name in SERVICES:
         subprocess.run([sys.executable, "-m", name, "migrate"], cwd=ROOT / "services" / name, env=env, check=True)
@@ -49,9 +93,9 @@ def main() -> int:
     for name in SERVICES:
         cwd = ROOT / "services" / name
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-        processes[f"{name}-api"] = _start(gunicorn, cwd, env, log_dir / f"{name}-api.log")
+        processes[f"{name}-api"] = _start(gunicorn, cwd, service_env(name, env), log_dir / f"{name}-api.log")
         worker = [sys.executable, "-m", name, "worker"]
-        processes[f"{name}-worker"] = _start(worker, cwd, env, log_dir / f"{name}-worker.log")
+        processes[f"{name}-worker"] = _start(worker, cwd, service_env(name, env), log_dir / f"{name}-worker.log")
 
     stopping = False
 
@@ -64,8 +108,15 @@ def main() -> int:
     _wait_healthy(env, processes)
     print("\nmeemaken is running:")
     print(f"  citizens' portal      {env['GATEWAY_BASE_URL']}/")
+    print(f"  log in                {env['GATEWAY_BASE_URL']}/login")
     for name in SERVICES:
-        print(f"  {name:<20}  {env[name.upper() + '_BASE_URL']}/api/openapi.json")
+        if name != "gateway":
+            print(f"  {name + ' API':<20}  {env['GATEWAY_BASE_URL']}/api/{name}/openapi.json")
+    print(f"  identity provider     {env['MEEMAKEN_OIDC_ISSUER']}")
+    if own_provider:
+        print("  demo accounts (demo only; all in infra/keycloak/demo-users.md):")
+        for row in demo_users():
+            print(f"    {row}")
     print("  worker metrics        http://127.0.0.1:8200/metrics ... 8204")
     if "smtp" in processes:
         print(f"  e-mails sent          {log_dir / 'smtp.log'} (a local SMTP sink on port {env['SMTP_PORT']})")
@@ -90,6 +141,9 @@ def main() -> int:
     if own_broker:
         env.pop("KAFKA_BOOTSTRAP_SERVERS")
         subprocess.run([*KAFKA, "stop"], env=env, check=False)
+    if own_provider:
+        env.pop("MEEMAKEN_OIDC_ISSUER", None)
+        subprocess.run([*KEYCLOAK, "stop"], env=env, check=False)
     print("Stopped.")
     return 1 if failed else 0
 
