@@ -9,6 +9,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 missing=()
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+command -v npm >/dev/null || missing+=(npm)
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "system-deps: installing ${missing[*]}" >&2
@@ -20,3 +23,7 @@ fi
 bash "$HERE/postgres/pg.sh" ensure
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then bash "$HERE/kafka/kafka.sh" fetch; fi
 if [ -z "${MEEMAKEN_OIDC_ISSUER:-}" ]; then bash "$HERE/keycloak/keycloak.sh" fetch; fi
+# axe-core for the browser tests, pinned by tests/browser/package-lock.json.
+if [ ! -f "$HERE/../tests/browser/node_modules/axe-core/axe.min.js" ]; then
+  (cd "$HERE/../tests/browser" && npm ci --no-audit --no-fund --silent)
+fi
