@@ -125,6 +125,7 @@ def development_key_path() -> Path:
 
 
 _dev_key_lock = threading.Lock()
+_dev_keys: dict[Path, SigningKey] = {}
 
 
 def development_key() -> SigningKey:
@@ -133,6 +134,9 @@ def development_key() -> SigningKey:
         raise RuntimeError("the development signing key is refused when MEEMAKEN_ENV=production")
     path = development_key_path()
     with _dev_key_lock:
+        cached = _dev_keys.get(path)
+        if cached is not None:
+            return cached
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             key = SigningKey.generate(f"{DEVELOPMENT_KID_PREFIX}{uuid.uuid4().hex[:12]}")
@@ -145,7 +149,8 @@ def development_key() -> SigningKey:
                 pass
             finally:
                 tmp.unlink()
-        return SigningKeys.from_file(path).current
+        _dev_keys[path] = SigningKeys.from_file(path).current  # loading a private key costs ~100 ms
+        return _dev_keys[path]
 
 
 # --- signing -------------------------------------------------------------------------------------
