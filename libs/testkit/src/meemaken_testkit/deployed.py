@@ -53,10 +53,11 @@ def deploy(
     logs: Path,
     extra_env: dict[str, str] | None = None,
     workers: Sequence[Sequence[str]] = ((),),
+    port: int | None = None,
 ) -> Deployed:
     """Migrate, then start the API and one worker process per entry of `workers`, each with those extra
     arguments (e.g. `("--only", "relay")`); replicas share the consumer groups and the relay lease."""
-    port = free_port()
+    port = port or free_port()
     env = {
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,

@@ -1,0 +1,223 @@
+"""Ballots through the gateway (login once, then cast) beside the same ballots straight to proposals.
+
+Runs proposals and the gateway as deployed (gunicorn + worker each, PostgreSQL databases, the real
+broker; proposals verifies tokens against the gateway's published JWKS), an in-process OpenID provider
+(oidc-provider-mock) with `--voters` residents, and opens a budget round. Every voter logs in once
+through the real code flow with PKCE (a server-side session at the gateway, its CSRF token from the
+account page). Then, in `--repeat` alternating passes of `--seconds` each, `--threads` clients cast
+ballots in a closed loop:
+
+- direct: PUT /api/v1/rounds/{id}/ballot on proposals, with a token signed as the gateway signs them;
+- gateway: PUT /api/proposals/v1/rounds/{id}/ballot on the gateway, with the session cookie and CSRF
+  header; the gateway checks the session and rate limits, attaches its cached token, forwards.
+
+Every voter has cast once before measuring, so both paths replace ballots (200). Figures per path:
+min / median / max of ballots/s and of p50 / p99 latency over the passes, the ratio gateway/direct
+(goal >= 0.8), and the load average before and after.
+
+    python bench/gateway_ballots.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import re
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import werkzeug.serving
+
+from meemaken_testkit.deployed import deploy
+from meemaken_testkit.ports import free_port
+from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import bearer, token
+
+PROJECTS = 20
+ATTRS = {"birthdate": "1985-05-05", "municipality": "bench", "district": "centrum", "roles": ["resident"]}
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def provider(voters: list[str]) -> tuple[str, Any]:
+    import oidc_provider_mock
+
+    users = [oidc_provider_mock.User(sub=sub, claims=ATTRS) for sub in voters]
+    app = oidc_provider_mock.app(user_claims=users)
+    app.wsgi_app = app.wsgi_app.app  # without the debugger the mock wraps itself in
+    logging.getLogger("oidc_provider_mock").setLevel(logging.ERROR)
+    server = werkzeug.serving.make_server("localhost", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://localhost:{server.server_port}", server
+
+
+def open_round(api: str) -> str:
+    official = bearer("proposals", "case_officer")
+    phase = {"name": "vote", "rung_promised": "meebeslissen"}
+    phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
+    process = {"id": "bench-gateway", "municipality": "bench", "title": "Bench", "kind": "budget_round"}
+    requests.post(f"{api}/processes", json=process | {"phases": [phase]}, headers=official, timeout=10)
+    body = {"process_id": "bench-gateway", "title": "Bench round", "budget": 1_000_000, "form": {"kind": "approval"}}
+    opened = requests.post(f"{api}/rounds", json=body, headers=official, timeout=10)
+    assert opened.status_code == 201, opened.text
+    rid = opened.json()["id"]
+    for i in range(PROJECTS):
+        project = {"title": f"Project {i}", "cost": 50_000 + 10_000 * (i % 10)}
+        requests.post(f"{api}/rounds/{rid}/projects", json=project, headers=official, timeout=10)
+    requests.post(f"{api}/rounds/{rid}/feasibility", headers=official, timeout=10)
+    for i in range(PROJECTS):
+        assessment = {"feasible": True, "cost": 50_000 + 10_000 * (i % 10), "legal_check": "ok"}
+        requests.post(f"{api}/rounds/{rid}/projects/p{i + 1}/assessment", json=assessment, headers=official, timeout=10)
+    voting = requests.post(f"{api}/rounds/{rid}/voting", json={}, headers=official, timeout=10)
+    assert voting.status_code == 200, voting.text
+    return str(rid)
+
+
+def log_in(gateway: str, sub: str) -> requests.Session:
+    """The code flow as a browser does it; the session ends up with the cookie and the CSRF token."""
+    browser = requests.Session()
+    start = browser.get(f"{gateway}/login?next=/account", allow_redirects=False, timeout=10)
+    chosen = requests.post(start.headers["Location"], data={"sub": sub}, allow_redirects=False, timeout=10)
+    back = urlsplit(chosen.headers["Location"])
+    landed = browser.get(f"{gateway}{back.path}?{back.query}", timeout=10)
+    found = CSRF.search(landed.text)
+    assert landed.status_code == 200 and found, f"login of {sub} failed: {landed.status_code}"
+    browser.headers["X-CSRFToken"] = found.group(1)
+    return browser
+
+
+def ballot(rng: random.Random) -> dict[str, Any]:
+    return {"projects": [f"p{i}" for i in rng.sample(range(1, PROJECTS + 1), rng.randint(1, 6))]}
+
+
+def closed_loop(casts: list[tuple[requests.Session, str]], seconds: float, threads: int) -> dict[str, float]:
+    """`threads` clients, each cycling through its share of the voters, for `seconds`."""
+    stop = time.monotonic() + seconds
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    failures = [0] * threads
+
+    def run(i: int) -> None:
+        rng = random.Random(i)
+        mine = casts[i::threads]
+        n = 0
+        while time.monotonic() < stop:
+            session, url = mine[n % len(mine)]
+            n += 1
+            began = time.perf_counter()
+            status = session.put(url, json=ballot(rng), timeout=10).status_code
+            if status in (200, 201):
+                latencies[i].append((time.perf_counter() - began) * 1000)
+            else:
+                failures[i] += 1
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(run, range(threads)))
+    elapsed = time.monotonic() - began
+    done = sorted(x for per in latencies for x in per)
+    q = statistics.quantiles(done, n=100)
+    return {"per_s": len(done) / elapsed, "p50_ms": q[49], "p99_ms": q[98], "failures": float(sum(failures))}
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"min": round(min(values), 1), "median": round(statistics.median(values), 1), "max": round(max(values), 1)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    logs = Path(tempfile.mkdtemp(prefix="meemaken-gateway-bench-"))
+    env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency, "GUNICORN_THREADS": args.threads_per}
+    gateway_port = free_port()
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    subjects = [f"voter-{i}" for i in range(args.voters)]
+    issuer, server = provider(subjects)
+    proposals = deploy(
+        "proposals",
+        create_database(args.server_url, f"bench_gw_proposals_{uuid.uuid4().hex[:8]}"),
+        args.bootstrap,
+        logs,
+        {**env, "MEEMAKEN_JWKS_URL": f"{gateway_url}/.well-known/jwks.json"},
+    )
+    gateway = None
+    try:
+        gateway = deploy(
+            "gateway",
+            create_database(args.server_url, f"bench_gw_gateway_{uuid.uuid4().hex[:8]}"),
+            args.bootstrap,
+            logs,
+            {
+                **env,
+                "MEEMAKEN_OIDC_ISSUER": issuer,
+                "MEEMAKEN_OIDC_CLIENT_SECRET": "bench-client-secret",
+                "MEEMAKEN_PUBLIC_URL": gateway_url,
+                "MEEMAKEN_MUNICIPALITY": "bench",
+                "PROPOSALS_BASE_URL": proposals.url,
+                # the limiter stays in the path, with limits a benchmark from one address does not reach
+                "MEEMAKEN_RATELIMIT_LOGIN": "1000000/minute",
+                "MEEMAKEN_RATELIMIT_LOGIN_ACCOUNT": "1000000/minute",
+                "MEEMAKEN_RATELIMIT_SUBMISSIONS": "1000000/minute",
+                "MEEMAKEN_RATELIMIT_SUBMISSIONS_ADDRESS": "1000000/minute",
+            },
+            port=gateway_port,
+        )
+        rid = open_round(f"{proposals.url}/api/v1")
+        logged_in = time.monotonic()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            sessions = list(pool.map(lambda s: log_in(gateway_url, s), subjects))
+        login_seconds = time.monotonic() - logged_in
+        via_gateway = [(s, f"{gateway_url}/api/proposals/v1/rounds/{rid}/ballot") for s in sessions]
+        direct = []
+        for _ in subjects:
+            s = requests.Session()
+            s.headers["Authorization"] = "Bearer " + token(
+                "proposals", "resident", attrs={"age": 41, "municipality": "bench", "resident": True}, seconds=3600
+            )
+            direct.append((s, f"{proposals.url}/api/v1/rounds/{rid}/ballot"))
+        for casts in (direct, via_gateway):  # everyone has voted once: every measured ballot replaces one
+            closed_loop(casts, max(2.0, args.voters / 200), args.clients)
+        load_before = os.getloadavg()
+        passes: dict[str, list[dict[str, float]]] = {"direct": [], "gateway": []}
+        for _ in range(args.repeat):
+            passes["direct"].append(closed_loop(direct, args.seconds, args.clients))
+            passes["gateway"].append(closed_loop(via_gateway, args.seconds, args.clients))
+        load_after = os.getloadavg()
+        ratios = [g["per_s"] / d["per_s"] for d, g in zip(passes["direct"], passes["gateway"], strict=True)]
+        figures: dict[str, Any] = {"voters": args.voters, "login_per_s": round(args.voters / login_seconds, 1)}
+        for path, runs in passes.items():
+            figures[path] = {k: spread([r[k] for r in runs]) for k in ("per_s", "p50_ms", "p99_ms", "failures")}
+        figures["ratio_gateway_to_direct"] = spread(ratios) | {"goal": 0.8}
+        figures["loadavg_before"] = [round(x, 2) for x in load_before]
+        figures["loadavg_after"] = [round(x, 2) for x in load_after]
+        return figures
+    finally:
+        for deployed in (gateway, proposals):
+            if deployed is not None:
+                deployed.stop()
+        server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--server-url", required=True, help="a PostgreSQL server URL; databases are created on it")
+    parser.add_argument("--voters", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=16, help="client threads")
+    parser.add_argument("--web-concurrency", default="2", help="gunicorn workers of each service")
+    parser.add_argument("--threads-per", default="4", help="threads per gunicorn worker")
+    args = parser.parse_args()
+    print(json.dumps({"bench": "gateway_ballots", **run(args)}))
+
+
+if __name__ == "__main__":
+    main()
