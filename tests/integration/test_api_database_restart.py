@@ -1,10 +1,10 @@
 """The API without a per-request connection ping: a database restart costs at most one 503, never a 500,
 and nothing half-written."""
 
-import uuid
 
 import pytest
 import sqlalchemy as sa
+from proposals_kit import resident
 
 from meemaken_kit import make_engine
 from proposals.adapters.tables import proposals
@@ -28,11 +28,10 @@ def test_after_a_database_restart_the_api_answers_503_once_then_serves_again(ser
         assert first.status_code == 200
     body = {
         "process_id": "any-process",
-        "author_id": str(uuid.uuid4()),
         "title": "Safer school streets",
         "text": "Close the street in front of the school for cars at the start and end of the day.",
     }
-    assert client.post("/api/v1/proposals", json=body).status_code == 201
+    assert client.post("/api/v1/proposals", json=body, headers=resident()).status_code == 201
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(proposals)).scalar_one() == 1
     engine.dispose()

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from helpers import headers_of, produce, read_topic, wait_for
-from proposals_kit import TEXT, TOPIC, admissibility_loop, open_process, relay_for
+from proposals_kit import TEXT, TOPIC, admissibility_loop, open_process, relay_for, resident
 
 from meemaken_events import Envelope, Outbox, dead_letter_topic
 from proposals.adapters import tables
@@ -91,10 +91,10 @@ def test_writes_are_accepted_while_the_broker_is_down_and_all_arrive_after(servi
     kafka.stop()
     try:
         bodies = [
-            {"process_id": "p", "author_id": str(uuid.uuid4()), "title": f"Proposal number {i}", "text": TEXT}
+            {"process_id": "p", "title": f"Proposal number {i}", "text": TEXT}
             for i in range(20)
         ]
-        created = [client.post("/api/v1/proposals", json=body) for body in bodies]
+        created = [client.post("/api/v1/proposals", json=body, headers=resident()) for body in bodies]
         assert [r.status_code for r in created] == [201] * 20
         assert pending(engine) == 20
     finally:
