@@ -2,9 +2,9 @@
 
 The matrix names every operation of the service's OpenAPI document and agrees with what the code
 declares (``@public``, ``@allow``). Then each operation is called as nobody (with forged identity
-headers) and with a token for each role: a refused caller gets 401 (nobody) or 403 (a role) and nothing changes in the database; an
-allowed one is not refused for its role (a made-up resource may still be missing or, for ``(own)`` and
-``(scoped)`` rows, not theirs).
+headers) and with a token for each role: a refused caller gets 401 (nobody) or 403 (a role) and
+nothing changes in the database; an allowed one is not refused for its role (a made-up resource may
+still be missing or, for ``(own)`` and ``(scoped)`` rows, not theirs).
 """
 
 from __future__ import annotations
