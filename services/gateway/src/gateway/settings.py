@@ -97,7 +97,7 @@ class GatewaySettings:
     oidc: OidcSettings
     pseudonym_key: bytes
     secret_key: str
-    session_idle_minutes: int
+    session_idle_minutes: float  # fractions allowed (0.05 = 3 s: the browser test's idle expiry)
     session_absolute_hours: int
     services: Mapping[str, str]
     ratelimit_storage_uri: str
@@ -158,7 +158,7 @@ class GatewaySettings:
             oidc=oidc,
             pseudonym_key=pseudonym_key.encode(),
             secret_key=secret_key,
-            session_idle_minutes=int(env.get("MEEMAKEN_SESSION_IDLE_MINUTES", "30")),
+            session_idle_minutes=float(env.get("MEEMAKEN_SESSION_IDLE_MINUTES", "30")),
             session_absolute_hours=int(env.get("MEEMAKEN_SESSION_ABSOLUTE_HOURS", str(SESSION_ABSOLUTE_HOURS))),
             services=services,
             ratelimit_storage_uri=env.get("MEEMAKEN_RATELIMIT_STORAGE_URI", "memory://"),
