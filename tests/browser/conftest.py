@@ -70,3 +70,9 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 def assert_accessible(page: Any) -> None:
     violations = axe_violations(page)
     assert violations == [], f"axe on {page.url}: {violations}"
+
+
+@pytest.fixture(scope="session")
+def accessible() -> Any:
+    """``assert_accessible`` for test modules (``conftest`` is not importable by name from them)."""
+    return assert_accessible
