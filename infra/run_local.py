@@ -40,6 +40,9 @@ def identity_env(env: dict[str, str]) -> bool:
             key, sep, value = line.partition("=")
             if sep and key.startswith("MEEMAKEN_OIDC_"):
                 env.setdefault(key, value)
+    # Everyone who logs in acts as a resident; whether they may vote or support is up to their verified
+    # attributes (the demo's non-resident is told why, rather than refused for want of a role).
+    env.setdefault("MEEMAKEN_OIDC_DEFAULT_ROLES", "resident")
     for client in CLIENTS:  # fresh for each run unless configured: never in the repository
         env.setdefault(f"{client.upper()}_CLIENT_SECRET", secrets.token_urlsafe(32))
     gateway = env["GATEWAY_BASE_URL"]
