@@ -27,6 +27,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -37,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 import werkzeug.serving
 
 from meemaken_testkit.deployed import deploy
@@ -56,6 +58,7 @@ def provider(voters: list[str]) -> tuple[str, Any]:
     app = oidc_provider_mock.app(user_claims=users)
     app.wsgi_app = app.wsgi_app.app  # without the debugger the mock wraps itself in
     logging.getLogger("oidc_provider_mock").setLevel(logging.ERROR)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = werkzeug.serving.make_server("localhost", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://localhost:{server.server_port}", server
@@ -83,11 +86,23 @@ def open_round(api: str) -> str:
     return str(rid)
 
 
+def client() -> requests.Session:
+    """A keep-alive HTTP client; a connection the server closed while idle is opened again (a ballot
+    PUT replaces the voter's ballot: sending it twice is harmless)."""
+    session = requests.Session()
+    retry = urllib3.Retry(total=2, connect=2, read=1, status=0, allowed_methods=None, raise_on_status=False)
+    session.mount("http://", requests.adapters.HTTPAdapter(max_retries=retry, pool_maxsize=4))
+    return session
+
+
 def log_in(gateway: str, sub: str) -> requests.Session:
     """The code flow as a browser does it; the session ends up with the cookie and the CSRF token."""
-    browser = requests.Session()
+    browser = client()
     start = browser.get(f"{gateway}/login?next=/account", allow_redirects=False, timeout=10)
     chosen = requests.post(start.headers["Location"], data={"sub": sub}, allow_redirects=False, timeout=10)
+    assert chosen.status_code == 302, (
+        f"the provider refused the login of {sub}: {chosen.status_code} {chosen.text[:300]}"
+    )
     back = urlsplit(chosen.headers["Location"])
     landed = browser.get(f"{gateway}{back.path}?{back.query}", timeout=10)
     found = CSRF.search(landed.text)
@@ -129,6 +144,32 @@ def closed_loop(casts: list[tuple[requests.Session, str]], seconds: float, threa
     return {"per_s": len(done) / elapsed, "p50_ms": q[49], "p99_ms": q[98], "failures": float(sum(failures))}
 
 
+def profile(pid: int, svg: Path, casts: list[tuple[requests.Session, str]], args: argparse.Namespace) -> None:
+    """A flame graph (py-spy) of a gunicorn master and its workers while ballots go through them."""
+    svg.parent.mkdir(parents=True, exist_ok=True)
+    seconds = str(int(args.seconds))
+    spy = subprocess.Popen(
+        [
+            "py-spy",
+            "record",
+            "--subprocesses",
+            "--pid",
+            str(pid),
+            "--duration",
+            seconds,
+            "--rate",
+            "200",
+            "--output",
+            str(svg),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    closed_loop(casts, args.seconds, args.clients)
+    spy.wait(timeout=120)
+
+
 def spread(values: list[float]) -> dict[str, float]:
     return {"min": round(min(values), 1), "median": round(statistics.median(values), 1), "max": round(max(values), 1)}
 
@@ -136,6 +177,7 @@ def spread(values: list[float]) -> dict[str, float]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     logs = Path(tempfile.mkdtemp(prefix="meemaken-gateway-bench-"))
     env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency, "GUNICORN_THREADS": args.threads_per}
+    # the gateway keeps its own default (GATEWAY_THREADS): it waits on proposals most of the time
     gateway_port = free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     subjects = [f"voter-{i}" for i in range(args.voters)]
@@ -156,34 +198,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             logs,
             {
                 **env,
+                "GATEWAY_THREADS": args.gateway_threads,
                 "MEEMAKEN_OIDC_ISSUER": issuer,
                 "MEEMAKEN_OIDC_CLIENT_SECRET": "bench-client-secret",
                 "MEEMAKEN_PUBLIC_URL": gateway_url,
                 "MEEMAKEN_MUNICIPALITY": "bench",
                 "PROPOSALS_BASE_URL": proposals.url,
-                # the limiter stays in the path, with limits a benchmark from one address does not reach
+                # the limiter stays in the path: each voter's own limits as configured by default, and
+                # the per-address ones raised, since every voter comes from this one address
                 "MEEMAKEN_RATELIMIT_LOGIN": "1000000/minute",
-                "MEEMAKEN_RATELIMIT_LOGIN_ACCOUNT": "1000000/minute",
-                "MEEMAKEN_RATELIMIT_SUBMISSIONS": "1000000/minute",
                 "MEEMAKEN_RATELIMIT_SUBMISSIONS_ADDRESS": "1000000/minute",
             },
             port=gateway_port,
         )
         rid = open_round(f"{proposals.url}/api/v1")
         logged_in = time.monotonic()
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            sessions = list(pool.map(lambda s: log_in(gateway_url, s), subjects))
+        sessions = [log_in(gateway_url, s) for s in subjects]  # the mock provider is not thread-safe
         login_seconds = time.monotonic() - logged_in
         via_gateway = [(s, f"{gateway_url}/api/proposals/v1/rounds/{rid}/ballot") for s in sessions]
         direct = []
         for _ in subjects:
-            s = requests.Session()
+            s = client()
             s.headers["Authorization"] = "Bearer " + token(
                 "proposals", "resident", attrs={"age": 41, "municipality": "bench", "resident": True}, seconds=3600
             )
             direct.append((s, f"{proposals.url}/api/v1/rounds/{rid}/ballot"))
         for casts in (direct, via_gateway):  # everyone has voted once: every measured ballot replaces one
             closed_loop(casts, max(2.0, args.voters / 200), args.clients)
+        if args.profile:
+            profile(proposals.processes[0].pid, args.profile / "proposals-ballot-direct.svg", direct, args)
+            profile(gateway.processes[0].pid, args.profile / "gateway-ballot-pass-through.svg", via_gateway, args)
         load_before = os.getloadavg()
         passes: dict[str, list[dict[str, float]]] = {"direct": [], "gateway": []}
         for _ in range(args.repeat):
@@ -214,7 +258,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clients", type=int, default=16, help="client threads")
     parser.add_argument("--web-concurrency", default="2", help="gunicorn workers of each service")
-    parser.add_argument("--threads-per", default="4", help="threads per gunicorn worker")
+    parser.add_argument("--threads-per", default="4", help="threads per gunicorn worker of proposals")
+    parser.add_argument("--gateway-threads", default="16", help="threads per gunicorn worker of the gateway")
+    parser.add_argument("--profile", type=Path, help="a folder for py-spy flame graphs of both paths (not measured)")
     args = parser.parse_args()
     print(json.dumps({"bench": "gateway_ballots", **run(args)}))
 

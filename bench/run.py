@@ -15,6 +15,9 @@ then runs:
 - ballot_intake.py: ballots accepted per second through the proposals API (gunicorn, PostgreSQL) at a
   steady 300/s with p50/p99, beside the closed-loop ceiling of the same stack on /healthz (target: 300/s,
   p99 < 100 ms);
+- gateway_ballots.py: ballots/s and p50/p99 through the gateway (each voter logged in once through the
+  code flow; session, CSRF, rate limits, token, pass-through) beside the same ballots straight to the
+  proposals service, alternating passes in the same run (target: ratio >= 0.8);
 - notifications_fanout.py: a budget-results fan-out to 150,000 voters: e-mails handed to a real SMTP
   server per second, time until the last (target < 10 min), and a concurrent challenge e-mail's lag;
 - sortition.py: seconds and minimum probability of our LEXIMIN/MAXIMIN beside the reference
@@ -124,6 +127,10 @@ def main() -> int:
                 "--rate",
                 os.environ.get("BENCH_BALLOT_RATE", "300"),
             ],
+            check=True,
+        )
+        subprocess.run(
+            [sys.executable, str(HERE / "gateway_ballots.py"), "--bootstrap", bootstrap, "--server-url", server],
             check=True,
         )
         subprocess.run(

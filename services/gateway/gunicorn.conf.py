@@ -17,7 +17,8 @@ gunicorn.http.wsgi.SERVER_SOFTWARE = "meemaken"
 
 bind = os.environ.get("GATEWAY_BIND", "127.0.0.1:8100")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# The gateway mostly waits for the services it passes requests to: more threads than a service has.
+threads = int(os.environ.get("GATEWAY_THREADS", os.environ.get("GUNICORN_THREADS", "16")))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20

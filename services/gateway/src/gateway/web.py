@@ -76,7 +76,9 @@ def install(app: Flask, settings: GatewaySettings) -> Limiter:
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
-        RATELIMIT_STRATEGY="moving-window",
+        # An O(1) approximation of a moving window: bursts across a window's edge still count, and a
+        # hit costs the same whatever the limit (a moving window keeps every hit of the window).
+        RATELIMIT_STRATEGY="sliding-window-counter",
     )
     csrf.init_app(app)
     Babel(app, locale_selector=language, default_locale=DEFAULT_LANGUAGE)
