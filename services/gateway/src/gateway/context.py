@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import current_app, g, session
-from flask_limiter import Limiter
 
 from gateway.identity.attributes import token_attributes
 from gateway.identity.claims import ClaimMapping, identity_from_claims
@@ -16,6 +15,7 @@ from gateway.identity.oidc import LoginFailed, Provider, access_expiry
 from gateway.identity.pseudonyms import Pseudonyms
 from gateway.identity.sessions import ServerSession, SessionIdentity, SessionStore
 from gateway.identity.tokens import ClientCredentialsGrant, TokenMinter
+from gateway.ratelimits import RateLimits
 from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
 from meemaken_kit.auth import Principal
@@ -35,7 +35,7 @@ class Gateway:
     pseudonyms: Pseudonyms
     mapping: ClaimMapping
     provider: Provider | None
-    limiter: Limiter
+    limiter: RateLimits
     outbox: Outbox
     events: EventFactory
     jwks: bytes

@@ -3,7 +3,7 @@
 - Security headers on every response (a constant set, computed at start): a Content-Security-Policy
   without inline script or style, nosniff, same-origin referrers, no framing, HSTS outside development.
 - CSRF (Flask-WTF) on every form; the API pass-through checks it itself for session callers.
-- Rate limits (Flask-Limiter, storage ``MEEMAKEN_RATELIMIT_STORAGE_URI``): 429 problem+json with
+- Rate limits (``gateway.ratelimits``, storage ``MEEMAKEN_RATELIMIT_STORAGE_URI``): 429 problem+json with
   Retry-After. Limits key on the caller's own address or own account, never on an account a request
   names, so nobody can lock someone else out.
 - Language (Flask-Babel): the visitor's choice (``?lang=``, remembered in a cookie), then the
@@ -13,19 +13,17 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, session
 from flask_babel import Babel, get_locale
-from flask_limiter import Limiter, RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
 from gateway.identity.sessions import ServerSession
+from gateway.ratelimits import RateLimits, TooManyRequests
 from gateway.settings import GatewaySettings
 from meemaken_kit.problems import problem
 
@@ -64,7 +62,7 @@ def language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
-def install(app: Flask, settings: GatewaySettings) -> Limiter:
+def install(app: Flask, settings: GatewaySettings) -> RateLimits:
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
@@ -73,16 +71,10 @@ def install(app: Flask, settings: GatewaySettings) -> Limiter:
     app.config.update(
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session
         WTF_CSRF_CHECK_DEFAULT=True,
-        RATELIMIT_ENABLED=settings.ratelimit_enabled,
-        RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
-        # An O(1) approximation of a moving window: bursts across a window's edge still count, and a
-        # hit costs the same whatever the limit (a moving window keeps every hit of the window).
-        RATELIMIT_STRATEGY="sliding-window-counter",
     )
     csrf.init_app(app)
     Babel(app, locale_selector=language, default_locale=DEFAULT_LANGUAGE)
-    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_uri)
+    limiter = RateLimits(settings.ratelimit_storage_uri, settings.ratelimit_enabled)
     app.extensions["meemaken"]["public_endpoints"].add("static")
 
     headers = security_headers(settings)
@@ -100,9 +92,9 @@ def install(app: Flask, settings: GatewaySettings) -> Limiter:
         response.headers.update(headers)
         return response
 
-    @app.errorhandler(RateLimitExceeded)
-    def too_many(error: RateLimitExceeded) -> Response:
-        retry_after = _retry_after(limiter)
+    @app.errorhandler(TooManyRequests)
+    def too_many(error: TooManyRequests) -> Response:
+        retry_after = error.retry_after
         if _wants_page():
             response = page("message.html", 429, kind="too_many")
         else:
@@ -120,13 +112,6 @@ def install(app: Flask, settings: GatewaySettings) -> Limiter:
         return problem(403, "Forbidden", f"{error.description} Send the page's CSRF token in X-CSRFToken.")
 
     return limiter
-
-
-def _retry_after(limiter: Limiter) -> int:
-    current = limiter.current_limit
-    if current is None:
-        return 60
-    return max(1, int(current.reset_at - time.time()))
 
 
 def _wants_page() -> bool:

@@ -95,7 +95,7 @@ def jwks() -> Response:
 @csrf.exempt
 def token() -> Response:
     gw = gateway()
-    with gw.limiter.limit(lambda: gw.settings.token_endpoint_limits, scope="oauth-token"):
+    with gw.limiter.limit(gw.settings.token_endpoint_limits, "oauth-token"):
         try:
             client_id, secret = _basic(request.headers.get("Authorization", ""))
             answer = gw.grants.grant(client_id, secret, request.form.to_dict())

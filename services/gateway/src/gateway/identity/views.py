@@ -29,15 +29,11 @@ identity = Blueprint("identity", __name__)
 install_page_answers(identity)
 
 
-def _login_limits() -> str:
-    return gateway().settings.login_limits
-
-
 @identity.get("/login")
 @public
 def login() -> Response | BaseResponse:
     gw = gateway()
-    with gw.limiter.limit(_login_limits, scope="login"):
+    with gw.limiter.limit(gw.settings.login_limits, "login"):
         if gw.provider is None:
             return page("message.html", 503, kind="no_provider")
         assert isinstance(session, ServerSession)
@@ -55,7 +51,7 @@ def login() -> Response | BaseResponse:
 @public
 def callback() -> Response | BaseResponse:
     gw = gateway()
-    with gw.limiter.limit(_login_limits, scope="login"):
+    with gw.limiter.limit(gw.settings.login_limits, "login"):
         assert isinstance(session, ServerSession)
         if gw.provider is None:
             return page("message.html", 503, kind="no_provider")
@@ -67,9 +63,7 @@ def callback() -> Response | BaseResponse:
             log.info("login failed: %s", exc)
             return page("message.html", 400, kind="login_failed")
         person_id = str(gw.pseudonyms.person_id(gw.provider.issuer, provider_identity.subject))
-        with gw.limiter.limit(
-            lambda: gw.settings.login_account_limits, key_func=lambda: f"account:{person_id}", scope="login-account"
-        ):
+        with gw.limiter.limit(gw.settings.login_account_limits, "login-account", f"account:{person_id}"):
             desk = _remember(person_id)
             signed_in = SessionIdentity(
                 person_id=person_id,

@@ -104,12 +104,10 @@ def forward(service: str, path: str) -> Response:
     if who is not None and who.service is not None:
         return problem(403, "Forbidden", "A service calls the other services directly, with its own credentials.")
     if request.method in ("POST", "PUT") and is_submission(service, request.method, path):
-        with gw.limiter.limit(lambda: gw.settings.submission_address_limits, scope="submissions-address"):
+        with gw.limiter.limit(gw.settings.submission_address_limits, "submissions-address"):
             if who is None:
                 return _forward(base, service, path, None)
-            with gw.limiter.limit(
-                lambda: gw.settings.submission_limits, key_func=lambda: f"account:{who.subject}", scope="submissions"
-            ):
+            with gw.limiter.limit(gw.settings.submission_limits, "submissions", f"account:{who.subject}"):
                 return _forward(base, service, path, _token(who, service, bearer))
     return _forward(base, service, path, None if who is None else _token(who, service, bearer))
 
