@@ -170,6 +170,23 @@ def profile(pid: int, svg: Path, casts: list[tuple[requests.Session, str]], args
     spy.wait(timeout=120)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (a gunicorn master and its workers), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def spread(values: list[float]) -> dict[str, float]:
     return {"min": round(min(values), 1), "median": round(statistics.median(values), 1), "max": round(max(values), 1)}
 
@@ -230,14 +247,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             profile(gateway.processes[0].pid, args.profile / "gateway-ballot-pass-through.svg", via_gateway, args)
         load_before = os.getloadavg()
         passes: dict[str, list[dict[str, float]]] = {"direct": [], "gateway": []}
+        masters = {"gateway": gateway.processes[0].pid, "proposals": proposals.processes[0].pid}
         for _ in range(args.repeat):
-            passes["direct"].append(closed_loop(direct, args.seconds, args.clients))
-            passes["gateway"].append(closed_loop(via_gateway, args.seconds, args.clients))
+            for path, casts in (("direct", direct), ("gateway", via_gateway)):
+                before = {name: cpu_seconds(pid) for name, pid in masters.items()} | {"client": time.process_time()}
+                figures_of_pass = closed_loop(casts, args.seconds, args.clients)
+                after = {name: cpu_seconds(pid) for name, pid in masters.items()} | {"client": time.process_time()}
+                ballots = figures_of_pass["per_s"] * args.seconds
+                for name in after:  # CPU milliseconds per ballot of each part (the API processes only)
+                    figures_of_pass[f"cpu_ms_{name}"] = (after[name] - before[name]) * 1000 / max(ballots, 1)
+                passes[path].append(figures_of_pass)
         load_after = os.getloadavg()
         ratios = [g["per_s"] / d["per_s"] for d, g in zip(passes["direct"], passes["gateway"], strict=True)]
         figures: dict[str, Any] = {"voters": args.voters, "login_per_s": round(args.voters / login_seconds, 1)}
         for path, runs in passes.items():
-            figures[path] = {k: spread([r[k] for r in runs]) for k in ("per_s", "p50_ms", "p99_ms", "failures")}
+            figures[path] = {k: spread([r[k] for r in runs]) for k in runs[0]}
         figures["ratio_gateway_to_direct"] = spread(ratios) | {"goal": 0.8}
         figures["loadavg_before"] = [round(x, 2) for x in load_before]
         figures["loadavg_after"] = [round(x, 2) for x in load_after]
