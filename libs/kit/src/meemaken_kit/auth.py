@@ -11,67 +11,19 @@ Views ask :func:`principal` (``None`` when anonymous on a public endpoint) or :f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, TypeVar
-from uuid import UUID
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import Forbidden
 
 from meemaken_kit.problems import problem
-from meemaken_kit.roles import OFFICIALS, Role
-from meemaken_kit.tokens import Claims, InvalidToken, TokenVerifier
+from meemaken_kit.tokens import InvalidToken, Principal, TokenVerifier
 
 PUBLIC_ATTRIBUTE = "__meemaken_public__"
 ALLOW_ATTRIBUTE = "__meemaken_allow__"
 UNAUTHENTICATED = "urn:meemaken:problem:unauthenticated"
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The verified caller: a pseudonymous person with roles and verified attributes, or a service."""
-
-    subject: str
-    roles: frozenset[str]
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    role_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    scope: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_claims(cls, claims: Claims) -> Principal:
-        return cls(claims.subject, claims.roles, claims.attributes, claims.role_scopes, claims.scope)
-
-    @property
-    def person_id(self) -> UUID | None:
-        """The pseudonymous id of a person (None for a service)."""
-        try:
-            return UUID(self.subject)
-        except ValueError:
-            return None
-
-    @property
-    def service(self) -> str | None:
-        return self.subject.removeprefix("service:") if self.subject.startswith("service:") else None
-
-    @property
-    def official(self) -> bool:
-        return bool(self.roles & OFFICIALS)
-
-    def has(self, role: str, scope: str | None = None) -> bool:
-        """Holds ``role``, municipality-wide or (when ``scope`` is given) scoped to it."""
-        if role not in self.roles:
-            return False
-        scopes = self.role_scopes.get(role)
-        return not scopes or scope is None or scope in scopes
-
-    def has_any(self, roles: Iterable[str], scope: str | None = None) -> bool:
-        return any(self.has(role, scope) for role in roles)
-
-    def may(self, scope: str) -> bool:
-        """A service credential's OAuth scope (e.g. ``contacts:write``)."""
-        return Role.SERVICE in self.roles and scope in self.scope
 
 
 def public(view: F) -> F:
@@ -192,10 +144,9 @@ def install_authentication(
             if not token.strip():
                 return _unauthenticated("Send the token as `Authorization: Bearer <token>`.")
             try:
-                claims = current_app.extensions["meemaken"]["verifier"].verify(token.strip())
+                g.principal = current_app.extensions["meemaken"]["verifier"].verify(token.strip())
             except InvalidToken as exc:
                 return _unauthenticated(f"The bearer token was refused: {exc}.")
-            g.principal = Principal.from_claims(claims)
         elif session_principal is not None:
             g.principal = session_principal()
         if request.method == "OPTIONS" or is_public(app, request.endpoint, request.method):

@@ -20,7 +20,8 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 
 from meemaken_kit.roles import Role
-from meemaken_kit.tokens import TokenIssuer, production
+from meemaken_kit.secrets import production
+from meemaken_kit.tokens import TokenIssuer
 
 # caller -> audience -> the scopes it may hold there. ``scraper`` is Prometheus.
 SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {

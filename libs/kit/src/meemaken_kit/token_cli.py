@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from meemaken_kit.roles import ROLES
-from meemaken_kit.tokens import SigningKeys, TokenIssuer, configured_issuer, development_key, production
+from meemaken_kit.secrets import production
+from meemaken_kit.tokens import SigningKeys, TokenIssuer, configured_issuer, development_key
 
 SERVICES = ("proposals", "challenges", "panels", "notifications", "gateway")
 

@@ -27,10 +27,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from meemaken_kit.roles import OFFICIALS, Role
+from meemaken_kit.secrets import machine_dir, production, write_once
 
 ALGORITHM = "RS256"
 DEVELOPMENT_KID_PREFIX = "development-"
@@ -41,10 +45,6 @@ LEEWAY_SECONDS = 10
 
 class InvalidToken(Exception):
     """The bearer token cannot be trusted; the message says why (never echoes the token)."""
-
-
-def production() -> bool:
-    return os.environ.get("MEEMAKEN_ENV", "development").lower() == "production"
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -118,10 +118,7 @@ class SigningKeys:
 
 def development_key_path() -> Path:
     configured = os.environ.get("MEEMAKEN_DEV_KEY_FILE")
-    if configured:
-        return Path(configured)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "meemaken" / "development-signing-key.json"
+    return Path(configured) if configured else machine_dir() / "development-signing-key.json"
 
 
 _dev_key_lock = threading.Lock()
@@ -137,18 +134,8 @@ def development_key() -> SigningKey:
         cached = _dev_keys.get(path)
         if cached is not None:
             return cached
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            key = SigningKey.generate(f"{DEVELOPMENT_KID_PREFIX}{uuid.uuid4().hex[:12]}")
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}")
-            tmp.write_text(json.dumps({"keys": [key.private_jwk()]}))
-            tmp.chmod(0o600)
-            try:
-                os.link(tmp, path)  # atomic: another process that got there first wins
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
+        kid = f"{DEVELOPMENT_KID_PREFIX}{uuid.uuid4().hex[:12]}"
+        write_once(path, lambda: json.dumps({"keys": [SigningKey.generate(kid).private_jwk()]}))
         _dev_keys[path] = SigningKeys.from_file(path).current  # loading a private key costs ~100 ms
         return _dev_keys[path]
 
@@ -287,15 +274,46 @@ class KeySet:
 
 
 @dataclass(frozen=True)
-class Claims:
-    """What a verified token says."""
+class Principal:
+    """The verified caller, as its token says: a pseudonymous person with roles and verified attributes,
+    or a service with its OAuth scopes; ``expires_at`` is the token's expiry (None when not from a token)."""
 
     subject: str
     roles: frozenset[str]
     attributes: Mapping[str, Any] = field(default_factory=dict)
     role_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     scope: frozenset[str] = frozenset()
-    token_id: str = ""
+    expires_at: float | None = None
+
+    @property
+    def person_id(self) -> UUID | None:
+        """The pseudonymous id of a person (None for a service)."""
+        try:
+            return UUID(self.subject)
+        except ValueError:
+            return None
+
+    @property
+    def service(self) -> str | None:
+        return self.subject.removeprefix("service:") if self.subject.startswith("service:") else None
+
+    @property
+    def official(self) -> bool:
+        return bool(self.roles & OFFICIALS)
+
+    def has(self, role: str, scope: str | None = None) -> bool:
+        """Holds ``role``, municipality-wide or (when ``scope`` is given) scoped to it."""
+        if role not in self.roles:
+            return False
+        scopes = self.role_scopes.get(role)
+        return not scopes or scope is None or scope in scopes
+
+    def has_any(self, roles: Iterable[str], scope: str | None = None) -> bool:
+        return any(self.has(role, scope) for role in roles)
+
+    def may(self, scope: str) -> bool:
+        """A service credential's OAuth scope (e.g. ``contacts:write``)."""
+        return Role.SERVICE in self.roles and scope in self.scope
 
 
 class TokenVerifier:
@@ -311,7 +329,7 @@ class TokenVerifier:
     def configured(cls, audience: str, env: Mapping[str, str] | None = None) -> TokenVerifier:
         return cls(audience, configured_issuer(env), KeySet.configured(env), refuse_development_keys=production())
 
-    def verify(self, token: str) -> Claims:
+    def verify(self, token: str) -> Principal:
         """PyJWT's RS256 algorithm checks the signature; the compact form is parsed here once, against a
         strict pattern (PyJWT 2.15 parses it twice, char by char in Python: 3/4 of a verification)."""
         match = COMPACT_JWS.fullmatch(token)
@@ -368,7 +386,7 @@ def _b64(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
-def _claims(raw: Mapping[str, Any]) -> Claims:
+def _claims(raw: Mapping[str, Any]) -> Principal:
     roles, attrs, scopes, scope = (
         raw.get("roles", []),
         raw.get("attrs", {}),
@@ -385,11 +403,11 @@ def _claims(raw: Mapping[str, Any]) -> Claims:
         raise InvalidToken("the token's role scopes are malformed")
     if scope is not None and not isinstance(scope, str):
         raise InvalidToken("the token's scope is malformed")
-    return Claims(
+    return Principal(
         subject=raw["sub"],
         roles=frozenset(roles),
         attributes=attrs,
         role_scopes={role: tuple(s) for role, s in scopes.items()},
         scope=frozenset((scope or "").split()),
-        token_id=str(raw.get("jti", "")),
+        expires_at=float(raw["exp"]),
     )

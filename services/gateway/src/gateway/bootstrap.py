@@ -22,8 +22,9 @@ from gateway.identity.tokens import ClientCredentialsGrant, TokenMinter
 from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
+from meemaken_kit.secrets import production
 from meemaken_kit.service import relay
-from meemaken_kit.tokens import KeySet, TokenIssuer, TokenVerifier, production
+from meemaken_kit.tokens import KeySet, TokenIssuer, TokenVerifier
 from meemaken_kit.worker import Loop, Periodic
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]

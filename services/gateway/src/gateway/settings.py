@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
+
+from meemaken_kit.secrets import configured_secret, production
 
 SERVICE_PORTS = {"proposals": 8101, "challenges": 8102, "panels": 8103, "notifications": 8104}
 SESSION_ABSOLUTE_HOURS = 8
@@ -31,40 +30,7 @@ SUBMISSIONS = (
 
 
 def development(env: Mapping[str, str]) -> bool:
-    return env.get("MEEMAKEN_ENV", "development").lower() != "production"
-
-
-def secret(name: str, env: Mapping[str, str], *, development_default: bool = True) -> str | None:
-    """``<name>``, or the contents of the file ``<name>_FILE``; in development, a local one made once."""
-    value = env.get(name)
-    if value:
-        return value
-    path = env.get(f"{name}_FILE")
-    if path:
-        return Path(path).read_text().strip()
-    if not development_default:
-        return None
-    if not development(env):
-        raise RuntimeError(f"MEEMAKEN_ENV=production needs {name} or {name}_FILE")
-    return development_secret(name, env)
-
-
-def development_secret(name: str, env: Mapping[str, str]) -> str:
-    """A random secret kept on this machine (``~/.cache/meemaken/``), never in the repository."""
-    cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    path = cache / "meemaken" / f"development-{name.lower().replace('_', '-')}"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}")
-        tmp.write_text(secrets.token_urlsafe(48))
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)  # atomic: a process that got there first wins
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_text().strip()
+    return not production(env)
 
 
 @dataclass(frozen=True)
@@ -119,7 +85,8 @@ class GatewaySettings:
         """A service's client secret for ``POST /oauth/token`` (``<NAME>_CLIENT_SECRET`` or ``_FILE``)."""
         if not re.fullmatch(r"[a-z][a-z0-9-]{0,40}", client):
             return None
-        return secret(f"{client.upper().replace('-', '_')}_CLIENT_SECRET", self.env, development_default=False)
+        name = f"{client.upper().replace('-', '_')}_CLIENT_SECRET"
+        return configured_secret(name, self.env, development_default=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -133,7 +100,7 @@ class GatewaySettings:
         oidc = OidcSettings(
             issuer=(env.get("MEEMAKEN_OIDC_ISSUER") or "").rstrip("/") or None,
             client_id=env.get("MEEMAKEN_OIDC_CLIENT_ID", "meemaken-gateway"),
-            client_secret=secret("MEEMAKEN_OIDC_CLIENT_SECRET", env, development_default=False),
+            client_secret=configured_secret("MEEMAKEN_OIDC_CLIENT_SECRET", env, development_default=False),
             scopes=env.get("MEEMAKEN_OIDC_SCOPES", "openid profile email"),
             profile=env.get("MEEMAKEN_OIDC_PROFILE", "keycloak"),
             claim_overrides=overrides,
@@ -145,11 +112,11 @@ class GatewaySettings:
             name: env.get(f"{name.upper()}_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/")
             for name, port in SERVICE_PORTS.items()
         }
-        pseudonym_key = secret("MEEMAKEN_PSEUDONYM_KEY", env)
+        pseudonym_key = configured_secret("MEEMAKEN_PSEUDONYM_KEY", env)
         assert pseudonym_key is not None
         if not development(env) and len(pseudonym_key) < 32:
             raise RuntimeError("MEEMAKEN_PSEUDONYM_KEY must be at least 32 characters")
-        secret_key = secret("MEEMAKEN_GATEWAY_SECRET_KEY", env)
+        secret_key = configured_secret("MEEMAKEN_GATEWAY_SECRET_KEY", env)
         assert secret_key is not None
         return cls(
             development=development(env),

@@ -14,6 +14,7 @@ from flask import Flask
 from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.credentials import ServiceCredentials
+from meemaken_kit.secrets import production
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop, Periodic
 from panels.adapters import tables
@@ -61,7 +62,7 @@ def pseudonym_key(env: Mapping[str, str] | None = None) -> bytes:
             key = Path(path).read_text(encoding="utf-8").strip()
         except OSError as error:
             raise MissingSecret(f"PANELS_PSEUDONYM_KEY_FILE {path} cannot be read ({error.strerror})") from None
-    if env.get("MEEMAKEN_ENV", "development").lower() == "production":
+    if production(env):
         if not key or key == DEVELOPMENT_KEY:
             raise MissingSecret(
                 "MEEMAKEN_ENV=production: set PANELS_PSEUDONYM_KEY (or PANELS_PSEUDONYM_KEY_FILE) to the "
