@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +25,7 @@ CREATE_TOPICS = ROOT / "infra" / "kafka" / "create_topics.py"
 TOPICS_FILE = ROOT / "infra" / "kafka" / "topics.txt"
 
 
-class LocalKafka:
+class LocalKafka(reaper.LocalServer):
     def __init__(self) -> None:
         self.data_dir = Path(tempfile.mkdtemp(prefix="meemaken-kafka-"))
         self.port = free_port()
@@ -85,18 +84,9 @@ class LocalKafka:
     def create_topics(self, topics: list[tuple[str, int]]) -> None:
         create_topics(self.bootstrap, topics)
 
-    def destroy(self) -> None:
-        """Stop the broker and remove its data (idempotent)."""
-        if self._reaper is None:
-            return
-        try:
-            if self.data_dir.exists():
-                self.stop()
-        finally:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-            reaper.dismiss(self._reaper)
-            self._reaper = None
-            atexit.unregister(self.destroy)
+    @property
+    def folder(self) -> Path:
+        return self.data_dir
 
 
 def _alive(pid: int) -> bool:

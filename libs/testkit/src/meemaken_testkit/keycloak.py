@@ -22,7 +22,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import tempfile
 import urllib.error
@@ -193,7 +192,7 @@ def _fetch(opener: urllib.request.OpenerDirector, url: str, form: dict[str, str]
         return error.code, error.headers.get("Location", ""), error.read().decode("utf-8", "replace")
 
 
-class LocalKeycloak:
+class LocalKeycloak(reaper.LocalServer):
     """A Keycloak of the tests' own, from infra/keycloak/keycloak.sh, on a free port."""
 
     def __init__(self) -> None:
@@ -249,18 +248,9 @@ class LocalKeycloak:
             self.issuer, CLIENT_ID, self.client_secret, admin_username="admin", admin_password=self.admin_password
         )
 
-    def destroy(self) -> None:
-        """Stop Keycloak and remove its data (idempotent)."""
-        if self._reaper is None:
-            return
-        try:
-            if self.data_dir.exists():
-                self.stop()
-        finally:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-            reaper.dismiss(self._reaper)
-            self._reaper = None
-            atexit.unregister(self.destroy)
+    @property
+    def folder(self) -> Path:
+        return self.data_dir
 
 
 def _external(url: str) -> Keycloak:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[4]
 PG_SH = ROOT / "infra" / "postgres" / "pg.sh"
 
 
-class LocalPostgres:
+class LocalPostgres(reaper.LocalServer):
     def __init__(self) -> None:
         # Directly under /tmp: the postgres user must be able to reach it when tests run as root,
         # and the socket path inside it must stay short.
@@ -57,18 +56,9 @@ class LocalPostgres:
     def drop_database(self, name: str) -> None:
         drop_database(self.url(), name)
 
-    def destroy(self) -> None:
-        """Stop the cluster and remove its folder (idempotent)."""
-        if self._reaper is None:
-            return
-        try:
-            if self.directory.exists():
-                self.stop()
-        finally:
-            shutil.rmtree(self.directory, ignore_errors=True)
-            reaper.dismiss(self._reaper)
-            self._reaper = None
-            atexit.unregister(self.destroy)
+    @property
+    def folder(self) -> Path:
+        return self.directory
 
 
 def _env() -> dict[str, str]:

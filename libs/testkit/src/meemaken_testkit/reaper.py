@@ -9,6 +9,7 @@ owner, when it cleans up itself, simply terminates its reaper.
 
 from __future__ import annotations
 
+import atexit
 import os
 import select
 import shutil
@@ -16,6 +17,34 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+
+class LocalServer:
+    """What the local servers (Kafka, PostgreSQL, Keycloak) share: a folder of their own, a reaper that
+    cleans up if the test process dies, and ``destroy`` that does it when the tests are done."""
+
+    _reaper: subprocess.Popen[bytes] | None
+
+    @property
+    def folder(self) -> Path:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def destroy(self) -> None:
+        """Stop the server and remove its folder (idempotent)."""
+        if self._reaper is None:
+            return
+        try:
+            if self.folder.exists():
+                self.stop()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            dismiss(self._reaper)
+            self._reaper = None
+            atexit.unregister(self.destroy)
 
 
 def wait_for_exit(pid: int) -> None:
