@@ -37,9 +37,7 @@ from meemaken_testkit.tokens import bearer
 
 OFFICIAL = bearer("proposals", "case_officer", seconds=3600)
 VOTER = {"age": 35, "resident": True, "municipality": "bench"}  # verified at login: in the token, not the ballot
-# One issuer for the residents' tokens: testkit's bearer() loads the signing key per call (~0.1 s), which
-# would make this load generator, not the service, the bottleneck.
-ISSUER = TokenIssuer.configured()
+ISSUER = TokenIssuer.configured()  # signs each new resident's token, as the gateway would
 
 
 def _resident() -> dict[str, str]:
@@ -50,7 +48,8 @@ def _resident() -> dict[str, str]:
 PROJECTS = 20
 
 
-def _round(api: str) -> str:
+def open_round(api: str) -> str:
+    """A budget round of PROJECTS feasible projects, voting open, opened by an official through the API."""
     phase = {"name": "vote", "rung_promised": "meebeslissen"}
     phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
     process = {"id": "bench-budget", "municipality": "bench", "title": "Bench", "kind": "budget_round"}
@@ -150,7 +149,7 @@ def run(
     deployed = deploy("proposals", database, bootstrap, logs, {"LOG_LEVEL": "WARNING", **env})
     try:
         api = f"{deployed.url}/api/v1"
-        rid = _round(api)
+        rid = open_round(api)
         url = f"{api}/rounds/{rid}/ballot"
         open_loop(url, 50, 4, 16)  # warm the pools and code paths
         figures = open_loop(url, rate, seconds, 32)

@@ -40,13 +40,13 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 import werkzeug.serving
+from ballot_intake import PROJECTS, open_round
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.ports import free_port
 from meemaken_testkit.postgres import create_database
-from meemaken_testkit.tokens import bearer, token
+from meemaken_testkit.tokens import token
 
-PROJECTS = 20
 ATTRS = {"birthdate": "1985-05-05", "municipality": "bench", "district": "centrum", "roles": ["resident"]}
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -62,28 +62,6 @@ def provider(voters: list[str]) -> tuple[str, Any]:
     server = werkzeug.serving.make_server("localhost", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://localhost:{server.server_port}", server
-
-
-def open_round(api: str) -> str:
-    official = bearer("proposals", "case_officer")
-    phase = {"name": "vote", "rung_promised": "meebeslissen"}
-    phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
-    process = {"id": "bench-gateway", "municipality": "bench", "title": "Bench", "kind": "budget_round"}
-    requests.post(f"{api}/processes", json=process | {"phases": [phase]}, headers=official, timeout=10)
-    body = {"process_id": "bench-gateway", "title": "Bench round", "budget": 1_000_000, "form": {"kind": "approval"}}
-    opened = requests.post(f"{api}/rounds", json=body, headers=official, timeout=10)
-    assert opened.status_code == 201, opened.text
-    rid = opened.json()["id"]
-    for i in range(PROJECTS):
-        project = {"title": f"Project {i}", "cost": 50_000 + 10_000 * (i % 10)}
-        requests.post(f"{api}/rounds/{rid}/projects", json=project, headers=official, timeout=10)
-    requests.post(f"{api}/rounds/{rid}/feasibility", headers=official, timeout=10)
-    for i in range(PROJECTS):
-        assessment = {"feasible": True, "cost": 50_000 + 10_000 * (i % 10), "legal_check": "ok"}
-        requests.post(f"{api}/rounds/{rid}/projects/p{i + 1}/assessment", json=assessment, headers=official, timeout=10)
-    voting = requests.post(f"{api}/rounds/{rid}/voting", json={}, headers=official, timeout=10)
-    assert voting.status_code == 200, voting.text
-    return str(rid)
 
 
 def client() -> requests.Session:
