@@ -67,7 +67,7 @@ def count(r: BudgetRound, ballots: list[CountedBallot]) -> Results:
             return rule_named(r.rule)(part, lot)
         jury = {p.id: p.jury_score or 0.0 for p in r.on_ballot if p.id in part.projects}
         scores = hybrid_scores(part.scores(), jury, 1 - r.jury_weight)
-        return greedy(part, scores=scores, lot=lot, rule=f"{r.rule}+jury")
+        return greedy(part, scores=scores, lot=lot, name=f"{r.rule}+jury")
 
     parts = {d: b for d, b in r.budgets.items() if d in election.districts()}
     outcomes = tally_districts(election, parts, decide)

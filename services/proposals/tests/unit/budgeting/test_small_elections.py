@@ -37,7 +37,7 @@ def test_greedy_skips_what_no_longer_fits():
     # a (10-6=4 left); b costs 5 > 4: skipped; c costs 4: fits (0 left); d no longer fits.
     out = greedy(GREEDY)
     assert out.selected == ("a", "c")
-    assert out.results["b"].reason == "did not fit the remaining budget 4"
+    assert out.results["b"].reason == "did not fit with 4 left"
 
 
 def test_greedy_no_skip_stops_at_the_first_that_does_not_fit():
@@ -164,7 +164,7 @@ def test_comparison_step_takes_greedy_when_a_majority_prefers_it():
 def test_explanations_name_votes_costs_and_reasons():
     ex = {x.project_id: x for x in explain(GREEDY, greedy(GREEDY))}
     assert ex["a"].selected and ex["a"].votes == 5 and ex["a"].cost == 6
-    assert not ex["b"].selected and "did not fit the remaining budget 4" in ex["b"].line()
+    assert not ex["b"].selected and "did not fit with 4 left" in ex["b"].line()
     e = approval({"a": 20, "b": 30, "c": 10}, ["ab", "ab", "b", "c"], 40)
     ex = {x.project_id: x for x in explain(e, tally(e, "equalshares"))}
     assert ex["b"].paid_total == pytest.approx(30) and ex["b"].paid_per_supporter_mean == pytest.approx(10)

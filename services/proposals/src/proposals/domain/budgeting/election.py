@@ -40,7 +40,8 @@ class Project:
     category: tuple[str, ...] = ()
     district: str | None = None
     target: tuple[str, ...] = ()
-    selected: int | None = None  # the official outcome as published (Pabulib column `selected`)
+    selected: int | None = None  # the official outcome as published (Pabulib `selected`: 1, or the pass 2, 3)
+    withdrawn: bool = False  # taken out after the vote: every rule passes it over
     fields: Mapping[str, str] = field(default_factory=dict)  # every other published column, verbatim
 
 
@@ -68,6 +69,20 @@ def ordinal_ballot(voter_id: str, ranking: Iterable[str], **fields: str) -> Ball
 
 
 @dataclass(frozen=True)
+class Irregularity:
+    """Something a file does that the format does not allow, and how the count treated it."""
+
+    kind: str  # "repeated_project", "unknown_project", "thousands_separator", "withdrawn"
+    line: int | None
+    detail: str  # what was found, naming projects and voters by their ids in the file
+    treatment: str  # what the count did with it
+
+    def line_text(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.detail}; {self.treatment}"
+
+
+@dataclass(frozen=True)
 class Election:
     """One round (or one district of it). `projects` keeps the published order: that order is the
     default lot order for ties. `meta` holds the Pabulib META section verbatim."""
@@ -79,6 +94,7 @@ class Election:
     vote_type: str = APPROVAL
     project_columns: tuple[str, ...] = ()  # column order for export; empty means the standard order
     vote_columns: tuple[str, ...] = ()
+    irregularities: tuple[Irregularity, ...] = ()  # what a lenient parse let through, and how
 
     def __post_init__(self) -> None:
         if self.vote_type not in VOTE_TYPES:

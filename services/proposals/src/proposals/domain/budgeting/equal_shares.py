@@ -220,9 +220,11 @@ def equal_shares(election: Election, params: EqualSharesParams | None = None) ->
                 final.paid_max[j],
                 final.paid_total[j] / n_sup if n_sup else None,
                 final.rho[j],
+                code="equal_shares",
+                detail={"supporters": n_sup, "paid": final.paid_total[j]},
             )
         elif len(count.sup[j]) == 0:
-            results[pid] = ProjectResult(pid, False, "", "nobody voted for it")
+            results[pid] = ProjectResult(pid, False, "", "nobody voted for it", code="no_votes")
         else:
             seen = final.last_rho[j]
             at = f" (last priced at rho={seen:.6g})" if seen > 0 else ""
@@ -233,6 +235,8 @@ def equal_shares(election: Election, params: EqualSharesParams | None = None) ->
                 f"not affordable by its supporters{at}: they had {_fmt(final.money_left[j])} left of "
                 f"{_fmt(count.costs[j])} after the last purchase at rho={last_rho:.6g}",
                 rho=float(seen) if seen > 0 else None,
+                code="not_affordable",
+                detail={"money_left": final.money_left[j], "cost": count.costs[j]},
             )
     selected = [count.ids[j] for j in final.chosen]
     notes: dict[str, object] = {"share": final.share, "initial_share": share, "add1_steps": steps}
@@ -246,14 +250,21 @@ def equal_shares(election: Election, params: EqualSharesParams | None = None) ->
 
 def _complete(election: Election, mes: Outcome, lot: Sequence[str] | None) -> Outcome:
     votes = {pid: float(v) for pid, v in election.votes().items()}
-    filled = greedy(election, scores=votes, lot=lot, already=mes.selected, rule=mes.rule, stage="completion")
+    filled = greedy(election, scores=votes, lot=lot, already=mes.selected, name=mes.rule, stage="completion")
     results = dict(mes.results)
     for pid, res in filled.results.items():
         if res.selected:
-            results[pid] = ProjectResult(pid, True, "completion", f"added by the greedy completion: {res.reason}")
+            why = f"added by the greedy completion: {res.reason}"
+            results[pid] = ProjectResult(pid, True, "completion", why, code="completion", detail=res.detail)
         elif not mes.results[pid].selected and res.reason.startswith("did not fit"):
             results[pid] = ProjectResult(
-                pid, False, "", f"{mes.results[pid].reason}; then {res.reason}", rho=mes.results[pid].rho
+                pid,
+                False,
+                "",
+                f"{mes.results[pid].reason}; then {res.reason}",
+                rho=mes.results[pid].rho,
+                code="did_not_fit",
+                detail=res.detail,
             )
     return Outcome(mes.rule, mes.budget, filled.selected, results, {**mes.notes, "left": filled.notes["left"]})
 
@@ -292,5 +303,12 @@ def _compare(election: Election, mes: Outcome, how: Comparison, lot: Sequence[st
     results = dict(plain.results)
     for pid, res in results.items():
         why = f"{prefer_greedy} voters preferred the greedy outcome to {prefer_mes} preferring equal shares"
-        results[pid] = ProjectResult(pid, res.selected, "comparison" if res.selected else "", f"{res.reason} ({why})")
+        results[pid] = ProjectResult(
+            pid,
+            res.selected,
+            "comparison" if res.selected else "",
+            f"{res.reason} ({why})",
+            code=res.code,
+            detail={**res.detail, "prefer_greedy": prefer_greedy, "prefer_equal_shares": prefer_mes},
+        )
     return Outcome(mes.rule, mes.budget, plain.selected, results, {**notes, "taken": "greedy"})

@@ -4,12 +4,24 @@ categories) are comma-separated.
 
 `parse` reads text into an `Election`, `dump` writes one back; dump(parse(text)) parses to an equal
 election. A malformed file raises `PabulibError` naming the line.
+
+Real files bend the format in a few known ways. By default the file still loads and each case is
+recorded in `Election.irregularities` with how the count treats it; `strict=True` refuses instead:
+
+* a ballot names a project twice (Warsaw 2026): counted once;
+* a ballot names a project the PROJECTS section does not list: left out of that ballot;
+* a cost written with thousands separators (`1,250,000`): read as the number;
+* a cost of 999,999,999, Pabulib's marker of a project withdrawn after the vote (Wrocław 2017): the
+  project is withdrawn, and every rule passes it over instead of stopping at it.
+
+The `selected` column is kept as published: 1, or the pass that funded it (2, 3; see `outcome`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -19,12 +31,15 @@ from proposals.domain.budgeting.election import (
     VOTE_TYPES,
     Ballot,
     Election,
+    Irregularity,
     Number,
     Project,
     as_number,
 )
 
 SECTIONS = ("meta", "projects", "votes")
+WITHDRAWN_COST = 999_999_999
+THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 PROJECT_KNOWN = ("project_id", "cost", "name", "category", "district", "target", "selected")
 VOTE_KNOWN = ("voter_id", "vote", "points")
 
@@ -48,7 +63,26 @@ def _number(cell: str, what: str, line: int, source: str) -> Number:
         raise PabulibError(f"{what} is not a number: {cell!r}", line, source)
 
 
-def parse(text: str, source: str = "<pb>") -> Election:
+class _Irregularities:
+    def __init__(self, strict: bool, source: str) -> None:
+        self.strict, self.source, self.found = strict, source, []  # type: ignore[var-annotated]
+
+    def add(self, kind: str, line: int | None, detail: str, treatment: str) -> None:
+        if self.strict:
+            raise PabulibError(f"{detail} (strict: refused; leniently, {treatment})", line, self.source)
+        self.found.append(Irregularity(kind, line, detail, treatment))
+
+
+def _cost(cell: str, pid: str, line: int, irregular: _Irregularities) -> Number:
+    text = cell.strip().replace(" ", "")
+    if THOUSANDS.match(text):
+        irregular.add("thousands_separator", line, f"the cost of project {pid} is written {cell!r}", "read as a number")
+        text = text.replace(",", "")
+    return _number(text, f"cost of project {pid}", line, irregular.source)
+
+
+def parse(text: str, source: str = "<pb>", *, strict: bool = False) -> Election:
+    irregular = _Irregularities(strict, source)
     meta: dict[str, str] = {}
     projects: dict[str, Project] = {}
     ballots: list[Ballot] = []
@@ -102,9 +136,14 @@ def parse(text: str, source: str = "<pb>") -> Election:
                 if pid in projects:
                     raise PabulibError(f"project {pid!r} listed twice", line, source)
                 sel = cells.get("selected", "")
+                cost = _cost(cells["cost"], pid, line, irregular)
+                if cost == WITHDRAWN_COST:
+                    what = f"project {pid} costs 999,999,999, Pabulib's marker of a project withdrawn after the vote"
+                    irregular.add("withdrawn", line, what, "withdrawn: passed over by every rule")
                 projects[pid] = Project(
                     id=pid,
-                    cost=_number(cells["cost"], f"cost of project {pid}", line, source),
+                    cost=cost,
+                    withdrawn=cost == WITHDRAWN_COST,
                     name=cells.get("name", ""),
                     category=_split(cells.get("category", "")),
                     district=cells.get("district") or None,
@@ -131,26 +170,48 @@ def parse(text: str, source: str = "<pb>") -> Election:
             raise PabulibError(f"voter {vid!r} appears twice", line, source)
         seen_voters.add(vid)
         chosen = _split(cells["vote"])
-        for pid in chosen:
-            if pid not in projects:
-                raise PabulibError(f"voter {vid!r} votes for unknown project {pid!r}", line, source)
-        if len(set(chosen)) != len(chosen):
-            raise PabulibError(f"voter {vid!r} names a project twice", line, source)
         points: tuple[Number, ...] | None = None
         if cells.get("points"):
             points = tuple(_number(x, "points", line, source) for x in _split(cells["points"]))
             if len(points) != len(chosen):
                 raise PabulibError(f"voter {vid!r}: {len(chosen)} projects but {len(points)} points", line, source)
-        elif vote_type in POINT_TYPES and chosen:
+        chosen, points = _clean_ballot(vid, chosen, points, projects, line, irregular)
+        if vote_type in POINT_TYPES and chosen and points is None:
             raise PabulibError(f"voter {vid!r}: a {vote_type} ballot needs points", line, source)
         fields = {k: v for k, v in cells.items() if k not in VOTE_KNOWN and v}  # an empty cell is no value
         ballots.append(Ballot(vid, chosen, points, fields))
-    return Election(meta, projects, tuple(ballots), budget, vote_type, project_columns, vote_columns)
+    return Election(
+        meta, projects, tuple(ballots), budget, vote_type, project_columns, vote_columns, tuple(irregular.found)
+    )
 
 
-def load(path: str | Path) -> Election:
+def _clean_ballot(
+    vid: str,
+    chosen: tuple[str, ...],
+    points: tuple[Number, ...] | None,
+    projects: Mapping[str, Project],
+    line: int,
+    irregular: _Irregularities,
+) -> tuple[tuple[str, ...], tuple[Number, ...] | None]:
+    """A ballot without repeats and unknown projects (each reported): the first mention counts."""
+    keep: list[int] = []
+    seen: set[str] = set()
+    for i, pid in enumerate(chosen):
+        if pid not in projects:
+            irregular.add("unknown_project", line, f"voter {vid} votes for unknown project {pid}", "left out")
+        elif pid in seen:
+            irregular.add("repeated_project", line, f"voter {vid} names project {pid} twice", "counted once")
+        else:
+            seen.add(pid)
+            keep.append(i)
+    if len(keep) == len(chosen):
+        return chosen, points
+    return tuple(chosen[i] for i in keep), None if points is None else tuple(points[i] for i in keep)
+
+
+def load(path: str | Path, *, strict: bool = False) -> Election:
     p = Path(path)
-    return parse(p.read_text(encoding="utf-8"), source=p.name)
+    return parse(p.read_text(encoding="utf-8"), source=p.name, strict=strict)
 
 
 def _fmt(x: Number) -> str:
