@@ -26,7 +26,9 @@ def test_tally_json_with_another_rule(pb_file_path, capsys):
 
 def test_check_passes_on_a_published_outcome(pb_file_path, capsys):
     assert main(["check", str(pb_file_path("Poland_Swiecie_2023.pb"))]) == 0
-    assert capsys.readouterr().out.startswith("ok: equalshares/add1 reproduces the 17 selected projects")
+    out = capsys.readouterr().out
+    assert out.startswith("reproduced: Poland_Swiecie_2023.pb: equalshares/add1 gives the published projects")
+    assert "main count (17)" in out and "1 files in" in out
 
 
 def test_check_fails_with_the_difference(tmp_path, capsys):
@@ -39,7 +41,7 @@ def test_check_fails_with_the_difference(tmp_path, capsys):
     )
     assert main(["check", str(pb)]) == 1
     out = capsys.readouterr().out
-    assert "selected by the rule only: a" in out and "published as selected only: b" in out
+    assert "differs: x.pb: greedy: the rule also funds a; the city also funded b" in out
 
 
 def test_bad_files_and_rules_exit_2(tmp_path, capsys):
@@ -53,3 +55,59 @@ def test_bad_files_and_rules_exit_2(tmp_path, capsys):
     assert "no rule given" in capsys.readouterr().err
     assert main(["tally", str(good), "--rule", "borda"]) == 2
     assert "unknown rule 'borda'" in capsys.readouterr().err
+
+
+POZNAN_LIKE = (
+    "META\nkey;value\nbudget;100\nvote_type;approval\nrule;greedy-custom\n"
+    "PROJECTS\nproject_id;cost;selected\na;60;1\nb;50;2\nc;30;3\nd;10;0\n"
+    "VOTES\nvoter_id;vote\n1;a,b,c\n2;a,b,c\n3;a,b\n4;a\n5;d\n"
+)
+
+
+def test_tally_with_parameters_explains_each_pass_and_exports_them(tmp_path, capsys):
+    # a (60) fits, b (50) does not with 40 left but 40 >= 80 % of 50: top-up (pass 2); c with 30 of extra funds
+    pb = tmp_path / "poznan.pb"
+    pb.write_text(POZNAN_LIKE, encoding="utf-8")
+    out_pb = tmp_path / "counted.pb"
+    assert main(["tally", str(pb), "--param", "extra_funds=30", "--json", "--export", str(out_pb)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["passes"] == {"a": 1, "b": 2, "c": 3}
+    by_id = {p["project_id"]: p for p in report["projects"]}
+    assert by_id["b"]["code"] == "top_up" and by_id["b"]["detail"]["left"] == 40
+    # d: passed by the no-skip stop in the main count, then too dear for what the extra funds left
+    assert by_id["d"]["code"] == "did_not_fit" and by_id["d"]["detail"]["left"] == 0 and by_id["d"]["funded_in"] == 0
+    assert report["notes"]["reserve_used"] == 10
+    # the export writes the passes into `selected` and the parameters into META: it checks as it counted
+    text = out_pb.read_text(encoding="utf-8")
+    assert "rule_parameters;" in text and "b;50;" in text
+    assert main(["check", str(out_pb)]) == 0
+    assert "main count (1), top-up (1), extra funds (1)" in capsys.readouterr().out
+
+
+def test_bad_parameters_exit_2_naming_them(tmp_path, capsys):
+    pb = tmp_path / "poznan.pb"
+    pb.write_text(POZNAN_LIKE, encoding="utf-8")
+    assert main(["tally", str(pb), "--param", "top_up=2"]) == 2
+    assert "top_up is a fraction between 0 and 1" in capsys.readouterr().err
+    assert main(["tally", str(pb), "--param", "colour=red"]) == 2
+    assert "take no parameter colour" in capsys.readouterr().err
+    assert main(["tally", str(pb), "--param", "novalue"]) == 2
+    assert "expected KEY=VALUE" in capsys.readouterr().err
+
+
+def test_a_sweep_of_a_directory_counts_each_verdict(tmp_path, capsys):
+    (tmp_path / "ok.pb").write_text(POZNAN_LIKE.replace(";3\n", ";0\n"), encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "broken.pb").write_text("META\nkey;value\n", encoding="utf-8")
+    (tmp_path / "unpublished.pb").write_text(
+        POZNAN_LIKE.replace(";selected", "")
+        .replace(";1\n", "\n")
+        .replace(";2\n", "\n")
+        .replace(";3\n", "\n")
+        .replace(";0\n", "\n")
+    )
+    assert main(["check", str(tmp_path), "--json", "--jobs", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    status = {f["source"]: f["status"] for f in report["files"]}
+    assert status == {"ok.pb": "reproduced", "broken.pb": "cannot be checked", "unpublished.pb": "cannot be checked"}
+    assert report["summary"]["reproduced"] == 1 and report["summary"]["share_reproduced"] == 1.0

@@ -221,7 +221,7 @@ def equal_shares(election: Election, params: EqualSharesParams | None = None) ->
                 final.paid_total[j] / n_sup if n_sup else None,
                 final.rho[j],
                 code="equal_shares",
-                detail={"supporters": n_sup, "paid": final.paid_total[j]},
+                detail={"supporters": float(n_sup), "paid": float(final.paid_total[j])},
             )
         elif len(count.sup[j]) == 0:
             results[pid] = ProjectResult(pid, False, "", "nobody voted for it", code="no_votes")
@@ -236,7 +236,7 @@ def equal_shares(election: Election, params: EqualSharesParams | None = None) ->
                 f"{_fmt(count.costs[j])} after the last purchase at rho={last_rho:.6g}",
                 rho=float(seen) if seen > 0 else None,
                 code="not_affordable",
-                detail={"money_left": final.money_left[j], "cost": count.costs[j]},
+                detail={"money_left": float(final.money_left[j]), "cost": float(count.costs[j])},
             )
     selected = [count.ids[j] for j in final.chosen]
     notes: dict[str, object] = {"share": final.share, "initial_share": share, "add1_steps": steps}

@@ -17,6 +17,7 @@ What a rule can say (each a field of `GreedyRule`, each the way a real city coun
   A `.pb` file may declare them in a PROJECTS column `exclusion_group`.
 * `excluded`: projects the municipality took out after the vote (withdrawn, not feasible), with why.
 * `counted_costs`: costs as the count reads them (Veszprém's cost bands: 40 M counted as 50 M).
+* `paper_votes`: votes counted outside the file (paper ballots), added to each project's score.
 * `extra_funds`: supplementary passes after the main count: money given later funds the next
   projects in the same order (Poznań, pass 3).
 
@@ -92,6 +93,7 @@ class GreedyRule:
     exclusive_groups: tuple[tuple[str, ...], ...] = ()
     excluded: Mapping[str, str] = field(default_factory=dict)  # project -> why it is out of the count
     counted_costs: Mapping[Number, Number] = field(default_factory=dict)
+    paper_votes: Mapping[str, float] = field(default_factory=dict)
     extra_funds: tuple[Number, ...] = ()
 
 
@@ -143,6 +145,10 @@ class _Count:
         self.e, self.rule, self.stage, self.already = election, rule, stage, already
         self.total = election.budget if budget is None else budget
         self.score = dict(election.scores() if scores is None else scores)
+        for pid, added in rule.paper_votes.items():
+            if pid not in election.projects:
+                raise ValueError(f"paper votes for unknown project {pid}")
+            self.score[pid] = self.score.get(pid, 0.0) + added
         self.votes = election.votes()
         ties = tie_order(election, lot) if rule.tie_break == "cost" else lot_positions(election, lot)
         self.order = sorted(

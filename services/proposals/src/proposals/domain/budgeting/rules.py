@@ -24,7 +24,8 @@ Whatever the name, a META `min_project_score_threshold` applies to a greedy rule
 Greedy parameters: `skip` (bool), `tie_break` (`cost` or `order`), `threshold` (a score, or `none`),
 `threshold_share` (share of voters), `top_up` (fraction), `reserve` (its name), `parts`
 ({`column`, `budgets`, `skip`, `leftover`}), `exclusive` (lists of project ids), `excluded`
-({project: why} or a list), `counted_costs` ({cost: counted cost}), `extra_funds` (amount or list).
+({project: why} or a list), `counted_costs` ({cost: counted cost}), `paper_votes` ({project: votes
+counted outside the file}), `extra_funds` (amount or list).
 MES parameters: `add1` (bool), `stop` (`first_exhaustive` / `continue_while_fits`), `increment`,
 `integral_start`, `completion` (`greedy` / `none`), `comparison` (`satisfaction`, `cost`, `exclusion`, `none`).
 """
@@ -69,7 +70,7 @@ ALIASES = {
 }
 GREEDY_KEYS = frozenset(
     {"skip", "tie_break", "threshold", "threshold_share", "top_up", "reserve", "parts", "exclusive", "excluded"}
-    | {"counted_costs", "extra_funds"}
+    | {"counted_costs", "extra_funds", "paper_votes"}
 )
 MES_KEYS = frozenset({"add1", "stop", "increment", "integral_start", "completion", "comparison"})
 
@@ -97,6 +98,8 @@ class RuleChoice:
 
     def configure(self, meta: Mapping[str, str]) -> Rule:
         name = self.canonical
+        if not name:
+            raise RuleError("no rule given and the file's META has no `rule`")
         if name in MES_NAMES:
             params = _mes(name, {**MES_NAMES[name], **self.params})
             return lambda e, lot: equal_shares(e, _with_lot(params, lot))
@@ -156,6 +159,7 @@ def _greedy(name: str, p: Mapping[str, Any], meta: Mapping[str, str]) -> GreedyR
         exclusive_groups=_groups(p.get("exclusive", ())),
         excluded=_excluded(p.get("excluded", {})),
         counted_costs=_costs(p.get("counted_costs", {})),
+        paper_votes=_votes(p.get("paper_votes", {})),
         extra_funds=tuple(_amount(x, "extra_funds") for x in _listed(p.get("extra_funds", ()))),
     )
 
@@ -225,6 +229,12 @@ def _costs(value: Any) -> dict[Number, Number]:
     if not isinstance(value, Mapping):
         raise RuleError("counted_costs is {cost in the file: cost to count}")
     return {_amount(k, "counted_costs"): _amount(v, "counted_costs") for k, v in value.items()}
+
+
+def _votes(value: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise RuleError("paper_votes is {project: votes counted outside the file}")
+    return {str(k): float(_amount(v, f"paper_votes of {k}")) for k, v in value.items()}
 
 
 def _listed(value: Any) -> list[Any]:
