@@ -30,7 +30,17 @@ def case(database_url):
     engine.dispose()
 
 
-def voting_round(client, form=None, rule="greedy", district_budgets=None, eligibility=None):
+def voting_round(client, form=None, rule="greedy", district_budgets=None, eligibility=None, **kwargs):
+    rid = assessed_round(client, form, rule, district_budgets, eligibility, **kwargs)
+    opened = client.post(f"/api/v1/rounds/{rid}/voting", json={"lot_order": ["p3", "p1", "p2"]}, headers=official())
+    assert opened.status_code == 200 and opened.get_json()["phase"] == "voting"
+    return rid
+
+
+def assessed_round(
+    client, form=None, rule="greedy", district_budgets=None, eligibility=None, rule_parameters=None, costs=None
+):
+    """A round whose projects are assessed (p1, p2, p3 feasible at `costs`, p4 not), ready for voting."""
     process = {"id": "budget-2027", "municipality": "gent", "title": "Citizen budget", "kind": "budget_round"}
     client.post(
         "/api/v1/processes", json=process | {"phases": [PHASE | {"rung_promised": "meebeslissen"}]}, headers=official()
@@ -43,6 +53,7 @@ def voting_round(client, form=None, rule="greedy", district_budgets=None, eligib
         "form": form or {"kind": "approval"},
         "district_budgets": district_budgets or {},
         **({"eligibility": eligibility} if eligibility else {}),
+        **({"rule_parameters": rule_parameters} if rule_parameters is not None else {}),
     }
     created = client.post("/api/v1/rounds", json=body, headers=official())
     assert created.status_code == 201, created.get_json()
@@ -51,14 +62,12 @@ def voting_round(client, form=None, rule="greedy", district_budgets=None, eligib
         added = client.post(f"/api/v1/rounds/{rid}/projects", json={"title": title, "cost": cost}, headers=resident())
         assert added.status_code == 201, added.get_json()
     assert client.post(f"/api/v1/rounds/{rid}/feasibility", headers=official()).status_code == 200
-    for pid, cost in (("p1", 50_000), ("p2", 50_000), ("p3", 40_000)):
+    for pid, cost in zip(("p1", "p2", "p3"), costs or (50_000, 50_000, 40_000), strict=True):
         body = {"feasible": True, "cost": cost, "legal_check": "Public land."}
         assessed = client.post(f"/api/v1/rounds/{rid}/projects/{pid}/assessment", headers=official(), json=body)
         assert assessed.status_code == 200, assessed.get_json()
     no = {"feasible": False, "cost": 90_000, "legal_check": "Listed building.", "reason": "Heritage rules forbid it."}
     client.post(f"/api/v1/rounds/{rid}/projects/p4/assessment", headers=official(), json=no)
-    opened = client.post(f"/api/v1/rounds/{rid}/voting", json={"lot_order": ["p3", "p1", "p2"]}, headers=official())
-    assert opened.status_code == 200 and opened.get_json()["phase"] == "voting"
     return rid
 
 
@@ -386,3 +395,81 @@ def test_a_round_is_run_by_case_officers_of_its_process_and_each_step_names_the_
         ("voting_opened", me),
         ("closed", me),
     ]
+
+
+def vote(client, rid, *choices):
+    for choice in choices:
+        cast = client.put(f"/api/v1/rounds/{rid}/ballot", json={"projects": choice}, headers=resident())
+        assert cast.status_code == 201, cast.get_json()
+
+
+def test_a_greedy_custom_round_tops_up_the_first_project_that_does_not_fit_and_publishes_its_parameters(case):
+    from proposals.domain.budgeting.check import check
+    from proposals.domain.budgeting.pabulib import parse
+    from proposals.pb_sweep import choice_for
+
+    client, engine, uow = case
+    params = {"top_up": 0.8, "reserve": "city reserve"}
+    rid = voting_round(client, rule="greedy-custom", rule_parameters=params, costs=(60_000, 50_000, 40_000))
+    shown = client.get(f"/api/v1/rounds/{rid}").get_json()
+    assert (shown["rule"], shown["rule_parameters"]) == ("greedy-custom", params)
+    with engine.connect() as conn:
+        opened = [json.loads(e)["data"] for t, e in conn.execute(sa.select(outbox.c.type, outbox.c.envelope))]
+    assert [d["rule_parameters"] for d in opened if "ballot" in d] == [params]
+    # votes p1 (60k) 3, p2 (50k) 2, p3 (40k) 1: p1 leaves 40k, which covers 80 % of p2: the reserve pays
+    # the other 10k (pass 2); no skipping, so counting stops at p3.
+    vote(client, rid, ["p1"], ["p1"], ["p1"], ["p2"], ["p2"], ["p3"])
+    client.post(f"/api/v1/rounds/{rid}/close", headers=official())
+    budgets.tally_round(uow(), uuid.UUID(rid))
+    results = client.get(f"/api/v1/rounds/{rid}").get_json()["results"]
+    assert results["selected"] == ["p1", "p2"] and results["spent"] == 110_000
+    why = {e["project_id"]: (e["selected"], e["funded_in"], e["code"]) for e in results["explanation"]}
+    assert why == {"p1": (True, 1, "funded"), "p2": (True, 2, "top_up"), "p3": (False, 0, "stopped")}
+    [p2] = [e for e in results["explanation"] if e["project_id"] == "p2"]
+    assert p2["detail"] == {"left": 40_000, "share": 0.8} and "city reserve paid 10,000" in p2["reason"]
+    published = parse(client.get(f"/api/v1/rounds/{rid}/pabulib").get_data(as_text=True))
+    assert json.loads(published.meta["rule_parameters"]) == params
+    assert {p.id: p.selected for p in published.projects.values()} == {"p1": 1, "p2": 2, "p3": 0}
+    verdict = check(published, choice_for(published.meta, None, None, {}), ["p3", "p1", "p2"])
+    assert verdict.status == "reproduced", verdict
+
+
+def test_an_exclusion_group_funds_only_the_higher_ranked_of_two_projects_that_cannot_be_built_together(case):
+    client, _engine, uow = case
+    rid = voting_round(client, rule="greedy-exclusive", rule_parameters={"exclusive": [["p2", "p3"]]})
+    # votes p2 (50k) 2, p3 (40k) 2, p1 (50k) 1: p3 wins the tie (cheaper); p2 fits but is passed over; p1 fits.
+    vote(client, rid, ["p2", "p3"], ["p2", "p3"], ["p1"])
+    client.post(f"/api/v1/rounds/{rid}/close", headers=official())
+    budgets.tally_round(uow(), uuid.UUID(rid))
+    results = client.get(f"/api/v1/rounds/{rid}").get_json()["results"]
+    assert results["selected"] == ["p3", "p1"]
+    [p2] = [e for e in results["explanation"] if e["project_id"] == "p2"]
+    assert (p2["code"], p2["detail"], p2["funded_in"]) == ("excluded_by", {"by": "p3"}, 0)
+
+
+def test_an_unknown_or_ill_typed_rule_parameter_is_refused_naming_it_and_creates_nothing(case):
+    client, engine, _uow = case
+    voting_round(client)
+    before = (client.get("/api/v1/rounds").get_json(), events(engine))
+    body = {"process_id": "budget-2027", "title": "Again", "budget": 100_000, "form": {"kind": "approval"}}
+    for change, says in [
+        ({"rule": "greedy-custom", "rule_parameters": {"top_up": 0.8, "colour": "red"}}, "no parameter colour"),
+        ({"rule": "greedy-custom", "rule_parameters": {"top_up": "most"}}, "top_up is a number, not 'most'"),
+        ({"rule": "greedy", "rule_parameters": {"skip": "sometimes"}}, "skip is true or false"),
+        ({"rule": "equalshares", "rule_parameters": {"exclusive": [["p1", "p2"]]}}, "no parameter exclusive"),
+        ({"rule": "greedy", "rule_parameters": ["top_up", 0.8]}, "rule_parameters"),
+        ({"rule": "greedy", "rule_parameters": {"top_up": 0.8}, "jury_weight": 0.3}, "no rule parameters"),
+    ]:
+        response = client.post("/api/v1/rounds", json=body | change, headers=official())
+        assert response.status_code == 422, (change, response.get_json())
+        assert response.content_type == "application/problem+json" and says in str(response.get_json()), says
+    assert (client.get("/api/v1/rounds").get_json(), events(engine)) == before
+
+
+def test_projects_named_in_the_rule_parameters_are_checked_against_the_ballot_when_voting_opens(case):
+    client, _engine, _uow = case
+    rid = assessed_round(client, rule_parameters={"excluded": {"p4": "withdrawn"}, "exclusive": [["p1", "p9"]]})
+    refused = client.post(f"/api/v1/rounds/{rid}/voting", json={"lot_order": ["p3", "p1", "p2"]}, headers=official())
+    assert refused.status_code == 422 and refused.content_type == "application/problem+json"
+    assert "exclusive names p9, not on the ballot" in refused.get_json()["detail"]
+    assert client.get(f"/api/v1/rounds/{rid}").get_json()["phase"] == "feasibility"

@@ -21,7 +21,7 @@ from proposals.domain.tally import CountedBallot, count
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 
 
-def a_round(kind=BallotKind.APPROVAL, rule="greedy", districts=None, jury_weight=None, **form):
+def a_round(kind=BallotKind.APPROVAL, rule="greedy", districts=None, jury_weight=None, params=None, **form):
     r = BudgetRound.open(
         uuid4(),
         "budget-2027",
@@ -32,6 +32,7 @@ def a_round(kind=BallotKind.APPROVAL, rule="greedy", districts=None, jury_weight
         Eligibility(),
         rule,
         jury_weight,
+        rule_parameters=params,
     )
     for title, cost in (("Benches", 60), ("Trees", 50), ("Playground", 40)):
         r.add_project(title, None, cost)
@@ -185,3 +186,135 @@ def test_theme_budgets_are_counted_apart_and_open_to_every_voter():
     results = count(r, [CountedBallot(("p1", "p2", "p3"), None, False)])
     assert set(results.selected) == {"p1", "p2", "p3"}
     assert {e["project_id"]: e["part"] for e in results.explanation} == {"p1": "Noord", "p2": "theme:green", "p3": None}
+
+
+def opened(rule="greedy", params=None, districts=None, jury_weight=None, kind=BallotKind.APPROVAL, **form):
+    return BudgetRound.open(
+        uuid4(),
+        "budget-2027",
+        "Budget",
+        100,
+        districts or {},
+        BallotForm(kind, **form),
+        Eligibility(),
+        rule,
+        jury_weight,
+        rule_parameters=params,
+    )
+
+
+def test_rule_parameters_are_checked_when_the_round_opens():
+    r = opened("greedy-custom", {"top_up": 0.8, "exclusive": [["p1", "p2"]]})
+    assert r.rule_parameters == {"top_up": 0.8, "exclusive": [["p1", "p2"]]}
+    assert r.events[0].data["rule"] == "greedy-custom"
+    assert r.events[0].data["rule_parameters"] == {"top_up": 0.8, "exclusive": [["p1", "p2"]]}
+    assert opened().rule_parameters == {} and opened().events[0].data["rule_parameters"] == {}
+    refused = [
+        ("greedy", {"colour": "red"}, "greedy rules take no parameter colour"),
+        ("greedy-custom", {"top_up": "lots"}, "top_up is a number, not 'lots'"),
+        ("greedy-custom", {"top_up": 1.5}, "top_up is a fraction"),
+        ("greedy", {"skip": "maybe"}, "skip is true or false"),
+        ("greedy", {"tie_break": "coin"}, "tie_break is 'cost'"),
+        ("greedy", {"exclusive": [["p1"]]}, "at least two projects"),
+        ("equalshares", {"top_up": 0.8}, "equal shares rules take no parameter top_up"),
+        ("equalshares/add1", {"stop": "never"}, "stop is"),
+        ("greedy-threshold", {}, "needs a threshold"),
+        ("most-likes", {}, "unknown rule 'most-likes'"),
+        ("unknown", {}, "say how the city counted"),
+        ("greedy", {"parts": {"column": "district", "budgets": {"Noord": 50}}}, "no parameter parts"),
+        ("greedy", {"paper_votes": {"p1": 500}}, "no parameter paper_votes: its paper ballots are entered one"),
+        ("greedy", {"extra_funds": 20}, None),  # one part: fine
+        ("greedy", {"when": object()}, "JSON values"),
+        ("greedy", {"threshold": float("nan")}, "JSON values"),
+    ]
+    for rule, params, says in refused:
+        if says is None:
+            opened(rule, params)
+            continue
+        with pytest.raises(InvalidRound, match=says):
+            opened(rule, params)
+    with pytest.raises(InvalidRound, match="extra_funds applies to a round without district or theme budgets"):
+        opened("greedy", {"extra_funds": 20}, districts={"Noord": 50})
+    with pytest.raises(InvalidRound, match="no rule parameters"):
+        opened("greedy", {"skip": False}, jury_weight=0.3)
+
+
+def test_greedy_family_is_known_by_its_canonical_name_for_jury_and_ranking():
+    assert opened("Greedy-NoSkip", jury_weight=0.3).jury_weight == 0.3
+    assert opened("unknown", {"skip": False}, kind=BallotKind.RANKING, k=2).rule == "unknown"
+    with pytest.raises(InvalidRound, match="ranking ballots are counted with a greedy rule"):
+        opened("mes", kind=BallotKind.RANKING, k=2)
+    with pytest.raises(InvalidRound, match="combines with a greedy rule only"):
+        opened("equal-shares", jury_weight=0.3)
+
+
+def test_projects_named_in_the_parameters_are_checked_against_the_ballot_when_voting_opens():
+    def feasibility(params, districts=None):
+        r = opened("greedy", params, districts=districts)
+        r.add_project("North square", "Noord" if districts else None, 30)
+        r.add_project("Town hall garden", None, 30)
+        r.add_project("Mural", None, 20)
+        r.start_feasibility()
+        r.assess("p1", True, 30, "ok", "", None)
+        r.assess("p2", True, 30, "ok", "", None)
+        r.assess("p3", False, 20, "Listed building.", "Heritage rules forbid it.", None)
+        return r
+
+    for params, says in [
+        ({"excluded": {"p9": "withdrawn"}}, "the rule parameter excluded names p9, not on the ballot"),
+        ({"excluded": "p2,p7"}, "excluded names p7, not on the ballot"),
+        ({"exclusive": [["p1", "p3"]]}, "exclusive names p3, not on the ballot"),  # not feasible
+        ({"exclusive": "p1,p2;p8,p9"}, "exclusive names p8, p9, not on the ballot"),
+    ]:
+        r = feasibility(params)
+        with pytest.raises(InvalidRound, match=says):
+            r.open_voting(["p1", "p2"])
+        assert r.phase is Phase.FEASIBILITY and r.lot_order == ()
+    spanning = feasibility({"exclusive": [["p1", "p2"]]}, districts={"Noord": 50})
+    with pytest.raises(InvalidRound, match="the exclusion group p1, p2 spans parts of the budget"):
+        spanning.open_voting(["p1", "p2"])
+    fine = feasibility({"exclusive": [["p1", "p2"]], "excluded": ["p2"]})
+    fine.open_voting(["p1", "p2"])
+    assert fine.phase is Phase.VOTING
+
+
+def test_a_top_up_is_funded_in_the_second_pass_and_counting_stops_there():
+    # greedy-custom (Poznań): no skipping, 80 % top-up. Votes p1 (60) 3, p2 (50) 2, p3 (40) 1.
+    # p1 leaves 40; p2 costs 50 and 40 covers 80 % of it: funded from the reserve; counting stops at p3.
+    r = a_round(rule="greedy-custom")
+    ballots = [CountedBallot(("p1",), None, False)] * 3 + [CountedBallot(("p2",), None, False)] * 2
+    ballots += [CountedBallot(("p3",), None, False)]
+    r.close(NOW)
+    results = count(r, ballots)
+    assert results.selected == ("p1", "p2") and results.spent == 110
+    why = {e["project_id"]: (e["funded_in"], e["code"]) for e in results.explanation}
+    assert why == {"p1": (1, "funded"), "p2": (2, "top_up"), "p3": (0, "stopped")}
+    plain = a_round(rule="greedy-custom", params={"top_up": 0.9})  # 40 covers 80 % of p2, not 90 %
+    plain.close(NOW)
+    assert count(plain, ballots).selected == ("p1",)
+
+
+def test_an_exclusion_group_passes_over_the_lower_ranked_project_even_when_it_fits():
+    # Votes p1 (60) 3, p2 (50) 2, p3 (40) 2: plain greedy funds p1 and p3; p1 and p3 cannot be built together.
+    r = a_round(params={"exclusive": [["p1", "p3"]]})
+    ballots = [CountedBallot(("p1",), None, False)] * 3 + [CountedBallot(("p2", "p3"), None, False)] * 2
+    r.close(NOW)
+    results = count(r, ballots)
+    assert results.selected == ("p1",)
+    [p3] = [e for e in results.explanation if e["project_id"] == "p3"]
+    assert (p3["code"], p3["detail"], p3["funded_in"]) == ("excluded_by", {"by": "p1"}, 0)
+
+
+def test_exclusion_groups_are_counted_in_their_own_part_of_the_budget():
+    r = opened("greedy", {"exclusive": [["p2", "p3"]]}, districts={"Noord": 50})
+    r.add_project("North square", "Noord", 50)
+    r.add_project("Town hall garden", None, 20)
+    r.add_project("Market hall", None, 30)
+    r.start_feasibility()
+    for pid in ("p1", "p2", "p3"):
+        r.assess(pid, True, r.project(pid).cost, "ok", "", None)
+    r.open_voting(["p1", "p2", "p3"])
+    assert r.rule_parameters_for(["p1"]) == {"exclusive": []}
+    r.close(NOW)
+    results = count(r, [CountedBallot(("p1", "p2", "p3"), None, False), CountedBallot(("p3",), None, False)])
+    assert set(results.selected) == {"p1", "p3"}  # p3 has more votes; p2 fits but is passed over

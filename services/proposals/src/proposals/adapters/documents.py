@@ -69,6 +69,7 @@ def round_document(r: BudgetRound) -> dict[str, Any]:
             "unverified": r.eligibility.unverified,
         },
         "rule": r.rule,
+        "rule_parameters": dict(r.rule_parameters),
         "jury_weight": r.jury_weight,
         "projects": [
             {
@@ -120,6 +121,7 @@ def round_from(round_id: UUID, phase: str, version: int, d: dict[str, Any]) -> B
         rule=d["rule"],
         jury_weight=d["jury_weight"],
         theme_budgets=d.get("theme_budgets", {}),
+        rule_parameters=d.get("rule_parameters", {}),  # none before rounds took parameters
         phase=Phase(phase),
         projects=tuple(
             BudgetProject(

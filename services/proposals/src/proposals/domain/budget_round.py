@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from proposals.domain.audit import ActedBy
 from proposals.domain.ballots import BallotForm, BallotKind, Eligibility
-from proposals.domain.budgeting import rule_named
+
+# `_groups` and `_excluded` read `exclusive` and `excluded` exactly as the count will (lists or text):
+# the projects they name are checked against the ballot when voting opens.
+from proposals.domain.budgeting.rules import (
+    GREEDY_NAMES,
+    UNKNOWN,
+    RuleChoice,
+    RuleError,
+    excluded_projects,
+    exclusive_groups,
+)
 
 
 class Phase(StrEnum):
@@ -44,6 +56,12 @@ class WrongPhase(Exception):
 class InvalidRound(ValueError):
     """What came with the step does not fit the round."""
 
+
+# Rule parameters that say what a round says otherwise, so a round does not take them.
+NOT_FOR_ROUNDS = {
+    "parts": "its parts are its district and theme budgets",
+    "paper_votes": "its paper ballots are entered one by one, each by a case officer",
+}
 
 THEME = "theme:"  # a part of the budget for a theme is named "theme:<theme>"; every voter may choose in it
 
@@ -106,6 +124,8 @@ class BudgetRound:
     rule: str
     jury_weight: float | None = None  # hybrid: the jury's share (Ghent: 0.3), None for the public vote alone
     theme_budgets: Mapping[str, int] = field(default_factory=dict)
+    # the rule's explicit parameters, as `meemaken-pb --param` takes them (see budgeting/rules.py)
+    rule_parameters: Mapping[str, Any] = field(default_factory=dict)
     phase: Phase = Phase.IDEAS
     projects: tuple[BudgetProject, ...] = ()
     lot_order: tuple[str, ...] = ()  # published when voting opens; breaks the last ties
@@ -127,8 +147,12 @@ class BudgetRound:
         rule: str,
         jury_weight: float | None = None,
         theme_budgets: Mapping[str, int] | None = None,
+        rule_parameters: Mapping[str, Any] | None = None,
         by: ActedBy | None = None,
     ) -> BudgetRound:
+        """A round in its ideas phase. `rule` is a winner rule by its Pabulib name (or an alias) and
+        `rule_parameters` its explicit parameters; the projects they name (`exclusive`, `excluded`) are
+        checked against the ballot when voting opens, as the ids exist only then."""
         themes = dict(theme_budgets or {})
         if budget < 1:
             raise InvalidRound("the budget is a positive amount in cents")
@@ -137,18 +161,29 @@ class BudgetRound:
             raise InvalidRound("district and theme budgets are positive and together at most the total budget")
         if any(d.startswith(THEME) for d in district_budgets):
             raise InvalidRound(f"a district's name does not start with {THEME!r}")
+        params = _json_object(rule_parameters)
+        choice = RuleChoice(rule, params)
         try:
-            rule_named(rule)
-        except ValueError as exc:
+            choice.check()
+        except RuleError as exc:
             raise InvalidRound(str(exc)) from None
+        greedy_rule = choice.canonical in GREEDY_NAMES or choice.canonical == UNKNOWN  # unknown + parameters
         if jury_weight is not None and not 0 < jury_weight < 1:
             raise InvalidRound("the jury's weight lies strictly between 0 and 1")
-        if jury_weight is not None and not rule.startswith("greedy"):
+        if jury_weight is not None and not greedy_rule:
             raise InvalidRound("a jury weighting combines with a greedy rule only")
-        if form.kind is BallotKind.RANKING and not rule.startswith("greedy"):
+        if jury_weight is not None and params:
+            raise InvalidRound("a jury-weighted round is counted by greedy on the combined scores: no rule parameters")
+        if form.kind is BallotKind.RANKING and not greedy_rule:
             raise InvalidRound("ranking ballots are counted with a greedy rule (Borda points)")
+        refused = sorted(NOT_FOR_ROUNDS.keys() & params.keys())
+        if refused:
+            raise InvalidRound(f"a round takes no parameter {refused[0]}: {NOT_FOR_ROUNDS[refused[0]]}")
         r = cls(round_id, process_id, title, budget, dict(district_budgets), form, eligibility, rule, jury_weight)
         r.theme_budgets = themes
+        if "extra_funds" in params and len(r.budgets) > 1:
+            raise InvalidRound("extra_funds applies to a round without district or theme budgets (one part)")
+        r.rule_parameters = params
         r._note(
             "opened",
             by,
@@ -156,6 +191,7 @@ class BudgetRound:
             district_budgets=dict(district_budgets),
             theme_budgets=themes,
             rule=rule,
+            rule_parameters=params,
             ballot=form.kind.value,
         )
         return r
@@ -179,6 +215,15 @@ class BudgetRound:
     @property
     def on_ballot(self) -> tuple[BudgetProject, ...]:
         return tuple(p for p in self.projects if p.feasibility is Feasibility.FEASIBLE)
+
+    def rule_parameters_for(self, projects: Collection[str]) -> dict[str, Any]:
+        """The rule's parameters for counting one part of the budget, whose projects are `projects`: the
+        exclusion groups of the other parts left out (each group lies within one part, see `open_voting`)."""
+        params = dict(self.rule_parameters)
+        if "exclusive" in params:
+            ids = set(projects)
+            params["exclusive"] = [list(g) for g in exclusive_groups(params["exclusive"]) if set(g) <= ids]
+        return params
 
     def add_project(
         self,
@@ -255,6 +300,7 @@ class BudgetRound:
         ids = [p.id for p in self.on_ballot]
         if sorted(lot_order) != sorted(ids):
             raise InvalidRound("the lot order lists exactly the projects on the ballot")
+        self._check_named_projects()
         self.lot_order = tuple(lot_order)
         self._move(Phase.FEASIBILITY, Phase.VOTING, "voting_opened", by, projects=ids, lot_order=list(self.lot_order))
 
@@ -294,6 +340,28 @@ class BudgetRound:
             self.phase = Phase.IMPLEMENTATION
         self._note("project_tracked", by, project_id=project_id, stage=stage.value, note=note.strip())
 
+    def _check_named_projects(self) -> None:
+        """The projects the rule's parameters name are on the ballot, and each exclusion group lies within
+        one part of the budget (the parts are counted apart): refused now rather than when the count runs."""
+        part = {p.id: p.part for p in self.on_ballot}
+        groups = exclusive_groups(self.rule_parameters.get("exclusive", ()))
+        named = {
+            "exclusive": [pid for g in groups for pid in g],
+            "excluded": list(excluded_projects(self.rule_parameters.get("excluded", {}))),
+        }
+        for parameter, ids in named.items():
+            missing = [pid for pid in dict.fromkeys(ids) if pid not in part]
+            if missing:
+                raise InvalidRound(
+                    f"the rule parameter {parameter} names {', '.join(missing)}, not on the ballot "
+                    f"(on the ballot: {', '.join(part)})"
+                )
+        for g in groups:
+            if len({part[pid] for pid in g}) > 1:
+                raise InvalidRound(
+                    f"the exclusion group {', '.join(g)} spans parts of the budget, which are counted apart"
+                )
+
     def _require(self, phase: Phase, action: str) -> None:
         if self.phase is not phase:
             raise WrongPhase(f"cannot {action}: the round is in the {self.phase.value} phase, not {phase.value}")
@@ -307,3 +375,14 @@ class BudgetRound:
         if by is not None:
             data["actor"] = by.as_data()
         self.events.append(RoundEvent(name, self.id, self.process_id, data))
+
+
+def _json_object(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters as they are stored and published: a JSON object."""
+    try:
+        value = json.loads(json.dumps(dict(params or {}), allow_nan=False))
+    except (TypeError, ValueError):
+        raise InvalidRound(
+            "the rule parameters are JSON values: numbers, text, true/false, lists and objects"
+        ) from None
+    return dict(value)

@@ -243,7 +243,10 @@ class Rounds(MethodView):
     @rounds.arguments(s.RoundOpeningSchema)
     @rounds.response(201, s.RoundSchema)
     def post(self, body: dict[str, Any]) -> BudgetRound:
-        """Open a round (case officer): budget, district budgets, ballot form, eligibility, winner rule."""
+        """Open a round (case officer): budget, district budgets, ballot form, eligibility, winner rule.
+
+        The rule's parameters are checked now (422 naming an unknown or ill-typed one); the projects they
+        name, when voting opens."""
         f, e = body["form"], body["eligibility"]
         return budgets.open_round(
             _uow(),
@@ -257,6 +260,7 @@ class Rounds(MethodView):
             body["rule"],
             body["jury_weight"],
             body["theme_budgets"],
+            body["rule_parameters"],
         )
 
 

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from proposals.domain.budgeting.rules import ALIASES, RULES
+
 RUNGS = ["informeren", "raadplegen", "adviseren", "coproduceren", "meebeslissen", "zelfbeheer"]
 STATUSES = ["submitted", "admitted", "rejected", "declined", "answered", "merged", "split"]
 
@@ -165,7 +167,33 @@ class RoundOpeningSchema(Schema):
     form = fields.Nested(FormSchema, required=True)
     eligibility = fields.Nested(EligibilitySchema, load_default=lambda: EligibilitySchema().load({}))
     rule = fields.String(
-        load_default="equalshares/add1", metadata={"description": "A winner rule by its Pabulib name."}
+        load_default="equalshares/add1",
+        metadata={
+            "enum": list(RULES),
+            "description": "A winner rule by its Pabulib name (also accepted, in any case: "
+            + ", ".join(ALIASES)
+            + "). Greedy rules and ranking ballots go together; a jury weighting needs a greedy rule.",
+        },
+    )
+    rule_parameters = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={
+            "description": "The rule's explicit parameters, as `meemaken-pb --param` takes them. Greedy rules: "
+            "`skip` (bool), `tie_break` (`cost` or `order`: the lot order), `threshold` (a score, or `none`), "
+            "`threshold_share` (share of voters), `top_up` (fraction, e.g. 0.8: the project that no longer fits "
+            "is funded when the money left covers that share of it, the rest from the `reserve`), `reserve` "
+            "(its name), `exclusive` (groups of project ids that cannot be built together, each within one part "
+            "of the budget), `excluded` ({project id: why} or a list), `counted_costs` ({cost: counted cost}), "
+            "`extra_funds` (amount or list; a round without district or theme budgets only); not `parts` (a "
+            "round's parts are its district and theme budgets) nor `paper_votes` (paper ballots are entered one by "
+            "one). Equal shares: "
+            "`add1` (bool), `stop` (`first_exhaustive` / `continue_while_fits`), `increment`, `integral_start`, "
+            "`completion` (`greedy` / `none`), `comparison` (`satisfaction`, `cost`, `exclusion`, `none`). "
+            "An unknown or ill-typed parameter is refused (422, naming it); project ids are checked against the "
+            "ballot when voting opens. Not with a jury weighting.",
+            "example": {"top_up": 0.8, "exclusive": [["p1", "p2"]]},
+        },
     )
     jury_weight = fields.Float(load_default=None, allow_none=True)
 
@@ -257,10 +285,48 @@ class ProjectSchema(Schema):
     stage_note = fields.String()
 
 
+class ExplanationSchema(Schema):
+    """Why a project won or lost, in numbers a resident can check."""
+
+    project_id = fields.String()
+    name = fields.String()
+    part = fields.String(
+        allow_none=True,
+        metadata={"description": "The part of the budget counted: a district, `theme:<theme>`, null city-wide."},
+    )
+    cost = fields.Integer(metadata={"description": "Euro cents."})
+    votes = fields.Integer()
+    points = fields.Float(allow_none=True, metadata={"description": "Cumulative and ranking (Borda) ballots."})
+    selected = fields.Boolean()
+    funded_in = fields.Integer(
+        metadata={
+            "enum": [0, 1, 2, 3],
+            "description": "The pass that funded it: 1 the main count, 2 the top-up from the reserve, "
+            "3 extra funds; 0 not funded. Absent in results counted before passes were recorded.",
+        }
+    )
+    stage = fields.String()
+    reason = fields.String(metadata={"description": "Why, in English."})
+    code = fields.String(
+        metadata={
+            "description": "Why, as a code to word in the resident's language: funded, top_up, extra_funds, "
+            "equal_shares, completion; did_not_fit, stopped, below_threshold, excluded_by, excluded, withdrawn, "
+            "no_votes, not_affordable."
+        }
+    )
+    detail = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "The numbers and projects the code names, e.g. `left` and `cost` for did_not_fit."},
+    )
+    paid_total = fields.Float(allow_none=True, metadata={"description": "Equal shares: what its supporters paid."})
+    paid_per_supporter_max = fields.Float(allow_none=True)
+    paid_per_supporter_mean = fields.Float(allow_none=True)
+
+
 class ResultsSchema(Schema):
     rule = fields.String()
     selected = fields.List(fields.String())
-    explanation = fields.List(fields.Dict())
+    explanation = fields.List(fields.Nested(ExplanationSchema))
     voters = fields.Integer()
     paper_ballots = fields.Integer()
     spent = fields.Integer()
@@ -283,6 +349,7 @@ class RoundSchema(Schema):
         }
     )
     rule = fields.String()
+    rule_parameters = fields.Dict(keys=fields.String())
     jury_weight = fields.Float(allow_none=True)
     phase = fields.Function(lambda r: r.phase.value)
     projects = fields.List(fields.Nested(ProjectSchema))

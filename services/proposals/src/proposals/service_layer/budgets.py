@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from uuid import UUID, uuid4
 
 from meemaken_kit.roles import Role
@@ -39,6 +40,7 @@ def open_round(
     rule: str,
     jury_weight: float | None,
     theme_budgets: Mapping[str, int] | None = None,
+    rule_parameters: Mapping[str, Any] | None = None,
 ) -> BudgetRound:
     by = actor.acting(*RUNNING, within=process_scope(process_id))
     with uow:
@@ -55,7 +57,8 @@ def open_round(
             rule,
             jury_weight,
             theme_budgets,
-            by,
+            rule_parameters=rule_parameters,
+            by=by,
         )
         uow.rounds.add(r)
         uow.track(r)

@@ -1,4 +1,5 @@
-"""Properties of the Method of Equal Shares on random small rounds (hypothesis)."""
+"""Properties of the Method of Equal Shares and of the configurable greedy family on random small rounds
+(hypothesis)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proposals.domain.budgeting import Add1, Election, EqualSharesParams, Project, approval_ballot, equal_shares
+from proposals.domain.budgeting.greedy import GreedyRule, PartBudgets, Threshold, TopUp, greedy
+from proposals.domain.budgeting.outcome import EXTRA_FUNDS_PASS, MAIN_PASS, TOP_UP_PASS
 
 PLAIN = EqualSharesParams(add1=None)
 
@@ -79,3 +82,91 @@ def test_profile_and_multiprofile_give_the_same_outcome(e: Election, seed: int):
     for params in (PLAIN, EqualSharesParams()):
         plain = equal_shares(dup, EqualSharesParams(add1=params.add1, deduplicate=False))
         assert equal_shares(dup, params).selected == plain.selected
+
+
+@st.composite
+def greedy_cases(draw: st.DrawFn) -> tuple[Election, GreedyRule, list[str] | None]:
+    """A random small round (a project perhaps withdrawn, each in a category A-C) and a random greedy rule:
+    skip, tie-break, threshold, top-up, exclusion groups, exclusions, part budgets (together at most
+    the budget) with either leftover, cost bands, extra funds; and sometimes a lot order."""
+    m = draw(st.integers(1, 7))
+    ids = [f"p{j}" for j in range(m)]
+    costs = draw(st.lists(st.integers(1, 60), min_size=m, max_size=m))
+    cats = draw(st.lists(st.sampled_from("ABC"), min_size=m, max_size=m))
+    withdrawn = draw(st.sets(st.sampled_from(ids), max_size=1))
+    projects = {
+        pid: Project(pid, cost, category=(c,), withdrawn=pid in withdrawn)
+        for pid, cost, c in zip(ids, costs, cats, strict=True)
+    }
+    ballots = draw(st.lists(st.lists(st.sampled_from(ids), min_size=1, unique=True), min_size=1, max_size=12))
+    e = Election(
+        {}, projects, tuple(approval_ballot(str(i), b) for i, b in enumerate(ballots)), draw(st.integers(1, 200))
+    )
+    threshold = draw(
+        st.one_of(
+            st.none(),
+            st.builds(Threshold, score=st.integers(0, 4)),
+            st.builds(Threshold, share_of_voters=st.floats(0.05, 0.6)),
+        )
+    )
+    groups: tuple[tuple[str, ...], ...] = ()
+    if len(ids) >= 2:
+        group = st.lists(st.sampled_from(ids), min_size=2, max_size=3, unique=True).map(tuple)
+        groups = tuple(draw(st.lists(group, max_size=2)))
+    parts = None
+    if draw(st.booleans()):
+        budgets: dict[str, int] = {}
+        left = e.budget
+        for c in sorted(set(cats)):  # every category in use gets a part (possibly 0)
+            budgets[c] = draw(st.integers(0, left))
+            left -= budgets[c]
+        parts = PartBudgets("category", budgets, draw(st.booleans()), draw(st.sampled_from(["none", "greedy"])))
+    counted = draw(st.dictionaries(st.sampled_from(sorted(set(costs))), st.integers(1, 80), max_size=2))
+    rule = GreedyRule(
+        skip=draw(st.booleans()),
+        tie_break=draw(st.sampled_from(["cost", "order"])),
+        threshold=threshold,
+        top_up=None if parts is not None else draw(st.none() | st.builds(TopUp, st.floats(0.3, 1.0))),
+        parts=parts,
+        exclusive_groups=groups,
+        excluded=dict.fromkeys(draw(st.sets(st.sampled_from(ids), max_size=1)), "not feasible"),
+        counted_costs=counted,
+        extra_funds=tuple(draw(st.lists(st.integers(0, 100), max_size=2))),
+    )
+    lot = draw(st.none() | st.permutations(ids).map(list))
+    return e, rule, lot
+
+
+@settings(max_examples=200, deadline=None)
+@given(greedy_cases())
+def test_greedy_spends_at_most_the_budget_reserve_and_extra_funds_and_respects_exclusions(
+    case: tuple[Election, GreedyRule, list[str] | None],
+):
+    e, rule, lot = case
+    out = greedy(e, rule, lot=lot)
+    funded = out.selected_set
+    assert len(funded) == len(out.selected)
+    assert set(out.results) == set(e.projects)  # every project has a result
+    assert {pid for pid, r in out.results.items() if r.selected} == funded
+    # money: counted costs within the budget, plus what the reserve paid, plus the extra funds
+    spent = sum(rule.counted_costs.get(e.projects[pid].cost, e.projects[pid].cost) for pid in funded)
+    reserve_used = out.notes.get("reserve_used", 0)
+    assert isinstance(reserve_used, int | float)
+    assert spent <= e.budget + reserve_used + sum(rule.extra_funds) + 1e-9
+    if rule.top_up is None:
+        assert reserve_used == 0
+    # exclusion groups: at most one project of each
+    for group in rule.exclusive_groups:
+        assert len(funded & set(group)) <= 1, group
+    # out of the count: never funded
+    scores = e.scores()
+    cut = None if rule.threshold is None else rule.threshold.value(e.multiprofile.voters)
+    for pid in funded:
+        assert pid not in rule.excluded
+        assert not e.projects[pid].withdrawn
+        assert cut is None or scores[pid] >= cut
+    # passes: 2 only with a top-up, 3 only with extra funds
+    allowed = (
+        {MAIN_PASS} | ({TOP_UP_PASS} if rule.top_up else set()) | ({EXTRA_FUNDS_PASS} if rule.extra_funds else set())
+    )
+    assert set(out.passes().values()) <= allowed

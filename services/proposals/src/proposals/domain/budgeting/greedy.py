@@ -96,6 +96,10 @@ class GreedyRule:
     paper_votes: Mapping[str, float] = field(default_factory=dict)
     extra_funds: tuple[Number, ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.parts is not None and self.top_up is not None:
+            raise ValueError("a top-up applies to the whole budget: it does not combine with part budgets")
+
 
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
@@ -254,10 +258,15 @@ class _Count:
         self.results[p.id] = ProjectResult(p.id, True, stage, reason, pass_no=pass_no, code=code, detail=detail)
 
     def _parts(self, eligible: Sequence[Project], parts: PartBudgets) -> Number:
+        if sum(parts.budgets.values()) > self.total:
+            raise ValueError("the part budgets add up to more than the budget")
         part_of = {p.id: _part(p, parts.column) for p in self.e.projects.values()}
         missing = sorted({part_of[p.id] for p in eligible} - set(parts.budgets))
         if missing:
-            raise ValueError(f"no budget for {parts.column} {', '.join(map(repr, missing))}")
+            named = ", ".join(
+                f"{part!r} ({', '.join(p.id for p in eligible if part_of[p.id] == part)})" for part in missing
+            )
+            raise ValueError(f"no budget for {parts.column} {named}")
         for part, amount in parts.budgets.items():
             mine = [p for p in eligible if part_of[p.id] == part]
             self._pass(mine, amount, parts.skip, MAIN_PASS, f"{self.stage}:{part}")

@@ -46,7 +46,7 @@ Rule = Callable[[Election, Sequence[str] | None], Outcome]
 GREEDY_NAMES: dict[str, dict[str, Any]] = {
     "greedy": {},
     "greedy-no-skip": {"skip": False},
-    "greedy-threshold": {"threshold_required": True},
+    "greedy-threshold": {},
     "greedy-custom": {"skip": False, "top_up": 0.8},
     "greedy-exclusive": {},
 }
@@ -57,6 +57,7 @@ MES_NAMES: dict[str, dict[str, Any]] = {
     "equalshares/add1-comparison": {"comparison": "satisfaction"},
     "equalshares/add1+greedy+comparison": {"completion": "greedy", "comparison": "satisfaction"},
 }
+NEEDS_THRESHOLD = frozenset({"greedy-threshold"})
 UNKNOWN = "unknown"
 RULES = (*GREEDY_NAMES, *MES_NAMES)
 ALIASES = {
@@ -92,7 +93,8 @@ class RuleChoice:
         return ALIASES.get(key, key)
 
     def check(self) -> RuleChoice:
-        """Raise `RuleError` unless the name is known and every parameter is understood."""
+        """Raise `RuleError` unless the name is known, every parameter is understood and nothing is
+        missing without a file's META (a greedy-threshold rule needs its threshold as a parameter)."""
         self.configure({})
         return self
 
@@ -133,7 +135,7 @@ def _with_lot(params: EqualSharesParams, lot: Sequence[str] | None) -> EqualShar
 
 
 def _unknown_keys(params: Mapping[str, Any], allowed: frozenset[str], family: str) -> None:
-    extra = sorted(set(params) - allowed - {"threshold_required"})
+    extra = sorted(set(params) - allowed)
     if extra:
         raise RuleError(f"{family} rules take no parameter {', '.join(extra)}; they take {', '.join(sorted(allowed))}")
 
@@ -141,23 +143,29 @@ def _unknown_keys(params: Mapping[str, Any], allowed: frozenset[str], family: st
 def _greedy(name: str, p: Mapping[str, Any], meta: Mapping[str, str]) -> GreedyRule:
     _unknown_keys(p, GREEDY_KEYS, "greedy")
     threshold = _threshold(p, meta)
-    if p.get("threshold_required") and threshold is None:
+    if name in NEEDS_THRESHOLD and threshold is None:
         raise RuleError(f"{name} needs a threshold: META min_project_score_threshold or the parameter threshold")
-    top_up = None if p.get("top_up") in (None, False, 0) else TopUp(_fraction(p["top_up"], "top_up"))
-    if top_up is not None and "reserve" in p:
+    top_up = None if p.get("top_up") is None or p.get("top_up") is False else TopUp(_fraction(p["top_up"], "top_up"))
+    if "reserve" in p:
+        if top_up is None:
+            raise RuleError("reserve names where a top-up's money comes from: give top_up too")
         top_up = TopUp(top_up.fraction, str(p["reserve"]))
+    skip = _bool(p.get("skip", True), "skip")
+    parts = _parts(p["parts"], skip) if p.get("parts") else None
+    if parts is not None and top_up is not None:
+        raise RuleError("a top-up applies to the whole budget: it does not combine with part budgets")
     tie_break = str(p.get("tie_break", "cost"))
     if tie_break not in ("cost", "order"):
         raise RuleError("tie_break is 'cost' (cheapest first) or 'order' (the stated lot order)")
     return GreedyRule(
         name=name,
-        skip=_bool(p.get("skip", True), "skip"),
+        skip=skip,
         tie_break=cast(TieBreak, tie_break),
         threshold=threshold,
         top_up=top_up,
-        parts=_parts(p["parts"]) if p.get("parts") else None,
-        exclusive_groups=_groups(p.get("exclusive", ())),
-        excluded=_excluded(p.get("excluded", {})),
+        parts=parts,
+        exclusive_groups=exclusive_groups(p.get("exclusive", ())),
+        excluded=excluded_projects(p.get("excluded", {})),
         counted_costs=_costs(p.get("counted_costs", {})),
         paper_votes=_votes(p.get("paper_votes", {})),
         extra_funds=tuple(_amount(x, "extra_funds") for x in _listed(p.get("extra_funds", ()))),
@@ -165,11 +173,15 @@ def _greedy(name: str, p: Mapping[str, Any], meta: Mapping[str, str]) -> GreedyR
 
 
 def _threshold(p: Mapping[str, Any], meta: Mapping[str, str]) -> Threshold | None:
+    if "threshold_share" in p and "threshold" in p:
+        raise RuleError("give threshold (a score) or threshold_share (a share of voters), not both")
     if "threshold_share" in p:
         return Threshold(share_of_voters=_fraction(p["threshold_share"], "threshold_share"))
     if "threshold" in p:
         value = p["threshold"]
-        return None if value in (None, "none", False) else Threshold(score=float(_amount(value, "threshold")))
+        if value is None or value is False or value == "none":
+            return None
+        return Threshold(score=float(_amount(value, "threshold")))
     declared = meta.get("min_project_score_threshold", "").strip()
     return Threshold(score=float(_amount(declared, "META min_project_score_threshold"))) if declared else None
 
@@ -199,18 +211,18 @@ def _mes(name: str, p: Mapping[str, Any]) -> EqualSharesParams:
     )
 
 
-def _parts(value: Any) -> PartBudgets:
+def _parts(value: Any, rule_skip: bool) -> PartBudgets:
     if not isinstance(value, Mapping) or not isinstance(value.get("budgets"), Mapping) or not value.get("column"):
         raise RuleError("parts is {column: a project column, budgets: {part: amount}, skip: bool, leftover}")
     leftover = str(value.get("leftover", "none"))
     if leftover not in ("none", "greedy"):
         raise RuleError("parts.leftover is 'none' (kept) or 'greedy' (spent across parts)")
     budgets = {str(k): _amount(v, f"the budget of part {k}") for k, v in value["budgets"].items()}
-    skip = _bool(value.get("skip", True), "parts.skip")
+    skip = _bool(value.get("skip", rule_skip), "parts.skip")  # by default, as the rule counts
     return PartBudgets(str(value["column"]), budgets, skip, cast(Leftover, leftover))
 
 
-def _groups(value: Any) -> tuple[tuple[str, ...], ...]:
+def exclusive_groups(value: Any) -> tuple[tuple[str, ...], ...]:
     """Lists of project ids, or text: groups separated by `;`, their projects by `,` ("773,153;201,1932")."""
     listed = value.split(";") if isinstance(value, str) else _listed(value)
     groups = tuple(tuple(str(x) for x in _listed(g)) for g in listed if g)
@@ -219,7 +231,8 @@ def _groups(value: Any) -> tuple[tuple[str, ...], ...]:
     return groups
 
 
-def _excluded(value: Any) -> dict[str, str]:
+def excluded_projects(value: Any) -> dict[str, str]:
+    """The `excluded` parameter read as {project: why} (a list gives no reason)."""
     if isinstance(value, Mapping):
         return {str(k): str(v) for k, v in value.items()}
     return dict.fromkeys((str(x) for x in _listed(value)), "")
