@@ -12,6 +12,9 @@ then runs:
   on challenges submitted before the worker starts, beside the pipeline rate;
 - budget_rules.py: greedy and Method of Equal Shares with add1 on Łódź 2023 and a synthetic 150,000-voter
   round, beside pabutools on the same instances (target: identical outcomes, MES at least 20 times faster);
+- pb_sweep.py: `meemaken-pb check` over the Pabulib files in ../shared/data/pabulib (files/s, share
+  reproduced, every file not reproduced with its reason) and over 1,750 synthetic files sized like the
+  public data set (target: all reproduced; the whole set in minutes), beside parsing alone;
 - ballot_intake.py: ballots accepted per second through the proposals API (gunicorn, PostgreSQL) at a
   steady 300/s with p50/p99, beside the closed-loop ceiling of the same stack on /healthz (target: 300/s,
   p99 < 100 ms);
@@ -116,6 +119,7 @@ def main() -> int:
             check=True,
         )
         subprocess.run([sys.executable, str(HERE / "budget_rules.py")], check=True)
+        subprocess.run([sys.executable, str(HERE / "pb_sweep.py")], check=True)
         subprocess.run(
             [
                 sys.executable,

@@ -1,0 +1,148 @@
+"""`meemaken-pb check` over many files: files per second and the share reproduced.
+
+1. The real files in ../shared/data/pabulib/ (with realworld/ and its facts file): files/s and the share
+   of checkable files reproduced (goal: all), every file that is not reproduced listed with its reason.
+2. A synthetic 1,750-file run, sized like the public data set (1,746 files: most districts have a few
+   hundred to a few thousand voters and 5-60 projects, a few cities tens of thousands of voters), each
+   file's `selected` written by its declared rule, to show that the whole data set fits in minutes.
+
+Method of Equal Shares with add1 raises each voter's share one currency unit a step, one full count
+each: the synthetic MES rounds get a share of 100-500 a voter, as the cities that use it have (Świecie
+2023: 419). A round with a share in the tens of thousands (a small turnout and a large budget) needs
+thousands of steps: 80 s for 424 voters at 23,000 each (noticed, not changed here).
+
+Each sweep runs `--repeat` times (after a warm-up on the real files); min / median / max. Both use
+every core (`--jobs`, default all). The ceiling beside it: the same files only parsed (no count).
+
+    python bench/pb_sweep.py [--synthetic 1750] [--repeat 3] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "services" / "proposals" / "src"))
+
+from proposals.domain.budgeting import Ballot, Election, Project  # noqa: E402
+from proposals.domain.budgeting.pabulib import dump, load  # noqa: E402
+from proposals.domain.budgeting.rules import tally  # noqa: E402
+from proposals.pb_sweep import load_facts, pb_files, summary, sweep  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "pabulib"
+FACTS = ROOT / "services" / "proposals" / "tests" / "unit" / "budgeting" / "realworld-facts.json"
+# Roughly as in the data set: the greedy family almost everywhere, Method of Equal Shares in about 1 %.
+RULES = ["greedy"] * 60 + ["greedy-threshold"] * 15 + ["greedy-no-skip"] * 10 + ["greedy-custom"] * 14
+RULES += ["equalshares/add1"]
+
+
+def synthetic(i: int, folder: str) -> str:
+    """One file like a Pabulib district: voters log-normal (median ~1,500), 5-60 projects, approval."""
+    rng = random.Random(i)
+    voters = min(120_000, max(50, int(rng.lognormvariate(7.3, 1.1))))
+    n = rng.randint(5, 60)
+    costs = [rng.choice([1, 2, 5]) * 10 ** rng.randint(4, 6) for _ in range(n)]
+    budget = int(sum(costs) * rng.uniform(0.2, 0.5))
+    popularity = [rng.paretovariate(1.2) for _ in range(n)]
+    ids = [f"{i}-{j}" for j in range(n)]
+    ballots = []
+    for v in range(voters):
+        k = min(n, rng.randint(1, 5))
+        ballots.append(Ballot(str(v), tuple(dict.fromkeys(rng.choices(ids, popularity, k=k)))))
+    rule = rng.choice(RULES)
+    if rule.startswith("equalshares"):  # as in the cities that use it: a share of 100-500 a voter
+        budget = min(budget, int(voters * rng.uniform(100, 500)))
+    meta = {"description": f"synthetic {i}", "budget": str(budget), "vote_type": "approval", "rule": rule}
+    if rule == "greedy-threshold":
+        meta["min_project_score_threshold"] = str(max(1, voters // 50))
+    projects = {pid: Project(pid, c) for pid, c in zip(ids, costs, strict=True)}
+    election = Election(meta, projects, tuple(ballots), budget)
+    passes = tally(election).passes()
+    counted = Election(
+        meta, {p: Project(p, c.cost, selected=passes.get(p, 0)) for p, c in projects.items()}, election.ballots, budget
+    )
+    path = Path(folder) / f"synthetic_{i:04d}.pb"
+    path.write_text(dump(counted), encoding="utf-8")
+    return str(path)
+
+
+def emit(figures: dict[str, Any]) -> None:
+    print(json.dumps(figures), flush=True)
+
+
+def parse_only(files: list[Path], jobs: int) -> float:
+    began = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_parse, files, chunksize=8))
+    return time.perf_counter() - began
+
+
+def _parse(path: Path) -> int:
+    return len(load(path).ballots)
+
+
+def measure(files: list[Path], facts: dict[str, Any], repeat: int, jobs: int) -> dict[str, Any]:
+    runs = []
+    verdicts: list[Any] = []
+    for _ in range(repeat):
+        verdicts, seconds = sweep(files, facts, jobs=jobs)
+        runs.append(summary(verdicts, seconds))
+    parse_seconds = parse_only(files, jobs)
+    rates = [r["files_per_second"] for r in runs]
+    last = runs[-1]
+    return {
+        "files": last["files"],
+        "reproduced": last["reproduced"],
+        "differs": last["differs"],
+        "cannot_be_checked": last["cannot be checked"],
+        "share_reproduced": last["share_reproduced"],
+        "seconds": {
+            "min": min(r["seconds"] for r in runs),
+            "median": statistics.median(r["seconds"] for r in runs),
+            "max": max(r["seconds"] for r in runs),
+        },
+        "files_per_second": {"min": min(rates), "median": statistics.median(rates), "max": max(rates)},
+        "ceiling_parse_only_files_per_second": round(len(files) / parse_seconds, 1),
+        "not_reproduced": [f"{v.status}: {v.source}: {v.reason}" for v in verdicts if v.status != "reproduced"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--synthetic", type=int, default=int(os.environ.get("BENCH_PB_FILES", "1750")))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+    load_before = os.getloadavg()
+    if DATA.exists():
+        real = pb_files([DATA])
+        sweep(real, load_facts(FACTS), jobs=args.jobs)  # warm-up
+        figures = measure(real, load_facts(FACTS), args.repeat, args.jobs)
+        emit({"bench": "pb_sweep", "set": "pabulib (../shared/data/pabulib)", **figures})
+    else:
+        emit({"bench": "pb_sweep", "set": "pabulib", "skipped": f"{DATA} is absent"})
+    with tempfile.TemporaryDirectory(prefix="meemaken-pb-synthetic-") as folder:
+        began = time.perf_counter()
+        with ProcessPoolExecutor(args.jobs) as pool:
+            paths = [Path(p) for p in pool.map(synthetic, range(args.synthetic), [folder] * args.synthetic)]
+        made = time.perf_counter() - began
+        size = sum(p.stat().st_size for p in paths)
+        figures = measure(paths, {}, args.repeat, args.jobs)
+        figures["generated_in_seconds"] = round(made, 1)
+        figures["megabytes"] = round(size / 1e6, 1)
+        emit({"bench": "pb_sweep", "set": f"synthetic ({args.synthetic} files)", **figures})
+    emit({"bench": "pb_sweep", "loadavg_before": load_before, "loadavg_after": os.getloadavg()})
+
+
+if __name__ == "__main__":
+    main()
