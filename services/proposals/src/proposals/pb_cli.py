@@ -72,14 +72,18 @@ def _report(election: Election, outcome: Outcome) -> dict[str, object]:
 
 
 def _export(election: Election, outcome: Outcome, params: dict[str, Any], path: str) -> None:
+    """The file as counted: `selected` is the pass that funded each project (0: not funded), `reason` why."""
     passes = outcome.passes()
-    projects = {pid: replace(p, selected=passes.get(pid, 0)) for pid, p in election.projects.items()}
+    why = {x.project_id: x.reason for x in explain(election, outcome)}
+    projects = {
+        pid: replace(p, selected=passes.get(pid, 0), fields={**p.fields, "reason": why.get(pid, "")})
+        for pid, p in election.projects.items()
+    }
     meta = {**election.meta, "rule": outcome.rule}
     if params:
         meta["rule_parameters"] = json.dumps(params, sort_keys=True)
     cols = election.project_columns
-    if cols and "selected" not in cols:
-        cols = (*cols, "selected")
+    cols = (*cols, *(c for c in ("selected", "reason") if c not in cols)) if cols else cols
     save(replace(election, meta=meta, projects=projects, project_columns=cols), path)
 
 

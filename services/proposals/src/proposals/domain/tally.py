@@ -42,14 +42,24 @@ VOTE_TYPE = {
 def election_of(r: BudgetRound, ballots: Iterable[CountedBallot]) -> Election:
     """The round as a Pabulib election: the projects on the ballot, one anonymous ballot per voter (sorted
     by content, so the order says nothing about who voted when), and once counted the pass that funded each
-    project (`selected`: 1 main count, 2 top-up, 3 extra funds, 0 not funded). META `rule_parameters`
+    project (`selected`: 1 main count, 2 top-up, 3 extra funds, 0 not funded) and why (column `reason`).
+    META `rule_parameters`
     carries the rule's parameters (JSON), as `meemaken-pb tally --export` writes them and `check` reads them."""
     passes: dict[str, int] = {}
+    reasons: dict[str, str] = {}
     if r.results:
         funded_in = {str(e.get("project_id")): e.get("funded_in") for e in r.results.explanation}
+        reasons = {str(e.get("project_id")): str(e.get("reason", "")) for e in r.results.explanation}
         passes = {pid: _pass(funded_in.get(pid)) for pid in r.results.selected}
     projects = {
-        p.id: Project(p.id, p.cost, name=p.title, district=p.part, selected=passes.get(p.id, 0) if r.results else None)
+        p.id: Project(
+            p.id,
+            p.cost,
+            name=p.title,
+            district=p.part,
+            selected=passes.get(p.id, 0) if r.results else None,
+            fields={"reason": reasons[p.id]} if reasons.get(p.id) else {},
+        )
         for p in r.on_ballot
     }
     ordered = sorted(ballots, key=lambda b: (b.projects, b.points or ()))

@@ -80,6 +80,7 @@ def test_tally_with_parameters_explains_each_pass_and_exports_them(tmp_path, cap
     # the export writes the passes into `selected` and the parameters into META: it checks as it counted
     text = out_pb.read_text(encoding="utf-8")
     assert "rule_parameters;" in text and "b;50;" in text
+    assert "did not fit with 40 left, which covers 80.0% of it" in text  # the `reason` column
     assert main(["check", str(out_pb)]) == 0
     assert "main count (1), top-up (1), extra funds (1)" in capsys.readouterr().out
 
