@@ -6,6 +6,8 @@
   Retry-After when the database is gone for a moment);
 - authentication: every request's bearer token verified (``meemaken_kit.auth``); endpoints not
   declared public refuse anonymous requests with 401;
+- hostile input refused before any view (``meemaken_kit.input_guard``): out-of-range integers, deep
+  JSON, lone surrogates and NUL characters get a 4xx problem naming the field;
 - ``/healthz`` (the process lives) and ``/readyz`` (its database answers), public;
 - ``/metrics`` for Prometheus, to an administrator or a scraper's service credential (``metrics:read``);
 - the correlation id: taken from ``X-Correlation-ID`` when harmless, else new; set for the
@@ -31,6 +33,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
 from meemaken_kit.auth import Principal, install_authentication, install_security_scheme, principal, public
 from meemaken_kit.config import Settings
+from meemaken_kit.input_guard import install_input_guard
 from meemaken_kit.problems import PROBLEM_JSON, from_http_exception, problem
 from meemaken_kit.roles import Role
 from meemaken_kit.tokens import TokenVerifier
@@ -107,6 +110,7 @@ def create_service_app(
     app.extensions["meemaken"]["api"] = api
     app.extensions["meemaken"]["public_endpoints"] = {"api-docs.openapi_json"}
     install_authentication(app, verifier or TokenVerifier.configured(settings.service), session_principal)
+    install_input_guard(app)
     _add_operations(app, engine)
     _add_correlation_and_metrics(app)
     _add_error_handlers(app)
