@@ -135,3 +135,39 @@ def test_unknown_ids_and_malformed_bodies_are_problems(case):
     assert wrong_types.status_code == 422
     assert {"/title", "/description", "/department"} <= {e["pointer"] for e in wrong_types.get_json()["errors"]}
     assert case.post("/tasks", "group_representative", {}).status_code == 403  # before the body is read
+
+
+def test_a_task_takes_only_a_known_profile_and_criteria_set_and_new_challenges_still_work(case):
+    """An unknown procedure or criteria set is refused at the door (422 naming it), on creation and on a
+    change, and the task keeps working: a new challenge on it is accepted."""
+    task = case.task("flanders")
+    before = case.get(f"/tasks/{task}", "case_officer").get_json()
+    for body in ({"criteria_set": "made-up"}, {"profile": "atlantis"}):
+        changed = case.client.patch(f"/api/v1/tasks/{task}", json=body, headers=case.headers("case_officer"))
+        assert changed.status_code == 422 and changed.content_type == "application/problem+json"
+        assert [e["pointer"] for e in changed.get_json()["errors"]] == [f"/{next(iter(body))}"]
+        assert "Must be one of" in changed.get_json()["errors"][0]["detail"]
+    assert case.get(f"/tasks/{task}", "case_officer").get_json() == before
+    fresh = {k: v for k, v in before.items() if k not in ("id", "version")}
+    created = case.post("/tasks", "case_officer", {**fresh, "profile": "atlantis"})
+    assert created.status_code == 422
+    assert [e["pointer"] for e in created.get_json()["errors"]] == ["/profile"]
+    case.draft(task)  # a challenge on the task still starts
+
+
+def test_hostile_values_are_refused_before_anything_is_read(case):
+    """Integers beyond 64 bits (also in the public list's offset), deep JSON, lone surrogates, NUL."""
+    huge = case.client.get("/api/v1/tasks?offset=9223372036854775808")
+    assert huge.status_code == 422 and huge.get_json()["errors"][0]["pointer"] == "/query/offset"
+    counts = case.counts()
+    for raw in (
+        '{"budget_cents": 9223372036854775808}',
+        '{"title": "\\ud800"}',
+        '{"title": "a\\u0000b"}',
+        "[" * 1000 + "]" * 1000,
+    ):
+        response = case.client.post(
+            "/api/v1/tasks", data=raw, content_type="application/json", headers=case.headers("case_officer")
+        )
+        assert response.status_code == 422, raw[:40]
+    assert case.counts() == counts

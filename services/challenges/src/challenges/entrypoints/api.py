@@ -126,15 +126,7 @@ def add_task(body: dict[str, Any]) -> dict[str, Any]:
     """Add a task to the catalogue (case officers, of the task's department when scoped)."""
     windows = tuple(Window(w["opens_at"], w["closes_at"]) for w in body.pop("windows"))
     task = Task(id=uuid4(), windows=windows, eligible_legal_forms=tuple(body.pop("eligible_legal_forms")), **body)
-    _known_rules(body)
     return task_view(handlers.add_task(_uow(), actor(), task))
-
-
-def _known_rules(body: dict[str, Any]) -> None:
-    if "profile" in body and body["profile"] not in profiles():
-        raise InvalidAction(f"profile must be one of {', '.join(sorted(profiles()))}")
-    if "criteria_set" in body and body["criteria_set"] not in criteria_sets():
-        raise InvalidAction(f"criteria_set must be one of {', '.join(sorted(criteria_sets()))}")
 
 
 @tasks.route("/<uuid:task_id>", methods=["GET"])
@@ -160,7 +152,6 @@ def change_task(body: dict[str, Any], task_id: UUID) -> dict[str, Any]:
         body["windows"] = tuple(Window(w["opens_at"], w["closes_at"]) for w in body["windows"])
     if "eligible_legal_forms" in body:
         body["eligible_legal_forms"] = tuple(body["eligible_legal_forms"])
-    _known_rules(body)
     return task_view(handlers.change_task(_uow(), actor(), task_id, body, version))
 
 

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from challenges.adapters.rulebook import criteria_sets, profiles
+
 Text = fields.String
 NonEmpty = validate.Length(min=1, max=5000)
 
@@ -18,8 +20,12 @@ class TaskSchema(Schema):
     department = Text(required=True, validate=validate.Length(min=1, max=100))
     current_yearly_cost_cents = fields.Integer(required=True, validate=validate.Range(min=0))
     budget_cents = fields.Integer(required=True, validate=validate.Range(min=0))
-    profile = Text(required=True, metadata={"description": "flanders, netherlands or uk"})
-    criteria_set = Text(load_default="flemish-default")
+    profile = Text(
+        required=True,
+        validate=validate.OneOf(sorted(profiles())),
+        metadata={"description": "the procedure's law: flanders (Flemish decree), netherlands, uk (Localism Act)"},
+    )
+    criteria_set = Text(load_default="flemish-default", validate=validate.OneOf(sorted(criteria_sets())))
     open = fields.Boolean(load_default=True)
     blocked_by = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
     eligible_legal_forms = fields.List(Text(validate=validate.Length(min=1, max=50)), load_default=list)
