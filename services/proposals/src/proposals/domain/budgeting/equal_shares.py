@@ -116,14 +116,21 @@ class _Count:
         wb = w * b
         if wb.sum() < cost * (1 - _AFFORD):
             return math.inf
-        order = np.argsort(ratio, kind="stable")
-        r, wbs, wus = ratio[order], wb[order], self.wu[j][order]
-        paid_before = np.cumsum(wbs) - wbs  # the poorer supporters pay everything they have
-        u_after = np.cumsum(wus[::-1])[::-1]
-        rhos = (cost - paid_before) / u_after
-        ok = rhos <= r * (1 + 1e-12)
-        k = int(np.argmax(ok)) if ok.any() else len(r) - 1
-        return float(max(rhos[k], 0.0))
+        # The supporters who cannot pay rho * u_i pay all they have; the others share the rest. Start from
+        # rho0 and raise rho as more supporters run out, until none is left who cannot pay: a few masked
+        # sums instead of sorting the supporters (rho only rises, so the set of those who run out only grows).
+        wu = self.wu[j]
+        rho = rho0
+        out = ratio < rho
+        while True:
+            rest = float(wu[~out].sum())
+            if rest <= 0:  # everyone pays all they have, which covers the cost (within _AFFORD, checked above)
+                return float(ratio.max())
+            rho = (cost - float(wb[out].sum())) / rest
+            more = ratio < rho / (1 + 1e-12)
+            if not (more & ~out).any():
+                return float(max(rho, 0.0))
+            out |= more
 
     def run(self, share: float, *, with_details: bool = False) -> _Run:
         budgets = np.full(len(self.weights), share)
