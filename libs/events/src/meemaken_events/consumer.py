@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +36,7 @@ from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.correlation import correlated
 from meemaken_events.envelope import Envelope, from_kafka
 from meemaken_events.errors import PoisonMessage, TransientError
-from meemaken_events.inbox import Inbox
+from meemaken_events.inbox import Inbox, retention_from_env
 from meemaken_events.metrics import CONSUMED, HANDLE_SECONDS
 from meemaken_events.relay import producer_config
 
@@ -81,9 +83,12 @@ class ConsumerLoop:
         events: Catalogue | None = None,
         max_records: int = 500,
         consumer_options: Mapping[str, Any] | None = None,
+        inbox_retention: timedelta | None = None,
     ) -> None:
         self.name, self.topics, self.handlers = name, topics, dict(handlers)
         self.engine, self.inbox = engine, Inbox(inbox_table, name)
+        self.inbox_retention = inbox_retention or retention_from_env()
+        self._next_prune = 0.0
         self.events = events or catalogue()
         self.max_records = max_records
         self.dead_letter_topic = dead_letter_topic(name)
@@ -130,11 +135,26 @@ class ConsumerLoop:
                 if self._consumer is None:
                     self._consumer = self._connect()
                 self.run_once(timeout_ms=200)
+                if time.monotonic() >= self._next_prune:
+                    self.prune_inbox()
+                    self._next_prune = time.monotonic() + 600
             except KafkaError as exc:
                 wait = self.backoff.delay()
                 log.warning("consumer %s: broker trouble (%s), retrying in %.1fs", self.name, exc, wait)
                 self._stop.wait(wait)
         self.close()
+
+    def prune_inbox(self) -> int:
+        """Forget handled events older than the inbox retention (a database hiccup waits for the next time)."""
+        try:
+            with self.engine.begin() as conn:
+                gone = self.inbox.prune(conn, self.inbox_retention)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            log.warning("consumer %s: inbox not pruned (%s); next time", self.name, type(exc).__name__)
+            return 0
+        if gone:
+            log.info("consumer %s: forgot %d handled events older than the inbox retention", self.name, gone)
+        return gone
 
     def close(self) -> None:
         if self._consumer is not None:
@@ -162,7 +182,10 @@ class ConsumerLoop:
             wait = self.backoff.delay()
             log.warning(
                 "consumer %s: transient failure (%s: %s); batch rolled back, retrying in %.1fs",
-                self.name, type(exc).__name__, exc, wait,
+                self.name,
+                type(exc).__name__,
+                exc,
+                wait,
             )
             CONSUMED.labels(self.name, "retried").inc(len(records))
             self._stop.wait(wait)
@@ -172,8 +195,11 @@ class ConsumerLoop:
         except KafkaError as exc:
             # The group rebalanced (or the coordinator moved) between the poll and the commit: the batch
             # is handled and in the inbox; whoever owns these partitions now gets them again and skips them.
-            log.warning("consumer %s: offset commit failed (%s); the batch will be redelivered and skipped",
-                        self.name, type(exc).__name__)
+            log.warning(
+                "consumer %s: offset commit failed (%s); the batch will be redelivered and skipped",
+                self.name,
+                type(exc).__name__,
+            )
         self.backoff.reset()
         return len(records)
 
@@ -238,8 +264,14 @@ class ConsumerLoop:
                     savepoint.rollback()
                     log.error(
                         "consumer %s: event %s (%s) at %s[%d]@%d is poison: %s",
-                        self.name, envelope.id, envelope.type, record.topic, record.partition, record.offset,
-                        type(exc).__name__, extra={"correlation_id": envelope.correlation_id},
+                        self.name,
+                        envelope.id,
+                        envelope.type,
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        type(exc).__name__,
+                        extra={"correlation_id": envelope.correlation_id},
                     )
                     poison.append(Poison(record, f"{type(exc).__name__}: {exc}"))
         return poison

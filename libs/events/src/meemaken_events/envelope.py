@@ -161,9 +161,7 @@ class EventFactory:
         self.source = source
         self.events = events or catalogue()
 
-    def create(
-        self, type_name: str, key: str, data: Mapping[str, Any], subject: str | None = None
-    ) -> Envelope:
+    def create(self, type_name: str, key: str, data: Mapping[str, Any], subject: str | None = None) -> Envelope:
         event_type = self.events[type_name]
         event_type.validate(dict(data))
         subject = key if subject is None else subject

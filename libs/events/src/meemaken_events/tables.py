@@ -34,6 +34,7 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value
 
+
 UNPUBLISHED: dict[str, Any] = {
     "postgresql_where": sa.text("published_at IS NULL"),
     "sqlite_where": sa.text("published_at IS NULL"),

@@ -65,3 +65,36 @@ def test_the_inbox_admits_each_event_once_per_consumer(db):
         assert Inbox(inbox, "a").first_delivery(conn, event)
         assert not Inbox(inbox, "a").first_delivery(conn, event)
         assert Inbox(inbox, "b").first_delivery(conn, event)
+
+
+def test_the_inbox_forgets_only_its_own_rows_older_than_the_retention(db):
+    """Retention: rows of handled events older than it go; newer rows, and other consumers' rows, stay,
+    so an event still inside the replay window is still recognised as handled."""
+    from datetime import UTC, datetime, timedelta
+
+    from meemaken_events.inbox import retention_from_env
+
+    engine, _outbox, inbox_table, _things = db
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    rows = [
+        ("mine", "old", now - timedelta(days=31)),
+        ("mine", "recent", now - timedelta(days=29)),
+        ("theirs", "old", now - timedelta(days=40)),
+    ]
+    with engine.begin() as conn:
+        for consumer, event_id, handled_at in rows:
+            conn.execute(
+                inbox_table.insert().values(
+                    consumer=consumer, source=SOURCE, event_id=event_id, type=ADMITTED, handled_at=handled_at
+                )
+            )
+    with engine.begin() as conn:
+        assert Inbox(inbox_table, "mine").prune(conn, timedelta(days=30), now=now) == 1
+    with engine.connect() as conn:
+        left = {(r.consumer, r.event_id) for r in conn.execute(sa.select(inbox_table))}
+    assert left == {("mine", "recent"), ("theirs", "old")}
+    assert retention_from_env({}) == timedelta(days=30)
+    assert retention_from_env({"MEEMAKEN_INBOX_RETENTION_DAYS": "90"}) == timedelta(days=90)
+    for bad in ("0.5", "-1", "soon", "nan"):
+        with pytest.raises(ValueError, match="MEEMAKEN_INBOX_RETENTION_DAYS"):
+            retention_from_env({"MEEMAKEN_INBOX_RETENTION_DAYS": bad})

@@ -47,11 +47,14 @@ def test_published_rows_are_forgotten_after_the_retention_and_unpublished_ones_n
     now = datetime.now(UTC)
     row = {"topic": "t", "key": "k", "type": "x", "envelope": "{}", "created_at": now}
     with engine.begin() as conn:
-        conn.execute(outbox.insert(), [
-            {**row, "event_id": "old", "published_at": now - timedelta(days=8)},
-            {**row, "event_id": "recent", "published_at": now - timedelta(hours=1)},
-            {**row, "event_id": "pending", "published_at": None},
-        ])
+        conn.execute(
+            outbox.insert(),
+            [
+                {**row, "event_id": "old", "published_at": now - timedelta(days=8)},
+                {**row, "event_id": "recent", "published_at": now - timedelta(hours=1)},
+                {**row, "event_id": "pending", "published_at": None},
+            ],
+        )
     relay = Relay(engine, outbox, Lease(engine, lease_table, "r"), producer=None)  # type: ignore[arg-type]
     assert relay.prune() == 1
     with engine.connect() as conn:
