@@ -1,5 +1,6 @@
 """The challenge's state machine: each path of the domain, under each jurisdiction profile."""
 
+import re
 from datetime import timedelta
 from uuid import uuid4
 
@@ -90,6 +91,9 @@ def test_a_low_score_leads_to_a_reasoned_rejection_with_a_coded_ground(profile_c
     c.reject(NOW + timedelta(days=30), (ground,), "The plan does not yet show it can keep the library open.")
     assert c.status is Status.REJECTED and c.decision.grounds == (ground,)
     assert "The challenge is rejected." in c.decision.notice
+    # the objection term as people read it ("28 days"), never an ISO 8601 code ("P28D")
+    assert re.search(r"An objection may be lodged within \d+ (days|months?)( and \d+ days)? of this", c.decision.notice)
+    assert "ISO 8601" not in c.decision.notice and not re.search(r"\bP\d", c.decision.notice)
 
 
 def test_the_uk_profile_accepts_only_its_closed_list_of_grounds():

@@ -14,6 +14,32 @@ def add(moment: datetime, duration: str) -> datetime:
     return result
 
 
+UNITS = {  # (singular, plural) per language
+    "en": {"year": ("year", "years"), "month": ("month", "months"), "day": ("day", "days"), "and": "and"},
+    "fr": {"year": ("an", "ans"), "month": ("mois", "mois"), "day": ("jour", "jours"), "and": "et"},
+    "nl": {"year": ("jaar", "jaar"), "month": ("maand", "maanden"), "day": ("dag", "dagen"), "and": "en"},
+}
+
+
+def in_words(duration: str, language: str = "en") -> str:
+    """An ISO-8601 duration as people read it: P28D -> "28 days" / "28 jours" / "28 dagen"; P1Y2M ->
+    "1 year and 2 months". Weeks are counted in days (P6W -> 42 days); hours and less are not used
+    for terms and are left out."""
+    words = UNITS.get(language, UNITS["en"])
+    parsed = isodate.parse_duration(duration)
+    years = int(getattr(parsed, "years", 0))
+    months = int(getattr(parsed, "months", 0))
+    days = parsed.days if isinstance(parsed, timedelta) else parsed.tdelta.days
+    parts = []
+    for count, unit in ((years, "year"), (months, "month"), (days, "day")):
+        if count:
+            singular, plural = words[unit]
+            parts.append(f"{count} {singular if count == 1 else plural}")
+    if not parts:
+        return f"0 {words['day'][1]}"
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {words['and']} {parts[-1]}"
+
+
 def check_duration(duration: str) -> str:
     isodate.parse_duration(duration)
     return duration

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from challenges.domain.clock import in_words
+
 if TYPE_CHECKING:
     from challenges.domain.challenge import Challenge
 
@@ -55,5 +57,6 @@ def decision_notice(
             average = challenge.assessment.average(criterion.code)
             lines.append(f"- {criterion.label.get(language)}: {average:.1f} of {criterion.scale_max}. {reasons}")
     lines.append(f"Motivation: {motivation}")
-    lines.append(f"An objection may be lodged within {profile.deadlines.objection_window} (ISO 8601) of this decision.")
+    window = in_words(profile.deadlines.objection_window, language)
+    lines.append(f"An objection may be lodged within {window} of this decision.")
     return "\n".join(lines)
