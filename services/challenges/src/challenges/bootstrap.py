@@ -59,7 +59,7 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
         "meemaken Right to Challenge",
         blueprints,
         engine,
-        {"uow": unit_of_work_factory(settings, engine, clock)},
+        {"uow": unit_of_work_factory(settings, engine, clock), "clock": clock},
         configure=document_problems,
         errors=ERRORS,
     )

@@ -94,7 +94,12 @@ def test_an_incomplete_submission_gets_a_repair_period_and_is_refused_when_it_pa
     case.gate_check(challenge)
     view = case.get(f"/challenges/{challenge}", "group_representative").get_json()
     assert view["status"] == "information_requested" and view["decision_clock_paused"]
-    case.clock.advance(days=15)
+    # paused: no due date, but the time left is shown, and it does not run down while paused
+    assert view["decision_due_at"] is None and view["decision_time_left"].startswith("P")
+    case.clock.advance(days=3)
+    later = case.get(f"/challenges/{challenge}", "group_representative").get_json()
+    assert later["decision_time_left"] == view["decision_time_left"]
+    case.clock.advance(days=12)
     case.fire_timers()
     assert case.status(challenge) == "rejected"
 
@@ -127,3 +132,15 @@ def test_a_referral_to_a_panel_is_an_event(case):
     )
     assert referred.status_code == 200
     assert case.events(challenge)[-1] == "referred_to_panel"
+
+
+def test_the_time_left_for_the_decision_runs_down_while_the_clock_runs(case):
+    import isodate
+
+    challenge = submitted(case, "flanders")
+    first = case.get(f"/challenges/{challenge}", "group_representative").get_json()
+    assert not first["decision_clock_paused"] and first["decision_due_at"] is not None
+    case.clock.advance(days=2)
+    second = case.get(f"/challenges/{challenge}", "group_representative").get_json()
+    ran = isodate.parse_duration(first["decision_time_left"]) - isodate.parse_duration(second["decision_time_left"])
+    assert ran.days == 2

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, request
 from flask_smorest import Blueprint
+from isodate import duration_isoformat
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from challenges.adapters.repository import ConcurrentUpdate, Task
@@ -25,6 +26,7 @@ from challenges.adapters.rulebook import criteria_sets, profiles
 from challenges.adapters.tables import challenges as challenges_table
 from challenges.domain.challenge import Challenge, Group, IllegalTransition, InvalidAction, Submission
 from challenges.domain.gates import Window
+from challenges.domain.states import BEFORE_DECISION
 from challenges.entrypoints import schemas as s
 from challenges.service_layer import handlers
 from challenges.service_layer.handlers import ASSESSING, AUDITORS, CASE_HANDLING, DECIDING, GROUP, READERS, Actor
@@ -59,6 +61,11 @@ def view(c: Challenge, who: Actor) -> dict[str, Any]:
     """The case as the caller may see it: the assessment only for officials and assessors."""
     assessing = handlers.acting_role(who, c, (Role.ASSESSOR, Role.CASE_OFFICER, Role.DECISION_BODY)) is not None
     due = c.clock.due_at() if c.clock else None
+    left = (
+        c.clock.remaining(current_app.extensions["meemaken"]["clock"]())
+        if c.clock and c.status in BEFORE_DECISION
+        else None
+    )
     return {
         "id": c.id,
         "task_id": c.task_id,
@@ -78,6 +85,7 @@ def view(c: Challenge, who: Actor) -> dict[str, Any]:
         "submitted_at": c.submitted_at,
         "decision_due_at": due,
         "decision_clock_paused": bool(c.clock and not c.clock.running),
+        "decision_time_left": None if left is None else duration_isoformat(left),
         "information_request": c.information_request,
         "modification": c.modification,
         "gate_results": [g.as_dict() for g in c.gate_results],

@@ -158,8 +158,18 @@ class ChallengeViewSchema(Schema):
     submission = fields.Dict()
     documents = fields.List(fields.Dict())
     submitted_at = fields.DateTime(allow_none=True)
-    decision_due_at = fields.DateTime(allow_none=True)
+    decision_due_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When the decision is due; null while the clock is paused."}
+    )
     decision_clock_paused = fields.Boolean()
+    decision_time_left = Text(
+        allow_none=True,
+        metadata={
+            "description": "ISO 8601 duration left for the decision (negative when late), frozen while the clock "
+            "is paused; null once decided",
+            "example": "P12DT3H",
+        },
+    )
     information_request = Text(allow_none=True)
     modification = Text(allow_none=True)
     gate_results = fields.List(fields.Dict())
