@@ -21,10 +21,12 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
@@ -57,6 +59,17 @@ class ProblemSchema(Schema):
         fields.Dict(keys=fields.String(), values=fields.String()),
         metadata={"description": "Per field: `pointer` (JSON pointer into the request) and `detail`."},
     )
+
+
+class IsoJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with times as ISO 8601 (Flask writes RFC 1123, "Tue, 01 Dec 2026 09:00:00 GMT"):
+    one format in every API, as the schemas' DateTime fields already write it."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime | date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
 
 
 class ProblemApi(Api):  # type: ignore[misc]
@@ -93,6 +106,7 @@ def create_service_app(
     default the configured one: the gateway's JWKS, audience = the service's name); `session_principal`
     (the gateway's login session) says who is asking when a request carries no bearer token."""
     app = Flask(settings.service)
+    app.json = IsoJSONProvider(app)
     app.config.update(
         API_TITLE=title,
         API_VERSION="v1",
