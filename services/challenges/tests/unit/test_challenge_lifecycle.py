@@ -94,6 +94,8 @@ def test_a_low_score_leads_to_a_reasoned_rejection_with_a_coded_ground(profile_c
     # the objection term as people read it ("28 days"), never an ISO 8601 code ("P28D")
     assert re.search(r"An objection may be lodged within \d+ (days|months?)( and \d+ days)? of this", c.decision.notice)
     assert "ISO 8601" not in c.decision.notice and not re.search(r"\bP\d", c.decision.notice)
+    # the decision names the co-initiators (pseudonymous ids) so that they are told too
+    assert c.events[-1].details["co_initiator_ids"] == [str(i) for i in c.group.co_initiator_ids]
 
 
 def test_the_uk_profile_accepts_only_its_closed_list_of_grounds():

@@ -77,6 +77,25 @@ def test_a_decision_reaches_the_group_in_their_language_and_followers_once(engin
     assert {r.status for r in rows(engine)} == {"sent"}
 
 
+def test_co_initiators_named_in_the_decision_are_told_without_anyone_registering_them(engine, clock, sender):
+    """The decision event names the group's co-initiators: each hears of it (legally required), in their
+    own language, beside the representative; one also registered by an official is told once."""
+    rep, co1, co2 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    contact(engine, rep)
+    contact(engine, co1, "co1@example.org", language="fr")
+    contact(engine, co2, "co2@example.org")
+    event = rejected(rep, co_initiator_ids=[str(co1), str(co2)])
+    with engine.begin() as conn:
+        AudienceStore(conn).join(f"challenge:{event.data['challenge_id']}", "co_initiators", str(co2), NOW)
+    handle(engine, clock, event)
+    told = sorted((r.recipient_id, r.legally_required) for r in rows(engine))
+    assert told == sorted([(str(rep), True), (str(co1), True), (str(co2), True)])
+    mailer = FakeMailer()
+    assert sender.send_due(mailer) == 3
+    by_address = {m["To"]: m for m in mailer.sent}
+    assert by_address["co1@example.org"]["Subject"] == "Votre initiative est refus\u00e9e"
+
+
 def test_transient_failures_are_retried_with_backoff_and_the_message_sent_once(engine, clock, sender):
     rep = uuid.uuid4()
     contact(engine, rep)

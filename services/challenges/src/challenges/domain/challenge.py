@@ -411,6 +411,7 @@ class Challenge:
             "grounds": list(grounds),
             "notice": notice,
             "objection_until": add(now, self.profile.deadlines.objection_window).isoformat(),
+            "co_initiator_ids": [str(i) for i in self.group.co_initiator_ids],  # told, as the representative is
         }
         self._move(action, now, motivation.strip(), details=details)
 

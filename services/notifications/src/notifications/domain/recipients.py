@@ -26,6 +26,8 @@ def named_in_event(role: str, event_type: str, data: dict[str, Any]) -> list[str
     if role == "initiator":
         person = data.get("representative_id") or data.get("author_id")
         return [str(person)] if person else []
+    if role == "co_initiators" and details.get("co_initiator_ids"):  # a challenge's decision names them
+        return [str(p) for p in details["co_initiator_ids"]]
     if role in ("invitee", "respondent", "alternates") or (
         role == "selected_members" and event_type.endswith((".member_selected.v1", ".member_replaced.v1"))
     ):

@@ -49,9 +49,9 @@ def note_event(
             if role in REMOTE_ROLES:
                 NoticeStore(connection).add_fanout(notice.id, index, role)
                 continue
-            people_ids = named_in_event(role, event_type, data) or AudienceStore(connection).members(
-                audience_scopes(role, data), role
-            )
+            named = named_in_event(role, event_type, data)  # the event's own, then who else holds the role
+            kept = AudienceStore(connection).members(audience_scopes(role, data), role)
+            people_ids = list(dict.fromkeys([*named, *kept]))
             planned += plan_for(connection, notice, tell, role, people_ids, now)
     fanouts = sum(role in REMOTE_ROLES for tell in route.tells for role in tell.roles)
     log.info("event %s (%s): %d messages planned, %d fan-outs", event_id, event_type, planned, fanouts)
