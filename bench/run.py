@@ -15,6 +15,8 @@ then runs:
 - pb_sweep.py: `meemaken-pb check` over the Pabulib files in ../shared/data/pabulib (files/s, share
   reproduced, every file not reproduced with its reason) and over 1,750 synthetic files sized like the
   public data set (target: all reproduced; the whole set in minutes), beside parsing alone;
+- submissions_load.py: proposal submissions by 8 and 32 clients in a closed loop on the embedded SQLite
+  default beside PostgreSQL in the same run: submissions/s, p50/p99 and the count of 5xx (target: 0);
 - ballot_intake.py: ballots accepted per second through the proposals API (gunicorn, PostgreSQL) at a
   steady 300/s with p50/p99, beside the closed-loop ceiling of the same stack on /healthz (target: 300/s,
   p99 < 100 ms);
@@ -120,6 +122,10 @@ def main() -> int:
         )
         subprocess.run([sys.executable, str(HERE / "budget_rules.py")], check=True)
         subprocess.run([sys.executable, str(HERE / "pb_sweep.py")], check=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "submissions_load.py"), "--bootstrap", bootstrap, "--server-url", server],
+            check=True,
+        )
         subprocess.run(
             [
                 sys.executable,

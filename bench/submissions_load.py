@@ -1,0 +1,144 @@
+"""Proposal submissions under concurrent load on the embedded SQLite default, beside PostgreSQL.
+
+Runs proposals as deployed (gunicorn API + worker, the real broker) twice in the same run: on a
+SQLite file (what `make run` uses when no DATABASE_URL is given) and on a PostgreSQL database. For
+8 and 32 clients in a closed loop, each submitting admitted proposals for `--seconds`, `--repeat`
+times: submissions/s, p50/p99 latency, and the count of 5xx answers (goal: 0 at both loads).
+
+    python bench/submissions_load.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from meemaken_testkit.deployed import deploy
+from meemaken_testkit.postgres import create_database
+from meemaken_testkit.tokens import bearer
+
+PROCESS = "bench-load"
+TEXT = "Plant trees along the canal and put benches in their shade for people who walk there."
+
+
+def body(author: uuid.UUID) -> dict[str, str]:
+    tag = author.hex[:12]
+    return {"process_id": PROCESS, "title": f"Shade by the canal {tag}", "text": f"{TEXT} ({tag})"}
+
+
+def open_process(url: str) -> None:
+    phase = {"name": "call", "rung_promised": "adviseren"}
+    phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
+    process = {"id": PROCESS, "municipality": "bench", "title": "Load", "kind": "proposals_call", "phases": [phase]}
+    answer = requests.post(
+        f"{url}/api/v1/processes", json=process, headers=bearer("proposals", "case_officer"), timeout=30
+    )
+    assert answer.status_code in (200, 201), answer.text
+
+
+def closed_loop(url: str, clients: int, seconds: float, tokens: list[dict[str, str]]) -> dict[str, Any]:
+    stop = time.monotonic() + seconds
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
+
+    def run(i: int) -> None:
+        session = requests.Session()
+        n = 0
+        while time.monotonic() < stop:
+            headers = tokens[(i + n * clients) % len(tokens)]
+            n += 1
+            began = time.perf_counter()
+            try:
+                status = session.post(
+                    f"{url}/api/v1/proposals", json=body(uuid.uuid4()), headers=headers, timeout=30
+                ).status_code
+            except requests.RequestException:
+                status = 599  # no answer at all counts as a server error
+            latencies[i].append((time.perf_counter() - began) * 1000)
+            statuses[i][status] = statuses[i].get(status, 0) + 1
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(run, range(clients)))
+    elapsed = time.monotonic() - began
+    counts: dict[int, int] = {}
+    for per in statuses:
+        for status, n in per.items():
+            counts[status] = counts.get(status, 0) + n
+    done = sorted(x for per in latencies for x in per)
+    q = statistics.quantiles(done, n=100)
+    ok = sum(n for s, n in counts.items() if 200 <= s < 300)
+    return {
+        "per_s": ok / elapsed,
+        "p50_ms": q[49],
+        "p99_ms": q[98],
+        "server_errors": sum(n for s, n in counts.items() if s >= 500),
+        "statuses": {str(k): v for k, v in sorted(counts.items())},
+    }
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"min": round(min(values), 1), "median": round(statistics.median(values), 1), "max": round(max(values), 1)}
+
+
+def measure(name: str, database_url: str, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
+    deployed = deploy("proposals", database_url, args.bootstrap, logs, {"LOG_LEVEL": "WARNING"})
+    try:
+        open_process(deployed.url)
+        tokens = [bearer("proposals", "resident", sub=uuid.uuid4()) for _ in range(400)]
+        closed_loop(deployed.url, 8, 2.0, tokens)  # warm-up
+        figures: dict[str, Any] = {"database": name}
+        for clients in (8, 32):
+            runs = [closed_loop(deployed.url, clients, args.seconds, tokens) for _ in range(args.repeat)]
+            figures[f"clients_{clients}"] = {
+                "per_s": spread([r["per_s"] for r in runs]),
+                "p50_ms": spread([r["p50_ms"] for r in runs]),
+                "p99_ms": spread([r["p99_ms"] for r in runs]),
+                "server_errors": sum(r["server_errors"] for r in runs),
+                "statuses": runs[-1]["statuses"],
+            }
+        return figures
+    finally:
+        deployed.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--server-url", required=True, help="a PostgreSQL server URL; a database is created on it")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    logs = Path(tempfile.mkdtemp(prefix="meemaken-load-"))
+    load_before = os.getloadavg()
+    sqlite = measure("sqlite", f"sqlite:///{logs / 'proposals.sqlite'}", args, logs)
+    postgres = measure("postgresql", create_database(args.server_url, f"bench_load_{uuid.uuid4().hex[:8]}"), args, logs)
+    for clients in ("clients_8", "clients_32"):
+        sqlite[clients]["ratio_to_postgresql"] = round(
+            sqlite[clients]["per_s"]["median"] / max(postgres[clients]["per_s"]["median"], 0.1), 2
+        )
+    print(
+        json.dumps(
+            {
+                "bench": "submissions_load",
+                "sqlite": sqlite,
+                "postgresql": postgres,
+                "loadavg_before": load_before,
+                "loadavg_after": os.getloadavg(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
