@@ -6,6 +6,7 @@
   Retry-After when the database is gone for a moment);
 - authentication: every request's bearer token verified (``meemaken_kit.auth``); endpoints not
   declared public refuse anonymous requests with 401;
+- ``Idempotency-Key`` on state-changing requests when ``idempotency=True`` (``meemaken_kit.idempotency``);
 - hostile input refused before any view (``meemaken_kit.input_guard``): out-of-range integers, deep
   JSON, lone surrogates and NUL characters get a 4xx problem naming the field;
 - ``/healthz`` (the process lives) and ``/readyz`` (its database answers), public;
@@ -35,6 +36,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
 from meemaken_kit.auth import Principal, install_authentication, install_security_scheme, principal, public
 from meemaken_kit.config import Settings
+from meemaken_kit.idempotency import install_idempotency
 from meemaken_kit.input_guard import install_input_guard
 from meemaken_kit.problems import PROBLEM_JSON, from_http_exception, problem
 from meemaken_kit.roles import Role
@@ -100,6 +102,7 @@ def create_service_app(
     errors: Mapping[type[Exception], tuple[int, str]] | None = None,
     verifier: TokenVerifier | None = None,
     session_principal: Callable[[], Principal | None] | None = None,
+    idempotency: bool = False,
 ) -> Flask:
     """The service's app; `errors` maps its domain exceptions to a status and title: they answer as
     problem+json with the exception's message as the detail. `verifier` checks bearer tokens (by
@@ -125,6 +128,8 @@ def create_service_app(
     app.extensions["meemaken"]["public_endpoints"] = {"api-docs.openapi_json"}
     install_authentication(app, verifier or TokenVerifier.configured(settings.service), session_principal)
     install_input_guard(app)
+    if idempotency:  # the service's migrations create its table (meemaken_kit.idempotency)
+        install_idempotency(app)
     _add_operations(app, engine)
     _add_correlation_and_metrics(app)
     _add_error_handlers(app)

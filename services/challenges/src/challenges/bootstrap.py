@@ -62,6 +62,7 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
         {"uow": unit_of_work_factory(settings, engine, clock), "clock": clock},
         configure=document_problems,
         errors=ERRORS,
+        idempotency=True,
     )
 
 

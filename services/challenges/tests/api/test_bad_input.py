@@ -171,3 +171,20 @@ def test_hostile_values_are_refused_before_anything_is_read(case):
         )
         assert response.status_code == 422, raw[:40]
     assert case.counts() == counts
+
+
+def test_a_retried_decision_with_its_idempotency_key_gets_the_first_answer(case, in_assessment):
+    """The decision body's connection dropped after it decided: it sends the same request again with
+    the same Idempotency-Key and gets the decision, not a 409; the case is decided once."""
+    case.assess(in_assessment, 4)
+    headers = {**case.headers("decision_body"), "Idempotency-Key": "decision-7f3a"}
+    body = {"outcome": "accept", "motivation": "The plan keeps the library open on Sundays."}
+    path = f"/api/v1/challenges/{in_assessment}/decision"
+    first = case.client.post(path, json=body, headers=headers)
+    events = case.events(in_assessment)
+    again = case.client.post(path, json=body, headers=headers)
+    assert first.status_code == again.status_code == 200, first.get_data(as_text=True)
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert case.events(in_assessment) == events  # nothing happened twice
+    without_key = case.client.post(path, json=body, headers=case.headers("decision_body"))
+    assert without_key.status_code == 409  # a plain repeat is still refused: the case is decided

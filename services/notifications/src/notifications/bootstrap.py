@@ -36,7 +36,12 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
 
     own = NotificationSettings.from_env()
     return create_service_app(
-        settings, "meemaken notifications", blueprints, engine, {"clock": clock, "notifications": own}
+        settings,
+        "meemaken notifications",
+        blueprints,
+        engine,
+        {"clock": clock, "notifications": own},
+        idempotency=True,
     )
 
 

@@ -60,6 +60,7 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
         engine,
         {"uow": unit_of_work_factory(settings, engine, clock)},
         errors=ERRORS,
+        idempotency=True,
     )
 
 
