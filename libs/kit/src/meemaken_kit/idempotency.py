@@ -8,7 +8,8 @@ characters, e.g. a UUID), and:
   and a retry gets it again with ``Idempotent-Replayed: true``; nothing is done twice;
 - the same key with a different body is a 422 (a key names one request);
 - a retry while the first is still being handled is a 409 with ``Retry-After``;
-- a 5xx or a crash forgets the key, so the retry is handled afresh.
+- a 5xx or a crash forgets the key, so the retry is handled afresh;
+- expired keys are deleted every ``PRUNE_EVERY`` keyed requests of a process.
 
 Without the header nothing changes. The table is created by each service's migration
 (``create_idempotency_table``); services turn this on with ``create_service_app(idempotency=True)``.
@@ -17,6 +18,7 @@ Without the header nothing changes. The table is created by each service's migra
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 from datetime import UTC, datetime, timedelta
@@ -106,11 +108,17 @@ def _abandoned(row: Any, now: datetime) -> bool:
     return row["status"] is None and row["created_at"] <= now - IN_PROGRESS_FOR
 
 
+PRUNE_EVERY = 500  # keyed requests per process between two deletions of expired keys
+_since_prune = itertools.count(1)
+
+
 def _remember(response: Response) -> Response:
     key_hash = g.pop("idempotency_key", None)
     if key_hash is None:
         return response
     with _engine().begin() as conn:
+        if next(_since_prune) % PRUNE_EVERY == 0:
+            conn.execute(keys.delete().where(keys.c.created_at <= datetime.now(UTC) - KEEP))
         if response.status_code >= 500 or response.is_streamed:
             conn.execute(keys.delete().where(keys.c.key_hash == key_hash))
         else:

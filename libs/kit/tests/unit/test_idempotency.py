@@ -110,3 +110,22 @@ def test_a_malformed_key_is_a_bad_request(client):  # type: ignore[no-untyped-de
     assert post(client, key="has spaces in it").status_code == 400
     assert post(client, key="x" * 201).status_code == 400
     assert done == []
+
+
+def test_expired_keys_are_pruned_and_a_key_is_reusable_after_a_day(client, monkeypatch):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from meemaken_kit import idempotency
+
+    post(client, key="old")
+    engine = client.application.extensions["meemaken"]["engine"]
+    with engine.begin() as conn:
+        conn.execute(keys.update().values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+    assert post(client, key="old").get_json() == {"decision": 2}  # expired: handled afresh
+    with engine.begin() as conn:
+        conn.execute(keys.update().values(created_at=datetime.now(UTC) - timedelta(hours=25)))
+    monkeypatch.setattr(idempotency, "PRUNE_EVERY", 1)
+    post(client, key="fresh")
+    with engine.connect() as conn:
+        ages = [r.created_at for r in conn.execute(sa.select(keys))]
+    assert len(ages) == 1 and ages[0] > datetime.now(UTC) - timedelta(hours=1)  # only the fresh key is left
