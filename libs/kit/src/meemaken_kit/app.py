@@ -36,7 +36,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
 from meemaken_kit.auth import Principal, install_authentication, install_security_scheme, principal, public
 from meemaken_kit.config import Settings
-from meemaken_kit.idempotency import install_idempotency
+from meemaken_kit.idempotency import IdempotencyKeyDocs, install_idempotency
 from meemaken_kit.input_guard import install_input_guard
 from meemaken_kit.problems import PROBLEM_JSON, from_http_exception, problem
 from meemaken_kit.roles import Role
@@ -120,7 +120,10 @@ def create_service_app(
         JSON_SORT_KEYS=False,
     )
     app.extensions["meemaken"] = {"settings": settings, "engine": engine, **(extensions or {})}
-    api = ProblemApi(app, spec_kwargs={"info": {"description": f"{title} (meemaken)"}})
+    spec_kwargs: dict[str, Any] = {"info": {"description": f"{title} (meemaken)"}}
+    if idempotency:
+        spec_kwargs["extra_plugins"] = [IdempotencyKeyDocs()]
+    api = ProblemApi(app, spec_kwargs=spec_kwargs)
     install_security_scheme(api.spec)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

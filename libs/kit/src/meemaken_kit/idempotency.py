@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, request
 
 from meemaken_events import UtcDateTime
@@ -139,6 +140,33 @@ def _forget_on_error(error: BaseException | None) -> None:
                 conn.execute(keys.delete().where(keys.c.key_hash == key_hash))
         except sa.exc.SQLAlchemyError:
             log.warning("an idempotency key could not be forgotten after a failure; it expires in a minute")
+
+
+class IdempotencyKeyDocs(BasePlugin):  # type: ignore[misc]
+    """The OpenAPI document names the header on every state-changing operation."""
+
+    def init_spec(self, spec: Any) -> None:
+        self.spec = spec
+        spec.components.parameter(
+            "IdempotencyKey",
+            "header",
+            {
+                "name": HEADER,
+                "required": False,
+                "schema": {
+                    "type": "string",
+                    "pattern": _KEY.pattern,
+                    "example": "5f0c6a1e-2f7b-4c2e-9d0a-1b2c3d4e5f60",
+                },
+                "description": "Send the same key again with the same request after a time-out: you get the first "
+                "answer (Idempotent-Replayed: true) and nothing is done twice. Kept 24 hours.",
+            },
+        )
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None, **_: Any) -> None:
+        for method, operation in (operations or {}).items():
+            if method.upper() in STATE_CHANGING:
+                operation.setdefault("parameters", []).append("IdempotencyKey")  # a component, by name
 
 
 def install_idempotency(app: Flask) -> None:
