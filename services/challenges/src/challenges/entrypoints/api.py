@@ -61,11 +61,10 @@ def view(c: Challenge, who: Actor) -> dict[str, Any]:
     """The case as the caller may see it: the assessment only for officials and assessors."""
     assessing = handlers.acting_role(who, c, (Role.ASSESSOR, Role.CASE_OFFICER, Role.DECISION_BODY)) is not None
     due = c.clock.due_at() if c.clock else None
-    left = (
-        c.clock.remaining(current_app.extensions["meemaken"]["clock"]())
-        if c.clock and c.status in BEFORE_DECISION
-        else None
-    )
+    # while paused the due date is unknown (null) and the time left is frozen: say how much; while the clock
+    # runs, the due date says it (a figure that changed on every read would make the view unstable)
+    paused = bool(c.clock and not c.clock.running and c.status in BEFORE_DECISION)
+    left = c.clock.remaining(current_app.extensions["meemaken"]["clock"]()) if paused and c.clock else None
     return {
         "id": c.id,
         "task_id": c.task_id,

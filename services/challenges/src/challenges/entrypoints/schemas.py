@@ -165,8 +165,8 @@ class ChallengeViewSchema(Schema):
     decision_time_left = Text(
         allow_none=True,
         metadata={
-            "description": "ISO 8601 duration left for the decision (negative when late), frozen while the clock "
-            "is paused; null once decided",
+            "description": "While the decision clock is paused (the due date is then null): the time that will "
+            "be left when it runs again, as an ISO 8601 duration; null while it runs (see decision_due_at)",
             "example": "P12DT3H",
         },
     )
