@@ -185,6 +185,7 @@ def _add_correlation_and_metrics(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")  # a body is what its type says
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
         if "started" in g:

@@ -120,15 +120,17 @@ def test_production_refuses_development_keys(monkeypatch: pytest.MonkeyPatch, tm
         KeySet.configured()
 
 
-def test_service_credentials_are_narrow() -> None:
-    credentials = ServiceCredentials("panels")
-    with pytest.raises(NotGranted):
+def test_service_credentials_are_narrow(keys: SigningKeys) -> None:
+    credentials = ServiceCredentials("panels", issuer=TokenIssuer(keys, ISSUER))
+    with pytest.raises(NotGranted, match="panels may not hold voters:read at proposals"):
         credentials.token("proposals", ["voters:read"])
-    with pytest.raises(NotGranted):
+    with pytest.raises(NotGranted, match="panels may not hold contacts:read at notifications"):
         credentials.token("notifications", ["contacts:read"])
-    assert credentials.token("notifications", ["contacts:write"]) == credentials.token(
-        "notifications", ["contacts:write"]
-    )
+    token = credentials.token("notifications", ["contacts:write"])
+    claims = verifier_for(keys, "notifications").verify(token)
+    assert (claims.subject, claims.roles, claims.scope) == ("service:panels", {"service"}, {"contacts:write"})
+    # cached: a freshly issued token would carry a new jti, so a second call returning it is the cache
+    assert credentials.token("notifications", ["contacts:write"]) == token
 
 
 # --- the Flask side ---------------------------------------------------------------------------------

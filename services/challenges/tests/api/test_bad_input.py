@@ -79,17 +79,26 @@ def test_documents_too_large_or_of_a_forbidden_type_are_refused(case):
             content_type="multipart/form-data",
         )
 
-    case.client.application.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
-    too_large = unchanged(case, challenge, lambda: upload(b"x" * (10 * 1024 * 1024 + 1), "application/pdf"))
+    # the service's global 1 MiB limit does not apply: a document may be 10 MiB, not a byte more
+    just_fits = upload(b"%PDF-1.7 " + b"x" * (10 * 1024 * 1024 - 9), "application/pdf")
+    assert just_fits.status_code == 201, just_fits.get_data(as_text=True)
+    too_large = unchanged(case, challenge, lambda: upload(b"%PDF-1.7 " + b"x" * (10 * 1024 * 1024), "application/pdf"))
     assert too_large.status_code == 413
-    forbidden = unchanged(case, challenge, lambda: upload(b"MZ\x90\x00", "application/x-msdownload"))
+    forbidden = unchanged(case, challenge, lambda: upload(b"MZ\x90\x00" + b"\x00" * 60, "application/x-msdownload"))
     assert forbidden.status_code == 415
-    good = upload(b"%PDF-1.7 business plan", "application/pdf")
+    # the declared type is not believed: a GIF sent as a PNG is refused (its content is image/gif), a PDF
+    # sent as octet-stream is a PDF; HTML would be stored as text/plain and served as an attachment
+    disguised = unchanged(case, challenge, lambda: upload(b"GIF89a\x01\x00\x01\x00" + b"\x00" * 20, "image/png"))
+    assert disguised.status_code == 415
+    assert "its content is image/gif (declared image/png)" in disguised.get_json()["detail"]
+    good = upload(b"%PDF-1.7 business plan", "application/octet-stream")
     assert good.status_code == 201 and len(good.get_json()["sha256"]) == 64
+    assert good.get_json()["content_type"] == "application/pdf"
     path = f"/challenges/{challenge}/documents/{good.get_json()['id']}"
     downloaded = case.get(path, "group_representative")
     assert downloaded.data == b"%PDF-1.7 business plan"
     assert downloaded.headers["ETag"] == f'"{good.get_json()["sha256"]}"'
+    assert downloaded.mimetype == "application/pdf" and downloaded.headers["X-Content-Type-Options"] == "nosniff"
     assert case.get(path, "group_representative", who=uuid.uuid4()).status_code == 404
 
 

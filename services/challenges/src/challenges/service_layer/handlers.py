@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
+import filetype
+
 from challenges.adapters.repository import Task
 from challenges.adapters.rulebook import criteria_sets, profiles
 from challenges.domain.challenge import ActedBy, AuditEntry, Challenge, Document, Group, Submission
@@ -45,7 +47,15 @@ class VersionMismatch(Exception):
 
 
 class InvalidDocument(Exception):
-    pass
+    status = 422
+
+
+class DocumentTooLarge(InvalidDocument):
+    status = 413
+
+
+class UnsupportedDocument(InvalidDocument):
+    status = 415
 
 
 @dataclass(frozen=True)
@@ -243,15 +253,34 @@ def act(
     return challenge
 
 
+def content_type_of(content: bytes) -> str | None:
+    """What the bytes are (their signature, not the name or the declared type): a known binary format,
+    or text/plain for UTF-8 text without control characters; None when neither."""
+    sniffed = filetype.guess_mime(content)
+    if sniffed is not None:
+        return str(sniffed)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain" if all(ch.isprintable() or ch in "\t\r\n\f" for ch in text) else None
+
+
 def attach_document(
-    uow: ChallengesUnitOfWork, actor: Actor, challenge_id: UUID, filename: str, content_type: str, content: bytes
+    uow: ChallengesUnitOfWork, actor: Actor, challenge_id: UUID, filename: str, declared_type: str, content: bytes
 ) -> Document:
-    if content_type not in DOCUMENT_TYPES:
-        raise InvalidDocument(f"{content_type} is not accepted; send one of: {', '.join(sorted(DOCUMENT_TYPES))}")
+    """A document is stored with the type its content shows, whatever type the upload declared (a
+    browser says application/octet-stream for many files; an attacker says image/png for HTML)."""
     if len(content) > MAX_DOCUMENT_BYTES:
-        raise InvalidDocument(f"a document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+        raise DocumentTooLarge(f"a document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
     if not content:
         raise InvalidDocument("the document is empty")
+    content_type = content_type_of(content)
+    if content_type not in DOCUMENT_TYPES:
+        found = f"its content is {content_type}" if content_type else "its content is of no known type"
+        raise UnsupportedDocument(
+            f"{found} (declared {declared_type or 'nothing'}); send one of: {', '.join(sorted(DOCUMENT_TYPES))}"
+        )
     document = Document(uuid4(), filename[:200], content_type, len(content), hashlib.sha256(content).hexdigest())
 
     def attach(challenge: Challenge, now: datetime) -> None:
