@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from uuid import UUID
 
-from panels.domain.lottery import Artefacts, check, draw_number, number_from_seed
+from panels.domain.lottery import Artefacts, check, draw_number, number_from_seed, selection_probability
 
 
 def test_a_panel_from_set_up_to_the_public_draw(case):
@@ -39,7 +39,9 @@ def test_a_panel_from_set_up_to_the_public_draw(case):
 
     someone = sorted(artefacts.pool)[0]
     chance = case.get(f"/panels/{panel}/probabilities/{someone}").get_json()
-    assert 0 < chance["probability"] <= 1
+    # what anyone computes from the published artefacts: the share of the 100 panels this person sits on
+    assert chance == {"pseudonym": someone, "probability": selection_probability(artefacts, someone), "panels": 100}
+    assert chance["probability"] > 0, "LEXIMIN gives everyone in the pool a chance"
 
     drawn = case.post(f"/panels/{panel}/draw", {"seed": "council 2026-11-28"}, case.coordinator).get_json()
     number = number_from_seed(published["commitment"], "council 2026-11-28", 100)

@@ -16,8 +16,9 @@ EXAMPLE = Path(__file__).resolve().parents[6] / "shared" / "data" / "sortition" 
 
 @pytest.fixture(scope="module")
 def example() -> Instance:
-    if not (EXAMPLE / "categories.csv").exists():
-        pytest.skip(f"{EXAMPLE} is absent")
+    for name in ("categories.csv", "respondents.csv"):
+        if not (EXAMPLE / name).exists():
+            pytest.skip(f"sortition example data not available: {EXAMPLE / name} (../shared/data/sortition)")
     quotas = read_quotas((EXAMPLE / "categories.csv").read_text())
     people = read_people((EXAMPLE / "respondents.csv").read_text(), quotas)
     return Instance(people, quotas, 20)

@@ -325,16 +325,13 @@ def test_greedy_no_skip_with_part_budgets_does_not_skip():
     assert RuleChoice("greedy-no-skip", {"parts": parts}).configure({})(e, None).selected == ("a",)
 
 
-def test_a_top_up_applies_inside_part_budgets_or_is_refused():
-    # poznan(180) with every project in one part A of 180: a (80 left) and b topped up (80 % of 100) as
-    # without parts, or the combination refused. Got: b not funded, no error, reserve_used 0.
+def test_a_top_up_inside_part_budgets_is_refused():
+    # poznan(180) with every project in one part A of 180: the top-up is a reserve of the whole budget, so
+    # the rule is refused as it is built rather than counting b without its top-up (as it once did).
     cat = {"category": ("A",)}
     e = ranked({"a": (100, 3, cat), "b": (100, 2, cat), "c": (1, 1, cat)}, 180)
-    try:
-        out = greedy(e, GreedyRule(skip=False, top_up=TopUp(0.8), parts=PartBudgets("category", {"A": 180}, False)))
-    except ValueError:
-        return
-    assert out.passes() == {"a": MAIN_PASS, "b": TOP_UP_PASS}
+    with pytest.raises(ValueError, match="a top-up applies to the whole budget: it does not combine with part budgets"):
+        greedy(e, GreedyRule(skip=False, top_up=TopUp(0.8), parts=PartBudgets("category", {"A": 180}, False)))
 
 
 def test_a_project_whose_part_has_no_budget_raises():
