@@ -70,13 +70,33 @@ def register(database_url: str, voters: list[str]) -> None:
     """The voters' contacts, as residents would have set them through the API (bulk, for the setup only)."""
     engine = sa.create_engine(database_url)
     contacts = sa.table(
-        "contacts", *(sa.column(c) for c in ("person_id", "email", "postal_address", "language", "channels",
-                                              "digest", "muted_topics", "updated_at"))
+        "contacts",
+        *(
+            sa.column(c)
+            for c in (
+                "person_id",
+                "email",
+                "postal_address",
+                "language",
+                "channels",
+                "digest",
+                "muted_topics",
+                "updated_at",
+            )
+        ),
     )
     now = datetime.now(UTC)
     rows = [
-        {"person_id": v, "email": f"voter{i}@example.org", "postal_address": "[]", "language": LANGUAGES[i % 5],
-         "channels": '["inapp", "email"]', "digest": "immediately", "muted_topics": "[]", "updated_at": now}
+        {
+            "person_id": v,
+            "email": f"voter{i}@example.org",
+            "postal_address": "[]",
+            "language": LANGUAGES[i % 5],
+            "channels": '["inapp", "email"]',
+            "digest": "immediately",
+            "muted_topics": "[]",
+            "updated_at": now,
+        }
         for i, v in enumerate(voters)
     ]
     with engine.begin() as conn:
@@ -95,11 +115,20 @@ def stats(path: Path) -> dict[str, Any]:
 def decision(representative: str) -> Any:
     cid = str(uuid.uuid4())
     data = {
-        "challenge_id": cid, "task_id": str(uuid.uuid4()), "department": "mobility", "profile": "flanders",
-        "representative_id": representative, "from_status": "decision_pending", "to_status": "rejected",
+        "challenge_id": cid,
+        "task_id": str(uuid.uuid4()),
+        "department": "mobility",
+        "profile": "flanders",
+        "representative_id": representative,
+        "from_status": "decision_pending",
+        "to_status": "rejected",
         "at": datetime.now(UTC).isoformat(),
-        "details": {"outcome": "rejected", "grounds": ["insufficient_score"], "reason": "Not feasible yet.",
-                    "objection_until": "2027-01-01T00:00:00+00:00"},
+        "details": {
+            "outcome": "rejected",
+            "grounds": ["insufficient_score"],
+            "reason": "Not feasible yet.",
+            "objection_until": "2027-01-01T00:00:00+00:00",
+        },
     }
     return CHALLENGES.create("org.meemaken.challenges.challenge.rejected.v1", cid, data)
 
@@ -112,8 +141,13 @@ def run(bootstrap: str, server_url: str, count: int, connections: int, every: fl
     Voters.voters = [str(uuid.uuid4()) for _ in range(count)]
     http = ThreadingHTTPServer(("127.0.0.1", 0), Voters)
     threading.Thread(target=http.serve_forever, daemon=True).start()
-    env = {**smtp.env, "PROPOSALS_BASE_URL": f"http://127.0.0.1:{http.server_address[1]}",
-           "SMTP_CONNECTIONS": str(connections), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "WARNING"}
+    env = {
+        **smtp.env,
+        "PROPOSALS_BASE_URL": f"http://127.0.0.1:{http.server_address[1]}",
+        "SMTP_CONNECTIONS": str(connections),
+        "WEB_CONCURRENCY": "1",
+        "LOG_LEVEL": "WARNING",
+    }
     deployed = deploy("notifications", database, bootstrap, folder, env)
     producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
     try:
@@ -123,10 +157,17 @@ def run(bootstrap: str, server_url: str, count: int, connections: int, every: fl
         lag_people = {f"lag-{n}@example.org": str(uuid.uuid4()) for n in range(1000)}
         round_id = str(uuid.uuid4())
         results = PROPOSALS.create(
-            "org.meemaken.proposals.round.results_published.v1", round_id,
-            {"round_id": round_id, "process_id": "budget-2027", "rule": "equal_shares", "voters": count,
-             "paper_ballots": 0, "spent": 1_200_000,
-             "selected": [{"project_id": f"p{i}", "title": f"Project {i}"} for i in range(1, 9)]},
+            "org.meemaken.proposals.round.results_published.v1",
+            round_id,
+            {
+                "round_id": round_id,
+                "process_id": "budget-2027",
+                "rule": "equal_shares",
+                "voters": count,
+                "paper_ballots": 0,
+                "spent": 1_200_000,
+                "selected": [{"project_id": f"p{i}", "title": f"Project {i}"} for i in range(1, 9)],
+            },
         )
         published = time.time()
         producer.send("meemaken.proposals.round", *_kafka(results)).get(timeout=30)
@@ -138,18 +179,21 @@ def run(bootstrap: str, server_url: str, count: int, connections: int, every: fl
                 raise RuntimeError("the fan-out did not finish within 30 minutes")
             address, person = next(addresses)
             with engine.begin() as conn:
-                conn.execute(sa.text(
-                    "INSERT INTO contacts VALUES (:p, :e, '[]', 'nl', '[\"email\"]', 'immediately', '[]', now())"
-                ), {"p": person, "e": address})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO contacts VALUES (:p, :e, '[]', 'nl', '[\"email\"]', 'immediately', '[]', now())"
+                    ),
+                    {"p": person, "e": address},
+                )
             event = decision(person)
             sent_decisions[address] = time.time()
             producer.send("meemaken.challenges.challenge", *_kafka(event)).get(timeout=30)
             time.sleep(every)
         final = stats(stats_file)
         with engine.connect() as conn:
-            fanout = conn.execute(sa.text(
-                "SELECT n.received_at, f.done_at FROM fanouts f JOIN notices n ON n.id = f.notice_id"
-            )).one()
+            fanout = conn.execute(
+                sa.text("SELECT n.received_at, f.done_at FROM fanouts f JOIN notices n ON n.id = f.notice_id")
+            ).one()
             failed = conn.execute(sa.text("SELECT count(*) FROM deliveries WHERE status <> 'sent'")).scalar_one()
         engine.dispose()
         lags = sorted(final["watched"][a] - t for a, t in sent_decisions.items() if a in final["watched"])

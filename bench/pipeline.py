@@ -43,14 +43,18 @@ def sample_events(count: int) -> list[Any]:
     for i in range(count):
         pid = str(uuid.uuid4())
         data = {
-            "proposal_id": pid, "process_id": "bench", "author_id": str(uuid.uuid4()),
-            "title": f"Benchmark proposal {i}", "submitted_at": datetime.now(UTC).isoformat(),
+            "proposal_id": pid,
+            "process_id": "bench",
+            "author_id": str(uuid.uuid4()),
+            "title": f"Benchmark proposal {i}",
+            "submitted_at": datetime.now(UTC).isoformat(),
         }
         events.append(factory.create(EVENT_TYPE, pid, data))
     return events
 
 
 # --- raw kafka-python ------------------------------------------------------------------------
+
 
 def raw_produce(bootstrap: str, topic: str, count: int, start: Any) -> None:
     records = [e.to_kafka() for e in sample_events(count)]
@@ -65,8 +69,13 @@ def raw_produce(bootstrap: str, topic: str, count: int, start: Any) -> None:
 
 def raw_consume(bootstrap: str, topic: str, count: int, ready: Any, result: Any) -> None:
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=bootstrap.split(","), group_id=f"bench-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500, fetch_max_wait_ms=100,
+        topic,
+        bootstrap_servers=bootstrap.split(","),
+        group_id=f"bench-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=500,
+        fetch_max_wait_ms=100,
     )
     consumer.partitions_for_topic(topic)
     ready.set()
@@ -104,6 +113,7 @@ def run_raw(bootstrap: str, count: int) -> float:
 
 # --- the meemaken pipeline ---------------------------------------------------------------
 
+
 def pipeline_relay(database_url: str, bootstrap: str, start: Any, stop: Any) -> None:
     _metadata, outbox, _inbox, lease, _effects = schema()
     engine = make_engine(database_url)
@@ -124,7 +134,12 @@ def pipeline_consume(database_url: str, bootstrap: str, topic: str, count: int, 
         conn.execute(effects.insert(), {"proposal_id": envelope.data["proposal_id"]})
 
     loop = ConsumerLoop(
-        "bench.consumer", [topic], {EVENT_TYPE: handle}, engine, inbox, bootstrap,
+        "bench.consumer",
+        [topic],
+        {EVENT_TYPE: handle},
+        engine,
+        inbox,
+        bootstrap,
         consumer_options={"group_id": f"bench-{uuid.uuid4().hex[:6]}"},
     )
     loop.run_once(timeout_ms=100)

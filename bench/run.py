@@ -144,8 +144,16 @@ def main() -> int:
             check=True,
         )
         subprocess.run(
-            [sys.executable, str(HERE / "notifications_fanout.py"), "--bootstrap", bootstrap, "--server-url", server,
-             "--voters", os.environ.get("BENCH_VOTERS", "150000")],
+            [
+                sys.executable,
+                str(HERE / "notifications_fanout.py"),
+                "--bootstrap",
+                bootstrap,
+                "--server-url",
+                server,
+                "--voters",
+                os.environ.get("BENCH_VOTERS", "150000"),
+            ],
             check=True,
         )
         sortition_sizes = os.environ.get("BENCH_SORTITION_SIZES", "150/22,500/75,1000/100,2000/150")

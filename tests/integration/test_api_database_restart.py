@@ -1,7 +1,6 @@
 """The API without a per-request connection ping: a database restart costs at most one 503, never a 500,
 and nothing half-written."""
 
-
 import pytest
 import sqlalchemy as sa
 from proposals_kit import resident

@@ -83,4 +83,3 @@ def libpq_url(url: str) -> str:
     """The URL as psycopg takes it (without SQLAlchemy's +driver suffix)."""
     scheme, sep, rest = url.partition("://")
     return f"{scheme.split('+', 1)[0]}{sep}{rest}"
-
