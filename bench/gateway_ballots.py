@@ -41,6 +41,7 @@ import requests
 import urllib3
 import werkzeug.serving
 from ballot_intake import PROJECTS, open_round
+from figures import spread
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.ports import free_port
@@ -163,10 +164,6 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    return {"min": round(min(values), 1), "median": round(statistics.median(values), 1), "max": round(max(values), 1)}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
+from figures import open_call
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
@@ -40,17 +41,7 @@ def run(bootstrap: str, server_url: str, rate: float, seconds: float) -> dict[st
     deployed = [deploy(s, url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}) for s, url in databases.items()]
     urls = {d.service: d.url for d in deployed}
     try:
-        phase = {"name": "call", "rung_promised": "adviseren"}
-        phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
-        process = {
-            "id": PROCESS,
-            "municipality": "bench",
-            "title": "Bench",
-            "kind": "proposals_call",
-            "phases": [phase],
-        }
-        official = bearer("proposals", "case_officer")
-        requests.post(f"{urls['proposals']}/api/v1/processes", json=process, headers=official, timeout=10)
+        open_call(urls["proposals"], PROCESS, "Bench")
         warmup = requests.Session()
         for _ in range(20):  # warm the connection pools, the consumers' group joins and the code paths
             author = uuid.uuid4()

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +32,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "proposals" / "src"))
+
+from figures import spread  # noqa: E402
 
 from proposals.domain.budgeting import Ballot, Election, Project  # noqa: E402
 from proposals.domain.budgeting.pabulib import dump, load  # noqa: E402
@@ -106,12 +107,8 @@ def measure(files: list[Path], facts: dict[str, Any], repeat: int, jobs: int) ->
         "differs": last["differs"],
         "cannot_be_checked": last["cannot be checked"],
         "share_reproduced": last["share_reproduced"],
-        "seconds": {
-            "min": min(r["seconds"] for r in runs),
-            "median": statistics.median(r["seconds"] for r in runs),
-            "max": max(r["seconds"] for r in runs),
-        },
-        "files_per_second": {"min": min(rates), "median": statistics.median(rates), "max": max(rates)},
+        "seconds": spread([r["seconds"] for r in runs]),
+        "files_per_second": spread(rates),
         "ceiling_parse_only_files_per_second": round(len(files) / parse_seconds, 1),
         "not_reproduced": [f"{v.status}: {v.source}: {v.reason}" for v in verdicts if v.status != "reproduced"],
     }

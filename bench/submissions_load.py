@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from figures import open_call, spread
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
@@ -34,16 +35,6 @@ TEXT = "Plant trees along the canal and put benches in their shade for people wh
 def body(author: uuid.UUID) -> dict[str, str]:
     tag = author.hex[:12]
     return {"process_id": PROCESS, "title": f"Shade by the canal {tag}", "text": f"{TEXT} ({tag})"}
-
-
-def open_process(url: str) -> None:
-    phase = {"name": "call", "rung_promised": "adviseren"}
-    phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
-    process = {"id": PROCESS, "municipality": "bench", "title": "Load", "kind": "proposals_call", "phases": [phase]}
-    answer = requests.post(
-        f"{url}/api/v1/processes", json=process, headers=bearer("proposals", "case_officer"), timeout=30
-    )
-    assert answer.status_code in (200, 201), answer.text
 
 
 def closed_loop(url: str, clients: int, seconds: float, tokens: list[dict[str, str]]) -> dict[str, Any]:
@@ -87,14 +78,10 @@ def closed_loop(url: str, clients: int, seconds: float, tokens: list[dict[str, s
     }
 
 
-def spread(values: list[float]) -> dict[str, float]:
-    return {"min": round(min(values), 1), "median": round(statistics.median(values), 1), "max": round(max(values), 1)}
-
-
 def measure(name: str, database_url: str, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
     deployed = deploy("proposals", database_url, args.bootstrap, logs, {"LOG_LEVEL": "WARNING"})
     try:
-        open_process(deployed.url)
+        open_call(deployed.url, PROCESS, "Load")
         tokens = [bearer("proposals", "resident", sub=uuid.uuid4()) for _ in range(400)]
         closed_loop(deployed.url, 8, 2.0, tokens)  # warm-up
         figures: dict[str, Any] = {"database": name}

@@ -13,8 +13,8 @@ from uuid import UUID
 from proposals.domain.audit import ActedBy
 from proposals.domain.ballots import BallotForm, BallotKind, Eligibility
 
-# `_groups` and `_excluded` read `exclusive` and `excluded` exactly as the count will (lists or text):
-# the projects they name are checked against the ballot when voting opens.
+# `exclusive_groups` and `excluded_projects` read those parameters exactly as the count will (lists or
+# text): the projects they name are checked against the ballot when voting opens.
 from proposals.domain.budgeting.rules import (
     GREEDY_NAMES,
     UNKNOWN,

@@ -165,13 +165,14 @@ class _Count:
         self.reserve_used: Number = 0
         self.rivals = _rivals(election, rule.exclusive_groups)
         self.threshold = None if rule.threshold is None else rule.threshold.value(election.multiprofile.voters)
+        self.eligible = [p for p in self.order if self._eligible(p)]
+        self.rank = {p.id: i for i, p in enumerate(self.eligible)}  # for exclusion groups: who ranks higher
 
     def cost(self, p: Project) -> Number:
         return self.rule.counted_costs.get(p.cost, p.cost)
 
     def run(self, name: str | None) -> Outcome:
-        eligible = [p for p in self.order if self._eligible(p)]
-        self.rank = {p.id: i for i, p in enumerate(eligible)}
+        eligible = self.eligible
         spent_before = sum(self.cost(self.e.projects[pid]) for pid in self.already)
         if self.rule.parts is None:
             left = self._pass(eligible, self.total - spent_before, self.rule.skip, MAIN_PASS, self.stage, top_up=True)

@@ -65,7 +65,8 @@ def _number(cell: str, what: str, line: int, source: str) -> Number:
 
 class _Irregularities:
     def __init__(self, strict: bool, source: str) -> None:
-        self.strict, self.source, self.found = strict, source, []  # type: ignore[var-annotated]
+        self.strict, self.source = strict, source
+        self.found: list[Irregularity] = []
 
     def add(self, kind: str, line: int | None, detail: str, treatment: str) -> None:
         if self.strict:
