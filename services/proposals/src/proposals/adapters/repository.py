@@ -106,13 +106,31 @@ class ProposalRepository:
         )
         return [(row.title, row.text) for row in self.connection.execute(query)]
 
-    def list(self, process_id: str | None, author_id: UUID | None, limit: int, offset: int) -> list[Proposal]:
+    def list(
+        self,
+        process_id: str | None,
+        author_id: UUID | None,
+        limit: int,
+        offset: int,
+        status: str | None = None,
+        words: str | None = None,
+    ) -> list[Proposal]:
         newest_first = (proposals.c.submitted_at.desc(), proposals.c.id)
         query = sa.select(proposals).order_by(*newest_first).limit(limit).offset(offset)
         if process_id is not None:
             query = query.where(proposals.c.process_id == process_id)
         if author_id is not None:
             query = query.where(proposals.c.author_id == author_id)
+        if status is not None:
+            query = query.where(proposals.c.status == status)
+        for word in (words or "").split()[:10]:
+            pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(proposals.c.title).like(pattern, escape="\\"),
+                    sa.func.lower(proposals.c.text).like(pattern, escape="\\"),
+                )
+            )
         return [_proposal(row) for row in self.connection.execute(query)]
 
 

@@ -65,9 +65,16 @@ class Proposals(MethodView):
     @blp.arguments(s.ProposalQuerySchema, location="query")
     @blp.response(200, s.ProposalSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[Proposal]:
-        """List proposals, newest first, optionally of one process or one author."""
+        """List proposals, newest first, optionally of one process, one author, one status, or containing words."""
         with _uow() as uow:
-            return uow.proposals.list(query.get("process_id"), query.get("author_id"), query["limit"], query["offset"])
+            return uow.proposals.list(
+                query.get("process_id"),
+                query.get("author_id"),
+                query["limit"],
+                query["offset"],
+                status=query.get("status"),
+                words=query.get("q"),
+            )
 
     @allow(Role.RESIDENT)
     @blp.arguments(s.ProposalSubmissionSchema)

@@ -366,6 +366,11 @@ class RoundQuerySchema(Schema):
 class ProposalQuerySchema(Schema):
     process_id = fields.String(validate=validate.Length(min=1, max=100))
     author_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Words the title or text contains (case-insensitive)."},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
