@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Response, json, request
+from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -12,12 +13,20 @@ VALIDATION = "urn:meemaken:problem:invalid-request"
 
 
 def problem(status: int, title: str, detail: str | None = None, type_: str = "about:blank", **extra: Any) -> Response:
+    body = problem_document(status, title, detail, request.path, type_, **extra)
+    return Response(body, status=status, mimetype=PROBLEM_JSON)
+
+
+def problem_document(
+    status: int, title: str, detail: str | None, instance: str, type_: str = "about:blank", **extra: Any
+) -> bytes:
+    """The problem's JSON, for code that answers outside a Flask request (the gateway's pass-through)."""
     body: dict[str, Any] = {"type": type_, "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    body["instance"] = request.path
+    body["instance"] = instance
     body.update(extra)
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    return json.dumps(body).encode()
 
 
 def _flatten(messages: Any, path: str = "") -> list[dict[str, str]]:

@@ -19,6 +19,7 @@ from gateway.identity.oidc import Provider
 from gateway.identity.pseudonyms import Pseudonyms
 from gateway.identity.sessions import ServerSessionInterface, SessionStore
 from gateway.identity.tokens import ClientCredentialsGrant, TokenMinter
+from gateway.proxy.known import KnownSessions
 from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
@@ -43,6 +44,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
     from gateway.identity.desk import desk
     from gateway.identity.views import identity
     from gateway.proxy.forward import proxy
+    from gateway.proxy.lane import FastLane
 
     gateway = gateway or GatewaySettings.from_env()
     issuer = TokenIssuer.configured(gateway.env)
@@ -58,7 +60,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             "clientSecret", {"type": "http", "scheme": "basic", "description": "A service's name and secret."}
         )
         store = session_store(gateway, engine)
-        app.session_interface = ServerSessionInterface(store, secure=gateway.secure_cookies)
+        app.session_interface = interface = ServerSessionInterface(store, secure=gateway.secure_cookies)
         holder["gw"] = app.extensions["gateway"] = Gateway(
             settings=gateway,
             engine=engine,
@@ -78,9 +80,18 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             outbox=Outbox(tables.outbox),
             events=EventFactory(settings.event_source),
             jwks=json.dumps(issuer.keys.jwks()).encode(),
+            known_sessions=KnownSessions(gateway.session_cache_seconds),
         )
         for blueprint in (portal, identity, desk, proxy):
             app.register_blueprint(blueprint)
+        app.wsgi_app = FastLane(  # type: ignore[method-assign]
+            app.wsgi_app,
+            holder["gw"],
+            interface.cookie_name,
+            web.security_headers(gateway),
+            settings.max_content_length,
+        )
+        web.behind_proxies(app, gateway)
 
     return create_service_app(
         settings,

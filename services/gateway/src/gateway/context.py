@@ -15,6 +15,7 @@ from gateway.identity.oidc import LoginFailed, Provider, access_expiry
 from gateway.identity.pseudonyms import Pseudonyms
 from gateway.identity.sessions import ServerSession, SessionIdentity, SessionStore
 from gateway.identity.tokens import ClientCredentialsGrant, TokenMinter
+from gateway.proxy.known import KnownSessions
 from gateway.ratelimits import RateLimits
 from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
@@ -39,6 +40,7 @@ class Gateway:
     outbox: Outbox
     events: EventFactory
     jwks: bytes
+    known_sessions: KnownSessions
 
     def session_identity(self) -> SessionIdentity | None:
         found = session.identity if isinstance(session, ServerSession) else None
@@ -60,6 +62,7 @@ class Gateway:
             return None
         expires = session.identity.access_expires_at
         if expires is not None and expires <= datetime.now(UTC) and not self.refresh(session):
+            self.known_sessions.forget(session.sid)
             session.destroy()
             session.ended = g.session_ended = True
             return None

@@ -75,6 +75,7 @@ class GatewaySettings:
     token_endpoint_limits: str
     trusted_proxies: int
     proxy_timeout_seconds: float
+    session_cache_seconds: float  # the pass-through's fast lane (gateway.proxy.lane); 0 turns it off
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -137,5 +138,6 @@ class GatewaySettings:
             token_endpoint_limits=env.get("MEEMAKEN_RATELIMIT_TOKEN", "60/minute"),
             trusted_proxies=int(env.get("MEEMAKEN_TRUSTED_PROXIES", "0")),
             proxy_timeout_seconds=float(env.get("MEEMAKEN_PROXY_TIMEOUT_SECONDS", "30")),
+            session_cache_seconds=float(env.get("MEEMAKEN_SESSION_CACHE_SECONDS", "10")),
             env=env,
         )

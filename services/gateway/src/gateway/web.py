@@ -63,10 +63,6 @@ def language() -> str:
 
 
 def install(app: Flask, settings: GatewaySettings) -> RateLimits:
-    if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
-        )
     app.secret_key = settings.secret_key
     app.config.update(
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session
@@ -112,6 +108,15 @@ def install(app: Flask, settings: GatewaySettings) -> RateLimits:
         return problem(403, "Forbidden", f"{error.description} Send the page's CSRF token in X-CSRFToken.")
 
     return limiter
+
+
+def behind_proxies(app: Flask, settings: GatewaySettings) -> None:
+    """The caller's address and scheme from ``X-Forwarded-*`` of the trusted proxies: outermost, so the
+    fast lane and the Flask app both see them."""
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
 
 
 def _wants_page() -> bool:

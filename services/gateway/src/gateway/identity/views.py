@@ -113,6 +113,7 @@ def logout() -> BaseResponse:
     id_token = session.tokens().get("id_token")
     log.info("logged out", extra={"person_id": session.identity.person_id})
     gw.minter.forget(session_cache_key(session.key))
+    gw.known_sessions.forget(session.sid)
     session.destroy()
     after = f"{gw.settings.public_url}/logged-out"
     url = gw.provider.logout_url(id_token, after, str(get_locale())) if gw.provider else None
