@@ -8,7 +8,7 @@ SERVICES := proposals challenges panels notifications gateway
 PACKAGES := libs/events libs/kit libs/testkit $(addprefix services/,$(SERVICES))
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps run test lint typecheck openapi openapi-check unit bench kafka-up kafka-down clean
+.PHONY: help install system-deps frontend run test lint typecheck openapi openapi-check unit bench kafka-up kafka-down clean
 
 help:
 	@echo "make run      start Kafka and every service (API + worker) on this machine"
@@ -26,7 +26,16 @@ $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-dev.txt
 system-deps:
 	@bash infra/system-deps.sh
 
-run: install system-deps
+# The portal's NL Design System CSS, from the pinned npm packages (services/gateway/package-lock.json).
+GATEWAY_CSS := services/gateway/src/gateway/static/vendor/nlds.css
+
+frontend: $(GATEWAY_CSS)
+
+$(GATEWAY_CSS): services/gateway/package.json services/gateway/package-lock.json services/gateway/tools/build_frontend.py
+	cd services/gateway && npm ci --no-audit --no-fund --ignore-scripts
+	$(PYTHON) services/gateway/tools/build_frontend.py
+
+run: install system-deps frontend
 	$(PY) infra/run_local.py
 
 lint: install
@@ -44,7 +53,7 @@ openapi-check: install
 unit: install
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not browser"
 
-test: install system-deps lint typecheck openapi-check
+test: install system-deps frontend lint typecheck openapi-check
 	$(PY) -m pytest -q -ra
 
 bench: install system-deps

@@ -1,10 +1,22 @@
-"""The gateway's fixtures live in gateway_testing.py (tests import its helpers by that name)."""
+"""The gateway's fixtures live in gateway_testing.py and portal_testing.py (tests import their helpers by
+those names). The portal's CSS is built from the pinned npm packages before any test runs."""
 
+import runpy
 import sys
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gateway_testing import gateway_app, make_gateway, provider
+from portal_testing import proposals_service
 
-__all__ = ["gateway_app", "make_gateway", "provider"]
+__all__ = ["gateway_app", "make_gateway", "proposals_service", "provider"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def portal_css() -> None:
+    """``make frontend`` for a bare ``pytest`` run: vendor/nlds.css from the pinned packages."""
+    build = runpy.run_path(str(Path(__file__).resolve().parents[1] / "tools" / "build_frontend.py"))
+    build["main"](["--if-missing"])

@@ -1,19 +1,7 @@
-"""The portal's home page, rendered on the server in the visitor's language (Dutch by default)."""
+"""The portal's pages (``gateway.portal``): the blueprint bootstrap registers, with its journeys imported."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from gateway.portal import home, portal, proposals
 
-from gateway.context import gateway
-from gateway.web import install_page_answers, page
-from meemaken_kit.auth import public
-
-portal = Blueprint("portal", __name__)
-install_page_answers(portal)
-
-
-@portal.get("/")
-@public
-def home() -> Response:
-    links = {name: f"{url}/healthz" for name, url in gateway().settings.services.items()}
-    return page("home.html", links=links)
+__all__ = ["home", "portal", "proposals"]
