@@ -162,7 +162,14 @@ def change_task(body: dict[str, Any], task_id: UUID) -> dict[str, Any]:
     return task_view(handlers.change_task(_uow(), actor(), task_id, body, version))
 
 
+def _a_list_of(what: str) -> dict[str, Any]:
+    """The OpenAPI answer of a rule-book listing: JSON, an array of objects (the rule files' own shape)."""
+    array = {"type": "array", "items": {"type": "object"}}
+    return {"200": {"description": what, "content": {"application/json": {"schema": array}}}}
+
+
 @rules.route("/profiles", methods=["GET"])
+@rules.doc(responses=_a_list_of("Every jurisdiction profile"))
 @public
 def list_profiles() -> list[dict[str, Any]]:
     """The jurisdiction profiles: legal basis, time limits, grounds and gates (public)."""
@@ -170,6 +177,7 @@ def list_profiles() -> list[dict[str, Any]]:
 
 
 @rules.route("/criteria-sets", methods=["GET"])
+@rules.doc(responses=_a_list_of("Every criteria set"))
 @public
 def list_criteria_sets() -> list[dict[str, Any]]:
     """The criteria sets with weights, scales and guidance for assessors (public)."""
