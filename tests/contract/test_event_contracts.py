@@ -83,8 +83,13 @@ def test_a_whole_challenge_life_produces_valid_cloudevents(tmp_path):
     assessor = uuid4()
     c.assign_assessor(NOW, assessor)
     for criterion in c.criteria.criteria:
-        c.score(NOW, assessor, criterion.code, 3, "Fine.")
+        c.score(NOW, assessor, criterion.code, None, "Fine.")  # England's criteria are considered, not scored
     c.propose_decision(NOW, {g.code: (True, "Checked.") for g in c.profile.gates if not g.automatic})
+    from challenges.domain.challenge import ActedBy
+
+    c.acting = ActedBy(uuid4(), "decision_body")  # an approval is always someone's
+    c.approve_notice_text(NOW, "decision", "The group can run the library.")
+    c.acting = None
     c.accept(NOW, "Accepted.")
     c.start_agreement(NOW)
     assert len(c.events) > 15

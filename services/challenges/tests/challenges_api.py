@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from challenges.adapters import tables
+from challenges.adapters.rulebook import criteria_sets
 from challenges.bootstrap import SERVICE, create_app, unit_of_work_factory
 from challenges.service_layer import handlers
 from meemaken_events import Envelope
@@ -155,20 +156,17 @@ class Case:
             ).status_code
             == 200
         )
-        for criterion in (
-            "cost",
-            "quality",
-            "social_value",
-            "capacity",
-            "continuity",
-            "local_support",
-            "local_roots",
-            "staff_impact",
-        ):
+        criteria = criteria_sets()[self.get(f"/challenges/{challenge_id}", "case_officer").get_json()["criteria_set"]]
+        for criterion in (c.code for c in criteria.criteria):
             response = self.post(
                 f"/challenges/{challenge_id}/scores",
                 "assessor",
-                {"criterion": criterion, "value": value, "motivation": f"On {criterion}: as argued."},
+                # a score where the criteria are weighted; none where they are considered (England)
+                {
+                    "criterion": criterion,
+                    "value": value if criteria.weighted else None,
+                    "motivation": f"On {criterion}.",
+                },
             )
             assert response.status_code == 200, response.get_json()
         gates = {

@@ -33,7 +33,7 @@ class Task:
     current_yearly_cost_cents: int
     budget_cents: int
     profile: str
-    criteria_set: str
+    criteria_set: str | None  # None: the profile's default, filled in before it is stored
     open: bool
     blocked_by: str | None
     eligible_legal_forms: tuple[str, ...]

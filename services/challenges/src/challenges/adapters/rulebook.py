@@ -13,6 +13,7 @@ from challenges.domain.rules import CriteriaSet, Profile, criteria_set_from, pro
 @cache
 def profiles() -> dict[str, Profile]:
     found = {}
+    known_sets = criteria_sets()
     for entry in resources.files("challenges.rules").iterdir():
         if entry.name.startswith("profile-") and entry.name.endswith(".json"):
             profile = profile_from(json.loads(entry.read_text("utf-8")))
@@ -22,6 +23,12 @@ def profiles() -> dict[str, Profile]:
             for gate in profile.gates:
                 if gate.ground not in grounds:
                     raise ValueError(f"profile {profile.code}: gate {gate.code} has unknown ground {gate.ground}")
+            unknown = [code for code in profile.criteria_sets if code not in known_sets]
+            if unknown or not profile.criteria_sets:
+                raise ValueError(f"profile {profile.code}: names no criteria set, or unknown ones: {unknown}")
+            if profile.closed_list_of_grounds and any(known_sets[code].weighted for code in profile.criteria_sets):
+                # a score below a pass mark is no ground on a closed list: such a profile's sets are not scored
+                raise ValueError(f"profile {profile.code}: a closed list of grounds goes with considered criteria")
             found[profile.code] = profile
     return found
 

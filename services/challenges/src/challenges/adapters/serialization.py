@@ -17,6 +17,7 @@ from challenges.domain.challenge import (
     Decision,
     Document,
     Group,
+    NoticeText,
     StatusChange,
     Submission,
 )
@@ -85,6 +86,17 @@ def to_document(c: Challenge) -> dict[str, Any]:
                 for s in c.assessment.scores
             ],
         },
+        "notice_texts": [
+            {
+                "part": t.part,
+                "text": t.text,
+                "approved_at": _t(t.approved_at),
+                "approved_by": None
+                if t.approved_by is None
+                else {"id": str(t.approved_by.id), "role": t.approved_by.role},
+            }
+            for t in c.notice_texts
+        ],
         "decision": None
         if c.decision is None
         else {
@@ -119,6 +131,10 @@ def to_document(c: Challenge) -> dict[str, Any]:
     }
 
 
+def _acted_by(raw: dict[str, str] | None) -> ActedBy | None:
+    return None if raw is None else ActedBy(UUID(raw["id"]), raw["role"])
+
+
 def _audit(doc: dict[str, Any], history: tuple[StatusChange, ...]) -> tuple[AuditEntry, ...]:
     """The audit trail; a case stored before there was one starts from its status history (who: unknown)."""
     if "audit" not in doc:
@@ -129,7 +145,7 @@ def _audit(doc: dict[str, Any], history: tuple[StatusChange, ...]) -> tuple[Audi
             a["action"],
             Status(a["from"]),
             Status(a["to"]),
-            None if a["by"] is None else ActedBy(UUID(a["by"]["id"]), a["by"]["role"]),
+            _acted_by(a["by"]),
         )
         for a in doc["audit"]
     )
@@ -184,6 +200,10 @@ def from_document(
                 Score(UUID(s["assessor_id"]), s["criterion"], s["value"], s["motivation"])
                 for s in doc["assessment"]["scores"]
             ),
+        ),
+        notice_texts=tuple(
+            NoticeText(t["part"], t["text"], _dt(t["approved_at"]), _acted_by(t["approved_by"]))  # type: ignore[arg-type]
+            for t in doc.get("notice_texts", [])
         ),
         decision=None
         if decision is None

@@ -1,4 +1,8 @@
-"""Scored assessment: each assessor scores each criterion with a motivation; the officer consolidates."""
+"""The assessment: each assessor judges each criterion with a motivation; the officer consolidates.
+
+Under a ``weighted`` criteria set each judgement is a score on the criterion's scale; under a
+``considered`` one (the Localism Act's procedure) it is the motivation alone, with no number.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from challenges.domain.rules import CriteriaSet
 class Score:
     assessor_id: UUID
     criterion: str
-    value: int
+    value: int | None  # None under considered criteria: no score, the motivation says it
     motivation: str
 
 
@@ -27,7 +31,7 @@ class Assessment:
         return Assessment((*self.assessors, assessor_id), self.scores)
 
     def score(
-        self, criteria: CriteriaSet, assessor_id: UUID, criterion: str, value: int, motivation: str
+        self, criteria: CriteriaSet, assessor_id: UUID, criterion: str, value: int | None, motivation: str
     ) -> Assessment:
         if assessor_id not in self.assessors:
             raise ValueError("only an assigned assessor can score this challenge")
@@ -35,7 +39,11 @@ class Assessment:
             spec = criteria.criterion(criterion)
         except KeyError as exc:
             raise ValueError(str(exc)) from exc
-        if not spec.scale_min <= value <= spec.scale_max:
+        if not criteria.weighted and value is not None:
+            raise ValueError(
+                f"the criteria {criteria.code} are considered, not scored: give {criterion} a motivation and no value"
+            )
+        if criteria.weighted and (value is None or not spec.scale_min <= value <= spec.scale_max):
             raise ValueError(f"{criterion} is scored from {spec.scale_min} to {spec.scale_max}, not {value}")
         if not motivation.strip():
             raise ValueError(f"a score for {criterion} needs a motivation")
@@ -54,11 +62,13 @@ class Assessment:
         return gaps
 
     def average(self, criterion: str) -> float:
-        values = [s.value for s in self.scores if s.criterion == criterion]
+        values = [s.value for s in self.scores if s.criterion == criterion and s.value is not None]
         return sum(values) / len(values) if values else 0.0
 
     def weighted_score(self, criteria: CriteriaSet) -> float:
-        """The weighted mean of the criteria's average scores, each scaled to 0..1."""
+        """The weighted mean of the criteria's average scores, each scaled to 0..1 (weighted sets only)."""
+        if not criteria.weighted:
+            raise ValueError(f"the criteria {criteria.code} are considered, not scored")
         total_weight = sum(c.weight for c in criteria.criteria)
         weighted = sum(
             c.weight * (self.average(c.code) - c.scale_min) / (c.scale_max - c.scale_min) for c in criteria.criteria

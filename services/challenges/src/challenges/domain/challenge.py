@@ -4,6 +4,12 @@ Every change goes through ``_move`` (the transition table) or ``_note`` and rais
 ``ChallengeEvent``; a refused action raises ``IllegalTransition`` or ``InvalidAction`` and
 changes nothing. Whoever the use case says is ``acting`` signs each event and the case's audit
 trail (nobody for the service's own automatic steps).
+
+What officials write travels in events and may be published, so it may not name anyone: a text with a
+person's name, a national number, an e-mail address or a phone number is refused (``PersonalDataFound``,
+naming the field and what was found). What the group writes stays out of events and notices. The
+public notice is composed from coded grounds and criteria and from the texts an official approved for
+publication (``approve_notice_text``), never from assessors' or officials' working texts.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from challenges.domain.assessment import Assessment
 from challenges.domain.clock import ClockError, DecisionClock, add
 from challenges.domain.gates import GateResult
 from challenges.domain.rules import CriteriaSet, Profile
-from challenges.domain.states import EVENT_OF, RUNNING_CASE, TRANSITIONS, Status
+from challenges.domain.states import BEFORE_DECISION, EVENT_OF, RUNNING_CASE, TRANSITIONS, Status
+from meemaken_kit.personal_data import Finding, describe, find_personal_data
 
 BY_THE_GROUP = frozenset(
     {"submit", "supply_information", "accept_modification", "decline_modification", "withdraw", "object"}
@@ -30,6 +37,17 @@ class IllegalTransition(Exception):
 
 class InvalidAction(Exception):
     """The action is allowed but its content is not (a missing reason, an unknown ground, ...)."""
+
+
+class PersonalDataFound(InvalidAction):
+    """An official's text names a person or carries contact or identity data; `field` is its JSON pointer."""
+
+    def __init__(self, field: str, findings: list[Finding]) -> None:
+        self.field, self.findings = field, tuple(findings)
+        super().__init__(
+            f"{field.strip('/')} contains {describe(findings)}: texts that travel in events or may be published "
+            "name no one; refer to people by their role (the applicant, the treasurer, the assessor)"
+        )
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,17 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class NoticeText:
+    """A motivation an official approved for the public notice, for one part of it: a criterion's code,
+    a gate's code, or ``decision`` (the reasons as a whole)."""
+
+    part: str
+    text: str
+    approved_at: datetime
+    approved_by: ActedBy | None
+
+
+@dataclass(frozen=True)
 class Decision:
     outcome: str  # accepted | accepted_with_modifications | rejected | out_of_scope
     grounds: tuple[str, ...]
@@ -155,6 +184,7 @@ class Challenge:
     modification_agreed: bool = False
     gate_results: tuple[GateResult, ...] = ()
     assessment: Assessment = field(default_factory=Assessment)
+    notice_texts: tuple[NoticeText, ...] = ()
     decision: Decision | None = None
     objected: bool = False
     alerts: tuple[Alert, ...] = ()
@@ -235,7 +265,7 @@ class Challenge:
             return
         first = failed[0]
         if first.outcome == "out_of_scope":
-            self.decide_out_of_scope(now, first.explanation, (first.ground,))
+            self._decide("declare_out_of_scope", "out_of_scope", (first.ground,), first.explanation, now)
         elif first.outcome == "repair" and all(r.outcome == "repair" for r in failed):
             self.request_information(now, " ".join(r.explanation for r in failed), repair=True)
         else:
@@ -248,7 +278,7 @@ class Challenge:
         self._move(
             "request_information",
             now,
-            _required(question, "the question"),
+            _official(question, "the question", "/question"),
             details={
                 "due_at": add(now, self.profile.deadlines.repair_period).isoformat(),
                 "repair": repair,
@@ -268,12 +298,17 @@ class Challenge:
         )
 
     def decide_out_of_scope(self, now: datetime, motivation: str, grounds: tuple[str, ...] = ()) -> None:
-        self._decide("declare_out_of_scope", "out_of_scope", grounds, _required(motivation, "a motivation"), now)
+        unknown = [g for g in grounds if not self.profile.has_ground(g)]
+        if unknown:
+            raise InvalidAction(f"not a ground of profile {self.profile.code}: {', '.join(unknown)}")
+        motivation = _official(motivation, "a motivation", "/motivation")
+        self._decide("declare_out_of_scope", "out_of_scope", grounds, motivation, now)
 
     def extend_decision_term(self, now: datetime, duration: str, reason: str) -> None:
         if self.clock is None or self.status not in RUNNING_CASE:
             raise IllegalTransition("only a running case's decision term can be extended")
         try:
+            reason = _official(reason, "a reason", "/reason")
             self.clock = self.clock.extend(duration, reason, self.profile.deadlines.decision_extension)
         except (ClockError, ValueError) as exc:
             raise InvalidAction(str(exc)) from exc
@@ -286,8 +321,9 @@ class Challenge:
         self._move("start_dialogue", now)
 
     def propose_modification(self, now: datetime, text: str) -> None:
-        self._move("propose_modification", now, details={"modification": _required(text, "the modification")})
-        self.modification = text.strip()
+        text = _official(text, "the modification", "/text")
+        self._move("propose_modification", now, details={"modification": text})
+        self.modification = text
         self.modification_agreed = False
 
     def assign_assessor(self, now: datetime, assessor_id: UUID) -> None:
@@ -296,9 +332,10 @@ class Challenge:
         self.assessment = self.assessment.assign(assessor_id)
         self._note("assessor_assigned", now, {"assessor_id": str(assessor_id)})
 
-    def score(self, now: datetime, assessor_id: UUID, criterion: str, value: int, motivation: str) -> None:
+    def score(self, now: datetime, assessor_id: UUID, criterion: str, value: int | None, motivation: str) -> None:
         if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE):
             raise IllegalTransition(f"scores are given during the assessment, not when {self.status}")
+        motivation = _official(motivation, f"a motivation for {criterion}", "/motivation")
         try:
             self.assessment = self.assessment.score(self.criteria, assessor_id, criterion, value, motivation)
         except ValueError as exc:
@@ -314,11 +351,19 @@ class Challenge:
         judged = {g.code for g in self.profile.gates if not g.automatic}
         if set(manual_gates) != judged:
             raise InvalidAction("judge each of these gates with a motivation: " + ", ".join(sorted(judged)))
-        for code, (_passed, motivation) in manual_gates.items():
-            _required(motivation, f"a motivation for gate {code}")
+        manual_gates = {
+            code: (passed, _official(motivation, f"a motivation for gate {code}", f"/gates/{code}/motivation"))
+            for code, (passed, motivation) in manual_gates.items()
+        }
         failed = tuple(g.ground for g in self.profile.gates if g.code in manual_gates and not manual_gates[g.code][0])
-        score = self.assessment.weighted_score(self.criteria)
-        proposal = "accept" if not failed and score >= self.criteria.pass_mark else "reject"
+        details: dict[str, Any] = {}
+        if self.criteria.weighted:  # a municipality's published weights and pass mark
+            score = self.assessment.weighted_score(self.criteria)
+            details["score"] = round(score, 4)
+            passes = self.criteria.pass_mark is None or score >= self.criteria.pass_mark
+        else:  # considered (the Localism Act): only a ground of the closed list can reject
+            passes = True
+        proposal = "accept" if not failed and passes else "reject"
         grounds = failed or (() if proposal == "accept" else ("insufficient_score",))
         self.gate_results = (
             *self.gate_results,
@@ -329,13 +374,11 @@ class Challenge:
                 for code, (passed, motivation) in manual_gates.items()
             ),
         )
-        self._move(
-            "propose_decision", now, details={"proposal": proposal, "score": round(score, 4), "grounds": list(grounds)}
-        )
+        self._move("propose_decision", now, details={"proposal": proposal, **details, "grounds": list(grounds)})
 
     def accept(self, now: datetime, motivation: str) -> None:
         outcome = "accepted_with_modifications" if self.modification_agreed else "accepted"
-        self._decide("accept", outcome, (), _required(motivation, "a motivation"), now)
+        self._decide("accept", outcome, (), _official(motivation, "a motivation", "/motivation"), now)
 
     def reject(self, now: datetime, grounds: tuple[str, ...], motivation: str) -> None:
         if not grounds:
@@ -344,10 +387,10 @@ class Challenge:
         if unknown or (self.profile.closed_list_of_grounds and "insufficient_score" in grounds):
             bad = unknown or ["insufficient_score"]
             raise InvalidAction(f"not a rejection ground of profile {self.profile.code}: {', '.join(bad)}")
-        self._decide("reject", "rejected", grounds, _required(motivation, "a motivation"), now)
+        self._decide("reject", "rejected", grounds, _official(motivation, "a motivation", "/motivation"), now)
 
     def decide_objection(self, now: datetime, upheld: bool, motivation: str) -> None:
-        _required(motivation, "a motivation")
+        motivation = _official(motivation, "a motivation", "/motivation")
         if upheld:
             self._move("uphold_objection", now, motivation)
             self.decision = None
@@ -361,7 +404,7 @@ class Challenge:
         self._move(
             "start_execution",
             now,
-            _required(summary, "what was agreed"),
+            _official(summary, "what was agreed", "/summary"),
             details={
                 "next_review_at": add(now, self.profile.deadlines.review_period).isoformat(),
             },
@@ -377,15 +420,33 @@ class Challenge:
         details = (
             {"next_review_at": add(now, self.profile.deadlines.review_period).isoformat()} if action == "renew" else {}
         )
-        self._move(action, now, _required(motivation, "a motivation"), details=details)
+        self._move(action, now, _official(motivation, "a motivation", "/motivation"), details=details)
 
     def terminate(self, now: datetime, reason: str) -> None:
-        self._move("terminate", now, _required(reason, "a reason"))
+        self._move("terminate", now, _official(reason, "a reason", "/reason"))
 
     def refer_to_panel(self, now: datetime, question: str) -> None:
         if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE, Status.DECISION_PENDING):
             raise IllegalTransition(f"a challenge that is {self.status} cannot be referred to a panel")
-        self._note("referred_to_panel", now, {"question": _required(question, "the question for the panel")})
+        question = _official(question, "the question for the panel", "/question")
+        self._note("referred_to_panel", now, {"question": question})
+
+    def notice_parts(self) -> tuple[str, ...]:
+        """What a published motivation may be about: each criterion, each gate, and the decision's
+        reasons as a whole."""
+        return (*(c.code for c in self.criteria.criteria), *(g.code for g in self.profile.gates), "decision")
+
+    def approve_notice_text(self, now: datetime, part: str, text: str) -> None:
+        """An official approves a motivation for the public notice (replacing any approved before for
+        that part); only approved texts are published, each checked to name no one."""
+        if self.status not in BEFORE_DECISION or self.status in (Status.SUBMITTED, Status.ACKNOWLEDGED):
+            raise IllegalTransition(f"texts for the notice are approved before the decision, not when {self.status}")
+        if part not in self.notice_parts():
+            raise InvalidAction(f"{part!r} is not a part of this notice; one of: {', '.join(self.notice_parts())}")
+        text = _official(text, "the text", "/text")
+        approved = NoticeText(part, text, now, self.acting)
+        self.notice_texts = (*(t for t in self.notice_texts if t.part != part), approved)
+        self._note("notice_text_approved", now, {"part": part, "text": text})
 
     def decision_became_final(self, now: datetime) -> None:
         """The objection window closed without an objection."""
@@ -404,7 +465,7 @@ class Challenge:
         from challenges.domain.notice import decision_notice
 
         self._check(action)
-        notice = decision_notice(self, outcome, grounds, motivation.strip(), now)
+        notice = decision_notice(self, outcome, grounds, now)
         self.decision = Decision(outcome, grounds, motivation.strip(), now, notice)
         details = {
             "outcome": outcome,
@@ -465,3 +526,12 @@ def _required(text: str, what: str) -> str:
     if not text or not text.strip():
         raise InvalidAction(f"{what} is required")
     return text.strip()
+
+
+def _official(text: str, what: str, field: str) -> str:
+    """An official's text, required and naming no one (it travels in events and may be published)."""
+    text = _required(text, what)
+    findings = find_personal_data(text)
+    if findings:
+        raise PersonalDataFound(field, findings)
+    return text

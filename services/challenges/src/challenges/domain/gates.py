@@ -57,7 +57,11 @@ def _complete(f: Facts) -> tuple[bool, str]:
 
 def _eligible_body(f: Facts) -> tuple[bool, str]:
     if f.eligible_legal_forms and f.legal_form not in f.eligible_legal_forms:
-        return False, f"A group with legal form '{f.legal_form}' may not challenge this task."
+        # the task's own forms, not the one the group typed: explanations travel in events and notices
+        return (
+            False,
+            f"Only a group of one of these legal forms may challenge this task: {', '.join(f.eligible_legal_forms)}.",
+        )
     if f.members_count < f.min_members:
         return False, f"The group needs at least {f.min_members} members."
     return True, "The group may challenge."

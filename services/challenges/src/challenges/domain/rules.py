@@ -2,8 +2,11 @@
 
 They are data (``challenges/rules/*.json``), not code: a municipality adapts its own copy.
 A profile carries the legal basis, the time limits (ISO-8601 durations), the closed or open
-list of rejection grounds, the admissibility gates and who may represent a group; a criteria set carries the scored
-criteria with weight, scale and guidance for assessors.
+list of rejection grounds, the admissibility gates, who may represent a group and the criteria sets its
+law allows (the first is the default); a criteria set carries its criteria with guidance for assessors and
+says how they are judged: ``weighted`` (a score on a scale per criterion, weights and a pass mark, as a
+Flemish or Dutch municipality publishes them) or ``considered`` (each consideration recorded in words, no
+score: the Localism Act's procedure has none).
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ class Profile:
     gates: tuple[Gate, ...]
     closed_list_of_grounds: bool
     after_acceptance: str  # "agreement" or "procurement" (UK)
+    criteria_sets: tuple[str, ...]  # the criteria sets this profile's law allows; the first is the default
     representative: RepresentativeRule = field(default_factory=RepresentativeRule)
 
     def ground(self, code: str) -> RejectionGround:
@@ -124,14 +128,20 @@ class Profile:
         return any(g.code == code for g in self.grounds)
 
 
+WEIGHTED, CONSIDERED = "weighted", "considered"
+
+
 @dataclass(frozen=True)
 class ScoredCriterion:
+    """A criterion; under ``considered`` scoring it has no weight and no scale (both zero)."""
+
     code: str
     label: Text
     weight: float
     scale_min: int
     scale_max: int
     guidance: Text
+    legal_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,13 @@ class CriteriaSet:
     code: str
     name: Text
     criteria: tuple[ScoredCriterion, ...]
-    pass_mark: float  # the weighted average (on a 0..1 scale) a challenge needs to be proposed for acceptance
+    pass_mark: float | None  # weighted: the weighted average (0..1) needed to be proposed for acceptance
+    scoring: str = WEIGHTED  # or CONSIDERED
+    legal_basis: str = ""
+
+    @property
+    def weighted(self) -> bool:
+        return self.scoring == WEIGHTED
 
     def criterion(self, code: str) -> ScoredCriterion:
         for criterion in self.criteria:
@@ -164,11 +180,20 @@ def profile_from(raw: dict[str, Any]) -> Profile:
         ),
         closed_list_of_grounds=raw["closed_list_of_grounds"],
         after_acceptance=raw["after_acceptance"],
+        criteria_sets=tuple(raw["criteria_sets"]),
         representative=RepresentativeRule(**raw.get("representative", {})),
     )
 
 
 def criteria_set_from(raw: dict[str, Any]) -> CriteriaSet:
+    scoring = raw.get("scoring", WEIGHTED)
+    if scoring not in (WEIGHTED, CONSIDERED):
+        raise ValueError(f"criteria set {raw['code']}: scoring is weighted or considered, not {scoring}")
+    weighted = scoring == WEIGHTED
+    if weighted != (raw.get("pass_mark") is not None) or any(("weight" in c) != weighted for c in raw["criteria"]):
+        raise ValueError(
+            f"criteria set {raw['code']}: weights and a pass mark go with weighted scoring, and only with it"
+        )
     return CriteriaSet(
         code=raw["code"],
         name=Text.of(raw["name"]),
@@ -176,12 +201,15 @@ def criteria_set_from(raw: dict[str, Any]) -> CriteriaSet:
             ScoredCriterion(
                 c["code"],
                 Text.of(c["label"]),
-                float(c["weight"]),
-                int(c["scale"][0]),
-                int(c["scale"][1]),
+                float(c.get("weight", 0)),
+                int(c.get("scale", (0, 0))[0]),
+                int(c.get("scale", (0, 0))[1]),
                 Text.of(c["guidance"]),
+                c.get("legal_reference", ""),
             )
             for c in raw["criteria"]
         ),
-        pass_mark=float(raw["pass_mark"]),
+        pass_mark=float(raw["pass_mark"]) if weighted else None,
+        scoring=scoring,
+        legal_basis=raw.get("legal_basis", ""),
     )

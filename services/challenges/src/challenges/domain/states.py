@@ -118,4 +118,5 @@ OTHER_EVENTS = (
     "deadline_breached",
     "referred_to_panel",
     "draft_saved",
+    "notice_text_approved",
 )

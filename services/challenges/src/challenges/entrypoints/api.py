@@ -24,7 +24,14 @@ from werkzeug.exceptions import BadRequest, Forbidden
 from challenges.adapters.repository import ConcurrentUpdate, Task
 from challenges.adapters.rulebook import criteria_sets, profiles
 from challenges.adapters.tables import challenges as challenges_table
-from challenges.domain.challenge import Challenge, Group, IllegalTransition, InvalidAction, Submission
+from challenges.domain.challenge import (
+    Challenge,
+    Group,
+    IllegalTransition,
+    InvalidAction,
+    PersonalDataFound,
+    Submission,
+)
 from challenges.domain.gates import Window
 from challenges.domain.states import BEFORE_DECISION
 from challenges.entrypoints import schemas as s
@@ -94,6 +101,15 @@ def view(c: Challenge, who: Actor) -> dict[str, Any]:
         }
         if assessing
         else None,
+        "notice_texts": [
+            {
+                "part": t.part,
+                "text": t.text,
+                "approved_at": t.approved_at,
+                "approved_by": None if t.approved_by is None else {"id": t.approved_by.id, "role": t.approved_by.role},
+            }
+            for t in c.notice_texts
+        ],
         "decision": asdict(c.decision) if c.decision else None,
         "alerts": [asdict(a) for a in c.alerts],
         "history": [
@@ -466,6 +482,17 @@ ACTIONS: list[tuple[str, tuple[str, ...], type[s.Schema] | None, str, Action]] =
         lambda c, now, b: c.decide_objection(now, b["upheld"], b["motivation"]),
     ),
     (
+        "notice-texts",
+        (*CASE_HANDLING, *DECIDING),
+        s.NoticeTextSchema,
+        "Approve a motivation for the public notice, for one part of it (a criterion, a gate or `decision`), "
+        "replacing one approved before for that part. Only approved texts are published; a text "
+        "that names a person or carries a national number, an e-mail address or a phone number is refused "
+        "(422, naming the field and what was found). Audited as `notice_text_approved` with the official's "
+        "pseudonymous id and role.",
+        lambda c, now, b: c.approve_notice_text(now, b["part"], b["text"]),
+    ),
+    (
         "agreement",
         CASE_HANDLING,
         None,
@@ -507,7 +534,7 @@ ACTIONS: list[tuple[str, tuple[str, ...], type[s.Schema] | None, str, Action]] =
 def _score(c: Challenge, now: datetime, b: dict[str, Any]) -> None:
     who = actor()
     assert who.id is not None
-    c.score(now, who.id, b["criterion"], b["value"], b["motivation"])
+    c.score(now, who.id, b["criterion"], b.get("value"), b["motivation"])
 
 
 ACTIONS.append(
@@ -542,6 +569,7 @@ blueprints = [tasks, rules, challenges, decisions]
 
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     handlers.NotFound: (404, "Not Found"),
+    handlers.InvalidTask: (422, "Invalid task"),
     handlers.Forbidden: (403, "Forbidden"),
     handlers.VersionMismatch: (412, "Precondition Failed"),
     ConcurrentUpdate: (409, "Conflict"),
@@ -550,10 +578,20 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
+PERSONAL_DATA = "urn:meemaken:problem:personal-data"
+
+
 def document_problems(app: Flask) -> None:
-    """A refused document: 413 too large, 415 a forbidden type, 422 otherwise."""
+    """A refused document: 413 too large, 415 a forbidden type, 422 otherwise. An official's text with
+    personal data: 422 naming the field and what was found where (never the text itself)."""
 
     def invalid_document(exc: handlers.InvalidDocument) -> Response:
         return problem(exc.status, "Invalid document", str(exc))
 
+    def personal_data(exc: PersonalDataFound) -> Response:
+        found = [{"kind": f.kind, "start": f.start, "end": f.end} for f in exc.findings]
+        errors = [{"pointer": exc.field, "detail": f"contains {', '.join(f.describe() for f in exc.findings)}"}]
+        return problem(422, "Personal data in the text", str(exc), PERSONAL_DATA, errors=errors, found=found)
+
     app.register_error_handler(handlers.InvalidDocument, invalid_document)
+    app.register_error_handler(PersonalDataFound, personal_data)

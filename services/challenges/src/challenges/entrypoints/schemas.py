@@ -25,7 +25,15 @@ class TaskSchema(Schema):
         validate=validate.OneOf(sorted(profiles())),
         metadata={"description": "the procedure's law: flanders (Flemish decree), netherlands, uk (Localism Act)"},
     )
-    criteria_set = Text(load_default="flemish-default", validate=validate.OneOf(sorted(criteria_sets())))
+    criteria_set = Text(
+        load_default=None,
+        validate=validate.OneOf(sorted(criteria_sets())),
+        metadata={
+            "description": "the criteria the challenges are judged on, as the profile's law has them ("
+            + "; ".join(f"{code}: {', '.join(p.criteria_sets)}" for code, p in sorted(profiles().items()))
+            + "); absent or null: the profile's first"
+        },
+    )
     open = fields.Boolean(load_default=True)
     blocked_by = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
     eligible_legal_forms = fields.List(Text(validate=validate.Length(min=1, max=50)), load_default=list)
@@ -107,8 +115,42 @@ class AssessorSchema(Schema):
 
 class ScoreSchema(Schema):
     criterion = Text(required=True)
-    value = fields.Integer(required=True)
-    motivation = Text(required=True, validate=NonEmpty)
+    value = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The score on the criterion's scale under a weighted criteria set; absent under a "
+            "considered one (the Localism Act's procedure: the motivation says it)"
+        },
+    )
+    motivation = Text(
+        required=True,
+        validate=NonEmpty,
+        metadata={"description": "Names no one (no person's name, national number, e-mail or phone): 422 otherwise"},
+    )
+
+
+NOTICE_PART = (
+    "What the text is about: a criterion's code, an admissibility gate's code, or `decision` (the reasons as a whole)"
+)
+
+
+class NoticeTextSchema(Schema):
+    part = Text(required=True, validate=validate.Length(min=1, max=50), metadata={"description": NOTICE_PART})
+    text = Text(
+        required=True,
+        validate=NonEmpty,
+        metadata={"description": "The motivation as it will be published; names no one (422 otherwise)"},
+    )
+
+
+class NoticeTextViewSchema(Schema):
+    part = Text(metadata={"description": NOTICE_PART})
+    text = Text()
+    approved_at = fields.DateTime()
+    approved_by = fields.Nested(
+        "ActorSchema", metadata={"description": "The official who approved it (pseudonymous id and role)"}
+    )
 
 
 class GateJudgementSchema(Schema):
@@ -174,6 +216,10 @@ class ChallengeViewSchema(Schema):
     modification = Text(allow_none=True)
     gate_results = fields.List(fields.Dict())
     assessment = fields.Dict(allow_none=True)
+    notice_texts = fields.List(
+        fields.Nested(NoticeTextViewSchema),
+        metadata={"description": "The motivations officials approved for the public notice, one per part"},
+    )
     decision = fields.Dict(allow_none=True)
     alerts = fields.List(fields.Dict(), metadata={"description": "Deadline warnings: near_breach or breached."})
     history = fields.List(fields.Dict())

@@ -14,11 +14,20 @@ import filetype
 
 from challenges.adapters.repository import Task
 from challenges.adapters.rulebook import criteria_sets, profiles
-from challenges.domain.challenge import ActedBy, AuditEntry, Challenge, Document, Group, Submission
+from challenges.domain.challenge import (
+    ActedBy,
+    AuditEntry,
+    Challenge,
+    Document,
+    Group,
+    PersonalDataFound,
+    Submission,
+)
 from challenges.domain.deadlines import fire
 from challenges.domain.gates import Facts, check_gates
 from challenges.domain.states import Status
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
+from meemaken_kit.personal_data import find_personal_data
 from meemaken_kit.roles import OFFICIALS, Role
 
 log = logging.getLogger(__name__)
@@ -44,6 +53,10 @@ class Forbidden(Exception):
 
 class VersionMismatch(Exception):
     """The caller acted on a version of the challenge that is no longer current."""
+
+
+class InvalidTask(Exception):
+    """A task whose profile and criteria set do not go together (each law has its own criteria)."""
 
 
 class InvalidDocument(Exception):
@@ -148,10 +161,32 @@ def _manages_catalogue(actor: Actor, department: str) -> None:
     )
 
 
+PUBLIC_TASK_TEXTS = ("title", "description", "blocked_by")  # the catalogue is public; blocked_by travels in events
+
+
+def _checked(task: Task) -> Task:
+    """The task with its profile's default criteria set when it names none; refused when its set belongs
+    to another law, or when a public text of it names someone."""
+    profile = profiles().get(task.profile)
+    if profile is None:
+        raise InvalidTask(f"there is no profile {task.profile!r}; one of: {', '.join(profiles())}")
+    if not task.criteria_set:
+        task = replace(task, criteria_set=profile.criteria_sets[0])
+    if task.criteria_set not in profile.criteria_sets or task.criteria_set not in criteria_sets():
+        raise InvalidTask(
+            f"the {profile.code} profile judges challenges on the criteria set(s) {', '.join(profile.criteria_sets)}, "
+            f"not on {task.criteria_set}"
+        )
+    for name in PUBLIC_TASK_TEXTS:
+        findings = find_personal_data(getattr(task, name) or "")
+        if findings:
+            raise PersonalDataFound(f"/{name}", findings)
+    return task
+
+
 def add_task(uow: ChallengesUnitOfWork, actor: Actor, task: Task) -> Task:
     _manages_catalogue(actor, task.department)
-    if task.profile not in profiles() or task.criteria_set not in criteria_sets():
-        raise ValueError("unknown profile or criteria set")
+    task = _checked(task)
     with uow:
         uow.tasks.add(task)
         uow.commit()
@@ -170,7 +205,9 @@ def change_task(
             _manages_catalogue(actor, changes["department"])
         if version is not None and version != task.version:
             raise VersionMismatch(f"task {task_id} is at version {task.version}, not {version}")
-        changed = replace(task, **changes)
+        if "profile" in changes and "criteria_set" not in changes:
+            changes["criteria_set"] = None  # the new profile's own default
+        changed = _checked(replace(task, **changes))
         uow.tasks.save(changed)
         uow.commit()
     return replace(changed, version=task.version + 1)
@@ -197,7 +234,9 @@ def start_challenge(
         refusal = profile.representative.refusal(actor.attributes)
         if refusal is not None:
             raise Forbidden(refusal)
-        challenge = Challenge(uuid4(), task.id, task.department, profile, criteria_sets()[task.criteria_set], group)
+        # the task's set if its law allows it (a task stored before sets belonged to profiles: the default)
+        criteria = task.criteria_set if task.criteria_set in profile.criteria_sets else profile.criteria_sets[0]
+        challenge = Challenge(uuid4(), task.id, task.department, profile, criteria_sets()[criteria], group)
         challenge.acting = ActedBy(actor.id, Role.GROUP_REPRESENTATIVE)
         challenge.save_draft(submission, now)
         uow.challenges.add(challenge)

@@ -98,6 +98,7 @@ ROUTES: dict[str, Route | str] = {
     ),
     f"{C}assessor_assigned.v1": Route("work_queue", (Tell(("assigned_officials",), "work_arrived"),)),
     f"{C}scored.v1": SILENT,
+    f"{C}notice_text_approved.v1": SILENT,  # published with the decision, which the group hears of
     f"{C}dialogue_started.v1": _challenge(),
     f"{C}modification_proposed.v1": _challenge(legal=True),
     f"{C}modification_accepted.v1": _work(),
