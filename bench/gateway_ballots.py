@@ -49,6 +49,7 @@ from meemaken_testkit.postgres import create_database
 from meemaken_testkit.tokens import token
 
 ATTRS = {"birthdate": "1985-05-05", "municipality": "bench", "district": "centrum", "roles": ["resident"]}
+JSON = {"Content-Type": "application/json"}
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -74,8 +75,8 @@ def client() -> requests.Session:
     return session
 
 
-def log_in(gateway: str, sub: str) -> requests.Session:
-    """The code flow as a browser does it; the session ends up with the cookie and the CSRF token."""
+def log_in(gateway: str, sub: str) -> dict[str, str]:
+    """The code flow as a browser does it; the headers a logged-in browser's ballot carries."""
     browser = client()
     start = browser.get(f"{gateway}/login?next=/account", allow_redirects=False, timeout=10)
     chosen = requests.post(start.headers["Location"], data={"sub": sub}, allow_redirects=False, timeout=10)
@@ -86,16 +87,21 @@ def log_in(gateway: str, sub: str) -> requests.Session:
     landed = browser.get(f"{gateway}{back.path}?{back.query}", timeout=10)
     found = CSRF.search(landed.text)
     assert landed.status_code == 200 and found, f"login of {sub} failed: {landed.status_code}"
-    browser.headers["X-CSRFToken"] = found.group(1)
-    return browser
+    # what a browser sends with each ballot afterwards: its session cookie and the page's CSRF token
+    return {"Cookie": f"meemaken={browser.cookies['meemaken']}", "X-CSRFToken": found.group(1)}
 
 
 def ballot(rng: random.Random) -> dict[str, Any]:
     return {"projects": [f"p{i}" for i in rng.sample(range(1, PROJECTS + 1), rng.randint(1, 6))]}
 
 
-def closed_loop(casts: list[tuple[requests.Session, str]], seconds: float, threads: int) -> dict[str, float]:
-    """`threads` clients, each cycling through its share of the voters, for `seconds`."""
+Cast = tuple[dict[str, str], str]  # a voter's request headers and the ballot's URL
+
+
+def closed_loop(casts: list[Cast], seconds: float, threads: int) -> dict[str, float]:
+    """`threads` clients, each cycling through its share of the voters, for `seconds`. Both paths share
+    one lean keep-alive client (urllib3), so the load generator costs each path the same."""
+    http = urllib3.PoolManager(maxsize=threads, retries=urllib3.Retry(total=2, connect=2, read=1, status=0))
     stop = time.monotonic() + seconds
     latencies: list[list[float]] = [[] for _ in range(threads)]
     failures = [0] * threads
@@ -105,10 +111,11 @@ def closed_loop(casts: list[tuple[requests.Session, str]], seconds: float, threa
         mine = casts[i::threads]
         n = 0
         while time.monotonic() < stop:
-            session, url = mine[n % len(mine)]
+            headers, url = mine[n % len(mine)]
             n += 1
+            body = json.dumps(ballot(rng)).encode()
             began = time.perf_counter()
-            status = session.put(url, json=ballot(rng), timeout=10).status_code
+            status = http.request("PUT", url, body=body, headers=headers | JSON, timeout=10).status
             if status in (200, 201):
                 latencies[i].append((time.perf_counter() - began) * 1000)
             else:
@@ -123,7 +130,7 @@ def closed_loop(casts: list[tuple[requests.Session, str]], seconds: float, threa
     return {"per_s": len(done) / elapsed, "p50_ms": q[49], "p99_ms": q[98], "failures": float(sum(failures))}
 
 
-def profile(pid: int, svg: Path, casts: list[tuple[requests.Session, str]], args: argparse.Namespace) -> None:
+def profile(pid: int, svg: Path, casts: list[Cast], args: argparse.Namespace) -> None:
     """A flame graph (py-spy) of a gunicorn master and its workers while ballots go through them."""
     svg.parent.mkdir(parents=True, exist_ok=True)
     seconds = str(int(args.seconds))
@@ -210,11 +217,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         via_gateway = [(s, f"{gateway_url}/api/proposals/v1/rounds/{rid}/ballot") for s in sessions]
         direct = []
         for _ in subjects:
-            s = client()
-            s.headers["Authorization"] = "Bearer " + token(
+            signed = token(
                 "proposals", "resident", attrs={"age": 41, "municipality": "bench", "resident": True}, seconds=3600
             )
-            direct.append((s, f"{proposals.url}/api/v1/rounds/{rid}/ballot"))
+            direct.append(({"Authorization": f"Bearer {signed}"}, f"{proposals.url}/api/v1/rounds/{rid}/ballot"))
         for casts in (direct, via_gateway):  # everyone has voted once: every measured ballot replaces one
             closed_loop(casts, max(2.0, args.voters / 200), args.clients)
         if args.profile:

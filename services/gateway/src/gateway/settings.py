@@ -138,6 +138,6 @@ class GatewaySettings:
             token_endpoint_limits=env.get("MEEMAKEN_RATELIMIT_TOKEN", "60/minute"),
             trusted_proxies=int(env.get("MEEMAKEN_TRUSTED_PROXIES", "0")),
             proxy_timeout_seconds=float(env.get("MEEMAKEN_PROXY_TIMEOUT_SECONDS", "30")),
-            session_cache_seconds=float(env.get("MEEMAKEN_SESSION_CACHE_SECONDS", "10")),
+            session_cache_seconds=float(env.get("MEEMAKEN_SESSION_CACHE_SECONDS", "30")),
             env=env,
         )

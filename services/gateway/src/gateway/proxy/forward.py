@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import urllib3
 from flask import Blueprint, Response, g, request, session
@@ -70,15 +71,21 @@ DROPPED_RESPONSE_HEADERS = frozenset(
 BUFFER_LIMIT = 1024 * 1024
 SUBMISSION_PATTERNS = [(svc, method, re.compile(f"^{pattern}$")) for svc, method, pattern in SUBMISSIONS]
 
-_pool: urllib3.PoolManager | None = None
+RETRIES = urllib3.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0, raise_on_status=False)
+
+_pools: dict[str, urllib3.HTTPConnectionPool] = {}
+_pools_lock = threading.Lock()
 
 
-def pool() -> urllib3.PoolManager:
-    """One pool per process (made after gunicorn forks: sockets are never shared between workers)."""
-    global _pool
-    if _pool is None:
-        _pool = urllib3.PoolManager(num_pools=8, maxsize=32, block=False)
-    return _pool
+def pool(base: str) -> urllib3.HTTPConnectionPool:
+    """One keep-alive pool per service and process (made after gunicorn forks: sockets are never shared
+    between workers)."""
+    found = _pools.get(base)
+    if found is None:
+        with _pools_lock:
+            found = _pools.get(base) or urllib3.connection_from_url(base, maxsize=32, block=False)
+            _pools[base] = found
+    return found
 
 
 def is_submission(service: str, method: str, path: str) -> bool:
@@ -184,9 +191,11 @@ class Outgoing:
     body: bytes | None
 
     @property
-    def url(self) -> str:
-        url = f"{self.base}/api/{quote(self.path, safe='/:@!$&()*+,;=-._~')}"
-        return url + "?" + self.query.decode("latin-1") if self.query else url
+    def target(self) -> str:
+        """The path and query on the service (its base URL's path, if any, in front)."""
+        prefix = urlsplit(self.base).path.rstrip("/")
+        target = f"{prefix}/api/{quote(self.path, safe='/:@!$&()*+,;=-._~')}"
+        return target + "?" + self.query.decode("latin-1") if self.query else target
 
 
 @dataclass
@@ -220,13 +229,13 @@ def send(out: Outgoing, timeout: float) -> Answer:
     """The one way the gateway passes a request on (the Flask view and the fast lane both call it)."""
     service = out.service
     try:
-        upstream = pool().urlopen(
+        upstream = pool(out.base).urlopen(
             out.method,
-            out.url,
+            out.target,
             body=out.body,
             headers=out.headers,
             redirect=False,
-            retries=urllib3.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0, raise_on_status=False),
+            retries=RETRIES,
             timeout=urllib3.Timeout(connect=2.0, read=timeout),
             preload_content=False,
             decode_content=False,

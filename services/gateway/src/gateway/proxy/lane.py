@@ -4,7 +4,7 @@ A ballot through the gateway used to cost the gateway more CPU than the proposal
 counting it: the session's row read from the database, Flask's request machinery, the CSRF token's
 signature checked again, on every request. Here a plain WSGI layer in front of the Flask app takes
 ``/api/<service>/...`` requests whose session cookie and CSRF token the full path (``forward``) has
-accepted in this worker less than ``MEEMAKEN_SESSION_CACHE_SECONDS`` ago (default 10; 0 turns the lane
+accepted in this worker less than ``MEEMAKEN_SESSION_CACHE_SECONDS`` ago (default 30; 0 turns the lane
 off). Everything else, and everything the lane is unsure of, goes the full way.
 
 The lane keeps what the full path enforces: the same rate limits per address and per account, the
