@@ -150,6 +150,7 @@ def test_under_the_localism_act_there_is_no_score_and_only_a_schedule_2_ground_r
     approve(c, "no_harm", "The organisation has no safeguarding policy for work with children.")
     c.reject(NOW + timedelta(days=30), ("unsuitable_body",), "Unsuitable for now.")
     notice = c.decision.notice
+    assert "The expression of interest is rejected." in notice  # the Act's own term
     assert "weighted score" not in notice and "pass mark" not in notice
     assert "Ground: The relevant body, a consortium member or subcontractor is not suitable" in notice
     assert "(SI 2012/1313 Sch. 2 para 3)" in notice

@@ -21,11 +21,11 @@ from challenges.domain.clock import in_words
 if TYPE_CHECKING:
     from challenges.domain.challenge import Challenge
 
-OUTCOMES = {
-    "accepted": "The challenge is accepted.",
-    "accepted_with_modifications": "The challenge is accepted with the modifications the group agreed to.",
-    "rejected": "The challenge is rejected.",
-    "out_of_scope": "The challenge is outside the scope of the right to challenge.",
+OUTCOMES = {  # {what}: what the profile's law calls a challenge
+    "accepted": "The {what} is accepted.",
+    "accepted_with_modifications": "The {what} is accepted with the modifications the group agreed to.",
+    "rejected": "The {what} is rejected.",
+    "out_of_scope": "The {what} is outside the scope of the right to challenge.",
 }
 AFTER_ACCEPTANCE = {
     "agreement": "Next: an agreement with the group on the tasks, the result, the budget and the duration.",
@@ -43,7 +43,7 @@ def decision_notice(
     lines = [
         f"Decision of {decided_at.date().isoformat()} on challenge {challenge.id} (task {challenge.task_id}).",
         f"Legal basis: {profile.legal_basis}",
-        OUTCOMES[outcome],
+        OUTCOMES[outcome].format(what=profile.submission_term.get("en")),  # the notice's sentences are English
     ]
     if challenge.modification and challenge.modification_agreed:  # what was accepted: an official's text, checked
         lines.append(f"Agreed modifications: {challenge.modification}")

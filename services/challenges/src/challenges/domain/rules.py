@@ -117,6 +117,8 @@ class Profile:
     after_acceptance: str  # "agreement" or "procurement" (UK)
     criteria_sets: tuple[str, ...]  # the criteria sets this profile's law allows; the first is the default
     representative: RepresentativeRule = field(default_factory=RepresentativeRule)
+    # what the law calls a challenge (the Localism Act: an expression of interest)
+    submission_term: Text = field(default_factory=lambda: Text(nl="uitdaging", en="challenge", fr="défi"))
 
     def ground(self, code: str) -> RejectionGround:
         for ground in self.grounds:
@@ -182,6 +184,7 @@ def profile_from(raw: dict[str, Any]) -> Profile:
         after_acceptance=raw["after_acceptance"],
         criteria_sets=tuple(raw["criteria_sets"]),
         representative=RepresentativeRule(**raw.get("representative", {})),
+        **({"submission_term": Text.of(raw["submission_term"])} if "submission_term" in raw else {}),
     )
 
 
