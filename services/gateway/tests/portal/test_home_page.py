@@ -33,6 +33,8 @@ def test_home_shows_open_processes_with_their_rung_promise_and_deadline_in_dutch
     assert "Jullie zeiden, wij deden" in page and "More benches on the market square" in page
     assert "De gemeente neemt dit voorstel over." in page and "3 bewoners steunden het." in page
     assert "<script" not in page and "style=" not in page and "<style" not in page
+    assert '<a href="/login">' in page  # from home, logging in lands on the account page
+    assert '<a href="/login?next=/proposals?status%3Danswered">' in text_of(client.get("/proposals?status=answered"))
 
 
 @pytest.mark.parametrize(
@@ -72,3 +74,7 @@ def test_the_theme_gives_the_name_logo_and_colours(make_gateway, provider, propo
     logo = client.get("/theme/logo")
     assert logo.status_code == 200 and logo.mimetype == "image/svg+xml"
     assert client.get("/static/vendor/nlds.css").status_code == 200  # built from the npm packages, served here
+
+
+def text_of(response):
+    return response.get_data(as_text=True)
