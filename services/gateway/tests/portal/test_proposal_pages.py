@@ -288,3 +288,16 @@ def test_no_open_process_means_no_form(make_gateway, provider, proposals_service
     login(client, ANNA)
     page = text(client.get("/proposals/new?lang=en"))
     assert "No process takes proposals right now." in page and '<form method="post" action="/proposals/new"' not in page
+
+
+def test_the_portal_limits_submissions_as_the_pass_through_does(make_gateway, provider, proposals_service):
+    ids = demo_scene(proposals_service)
+    app = make_gateway(provider, PROPOSALS_BASE_URL=proposals_service.url, MEEMAKEN_RATELIMIT_SUBMISSIONS="2/minute")
+    client = app.test_client()
+    login(client, ANNA)
+    token = csrf_token(client)
+    for _ in range(2):
+        assert client.post(f"/proposals/{ids['open']}/support", data={"csrf_token": token}).status_code == 302
+    limited = client.post(f"/proposals/{ids['open']}/support?lang=en", data={"csrf_token": token})
+    assert limited.status_code == 429 and limited.headers["Retry-After"]
+    assert "Please wait a moment" in text(limited)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +31,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from gateway.backends import Refused, ServiceError, api
+from gateway.context import gateway
 from gateway.portal import portal
 from gateway.portal.home import current_phase, municipality_processes
 from gateway.web import page
@@ -172,7 +175,8 @@ def proposal_detail(proposal_id: uuid.UUID) -> FlaskResponse:
 def support(proposal_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     """Support once: the service counts one support per person (the token's subject), whatever is sent."""
     try:
-        api().post("proposals", f"v1/proposals/{proposal_id}/support")
+        with submission_limits():
+            api().post("proposals", f"v1/proposals/{proposal_id}/support")
     except Refused as refused:
         if refused.status == 404:
             return page("portal/proposals/missing.html", 404)
@@ -187,6 +191,18 @@ def support(proposal_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     _remember_support(proposal_id)
     flash("thanks", "support")
     return redirect(url_for("portal.proposal_detail", proposal_id=proposal_id, _anchor="support"))
+
+
+@contextmanager
+def submission_limits() -> Iterator[None]:
+    """The same limits as a submission through the API pass-through: per address, and per account."""
+    gw, who = gateway(), principal()
+    with gw.limiter.limit(gw.settings.submission_address_limits, "submissions-address"):
+        if who is None:
+            yield
+            return
+        with gw.limiter.limit(gw.settings.submission_limits, "submissions", f"account:{who.subject}"):
+            yield
 
 
 def _remember_support(proposal_id: uuid.UUID) -> None:
@@ -278,7 +294,8 @@ def check_proposal() -> FlaskResponse | BaseResponse:
         )
     body = {"process_id": draft["process_id"], "title": draft["title"].strip(), "text": draft["text"].strip()}
     try:
-        created = api().post("proposals", "v1/proposals", body, idempotency_key=f"proposal-{draft_id}")
+        with submission_limits():
+            created = api().post("proposals", "v1/proposals", body, idempotency_key=f"proposal-{draft_id}")
     except Refused as refused:
         return page(
             "portal/proposals/check.html",
