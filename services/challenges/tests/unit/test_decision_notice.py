@@ -190,3 +190,10 @@ def test_a_criteria_set_that_mixes_weights_with_considered_scoring_is_refused():
     }
     with pytest.raises(ValueError, match="weighted scoring"):
         criteria_set_from(raw)
+
+
+def test_out_of_scope_is_declared_on_the_profiles_own_grounds_only():
+    c = assessed(admitted("uk"), 0)
+    with pytest.raises(InvalidAction, match="not a ground of profile uk"):
+        c.decide_out_of_scope(NOW, "Outside the Act.", ("made_up",))
+    assert c.decision is None
