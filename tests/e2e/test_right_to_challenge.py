@@ -32,7 +32,6 @@ SUBMISSION = {
     "quality_guarantees": "Opening hours at least as today; yearly survey of users.",
     "continuity_and_exit": "Six months' notice; staff and keys return to the municipality.",
 }
-CRITERIA = ("cost", "quality", "social_value", "capacity", "continuity", "local_support", "local_roots", "staff_impact")
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +103,17 @@ def open_challenge(actors, profile, **task):
 
 
 def assess(actors, challenge, value):
+    """Each criterion of the case's own set: scored where the set is weighted, considered in words (no
+    value) where it is not (England's Localism Act)."""
     actors.post(f"/challenges/{challenge}/assessors", "case_officer", {"assessor_id": str(actors.ids["assessor"])})
-    for criterion in CRITERIA:
+    code = actors.get(f"/challenges/{challenge}", "case_officer")["criteria_set"]
+    [criteria] = [c for c in actors.get("/rules/criteria-sets", "case_officer") if c["code"] == code]
+    for criterion in criteria["criteria"]:
+        scored = value if criteria["scoring"] == "weighted" else None
         actors.post(
             f"/challenges/{challenge}/scores",
             "assessor",
-            {"criterion": criterion, "value": value, "motivation": f"{criterion}: as argued."},
+            {"criterion": criterion["code"], "value": scored, "motivation": f"{criterion['code']}: as argued."},
         )
     gates = {c: {"passed": True, "motivation": "Checked."} for c in ("legally_feasible", "no_harm", "not_frivolous")}
     actors.post(f"/challenges/{challenge}/decision-proposal", "case_officer", {"gates": gates})
@@ -232,3 +236,27 @@ def test_only_the_decision_body_decides_a_deployed_case(service):
     assert actors.get(f"/challenges/{challenge}", "case_officer") == before
     decided = requests.post(url, json=body, headers=actors.headers["decision_body"], timeout=10)
     assert decided.status_code == 200 and decided.json()["status"] == "accepted"
+
+
+def test_the_notice_publishes_only_approved_texts_and_a_name_never_travels(service, kafka_bootstrap):
+    """A name typed into a text for the notice is refused at the door (the session's privacy scan reads
+    every Kafka record and log line for it); the approval that passes travels signed by the official."""
+    actors = Actors(service)
+    challenge = open_challenge(actors, "flanders")
+    wait_for(lambda: actors.status(challenge) == "in_assessment", timeout=30)
+    assess(actors, challenge, 3)
+    texts = f"{service}/challenges/{challenge}/notice-texts"
+    named = {"part": "decision", "text": "Zoals Anna Janssens zei: een goed plan."}
+    refused = requests.post(texts, json=named, headers=actors.headers["case_officer"], timeout=10)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/text"
+    assert "Anna" not in refused.text
+    approved = {"part": "decision", "text": "The group showed it can run the library for three years."}
+    actors.post(f"/challenges/{challenge}/notice-texts", "case_officer", approved)
+    actors.post(f"/challenges/{challenge}/decision", "decision_body", {"outcome": "accept", "motivation": "Good plan."})
+
+    events = dict(records_on_kafka(kafka_bootstrap, challenge, "accepted"))
+    signed = events["notice_text_approved"]
+    assert signed["actor"] == {"id": str(actors.ids["case_officer"]), "role": "case_officer"}
+    assert signed["details"] == approved
+    notice = events["accepted"]["details"]["notice"]
+    assert approved["text"] in notice and "as argued" not in notice and "Good plan." not in notice
