@@ -8,6 +8,7 @@ can lock someone else out. A sliding-window counter costs the same whatever the 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from functools import cache
 
 from flask import request
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 
@@ -30,10 +31,44 @@ def _parsed(text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(text))
 
 
+class SweptMemoryStorage(MemoryStorage):  # type: ignore[misc]
+    """`limits`' in-process storage with one sweeper thread per process. The original starts a new timer
+    thread 10 ms after each burst of hits to drop expired counters, which under steady traffic is a thread
+    started for nearly every request (a tenth of the fast lane's time). Counters are still checked for
+    expiry when read; the sweep only frees memory."""
+
+    SWEEP_SECONDS = 5.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
+        super().__init__(uri, wrap_exceptions, **options)
+        self._sweeper: threading.Thread | None = None
+        self._sweeper_lock = threading.Lock()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the per-burst timer
+        if self._sweeper is None or not self._sweeper.is_alive():
+            with self._sweeper_lock:
+                if self._sweeper is None or not self._sweeper.is_alive():  # also after a fork
+                    self._sweeper = threading.Thread(target=self._sweep, name="ratelimit-sweeper", daemon=True)
+                    self._sweeper.start()
+
+    def _sweep(self) -> None:
+        while True:
+            time.sleep(self.SWEEP_SECONDS)
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
+def _storage(uri: str) -> Storage:
+    if uri.startswith("memory://"):
+        return SweptMemoryStorage()
+    found = storage_from_string(uri)
+    assert isinstance(found, Storage), f"{uri} names an asynchronous storage"
+    return found
+
+
 class RateLimits:
     def __init__(self, storage_uri: str, enabled: bool = True) -> None:
         self.enabled = enabled
-        self._limiter = SlidingWindowCounterRateLimiter(storage_from_string(storage_uri))
+        self._limiter = SlidingWindowCounterRateLimiter(_storage(storage_uri))
 
     def hit(self, limits: str, scope: str, key: str | None = None) -> None:
         """Count one request of ``scope`` for ``key`` (default: the caller's address) against each of
