@@ -70,8 +70,8 @@ def home() -> Response:
     now = datetime.now(UTC)
     try:
         processes = municipality_processes()
-    except ServiceError:
-        return page("portal/home.html", 503, unavailable=True, open_processes=[], answered=[])
+    except ServiceError:  # the front door stays open (200): it says what it cannot show
+        return page("portal/home.html", unavailable=True, open_processes=[], answered=[])
     shown = [p for p in (current_phase(process, now) for process in processes) if p is not None]
     shown.sort(key=lambda p: (not p.running, p.ends_at if p.running else p.starts_at))
     ours = {p["id"]: p["title"] for p in processes}
