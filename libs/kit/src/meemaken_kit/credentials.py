@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 
 from meemaken_kit.roles import Role
-from meemaken_kit.secrets import production
+from meemaken_kit.secrets import configured_secret, production
 from meemaken_kit.tokens import TokenIssuer
 
 # caller -> audience -> the scopes it may hold there. ``scraper`` is Prometheus.
@@ -64,9 +64,10 @@ class ServiceCredentials:
     def configured(cls, service: str, env: Mapping[str, str] | None = None) -> ServiceCredentials:
         env = os.environ if env is None else env
         token_url = env.get("MEEMAKEN_TOKEN_URL")
-        secret = env.get(f"{service.upper()}_CLIENT_SECRET")
+        name = f"{service.upper()}_CLIENT_SECRET"
+        secret = configured_secret(name, env, development_default=False)  # or a mounted file: <NAME>_FILE
         if token_url and not secret:
-            raise RuntimeError(f"MEEMAKEN_TOKEN_URL is set: {service.upper()}_CLIENT_SECRET must be too")
+            raise RuntimeError(f"MEEMAKEN_TOKEN_URL is set: {name} (or {name}_FILE) must be too")
         if not token_url and production():
             raise RuntimeError("MEEMAKEN_ENV=production needs MEEMAKEN_TOKEN_URL and the service's client secret")
         return cls(service, token_url, secret)
