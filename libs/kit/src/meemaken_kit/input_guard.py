@@ -13,6 +13,9 @@ naming the field, before anything is read or written:
 - a JSON body that is not JSON (422 for a body that parses but breaks these rules, 400 when it does
   not parse at all).
 
+Each refusal names its field by a JSON pointer (RFC 6901: ``a~1b`` for a key ``a/b``), ``NaN`` and
+``Infinity`` included; only nesting is named at the body (``/``).
+
 Schemas still say what each field means; this says what no field may be.
 """
 
@@ -26,7 +29,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from meemaken_kit.problems import VALIDATION, problem
+from meemaken_kit.problems import VALIDATION, pointer_token, problem
 
 INT_MAX = 2**63 - 1
 INT_MIN = -(2**63)
@@ -56,8 +59,8 @@ def _check_int(value: int) -> None:
         raise ValueError("an integer beyond ±9,223,372,036,854,775,807 is out of range")
 
 
-def _constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
+class _Constant(str):
+    """``NaN``, ``Infinity`` or ``-Infinity`` in a body (JSON has none of them), kept so the walk can name its field."""
 
 
 def check_text(pointer: str, text: str) -> None:
@@ -74,8 +77,8 @@ def _walk(value: Any, pointer: str, depth: int) -> Iterator[tuple[str, Any]]:
         raise Refused(pointer or "/", f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, dict):
         for key, item in value.items():
-            check_text(f"{pointer}/{key}", key)
-            yield from _walk(item, f"{pointer}/{key}", depth + 1)
+            check_text(f"{pointer}/{pointer_token(key)}", key)
+            yield from _walk(item, f"{pointer}/{pointer_token(key)}", depth + 1)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _walk(item, f"{pointer}/{i}", depth + 1)
@@ -88,12 +91,14 @@ def check_json(raw: bytes) -> None:
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(raw) > MAX_DEPTH:
         raise Refused("/", f"nested more than {MAX_DEPTH} levels deep")
     try:
-        document = json.loads(raw, parse_int=_int, parse_constant=_constant)
+        document = json.loads(raw, parse_int=_int, parse_constant=_Constant)
     except ValueError as e:
         if isinstance(e, json.JSONDecodeError):
             raise
         raise Refused("/", str(e)) from None
     for pointer, value in _walk(document, "", 0):
+        if isinstance(value, _Constant):
+            raise Refused(pointer, f"{value} is not a number JSON allows")
         if isinstance(value, str):
             check_text(pointer, value)
         elif isinstance(value, int) and not isinstance(value, bool):

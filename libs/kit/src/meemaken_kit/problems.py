@@ -29,12 +29,18 @@ def problem_document(
     return json.dumps(body).encode()
 
 
+def pointer_token(key: object) -> str:
+    """A member name as a JSON pointer's reference token (RFC 6901): ``~`` as ``~0``, ``/`` as ``~1``, so
+    the pointer names exactly the field even when a client sends a key like ``a/b``."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
 def _flatten(messages: Any, path: str = "") -> list[dict[str, str]]:
     """webargs/marshmallow messages ({"json": {"title": ["..."]}}) as JSON-pointer errors."""
     if isinstance(messages, dict):
         found: list[dict[str, str]] = []
         for key, value in messages.items():
-            found += _flatten(value, f"{path}/{key}")
+            found += _flatten(value, f"{path}/{pointer_token(key)}")
         return found
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         return [{"pointer": path or "/", "detail": m} for m in messages]
