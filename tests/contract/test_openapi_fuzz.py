@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import schemathesis
@@ -382,3 +383,88 @@ def test_no_generated_input_gets_a_server_error_or_an_undocumented_answer(
     finally:
         logging.disable(logging.NOTSET)
     assert not failures, f"{len(failures)} failing examples; the first:\n" + "\n\n".join(failures[:3])
+
+
+# --- each class of hostile input, at every field, query parameter and path parameter of every endpoint
+
+HOSTILE_INTEGERS = st.one_of(
+    st.integers(min_value=2**63, max_value=2**200),
+    st.integers(max_value=-(2**63) - 1, min_value=-(2**200)),
+).map(str) | st.integers(20, 5000).map(lambda digits: "9" * digits)
+HOSTILE_TEXT = st.tuples(st.text(max_size=5), st.sampled_from(["\x00", "\ud800", "\udfff"]), st.text(max_size=5)).map(
+    "".join
+)
+
+
+def _resolve(document: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """The object a ``$ref`` (``#/components/...``) points at."""
+    while "$ref" in item:
+        target: Any = document
+        for part in item["$ref"].split("/")[1:]:
+            target = target[part]
+        item = target
+    return item
+
+
+def _places(document: dict[str, Any], method: str, path: str) -> list[tuple[str, str]]:
+    """(where, name): every body field (or ``x`` for a body without fields), query and path parameter."""
+    operation = document["paths"][path][method.lower()]
+    parameters = [*document["paths"][path].get("parameters", []), *operation.get("parameters", [])]
+    resolved = [_resolve(document, p) for p in parameters]
+    places = [(p["in"], p["name"]) for p in resolved if p["in"] in ("query", "path")]
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None:
+        fields = sorted(_resolve(document, body.get("schema", {})).get("properties", {})) or ["x"]
+        places += [("body", name) for name in fields]
+    return places
+
+
+def _hostile_request(where: str, name: str, raw: str, path: str, method: str) -> tuple[str, dict[str, Any]]:
+    """The request with ``raw`` (JSON text of the hostile value) at the place; the rest made up."""
+    value = json.loads(raw) if raw[0] != "9" and raw[0] != "-" else raw
+    filled = re.sub(r"\{(\w+)\}", lambda m: quote(str(value), safe="") if m.group(1) == name else "x", path)
+    if where == "path":
+        return filled, {}
+    if where == "query":
+        return filled, {"query_string": {name: str(value)}}
+    return filled, {"data": f'{{"{name}": {raw}}}', "content_type": "application/json"}
+
+
+@pytest.mark.parametrize(("name", "method", "path"), [p for p in _operations() if p.values[0] != "gateway"])
+def test_every_place_of_every_endpoint_refuses_hostile_input_naming_it_and_changes_nothing(
+    name: str, method: str, path: str, services: Callable[[str], Service]
+) -> None:
+    service = services(name)
+    places = _places(service.schema.raw_schema, method, path)
+    if not places:
+        return
+    allowed = sorted(service.matrix.get((method, path), {"public"}) - {"public"})
+    client = service.app.test_client()
+
+    @settings(max_examples=12, deadline=None, derandomize=DERANDOMIZE, database=None, phases=[Phase.generate])
+    @given(
+        place=st.sampled_from(places),
+        raw=HOSTILE_INTEGERS | HOSTILE_TEXT.map(json.dumps) | st.just("NaN") | st.just("[" * 1000 + "]" * 1000),
+    )
+    def hostile(place: tuple[str, str], raw: str) -> None:
+        where, field_name = place
+        if where != "body" and (raw[0] in "[N" or "\\ud" in raw or "\\udf" in raw):
+            return  # nesting and NaN only exist in a body; a URL cannot carry a lone surrogate
+        url, kwargs = _hostile_request(where, field_name, raw, path, method)
+        headers = service.headers(allowed[0]) if allowed else {}
+        before = service.fingerprint()
+        response = client.open(url, method=method, headers=headers, **kwargs)
+        label = f"{method} {url} with {where} {field_name} = {raw[:60]}: {response.status_code}"
+        refusals = (400, 403, 404, 422) if where == "path" else (400, 404, 422)  # a digit string may be an id
+        assert response.status_code in refusals, f"{label} {response.get_data(as_text=True)[:300]}"
+        assert response.mimetype == "application/problem+json", label
+        assert service.fingerprint() == before, f"{label}: the database changed"
+        if response.status_code == 422 and where != "path" and raw[0] != "[":
+            pointer = response.get_json()["errors"][0]["pointer"]
+            assert pointer == (f"/{field_name}" if where == "body" else f"/query/{field_name}"), label
+
+    logging.disable(logging.ERROR)
+    try:
+        hostile()
+    finally:
+        logging.disable(logging.NOTSET)
