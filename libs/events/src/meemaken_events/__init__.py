@@ -8,7 +8,7 @@ from meemaken_events.correlation import (
     current_correlation_id,
     new_correlation_id,
 )
-from meemaken_events.envelope import Envelope, EventFactory, check_subject, from_kafka
+from meemaken_events.envelope import Envelope, EventFactory, check_subject, from_kafka, subject_problem
 from meemaken_events.errors import InvalidEvent, PoisonMessage, TransientError, UnknownEventType
 from meemaken_events.inbox import Inbox
 from meemaken_events.outbox import Outbox
@@ -42,4 +42,5 @@ __all__ = [
     "from_kafka",
     "messaging_tables",
     "new_correlation_id",
+    "subject_problem",
 ]

@@ -40,14 +40,21 @@ _NATIONAL_NUMBER = re.compile(r"\d(?:[.\- ]?\d){8,}")
 _JSON = JSONFormat()
 
 
+def subject_problem(subject: str) -> str | None:
+    """Why ``subject`` cannot name an aggregate in an event, or None. For input that will become one (an id
+    a client chooses): refuse it at the door, naming the field, instead of failing when the event is built."""
+    if not _SUBJECT.match(subject):
+        return "must be an identifier (letters, digits, . _ : / -), not free text"
+    if _NATIONAL_NUMBER.search(_UUID.sub("", subject)):
+        return "looks like a national identification number (9 or more digits in a row)"
+    return None
+
+
 def check_subject(subject: str | None) -> None:
     """Refuse a subject that could carry personal data."""
-    if subject is None:
-        return
-    if not _SUBJECT.match(subject):
-        raise InvalidEvent("subject must be an identifier (letters, digits, . _ : / -), not free text")
-    if _NATIONAL_NUMBER.search(_UUID.sub("", subject)):
-        raise InvalidEvent("subject looks like a national identification number; use the aggregate id")
+    problem = None if subject is None else subject_problem(subject)
+    if problem is not None:
+        raise InvalidEvent(f"subject {problem}; use the aggregate id")
 
 
 @dataclass(frozen=True)

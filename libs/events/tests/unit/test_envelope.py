@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from meemaken_events import EventFactory, InvalidEvent, UnknownEventType, correlated, from_kafka
+from meemaken_events import EventFactory, InvalidEvent, UnknownEventType, correlated, from_kafka, subject_problem
 
 SOURCE = "urn:meemaken:municipality:demo:system:proposals"
 SUBMITTED = "org.meemaken.proposals.proposal.submitted.v1"
@@ -48,6 +48,13 @@ def test_a_subject_with_personal_data_is_refused(subject):
     proposal_id = str(uuid.uuid4())
     with pytest.raises(InvalidEvent):
         EventFactory(SOURCE).create(SUBMITTED, proposal_id, submitted_data(proposal_id), subject=subject)
+
+
+@pytest.mark.parametrize("subject", ["85.07.30-033.28", "123456782", "jan@example.org", "Jan Peeters"])
+def test_what_a_subject_may_not_be_is_known_before_the_event_is_built(subject):
+    """Input that will become a subject (an id a client chooses) is checked at the door with the same rule."""
+    assert subject_problem(subject) is not None
+    assert subject_problem("mobility-2027") is None and subject_problem(str(uuid.uuid4())) is None
 
 
 def test_data_that_breaks_the_schema_is_refused_naming_the_fields():

@@ -118,6 +118,8 @@ def test_a_process_carries_its_rungs_and_the_yearly_report_ranks_them_on_the_mun
         ("decision_body", process_body(), 403, "case_officer"),
         ("scoped", process_body(), 403, "process:mobility-2027"),
         ("official", process_body(id="Mobility 2027"), 422, "process id"),
+        ("official", process_body(id="123456789"), 422, "national identification number"),
+        ("official", process_body(id="tel-0471-12-34-56"), 422, "national identification number"),
         ("official", process_body(kind="party"), 422, "kind"),
         ("official", process_body(phases=[]), 422, "phases"),
         ("official", process_body(phases=[{**process_body()["phases"][0], "rung_promised": "shouting"}]), 422, "rung"),
@@ -142,6 +144,17 @@ def test_a_bad_process_is_refused_with_a_clear_problem_and_nothing_stored(case, 
     assert response.status_code == status
     assert response.content_type == "application/problem+json"
     assert says in str(response.get_json())
+    assert count(engine, processes) == 0 and count(engine, outbox) == 0
+
+
+@pytest.mark.parametrize("process_id", ["123456789", "budget-85-07-30-033-28", "call-2027-000000001"])
+def test_a_process_id_that_reads_as_a_national_number_is_refused_at_its_field_not_a_server_error(case, process_id):
+    """The id names the process in its events, which refuse anything like a national number: the
+    request is refused naming /id (it was a 500 when the event was built)."""
+    client, engine, _clock, _uow = case
+    response = client.post("/api/v1/processes", json=process_body(id=process_id), headers=official())
+    assert response.status_code == 422 and response.content_type == "application/problem+json"
+    assert [e["pointer"] for e in response.get_json()["errors"]] == ["/id"]
     assert count(engine, processes) == 0 and count(engine, outbox) == 0
 
 

@@ -2,7 +2,9 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from meemaken_events import subject_problem
 from proposals.domain.budgeting.rules import ALIASES, RULES
+from proposals.domain.process import SLUG
 
 RUNGS = ["informeren", "raadplegen", "adviseren", "coproduceren", "meebeslissen", "zelfbeheer"]
 STATUSES = ["submitted", "admitted", "rejected", "declined", "answered", "merged", "split"]
@@ -85,8 +87,23 @@ class PhaseSchema(Schema):
     rung_realised = fields.String(dump_only=True, allow_none=True)
 
 
+def _an_event_subject(value: str) -> None:
+    """A process id names the process in its events, which never carry personal data."""
+    problem = subject_problem(value)
+    if problem is not None:
+        raise ValidationError(f"the process id {problem}: events name the process by it; choose another")
+
+
 class ProcessSchema(Schema):
-    id = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    id = fields.String(
+        required=True,
+        validate=[
+            validate.Regexp(
+                SLUG.pattern, error="the process id is 3-100 lower-case letters, digits and dashes, e.g. mobility-2027"
+            ),
+            _an_event_subject,
+        ],
+    )
     municipality = fields.String(required=True, validate=validate.Length(min=1, max=100))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Function(
