@@ -20,6 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from meemaken_kit.serve import api_command
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"gateway": 8100, "proposals": 8101, "challenges": 8102, "panels": 8103, "notifications": 8104}
 KAFKA = ["bash", str(ROOT / "infra" / "kafka" / "kafka.sh")]
@@ -95,8 +97,8 @@ def main() -> int:
         processes["smtp"] = _start(sink, ROOT, env, log_dir / "smtp.log")
     for name in SERVICES:
         cwd = ROOT / "services" / name
-        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-        processes[f"{name}-api"] = _start(gunicorn, cwd, service_env(name, env), log_dir / f"{name}-api.log")
+        api = [sys.executable, *api_command(name)]
+        processes[f"{name}-api"] = _start(api, cwd, service_env(name, env), log_dir / f"{name}-api.log")
         worker = [sys.executable, "-m", name, "worker"]
         processes[f"{name}-worker"] = _start(worker, cwd, service_env(name, env), log_dir / f"{name}-worker.log")
 

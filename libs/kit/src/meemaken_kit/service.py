@@ -32,6 +32,7 @@ class ServiceDefinition:
     root: Path  # services/<name>/
     create_app: Callable[[Settings, sa.Engine], Flask]
     loops: Callable[[Settings, sa.Engine], Sequence[Loop]]
+    port: int | None = None  # where `serve` listens on loopback unless <SERVICE>_BIND says otherwise
 
     @property
     def migrations_dir(self) -> Path:
@@ -78,6 +79,7 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
         help="run only this loop (repeatable): relay, a consumer's name, timers; each in a process of its own "
         "spreads a busy service over cores",
     )
+    commands.add_parser("serve", help="run the API under Granian (<SERVICE>_BIND, WEB_CONCURRENCY, <SERVICE>_THREADS)")
     openapi = commands.add_parser("openapi", help="write the OpenAPI document next to pyproject.toml")
     openapi.add_argument("--check", action="store_true", help="fail if the committed document is out of date")
     args = parser.parse_args(argv)
@@ -93,6 +95,11 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
         service.openapi_path.write_text(text)
         return 0
 
+    if args.command == "serve":
+        from meemaken_kit.serve import serve
+
+        serve(service.name, service.port)
+        return 0
     settings = service.settings()
     configure_logging(service.name, settings.log_level)
     if args.command == "migrate":

@@ -1,4 +1,4 @@
-"""A service run as deployed: migrated, its API under gunicorn and its worker, as processes.
+"""A service run as deployed: migrated, its API (gunicorn, or Granian for the gateway) and its worker, as processes.
 
 End-to-end tests and benchmarks use it the same way, so both exercise what ops run.
 """
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from meemaken_kit.serve import api_command
 from meemaken_testkit.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -68,9 +69,7 @@ def deploy(
     if migrate.wait(timeout=120) != 0:
         raise RuntimeError(f"{service}: migrations failed, see {logs}")
     deployed = Deployed(service, f"http://127.0.0.1:{port}", logs)
-    deployed.processes.append(
-        service_process(service, ["-m", "gunicorn", "-c", "gunicorn.conf.py"], env, logs / f"{service}-api.log")
-    )
+    deployed.processes.append(service_process(service, api_command(service), env, logs / f"{service}-api.log"))
     for replica, extra in enumerate(workers):
         log = logs / f"{service}-worker{'' if replica == 0 else replica + 1}.log"
         deployed.processes.append(service_process(service, ["-m", service, "worker", *extra], env, log))

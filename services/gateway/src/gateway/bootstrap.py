@@ -111,4 +111,4 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
     return [relay(settings, engine, tables.outbox, tables.relay_lease), purge]
 
 
-SERVICE = ServiceDefinition("gateway", SERVICE_ROOT, create_app, loops)
+SERVICE = ServiceDefinition("gateway", SERVICE_ROOT, create_app, loops, port=8100)

@@ -49,6 +49,7 @@ def security_headers(settings: GatewaySettings) -> dict[str, str]:
         "X-Frame-Options": "DENY",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "Server": "meemaken",  # the public door names no software and no version
     }
     if not settings.development:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"

@@ -1,0 +1,76 @@
+"""``python -m <service> serve``: the service's API under Granian (WSGI), as the gateway is deployed.
+
+Granian's HTTP handling is in Rust: per request it costs a fraction of gunicorn's threaded worker,
+which matters where the Python work per request is small, as in the gateway's pass-through (issue 12's
+benchmark: gateway CPU per ballot 2.2 ms under gunicorn, 1.3 ms under Granian). The other services still
+run under gunicorn (``gunicorn -c gunicorn.conf.py``) until their benchmarks are measured under Granian.
+
+Configuration from the environment, as with gunicorn: ``<SERVICE>_BIND`` (host:port, default the
+service's loopback port), ``WEB_CONCURRENCY`` (worker processes, default 2), ``<SERVICE>_THREADS``
+(threads per worker for the app, default 8). Metrics of all workers are summed through
+``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder unless one is given); the app answers ``Server: meemaken``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+
+from meemaken_kit.logs import JsonFormatter
+
+SERVED_BY_GRANIAN = frozenset({"gateway"})
+
+
+def api_command(service: str) -> list[str]:
+    """The arguments after ``python`` (run in ``services/<service>/``) that start a service's API as it is
+    deployed: ``-m <service> serve`` for the gateway, gunicorn with the service's configuration otherwise."""
+    if service in SERVED_BY_GRANIAN:
+        return ["-m", service, "serve"]
+    return ["-m", "gunicorn", "-c", "gunicorn.conf.py"]
+
+
+def granian_logconfig(service: str) -> dict[str, object]:
+    """Granian's own lines (start, workers, errors) as JSON; no access log (metrics count requests)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter, "service": service}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        "loggers": {
+            "_granian": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            "granian.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
+        },
+    }
+
+
+def bind(service: str, default_port: int | None, env: Mapping[str, str]) -> tuple[str, int]:
+    """``<SERVICE>_BIND`` as (host, port); loopback unless told otherwise."""
+    configured = env.get(f"{service.upper()}_BIND") or (f"127.0.0.1:{default_port}" if default_port else "")
+    host, _, port = configured.rpartition(":")
+    if not port.isdigit():
+        raise SystemExit(f"set {service.upper()}_BIND to host:port (now {configured!r})")
+    return host or "127.0.0.1", int(port)
+
+
+def serve(service: str, default_port: int | None) -> None:
+    # Before the workers import prometheus_client: it reads the folder once, at import.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix=f"meemaken-{service}-metrics-"))
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    host, port = bind(service, default_port, os.environ)
+    Granian(
+        f"{service}.entrypoints.wsgi:app",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
+        blocking_threads=int(os.environ.get(f"{service.upper()}_THREADS", "8")),
+        websockets=False,
+        log_dictconfig=granian_logconfig(service),
+        log_access=False,
+        respawn_failed_workers=True,
+        workers_kill_timeout=20,
+    ).serve()
