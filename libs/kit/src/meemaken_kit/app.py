@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -50,7 +50,11 @@ LATENCY = Histogram("meemaken_http_request_seconds", "HTTP request duration", ["
 
 
 class ProblemSchema(Schema):
-    """RFC 9457 problem details, as every error of every meemaken API is shaped."""
+    """RFC 9457 problem details, as every error of every meemaken API is shaped. A problem type may add
+    its own members (RFC 9457 §3.2, e.g. what personal data was found): the document allows them."""
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String(required=True, metadata={"example": "urn:meemaken:problem:invalid-request"})
     title = fields.String(required=True)

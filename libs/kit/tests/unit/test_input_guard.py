@@ -220,3 +220,10 @@ def test_any_query_string_or_path_segment_gets_an_answer_never_a_server_error(cl
     assert (answered.status_code == 200) == (reached == ["things"])
     path = client.get("/api/v1/things/" + quote(segment, safe=""))
     assert path.status_code in (200, 404, 422)
+
+
+def test_the_documented_problem_allows_a_problem_types_own_members(client):  # type: ignore[no-untyped-def]
+    """RFC 9457 §3.2: a problem type may add members (personal data refusals say what was found); a
+    document that forbade them made every such answer break its own schema."""
+    spec = client.application.extensions["meemaken"]["api"].spec.to_dict()
+    assert spec["components"]["schemas"]["Problem"]["additionalProperties"] is True
