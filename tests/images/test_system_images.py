@@ -1,0 +1,267 @@
+"""The whole system from its container images, as an ops team runs it (issue 17, item 1).
+
+infra/images.sh builds the five images (buildah; cached layers make a rebuild take seconds); each
+service's `migrate` runs as a one-off container, then its `api` and its `worker` as two containers of
+the same image, in production mode, as uid 10001 on a read-only root filesystem (a tmpfs on /tmp),
+with the signing keys as a read-only mounted secret. PostgreSQL and Kafka are the test session's own,
+on the host's loopback: the containers share the host's network (`--network host`) and every address
+they listen on is 127.0.0.1. What is proven:
+
+1. Every image's HEALTHCHECK passes, for the API and for the worker; nothing runs as root and nothing
+   can write to the image's files.
+2. One workflow end to end through the gateway only: a case officer opens a proposals call, a resident
+   submits a proposal, the proposals worker admits it (outbox -> Kafka -> consumer), the notifications
+   worker tells the resident, who reads the message in their inbox, all through /api/<service>/ with
+   bearer tokens for the gateway; the challenges and panels APIs answer through it too.
+3. Every container stops cleanly on SIGTERM (exit code 0).
+
+Where podman and buildah cannot run (not installed, not root, no usable runtime), the test is skipped
+and says why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from meemaken_kit.tokens import SigningKey, SigningKeys, TokenIssuer
+from meemaken_testkit.ports import free_port
+from meemaken_testkit.postgres import create_database
+from meemaken_testkit.privacy import SCAN
+
+pytestmark = [pytest.mark.images, pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES_SH = ROOT / "infra" / "images.sh"
+PODMAN_ENV = {**os.environ, "CONTAINERS_CONF": str(ROOT / "infra" / "images" / "containers.conf")}
+PREFIX = os.environ.get("IMAGE_PREFIX", "localhost/meemaken")
+TAG = os.environ.get("IMAGE_TAG", "dev")
+SERVICES = ("gateway", "proposals", "challenges", "panels", "notifications")
+APP_UID = "10001"
+SECRETS = "/run/secrets/meemaken"  # where the containers see the mounted secret files
+MUNICIPALITY = "gent"
+TEXT = "Close the street in front of the school for cars at the start and end of the day."
+
+
+def podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(["podman", *args], env=PODMAN_ENV, capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"podman {' '.join(args[:3])} ... failed ({done.returncode}): {done.stderr[-2000:]}")
+    return done
+
+
+@pytest.fixture(scope="session")
+def images() -> dict[str, str]:
+    """The five images, built (or found up to date in the layer cache) by infra/images.sh."""
+    check = subprocess.run(["bash", str(IMAGES_SH), "check"], capture_output=True, text=True, timeout=120)
+    if check.returncode != 0:
+        pytest.skip(f"container images cannot be built or run here: {check.stderr.strip()}")
+    started = time.monotonic()
+    build = subprocess.run(["bash", str(IMAGES_SH), "build"], capture_output=True, text=True, timeout=3600)
+    assert build.returncode == 0, f"infra/images.sh build failed:\n{build.stderr[-4000:]}"
+    print(f"images built in {time.monotonic() - started:.0f} s:\n{build.stderr}")
+    return {service: f"{PREFIX}/{service}:{TAG}" for service in SERVICES}
+
+
+@dataclass
+class System:
+    gateway: str  # http://127.0.0.1:<port>
+    issuer: TokenIssuer  # signs as the gateway does: its bearer tokens for aud=gateway are what scripts send
+    containers: dict[str, str] = field(default_factory=dict)  # name -> container id
+    logs: Path = Path()
+
+    def bearer(self, *roles: str, sub: uuid.UUID | None = None, attrs: dict[str, Any] | None = None) -> dict[str, str]:
+        token = self.issuer.issue(str(sub or uuid.uuid4()), "gateway", roles, attrs)
+        return {"Authorization": f"Bearer {token}"}
+
+
+def _secret_file(folder: Path, name: str, content: str) -> Path:
+    """A secret the containers' user (and only it) can read; mounted read-only."""
+    path = folder / name
+    path.write_text(content)
+    path.chmod(0o400)
+    os.chown(path, int(APP_UID), int(APP_UID))
+    return path
+
+
+def _environment(
+    ports: dict[str, int], metrics: dict[str, int], databases: dict[str, str], kafka: str
+) -> dict[str, str]:
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    env = {
+        "MEEMAKEN_ENV": "production",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "MEEMAKEN_TOKEN_ISSUER": gateway,
+        "MEEMAKEN_JWKS_URL": f"{gateway}/.well-known/jwks.json",
+        "MEEMAKEN_TOKEN_URL": f"{gateway}/oauth/token",
+        "MEEMAKEN_PUBLIC_URL": gateway,
+        "MEEMAKEN_MUNICIPALITY": MUNICIPALITY,
+        "MEEMAKEN_SIGNING_KEYS_FILE": f"{SECRETS}/signing-keys.json",
+        "MEEMAKEN_PSEUDONYM_KEY_FILE": f"{SECRETS}/pseudonym-key",
+        "PANELS_PSEUDONYM_KEY_FILE": f"{SECRETS}/panels-pseudonym-key",
+        "MEEMAKEN_GATEWAY_SECRET_KEY_FILE": f"{SECRETS}/gateway-secret-key",
+        "PANELS_CLIENT_SECRET_FILE": f"{SECRETS}/panels-client-secret",
+        "NOTIFICATIONS_CLIENT_SECRET_FILE": f"{SECRETS}/notifications-client-secret",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(free_port()),  # nothing listens: e-mails wait and retry; the inbox is what is read
+        "WEB_CONCURRENCY": "1",
+        "LOG_LEVEL": "INFO",
+    }
+    for service in SERVICES:
+        prefix = service.upper()
+        env[f"{prefix}_BIND"] = f"127.0.0.1:{ports[service]}"
+        env[f"{prefix}_BASE_URL"] = f"http://127.0.0.1:{ports[service]}"
+        env[f"{prefix}_WORKER_METRICS_BIND"] = f"127.0.0.1:{metrics[service]}"
+        env[f"{prefix}_DATABASE_URL"] = databases[service]
+    return env
+
+
+def _run(name: str, image: str, command: list[str], env: dict[str, str], secrets: Path, detach: bool) -> str:
+    """`podman run` as production would: non-root, read-only root, no privileges, host loopback only."""
+    args = ["run", "--name", name, "--network", "host", "--read-only", "--tmpfs", "/tmp:rw,size=64m,mode=1777"]
+    args += ["--cap-drop", "all", "--security-opt", "no-new-privileges", "--volume", f"{secrets}:{SECRETS}:ro"]
+    args += [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
+    args += ["--detach"] if detach else ["--rm"]
+    done = podman(*args, image, *command, timeout=180, check=False)
+    assert done.returncode == 0, f"{name}: {done.stderr[-3000:]}{done.stdout[-3000:]}"
+    return done.stdout.strip().splitlines()[-1] if detach else ""
+
+
+def _wait_for(url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not _answers(url):
+        assert time.monotonic() < deadline, f"{url}: no answer after {timeout:.0f} s"
+        time.sleep(0.5)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture
+def system(images: dict[str, str], postgres_server_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[System]:
+    run_id = uuid.uuid4().hex[:8]
+    taken: list[int] = []
+    for _ in range(2 * len(SERVICES)):
+        taken.append(free_port(avoid=tuple(taken)))
+    ports = dict(zip(SERVICES, taken[: len(SERVICES)], strict=True))
+    metrics = dict(zip(SERVICES, taken[len(SERVICES) :], strict=True))
+    databases = {s: create_database(postgres_server_url, f"images_{s}_{run_id}") for s in SERVICES}
+    key = SigningKey.generate(kid=f"smoke-{run_id}")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    secrets.chmod(0o755)
+    _secret_file(secrets, "signing-keys.json", json.dumps({"keys": [key.private_jwk()]}))
+    for name in ("pseudonym-key", "panels-pseudonym-key", "gateway-secret-key"):
+        _secret_file(secrets, name, uuid.uuid4().hex + uuid.uuid4().hex)
+    for name in ("panels-client-secret", "notifications-client-secret"):
+        _secret_file(secrets, name, uuid.uuid4().hex)
+    env = _environment(ports, metrics, databases, kafka_bootstrap)
+    gateway = env["GATEWAY_BASE_URL"]
+    system = System(gateway, TokenIssuer(SigningKeys((key,)), gateway), logs=tmp_path)
+    try:
+        for service in SERVICES:
+            _run(f"meemaken-{run_id}-{service}-migrate", images[service], ["migrate"], env, secrets, detach=False)
+        for service in SERVICES:
+            for role in ("api", "worker"):
+                name = f"meemaken-{run_id}-{service}-{role}"
+                system.containers[name] = _run(name, images[service], [role], env, secrets, detach=True)
+        for service in SERVICES:
+            _wait_for(f"{env[service.upper() + '_BASE_URL']}/readyz")
+            _wait_for(f"http://127.0.0.1:{metrics[service]}/metrics")  # the worker's
+        yield system
+    finally:
+        for name in system.containers:
+            log = tmp_path / f"{name}.log"
+            log.write_text(podman("logs", name, check=False).stdout + podman("logs", name, check=False).stderr)
+            SCAN.log_files.append(log)  # the session's privacy scan reads them, as it reads the processes' logs
+        for name in system.containers:
+            podman("rm", "--force", "--time", "5", name, check=False)
+
+
+def _stop_cleanly(system: System) -> dict[str, int]:
+    """SIGTERM to every container (podman stop, 30 s before SIGKILL); their exit codes."""
+    podman("stop", "--time", "30", *system.containers, timeout=120)
+    return {
+        name: int(podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip())
+        for name in system.containers
+    }
+
+
+def _messages(system: System, resident: uuid.UUID) -> list[dict[str, Any]]:
+    url = f"{system.gateway}/api/notifications/v1/residents/{resident}/messages"
+    answer = requests.get(url, headers=system.bearer("resident", sub=resident), timeout=5)
+    assert answer.status_code == 200, answer.text
+    messages: list[dict[str, Any]] = answer.json()
+    return messages
+
+
+def test_the_images_run_the_whole_system_and_a_proposal_reaches_its_author_through_the_gateway(system: System) -> None:
+    for name in system.containers:
+        health = podman("healthcheck", "run", name, check=False)
+        assert health.returncode == 0, f"{name} is not healthy: {health.stdout}{health.stderr}"
+        assert podman("exec", name, "id", "-u").stdout.strip() == APP_UID, f"{name} runs as root"
+        refused = podman("exec", name, "touch", "/app/written", check=False)
+        assert refused.returncode != 0 and "Read-only file system" in refused.stderr, refused.stderr
+
+    for public in ("/api/challenges/v1/tasks", "/api/panels/v1/panels"):
+        answer = requests.get(system.gateway + public, timeout=5)
+        assert answer.status_code == 200, f"{public}: {answer.status_code} {answer.text[:300]}"
+
+    now = time.time()
+    process: dict[str, Any] = {
+        "id": f"images-{uuid.uuid4().hex[:6]}",
+        "municipality": MUNICIPALITY,
+        "title": "Proposals call",
+        "kind": "proposals_call",
+        "phases": [
+            {
+                "name": "proposals",
+                "rung_promised": "adviseren",
+                "starts_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now - 86400)),
+                "ends_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now + 86400 * 30)),
+            }
+        ],
+    }
+    api = f"{system.gateway}/api/proposals/v1"
+    defined = requests.post(f"{api}/processes", json=process, headers=system.bearer("case_officer"), timeout=10)
+    assert defined.status_code == 201, defined.text
+
+    author = uuid.uuid4()
+    verified = {"age": 34, "municipality": MUNICIPALITY, "resident": True, "district": "centrum"}
+    body: dict[str, Any] = {"process_id": process["id"], "title": "Safer school streets", "text": TEXT}
+    created = requests.post(
+        f"{api}/proposals", json=body, headers=system.bearer("resident", sub=author, attrs=verified), timeout=10
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["author_id"] == str(author)
+
+    deadline = time.monotonic() + 60
+    while not (messages := _messages(system, author)):
+        assert time.monotonic() < deadline, "the author was not told within 60 s"
+        time.sleep(0.5)
+    [message] = messages
+    assert message["kind"] == "proposal_admitted" and "Safer school streets" in message["subject"], message
+    admitted = requests.get(f"{api}/proposals/{created.json()['id']}", timeout=5)
+    assert admitted.status_code == 200 and admitted.json()["status"] == "admitted", admitted.text
+    someone_else = requests.get(
+        f"{system.gateway}/api/notifications/v1/residents/{author}/messages",
+        headers=system.bearer("resident", sub=uuid.uuid4()),
+        timeout=5,
+    )
+    assert someone_else.status_code == 403, "a resident reads only their own inbox"
+
+    assert _stop_cleanly(system) == dict.fromkeys(system.containers, 0), "every container stops cleanly on SIGTERM"
