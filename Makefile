@@ -8,11 +8,12 @@ SERVICES := proposals challenges panels notifications gateway
 PACKAGES := libs/events libs/kit libs/testkit $(addprefix services/,$(SERVICES))
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps frontend run test lint typecheck openapi openapi-check unit bench kafka-up kafka-down clean
+.PHONY: help install system-deps frontend images run test lint typecheck openapi openapi-check unit bench kafka-up kafka-down clean
 
 help:
 	@echo "make run      start Kafka and every service (API + worker) on this machine"
 	@echo "make test     lint, type-check, OpenAPI drift check, then all tests on real Kafka and PostgreSQL"
+	@echo "make images   the services' container images (podman/buildah); compose file: infra/compose.yaml"
 	@echo "make bench    throughput and latency benchmarks (figures in bench/README.md)"
 
 install: $(STAMP)
@@ -34,6 +35,10 @@ frontend: $(GATEWAY_CSS)
 $(GATEWAY_CSS): services/gateway/package.json services/gateway/package-lock.json services/gateway/tools/build_frontend.py
 	cd services/gateway && npm ci --no-audit --no-fund --ignore-scripts
 	$(PYTHON) services/gateway/tools/build_frontend.py
+
+# One container image per service (buildah and podman, no Docker engine): infra/images.sh, infra/README.md.
+images: frontend
+	bash infra/images.sh build
 
 run: install system-deps frontend
 	$(PY) infra/run_local.py

@@ -88,6 +88,9 @@ build() {
   if [ -f "$CA" ]; then mounts=(--volume "$CA:/run/host-ca.pem:ro" --build-arg PIP_CERT=/run/host-ca.pem); fi
   for service in "${services[@]}"; do
     [ -f "$ROOT/services/$service/Dockerfile" ] || { say "no such service: $service"; exit 2; }
+    if [ "$service" = gateway ] && [ ! -f "$ROOT/services/gateway/src/gateway/static/vendor/nlds.css" ]; then
+      say "the portal's CSS is generated, not committed: make frontend"; make -C "$ROOT" --no-print-directory frontend >&2
+    fi
     started=$SECONDS
     buildah bud --quiet --layers --format docker --network host "${mounts[@]}" --build-arg "BASE_IMAGE=$BASE" \
       -f "$ROOT/services/$service/Dockerfile" -t "$PREFIX/$service:$TAG" "$ROOT" >/dev/null

@@ -12,6 +12,9 @@ command -v mvn >/dev/null || missing+=(maven)
 command -v npm >/dev/null || missing+=(npm)
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
 command -v chromium >/dev/null || missing+=(chromium)
+# The container images are built and run without a Docker engine: buildah and podman on runc, the base
+# rootfs by mmdebstrap (infra/images.sh; tests/images skips where they cannot run).
+for tool in podman buildah mmdebstrap runc; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "system-deps: installing ${missing[*]}" >&2
