@@ -85,7 +85,12 @@ def test_a_round_runs_from_ideas_to_results_with_every_step_an_event(case):
     client, engine, uow = case
     rid = voting_round(client)
     first = client.put(f"/api/v1/rounds/{rid}/ballot", json={"projects": ["p1"]}, headers=resident())
-    assert first.status_code == 201 and first.get_json() == {"round_id": rid, "paper": False, "replaced": 0}
+    assert first.status_code == 201 and first.get_json() == {
+        "round_id": rid,
+        "paper": False,
+        "replaced": 0,
+        "receipt": first.get_json()["receipt"],
+    }
     me = resident()
     client.put(f"/api/v1/rounds/{rid}/ballot", json={"projects": ["p1"]}, headers=me)
     replaced = client.put(f"/api/v1/rounds/{rid}/ballot", json={"projects": ["p2", "p3"]}, headers=me)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -133,6 +134,13 @@ class BallotBox:
             other = "online" if entered_by else "on paper"
             raise OtherChannel(f"this voter already voted {other}; a ballot is replaced through the same channel")
         return int(replaced)
+
+    def of(self, round_id: UUID, voter_id: UUID) -> Any:
+        """The voter's ballot as the box holds it (projects, points, paper, cast_at, replaced), or None."""
+        query = sa.select(
+            ballots.c.projects, ballots.c.points, ballots.c.paper, ballots.c.cast_at, ballots.c.replaced
+        ).where(ballots.c.round_id == round_id, ballots.c.voter_id == voter_id)
+        return self.connection.execute(query).first()
 
     def has_voted(self, round_id: UUID, voter_id: UUID) -> bool:
         query = sa.select(ballots.c.voter_id).where(ballots.c.round_id == round_id, ballots.c.voter_id == voter_id)

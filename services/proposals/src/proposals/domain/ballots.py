@@ -8,9 +8,13 @@ by the voter. What happens when the login lacks a fact the round needs is the ro
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from proposals.domain.eligibility import Facts, NotEligible, Unverified, not_known
 
@@ -152,3 +156,13 @@ def check_ballot(
     if problems:
         raise InvalidBallot("; ".join(problems))
     return Choice(tuple(chosen), None if points is None else tuple(points.values()))
+
+
+def receipt_code(round_id: UUID, voter_id: UUID, cast_at: datetime, replaced: int) -> str:
+    """A short code naming one version of one voter's ballot ("K7QF-2M9X"), shown when it is cast and when
+    the voter looks at it again: the same code means the ballot they cast is the one the box holds. It says
+    nothing about what was chosen, and is published nowhere."""
+    moment = int(cast_at.timestamp())  # whole seconds: the same whatever the database keeps of the rest
+    digest = hashlib.sha256(f"{round_id}:{voter_id}:{replaced}:{moment}".encode()).digest()
+    code = base64.b32encode(digest[:5]).decode()
+    return f"{code[:4]}-{code[4:]}"

@@ -335,8 +335,19 @@ def open_voting(body: dict[str, Any], round_id: UUID) -> BudgetRound:
 def cast(body: dict[str, Any], round_id: UUID) -> tuple[dict[str, Any], int]:
     """The logged-in resident's own ballot, eligible by what their login verifies; a later one replaces it
     until the round closes."""
-    replaced = budgets.cast_ballot(_uow(), actor(), round_id, _choice(body))
-    return {"round_id": round_id, "paper": False, "replaced": replaced}, 201 if replaced == 0 else 200
+    cast = budgets.cast_ballot(_uow(), actor(), round_id, _choice(body))
+    answer = {"round_id": round_id, "paper": False, "replaced": cast.replaced, "receipt": cast.receipt}
+    return answer, 201 if cast.replaced == 0 else 200
+
+
+@rounds.route("/<uuid:round_id>/ballot", methods=["GET"])
+@allow(Role.RESIDENT)
+@rounds.response(200, s.OwnBallotSchema)
+@rounds.alt_response(404, description="No such round, or you have not voted in it (problem+json)")
+def own_ballot(round_id: UUID) -> budgets.OwnBallot:
+    """The logged-in resident's own ballot (online, or entered on paper for them at the desk) with its receipt
+    code: what they chose and when. 404 when they have not voted."""
+    return budgets.own_ballot(_uow(), actor(), round_id)
 
 
 @rounds.route("/<uuid:round_id>/paper-ballots", methods=["POST"])
@@ -349,8 +360,9 @@ def paper(body: dict[str, Any], round_id: UUID) -> tuple[dict[str, Any], int]:
     they verified them; marked as paper, recording the official and their role."""
     v = body["voter"]
     verified = Facts(v["age"], v["resident"], v["district"])
-    replaced = budgets.enter_paper_ballot(_uow(), actor(), round_id, body["voter_id"], verified, _choice(body))
-    return {"round_id": round_id, "paper": True, "replaced": replaced}, 201 if replaced == 0 else 200
+    cast = budgets.enter_paper_ballot(_uow(), actor(), round_id, body["voter_id"], verified, _choice(body))
+    answer = {"round_id": round_id, "paper": True, "replaced": cast.replaced, "receipt": cast.receipt}
+    return answer, 201 if cast.replaced == 0 else 200
 
 
 def _choice(body: dict[str, Any]) -> Any:

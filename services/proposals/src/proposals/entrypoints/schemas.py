@@ -271,6 +271,23 @@ class BallotReceiptSchema(Schema):
     round_id = fields.UUID()
     paper = fields.Boolean()
     replaced = fields.Integer(metadata={"description": "How many earlier ballots of this voter it replaced."})
+    receipt = fields.String(
+        metadata={
+            "description": "A code naming this version of the voter's ballot, e.g. K7QF-2M9X; the voter "
+            "reads the same code back with GET .../ballot while the box holds it."
+        }
+    )
+
+
+class OwnBallotSchema(Schema):
+    """The resident's own ballot as the box holds it."""
+
+    projects = fields.List(fields.String(), metadata={"description": "In the voter's order (ranking)."})
+    points = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True)
+    paper = fields.Boolean(metadata={"description": "Entered on paper by an official at the desk."})
+    cast_at = fields.DateTime()
+    replaced = fields.Integer()
+    receipt = fields.String()
 
 
 class TrackingSchema(FollowUpSchema):

@@ -9,13 +9,22 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from meemaken_kit.roles import Role
 from proposals.adapters.budgets import RoundChanged
 from proposals.domain.audit import ActedBy
-from proposals.domain.ballots import BallotForm, Eligibility, InvalidBallot, check_ballot, check_voter
+from proposals.domain.ballots import (
+    BallotForm,
+    Eligibility,
+    InvalidBallot,
+    check_ballot,
+    check_voter,
+    receipt_code,
+)
 from proposals.domain.budget_round import BudgetRound, Stage, WrongPhase
 from proposals.domain.budget_round import Phase as RoundPhase
 from proposals.domain.budgeting import pabulib
@@ -26,6 +35,26 @@ from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
 log = logging.getLogger(__name__)
 RUNNING = (Role.CASE_OFFICER,)  # who runs a round: phases, feasibility, paper ballots, tracking
+
+
+@dataclass(frozen=True)
+class Cast:
+    """A ballot the box took: how many earlier ones of the voter it replaced, and its receipt code."""
+
+    replaced: int
+    receipt: str
+
+
+@dataclass(frozen=True)
+class OwnBallot:
+    """What a voter reads back of their own ballot: their choice, when, on paper or not, and the receipt."""
+
+    projects: list[str]
+    points: dict[str, int] | None
+    paper: bool
+    cast_at: datetime
+    replaced: int
+    receipt: str
 
 
 def open_round(
@@ -123,7 +152,7 @@ def open_voting(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, lot_orde
 
 def cast_ballot(
     uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID, projects: Sequence[str] | Mapping[str, int]
-) -> int:
+) -> Cast:
     """A resident's own ballot: the voter is who the token says, eligible by what their login verifies (a
     fact the round needs and the login lacks: refused, as the round's rule says). An earlier ballot of the
     same voter is replaced; returns how often it was. Nothing is stored on error."""
@@ -142,7 +171,7 @@ def enter_paper_ballot(
     voter_id: UUID,
     verified: Facts,
     projects: Sequence[str] | Mapping[str, int],
-) -> int:
+) -> Cast:
     """A paper ballot a case officer enters for the person they verified at the desk (`verified`: the facts
     as the official checked them). The ballot records the official and their role; it is marked as paper."""
     actor.acting(*RUNNING)
@@ -162,7 +191,7 @@ def _store(
     facts_in: Callable[[str], Facts],
     projects: Sequence[str] | Mapping[str, int],
     official: Callable[[BudgetRound], ActedBy] | None,
-) -> int:
+) -> Cast:
     with uow:
         for attempt in (1, 2):
             r = (uow.rounds.voting(round_id) if attempt == 1 else None) or uow.rounds.get(round_id)
@@ -182,14 +211,30 @@ def _store(
                     raise
                 raise InvalidBallot(f"give the voter's {' and '.join(unknown.missing)} as you verified it") from None
             choice = check_ballot(r.form, projects, {p.id: p.cost for p in on_ballot}, parts, r.budgets, voter.district)
+            now = uow.clock()
             try:
-                replaced = uow.ballots.cast(r, voter_id, choice, by, uow.clock())
+                replaced = uow.ballots.cast(r, voter_id, choice, by, now)
             except RoundChanged:
                 uow.rounds.forget(round_id)  # read it again: closed, or changed in some other way
                 continue
             uow.commit()
-            return replaced
+            return Cast(replaced, receipt_code(round_id, voter_id, now, replaced))
     raise RoundChanged(f"round {round_id} kept changing while the ballot was cast")
+
+
+def own_ballot(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> OwnBallot:
+    """The resident's own ballot in the round (online or entered on paper for them), with its receipt code:
+    so a page can say "you have already voted" and show what; NotFound when they have not voted."""
+    voter_id = actor.as_resident()
+    with uow:
+        _round(uow, round_id)
+        row = uow.ballots.of(round_id, voter_id)
+    if row is None:
+        raise NotFound(f"you have not voted in round {round_id}")
+    projects = list(row.projects)
+    points = None if row.points is None else dict(zip(projects, row.points, strict=True))
+    receipt = receipt_code(round_id, voter_id, row.cast_at, row.replaced)
+    return OwnBallot(projects, points, bool(row.paper), row.cast_at, int(row.replaced), receipt)
 
 
 def close_round(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> BudgetRound:
