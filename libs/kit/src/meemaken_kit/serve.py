@@ -1,4 +1,4 @@
-"""``python -m <service> serve``: the service's API under Granian (WSGI), as the gateway is deployed.
+"""``python -m <service> serve``: the service's API as deployed; the gateway under Granian (WSGI).
 
 Granian's HTTP handling is in Rust: per request it costs a fraction of gunicorn's threaded worker,
 which matters where the Python work per request is small, as in the gateway's pass-through (issue 12's
@@ -14,8 +14,10 @@ service's loopback port), ``WEB_CONCURRENCY`` (worker processes, default 2), ``<
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
 from meemaken_kit.logs import JsonFormatter
 
@@ -23,11 +25,9 @@ SERVED_BY_GRANIAN = frozenset({"gateway"})
 
 
 def api_command(service: str) -> list[str]:
-    """The arguments after ``python`` (run in ``services/<service>/``) that start a service's API as it is
-    deployed: ``-m <service> serve`` for the gateway, gunicorn with the service's configuration otherwise."""
-    if service in SERVED_BY_GRANIAN:
-        return ["-m", service, "serve"]
-    return ["-m", "gunicorn", "-c", "gunicorn.conf.py"]
+    """The arguments after ``python`` that start a service's API as it is deployed (the one way: make run,
+    the deployed tests and the images all use it)."""
+    return ["-m", service, "serve"]
 
 
 def granian_logconfig(service: str) -> dict[str, object]:
@@ -54,7 +54,12 @@ def bind(service: str, default_port: int | None, env: Mapping[str, str]) -> tupl
     return host or "127.0.0.1", int(port)
 
 
-def serve(service: str, default_port: int | None) -> None:
+def serve(service: str, default_port: int | None, root: Path) -> None:
+    """The gateway under Granian; the other services under gunicorn with their ``gunicorn.conf.py``."""
+    if service not in SERVED_BY_GRANIAN:
+        os.chdir(root)
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py")]
+        os.execv(sys.executable, gunicorn)  # noqa: S606 (our own interpreter, fixed arguments)
     # Before the workers import prometheus_client: it reads the folder once, at import.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix=f"meemaken-{service}-metrics-"))
     from granian import Granian

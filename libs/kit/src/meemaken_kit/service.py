@@ -79,7 +79,7 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
         help="run only this loop (repeatable): relay, a consumer's name, timers; each in a process of its own "
         "spreads a busy service over cores",
     )
-    commands.add_parser("serve", help="run the API under Granian (<SERVICE>_BIND, WEB_CONCURRENCY, <SERVICE>_THREADS)")
+    commands.add_parser("serve", help="run the API (gateway: Granian; services: gunicorn with gunicorn.conf.py)")
     openapi = commands.add_parser("openapi", help="write the OpenAPI document next to pyproject.toml")
     openapi.add_argument("--check", action="store_true", help="fail if the committed document is out of date")
     args = parser.parse_args(argv)
@@ -98,7 +98,7 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from meemaken_kit.serve import serve
 
-        serve(service.name, service.port)
+        serve(service.name, service.port, service.root)
         return 0
     settings = service.settings()
     configure_logging(service.name, settings.log_level)
