@@ -7,7 +7,9 @@ For each polled batch:
 2. a record that cannot be decoded, or whose handler raised, is poison: the batch is redone
    with one savepoint per record so that only the poison is rolled back and, once the
    transaction committed, it is copied to the consumer's dead-letter topic with its origin
-   (topic, partition, offset), the error and the consumer's name in headers;
+   (topic, partition, offset), the error and the consumer's name in headers; later records of
+   the same key are parked behind it on that topic, so that no key is handled out of order, and
+   more dead letters than the limit within its window halt the consumer (`dead_letters.py`);
 3. a transient failure (database gone, lock timeout, TransientError) rolls the whole batch
    back, waits with bounded exponential backoff and reads the same records again: nothing is
    skipped;
@@ -27,17 +29,19 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from meemaken_events import dead_letters as dl
 from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.correlation import correlated
+from meemaken_events.dead_letter_log import DeadLetterLog, NoDeadLetterTopic, dead_letter_headers
 from meemaken_events.envelope import Envelope, from_kafka
 from meemaken_events.errors import PoisonMessage, TransientError
 from meemaken_events.inbox import Inbox, retention_from_env
-from meemaken_events.metrics import CONSUMED, HANDLE_SECONDS
+from meemaken_events.metrics import CONSUMED, DEAD_LETTERS_UNRESOLVED, HALTED, HANDLE_SECONDS
 from meemaken_events.relay import producer_config
 
 log = logging.getLogger("meemaken.consumer")
@@ -52,8 +56,29 @@ def dead_letter_topic(consumer: str) -> str:
 
 @dataclass(frozen=True)
 class Poison:
+    """A record for the dead-letter topic: poison itself, or parked `behind` a dead letter of its key."""
+
     record: ConsumerRecord
     error: str
+    behind: dl.Origin | None = None
+
+
+@dataclass
+class Batch:
+    """What became of a polled batch: its dead letters, and the records not touched because the
+    dead-letter limit halted the consumer (their offsets are not committed)."""
+
+    dead: list[Poison]
+    untouched: list[ConsumerRecord]
+    triage: dl.Triage
+
+
+def origin_of(record: ConsumerRecord) -> dl.Origin:
+    return dl.Origin(record.topic, record.partition, record.offset)
+
+
+def key_of(record: ConsumerRecord) -> dl.Key | None:
+    return (record.topic, bytes(record.key)) if record.key is not None else None
 
 
 class Backoff:
@@ -84,6 +109,7 @@ class ConsumerLoop:
         max_records: int = 500,
         consumer_options: Mapping[str, Any] | None = None,
         inbox_retention: timedelta | None = None,
+        dead_letter_limit: dl.DeadLetterLimit | None = None,
     ) -> None:
         self.name, self.topics, self.handlers = name, topics, dict(handlers)
         self.engine, self.inbox = engine, Inbox(inbox_table, name)
@@ -92,6 +118,12 @@ class ConsumerLoop:
         self.events = events or catalogue()
         self.max_records = max_records
         self.dead_letter_topic = dead_letter_topic(name)
+        self.dead_letter_limit = dead_letter_limit or dl.DeadLetterLimit.from_env()
+        self.queues = dl.KeyQueues()  # the unresolved dead letters per key, read from the dead-letter topic
+        self.halted: str | None = None  # why the consumer stopped consuming, for the worker's health
+        HALTED.labels(name).set(0)
+        self._dead_letters: DeadLetterLog | None = None
+        self._reassigned = False
         self.backoff = Backoff()
         self._stop = threading.Event()
         self._bootstrap = bootstrap_servers
@@ -125,24 +157,32 @@ class ConsumerLoop:
             if not consumer.partitions_for_topic(topic):
                 consumer.close()
                 raise KafkaError(f"topic {topic} has no partitions (is it created?)")
-        consumer.subscribe(self.topics)
+        if self._dead_letters is None:  # which keys wait behind a dead letter, before the first record
+            try:
+                self._dead_letters = DeadLetterLog(self._bootstrap, self.dead_letter_topic, self.queues)
+            except NoDeadLetterTopic:  # so nothing was dead-lettered; sending the first dead letter will fail
+                log.warning("consumer %s: no dead-letter topic %s", self.name, self.dead_letter_topic)
+        self._catch_up_dead_letters()
+        consumer.subscribe(self.topics, listener=_Reassigned(self))
         return consumer
 
     def run(self) -> None:
-        """Consume until stop(); the consumer leaves its group cleanly on the way out."""
-        while not self._stop.is_set():
+        """Consume until stop() (or the dead-letter limit); the consumer leaves its group cleanly on the way out."""
+        while not self._stop.is_set() and not self.halted:
             try:
                 if self._consumer is None:
                     self._consumer = self._connect()
                 self.run_once(timeout_ms=200)
                 if time.monotonic() >= self._next_prune:
                     self.prune_inbox()
+                    self._catch_up_dead_letters()  # resolutions made meanwhile, for the gauge
                     self._next_prune = time.monotonic() + 600
             except KafkaError as exc:
                 wait = self.backoff.delay()
                 log.warning("consumer %s: broker trouble (%s), retrying in %.1fs", self.name, exc, wait)
                 self._stop.wait(wait)
         self.close()
+        self._stop.wait()  # halted: the worker's other loops go on; a restart (after the fix) resumes
 
     def prune_inbox(self) -> int:
         """Forget handled events older than the inbox retention (a database hiccup waits for the next time)."""
@@ -163,9 +203,14 @@ class ConsumerLoop:
         if self._producer is not None:
             self._producer.close(timeout=5)
             self._producer = None
+        if self._dead_letters is not None:
+            self._dead_letters.close()
+            self._dead_letters = None
 
     def run_once(self, timeout_ms: int = 200) -> int:
-        """Poll and process one batch; return the number of records processed."""
+        """Poll and process one batch; return the number of records processed (0 once halted)."""
+        if self.halted:
+            return 0
         if self._consumer is None:
             self._consumer = self._connect()
         consumer = self._consumer
@@ -174,9 +219,11 @@ class ConsumerLoop:
         if not records:
             return 0
         try:
+            if self._reassigned or self.queues.blocks_any(key_of(r) for r in records):
+                self._catch_up_dead_letters()  # replayed or discarded since, or dead-lettered by another member
             with HANDLE_SECONDS.labels(self.name).time():
-                poison = self._handle(records)
-            self._dead_letter(poison)
+                batch = self._handle(records)
+            self._dead_letter(batch.dead)
         except (*TRANSIENT, KafkaError) as exc:
             self._rewind(consumer, records)
             wait = self.backoff.delay()
@@ -190,8 +237,12 @@ class ConsumerLoop:
             CONSUMED.labels(self.name, "retried").inc(len(records))
             self._stop.wait(wait)
             return 0
+        batch.triage.settle()
+        self._observe_dead_letters()
+        done = records[: len(records) - len(batch.untouched)]
         try:
-            consumer.commit(self._next_offsets(records))
+            if done:
+                consumer.commit(self._next_offsets(done))
         except KafkaError as exc:
             # The group rebalanced (or the coordinator moved) between the poll and the commit: the batch
             # is handled and in the inbox; whoever owns these partitions now gets them again and skips them.
@@ -200,38 +251,63 @@ class ConsumerLoop:
                 self.name,
                 type(exc).__name__,
             )
+        if batch.untouched:
+            self._rewind(consumer, batch.untouched)
+            self._halt(batch.untouched[0])
         self.backoff.reset()
-        return len(records)
+        return len(done)
 
-    def _handle(self, records: list[ConsumerRecord]) -> list[Poison]:
+    def _catch_up_dead_letters(self) -> None:
+        if self._dead_letters is not None:
+            self._reassigned = False
+            self._dead_letters.catch_up()
+            self._observe_dead_letters()
+
+    def _observe_dead_letters(self) -> None:
+        DEAD_LETTERS_UNRESOLVED.labels(self.name).set(self.queues.unresolved)
+
+    def _halt(self, at: ConsumerRecord) -> None:
+        """Too many dead letters: stop consuming, leave the group, and say so until restarted."""
+        self.halted = (
+            f"more than {self.dead_letter_limit}: stopped before {origin_of(at)} (not committed); "
+            f"fix the cause, see `dead-letters list`, and restart the worker"
+        )
+        HALTED.labels(self.name).set(1)
+        log.critical("consumer %s halted: %s", self.name, self.halted)
+        if self._consumer is not None:
+            self._consumer.close(autocommit=False)
+            self._consumer = None
+
+    def _handle(self, records: list[ConsumerRecord]) -> Batch:
         """Fast path: the whole batch in one transaction, inbox rows in one statement. If any
-        handler fails, that transaction is rolled back and the batch is redone record by record
-        in savepoints, so only the failing records become poison."""
-        poison: list[Poison] = []
-        work: list[tuple[ConsumerRecord, Envelope, Handler]] = []
+        handler fails, or the batch holds poison or a record of a blocked key, that transaction is
+        rolled back (or not tried) and the batch is redone record by record in savepoints, so only
+        the failing records become poison and later records of their keys are parked."""
+        triage = dl.Triage(self.queues, self.dead_letter_limit)
+        items: list[_Item] = []
         for record in records:
             declared = _declared_type(record)
             if declared in self.events and declared not in self.handlers:  # a known event, not ours: skipped unread
-                CONSUMED.labels(self.name, "ignored").inc()
+                items.append(_Item(record))
                 continue
             try:
                 envelope = from_kafka(record.key, record.value, record.headers or [], self.events)
             except PoisonMessage as exc:
-                poison.append(Poison(record, f"{type(exc).__name__}: {exc}"))
+                items.append(_Item(record, error=f"{type(exc).__name__}: {exc}"))
                 continue
-            handler = self.handlers.get(envelope.type)
-            if handler is None:
-                CONSUMED.labels(self.name, "ignored").inc()
-                continue
-            work.append((record, envelope, handler))
-        try:
-            self._handle_batch(work)
-        except TRANSIENT:
-            raise
-        except Exception:
-            log.warning("consumer %s: a handler failed; redoing the batch one event at a time", self.name)
-            poison += self._handle_one_by_one(work)
-        return sorted(poison, key=lambda p: (p.record.partition, p.record.offset))
+            items.append(_Item(record, envelope, self.handlers.get(envelope.type)))
+        work = [(i.record, i.envelope, i.handler) for i in items if i.envelope is not None and i.handler is not None]
+        clean = not any(i.error for i in items) and not self.queues.blocks_any(key_of(r) for r in records)
+        if clean and not any(self.queues.known(origin_of(r)) for r in records):
+            try:
+                self._handle_batch(work)
+                CONSUMED.labels(self.name, "ignored").inc(len(items) - len(work))
+                return Batch([], [], triage)
+            except TRANSIENT:
+                raise
+            except Exception:
+                log.warning("consumer %s: a handler failed; redoing the batch one event at a time", self.name)
+        return self._handle_one_by_one(items, triage)
 
     def _handle_batch(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> None:
         with self.engine.begin() as conn:
@@ -245,57 +321,92 @@ class ConsumerLoop:
                     handler(conn, envelope)
                 CONSUMED.labels(self.name, "handled").inc()
 
-    def _handle_one_by_one(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> list[Poison]:
-        poison: list[Poison] = []
+    def _handle_one_by_one(self, items: list[_Item], triage: dl.Triage) -> Batch:
+        dead: list[Poison] = []
         with self.engine.begin() as conn:
-            for record, envelope, handler in work:
-                savepoint = conn.begin_nested()
-                try:
-                    with correlated(envelope.correlation_id):
-                        if self.inbox.first_delivery(conn, envelope):
-                            handler(conn, envelope)
-                            CONSUMED.labels(self.name, "handled").inc()
-                        else:
-                            CONSUMED.labels(self.name, "duplicate").inc()
-                    savepoint.commit()
-                except TRANSIENT:
-                    raise
-                except Exception as exc:  # any other failure of this one event makes it poison
-                    savepoint.rollback()
-                    log.error(
-                        "consumer %s: event %s (%s) at %s[%d]@%d is poison: %s",
-                        self.name,
-                        envelope.id,
-                        envelope.type,
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        type(exc).__name__,
-                        extra={"correlation_id": envelope.correlation_id},
-                    )
-                    poison.append(Poison(record, f"{type(exc).__name__}: {exc}"))
-        return poison
+            for index, item in enumerate(items):
+                record, origin, key = item.record, origin_of(item.record), key_of(item.record)
+                if item.handler is None and item.error is None:
+                    CONSUMED.labels(self.name, "ignored").inc()
+                    continue
+                verdict = triage.before(origin, key)
+                if verdict.action == "skip":
+                    CONSUMED.labels(self.name, "duplicate").inc()  # dead-lettered before: its fate is there
+                    continue
+                if verdict.action == "park":
+                    dead.append(Poison(record, f"parked behind {verdict.behind}", verdict.behind))
+                    continue
+                if verdict.action == "halt":
+                    return Batch(dead, [i.record for i in items[index:]], triage)  # what came before is committed
+                error = item.error or self._handle_in_savepoint(conn, item)
+                if error is None:
+                    continue
+                if triage.poisoned(origin, key).action == "halt":
+                    return Batch(dead, [i.record for i in items[index:]], triage)
+                dead.append(Poison(record, error))
+        return Batch(dead, [], triage)
 
-    def _dead_letter(self, poison: list[Poison]) -> None:
-        if not poison:
+    def _handle_in_savepoint(self, conn: sa.Connection, item: _Item) -> str | None:
+        """Handle one event in its own savepoint; the error if it is poison."""
+        record, envelope, handler = item.record, item.envelope, item.handler
+        assert envelope is not None and handler is not None
+        savepoint = conn.begin_nested()
+        try:
+            with correlated(envelope.correlation_id):
+                if self.inbox.first_delivery(conn, envelope):
+                    handler(conn, envelope)
+                    CONSUMED.labels(self.name, "handled").inc()
+                else:
+                    CONSUMED.labels(self.name, "duplicate").inc()
+            savepoint.commit()
+            return None
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # any other failure of this one event makes it poison
+            savepoint.rollback()
+            log.error(
+                "consumer %s: event %s (%s) at %s[%d]@%d is poison: %s",
+                self.name,
+                envelope.id,
+                envelope.type,
+                record.topic,
+                record.partition,
+                record.offset,
+                type(exc).__name__,
+                extra={"correlation_id": envelope.correlation_id},
+            )
+            return f"{type(exc).__name__}: {exc}"
+
+    def _dead_letter(self, dead: list[Poison]) -> None:
+        if not dead:
             return
         if self._producer is None:
             self._producer = KafkaProducer(**producer_config(self._bootstrap, f"{self.name}-dlq"))
         futures = []
-        for item in poison:
+        for item in sorted(dead, key=lambda p: (p.record.partition, p.record.offset)):
             r = item.record
-            headers = [(k, v) for k, v in (r.headers or []) if not k.startswith("dlq_")] + [
-                ("dlq_original_topic", r.topic.encode()),
-                ("dlq_original_partition", str(r.partition).encode()),
-                ("dlq_original_offset", str(r.offset).encode()),
-                ("dlq_consumer", self.name.encode()),
-                ("dlq_error", item.error[:1000].encode()),
-            ]
+            headers = dead_letter_headers(r, self.name, item.error, item.behind)
             futures.append(self._producer.send(self.dead_letter_topic, key=r.key, value=r.value, headers=headers))
         self._producer.flush(timeout=30)
         for future in futures:
             future.get(timeout=30)
-        CONSUMED.labels(self.name, "dead_lettered").inc(len(poison))
+        parked = sum(1 for p in dead if p.behind is not None)
+        CONSUMED.labels(self.name, "dead_lettered").inc(len(dead) - parked)
+        CONSUMED.labels(self.name, "parked").inc(parked)
+
+    def replay(self, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> str:
+        """Handle one dead letter again, now, in its own transaction with its inbox row: "handled",
+        "duplicate" (handled before) or "ignored" (no handler for it any more). Raises if it fails again."""
+        envelope = from_kafka(key, value, headers, self.events)
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return "ignored"
+        with self.engine.begin() as conn, correlated(envelope.correlation_id):
+            if not self.inbox.first_delivery(conn, envelope):
+                return "duplicate"
+            handler(conn, envelope)
+        CONSUMED.labels(self.name, "replayed").inc()
+        return "handled"
 
     @staticmethod
     def _next_offsets(records: list[ConsumerRecord]) -> dict[TopicPartition, OffsetAndMetadata]:
@@ -314,6 +425,29 @@ class ConsumerLoop:
             first[tp] = min(first.get(tp, r.offset), r.offset)
         for tp, offset in first.items():
             consumer.seek(tp, offset)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A polled record, decoded: with its handler, or its decoding error, or neither (not ours)."""
+
+    record: ConsumerRecord
+    envelope: Envelope | None = None
+    handler: Handler | None = None
+    error: str | None = None
+
+
+class _Reassigned(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions moved: another member may have dead-lettered records of their keys meanwhile."""
+
+    def __init__(self, loop: ConsumerLoop) -> None:
+        self.loop = loop
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.loop._reassigned = True
 
 
 def _declared_type(record: ConsumerRecord) -> str | None:

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from meemaken_events import ConsumerLoop, EventFactory, TransientError, messaging_tables
+from meemaken_events.dead_letters import DeadLetterLimit, Origin
 from meemaken_kit import make_engine
 
 SOURCE = "urn:meemaken:municipality:demo:system:test"
@@ -51,8 +52,8 @@ def test_the_same_event_twice_has_one_effect(setup):
         conn.execute(effects.insert().values(proposal_id=env.data["proposal_id"]))
 
     consumer = loop(engine, inbox, handler)
-    assert consumer._handle([record(0, event), record(1, event)]) == []
-    assert consumer._handle([record(2, event)]) == []
+    assert consumer._handle([record(0, event), record(1, event)]).dead == []
+    assert consumer._handle([record(2, event)]).dead == []
     assert count(engine, effects) == 1
 
 
@@ -67,7 +68,7 @@ def test_a_poison_event_is_set_aside_and_its_neighbours_are_handled(setup):
 
     consumer = loop(engine, inbox, handler)
     batch = [record(0, admitted()), record(1, bad), record(2, value=b"garbage"), record(3, admitted())]
-    poison = consumer._handle(batch)
+    poison = consumer._handle(batch).dead
     assert [p.record.offset for p in poison] == [1, 2]
     assert "ValueError" in poison[0].error and "InvalidEvent" in poison[1].error
     assert count(engine, effects) == 2  # the poison's own write was rolled back with its savepoint
@@ -94,3 +95,55 @@ def test_offsets_to_commit_point_past_the_last_record_of_each_partition():
     records = [SimpleNamespace(topic="t", partition=p, offset=o) for p, o in [(0, 5), (0, 6), (1, 3)]]
     offsets = ConsumerLoop._next_offsets(records)
     assert {tp.partition: meta.offset for tp, meta in offsets.items()} == {0: 7, 1: 4}
+
+
+def keyed(offset, event, key):
+    r = record(offset, event)
+    r.key = key
+    return r
+
+
+def garbage(offset, key):
+    r = record(offset, value=b"{not an event")
+    r.key = key
+    return r
+
+
+def test_the_loop_parks_later_events_of_a_poisoned_key_and_handles_the_others(setup):
+    engine, inbox, effects = setup
+    bad = admitted()
+
+    def handler(conn, env):
+        if env.id == bad.id:
+            raise ValueError("cannot handle this one")
+        conn.execute(effects.insert().values(proposal_id=env.data["proposal_id"]))
+
+    consumer = loop(engine, inbox, handler)
+    batch = [keyed(0, bad, b"a"), keyed(1, admitted(), b"b"), keyed(2, admitted(), b"a"), keyed(3, admitted(), b"a")]
+    outcome = consumer._handle(batch)
+    assert [(p.record.offset, p.behind) for p in outcome.dead] == [
+        (0, None),
+        (2, Origin("t", 0, 0)),
+        (3, Origin("t", 0, 0)),
+    ]
+    assert outcome.untouched == [] and count(engine, effects) == 1
+    outcome.triage.settle()
+    later = consumer._handle([keyed(4, admitted(), b"a"), keyed(5, admitted(), b"c")])  # the next batch too
+    assert [(p.record.offset, p.behind) for p in later.dead] == [(4, Origin("t", 0, 0))]
+    assert count(engine, effects) == 2
+
+
+def test_the_loop_stops_at_the_dead_letter_over_the_limit_and_leaves_it_and_the_rest_untouched(setup):
+    engine, inbox, effects = setup
+
+    def handler(conn, env):
+        conn.execute(effects.insert().values(proposal_id=env.data["proposal_id"]))
+
+    consumer = loop(engine, inbox, handler)
+    consumer.dead_letter_limit = DeadLetterLimit(2, 60)
+    batch = [garbage(0, b"p"), keyed(1, admitted(), b"ok"), garbage(2, b"q"), garbage(3, b"r")]
+    batch += [keyed(4, admitted(), b"ok2")]
+    outcome = consumer._handle(batch)
+    assert [p.record.offset for p in outcome.dead] == [0, 2]
+    assert [r.offset for r in outcome.untouched] == [3, 4]
+    assert count(engine, effects) == 1  # the one before the halt is handled (and will be committed)
