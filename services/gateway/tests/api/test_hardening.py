@@ -23,7 +23,7 @@ def test_every_response_carries_the_security_headers(gateway_app, provider):
         assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "same-origin"
         assert "Strict-Transport-Security" not in headers  # development: plain http on this machine
-        assert "Server" not in headers
+        assert headers["Server"] == "meemaken"  # names no software and no version (the server keeps it)
 
 
 def test_outside_development_the_browser_is_told_to_use_https_only():
