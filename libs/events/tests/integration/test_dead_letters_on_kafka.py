@@ -186,3 +186,35 @@ def test_a_discarded_dead_letter_is_audited_and_what_waited_behind_it_is_replaye
     assert "discarded" in caplog.text and "withdrawn" in caplog.text and str(poison) in caplog.text
     assert service.handled(c) == [c2]
     assert [letter.state for letter in service.dead_letters()] == ["discarded", "replayed"]
+
+
+def test_the_service_command_lists_shows_and_replays_dead_letters(service, tmp_path, monkeypatch, capsys):
+    from meemaken_kit import ServiceDefinition, main
+
+    d = str(uuid.uuid4())
+    d1 = service.publish(d)
+    service.broken.add(d1)
+    d2 = service.publish(d)
+    loop = service.loop()
+    run_until(loop, lambda: len(service.dead_letters()) == 2)
+    loop.close()
+    poison, parked = (letter.origin for letter in service.dead_letters())
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'consumer.sqlite'}")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", service.bootstrap)
+    definition = ServiceDefinition("sample", tmp_path, lambda *_: None, lambda *_: [service.loop()])  # type: ignore[arg-type,return-value]
+    capsys.readouterr()
+
+    assert main(definition, ["dead-letters", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[1:3] for line in listed] == [[str(poison), "poison"], [str(parked), "parked"]]
+    assert main(definition, ["dead-letters", "show", str(poison)]) == 0
+    shown = capsys.readouterr().out
+    assert ADMITTED in shown and "RuntimeError" in shown and '"title"' not in shown  # never the event's data
+    assert main(definition, ["dead-letters", "replay", str(parked)]) == 1
+    assert "waits behind" in capsys.readouterr().err
+    service.broken.clear()
+    assert main(definition, ["dead-letters", "replay", "--all"]) == 0
+    assert capsys.readouterr().out.count(": handled") == 2
+    assert main(definition, ["dead-letters", "list"]) == 0
+    assert capsys.readouterr().out == ""
+    assert service.handled(d) == [d1, d2]

@@ -4,6 +4,7 @@ python -m proposals migrate          # alembic upgrade head on the service's dat
 python -m proposals worker           # relay + consumer loops until SIGTERM
 python -m proposals worker --only relay  # some loops only (e.g. the relay in its own process)
 python -m proposals openapi [--check] # write (or verify) the committed openapi.json
+python -m proposals dead-letters list|show|replay|discard  # the consumers' dead letters (dead_letters_cli.py)
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from meemaken_kit import dead_letters_cli
 from meemaken_kit.config import Settings
 from meemaken_kit.db import make_engine, migrate
 from meemaken_kit.logs import configure_logging
-from meemaken_kit.worker import Loop, run_loops
+from meemaken_kit.worker import Loop, run_loops, serve_metrics_and_health
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
     commands.add_parser("serve", help="run the API (gateway: Granian; services: gunicorn with gunicorn.conf.py)")
     openapi = commands.add_parser("openapi", help="write the OpenAPI document next to pyproject.toml")
     openapi.add_argument("--check", action="store_true", help="fail if the committed document is out of date")
+    dead_letters_cli.add_parser(commands)
     args = parser.parse_args(argv)
 
     if args.command == "openapi":
@@ -106,13 +109,12 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
         migrate(service.migrations_dir, settings.database_url)
         return 0
     engine = make_engine(settings.database_url)
-    metrics_bind = os.environ.get(f"{service.name.upper()}_WORKER_METRICS_BIND")
-    if metrics_bind:  # the worker has no web server of its own: Prometheus scrapes this one
-        from prometheus_client import start_http_server
-
-        host, _, port = metrics_bind.rpartition(":")
-        start_http_server(int(port), addr=host or "127.0.0.1")
     loops = service.loops(settings, engine)
+    if args.command == "dead-letters":
+        from meemaken_events import ConsumerLoop
+
+        consumers = [loop for loop in loops if isinstance(loop, ConsumerLoop)]
+        return dead_letters_cli.run(args, consumers, settings.kafka_bootstrap_servers)
     if args.only:
         unknown = set(args.only) - {loop.name for loop in loops}
         if unknown:
@@ -120,5 +122,8 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
             print(f"no such loop: {', '.join(sorted(unknown))} (this worker has: {names})", file=sys.stderr)
             return 2
         loops = [loop for loop in loops if loop.name in args.only]
+    metrics_bind = os.environ.get(f"{service.name.upper()}_WORKER_METRICS_BIND")
+    if metrics_bind:  # the worker has no API: Prometheus scrapes /metrics here, and /healthz tells halted loops
+        serve_metrics_and_health(metrics_bind, loops)
     run_loops(service.name, loops)
     return 0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
+import socketserver
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import sqlalchemy as sa
 
@@ -20,6 +23,41 @@ class Loop(Protocol):
 
     def run(self) -> None: ...
     def stop(self) -> None: ...
+
+
+def halted(loops: Sequence[Loop]) -> dict[str, str]:
+    """The loops that stopped themselves (a consumer over its dead-letter limit) and why."""
+    return {loop.name: reason for loop in loops if (reason := getattr(loop, "halted", None))}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def serve_metrics_and_health(bind: str, loops: Sequence[Loop]) -> None:
+    """The worker's own small web server (it has no API): Prometheus metrics on /metrics, and on
+    /healthz 200 while every loop runs or 503 naming each halted one and why."""
+    from prometheus_client import make_wsgi_app
+
+    metrics = make_wsgi_app()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != "/healthz":
+            return metrics(environ, start_response)
+        stopped = halted(loops)
+        body = json.dumps({"status": "halted" if stopped else "ok", "halted": stopped}).encode()
+        status = "503 Service Unavailable" if stopped else "200 OK"
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    host, _, port = bind.rpartition(":")
+    server = make_server(host.strip("[]") or "127.0.0.1", int(port), app, _ThreadingServer, _QuietHandler)
+    threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True).start()
 
 
 class Periodic:
