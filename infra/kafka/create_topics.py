@@ -1,6 +1,6 @@
 """Create the declared topics on a broker; topics that exist already are left alone.
 
-    python infra/kafka/create_topics.py 127.0.0.1:9092 infra/kafka/topics.txt
+python infra/kafka/create_topics.py 127.0.0.1:9092 infra/kafka/topics.txt
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ def declared(path: Path) -> list[tuple[str, int]]:
     return topics
 
 
+def configs(name: str) -> dict[str, str]:
+    """A dead-letter topic keeps its records until they are replayed or discarded: no time limit."""
+    return {"retention.ms": "-1"} if name.endswith(".dlq") else {}
+
+
 def create_topics(bootstrap: str, topics: list[tuple[str, int]], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -35,7 +40,11 @@ def create_topics(bootstrap: str, topics: list[tuple[str, int]], timeout: float 
             time.sleep(0.5)
     try:
         existing = set(admin.list_topics())
-        missing = [NewTopic(name, partitions, 1) for name, partitions in topics if name not in existing]
+        missing = [
+            NewTopic(name, partitions, 1, topic_configs=configs(name))
+            for name, partitions in topics
+            if name not in existing
+        ]
         if missing:
             try:
                 admin.create_topics(missing)

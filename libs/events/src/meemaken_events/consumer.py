@@ -114,7 +114,7 @@ class ConsumerLoop:
         self.name, self.topics, self.handlers = name, topics, dict(handlers)
         self.engine, self.inbox = engine, Inbox(inbox_table, name)
         self.inbox_retention = inbox_retention or retention_from_env()
-        self._next_prune = 0.0
+        self._next_prune = self._next_look = 0.0
         self.events = events or catalogue()
         self.max_records = max_records
         self.dead_letter_topic = dead_letter_topic(name)
@@ -173,9 +173,11 @@ class ConsumerLoop:
                 if self._consumer is None:
                     self._consumer = self._connect()
                 self.run_once(timeout_ms=200)
+                if time.monotonic() >= self._next_look:  # replays and discards made meanwhile, for the gauge
+                    self._catch_up_dead_letters()
+                    self._next_look = time.monotonic() + 30
                 if time.monotonic() >= self._next_prune:
                     self.prune_inbox()
-                    self._catch_up_dead_letters()  # resolutions made meanwhile, for the gauge
                     self._next_prune = time.monotonic() + 600
             except KafkaError as exc:
                 wait = self.backoff.delay()
