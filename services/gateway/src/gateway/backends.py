@@ -122,6 +122,9 @@ class Backends:
     def post(self, service: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
         return self.call("POST", service, path, body=body if body is not None else {}, idempotency_key=idempotency_key)
 
+    def put(self, service: str, path: str, body: Any, idempotency_key: str | None = None) -> Any:
+        return self.call("PUT", service, path, body=body, idempotency_key=idempotency_key)
+
 
 def _json(data: bytes) -> Any:
     try:
