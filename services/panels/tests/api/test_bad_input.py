@@ -40,6 +40,15 @@ def test_set_up_refuses_impossible_panels(case):
     assert r.status_code == 422 and "overlap at age 40" in r.get_json()["detail"]
 
 
+def test_a_panel_whose_theme_or_quota_names_are_blank_is_refused_naming_each(case):
+    body = {"question": "What should the park offer?", "theme": " \u200b ", "mandate": "adviseren", "size": 4}
+    blank_value = {"gender": {"\t": {"min": 1, "max": 2}}}
+    r = unchanged(case, lambda: case.post("/panels", {**body, "features": blank_value}, case.coordinator))
+    assert r.status_code == 422
+    pointers = {e["pointer"] for e in r.get_json()["errors"]}
+    assert "/theme" in pointers and any(p.startswith("/features/gender/") and "\t" in p for p in pointers)
+
+
 def test_registration_errors(case, panel):
     assert case.register(panel, 1).status_code == 202
     again = unchanged(case, lambda: case.register(panel, 1))

@@ -69,6 +69,8 @@ def test_a_submitted_proposal_is_stored_with_its_submitted_event(client, engine)
         (valid_body(author_id=str(uuid.uuid4())), {"/author_id"}),  # the author is the token's, never the body's
         (valid_body(title=42, text=["x"]), {"/title", "/text"}),
         (valid_body(title=""), {"/title"}),
+        (valid_body(title=" "), {"/title"}),  # was a 500: stripped to "" after validation, refused by the event
+        (valid_body(title="\t\n", text="\u200b\u200b"), {"/title", "/text"}),  # nothing visible: blank
         (valid_body(unexpected="x"), {"/unexpected"}),
     ],
 )

@@ -2,11 +2,10 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from meemaken_kit.fields import Text  # what a person types: stripped, never blank
 from panels.domain.deliberation import Verdict
 from panels.domain.panel import Mandate
 from panels.domain.pool import Channel
-
-Text = fields.String
 
 
 class BoundsSchema(Schema):

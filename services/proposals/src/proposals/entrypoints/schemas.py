@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from meemaken_events import subject_problem
+from meemaken_kit.fields import Text
 from proposals.domain.budgeting.rules import ALIASES, RULES
 from proposals.domain.process import SLUG
 
@@ -13,9 +14,9 @@ STATUSES = ["submitted", "admitted", "rejected", "declined", "answered", "merged
 class ProposalSubmissionSchema(Schema):
     """The author is the resident the token names; a body naming anyone is refused."""
 
-    process_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    process_id = Text(required=True, validate=validate.Length(min=1, max=100))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    text = Text(required=True, validate=validate.Length(min=1, max=10_000))
 
 
 class ReasonSchema(Schema):
@@ -56,31 +57,31 @@ class DeclineSchema(Schema):
 
 class AnswerSchema(Schema):
     position = fields.String(required=True, validate=validate.OneOf(["adopted", "partly", "not_adopted"]))
-    reasons = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    reasons = Text(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class MergeSchema(Schema):
     into_id = fields.UUID(required=True)
-    reasons = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    reasons = Text(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class PartSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    text = Text(required=True, validate=validate.Length(min=1, max=10_000))
 
 
 class SplitSchema(Schema):
     parts = fields.List(fields.Nested(PartSchema), required=True, validate=validate.Length(min=2, max=10))
-    reasons = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    reasons = Text(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class FollowUpSchema(Schema):
     stage = fields.String(required=True, validate=validate.OneOf(["planned", "in_progress", "done", "dropped"]))
-    note = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    note = Text(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class PhaseSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     rung_promised = fields.String(required=True, validate=validate.OneOf(RUNGS))
@@ -104,8 +105,8 @@ class ProcessSchema(Schema):
             _an_event_subject,
         ],
     )
-    municipality = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    municipality = Text(required=True, validate=validate.Length(min=1, max=100))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Function(
         lambda p: p.kind.value,
         deserialize=str,
@@ -125,7 +126,7 @@ class ProcessQuerySchema(Schema):
 
 class RealisedSchema(Schema):
     rung = fields.String(required=True, validate=validate.OneOf(RUNGS))
-    explanation = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    explanation = Text(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class LadderSchema(Schema):
@@ -135,7 +136,7 @@ class LadderSchema(Schema):
 
 
 class ReportQuerySchema(Schema):
-    municipality = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    municipality = Text(required=True, validate=validate.Length(min=1, max=100))
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
 
 
@@ -161,7 +162,7 @@ class EligibilitySchema(Schema):
     residents_only = fields.Boolean(
         load_default=True, metadata={"description": "Only verified residents of the process's municipality."}
     )
-    districts = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    districts = fields.List(Text(validate=validate.Length(min=1, max=100)), load_default=list)
     unverified = fields.String(
         load_default="desk",
         validate=validate.OneOf(["desk", "refuse"]),
@@ -174,12 +175,12 @@ class EligibilitySchema(Schema):
 
 
 class RoundOpeningSchema(Schema):
-    process_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    process_id = Text(required=True, validate=validate.Length(min=1, max=100))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
     budget = fields.Integer(required=True, validate=validate.Range(min=1), metadata={"description": "Euro cents."})
     district_budgets = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
     theme_budgets = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=100)), values=fields.Integer(), load_default=dict
+        keys=Text(validate=validate.Length(min=1, max=100)), values=fields.Integer(), load_default=dict
     )
     form = fields.Nested(FormSchema, required=True)
     eligibility = fields.Nested(EligibilitySchema, load_default=lambda: EligibilitySchema().load({}))
@@ -216,9 +217,9 @@ class RoundOpeningSchema(Schema):
 
 
 class ProjectIdeaSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
-    theme = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    district = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    theme = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     cost = fields.Integer(required=True, validate=validate.Range(min=1), metadata={"description": "Euro cents."})
     proposal_id = fields.UUID(load_default=None, allow_none=True)
 
@@ -226,7 +227,7 @@ class ProjectIdeaSchema(Schema):
 class AssessmentSchema(Schema):
     feasible = fields.Boolean(required=True)
     cost = fields.Integer(required=True, validate=validate.Range(min=1))
-    legal_check = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    legal_check = Text(required=True, validate=validate.Length(min=1, max=5000))
     reason = fields.String(load_default="", validate=validate.Length(max=5000))
     jury_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
 
@@ -242,7 +243,7 @@ class VerifiedVoterSchema(Schema):
     resident = fields.Boolean(
         required=True, metadata={"description": "Lives in the municipality of the round's process."}
     )
-    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    district = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
 
 
 class BallotSchema(Schema):
