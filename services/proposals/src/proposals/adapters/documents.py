@@ -77,6 +77,7 @@ def round_document(r: BudgetRound) -> dict[str, Any]:
                 "title": p.title,
                 "district": p.district,
                 "theme": p.theme,
+                "description": p.description,
                 "cost": p.cost,
                 "proposal_id": str(p.proposal_id) if p.proposal_id else None,
                 "feasibility": p.feasibility.value,
@@ -137,6 +138,7 @@ def round_from(round_id: UUID, phase: str, version: int, d: dict[str, Any]) -> B
                 Stage(p["stage"]) if p["stage"] else None,
                 p["stage_note"],
                 p.get("theme"),
+                p.get("description", ""),
             )
             for p in d["projects"]
         ),

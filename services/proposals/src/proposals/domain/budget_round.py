@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from proposals.domain.admissibility import PERSONAL_DATA
 from proposals.domain.audit import ActedBy
 from proposals.domain.ballots import BallotForm, BallotKind, Eligibility
 
@@ -85,6 +86,7 @@ class BudgetProject:
     stage: Stage | None = None
     stage_note: str = ""
     theme: str | None = None  # a project draws on its district's budget, a theme's, or the city-wide rest
+    description: str = ""  # what it is, for whom, where: public, as on the ballot
 
     @property
     def part(self) -> str | None:
@@ -233,8 +235,11 @@ class BudgetRound:
         proposal_id: UUID | None = None,
         theme: str | None = None,
         by: ActedBy | None = None,
+        description: str = "",
     ) -> str:
         self._require(Phase.IDEAS, "add a project")
+        if PERSONAL_DATA.search(description):
+            raise InvalidRound("a project's description is public: remove e-mail addresses, phone or identity numbers")
         if district and theme:
             raise InvalidRound("a project draws on its district's budget or on a theme's, not both")
         if not title.strip():
@@ -244,7 +249,15 @@ class BudgetRound:
         if part_name(district, theme) not in self.budgets:
             what = f"district {district!r}" if district else (f"theme {theme!r}" if theme else "the city as a whole")
             raise InvalidRound(f"the round has no budget for {what}")
-        project = BudgetProject(f"p{len(self.projects) + 1}", title.strip(), district, cost, proposal_id, theme=theme)
+        project = BudgetProject(
+            f"p{len(self.projects) + 1}",
+            title.strip(),
+            district,
+            cost,
+            proposal_id,
+            theme=theme,
+            description=description.strip(),
+        )
         self.projects = (*self.projects, project)
         self._note(
             "project_added", by, project_id=project.id, title=project.title, district=district, theme=theme, cost=cost

@@ -286,7 +286,15 @@ def get_round(round_id: UUID) -> BudgetRound:
 def add_project(body: dict[str, Any], round_id: UUID) -> BudgetRound:
     """A project idea in the ideas phase (resident or case officer)."""
     return budgets.add_project(
-        _uow(), actor(), round_id, body["title"], body["district"], body["cost"], body["proposal_id"], body["theme"]
+        _uow(),
+        actor(),
+        round_id,
+        body["title"],
+        body["district"],
+        body["cost"],
+        body["proposal_id"],
+        body["theme"],
+        body["description"],
     )
 
 

@@ -222,6 +222,11 @@ class ProjectIdeaSchema(Schema):
     theme = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     cost = fields.Integer(required=True, validate=validate.Range(min=1), metadata={"description": "Euro cents."})
     proposal_id = fields.UUID(load_default=None, allow_none=True)
+    description = fields.String(
+        load_default="",
+        validate=validate.Length(max=2000),
+        metadata={"description": "What the project is, for whom and where; public (no contact details)."},
+    )
 
 
 class AssessmentSchema(Schema):
@@ -310,6 +315,7 @@ class ProjectSchema(Schema):
     title = fields.String()
     district = fields.String(allow_none=True)
     theme = fields.String(allow_none=True)
+    description = fields.String()
     cost = fields.Integer()
     proposal_id = fields.UUID(allow_none=True)
     feasibility = fields.Function(lambda p: p.feasibility.value)

@@ -109,13 +109,18 @@ def add_project(
     cost: int,
     proposal_id: UUID | None,
     theme: str | None = None,
+    description: str = "",
 ) -> BudgetRound:
     """An idea for the round, by a resident or a case officer, with the residents' own cost estimate. A
     resident's idea is theirs alone (no one is recorded); a case officer's is audited."""
     if Role.RESIDENT in actor.roles and actor.id is not None:
-        return _change(uow, round_id, lambda r: r.add_project(title, district, cost, proposal_id, theme))
+        return _change(
+            uow, round_id, lambda r: r.add_project(title, district, cost, proposal_id, theme, description=description)
+        )
     actor.acting(Role.RESIDENT, *RUNNING)
-    return _official(uow, actor, round_id, lambda r, by: r.add_project(title, district, cost, proposal_id, theme, by))
+    return _official(
+        uow, actor, round_id, lambda r, by: r.add_project(title, district, cost, proposal_id, theme, by, description)
+    )
 
 
 def start_feasibility(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> BudgetRound:
