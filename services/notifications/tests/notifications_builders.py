@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from meemaken_events import Envelope, EventFactory
+from meemaken_events import Envelope, EventFactory, catalogue
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # a Friday
 CHALLENGES = EventFactory("urn:meemaken:municipality:demo:system:challenges")
@@ -57,3 +57,79 @@ def proposal_event(kind: str, author: uuid.UUID, **extra: Any) -> Envelope:
 
 def pseudonym() -> str:
     return "p_" + uuid.uuid4().hex
+
+
+def sample(event_type: str) -> dict:
+    """Data an event of this catalogued type may carry, with every field a template reads."""
+    if ".challenges." in event_type:
+        return {
+            "challenge_id": str(uuid.uuid4()),
+            "task_id": str(uuid.uuid4()),
+            "department": "mobility",
+            "profile": "flanders",
+            "representative_id": str(uuid.uuid4()),
+            "from_status": "in_assessment",
+            "to_status": "in_assessment",
+            "at": NOW.isoformat(),
+            "details": {
+                "reason": "Because.",
+                "due_at": "2026-12-24T10:00:00+00:00",
+                "deadline": "decision",
+                "outcome": "accepted",
+                "grounds": [],
+            },
+        }
+    if ".panels.respondent." in event_type:
+        return {
+            "panel_id": str(uuid.uuid4()),
+            "pseudonym": pseudonym(),
+            "channel": "letter",
+            "at": NOW.isoformat(),
+            "details": {},
+        }
+    if ".panels." in event_type:
+        return {
+            "panel_id": str(uuid.uuid4()),
+            "at": NOW.isoformat(),
+            "details": {
+                "pseudonym": pseudonym(),
+                "rank": 2,
+                "session": 1,
+                "starts_at": NOW.isoformat(),
+                "recommendation": 1,
+                "verdict": "partly",
+                "due_at": NOW.isoformat(),
+            },
+        }
+    if ".round." in event_type:
+        return {
+            "round_id": str(uuid.uuid4()),
+            "process_id": "budget-2027",
+            "rule": "greedy",
+            "voters": 1234,
+            "paper_ballots": 34,
+            "spent": 98000,
+            "selected": [{"project_id": "p1", "title": "Benches in the park"}],
+        }
+    data = {
+        "proposal_id": str(uuid.uuid4()),
+        "process_id": "p",
+        "author_id": str(uuid.uuid4()),
+        "title": "Safer school streets",
+        "reasons": [{"code": "shouting", "detail": "x"}],
+        "supporters": 150,
+        "threshold": 100,
+        "answer_due_at": NOW.isoformat(),
+        "position": "partly",
+        "late": True,
+        "stage": "in_progress",
+        "note": "Work starts in spring.",
+        "into_id": str(uuid.uuid4()),
+        "into_ids": [str(uuid.uuid4()), str(uuid.uuid4())],
+    }
+    properties = catalogue()[event_type].schema["properties"]
+    if properties.get("reasons", {}).get("type") == "string":  # answered, merged, split: a motivation
+        data["reasons"] = "The school board asked for it too."
+    elif event_type.endswith(".declined.v1"):
+        data["reasons"] = [{"code": "not_competent", "detail": "A matter for the region."}]
+    return {k: v for k, v in data.items() if k in properties}  # the event carries what its schema names

@@ -1,10 +1,8 @@
 """Every routed event renders in Dutch, French and English: plain text and accessible HTML, with the status,
 reasons, next step and deadline where the event has them; never points, badges or rankings."""
 
-import uuid
-
 import pytest
-from notifications_builders import NOW, pseudonym
+from notifications_builders import NOW, sample
 
 from meemaken_events import catalogue
 from notifications.domain.messages import LANGUAGES
@@ -12,81 +10,6 @@ from notifications.domain.routing import ROUTES, Route
 from notifications.domain.templates import letter_html, render
 
 SCORE_WORDS = ("points", "punten", "badge", "ranking", "classement", "rangschikking", "leaderboard")
-
-
-def sample(event_type: str) -> dict:
-    if ".challenges." in event_type:
-        return {
-            "challenge_id": str(uuid.uuid4()),
-            "task_id": str(uuid.uuid4()),
-            "department": "mobility",
-            "profile": "flanders",
-            "representative_id": str(uuid.uuid4()),
-            "from_status": "in_assessment",
-            "to_status": "in_assessment",
-            "at": NOW.isoformat(),
-            "details": {
-                "reason": "Because.",
-                "due_at": "2026-12-24T10:00:00+00:00",
-                "deadline": "decision",
-                "outcome": "accepted",
-                "grounds": [],
-            },
-        }
-    if ".panels.respondent." in event_type:
-        return {
-            "panel_id": str(uuid.uuid4()),
-            "pseudonym": pseudonym(),
-            "channel": "letter",
-            "at": NOW.isoformat(),
-            "details": {},
-        }
-    if ".panels." in event_type:
-        return {
-            "panel_id": str(uuid.uuid4()),
-            "at": NOW.isoformat(),
-            "details": {
-                "pseudonym": pseudonym(),
-                "rank": 2,
-                "session": 1,
-                "starts_at": NOW.isoformat(),
-                "recommendation": 1,
-                "verdict": "partly",
-                "due_at": NOW.isoformat(),
-            },
-        }
-    if ".round." in event_type:
-        return {
-            "round_id": str(uuid.uuid4()),
-            "process_id": "budget-2027",
-            "rule": "greedy",
-            "voters": 1234,
-            "paper_ballots": 34,
-            "spent": 98000,
-            "selected": [{"project_id": "p1", "title": "Benches in the park"}],
-        }
-    data = {
-        "proposal_id": str(uuid.uuid4()),
-        "process_id": "p",
-        "author_id": str(uuid.uuid4()),
-        "title": "Safer school streets",
-        "reasons": [{"code": "shouting", "detail": "x"}],
-        "supporters": 150,
-        "threshold": 100,
-        "answer_due_at": NOW.isoformat(),
-        "position": "partly",
-        "late": True,
-        "stage": "in_progress",
-        "note": "Work starts in spring.",
-        "into_id": str(uuid.uuid4()),
-        "into_ids": [str(uuid.uuid4()), str(uuid.uuid4())],
-    }
-    properties = catalogue()[event_type].schema["properties"]
-    if properties.get("reasons", {}).get("type") == "string":  # answered, merged, split: a motivation
-        data["reasons"] = "The school board asked for it too."
-    elif event_type.endswith(".declined.v1"):
-        data["reasons"] = [{"code": "not_competent", "detail": "A matter for the region."}]
-    return {k: v for k, v in data.items() if k in properties}  # the event carries what its schema names
 
 
 CASES = [
@@ -129,9 +52,9 @@ def test_budget_results_tell_voters_what_their_vote_helped_fund_and_others_only_
     data = sample("org.meemaken.proposals.round.results_published.v1")
     voter = render("budget_results", "org.meemaken.proposals.round.results_published.v1", data, "en", "voters")
     assert voter.items == ("Benches in the park",)
-    assert voter.impact == "Your vote helped fund these projects. 1234 neighbours voted with you."
+    assert voter.impact == "Your vote helped fund these projects. 1,234 neighbours voted with you."
     follower = render("budget_results", "org.meemaken.proposals.round.results_published.v1", data, "en", "followers")
-    assert follower.impact == "1234 neighbours voted with you."
+    assert follower.impact == "1,234 neighbours voted with you."
 
 
 def test_html_escapes_what_officials_typed():
