@@ -8,8 +8,12 @@ account page). Then, in `--repeat` alternating passes of `--seconds` each, `--th
 ballots in a closed loop:
 
 - direct: PUT /api/v1/rounds/{id}/ballot on proposals, with a token signed as the gateway signs them;
-- gateway: PUT /api/proposals/v1/rounds/{id}/ballot on the gateway, with the session cookie and CSRF
-  header; the gateway checks the session and rate limits, attaches its cached token, forwards.
+- gateway: PUT /api/proposals/v1/rounds/{id}/ballot on the gateway (Granian), with the session cookie
+  and CSRF header a browser sends; the first ballot of a session in each gateway worker goes the full
+  way (session row, CSRF check), the next ones take the fast lane (gateway.proxy.lane): the same rate
+  limits and cached token, no Flask, no database read.
+
+Both paths share one lean keep-alive client (urllib3), so the load generator costs them the same.
 
 Every voter has cast once before measuring, so both paths replace ballots (200). Figures per path:
 min / median / max of ballots/s and of p50 / p99 latency over the passes, the ratio gateway/direct
