@@ -38,7 +38,9 @@ import schemathesis
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -292,6 +294,8 @@ def _start(name: str, tmp: Path) -> Service:
     else:
         app = bootstrap.create_app(Settings.from_env(name, {"DATABASE_URL": url}), engine)
     schema = schemathesis.openapi.from_path(ROOT / "services" / name / "openapi.json")
+    # Undeclared query parameters and headers are ignored, as HTTP APIs do (webargs EXCLUDE): not negative input.
+    schema.config.generation.update(allow_extra_parameters=False)
     schema.app = app
     service = Service(name, app, engine, schema, _matrix(name))
     service.seed(_seeds().get(name, []))
@@ -342,6 +346,13 @@ def _one_field_odd(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     return st.sampled_from(sorted(body)).flatmap(lambda key: _odd_like(body[key]).map(lambda odd: {**body, key: odd}))
 
 
+def _path_is_valid(case: Any) -> bool:
+    """Only a path generated valid may become a known resource's: a negative one keeps what it tests."""
+    meta = case.meta
+    component = meta.components.get(ParameterLocation.PATH) if meta is not None else None
+    return component is None or component.mode == GenerationMode.POSITIVE
+
+
 def _routed(app: Any, method: str, path: str) -> bool:
     """Does the path reach the operation's view? One whose parameters fit no route is a 404 for anyone."""
     try:
@@ -381,7 +392,7 @@ def test_no_generated_input_gets_a_server_error_or_an_undocumented_answer(
     )
     @given(case=strategy, caller=st.sampled_from(_callers(service, method, path)), data=st.data())
     def fuzz(case: Any, caller: str | None, data: st.DataObject) -> None:
-        for parameter in list(case.path_parameters or {}):
+        for parameter in list(case.path_parameters or {}) if _path_is_valid(case) else []:
             known = _known_ids(service, parameter)
             if known and data.draw(st.booleans(), label=f"known {parameter}"):
                 case.path_parameters[parameter] = data.draw(st.sampled_from(known), label=parameter)
@@ -504,5 +515,43 @@ def test_every_place_of_every_endpoint_refuses_hostile_input_naming_it_and_chang
     logging.disable(logging.ERROR)
     try:
         hostile()
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+# --- workflows: sequences along the links Schemathesis infers from each document (a created resource's id
+# feeds the operations that take it), each step sent by a role the matrix allows
+
+WORKFLOWS = int(os.environ.get("MEEMAKEN_FUZZ_WORKFLOWS", "8"))
+
+
+@pytest.mark.parametrize("name", [s for s in SERVICES if s != "gateway"])  # the gateway has no linked operations
+def test_workflows_along_the_documents_links_get_no_server_error_and_only_documented_answers(
+    name: str, services: Callable[[str], Service]
+) -> None:
+    service = services(name)
+
+    class Workflow(service.schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Any) -> None:
+            allowed = sorted(service.matrix.get((case.method.upper(), case.path), {"public"}) - {"public"})
+            if allowed:
+                case.headers = {**(case.headers or {}), **service.headers(allowed[0])}
+
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    logging.disable(logging.ERROR)
+    try:
+        run_state_machine_as_test(
+            Workflow,
+            settings=settings(
+                max_examples=WORKFLOWS,
+                stateful_step_count=8,
+                deadline=None,
+                derandomize=DERANDOMIZE,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
     finally:
         logging.disable(logging.NOTSET)
