@@ -51,7 +51,8 @@ def open_round(
     assert created.status_code == 201, created.get_json()
     rid = str(created.get_json()["id"])
     for name, cost, district, theme in projects:
-        idea = {"title": name, "cost": cost, "district": district, "theme": theme}
+        about = f"{name}: what residents proposed, where it would be and who it is for."
+        idea = {"title": name, "cost": cost, "district": district, "theme": theme, "description": about}
         added = service.client.post(f"/api/v1/rounds/{rid}/projects", json=idea, headers=officer())
         assert added.status_code == 201, added.get_json()
     if not vote:

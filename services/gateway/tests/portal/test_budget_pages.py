@@ -59,6 +59,7 @@ def test_a_round_shows_its_projects_by_district_and_who_may_vote_before_logging_
     page = text(app.test_client().get(f"/budgets/{ids['approval']}?lang=en"))
     assert "City-wide projects" in page and "District: centrum" in page and "District: noord" in page
     assert "Theme: green" in page and "Trees on the market square" in page and "€40,000" in page
+    assert "Trees on the market square: what residents proposed, where it would be and who it is for." in page
     assert "You are at least 16 years old." in page and "You live in" in page
     assert "Log in to vote" in page and f"/login?next=/budgets/{ids['approval']}" in page
 
@@ -123,6 +124,7 @@ def test_approval_shows_only_the_voters_own_district_and_a_running_total_without
     form = text(client.get(f"{url}?lang=en"))
     assert "A playground in centrum" in form and "A garden in noord" not in form  # Anna lives in centrum
     assert form.count('type="checkbox"') == 6 and "Check my choice" in form
+    assert 'aria-describedby="about-p1"' in form and 'id="about-p1"' in form  # the description, read with it
     total = client.post(f"{url}?lang=en", data={"csrf_token": token, "project": ["p1", "p4"], "action": "total"})
     page = words(total)
     assert total.status_code == 200 and "Your choice so far" in page and "You chose 2 projects." in page
