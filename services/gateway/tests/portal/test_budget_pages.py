@@ -325,3 +325,24 @@ def test_results_of_a_round_still_voting_say_when_they_come(scene):
     app, _, ids = scene
     page = text(app.test_client().get(f"/budgets/{ids['approval']}/results?lang=en"))
     assert "Voting is still open. The results appear here after voting closes." in page
+
+
+def test_a_vote_taken_on_paper_at_the_desk_is_shown_and_only_the_desk_changes_it(scene):
+    from gateway_testing import rows
+
+    from meemaken_testkit.tokens import bearer
+
+    app, service, ids = scene
+    client, _ = signed_in(app)
+    anna = rows(app.extensions["gateway"].engine, "people")[0]["person_id"]
+    rid = ids["k_approval"]
+    paper = {"voter_id": anna, "voter": {"age": 36, "resident": True, "district": "centrum"}, "projects": ["p2"]}
+    entered = service.client.post(
+        f"/api/v1/rounds/{rid}/paper-ballots", json=paper, headers=bearer("proposals", "case_officer")
+    )
+    assert entered.status_code == 201, entered.get_json()
+    round_page = text(client.get(f"/budgets/{rid}?lang=en"))
+    assert "You have already voted in this round." in round_page and "Only the desk can change it." in round_page
+    assert entered.get_json()["receipt"] in round_page and "Change my vote" not in round_page
+    form = client.get(f"/budgets/{rid}/ballot?lang=en")
+    assert form.status_code == 409 and "You have already voted" in text(form)

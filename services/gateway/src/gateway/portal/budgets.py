@@ -530,7 +530,11 @@ def check_ballot(round_id: uuid.UUID) -> FlaskResponse | BaseResponse:
             closed = _round(round_id)[0]
             if closed is not None and closed["phase"] != OPEN:
                 return page("portal/budgets/closed.html", 409, round=closed)
-            return page("portal/budgets/voted.html", 409, round=r, own=_own_ballot(round_id), paper=True, ends=None)
+            held = _own_ballot(round_id)
+            if held is not None and held.get("paper"):  # voted at the desk: only the desk changes it
+                return page("portal/budgets/voted.html", 409, round=r, own=held, paper=True, ends=None)
+            # the same vote still being cast (a double click): the choice is kept, try again
+            return page("portal/budgets/check.html", 409, checked=checked, own=own, unavailable=True, **context)
         if refused.status == 403:
             return page(
                 "portal/budgets/ineligible.html", 403, round=r, verdict=Verdict("refused"), rules=r["eligibility"]
