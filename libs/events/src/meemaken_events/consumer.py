@@ -157,12 +157,15 @@ class ConsumerLoop:
             if not consumer.partitions_for_topic(topic):
                 consumer.close()
                 raise KafkaError(f"topic {topic} has no partitions (is it created?)")
-        if self._dead_letters is None:  # which keys wait behind a dead letter, before the first record
-            try:
+        try:  # which keys wait behind a dead letter, before the first record
+            if self._dead_letters is None:
                 self._dead_letters = DeadLetterLog(self._bootstrap, self.dead_letter_topic, self.queues)
-            except NoDeadLetterTopic:  # so nothing was dead-lettered; sending the first dead letter will fail
-                log.warning("consumer %s: no dead-letter topic %s", self.name, self.dead_letter_topic)
-        self._catch_up_dead_letters()
+            self._catch_up_dead_letters()
+        except NoDeadLetterTopic:  # so nothing was dead-lettered; sending the first dead letter will fail
+            log.warning("consumer %s: no dead-letter topic %s", self.name, self.dead_letter_topic)
+        except KafkaError:
+            consumer.close()
+            raise
         consumer.subscribe(self.topics, listener=_Reassigned(self))
         return consumer
 

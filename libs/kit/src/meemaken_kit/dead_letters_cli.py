@@ -20,6 +20,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from kafka.errors import KafkaError
+
 from meemaken_events.dead_letter_admin import DeadLetters, Replayer
 from meemaken_events.dead_letter_log import DeadLetter
 from meemaken_events.dead_letters import Origin
@@ -53,11 +55,15 @@ def run(args: argparse.Namespace, consumers: Sequence[Replayer], bootstrap_serve
     if not consumers:
         print("this service has no consumers, so no dead letters")
         return 0
-    opened = [DeadLetters(consumer, bootstrap_servers) for consumer in consumers]
+    opened: list[DeadLetters] = []
     try:
+        opened += [DeadLetters(consumer, bootstrap_servers) for consumer in consumers]
         return _act(args, opened)
     except (LookupError, ValueError) as exc:
         print(str(exc).strip("'\""), file=sys.stderr)
+        return 1
+    except KafkaError as exc:
+        print(f"the broker at {bootstrap_servers} cannot tell: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     finally:
         for letters in opened:
