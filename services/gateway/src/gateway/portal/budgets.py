@@ -305,64 +305,88 @@ def check_choice(
     r: Mapping[str, Any], parts: list[Part], choice: Mapping[str, Any], messages: Mapping[str, Any]
 ) -> Checked:
     """The round's rules in the resident's words (``messages`` word them: see ``_messages``)."""
-    form, result = r["form"], Checked()
+    kind = r["form"]["kind"]
+    if kind == "cumulative":
+        return _check_points(r, parts, choice.get("points", {}), messages)
+    if kind == "ranking":
+        return _check_ranking(r, parts, choice.get("ranks", {}), messages)
+    return _check_approval(r, parts, choice.get("projects", []), messages)
+
+
+def _whole(typed: str) -> int | None:
+    """A whole number as typed in a form ("7"), or None ("seven", "7.5", "-1", "²")."""
+    return int(typed) if typed.isascii() and typed.isdigit() and len(typed) <= 6 else None
+
+
+def _first(parts: list[Part], prefix: str) -> str:
+    """The anchor of the first project's control, where an error about the whole ballot points."""
     projects = [p for part in parts for p in part.projects]
-    costs = {p["id"]: p["cost"] for p in projects}
-    first = f"project-{projects[0]['id']}" if projects else "main"
-    if form["kind"] == "cumulative":
-        points: dict[str, int] = {}
-        for pid, typed in choice.get("points", {}).items():
-            if typed in ("", "0"):
-                continue
-            if not typed.isdigit() or int(typed) > form["points"]:
-                result.field_errors[f"points-{pid}"] = messages["whole"](form["points"])
-                result.errors.append((f"points-{pid}", messages["whole_for"](form["points"], titles_of(r)[pid])))
-                continue
-            points[pid] = int(typed)
-        result.given = sum(points.values())
-        result.count = len(points)
-        if not result.errors and not points:
-            result.errors.append((f"points-{projects[0]['id']}" if projects else "main", messages["none_points"]()))
-        elif result.given > form["points"]:
-            result.errors.append(
-                (f"points-{next(iter(points))}", messages["too_many_points"](result.given, form["points"]))
-            )
-        result.body = {"points": points}
-        return result
-    if form["kind"] == "ranking":
-        ranks: dict[str, int] = {}
-        for pid, typed in choice.get("ranks", {}).items():
-            if typed.isdigit() and 1 <= int(typed) <= (form["k"] or len(projects)):
-                ranks[pid] = int(typed)
-        taken: dict[int, list[str]] = {}
-        for pid, place in ranks.items():
-            taken.setdefault(place, []).append(pid)
-        for place, pids in sorted(taken.items()):
-            if len(pids) > 1:
-                for pid in pids:
-                    result.field_errors[f"rank-{pid}"] = messages["place_twice"](place)
-                result.errors.append((f"rank-{pids[0]}", messages["place_twice"](place)))
-        if not ranks:
-            result.errors.append((f"rank-{projects[0]['id']}" if projects else "main", messages["none_ranked"]()))
-        result.count = len(ranks)
-        result.body = {"projects": sorted(ranks, key=lambda pid: ranks[pid])}
-        return result
-    chosen = [pid for pid in choice.get("projects", []) if pid in costs]
-    result.count = len(chosen)
-    for part in parts:
-        result.spent[part.key] = sum(costs[p["id"]] for p in part.projects if p["id"] in chosen)
+    return f"{prefix}-{projects[0]['id']}" if projects else "main"
+
+
+def _check_points(
+    r: Mapping[str, Any], parts: list[Part], typed: Mapping[str, str], messages: Mapping[str, Any]
+) -> Checked:
+    """Cumulative: whole points from 0 to the round's points per project, together at most that many."""
+    most, result, points = r["form"]["points"], Checked(), {}
+    for pid, value in typed.items():
+        number = _whole(value) if value else 0
+        if number is None or number > most:
+            result.field_errors[f"points-{pid}"] = messages["whole"](most)
+            result.errors.append((f"points-{pid}", messages["whole_for"](most, titles_of(r)[pid])))
+        elif number:
+            points[pid] = number
+    result.given, result.count, result.body = sum(points.values()), len(points), {"points": points}
+    if not result.errors and not points:
+        result.errors.append((_first(parts, "points"), messages["none_points"]()))
+    elif result.given > most:
+        result.errors.append((f"points-{next(iter(points))}", messages["too_many_points"](result.given, most)))
+    return result
+
+
+def _check_ranking(
+    r: Mapping[str, Any], parts: list[Part], typed: Mapping[str, str], messages: Mapping[str, Any]
+) -> Checked:
+    """Ranking: a place from 1 to k per project, each place given once; the ballot lists them in order."""
+    places = r["form"]["k"] or sum(len(part.projects) for part in parts)
+    result, ranks = Checked(), {}
+    for pid, value in typed.items():
+        place = _whole(value)
+        if place is not None and 1 <= place <= places:
+            ranks[pid] = place
+    taken: dict[int, list[str]] = {}
+    for pid, place in ranks.items():
+        taken.setdefault(place, []).append(pid)
+    for place, pids in sorted(taken.items()):
+        if len(pids) > 1:
+            result.field_errors |= {f"rank-{pid}": messages["place_twice"](place) for pid in pids}
+            result.errors.append((f"rank-{pids[0]}", messages["place_twice"](place)))
+    if not ranks:
+        result.errors.append((_first(parts, "rank"), messages["none_ranked"]()))
+    result.count, result.body = len(ranks), {"projects": sorted(ranks, key=lambda pid: ranks[pid])}
+    return result
+
+
+def _check_approval(
+    r: Mapping[str, Any], parts: list[Part], chosen_ids: list[str], messages: Mapping[str, Any]
+) -> Checked:
+    """Approval within each part's budget (knapsack), or k-approval: at most k projects."""
+    form, result = r["form"], Checked()
+    costs = {p["id"]: p["cost"] for part in parts for p in part.projects}
+    chosen = [pid for pid in chosen_ids if pid in costs]
+    result.count, result.body = len(chosen), {"projects": chosen}
+    result.spent = {part.key: sum(costs[p["id"]] for p in part.projects if p["id"] in chosen) for part in parts}
     if not chosen:
-        result.errors.append((first, messages["none_chosen"]()))
+        result.errors.append((_first(parts, "project"), messages["none_chosen"]()))
     if form["kind"] == "k_approval" and form["k"] and len(chosen) > form["k"]:
-        result.errors.append((first, messages["too_many_projects"](len(chosen), form["k"])))
+        result.errors.append((_first(parts, "project"), messages["too_many_projects"](len(chosen), form["k"])))
     if form["kind"] == "approval":
         for part in parts:
-            spent = result.spent.get(part.key, 0)
+            spent = result.spent[part.key]
             if part.budget is not None and spent > part.budget:
                 anchor = f"project-{next(p['id'] for p in part.projects if p['id'] in chosen)}"
                 result.field_errors[part.anchor] = messages["over_budget"](part, spent)
                 result.errors.append((anchor, messages["over_budget"](part, spent)))
-    result.body = {"projects": chosen}
     return result
 
 
