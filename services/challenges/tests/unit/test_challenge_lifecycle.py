@@ -55,9 +55,9 @@ def test_a_low_score_leads_to_a_reasoned_rejection_with_a_coded_ground(profile_c
     ground = "insufficient_score"
     c.reject(NOW + timedelta(days=30), (ground,), "The plan does not yet show it can keep the library open.")
     assert c.status is Status.REJECTED and c.decision.grounds == (ground,)
-    assert "The challenge is rejected." in c.decision.notice
-    # the objection term as people read it ("28 days"), never an ISO 8601 code ("P28D")
-    assert re.search(r"An objection may be lodged within \d+ (days|months?)( and \d+ days)? of this", c.decision.notice)
+    assert "De uitdaging is afgewezen." in c.decision.notice  # in the case's language
+    # the objection term as people read it ("28 dagen"), never an ISO 8601 code ("P28D")
+    assert re.search(r"Bezwaar kan worden ingediend binnen \d+ (dagen|maanden?)( en \d+ dagen)? na", c.decision.notice)
     assert "ISO 8601" not in c.decision.notice and not re.search(r"\bP\d", c.decision.notice)
     # the decision names the co-initiators (pseudonymous ids) so that they are told too
     assert c.events[-1].details["co_initiator_ids"] == [str(i) for i in c.group.co_initiator_ids]

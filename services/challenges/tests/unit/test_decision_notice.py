@@ -32,8 +32,8 @@ def test_the_notice_publishes_approved_texts_and_no_working_text():
     approve(c, "decision", "The group showed it can run the library for three years.")
     c.accept(NOW + timedelta(days=30), "Working note for the file: good plan.")
     notice = c.decision.notice
-    assert "- Cost compared with the current cost: 3.0 of 4. The plan costs a fifth less" in notice
-    assert "Reasons: The group showed it can run the library for three years." in notice
+    assert "- Kost tegenover de huidige kost: 3,0 op 4. The plan costs a fifth less" in notice  # Flanders: Dutch
+    assert "Redenen: The group showed it can run the library for three years." in notice
     assert "On cost." not in notice and "On quality." not in notice  # the assessors' own motivations
     assert "Checked with legal services." not in notice  # the officer's gate judgements
     assert "Working note for the file" not in notice  # the decision body's motivation, not approved
@@ -176,8 +176,8 @@ def test_an_accepted_expression_of_interest_leads_to_procurement_in_the_notice()
 def test_a_municipal_regulation_publishes_its_weighted_score_and_pass_mark(profile_code):
     c = assessed(admitted(profile_code), 3)
     c.accept(NOW + timedelta(days=30), "Good plan.")
-    assert "weighted score 75% (pass mark 60%)" in c.decision.notice
-    assert "Next: an agreement with the group" in c.decision.notice
+    assert "gewogen score 75% (drempel 60%)" in c.decision.notice
+    assert "Volgende stap: een overeenkomst met de groep" in c.decision.notice
 
 
 def test_a_criteria_set_that_mixes_weights_with_considered_scoring_is_refused():

@@ -465,7 +465,7 @@ class Challenge:
         from challenges.domain.notice import decision_notice
 
         self._check(action)
-        notice = decision_notice(self, outcome, grounds, now)
+        notice = decision_notice(self, outcome, grounds, now, self.profile.language)  # in the case's language
         self.decision = Decision(outcome, grounds, motivation.strip(), now, notice)
         details = {
             "outcome": outcome,

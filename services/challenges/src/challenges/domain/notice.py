@@ -9,30 +9,27 @@ approved for publication, part by part (``Challenge.approve_notice_text``), and 
 group agreed to (what was accepted), each checked to name no one: assessors' motivations, gate
 judgements and the decision body's working motivation are not copied into it. It names no member of
 the group and nobody's identity.
+
+This module chooses what goes in; the sentences are the template's (``templates/notice.txt``), translated
+in ``challenges/translations`` (nl, fr, en), with dates, scores and terms in the language's own forms.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
-from challenges.domain.clock import in_words
+import isodate
+
+from meemaken_kit import texts
 
 if TYPE_CHECKING:
     from challenges.domain.challenge import Challenge
 
-OUTCOMES = {  # {what}: what the profile's law calls a challenge
-    "accepted": "The {what} is accepted.",
-    "accepted_with_modifications": "The {what} is accepted with the modifications the group agreed to.",
-    "rejected": "The {what} is rejected.",
-    "out_of_scope": "The {what} is outside the scope of the right to challenge.",
-}
-AFTER_ACCEPTANCE = {
-    "agreement": "Next: an agreement with the group on the tasks, the result, the budget and the duration.",
-    "procurement": "Next: the authority carries out a procurement exercise for the service, as the law requires "
-    "after it accepts an expression of interest.",
-}
-UNSCORED = "considered by the assessors; no reasons were approved for publication"
+TEMPLATES = Path(__file__).parent.parent / "templates"
+CATALOGUES = Path(__file__).parent.parent / "translations"
 
 
 def decision_notice(
@@ -40,56 +37,69 @@ def decision_notice(
 ) -> str:
     profile = challenge.profile
     approved = {t.part: t.text for t in challenge.notice_texts}
-    lines = [
-        f"Decision of {decided_at.date().isoformat()} on challenge {challenge.id} (task {challenge.task_id}).",
-        f"Legal basis: {profile.legal_basis}",
-        OUTCOMES[outcome].format(what=profile.submission_term.get("en")),  # the notice's sentences are English
-    ]
-    if challenge.modification and challenge.modification_agreed:  # what was accepted: an official's text, checked
-        lines.append(f"Agreed modifications: {challenge.modification}")
-    for code in grounds:
-        if profile.has_ground(code):
-            ground = profile.ground(code)
-            reference = f" ({ground.legal_reference})" if ground.legal_reference else ""
-            lines.append(f"Ground: {ground.label.get(language)}{reference}.")
-        else:
-            lines.append("Ground: the assessment did not reach the pass mark.")
-    gates = {g.code: g for g in profile.gates}
+    return texts.template(TEMPLATES, CATALOGUES, language, "notice.txt").render(
+        decided_at=decided_at,
+        challenge_id=challenge.id,
+        task_id=challenge.task_id,
+        legal_basis=profile.legal_basis,
+        term=profile.submission_term.en,  # the sentences differ per term (a French one is feminine)
+        outcome=outcome,
+        # what was accepted: an official's text, checked
+        modification=challenge.modification if challenge.modification and challenge.modification_agreed else "",
+        grounds=[_ground(challenge, code, language) for code in grounds],
+        failed_gates=_failed_gates(challenge, approved, language),
+        assessment=_assessment(challenge, approved, language) if challenge.assessment.scores else None,
+        reasons=approved.get("decision", ""),
+        after_acceptance=profile.after_acceptance if outcome.startswith("accepted") else None,
+        objection_window=_period(profile.deadlines.objection_window),
+    )
+
+
+def _ground(challenge: Challenge, code: str, language: str) -> dict[str, Any]:
+    if not challenge.profile.has_ground(code):
+        return {"label": None, "reference": ""}  # the pass mark not reached
+    ground = challenge.profile.ground(code)
+    return {"label": ground.label.get(language), "reference": ground.legal_reference}
+
+
+def _failed_gates(challenge: Challenge, approved: dict[str, str], language: str) -> list[dict[str, Any]]:
+    gates = {g.code: g for g in challenge.profile.gates}
+    failed = []
     for result in challenge.gate_results:
         gate = gates.get(result.code)
         if result.passed or gate is None:
             continue
-        line = f"Admissibility condition not met: {gate.label.get(language)}."
-        if gate.automatic:  # the service's own explanation, from the catalogue's data
-            line += f" {result.explanation}"
-        if result.code in approved:
-            line += f" {approved[result.code]}"
-        lines.append(line)
-    if challenge.assessment.scores:
-        lines += _assessment(challenge, approved, language)
-    if "decision" in approved:
-        lines.append(f"Reasons: {approved['decision']}")
-    if outcome.startswith("accepted"):
-        lines.append(AFTER_ACCEPTANCE[profile.after_acceptance])
-    window = in_words(profile.deadlines.objection_window, language)
-    lines.append(f"An objection may be lodged within {window} of this decision.")
-    return "\n".join(lines)
+        said = [result.explanation] if gate.automatic else []  # the service's own, from the catalogue's data
+        failed.append({"label": gate.label.get(language), "texts": said + _approved(approved, result.code)})
+    return failed
 
 
-def _assessment(challenge: Challenge, approved: dict[str, str], language: str) -> list[str]:
+def _assessment(challenge: Challenge, approved: dict[str, str], language: str) -> SimpleNamespace:
     criteria, assessment = challenge.criteria, challenge.assessment
-    lines = []
-    if criteria.weighted:
-        score = assessment.weighted_score(criteria)
-        pass_mark = f" (pass mark {criteria.pass_mark:.0%})" if criteria.pass_mark is not None else ""
-        lines.append(f"Assessment ({criteria.name.get(language)}): weighted score {score:.0%}{pass_mark}.")
-        for criterion in criteria.criteria:
-            average = assessment.average(criterion.code)
-            reasons = f" {approved[criterion.code]}" if criterion.code in approved else ""
-            lines.append(f"- {criterion.label.get(language)}: {average:.1f} of {criterion.scale_max}.{reasons}")
-    else:
-        lines.append(f"Considerations ({criteria.name.get(language)}):")
-        for criterion in criteria.criteria:
-            reference = f" ({criterion.legal_reference})" if criterion.legal_reference else ""
-            lines.append(f"- {criterion.label.get(language)}{reference}: {approved.get(criterion.code, UNSCORED)}")
-    return lines
+    return SimpleNamespace(
+        name=criteria.name.get(language),
+        weighted=criteria.weighted,
+        score=assessment.weighted_score(criteria) if criteria.weighted else None,
+        pass_mark=criteria.pass_mark,
+        criteria=[
+            SimpleNamespace(
+                label=criterion.label.get(language),
+                reference=criterion.legal_reference,
+                average=assessment.average(criterion.code) if criteria.weighted else None,
+                scale_max=criterion.scale_max,
+                texts=_approved(approved, criterion.code),
+            )
+            for criterion in criteria.criteria
+        ],
+    )
+
+
+def _approved(approved: dict[str, str], part: str) -> list[str]:
+    return [approved[part]] if part in approved else []
+
+
+def _period(duration: str) -> SimpleNamespace:
+    """An ISO-8601 duration in years, months and days (weeks in days; hours and less are not terms)."""
+    parsed = isodate.parse_duration(duration)
+    days = parsed.days if isinstance(parsed, timedelta) else parsed.tdelta.days
+    return SimpleNamespace(years=int(getattr(parsed, "years", 0)), months=int(getattr(parsed, "months", 0)), days=days)

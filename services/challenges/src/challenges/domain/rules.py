@@ -119,6 +119,7 @@ class Profile:
     representative: RepresentativeRule = field(default_factory=RepresentativeRule)
     # what the law calls a challenge (the Localism Act: an expression of interest)
     submission_term: Text = field(default_factory=lambda: Text(nl="uitdaging", en="challenge", fr="défi"))
+    language: str = "en"  # the case's language, the one its decision notice is published in (nl, fr, en)
 
     def ground(self, code: str) -> RejectionGround:
         for ground in self.grounds:
@@ -185,6 +186,7 @@ def profile_from(raw: dict[str, Any]) -> Profile:
         criteria_sets=tuple(raw["criteria_sets"]),
         representative=RepresentativeRule(**raw.get("representative", {})),
         **({"submission_term": Text.of(raw["submission_term"])} if "submission_term" in raw else {}),
+        language=raw.get("language", "en"),
     )
 
 
