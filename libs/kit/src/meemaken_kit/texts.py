@@ -7,8 +7,10 @@ and kept in gettext catalogues (``translations/<language>/LC_MESSAGES/messages.p
 that translators edit. One environment per (templates, language) is built once: the catalogue is read
 once and each template compiled once, so rendering a thousand messages costs a thousand renders only.
 
-HTML is escaped by default: a ``.html`` template escapes every variable, a translated sentence's
-placeholders included; only ``.txt`` templates (plain text parts, notices) are not.
+A sentence is a call with its placeholders as keywords, ``_("Session %(n)s", n=number)``, never a
+``{% trans %}`` block (the functions below format every call). HTML is escaped by default: a ``.html``
+template escapes everything it prints, translated sentences and the values in them included; only
+``.txt`` templates (plain text parts, notices) are not.
 """
 
 from __future__ import annotations
