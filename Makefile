@@ -8,11 +8,11 @@ SERVICES := proposals challenges panels notifications gateway
 PACKAGES := libs/events libs/kit libs/testkit $(addprefix services/,$(SERVICES))
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps frontend images run test lint typecheck openapi openapi-check unit bench kafka-up kafka-down clean
+.PHONY: help install system-deps frontend images run test lint typecheck openapi openapi-check event-schemas event-schemas-check unit bench kafka-up kafka-down clean
 
 help:
 	@echo "make run      start Kafka and every service (API + worker) on this machine"
-	@echo "make test     lint, type-check, OpenAPI drift check, then all tests on real Kafka and PostgreSQL"
+	@echo "make test     lint, type-check, OpenAPI and event-schema drift checks, then all tests on real Kafka and PostgreSQL"
 	@echo "make images   the services' container images (podman/buildah); compose file: infra/compose.yaml"
 	@echo "make bench    throughput and latency benchmarks (figures in bench/README.md)"
 
@@ -55,10 +55,18 @@ openapi: install
 openapi-check: install
 	@for s in $(SERVICES); do (cd services/$$s && ../../$(PY) -m $$s openapi --check) || exit 1; done
 
+# Each service's event JSON Schemas (libs/events/src/meemaken_events/schemas/), generated from the typed
+# definitions of the events it publishes (libs/events/README.md).
+event-schemas: install
+	@for s in $(SERVICES); do (cd services/$$s && ../../$(PY) -m $$s event-schemas) || exit 1; done
+
+event-schemas-check: install
+	@for s in $(SERVICES); do (cd services/$$s && ../../$(PY) -m $$s event-schemas --check) || exit 1; done
+
 unit: install
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not browser"
 
-test: install system-deps frontend lint typecheck openapi-check
+test: install system-deps frontend lint typecheck openapi-check event-schemas-check
 	$(PY) -m pytest -q -ra
 
 bench: install system-deps

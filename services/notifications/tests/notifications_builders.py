@@ -59,6 +59,43 @@ def pseudonym() -> str:
     return "p_" + uuid.uuid4().hex
 
 
+PANEL_DETAILS: dict[str, Any] = {  # every field of a panel event's details, each type takes its own
+    "pseudonym": pseudonym(),
+    "replaces": pseudonym(),
+    "rank": 2,
+    "session": 1,
+    "starts_at": NOW.isoformat(),
+    "recommendation": 1,
+    "recommendations": 3,
+    "verdict": "partly",
+    "due_at": NOW.isoformat(),
+    "refusal": "too_young",
+    "members": 24,
+    "total": 57,
+    "mandate": "adviseren",
+    "size": 24,
+    "alternates": 4,
+    "theme": "Mobility",
+    "referred_challenge_id": None,
+    "accepted": 980,
+    "rejected": 20,
+    "invited": 1000,
+    "ratios": {},
+    "seed": None,
+    "admitted": 150,
+    "panels": 1000,
+    "problem": "The quotas cannot be met.",
+    "commitment": "0" * 64,
+    "algorithm": "leximin",
+    "minimum_probability": 0.1,
+    "rounding_loss": 0.0,
+    "number": 4,
+    "public_input": "4",
+    "stage": "members",
+    "records": 10,
+}
+
+
 def sample(event_type: str) -> dict:
     """Data an event of this catalogued type may carry, with every field a template reads."""
     if ".challenges." in event_type:
@@ -79,28 +116,12 @@ def sample(event_type: str) -> dict:
                 "grounds": [],
             },
         }
-    if ".panels.respondent." in event_type:
-        return {
-            "panel_id": str(uuid.uuid4()),
-            "pseudonym": pseudonym(),
-            "channel": "letter",
-            "at": NOW.isoformat(),
-            "details": {},
-        }
-    if ".panels." in event_type:
-        return {
-            "panel_id": str(uuid.uuid4()),
-            "at": NOW.isoformat(),
-            "details": {
-                "pseudonym": pseudonym(),
-                "rank": 2,
-                "session": 1,
-                "starts_at": NOW.isoformat(),
-                "recommendation": 1,
-                "verdict": "partly",
-                "due_at": NOW.isoformat(),
-            },
-        }
+    if ".panels." in event_type:  # the panels' schemas are generated from their typed definitions: exact
+        properties = catalogue()[event_type].schema["properties"]
+        wanted = properties["details"]["properties"]
+        details = {k: v for k, v in PANEL_DETAILS.items() if k in wanted}
+        data = {"panel_id": str(uuid.uuid4()), "pseudonym": pseudonym(), "channel": "letter", "at": NOW.isoformat()}
+        return {k: v for k, v in data.items() if k in properties} | {"details": details}
     if ".round." in event_type:
         return {
             "round_id": str(uuid.uuid4()),

@@ -4,6 +4,7 @@ python -m proposals migrate          # alembic upgrade head on the service's dat
 python -m proposals worker           # relay + consumer loops until SIGTERM
 python -m proposals worker --only relay  # some loops only (e.g. the relay in its own process)
 python -m proposals openapi [--check] # write (or verify) the committed openapi.json
+python -m proposals event-schemas [--check]  # write (or verify) the JSON Schemas of the events it publishes
 python -m proposals dead-letters list|show|replay|discard  # the consumers' dead letters (dead_letters_cli.py)
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from meemaken_events.definitions import EventDefinition, write_schemas
 from meemaken_kit import dead_letters_cli
 from meemaken_kit.config import Settings
 from meemaken_kit.db import make_engine, migrate
@@ -35,6 +37,7 @@ class ServiceDefinition:
     create_app: Callable[[Settings, sa.Engine], Flask]
     loops: Callable[[Settings, sa.Engine], Sequence[Loop]]
     port: int | None = None  # where `serve` listens on loopback unless <SERVICE>_BIND says otherwise
+    events: Sequence[EventDefinition] = ()  # the event types it publishes, each with its data's typed definition
 
     @property
     def migrations_dir(self) -> Path:
@@ -84,8 +87,13 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
     commands.add_parser("serve", help="run the API (gateway: Granian; services: gunicorn with gunicorn.conf.py)")
     openapi = commands.add_parser("openapi", help="write the OpenAPI document next to pyproject.toml")
     openapi.add_argument("--check", action="store_true", help="fail if the committed document is out of date")
+    schemas = commands.add_parser("event-schemas", help="write the JSON Schemas of its events into meemaken_events")
+    schemas.add_argument("--check", action="store_true", help="fail if a committed schema is out of date")
     dead_letters_cli.add_parser(commands)
     args = parser.parse_args(argv)
+
+    if args.command == "event-schemas":
+        return write_schemas(service.name, service.events, check=args.check)
 
     if args.command == "openapi":
         text = json.dumps(service.openapi(), indent=2, sort_keys=True) + "\n"

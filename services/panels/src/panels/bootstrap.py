@@ -26,7 +26,7 @@ from panels.integration.incoming import (
     eligibility_handlers,
     referral_handlers,
 )
-from panels.integration.outgoing import RESPONDENT_TOPIC, envelope_for
+from panels.integration.outgoing import EVENT_TYPES, RESPONDENT_TOPIC, envelope_for
 from panels.service_layer.handlers import compute_lottery, run_schedule, share_contacts
 from panels.service_layer.unit_of_work import PanelsUnitOfWork
 
@@ -140,4 +140,4 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
     ]
 
 
-SERVICE = ServiceDefinition("panels", SERVICE_ROOT, create_app, loops)
+SERVICE = ServiceDefinition("panels", SERVICE_ROOT, create_app, loops, events=EVENT_TYPES)

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, TypedDict
 from uuid import UUID
 
+from meemaken_events.definitions import DateTime, Doc, Maximum, MaxLength, Minimum, Pattern, Uuid
 from panels.domain.deliberation import Answer, Recommendation, Session, Verdict
 from panels.domain.lottery import Artefacts, DrawError, draw_number, number_from_seed
 from panels.domain.sortition import Feature
@@ -20,6 +21,14 @@ class Mandate(StrEnum):
 
     ADVISE = "adviseren"
     CO_DECIDE = "meebeslissen"
+
+
+class DeletionStage(StrEnum):
+    """The privacy schedule's stages (domain/privacy.py): whose personal data goes when."""
+
+    NON_RESPONDENTS = "non_respondents"
+    NON_MEMBERS = "non_members"
+    MEMBERS = "members"
 
 
 class Status(StrEnum):
@@ -41,12 +50,237 @@ class IllegalStep(Exception):
     """The panel is not in a state where this step can happen; nothing changed."""
 
 
+# --- what each step of a panel says: one typed definition per event, its JSON Schema generated from it -----
+
+Pseudonym = Annotated[
+    str, Pattern("^p_[0-9a-f]{32}$"), Doc("Keyed-hash pseudonym; contact data stays in the panels service.")
+]
+Count = Annotated[int, Minimum(0)]
+Number = Annotated[int, Minimum(1)]
+Share = Annotated[float, Minimum(0), Maximum(1)]
+
+
+class SetUp(TypedDict):
+    """Citizen panel set up"""
+
+    mandate: Mandate
+    size: Number
+    alternates: Count
+    theme: Annotated[str, MaxLength(200)]
+    referred_challenge_id: Uuid | None
+
+
+class RegisterImported(TypedDict):
+    """Register extract imported (pseudonymised)"""
+
+    accepted: Count
+    rejected: Count
+
+
+class InvitationsDrawn(TypedDict):
+    """Invitation lottery drawn"""
+
+    invited: Count
+    ratios: Annotated[
+        dict[str, dict[str, Annotated[float, Minimum(0)]]],
+        Doc("feature -> value -> invitation ratio (positive discrimination)"),
+    ]
+    seed: int | None
+
+
+class Invited(TypedDict):
+    """Resident invited by letter"""
+
+    pseudonym: Pseudonym
+
+
+class PoolClosed(TypedDict):
+    """Respondent pool closed"""
+
+    admitted: Count
+
+
+class LotteryRequested(TypedDict):
+    """The coordinator asked for the lottery; the worker computes it"""
+
+    panels: Number
+
+
+class LotteryFailed(TypedDict):
+    """The lottery could not be computed (quotas that cannot be met), with why"""
+
+    problem: Annotated[str, MaxLength(2000)]
+
+
+class LotteryCommitted(TypedDict):
+    """Lottery committed before the draw"""
+
+    commitment: Annotated[str, Pattern("^[0-9a-f]{64}$")]
+    panels: Number
+    algorithm: Annotated[str, MaxLength(100)]
+    minimum_probability: Share
+    rounding_loss: Share
+
+
+class Drawn(TypedDict):
+    """Panel drawn in public"""
+
+    number: Number
+    public_input: Annotated[str, MaxLength(200), Doc("The dice read out in public, or the published seed.")]
+    commitment: Annotated[str, Pattern("^[0-9a-f]{64}$")]
+
+
+class MemberSelected(TypedDict):
+    """Panel member selected"""
+
+    pseudonym: Pseudonym
+
+
+class AlternateSelected(TypedDict):
+    """Alternate selected"""
+
+    pseudonym: Pseudonym
+    rank: Number
+
+
+class MemberAccepted(TypedDict):
+    """Panel member confirmed"""
+
+    pseudonym: Pseudonym
+
+
+class MemberDeclined(TypedDict):
+    """Panel member declined or dropped out"""
+
+    pseudonym: Pseudonym
+
+
+class MemberReplaced(TypedDict):
+    """Panel member replaced, quotas kept"""
+
+    pseudonym: Pseudonym
+    replaces: Pseudonym
+
+
+class ReplacementNotFound(TypedDict):
+    """No replacement keeps the quotas"""
+
+    replaces: Pseudonym
+
+
+class CompositionFinal(TypedDict):
+    """Panel composition final"""
+
+    members: Count
+
+
+class SessionPlanned(TypedDict):
+    """Deliberation session planned"""
+
+    session: Number
+    starts_at: DateTime
+
+
+class ContributionsLogged(TypedDict):
+    """Contributions per member logged by the moderator"""
+
+    session: Number
+    total: Count
+
+
+class RecommendationsDelivered(TypedDict):
+    """Recommendations delivered to the municipality"""
+
+    recommendations: Count
+    due_at: DateTime
+
+
+class RecommendationAnswered(TypedDict):
+    """The municipality answered a recommendation"""
+
+    recommendation: Number
+    verdict: Verdict
+
+
+class Answered(TypedDict):
+    """Every recommendation answered: the panel has ended"""
+
+    recommendations: Count
+
+
+class AnswerDeadlineBreached(TypedDict):
+    """The municipality's answer is late"""
+
+    due_at: DateTime
+
+
+class PersonalDataDeleted(TypedDict):
+    """Personal data deleted (stage of the privacy schedule)"""
+
+    stage: DeletionStage
+    records: Count
+
+
+PanelStep = (
+    SetUp
+    | RegisterImported
+    | InvitationsDrawn
+    | Invited
+    | PoolClosed
+    | LotteryRequested
+    | LotteryFailed
+    | LotteryCommitted
+    | Drawn
+    | MemberSelected
+    | AlternateSelected
+    | MemberAccepted
+    | MemberDeclined
+    | MemberReplaced
+    | ReplacementNotFound
+    | CompositionFinal
+    | SessionPlanned
+    | ContributionsLogged
+    | RecommendationsDelivered
+    | RecommendationAnswered
+    | Answered
+    | AnswerDeadlineBreached
+    | PersonalDataDeleted
+)
+
+# event name -> the typed definition of its details (the integration layer publishes each as a catalogue type)
+PANEL_STEPS: dict[str, type] = {
+    "set_up": SetUp,
+    "register_imported": RegisterImported,
+    "invitations_drawn": InvitationsDrawn,
+    "invited": Invited,
+    "pool_closed": PoolClosed,
+    "lottery_requested": LotteryRequested,
+    "lottery_failed": LotteryFailed,
+    "lottery_committed": LotteryCommitted,
+    "drawn": Drawn,
+    "member_selected": MemberSelected,
+    "alternate_selected": AlternateSelected,
+    "member_accepted": MemberAccepted,
+    "member_declined": MemberDeclined,
+    "member_replaced": MemberReplaced,
+    "replacement_not_found": ReplacementNotFound,
+    "composition_final": CompositionFinal,
+    "session_planned": SessionPlanned,
+    "contributions_logged": ContributionsLogged,
+    "recommendations_delivered": RecommendationsDelivered,
+    "recommendation_answered": RecommendationAnswered,
+    "answered": Answered,
+    "answer_deadline_breached": AnswerDeadlineBreached,
+    "personal_data_deleted": PersonalDataDeleted,
+}
+
+
 @dataclass(frozen=True)
 class PanelEvent:
     name: str
     panel_id: UUID
     at: datetime
-    details: dict[str, Any]
+    details: PanelStep
     actor: Mapping[str, str] | None = None  # {id, role} of the official who acted; None: the service itself
 
 
@@ -97,35 +331,35 @@ class Panel:
         panel._event(
             "set_up",
             now,
-            {
-                "mandate": panel.mandate.value,
-                "size": panel.size,
-                "alternates": panel.alternates,
-                "theme": panel.theme,
-                "referred_challenge_id": str(panel.referred_challenge_id or "") or None,
-            },
+            SetUp(
+                mandate=panel.mandate,
+                size=panel.size,
+                alternates=panel.alternates,
+                theme=panel.theme,
+                referred_challenge_id=str(panel.referred_challenge_id or "") or None,
+            ),
         )
         return panel
 
     def record_import(self, now: datetime, accepted: int, rejected: int) -> None:
         self._require(Status.RECRUITING, "import a register extract")
-        self._event("register_imported", now, {"accepted": accepted, "rejected": rejected})
+        self._event("register_imported", now, RegisterImported(accepted=accepted, rejected=rejected))
 
     def record_invitations(
         self, now: datetime, invited: list[str], ratios: dict[str, dict[str, float]], seed: int | None
     ) -> None:
         """The invitation lottery's outcome: one letter per invited person (the notifications service prints it)."""
         self._require(Status.RECRUITING, "send invitations")
-        self._event("invitations_drawn", now, {"invited": len(invited), "ratios": ratios, "seed": seed})
+        self._event("invitations_drawn", now, InvitationsDrawn(invited=len(invited), ratios=ratios, seed=seed))
         for person in invited:
-            self._event("invited", now, {"pseudonym": person})
+            self._event("invited", now, Invited(pseudonym=person))
 
     def close_pool(self, now: datetime, admitted: int) -> None:
         self._require(Status.RECRUITING, "close the pool")
         if admitted < self.size:
             raise IllegalStep(f"the pool has {admitted} admitted respondents, fewer than the panel size {self.size}")
         self.status = Status.POOL_CLOSED
-        self._event("pool_closed", now, {"admitted": admitted})
+        self._event("pool_closed", now, PoolClosed(admitted=admitted))
 
     def request_lottery(self, now: datetime, panels: int) -> None:
         """Ask the worker for the lottery over m panels; the selection runs there, not in a request."""
@@ -133,13 +367,13 @@ class Panel:
         if panels < 1:
             raise DrawError("a lottery has at least one panel")
         self.status, self.lottery_size, self.lottery_problem = Status.COMPUTING, panels, None
-        self._event("lottery_requested", now, {"panels": panels})
+        self._event("lottery_requested", now, LotteryRequested(panels=panels))
 
     def lottery_failed(self, now: datetime, problem: str) -> None:
         """The selection could not run (quotas that cannot be met): back to the closed pool, with why."""
         self._require(Status.COMPUTING, "record a failed lottery")
         self.status, self.lottery_problem = Status.POOL_CLOSED, problem
-        self._event("lottery_failed", now, {"problem": problem[:2000]})
+        self._event("lottery_failed", now, LotteryFailed(problem=problem[:2000]))
 
     def commit(self, now: datetime, artefacts: Artefacts, minimum: float, loss: float) -> None:
         """Publish the lottery before the draw; its commitment binds the draw to it."""
@@ -149,13 +383,13 @@ class Panel:
         self._event(
             "lottery_committed",
             now,
-            {
-                "commitment": self.commitment,
-                "panels": len(artefacts.panels),
-                "algorithm": artefacts.algorithm,
-                "minimum_probability": round(minimum, 6),
-                "rounding_loss": round(loss, 6),
-            },
+            LotteryCommitted(
+                commitment=artefacts.commitment,
+                panels=len(artefacts.panels),
+                algorithm=artefacts.algorithm,
+                minimum_probability=round(minimum, 6),
+                rounding_loss=round(loss, 6),
+            ),
         )
 
     def draw(self, now: datetime, number: int | None = None, seed: str | None = None) -> tuple[str, ...]:
@@ -172,11 +406,11 @@ class Panel:
         self.alternate_members = self._alternates(chosen)
         self.drawn_number, self.public_input = chosen, str(number if number is not None else seed)
         self.status = Status.DRAWN
-        self._event("drawn", now, {"number": chosen, "public_input": self.public_input, "commitment": self.commitment})
+        self._event("drawn", now, Drawn(number=chosen, public_input=self.public_input, commitment=self.commitment))
         for pseudonym in self.selected:
-            self._event("member_selected", now, {"pseudonym": pseudonym})
+            self._event("member_selected", now, MemberSelected(pseudonym=pseudonym))
         for rank, pseudonym in enumerate(self.alternate_members, start=1):
-            self._event("alternate_selected", now, {"pseudonym": pseudonym, "rank": rank})
+            self._event("alternate_selected", now, AlternateSelected(pseudonym=pseudonym, rank=rank))
         return self.selected
 
     def accept(self, now: datetime, member: str) -> None:
@@ -187,7 +421,7 @@ class Panel:
         if member in self.accepted:
             raise IllegalStep(f"{member} already confirmed")
         self.accepted = (*self.accepted, member)
-        self._event("member_accepted", now, {"pseudonym": member})
+        self._event("member_accepted", now, MemberAccepted(pseudonym=member))
 
     def decline(self, now: datetime, member: str) -> str | None:
         """A selected member declines or drops out; the first alternate (then the first person of the pool, in
@@ -199,15 +433,15 @@ class Panel:
         remaining = [p for p in self.selected if p != member]
         self.accepted = tuple(p for p in self.accepted if p != member)
         self.declined = (*self.declined, member)
-        self._event("member_declined", now, {"pseudonym": member})
+        self._event("member_declined", now, MemberDeclined(pseudonym=member))
         for candidate in self._replacement_order():
             if self._keeps_rules([*remaining, candidate]):
                 self.selected = (*remaining, candidate)
                 self.alternate_members = tuple(a for a in self.alternate_members if a != candidate)
-                self._event("member_replaced", now, {"pseudonym": candidate, "replaces": member})
+                self._event("member_replaced", now, MemberReplaced(pseudonym=candidate, replaces=member))
                 return candidate
         self.selected = tuple(remaining)
-        self._event("replacement_not_found", now, {"replaces": member})
+        self._event("replacement_not_found", now, ReplacementNotFound(replaces=member))
         return None
 
     # --- deliberation -------------------------------------------------------------------------
@@ -229,8 +463,8 @@ class Panel:
         self.sessions = (*self.sessions, session)
         if self.status is Status.DRAWN:
             self.status = Status.DELIBERATING
-            self._event("composition_final", now, {"members": len(self.selected)})
-        self._event("session_planned", now, {"session": session.number, "starts_at": starts_at.isoformat()})
+            self._event("composition_final", now, CompositionFinal(members=len(self.selected)))
+        self._event("session_planned", now, SessionPlanned(session=session.number, starts_at=starts_at.isoformat()))
         return session
 
     def log_contributions(self, now: datetime, number: int, counts: Mapping[str, int]) -> None:
@@ -246,7 +480,7 @@ class Panel:
         old = self.sessions[number - 1]
         updated = Session(old.number, old.title, old.starts_at, old.moderator, old.experts, old.materials, dict(counts))
         self.sessions = tuple(updated if s.number == number else s for s in self.sessions)
-        self._event("contributions_logged", now, {"session": number, "total": sum(counts.values())})
+        self._event("contributions_logged", now, ContributionsLogged(session=number, total=sum(counts.values())))
 
     def deliver_recommendations(self, now: datetime, items: list[Recommendation], answer_due_at: datetime) -> None:
         self._require(Status.DELIBERATING, "deliver recommendations")
@@ -259,7 +493,9 @@ class Panel:
         self.answer_due_at = answer_due_at
         self.status = Status.RECOMMENDED
         self._event(
-            "recommendations_delivered", now, {"recommendations": len(items), "due_at": answer_due_at.isoformat()}
+            "recommendations_delivered",
+            now,
+            RecommendationsDelivered(recommendations=len(items), due_at=answer_due_at.isoformat()),
         )
 
     def answer(self, now: datetime, number: int, verdict: Verdict, reasons: str) -> None:
@@ -282,10 +518,10 @@ class Panel:
             Answer(verdict, reasons, now),
         )
         self.recommendations = tuple(new if r.number == number else r for r in self.recommendations)
-        self._event("recommendation_answered", now, {"recommendation": number, "verdict": verdict.value})
+        self._event("recommendation_answered", now, RecommendationAnswered(recommendation=number, verdict=verdict))
         if all(r.answer is not None for r in self.recommendations):
             self.status = Status.ANSWERED
-            self._event("answered", now, {"recommendations": len(self.recommendations)})
+            self._event("answered", now, Answered(recommendations=len(self.recommendations)))
 
     def check_answer_deadline(self, now: datetime) -> bool:
         """True (once) when the answer is late: the breach is an event on the coordinator's queue."""
@@ -294,12 +530,12 @@ class Panel:
         if now < self.answer_due_at:
             return False
         self.answer_overdue = True
-        self._event("answer_deadline_breached", now, {"due_at": self.answer_due_at.isoformat()})
+        self._event("answer_deadline_breached", now, AnswerDeadlineBreached(due_at=self.answer_due_at.isoformat()))
         return True
 
     def record_deletion(self, now: datetime, stage: str, records: int) -> None:
         self.deleted_stages = (*self.deleted_stages, stage)
-        self._event("personal_data_deleted", now, {"stage": stage, "records": records})
+        self._event("personal_data_deleted", now, PersonalDataDeleted(stage=DeletionStage(stage), records=records))
 
     def _replacement_order(self) -> list[str]:
         assert self.artefacts is not None and self.drawn_number is not None
@@ -345,5 +581,5 @@ class Panel:
         if self.status is not status:
             raise IllegalStep(f"cannot {step}: the panel is {self.status.value}, not {status.value}")
 
-    def _event(self, name: str, at: datetime, details: dict[str, Any]) -> None:
+    def _event(self, name: str, at: datetime, details: PanelStep) -> None:
         self.events.append(PanelEvent(name, self.id, at, details))

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TypedDict
 from uuid import UUID
 
 from panels.domain.sortition import Feature
@@ -112,6 +112,25 @@ def eligibility(registration: Registration, context: Context) -> tuple[Refusal, 
     return None
 
 
+class Registered(TypedDict):
+    """Respondent registered for a panel"""
+
+
+class Admitted(TypedDict):
+    """Respondent admitted to the pool"""
+
+
+class Refused(TypedDict):
+    """Respondent refused (eligibility)"""
+
+    refusal: Refusal
+
+
+RespondentStep = Registered | Admitted | Refused
+# event name -> the typed definition of its details (the integration layer publishes each as a catalogue type)
+RESPONDENT_STEPS: dict[str, type] = {"registered": Registered, "admitted": Admitted, "refused": Refused}
+
+
 @dataclass(frozen=True)
 class RespondentEvent:
     name: str
@@ -119,7 +138,7 @@ class RespondentEvent:
     pseudonym: str
     channel: Channel
     at: datetime
-    details: dict[str, Any]
+    details: RespondentStep
 
 
 @dataclass
@@ -137,7 +156,7 @@ class Respondent:
     @classmethod
     def register(cls, panel_id: UUID, registration: Registration, now: datetime) -> Respondent:
         respondent = cls(panel_id, registration, now)
-        respondent._event("registered", now, {})
+        respondent._event("registered", now, Registered())
         return respondent
 
     def check(self, context: Context, now: datetime) -> None:
@@ -147,11 +166,11 @@ class Respondent:
         verdict = eligibility(self.registration, context)
         if verdict is None:
             self.status = "admitted"
-            self._event("admitted", now, {})
+            self._event("admitted", now, Admitted())
         else:
             self.status, (self.refusal, self.reason) = "refused", verdict
-            self._event("refused", now, {"refusal": verdict[0].value})
+            self._event("refused", now, Refused(refusal=verdict[0]))
 
-    def _event(self, name: str, at: datetime, details: dict[str, Any]) -> None:
+    def _event(self, name: str, at: datetime, details: RespondentStep) -> None:
         r = self.registration
         self.events.append(RespondentEvent(name, self.panel_id, r.pseudonym, r.channel, at, details))
