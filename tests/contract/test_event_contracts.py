@@ -1,19 +1,26 @@
 """Event contracts across services: producers' events validate, consumers know every published version."""
 
+import ast
+import importlib
+import inspect
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
-from challenges.integration import incoming as challenges_in
+import pytest
+
 from challenges.integration.outgoing import envelope_for as challenge_envelope
-from meemaken_events import EventFactory, catalogue, dead_letter_topic
+from meemaken_events import ConsumerLoop, EventFactory, catalogue, dead_letter_topic, fields_read
+from meemaken_events.definitions import schema_of, unrequired
+from meemaken_kit.config import Settings
+from meemaken_kit.db import make_engine
 from meemaken_testkit.kafka import declared_topics
-from notifications.integration import incoming as notifications_in
 from proposals.domain.model import ProposalAdmitted, ProposalRejected, ProposalSubmitted, RejectionReason
-from proposals.integration import incoming as proposals_in
 from proposals.integration.outgoing import envelope_for
 
 ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ["proposals", "challenges", "panels", "notifications", "gateway"]
 FACTORY = EventFactory("urn:meemaken:municipality:demo:system:proposals")
 
 
@@ -30,27 +37,96 @@ def test_every_proposal_domain_event_becomes_a_valid_catalogued_cloudevent():
         assert envelope.key == str(pid) == envelope.subject
 
 
-def test_consumers_handle_every_published_version_of_the_events_they_subscribe_to():
-    consumed = {
-        "proposals.admissibility": set(proposals_in.admissibility_handlers(lambda conn: None)),  # type: ignore[arg-type]
-        "proposals.tally": set(proposals_in.tally_handlers(lambda conn: None)),  # type: ignore[arg-type]
-        "challenges.gates": set(challenges_in.gate_handlers(lambda conn: None)),  # type: ignore[arg-type]
-        **{name: set(handlers) for name, (_, handlers) in notifications_in.subscriptions().items()},
-    }
-    for handled in consumed.values():
-        for name in handled:
-            assert name in catalogue()
-            family = name.rsplit(".v", 1)[0]
-            versions = {t.name for t in catalogue() if t.name.rsplit(".v", 1)[0] == family}
-            assert versions <= handled, f"a published version of {family} has no handler"
+def consumers() -> list[tuple[str, ConsumerLoop]]:
+    """Every consumer of every service, as its worker builds it (derived from the code, not listed here)."""
+    found = []
+    for service in SERVICES:
+        definition = importlib.import_module(f"{service}.bootstrap").SERVICE
+        settings = Settings.from_env(service, {"DATABASE_URL": "sqlite://"})
+        loops = definition.loops(settings, make_engine("sqlite://"))
+        found += [(service, loop) for loop in loops if isinstance(loop, ConsumerLoop)]
+    return found
+
+
+CONSUMERS = consumers()
+
+
+def test_every_service_with_consumers_is_found_including_panels():
+    assert {service for service, _ in CONSUMERS} >= {"proposals", "challenges", "panels", "notifications"}
+
+
+@pytest.mark.parametrize(("service", "loop"), CONSUMERS, ids=[loop.name for _, loop in CONSUMERS])
+def test_a_consumer_handles_catalogued_types_of_its_topics_in_every_published_version(service, loop):
+    for name in loop.handlers:
+        assert name in catalogue(), f"{loop.name} handles {name}, which has no schema in the catalogue"
+        assert catalogue()[name].topic in loop.topics, f"{loop.name} handles {name} but does not read its topic"
+        family = name.rsplit(".v", 1)[0]
+        versions = {t.name for t in catalogue() if t.name.rsplit(".v", 1)[0] == family}
+        assert versions <= set(loop.handlers), f"a published version of {family} has no handler in {loop.name}"
+
+
+@pytest.mark.parametrize(("service", "loop"), CONSUMERS, ids=[loop.name for _, loop in CONSUMERS])
+def test_the_fields_a_consumer_reads_are_required_in_every_schema_it_handles(service, loop):
+    for name, handler in loop.handlers.items():
+        declared = fields_read(handler)
+        assert declared is not None, f"{loop.name}: the handler of {name} does not declare what it reads (@reads)"
+        assert read_in_code(handler) <= declared, f"{loop.name}: the handler of {name} reads more than it declares"
+        problems = [p for p in (unrequired(catalogue()[name].schema, f) for f in sorted(declared)) if p]
+        assert not problems, f"{loop.name} reads from {name}: {'; '.join(problems)}"
+
+
+def read_in_code(handler) -> set[str]:
+    """The fields a handler reads by subscript from ``envelope.data`` (directly or through a local name),
+    found in its source: a declaration that leaves one out is caught."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
+    aliases: dict[str, tuple[str, ...]] = {}
+
+    def path(node: ast.expr) -> tuple[str, ...] | None:
+        if isinstance(node, ast.Attribute) and node.attr == "data":
+            return ()
+        if isinstance(node, ast.Name):
+            return aliases.get(node.id)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            inner = path(node.value)
+            return None if inner is None else (*inner, str(node.slice.value))
+        return None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found = path(node.value)
+            if found is not None:
+                aliases[node.targets[0].id] = found
+    paths = {".".join(p) for node in ast.walk(tree) if isinstance(node, ast.Subscript) and (p := path(node))}
+    return {p for p in paths if not any(other.startswith(p + ".") for other in paths)}
+
+
+def test_the_code_scan_finds_reads_through_a_local_name_and_nested_subscripts():
+    from panels.integration.incoming import referral_handlers
+
+    (on_referred,) = referral_handlers(lambda conn: None).values()  # type: ignore[arg-type]
+    assert read_in_code(on_referred) == {"challenge_id", "department", "details.question"}
+
+
+def test_a_field_a_consumer_reads_must_be_required_not_merely_allowed():
+    schema = {"required": ["details"], "properties": {"details": {"properties": {"question": {}}}}}
+    assert unrequired(schema, "details.question") == "details.question is not required"
+    assert unrequired(schema, "details") is None
 
 
 def test_every_consumer_has_a_declared_dead_letter_topic():
     declared = {name for name, _ in declared_topics()}
-    consumers = ["proposals.admissibility", "proposals.tally", "challenges.gates", "panels.eligibility"]
-    consumers += ["panels.referrals", *notifications_in.subscriptions()]
-    for consumer in consumers:
-        assert dead_letter_topic(consumer) in declared, consumer
+    for _, loop in CONSUMERS:
+        assert dead_letter_topic(loop.name) in declared, loop.name
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_committed_schemas_are_those_generated_from_the_producers_code(service):
+    definition = importlib.import_module(f"{service}.bootstrap").SERVICE
+    for event in definition.events:
+        assert catalogue()[event.type].schema == schema_of(event), f"run `python -m {service} event-schemas`"
+    if definition.events:  # a generated service declares every type it owns in the catalogue
+        owned = {t.name for t in catalogue() if t.name.startswith(f"org.meemaken.{service}.")}
+        assert owned == {event.type for event in definition.events}
 
 
 def test_every_event_a_challenge_can_raise_has_a_schema_and_validates():

@@ -8,6 +8,7 @@ from meemaken_events.correlation import (
     current_correlation_id,
     new_correlation_id,
 )
+from meemaken_events.definitions import EventDefinition, fields_read, reads
 from meemaken_events.envelope import Envelope, EventFactory, check_subject, from_kafka, subject_problem
 from meemaken_events.errors import InvalidEvent, PoisonMessage, TransientError, UnknownEventType
 from meemaken_events.inbox import Inbox
@@ -19,6 +20,7 @@ __all__ = [
     "Catalogue",
     "ConsumerLoop",
     "Envelope",
+    "EventDefinition",
     "EventFactory",
     "EventType",
     "Handler",
@@ -39,8 +41,10 @@ __all__ = [
     "current_correlation_id",
     "dead_letter_topic",
     "drop_messaging_tables",
+    "fields_read",
     "from_kafka",
     "messaging_tables",
     "new_correlation_id",
+    "reads",
     "subject_problem",
 ]

@@ -23,7 +23,7 @@ import json
 import sys
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, NotRequired, Required, TypeVar, Union, get_args, get_origin
@@ -242,3 +242,41 @@ def write_schemas(
     for name in stale:
         (directory / name).unlink()
     return 0
+
+
+# --- what a consumer reads: declared on its handler, checked against the schemas it consumes ----------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+_READS = "__meemaken_reads__"
+
+
+def reads(*fields: str) -> Callable[[F], F]:
+    """Declare the fields of the event's data a handler reads, as dotted paths (``"details.question"``).
+
+    The contract tests check that each is required in the schema of every type the handler is registered
+    for, so a producer cannot drop a field a consumer needs without a new type version. ``@reads()`` says
+    the handler reads no field by name (it keeps the data whole)."""
+
+    def declare(handler: F) -> F:
+        setattr(handler, _READS, frozenset(fields))
+        return handler
+
+    return declare
+
+
+def fields_read(handler: Callable[..., Any]) -> frozenset[str] | None:
+    """What ``@reads`` declared for this handler; None when it declared nothing."""
+    declared: frozenset[str] | None = getattr(handler, _READS, None)
+    return declared
+
+
+def unrequired(schema: Mapping[str, Any], path: str) -> str | None:
+    """Why ``path`` (dotted) is not sure to be in data that validates against ``schema``; None if it is."""
+    node: Mapping[str, Any] = schema
+    walked: list[str] = []
+    for name in path.split("."):
+        walked.append(name)
+        if name not in node.get("required", ()):
+            return f"{'.'.join(walked)} is not required"
+        node = node.get("properties", {}).get(name, {})
+    return None

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from meemaken_events import Catalogue, Envelope, Handler, catalogue
+from meemaken_events import Catalogue, Envelope, Handler, catalogue, reads
 from notifications.service_layer.planning import note_event
 
 PRODUCERS = {
@@ -23,6 +23,7 @@ PRODUCERS = {
 
 
 def handler(clock: Callable[[], datetime]) -> Handler:
+    @reads()  # the data is kept whole; what a message needs of it is the routing table's (test_templates)
     def on_event(connection: sa.Connection, envelope: Envelope) -> None:
         note_event(connection, envelope.source, envelope.id, envelope.type, dict(envelope.data), clock())
 
