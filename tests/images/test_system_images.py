@@ -2,18 +2,21 @@
 
 infra/images.sh builds the five images (buildah; cached layers make a rebuild take seconds); each
 service's `migrate` runs as a one-off container, then its `api` and its `worker` as two containers of
-the same image, in production mode, as uid 10001 on a read-only root filesystem (a tmpfs on /tmp),
-with the signing keys as a read-only mounted secret. PostgreSQL and Kafka are the test session's own,
-on the host's loopback: the containers share the host's network (`--network host`) and every address
-they listen on is 127.0.0.1. What is proven:
+the same image, in production mode, as uid 10001 on a read-only root filesystem (a tmpfs on /tmp), all
+capabilities dropped, with the signing keys and other secrets as read-only mounted files. PostgreSQL,
+Kafka and Keycloak (the identity provider, with the demo realm) are the test session's own, on the host's
+loopback: the containers share the host's network (`--network host`) and listen on 127.0.0.1 only.
+What is proven:
 
 1. Every image's HEALTHCHECK passes, for the API and for the worker; nothing runs as root and nothing
    can write to the image's files.
-2. One workflow end to end through the gateway only: a case officer opens a proposals call, a resident
+2. A demo resident logs in through the gateway's container with Keycloak (code flow, production cookies)
+   and reaches her account page.
+3. One workflow end to end through the gateway only: a case officer opens a proposals call, a resident
    submits a proposal, the proposals worker admits it (outbox -> Kafka -> consumer), the notifications
    worker tells the resident, who reads the message in their inbox, all through /api/<service>/ with
    bearer tokens for the gateway; the challenges and panels APIs answer through it too.
-3. Every container stops cleanly on SIGTERM (exit code 0).
+4. Every container stops cleanly on SIGTERM (exit code 0).
 
 Where podman and buildah cannot run (not installed, not root, no usable runtime), the test is skipped
 and says why.
@@ -21,13 +24,19 @@ and says why.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +44,7 @@ import pytest
 import requests
 
 from meemaken_kit.tokens import SigningKey, SigningKeys, TokenIssuer
+from meemaken_testkit.keycloak import Keycloak, LoopbackCookiePolicy
 from meemaken_testkit.ports import free_port
 from meemaken_testkit.postgres import create_database
 from meemaken_testkit.privacy import SCAN
@@ -77,6 +87,7 @@ def images() -> dict[str, str]:
 class System:
     gateway: str  # http://127.0.0.1:<port>
     issuer: TokenIssuer  # signs as the gateway does: its bearer tokens for aud=gateway are what scripts send
+    keycloak: Keycloak
     containers: dict[str, str] = field(default_factory=dict)  # name -> container id
     logs: Path = Path()
 
@@ -137,11 +148,13 @@ def _run(name: str, image: str, command: list[str], env: dict[str, str], secrets
     return done.stdout.strip().splitlines()[-1] if detach else ""
 
 
-def _wait_for(url: str, timeout: float = 90) -> None:
+def _wait_for(url: str, timeout: float = 90) -> bool:
     deadline = time.monotonic() + timeout
     while not _answers(url):
-        assert time.monotonic() < deadline, f"{url}: no answer after {timeout:.0f} s"
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.5)
+    return True
 
 
 def _answers(url: str) -> bool:
@@ -152,7 +165,9 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture
-def system(images: dict[str, str], postgres_server_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[System]:
+def system(
+    images: dict[str, str], keycloak: Keycloak, postgres_server_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> Iterator[System]:
     run_id = uuid.uuid4().hex[:8]
     taken: list[int] = []
     for _ in range(2 * len(SERVICES)):
@@ -169,9 +184,17 @@ def system(images: dict[str, str], postgres_server_url: str, kafka_bootstrap: st
         _secret_file(secrets, name, uuid.uuid4().hex + uuid.uuid4().hex)
     for name in ("panels-client-secret", "notifications-client-secret"):
         _secret_file(secrets, name, uuid.uuid4().hex)
+    _secret_file(secrets, "oidc-client-secret", keycloak.client_secret)
     env = _environment(ports, metrics, databases, kafka_bootstrap)
+    env |= {
+        "MEEMAKEN_OIDC_ISSUER": keycloak.issuer,
+        "MEEMAKEN_OIDC_CLIENT_ID": keycloak.client_id,
+        "MEEMAKEN_OIDC_CLIENT_SECRET_FILE": f"{SECRETS}/oidc-client-secret",
+        "MEEMAKEN_OIDC_PROFILE": "keycloak",
+        "MEEMAKEN_OIDC_DEFAULT_ROLES": "resident",
+    }
     gateway = env["GATEWAY_BASE_URL"]
-    system = System(gateway, TokenIssuer(SigningKeys((key,)), gateway), logs=tmp_path)
+    system = System(gateway, TokenIssuer(SigningKeys((key,)), gateway), keycloak, logs=tmp_path)
     try:
         for service in SERVICES:
             _run(f"meemaken-{run_id}-{service}-migrate", images[service], ["migrate"], env, secrets, detach=False)
@@ -180,13 +203,16 @@ def system(images: dict[str, str], postgres_server_url: str, kafka_bootstrap: st
                 name = f"meemaken-{run_id}-{service}-{role}"
                 system.containers[name] = _run(name, images[service], [role], env, secrets, detach=True)
         for service in SERVICES:
-            _wait_for(f"{env[service.upper() + '_BASE_URL']}/readyz")
-            _wait_for(f"http://127.0.0.1:{metrics[service]}/metrics")  # the worker's
+            for url in (f"{env[service.upper() + '_BASE_URL']}/readyz", f"http://127.0.0.1:{metrics[service]}/healthz"):
+                if not _wait_for(url):
+                    tails = [podman("logs", "--tail", "15", n, check=False) for n in system.containers if service in n]
+                    pytest.fail(f"{url}: no answer after 90 s\n" + "\n".join(t.stdout + t.stderr for t in tails))
         yield system
     finally:
         for name in system.containers:
             log = tmp_path / f"{name}.log"
-            log.write_text(podman("logs", name, check=False).stdout + podman("logs", name, check=False).stderr)
+            logs = podman("logs", name, check=False)
+            log.write_text(logs.stdout + logs.stderr)
             SCAN.log_files.append(log)  # the session's privacy scan reads them, as it reads the processes' logs
         for name in system.containers:
             podman("rm", "--force", "--time", "5", name, check=False)
@@ -209,6 +235,24 @@ def _messages(system: System, resident: uuid.UUID) -> list[dict[str, Any]]:
     return messages
 
 
+def _log_in(system: System, username: str) -> tuple[int, str, str]:
+    """A demo user logs in as a browser would: the gateway's /login, Keycloak's login form, the callback;
+    (status, URL, page) where it ends. urllib, not requests: a requests Session copies its cookie jar into
+    one with the default policy for each request, and would not send the Secure cookies back to 127.0.0.1."""
+    jar = CookieJar(LoopbackCookiePolicy())
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(f"{system.gateway}/login?next=/account", timeout=30) as page:
+        form = re.search(r'<form[^>]*\bid="kc-form-login"[^>]*\baction="([^"]+)"', page.read().decode())
+        assert form, f"no Keycloak login form at {page.geturl()}"
+    password = system.keycloak.users[username]
+    credentials = urllib.parse.urlencode({"username": username, "password": password, "credentialId": ""})
+    try:
+        with browser.open(html.unescape(form.group(1)), credentials.encode(), timeout=30) as landed:
+            return landed.status, landed.geturl(), landed.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.geturl(), error.read().decode(errors="replace")
+
+
 def test_the_images_run_the_whole_system_and_a_proposal_reaches_its_author_through_the_gateway(system: System) -> None:
     for name in system.containers:
         health = podman("healthcheck", "run", name, check=False)
@@ -216,6 +260,10 @@ def test_the_images_run_the_whole_system_and_a_proposal_reaches_its_author_throu
         assert podman("exec", name, "id", "-u").stdout.strip() == APP_UID, f"{name} runs as root"
         refused = podman("exec", name, "touch", "/app/written", check=False)
         assert refused.returncode != 0 and "Read-only file system" in refused.stderr, refused.stderr
+
+    status, landed, page = _log_in(system, "anna")
+    assert (status, landed) == (200, f"{system.gateway}/account"), f"{status} {landed}: {page[:500]}"
+    assert "Anna" not in page, "her name stays with the identity provider and the gateway's session"
 
     for public in ("/api/challenges/v1/tasks", "/api/panels/v1/panels"):
         answer = requests.get(system.gateway + public, timeout=5)
