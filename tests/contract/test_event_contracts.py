@@ -124,9 +124,10 @@ def test_the_committed_schemas_are_those_generated_from_the_producers_code(servi
     definition = importlib.import_module(f"{service}.bootstrap").SERVICE
     for event in definition.events:
         assert catalogue()[event.type].schema == schema_of(event), f"run `python -m {service} event-schemas`"
-    if definition.events:  # a generated service declares every type it owns in the catalogue
-        owned = {t.name for t in catalogue() if t.name.startswith(f"org.meemaken.{service}.")}
-        assert owned == {event.type for event in definition.events}
+    generated = {
+        t.name for t in catalogue() if "x-generated-from" in t.schema and t.name.startswith(f"org.meemaken.{service}.")
+    }
+    assert generated == {event.type for event in definition.events}, "a generated schema whose type is not declared"
 
 
 def test_every_event_a_challenge_can_raise_has_a_schema_and_validates():
@@ -172,3 +173,18 @@ def test_a_whole_challenge_life_produces_valid_cloudevents(tmp_path):
     for event in c.events:
         envelope = challenge_envelope(factory, event)
         catalogue()[envelope.type].validate(dict(envelope.data))
+
+
+# Services whose event schemas are still hand-written (libs/events/README.md, "Event schemas"): remove a
+# service from here once it declares every type it publishes.
+HAND_WRITTEN = {"proposals", "challenges", "gateway"}
+
+
+@pytest.mark.parametrize("service", sorted(set(SERVICES) - HAND_WRITTEN))
+def test_a_converted_service_has_every_schema_of_its_own_generated(service):
+    hand_written = [
+        t.name
+        for t in catalogue()
+        if t.name.startswith(f"org.meemaken.{service}.") and "x-generated-from" not in t.schema
+    ]
+    assert not hand_written, f"{service} publishes types whose schema is not generated: {hand_written}"

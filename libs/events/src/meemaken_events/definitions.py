@@ -221,16 +221,20 @@ def _read(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
+def _generated(path: Path) -> bool:
+    return "x-generated-from" in json.loads(path.read_text(encoding="utf-8"))
+
+
 def write_schemas(
     service: str, definitions: Sequence[EventDefinition], check: bool = False, directory: Path = SCHEMAS_DIR
 ) -> int:
     """Write (or with ``check``, compare) the service's schema files; 1 when a committed one is out of date.
 
-    A service owns the files of its own types (``org.meemaken.<service>.``): one it no longer declares is
-    stale. Once a type is published, keep declaring it while consumers may still read it."""
+    A generated file of the service's own types (``org.meemaken.<service>.``, with ``x-generated-from``) that
+    it no longer declares is stale; a hand-written one (a type not converted yet) is left alone. Once a type
+    is published, keep declaring it while consumers may still read it."""
     wanted = {d.file_name: render(d) for d in definitions}
-    prefix = f"org.meemaken.{service}."
-    present = {p.name for p in directory.glob(prefix + "*.json")} if definitions else set()
+    present = {p.name for p in directory.glob(f"org.meemaken.{service}.*.json") if _generated(p)}
     stale = sorted(present - set(wanted))
     changed = sorted(name for name, text in wanted.items() if _read(directory / name) != text)
     if check:

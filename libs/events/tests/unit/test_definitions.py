@@ -84,16 +84,18 @@ def test_the_generated_schema_refuses_what_the_definition_does_not_allow(bad):
         event_type.validate(bad)
 
 
-def test_check_fails_on_a_missing_changed_or_stale_file_and_writing_makes_it_pass(tmp_path):
+def test_check_fails_on_a_missing_changed_or_stale_generated_file_and_writing_makes_it_pass(tmp_path):
     stale = tmp_path / "org.meemaken.walls.wall.whitewashed.v1.json"
-    stale.write_text("{}")
+    stale.write_text('{"x-generated-from": "walls.Whitewashed"}')
+    hand_written = tmp_path / "org.meemaken.walls.wall.demolished.v1.json"  # not converted yet: left alone
+    hand_written.write_text("{}")
     other = tmp_path / "org.meemaken.doors.door.opened.v1.json"
     other.write_text("{}")
     assert write_schemas("walls", [DEFINITION], check=True, directory=tmp_path) == 1
     assert write_schemas("walls", [DEFINITION], directory=tmp_path) == 0
     assert write_schemas("walls", [DEFINITION], check=True, directory=tmp_path) == 0
     assert (tmp_path / DEFINITION.file_name).read_text() == render(DEFINITION)
-    assert not stale.exists() and other.exists()  # another service's files are its own business
+    assert not stale.exists() and hand_written.exists() and other.exists()  # another service's are its own
 
 
 def test_a_type_with_no_json_meaning_is_refused_when_the_schema_is_generated():
