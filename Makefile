@@ -47,7 +47,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 typecheck: install
-	$(VENV)/bin/mypy libs/events/src libs/kit/src libs/testkit/src $(foreach s,$(SERVICES),services/$(s)/src)
+	$(VENV)/bin/mypy libs/events/src libs/kit/src libs/testkit/src $(foreach s,$(SERVICES),services/$(s)/src) infra/demo_data.py
 
 openapi: install
 	@for s in $(SERVICES); do (cd services/$$s && ../../$(PY) -m $$s openapi) || exit 1; done

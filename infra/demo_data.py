@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 MUNICIPALITY = "demo"
@@ -492,7 +493,7 @@ class Seeder:
                 self._made("proposals")
         for demo in PROPOSALS:
             proposal_id = existing[demo.title]["id"]
-            wait_until(f"the admissibility check of {demo.title!r}", lambda pid=proposal_id: self._checked(pid))
+            wait_until(f"the admissibility check of {demo.title!r}", partial(self._checked, proposal_id))
             proposal = self.proposals.call("GET", f"proposals/{proposal_id}")
             self._drive(demo, proposal)
 
@@ -617,6 +618,8 @@ def main() -> int:
     except (ApiError, OSError) as error:
         print(f"Demo data: not complete: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C while seeding: make run stops everything
+        return 130
     return 0
 
 

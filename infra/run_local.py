@@ -4,8 +4,9 @@ Starts a local Apache Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS names one) an
 with the demo realm (unless MEEMAKEN_OIDC_ISSUER names an OIDC provider), creates the declared
 topics, migrates every service's SQLite database under .run/data (or the database each
 <SERVICE>_DATABASE_URL names), then runs every service's API under gunicorn and its worker (relay +
-consumers), prints where to log in with the demo accounts and waits. If any process dies, everything stops
-with a message saying which, so nothing keeps running half-broken.
+consumers), seeds the demo municipality's data through their APIs (infra/demo_data.py; not with
+MEEMAKEN_DEMO_DATA=0 or MEEMAKEN_ENV=production), prints where to log in with the demo accounts and waits.
+If any process dies, everything stops with a message saying which, so nothing keeps running half-broken.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     _wait_healthy(env, processes)
+    if not stopping and all(p.poll() is None for p in processes.values()):
+        _seed_demo_data(env)
     print("\nmeemaken is running:")
     print(f"  citizens' portal      {env['GATEWAY_BASE_URL']}/")
     print(f"  log in                {env['GATEWAY_BASE_URL']}/login")
@@ -156,6 +159,15 @@ def main() -> int:
 def _start(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = log.open("ab")
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def _seed_demo_data(env: dict[str, str]) -> None:
+    """The demo municipality's processes, proposals, budget rounds, task and panel (infra/demo_data.py), through
+    the services' APIs; it says what it seeded, or why not (MEEMAKEN_DEMO_DATA=0, MEEMAKEN_ENV=production).
+    A failure is reported, not fatal: the system runs without (part of) its demo data."""
+    seeding = subprocess.run([sys.executable, str(ROOT / "infra" / "demo_data.py")], cwd=ROOT, env=env, check=False)
+    if seeding.returncode != 0:
+        print("warning: the demo data is not complete (see above); the next `make run` completes it")
 
 
 def _wait_healthy(env: dict[str, str], processes: dict[str, subprocess.Popen[bytes]]) -> None:

@@ -9,6 +9,7 @@ import importlib.util
 import sys
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,13 @@ def services(postgres_server_url, kafka_bootstrap, tmp_path_factory):
         return deploy(name, database, kafka_bootstrap, tmp_path_factory.mktemp(name), extra, workers=workers)
 
     # Only proposals needs its worker here: the automatic check and the count come through Kafka.
-    deployed = [start("proposals"), start("challenges", workers=()), start("panels", workers=())]
+    with ThreadPoolExecutor(3) as pool:  # side by side: most of a deploy is waiting for migrations and gunicorn
+        started = [
+            pool.submit(start, "proposals"),
+            pool.submit(start, "challenges", ()),
+            pool.submit(start, "panels", ()),
+        ]
+        deployed = [future.result() for future in started]
     yield {f"{d.service.upper()}_BASE_URL": d.url for d in deployed}
     for d in deployed:
         assert set(d.stop()) == {0}
@@ -77,8 +84,10 @@ def test_seeding_twice_makes_the_demo_once_and_the_portal_home_shows_it(services
     voting, counted = rounds["Burgerbudget 2027"], rounds["Burgerbudget 2026"]
     assert voting["phase"] == "voting" and len(voting["projects"]) == 8
     assert {p["district"] for p in voting["projects"]} == {"centrum", "noord", "zuid"}
-    assert counted["phase"] == "results" and counted["results"]["voters"] == demo_data.CLOSED_ROUND.voters
-    assert counted["results"]["selected"]
+    assert counted["phase"] == "implementation" and counted["results"]["voters"] == demo_data.CLOSED_ROUND.voters
+    assert counted["results"]["selected"] and all(
+        p["stage"] == "in_progress" for p in counted["projects"] if p["id"] in counted["results"]["selected"]
+    )
 
     tasks = requests.get(f"{services['CHALLENGES_BASE_URL']}/api/v1/tasks", timeout=10).json()
     assert [t["title"] for t in tasks] == [demo_data.TASK["title"]]
