@@ -60,6 +60,16 @@ class MaxItems:
 
 
 @dataclass(frozen=True)
+class MinItems:
+    value: int
+
+
+@dataclass(frozen=True)
+class UniqueItems:
+    """The array holds no value twice."""
+
+
+@dataclass(frozen=True)
 class Pattern:
     regex: str
 
@@ -199,6 +209,10 @@ def _constraint(extra: object) -> dict[str, Any]:
             return {"maxLength": value}
         case MaxItems(value):
             return {"maxItems": value}
+        case MinItems(value):
+            return {"minItems": value}
+        case UniqueItems():
+            return {"uniqueItems": True}
         case Pattern(regex):
             return {"pattern": regex}
         case Doc(text):

@@ -19,6 +19,7 @@ from gateway.identity.oidc import Provider
 from gateway.identity.pseudonyms import Pseudonyms
 from gateway.identity.sessions import ServerSessionInterface, SessionStore
 from gateway.identity.tokens import ClientCredentialsGrant, TokenMinter
+from gateway.identity.verification import EVENT_TYPES
 from gateway.proxy.known import KnownSessions
 from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
@@ -111,4 +112,4 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
     return [relay(settings, engine, tables.outbox, tables.relay_lease), purge]
 
 
-SERVICE = ServiceDefinition("gateway", SERVICE_ROOT, create_app, loops, port=8100)
+SERVICE = ServiceDefinition("gateway", SERVICE_ROOT, create_app, loops, port=8100, events=EVENT_TYPES)

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
-VERIFIABLE = ("birthdate", "municipality", "district")
+Verifiable = Literal["birthdate", "municipality", "district"]
+VERIFIABLE: tuple[Verifiable, ...] = get_args(Verifiable)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,9 @@ def age_on(birthdate: date, today: date) -> int:
 
 def effective(provider: Mapping[str, str], desk: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """name -> (value, source), the desk's verification winning over the provider's claim."""
-    found = {name: (value, "provider") for name, value in provider.items() if name in VERIFIABLE and value}
+    found: dict[str, tuple[str, str]] = {
+        name: (value, "provider") for name, value in provider.items() if name in VERIFIABLE and value
+    }
     found |= {name: (value, "desk") for name, value in desk.items() if name in VERIFIABLE and value}
     return found
 

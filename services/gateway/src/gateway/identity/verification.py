@@ -6,15 +6,54 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated, Literal, TypedDict
 
 import sqlalchemy as sa
 
 from gateway.adapters.tables import people, verified_attributes
-from gateway.identity.attributes import VERIFIABLE
+from gateway.identity.attributes import VERIFIABLE, Verifiable
 from gateway.identity.sessions import set_desk_attributes
 from meemaken_events import EventFactory, Outbox
+from meemaken_events.definitions import DateTime, Doc, EventDefinition, MinItems, UniqueItems, Uuid
+from meemaken_kit.roles import Role
 
 ATTRIBUTES_VERIFIED = "org.meemaken.gateway.attributes_verified.v1"
+IDENTITY_TOPIC = "meemaken.gateway.identity"
+
+
+class Verifier(TypedDict):
+    """The official who verified, for the audit."""
+
+    id: Annotated[Uuid, Doc("The official's pseudonymous id; never a name.")]
+    role: Literal[Role.CASE_OFFICER]
+
+
+class AttributesVerified(TypedDict):
+    person_id: Annotated[
+        Uuid,
+        Doc("The resident's pseudonymous id (the aggregate and partition key); never a name or national number."),
+    ]
+    attributes: Annotated[
+        list[Verifiable],
+        MinItems(1),
+        UniqueItems(),
+        Doc(
+            "Which attributes were verified; their values stay in the gateway and reach the services only in "
+            "the resident's tokens."
+        ),
+    ]
+    actor: Verifier
+    verified_at: DateTime
+
+
+EVENT_TYPES = (
+    EventDefinition(
+        ATTRIBUTES_VERIFIED,
+        IDENTITY_TOPIC,
+        AttributesVerified,
+        "An official verified attributes of a resident at the municipality's desk (which ones, never their values).",
+    ),
+)
 
 
 class UnknownReference(Exception):
@@ -28,7 +67,7 @@ class OwnVerification(Exception):
 @dataclass(frozen=True)
 class Official:
     person_id: str
-    role: str
+    role: Literal[Role.CASE_OFFICER]  # only a case officer verifies at the desk
 
 
 def record_verification(
@@ -77,11 +116,11 @@ def record_verification(
             )
         )
         set_desk_attributes(conn, person_id, {row.attribute: row.value for row in rows})
-        data = {
-            "person_id": person_id,
-            "attributes": sorted(values),
-            "actor": {"id": official.person_id, "role": official.role},
-            "verified_at": now.isoformat(),
-        }
+        data = AttributesVerified(
+            person_id=person_id,
+            attributes=sorted(name for name in VERIFIABLE if name in values),
+            actor=Verifier(id=official.person_id, role=official.role),
+            verified_at=now.isoformat(),
+        )
         outbox.add(conn, [events.create(ATTRIBUTES_VERIFIED, key=person_id, data=data)])
     return str(person_id)
