@@ -35,6 +35,7 @@ DEFAULT_URLS = {
     "panels": "http://127.0.0.1:8103",
 }
 NAMESPACE = uuid.UUID("5f1c3a52-6f0e-4d55-9a43-3d1e6b0de1a0")  # demo residents' ids: the same on every run
+ATTEMPTS = 4
 WAIT_SECONDS = 120.0  # a fresh broker may take most of a minute before a new consumer group gets its partitions
 
 
@@ -97,16 +98,23 @@ class Service:
         data = None
         if body is not None:
             data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-        if method != "GET":
+        if method != "GET":  # a retry with the same key gets the first answer: nothing is done twice
             headers["Idempotency-Key"] = str(uuid.uuid4())
         request = urllib.request.Request(f"{self.url}/api/v1/{path}", data, headers, method=method)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (the local services)
-                text = response.read()
-        except urllib.error.HTTPError as error:
-            if error.code == 404 and method == "GET":
-                return None
-            raise ApiError(f"{self.name}: {method} {path}: {error.code} {error.read()[:500]!r}") from error
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (the local services)
+                    text = response.read()
+                break
+            except urllib.error.HTTPError as error:
+                if error.code == 404 and method == "GET":
+                    return None
+                if error.code != 503 or attempt == ATTEMPTS:  # 503: busy (SQLite locked by the worker), try again
+                    raise ApiError(f"{self.name}: {method} {path}: {error.code} {error.read()[:500]!r}") from error
+            except OSError as error:  # a timeout or a dropped connection
+                if attempt == ATTEMPTS:
+                    raise ApiError(f"{self.name}: {method} {path}: {error}") from error
+            time.sleep(attempt)
         return json.loads(text) if text else None
 
 
