@@ -23,6 +23,10 @@ then runs:
 - gateway_ballots.py: ballots/s and p50/p99 through the gateway (each voter logged in once through the
   code flow; session, CSRF, rate limits, token, pass-through) beside the same ballots straight to the
   proposals service, alternating passes in the same run (target: ratio >= 0.8);
+- portal_render.py: server-side render time (p50/p95 of 1,000 requests) of the portal's home page, the
+  proposal list (10,000 proposals in the process) and the ballot page (signed in), beside the API calls
+  each page makes, alternating in the same run (target: page p95 <= 2 x its API calls' p95), and each
+  page's weight, HTML + CSS + JS (target < 100 kB);
 - notifications_fanout.py: a budget-results fan-out to 150,000 voters: e-mails handed to a real SMTP
   server per second, time until the last (target < 10 min), and a concurrent challenge e-mail's lag;
 - sortition.py: seconds and minimum probability of our LEXIMIN/MAXIMIN beside the reference
@@ -141,6 +145,10 @@ def main() -> int:
         )
         subprocess.run(
             [sys.executable, str(HERE / "gateway_ballots.py"), "--bootstrap", bootstrap, "--server-url", server],
+            check=True,
+        )
+        subprocess.run(
+            [sys.executable, str(HERE / "portal_render.py"), "--bootstrap", bootstrap, "--server-url", server],
             check=True,
         )
         subprocess.run(
