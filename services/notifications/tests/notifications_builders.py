@@ -114,6 +114,7 @@ def sample(event_type: str) -> dict:
                 "deadline": "decision",
                 "outcome": "accepted",
                 "grounds": [],
+                "question": "Which of the two sites should the shelter use?",  # referred_to_panel requires it
             },
         }
     if ".panels." in event_type:  # the panels' schemas are generated from their typed definitions: exact
