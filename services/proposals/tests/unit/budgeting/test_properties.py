@@ -206,3 +206,15 @@ def test_equal_shares_is_identical_to_the_reference_library(e: Election, add1: b
     assume(any(b.projects for b in e.ballots))  # pabutools cannot read a file without a single vote
     ours = equal_shares(e, EqualSharesParams(add1=Add1() if add1 else None))
     assert sorted(ours.selected) == _pabutools(e, add1)
+
+
+def test_add1_stops_when_only_a_project_nobody_voted_for_still_fits():
+    """Found by the property above against pabutools: p2 (nobody's choice) fits after p0, yet the outcome
+    counts as exhaustive, so add1 does not raise the budgets until p1 displaces p0."""
+    projects = {"p0": Project("p0", 2), "p1": Project("p1", 7), "p2": Project("p2", 3)}
+    ballots = (approval_ballot("0", []), approval_ballot("1", ["p1"]), approval_ballot("2", ["p0", "p1"]))
+    e = Election({}, projects, ballots, 8)
+    ours = equal_shares(e, EqualSharesParams(add1=Add1()))
+    assert sorted(ours.selected) == ["p0"]
+    pytest.importorskip("pabutools", reason="pabutools (the reference library) is not installed")
+    assert _pabutools(e, True) == ["p0"]

@@ -182,9 +182,11 @@ class _Count:
 
 
 def _exhaustive(count: _Count, chosen: Sequence[int], budget: float) -> bool:
+    """No project that someone voted for still fits (a project nobody voted for can never be bought by
+    equal shares, so it does not keep add1 raising the voters' budgets; as pabutools decides)."""
     left = budget - float(sum(count.costs[j] for j in chosen))
     taken = set(chosen)
-    return not any(count.costs[j] <= left for j in range(len(count.ids)) if j not in taken)
+    return not any(count.costs[j] <= left for j in count.candidates if j not in taken)
 
 
 def _fmt(x: float) -> str:
