@@ -202,6 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             {
                 **env,
                 "GATEWAY_THREADS": args.gateway_threads,
+                "WEB_CONCURRENCY": args.gateway_workers or args.web_concurrency,
                 "MEEMAKEN_OIDC_ISSUER": issuer,
                 "MEEMAKEN_OIDC_CLIENT_SECRET": "bench-client-secret",
                 "MEEMAKEN_PUBLIC_URL": gateway_url,
@@ -268,7 +269,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="client threads")
     parser.add_argument("--web-concurrency", default="2", help="gunicorn workers of each service")
     parser.add_argument("--threads-per", default="4", help="threads per gunicorn worker of proposals")
-    parser.add_argument("--gateway-threads", default="16", help="threads per gunicorn worker of the gateway")
+    parser.add_argument("--gateway-threads", default="8", help="app threads per Granian worker of the gateway")
+    parser.add_argument("--gateway-workers", help="the gateway's Granian workers (default: --web-concurrency)")
     parser.add_argument("--profile", type=Path, help="a folder for py-spy flame graphs of both paths (not measured)")
     args = parser.parse_args()
     print(json.dumps({"bench": "gateway_ballots", **run(args)}))
