@@ -142,7 +142,12 @@ def test_a_daily_digest_holds_the_days_messages_once(engine, clock, sender):
     contact(engine, rep, "daily@example.org", digest="daily", language="en")
     handle(engine, clock, challenge_event("dialogue_started", rep, "in_dialogue"))
     clock.advance(hours=2)
-    handle(engine, clock, challenge_event("referred_to_panel", rep, "in_assessment", question="Which site is safer?"), rejected(rep))
+    handle(
+        engine,
+        clock,
+        challenge_event("referred_to_panel", rep, "in_assessment", question="Which site is safer?"),
+        rejected(rep),
+    )
     assert build_digests(engine, clock(), BRUSSELS) == 0, "the day is not over"
     mailer = FakeMailer()
     sender.send_due(mailer)
