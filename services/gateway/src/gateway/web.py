@@ -6,6 +6,8 @@
 - Rate limits (``gateway.ratelimits``, storage ``MEEMAKEN_RATELIMIT_STORAGE_URI``): 429 problem+json with
   Retry-After. Limits key on the caller's own address or own account, never on an account a request
   names, so nobody can lock someone else out.
+- Pages and styles compressed (Flask-Compress: brotli or gzip, as the browser accepts); static files
+  cached for an hour.
 - Language (Flask-Babel): the visitor's choice (``?lang=``, remembered in a cookie), then the
   browser's Accept-Language, then Dutch.
 """
@@ -18,6 +20,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, session
 from flask_babel import Babel, get_locale
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
@@ -68,7 +71,13 @@ def install(app: Flask, settings: GatewaySettings) -> RateLimits:
     app.config.update(
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session
         WTF_CSRF_CHECK_DEFAULT=True,
+        # Pages and styles compressed (the component CSS is 94 kB raw, 11 kB compressed); the API
+        # pass-through's answers stay as the services sent them.
+        COMPRESS_MIMETYPES=["text/html", "text/css", "image/svg+xml"],
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        SEND_FILE_MAX_AGE_DEFAULT=3600,  # styles and the logo: browsers keep them an hour
     )
+    Compress(app)
     csrf.init_app(app)
     Babel(app, locale_selector=language, default_locale=DEFAULT_LANGUAGE)
     limiter = RateLimits(settings.ratelimit_storage_uri, settings.ratelimit_enabled)

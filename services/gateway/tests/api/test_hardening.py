@@ -65,3 +65,17 @@ def test_logins_are_limited_per_account_too_but_only_for_the_account_that_logged
     statuses = [login(app.test_client(), ANNA).status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
     assert login(app.test_client(), KAREL).status_code == 302  # nobody can lock another person out
+
+
+def test_pages_and_styles_are_compressed_and_styles_cached_while_the_api_passes_as_sent(gateway_app):
+    import gzip
+
+    client = gateway_app.test_client()
+    plain = client.get("/logged-out")
+    page = client.get("/logged-out", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in page.headers["Vary"]
+    assert gzip.decompress(page.get_data()) == plain.get_data()
+    css = client.get("/static/meemaken.css", headers={"Accept-Encoding": "br, gzip"})
+    assert css.headers["Content-Encoding"] == "br" and "max-age=3600" in css.headers["Cache-Control"]
+    api = client.get("/.well-known/jwks.json", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in api.headers and api.get_json()["keys"]
