@@ -9,10 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gateway_testing import gateway_app, make_gateway, provider
+from gateway_testing import gateway_app, make_gateway, provider, upstream
 from portal_testing import proposals_service
 
-__all__ = ["gateway_app", "make_gateway", "proposals_service", "provider"]
+__all__ = ["gateway_app", "make_gateway", "proposals_service", "provider", "upstream"]
 
 
 @pytest.fixture(scope="session", autouse=True)

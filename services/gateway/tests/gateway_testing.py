@@ -206,3 +206,10 @@ class Upstream:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(2)
+
+
+@pytest.fixture()
+def upstream() -> Iterator[Upstream]:
+    """A running ``Upstream`` (audience ``proposals``) for the pass-through's tests."""
+    with Upstream() as running:
+        yield running

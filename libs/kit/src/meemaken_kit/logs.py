@@ -50,8 +50,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("kafka").setLevel(logging.WARNING)
 
 
-def gunicorn_logconfig(service: str) -> dict[str, Any]:
-    """gunicorn's own log lines (start, workers, errors) as JSON too; no access log (metrics count requests)."""
+def server_logconfig(service: str, server_logger: str, access_logger: str) -> dict[str, Any]:
+    """A web server's own log lines (start, workers, errors) as JSON too; no access log (metrics count
+    requests)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -59,7 +60,11 @@ def gunicorn_logconfig(service: str) -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
         "root": {"level": "INFO", "handlers": ["stderr"]},
         "loggers": {
-            "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
-            "gunicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
+            server_logger: {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            access_logger: {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
         },
     }
+
+
+def gunicorn_logconfig(service: str) -> dict[str, Any]:
+    return server_logconfig(service, "gunicorn.error", "gunicorn.access")

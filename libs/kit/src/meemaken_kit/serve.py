@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from meemaken_kit.logs import JsonFormatter
+from meemaken_kit.logs import server_logconfig
 
 SERVED_BY_GRANIAN = frozenset({"gateway"})
 
@@ -28,21 +28,6 @@ def api_command(service: str) -> list[str]:
     """The arguments after ``python`` that start a service's API as it is deployed (the one way: make run,
     the deployed tests and the images all use it)."""
     return ["-m", service, "serve"]
-
-
-def granian_logconfig(service: str) -> dict[str, object]:
-    """Granian's own lines (start, workers, errors) as JSON; no access log (metrics count requests)."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter, "service": service}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-        "root": {"level": "INFO", "handlers": ["stderr"]},
-        "loggers": {
-            "_granian": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
-            "granian.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
-        },
-    }
 
 
 def bind(service: str, default_port: int | None, env: Mapping[str, str]) -> tuple[str, int]:
@@ -74,7 +59,7 @@ def serve(service: str, default_port: int | None, root: Path) -> None:
         workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
         blocking_threads=int(os.environ.get(f"{service.upper()}_THREADS", "8")),
         websockets=False,
-        log_dictconfig=granian_logconfig(service),
+        log_dictconfig=server_logconfig(service, "_granian", "granian.access"),
         log_access=False,
         respawn_failed_workers=True,
         workers_kill_timeout=20,

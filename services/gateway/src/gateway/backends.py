@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import urllib3
 from flask import current_app, g, session
@@ -24,6 +24,7 @@ from flask_babel import get_locale
 
 from gateway.context import gateway
 from gateway.identity.tokens import session_cache_key
+from gateway.proxy.forward import RETRIES, pool
 from meemaken_kit.auth import principal
 
 log = logging.getLogger("gateway.backends")
@@ -58,7 +59,6 @@ class Backends:
     def __init__(self, services: Mapping[str, str], timeout: float) -> None:
         self.services = services
         self.timeout = urllib3.Timeout(connect=2.0, read=timeout)
-        self.pool = urllib3.PoolManager(num_pools=8, maxsize=16, block=False)
 
     def call(
         self,
@@ -70,7 +70,7 @@ class Backends:
         idempotency_key: str | None = None,
     ) -> Any:
         base = self.services[service]
-        url = f"{base}/api/{quote(path)}"
+        url = f"{urlsplit(base).path.rstrip('/')}/api/{quote(path)}"
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         if query:
             url += "?" + urlencode(query, doseq=True)
@@ -89,14 +89,8 @@ class Backends:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         try:
-            answer = self.pool.request(
-                method,
-                url,
-                body=data,
-                headers=headers,
-                redirect=False,
-                retries=urllib3.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0, raise_on_status=False),
-                timeout=self.timeout,
+            answer = pool(base).request(  # the pass-through's keep-alive pool of this service
+                method, url, body=data, headers=headers, redirect=False, retries=RETRIES, timeout=self.timeout
             )
         except urllib3.exceptions.HTTPError as exc:
             log.warning("service did not answer", extra={"service": service, "error": type(exc).__name__})

@@ -7,17 +7,11 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from gateway_testing import ANNA, Upstream, csrf_token, login
+from gateway_testing import ANNA, csrf_token, login
 
 from gateway.identity.sessions import SessionStore
 from gateway.proxy import forward
 from meemaken_testkit.tokens import bearer
-
-
-@pytest.fixture()
-def upstream():
-    with Upstream() as running:
-        yield running
 
 
 @pytest.fixture()

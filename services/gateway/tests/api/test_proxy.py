@@ -7,17 +7,11 @@ import uuid
 
 import jwt
 import pytest
-from gateway_testing import ANNA, Upstream, csrf_token, login
+from gateway_testing import ANNA, csrf_token, login
 
 from meemaken_kit.tokens import TokenVerifier
 from meemaken_testkit.ports import free_port
 from meemaken_testkit.tokens import bearer, token
-
-
-@pytest.fixture()
-def upstream():
-    with Upstream() as running:
-        yield running
 
 
 @pytest.fixture()
