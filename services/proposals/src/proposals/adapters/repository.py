@@ -48,6 +48,18 @@ class ProposalRepository:
         query = sa.select(sa.func.count()).select_from(supports).where(supports.c.proposal_id == proposal_id)
         return int(self.connection.execute(query).scalar_one())
 
+    def supported_by(self, resident_id: UUID, limit: int, offset: int) -> list[tuple[Proposal, datetime]]:
+        """The proposals one resident supports, with when: the latest support first."""
+        query = (
+            sa.select(proposals, supports.c.supported_at)
+            .join(supports, supports.c.proposal_id == proposals.c.id)
+            .where(supports.c.resident_id == resident_id)
+            .order_by(supports.c.supported_at.desc(), proposals.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(_proposal(row), row.supported_at) for row in self.connection.execute(query)]
+
     def carry_support(self, from_id: UUID, to_id: UUID, now: datetime) -> int:
         """A merge or split: the supporters of one proposal support the other (once each); the new count.
         One INSERT ... SELECT, however many supporters there are."""

@@ -88,6 +88,21 @@ class Proposals(MethodView):
         return proposal, 201, {"Location": url_for("proposals.ProposalById", proposal_id=proposal.id)}
 
 
+@blp.route("/supported")
+@allow(Role.RESIDENT)
+@blp.arguments(s.PageQuerySchema, location="query")
+@blp.response(200, s.SupportedSchema(many=True))
+def supported(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """The proposals the logged-in resident supports, with when, the latest first: theirs alone (who they
+    are comes from the token; nobody can ask for someone else's)."""
+    who = actor()
+    if who.id is None:
+        raise actors.Forbidden("only a person supports proposals")
+    with _uow() as uow:
+        found = uow.proposals.supported_by(who.id, query["limit"], query["offset"])
+    return [{"proposal": proposal, "supported_at": at} for proposal, at in found]
+
+
 @blp.route("/<uuid:proposal_id>")
 class ProposalById(MethodView):
     @public

@@ -416,6 +416,16 @@ class ProposalQuerySchema(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+class PageQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class SupportedSchema(Schema):
+    proposal = fields.Nested(ProposalSchema, required=True)
+    supported_at = fields.DateTime(required=True)
+
+
 class ActedBySchema(Schema):
     id = fields.UUID(metadata={"description": "The pseudonymous id; never a name."})
     role = fields.String()
