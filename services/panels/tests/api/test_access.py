@@ -53,6 +53,7 @@ def every_step(panel, member):
         ("POST", "/panels", {"question": "What should the park offer?", "theme": "parks"}, COORDINATOR),
         ("POST", f"/panels/{panel}/registrations", {"channel": "open", "consent": True}, {"resident"}),
         ("GET", f"/panels/{panel}/registrations/{member}", None, {"resident", "panel_coordinator"}),
+        ("GET", "/panels/registrations", None, {"resident"}),
         ("POST", f"/panels/{panel}/register-extract", None, COORDINATOR),
         ("POST", f"/panels/{panel}/invitations", {"count": 1}, COORDINATOR),
         ("POST", f"/panels/{panel}/close", {}, COORDINATOR),

@@ -131,6 +131,15 @@ class Pool:
         ).first()
         return _respondent(row) if row else None
 
+    def of(self, pseudonym: str) -> list[Respondent]:
+        """One person's registrations in every panel's pool (the same pseudonym everywhere), the latest first."""
+        query = (
+            sa.select(respondents)
+            .where(respondents.c.pseudonym == pseudonym)
+            .order_by(respondents.c.registered_at.desc(), respondents.c.panel_id)
+        )
+        return [_respondent(row) for row in self.connection.execute(query)]
+
     def save_check(self, respondent: Respondent) -> None:
         """Store the eligibility outcome and forget age and residence, which only the check needed."""
         self.connection.execute(

@@ -176,6 +176,19 @@ def register(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
     return respondent_view(handlers.register(_uow(), applicant, panel_id, SignUp(**body)))
 
 
+@allow(RESIDENT)
+@panels.route("/registrations", methods=["GET"])
+@panels.response(200, s.RespondentViewSchema(many=True))
+def my_registrations() -> list[dict[str, Any]]:
+    """Your own registrations in every panel's pool, the latest first, with their outcome (resident; who you are
+    comes from your login, so nobody can ask for someone else's)."""
+    who = principal()
+    assert who is not None
+    if who.person_id is None:
+        raise handlers.Forbidden("only a person registers for a panel")
+    return [respondent_view(r) for r in handlers.registrations_of(_uow(), who.person_id)]
+
+
 @allow(RESIDENT, COORDINATOR)
 @panels.route("/<uuid:panel_id>/registrations/<string:pseudonym>", methods=["GET"])
 @panels.response(200, s.RespondentViewSchema)

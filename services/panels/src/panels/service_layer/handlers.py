@@ -219,6 +219,12 @@ def register(uow: PanelsUnitOfWork, applicant: Applicant, panel_id: UUID, sign_u
     return respondent
 
 
+def registrations_of(uow: PanelsUnitOfWork, person_id: UUID) -> list[Respondent]:
+    """A resident's own registrations in every panel's pool, found by the pseudonym of the id in their token."""
+    with uow:
+        return uow.pool.of(person_pseudonym(uow.pseudonym_key, person_id))
+
+
 def registration_of(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, who: str) -> Respondent:
     """A registration and its outcome: for the resident it belongs to, and the panel's coordinator."""
     with uow:
