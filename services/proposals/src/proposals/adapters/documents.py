@@ -18,6 +18,8 @@ def process_document(p: ParticipationProcess) -> dict[str, Any]:
         "kind": p.kind.value,
         "support_threshold": p.support_threshold,
         "answer_days": p.answer_days,
+        "districts": list(p.districts),
+        "themes": list(p.themes),
         "phases": [
             {
                 "name": x.name,
@@ -50,6 +52,8 @@ def process_from(process_id: str, municipality: str, version: int, d: dict[str, 
         phases,
         d["support_threshold"],
         d["answer_days"],
+        tuple(d.get("districts", ())),
+        tuple(d.get("themes", ())),
         version,
     )
 

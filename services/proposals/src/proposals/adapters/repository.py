@@ -32,11 +32,13 @@ class ProposalRepository:
         row = self.connection.execute(sa.select(proposals).where(proposals.c.id == proposal_id)).first()
         return _proposal(row) if row else None
 
-    def add_support(self, proposal_id: UUID, resident_id: UUID, now: datetime) -> int | None:
+    def add_support(
+        self, proposal_id: UUID, resident_id: UUID, now: datetime, district: str | None = None
+    ) -> int | None:
         """Count the resident's support once: the new number of supporters, or None if they supported before."""
         insert = (postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert)(supports)
         added = self.connection.execute(
-            insert.values(proposal_id=proposal_id, resident_id=resident_id, supported_at=now)
+            insert.values(proposal_id=proposal_id, resident_id=resident_id, supported_at=now, district=district)
             .on_conflict_do_nothing()
             .returning(supports.c.resident_id)
         ).first()
@@ -47,6 +49,15 @@ class ProposalRepository:
     def supporters(self, proposal_id: UUID) -> int:
         query = sa.select(sa.func.count()).select_from(supports).where(supports.c.proposal_id == proposal_id)
         return int(self.connection.execute(query).scalar_one())
+
+    def supporters_by_district(self, proposal_id: UUID) -> dict[str, int]:
+        """How many supporters live in each district (as their logins verified it); unknown ones are left out."""
+        query = (
+            sa.select(supports.c.district, sa.func.count())
+            .where(supports.c.proposal_id == proposal_id, supports.c.district.is_not(None))
+            .group_by(supports.c.district)
+        )
+        return {str(district): int(count) for district, count in self.connection.execute(query)}
 
     def supported_by(self, resident_id: UUID, limit: int, offset: int) -> list[tuple[Proposal, datetime]]:
         """The proposals one resident supports, with when: the latest support first."""
@@ -64,12 +75,11 @@ class ProposalRepository:
         """A merge or split: the supporters of one proposal support the other (once each); the new count.
         One INSERT ... SELECT, however many supporters there are."""
         insert = (postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert)(supports)
-        source = sa.select(sa.literal(to_id, sa.Uuid()), supports.c.resident_id, sa.literal(now, UtcDateTime())).where(
-            supports.c.proposal_id == from_id
-        )
-        self.connection.execute(
-            insert.from_select(["proposal_id", "resident_id", "supported_at"], source).on_conflict_do_nothing()
-        )
+        source = sa.select(
+            sa.literal(to_id, sa.Uuid()), supports.c.resident_id, sa.literal(now, UtcDateTime()), supports.c.district
+        ).where(supports.c.proposal_id == from_id)
+        columns = ["proposal_id", "resident_id", "supported_at", "district"]
+        self.connection.execute(insert.from_select(columns, source).on_conflict_do_nothing())
         return self.supporters(to_id)
 
     def due_answers(self, now: datetime, limit: int) -> list[UUID]:
@@ -126,6 +136,8 @@ class ProposalRepository:
         offset: int,
         status: str | None = None,
         words: str | None = None,
+        district: str | None = None,
+        theme: str | None = None,
     ) -> list[Proposal]:
         newest_first = (proposals.c.submitted_at.desc(), proposals.c.id)
         query = sa.select(proposals).order_by(*newest_first).limit(limit).offset(offset)
@@ -135,6 +147,10 @@ class ProposalRepository:
             query = query.where(proposals.c.author_id == author_id)
         if status is not None:
             query = query.where(proposals.c.status == status)
+        if district is not None:
+            query = query.where(proposals.c.district == district)
+        if theme is not None:
+            query = query.where(proposals.c.theme == theme)
         for word in (words or "").split()[:10]:
             pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(
@@ -164,6 +180,8 @@ def _row(p: Proposal) -> dict[str, object]:
         "position": p.position.value if p.position else None,
         "answer": p.answer,
         "related": [str(r) for r in p.related],
+        "district": p.district,
+        "theme": p.theme,
         "history": [_step_row(s) for s in p.history],
         "version": p.version,
     }
@@ -185,6 +203,8 @@ def _proposal(row: sa.Row) -> Proposal:
         position=Position(row.position) if row.position else None,
         answer=row.answer,
         related=tuple(UUID(r) for r in row.related),
+        district=row.district,
+        theme=row.theme,
         history=tuple(_step(s) for s in row.history),
         version=row.version,
     )

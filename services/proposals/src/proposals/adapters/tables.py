@@ -25,12 +25,15 @@ proposals = sa.Table(
     sa.Column("position", sa.String(20), nullable=True),
     sa.Column("answer", sa.Text(), nullable=False, server_default=""),
     sa.Column("related", sa.JSON(), nullable=False, server_default="[]"),
+    sa.Column("district", sa.String(100), nullable=True),
+    sa.Column("theme", sa.String(100), nullable=True),
     sa.Column("history", sa.JSON(), nullable=False, server_default="[]"),
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Index("ix_proposals_process_title", "process_id", "title_key"),
     sa.Index("ix_proposals_process_text", "process_id", "text_key"),
     sa.Index("ix_proposals_author", "author_id"),
     sa.Index("ix_proposals_answer_due", "answer_due_at"),
+    sa.Index("ix_proposals_process_district", "process_id", "district"),
 )
 
 processes = sa.Table(
@@ -58,6 +61,7 @@ supports = sa.Table(
     sa.Column("proposal_id", sa.Uuid(), sa.ForeignKey("proposals.id"), primary_key=True),
     sa.Column("resident_id", sa.Uuid(), primary_key=True),
     sa.Column("supported_at", UtcDateTime(), nullable=False),
+    sa.Column("district", sa.String(100), nullable=True),  # the supporter's, as their login verified it
 )
 
 rounds = sa.Table(

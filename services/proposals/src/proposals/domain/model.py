@@ -189,15 +189,26 @@ class Proposal:
     position: Position | None = None
     answer: str = ""
     related: tuple[UUID, ...] = ()  # merged into / split into / merged from / split from, as the history says
+    district: str | None = None  # the part of the municipality it is about (None: all of it)
+    theme: str | None = None
     history: tuple[Step, ...] = ()
     version: int = 1
     events: list[ProposalEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def submit(
-        cls, proposal_id: UUID, process_id: str, author_id: UUID, title: str, text: str, now: datetime
+        cls,
+        proposal_id: UUID,
+        process_id: str,
+        author_id: UUID,
+        title: str,
+        text: str,
+        now: datetime,
+        district: str | None = None,
+        theme: str | None = None,
     ) -> Proposal:
         proposal = cls(proposal_id, process_id, author_id, title.strip(), text.strip(), now)
+        proposal.district, proposal.theme = district, theme
         proposal.history = (Step(now, "submitted", by=ActedBy(author_id, "resident")),)
         proposal.events.append(ProposalSubmitted(proposal_id, process_id, author_id, proposal.title, now))
         return proposal
@@ -302,6 +313,7 @@ class Proposal:
         cls, original: Proposal, part_id: UUID, title: str, text: str, now: datetime, by: ActedBy | None = None
     ) -> Proposal:
         part = cls(part_id, original.process_id, original.author_id, title.strip(), text.strip(), now)
+        part.district, part.theme = original.district, original.theme
         part.status, part.related = ProposalStatus.ADMITTED, (original.id,)
         part.supporters, part.answer_due_at = original.supporters, original.answer_due_at
         part.history = (Step(now, "split_from", str(original.id), by),)

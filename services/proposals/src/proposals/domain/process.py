@@ -67,6 +67,8 @@ class ParticipationProcess:
     phases: tuple[Phase, ...]
     support_threshold: int | None = None  # supporters that oblige the municipality to answer a proposal
     answer_days: int = 90  # the answer term once the threshold is reached
+    districts: tuple[str, ...] = ()  # where a proposal may be about; none: the whole municipality only
+    themes: tuple[str, ...] = ()  # what a proposal may be about; none: no themes to choose
     version: int = 1
     events: list[ProcessEvent] = field(default_factory=list, repr=False, compare=False)
 
@@ -81,6 +83,8 @@ class ParticipationProcess:
         support_threshold: int | None = None,
         answer_days: int = 90,
         by: ActedBy | None = None,
+        districts: tuple[str, ...] = (),
+        themes: tuple[str, ...] = (),
     ) -> ParticipationProcess:
         if not SLUG.match(process_id):
             raise InvalidProcess("the process id is 3-100 lower-case letters, digits and dashes, e.g. mobility-2027")
@@ -97,8 +101,11 @@ class ParticipationProcess:
             raise InvalidProcess("a support threshold is at least 1")
         if answer_days < 1:
             raise InvalidProcess("the answer term is at least one day")
+        for name, values in (("districts", districts), ("themes", themes)):
+            if len(set(values)) != len(values) or any(not v.strip() for v in values):
+                raise InvalidProcess(f"the process's {name} must be different, non-blank names")
         ordered = tuple(sorted(phases, key=lambda p: p.starts_at))
-        process = cls(process_id, municipality, title, kind, ordered, support_threshold, answer_days)
+        process = cls(process_id, municipality, title, kind, ordered, support_threshold, answer_days, districts, themes)
         process.events.append(ProcessDefined(process_id, municipality, kind.value, title, ordered, by))
         return process
 
@@ -108,6 +115,13 @@ class ParticipationProcess:
     @property
     def year(self) -> int:
         return self.phases[0].starts_at.year
+
+    def place(self, district: str | None, theme: str | None) -> None:
+        """A proposal's district and theme must be among the ones this process offers."""
+        for name, value, offered in (("district", district, self.districts), ("theme", theme, self.themes)):
+            if value is not None and value not in offered:
+                choices = ", ".join(offered) if offered else f"none: this process has no {name}s"
+                raise InvalidProcess(f"unknown {name} {value!r}; the {name}s of this process are {choices}")
 
     def realise(self, phase_name: str, rung: str, explanation: str, by: ActedBy | None = None) -> None:
         """Record the rung a phase actually reached, with why it differs (or not) from the promise."""

@@ -74,6 +74,8 @@ class Proposals(MethodView):
                 query["offset"],
                 status=query.get("status"),
                 words=query.get("q"),
+                district=query.get("district"),
+                theme=query.get("theme"),
             )
 
     @allow(Role.RESIDENT)
@@ -83,7 +85,9 @@ class Proposals(MethodView):
     def post(self, body: dict[str, Any]) -> tuple[Proposal, int, dict[str, str]]:
         """Submit a proposal as the logged-in resident (its author); the admissibility check follows
         automatically."""
-        command = handlers.SubmitProposal.by(actor(), body["process_id"], body["title"], body["text"])
+        command = handlers.SubmitProposal.by(
+            actor(), body["process_id"], body["title"], body["text"], body["district"], body["theme"]
+        )
         proposal = handlers.submit_proposal(command, _uow())
         return proposal, 201, {"Location": url_for("proposals.ProposalById", proposal_id=proposal.id)}
 
@@ -115,6 +119,20 @@ class ProposalById(MethodView):
         if proposal is None:
             raise NotFound(f"There is no proposal {proposal_id}.")
         return proposal
+
+
+@blp.route("/<uuid:proposal_id>/supporters")
+@public
+@blp.response(200, s.SupportersSchema)
+@blp.alt_response(404, description="No such proposal (problem+json)")
+def supporters(proposal_id: UUID) -> dict[str, Any]:
+    """How many residents support a proposal, and how many of them live in each district (as their logins
+    verified it): for "312 residents of your district support this". Counts only, never who."""
+    with _uow() as uow:
+        proposal = uow.proposals.get(proposal_id)
+        if proposal is None:
+            raise NotFound(f"There is no proposal {proposal_id}.")
+        return {"total": proposal.supporters, "by_district": uow.proposals.supporters_by_district(proposal_id)}
 
 
 @blp.route("/<uuid:proposal_id>/audit")
@@ -211,6 +229,8 @@ class Processes(MethodView):
             phases,
             body["support_threshold"],
             body["answer_days"],
+            body["districts"],
+            body["themes"],
         )
 
 

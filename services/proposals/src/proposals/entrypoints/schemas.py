@@ -17,6 +17,28 @@ class ProposalSubmissionSchema(Schema):
     process_id = Text(required=True, validate=validate.Length(min=1, max=100))
     title = Text(required=True, validate=validate.Length(min=1, max=200))
     text = Text(required=True, validate=validate.Length(min=1, max=10_000))
+    district = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "One of the process's districts; none: the whole municipality."},
+    )
+    theme = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "One of the process's themes."},
+    )
+
+
+class SupportersSchema(Schema):
+    total = fields.Integer(required=True)
+    by_district = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Supporters per district, as their logins verified it; unknown ones left out."},
+    )
 
 
 class ReasonSchema(Schema):
@@ -39,6 +61,8 @@ class ProposalSchema(Schema):
     position = fields.Function(lambda p: p.position.value if p.position else None, allow_none=True)
     answer = fields.String(required=True)
     related = fields.List(fields.UUID(), required=True, metadata={"description": "Merged into/from, split into/from."})
+    district = fields.String(allow_none=True)
+    theme = fields.String(allow_none=True)
     history = fields.Function(
         lambda p: [{"at": s.at.isoformat(), "what": s.what, "detail": s.detail} for s in p.history],
         metadata={"description": "Every step with its moment and reasons."},
@@ -116,6 +140,18 @@ class ProcessSchema(Schema):
     phases = fields.List(fields.Nested(PhaseSchema), required=True, validate=validate.Length(min=1, max=20))
     support_threshold = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     answer_days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3650))
+    districts = fields.List(
+        Text(validate=validate.Length(min=1, max=100)),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": "The districts a proposal may be about (none: the whole municipality only)."},
+    )
+    themes = fields.List(
+        Text(validate=validate.Length(min=1, max=100)),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "The themes a proposal may be about."},
+    )
     version = fields.Integer(dump_only=True)
 
 
@@ -408,6 +444,8 @@ class ProposalQuerySchema(Schema):
     process_id = fields.String(validate=validate.Length(min=1, max=100))
     author_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(STATUSES))
+    district = fields.String(validate=validate.Length(min=1, max=100))
+    theme = fields.String(validate=validate.Length(min=1, max=100))
     q = fields.String(
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Words the title or text contains (case-insensitive)."},

@@ -13,6 +13,7 @@ from proposals.domain import admissibility
 from proposals.domain.audit import ActedBy
 from proposals.domain.eligibility import Facts, check_supporter
 from proposals.domain.model import FollowUpStage, Position, Proposal, ProposalStatus, RejectionReason
+from proposals.domain.process import InvalidProcess
 from proposals.service_layer.actors import Actor, Forbidden, NotFound, process_scope
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
@@ -39,11 +40,15 @@ class SubmitProposal:
     author_id: UUID
     title: str
     text: str
+    district: str | None = None
+    theme: str | None = None
 
     @classmethod
-    def by(cls, actor: Actor, process_id: str, title: str, text: str) -> SubmitProposal:
+    def by(
+        cls, actor: Actor, process_id: str, title: str, text: str, district: str | None = None, theme: str | None = None
+    ) -> SubmitProposal:
         """A resident's own proposal: the author is who the token says, whatever else they hold."""
-        return cls(process_id, actor.as_resident(), title, text)
+        return cls(process_id, actor.as_resident(), title, text, district, theme)
 
 
 def submit_proposal(
@@ -51,8 +56,20 @@ def submit_proposal(
 ) -> Proposal:
     """Store the proposal and stage `proposal submitted`, which starts the admissibility check."""
     with uow:
+        if command.district is not None or command.theme is not None:
+            process = uow.processes.get(command.process_id)
+            if process is None:
+                raise InvalidProcess(f"there is no process {command.process_id!r} to place a district or theme in")
+            process.place(command.district, command.theme)
         proposal = Proposal.submit(
-            uuid4(), command.process_id, command.author_id, command.title, command.text, (now or uow.clock)()
+            uuid4(),
+            command.process_id,
+            command.author_id,
+            command.title,
+            command.text,
+            (now or uow.clock)(),
+            command.district,
+            command.theme,
         )
         uow.proposals.add(proposal)
         uow.track(proposal)
@@ -100,8 +117,9 @@ def support(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID) -> Propos
         process = uow.processes.get(proposal.process_id)
         if process is None:
             raise Forbidden(f"the process {proposal.process_id} is unknown: its proposals take no support")
-        check_supporter(Facts.from_attributes(actor.attributes, process.municipality), process.municipality)
-        supporters = uow.proposals.add_support(proposal.id, resident, uow.clock())
+        facts = Facts.from_attributes(actor.attributes, process.municipality)
+        check_supporter(facts, process.municipality)
+        supporters = uow.proposals.add_support(proposal.id, resident, uow.clock(), facts.district)
         if supporters is None:
             raise AlreadySupported("you support this proposal already")
         threshold, days = (process.support_threshold, process.answer_days) if process else (None, 90)

@@ -22,12 +22,23 @@ def define_process(
     phases: Sequence[Phase],
     support_threshold: int | None,
     answer_days: int,
+    districts: Sequence[str] = (),
+    themes: Sequence[str] = (),
 ) -> ParticipationProcess:
     """A case officer defines a process (a scoped one only a process their scopes name)."""
     by = actor.acting(Role.CASE_OFFICER, within=process_scope(process_id))
     with uow:
         process = ParticipationProcess.define(
-            process_id, municipality, title, kind, tuple(phases), support_threshold, answer_days, by
+            process_id,
+            municipality,
+            title,
+            kind,
+            tuple(phases),
+            support_threshold,
+            answer_days,
+            by,
+            tuple(districts),
+            tuple(themes),
         )
         uow.processes.add(process)
         uow.track(process)
