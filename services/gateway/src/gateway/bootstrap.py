@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from gateway.adapters import tables
+from gateway.casework.consumer import consumers
 from gateway.context import Gateway
 from gateway.identity.claims import ClaimMapping
 from gateway.identity.oidc import Provider
@@ -40,6 +41,7 @@ def session_store(gateway: GatewaySettings, engine: sa.Engine) -> SessionStore:
 
 def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings | None = None) -> Flask:
     from gateway import web
+    from gateway.casework.pages import casework
     from gateway.entrypoints.portal import portal
     from gateway.identity.api import keys
     from gateway.identity.desk import desk
@@ -83,7 +85,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             jwks=json.dumps(issuer.keys.jwks()).encode(),
             known_sessions=KnownSessions(gateway.session_cache_seconds),
         )
-        for blueprint in (portal, identity, desk, proxy):
+        for blueprint in (portal, identity, desk, casework, proxy):
             app.register_blueprint(blueprint)
         app.wsgi_app = FastLane(  # type: ignore[method-assign]
             app.wsgi_app,
@@ -109,7 +111,7 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
     store = session_store(GatewaySettings.from_env(), engine)
     interval = float(os.environ.get("GATEWAY_SESSION_PURGE_INTERVAL", "300"))
     purge = Periodic("sessions", store.purge_expired, interval)  # ended sessions' rows
-    return [relay(settings, engine, tables.outbox, tables.relay_lease), purge]
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), purge, *consumers(settings, engine)]
 
 
 SERVICE = ServiceDefinition("gateway", SERVICE_ROOT, create_app, loops, port=8100, events=EVENT_TYPES)

@@ -51,3 +51,39 @@ verified_attributes = sa.Table(
     sa.Column("verified_role", sa.String(40), nullable=False),
     sa.Column("verified_at", UtcDateTime(), nullable=False),
 )
+
+# The officials' work queue: one row per case, kept from the services' events (gateway.casework).
+work_items = sa.Table(
+    "work_items",
+    metadata,
+    sa.Column("service", sa.String(20), primary_key=True),
+    sa.Column("case_id", sa.String(120), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("state", sa.String(40), nullable=False),
+    sa.Column("open", sa.Boolean(), nullable=False),
+    sa.Column("title", sa.String(200), nullable=True),  # only a title the service publishes for everyone
+    sa.Column("department", sa.String(80), nullable=True),
+    sa.Column("district", sa.String(80), nullable=True),
+    sa.Column("assignee", sa.String(36), nullable=True),  # an official's pseudonymous id
+    sa.Column("due_at", UtcDateTime(), nullable=True),
+    sa.Column("alert", sa.String(20), nullable=True),  # the service's own warning: near_breach, breached
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("version", UtcDateTime(), nullable=False),  # the time of the last event applied
+    sa.Index("ix_work_items_queue", "open", "due_at", "service", "case_id"),
+    sa.Index("ix_work_items_department", "department"),
+    sa.Index("ix_work_items_district", "district"),
+    sa.Index("ix_work_items_assignee", "assignee"),
+    sa.Index("ix_work_items_state", "service", "state"),
+)
+
+# An official's saved views of the queue: a name and the view's query string.
+saved_views = sa.Table(
+    "saved_views",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("official_id", sa.String(36), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("query", sa.String(500), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("official_id", "name", name="uq_saved_views_official_name"),
+)

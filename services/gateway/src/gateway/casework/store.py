@@ -1,0 +1,131 @@
+"""The work queue in the gateway's database: changes applied as upserts keyed by case, the queue read
+through a view, and the officials' saved views."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gateway.adapters.tables import saved_views, work_items
+from gateway.casework.queue import Change
+from gateway.casework.views import PAGE_SIZE, View, deadline
+
+MAX_SAVED_VIEWS = 20
+DEFAULTS: dict[str, Any] = {"kind": "unknown", "state": "unknown", "open": False}
+
+
+def apply(connection: sa.Connection, change: Change) -> None:
+    """Insert the case's item, or update it unless it already holds a newer change (one statement)."""
+    t = work_items
+    values = {**DEFAULTS, **change.fields, "service": change.service, "case_id": change.case_id}
+    values |= {"opened_at": change.at, "version": change.at}
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(t).values(values)
+    updated = {name: insert.excluded[name] for name in change.fields} | {"version": insert.excluded.version}
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[t.c.service, t.c.case_id], set_=updated, where=t.c.version <= insert.excluded.version
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Found:
+    items: list[dict[str, Any]]
+    total: int
+
+
+def _where(view: View, official: str, now: datetime) -> list[sa.ColumnElement[bool]]:
+    t = work_items
+    conditions: list[sa.ColumnElement[bool]] = [t.c.open.is_(True)]
+    for name in ("service", "state", "department", "district"):
+        if getattr(view, name):
+            conditions.append(t.c[name] == getattr(view, name))
+    if view.assignee == "me":
+        conditions.append(t.c.assignee == official)
+    elif view.assignee == "nobody":
+        conditions.append(t.c.assignee.is_(None))
+    if view.overdue:
+        conditions.append(sa.or_(t.c.due_at <= now, t.c.alert == "breached"))
+    return conditions
+
+
+def _order(sort: str) -> list[sa.ColumnElement[Any]]:
+    t = work_items
+    first = {
+        "due": [t.c.due_at.asc().nulls_last()],
+        "oldest": [t.c.opened_at.asc()],
+        "newest": [t.c.version.desc()],
+        "title": [t.c.title.asc().nulls_last()],
+    }[sort]
+    return [*first, t.c.service, t.c.case_id]
+
+
+def find(connection: sa.Connection, view: View, official: str, now: datetime | None = None) -> Found:
+    """One page of the view's open items (with their deadline read now) and how many match in all."""
+    now = now or datetime.now(UTC)
+    where = _where(view, official, now)
+    total = connection.execute(sa.select(sa.func.count()).select_from(work_items).where(*where)).scalar_one()
+    rows = connection.execute(
+        sa.select(work_items)
+        .where(*where)
+        .order_by(*_order(view.sort))
+        .limit(PAGE_SIZE)
+        .offset((view.page - 1) * PAGE_SIZE)
+    ).mappings()
+    items = [{**row, "deadline": deadline(row["due_at"], row["alert"], now)} for row in rows]
+    return Found(items, int(total))
+
+
+def count(connection: sa.Connection, view: View, official: str, now: datetime | None = None) -> int:
+    where = _where(view, official, now or datetime.now(UTC))
+    return int(connection.execute(sa.select(sa.func.count()).select_from(work_items).where(*where)).scalar_one())
+
+
+def choices(connection: sa.Connection, column: str) -> list[str]:
+    """The values a filter offers: those of the open items."""
+    c = work_items.c[column]
+    found = connection.execute(sa.select(c).where(work_items.c.open.is_(True), c.is_not(None)).distinct().order_by(c))
+    return [str(value) for value in found.scalars()]
+
+
+# --- saved views ---------------------------------------------------------------------------------------
+
+
+class TooManyViews(Exception):
+    pass
+
+
+def save_view(connection: sa.Connection, official: str, name: str, query: str) -> None:
+    """Keep a view under a name; the same name again replaces its query."""
+    t = saved_views
+    existing = connection.execute(
+        sa.select(t.c.id).where(t.c.official_id == official, t.c.name == name).with_for_update()
+    ).first()
+    if existing is not None:
+        connection.execute(t.update().where(t.c.id == existing.id).values(query=query))
+        return
+    kept = connection.execute(sa.select(sa.func.count()).where(t.c.official_id == official)).scalar_one()
+    if kept >= MAX_SAVED_VIEWS:
+        raise TooManyViews
+    connection.execute(
+        t.insert().values(
+            id=str(uuid.uuid4()), official_id=official, name=name, query=query, created_at=datetime.now(UTC)
+        )
+    )
+
+
+def views_of(connection: sa.Connection, official: str) -> Sequence[sa.RowMapping]:
+    t = saved_views
+    return connection.execute(sa.select(t).where(t.c.official_id == official).order_by(t.c.name)).mappings().all()
+
+
+def delete_view(connection: sa.Connection, official: str, view_id: str) -> bool:
+    t = saved_views
+    gone = connection.execute(t.delete().where(t.c.id == view_id, t.c.official_id == official))
+    return bool(gone.rowcount)
