@@ -36,6 +36,7 @@ ANNA = "anna"  # a resident of the demo municipality, 35, in centrum
 KAREL = "karel"  # a case officer in the mobility department
 MINOR = "minor"
 VISITOR = "visitor"  # lives elsewhere
+DAAN = "daan"  # a resident of the demo municipality who represents a group (Right to Challenge)
 NOBODY_KNOWN = "unknown-birth"  # the provider knows neither birth date nor address
 PEOPLE: dict[str, dict[str, Any]] = {
     ANNA: {
@@ -69,6 +70,13 @@ PEOPLE: dict[str, dict[str, Any]] = {
         "municipality": "demo",
         "district": "zuid",
         "roles": ["resident"],
+    },
+    DAAN: {
+        "name": "Daan Maes",
+        "birthdate": "1981-02-27",
+        "municipality": "demo",
+        "district": "centrum",
+        "roles": ["resident", "group_representative"],
     },
     VISITOR: {"name": "Sam Jacobs", "birthdate": "1975-03-03", "municipality": "elsewhere", "roles": ["resident"]},
     NOBODY_KNOWN: {"name": "Tess Goossens", "roles": ["resident"]},

@@ -68,6 +68,7 @@ class Backends:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
+        content: tuple[bytes, str] | None = None,
     ) -> Any:
         base = self.services[service]
         url = f"{urlsplit(base).path.rstrip('/')}/api/{quote(path)}"
@@ -88,6 +89,8 @@ class Backends:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        if content is not None:  # bytes as they are, with their content type (a multipart upload)
+            data, headers["Content-Type"] = content
         try:
             answer = pool(base).request(  # the pass-through's keep-alive pool of this service
                 method, url, body=data, headers=headers, redirect=False, retries=RETRIES, timeout=self.timeout
@@ -118,6 +121,11 @@ class Backends:
 
     def put(self, service: str, path: str, body: Any, idempotency_key: str | None = None) -> Any:
         return self.call("PUT", service, path, body=body, idempotency_key=idempotency_key)
+
+    def upload(self, service: str, path: str, filename: str, content_type: str, data: bytes) -> Any:
+        """POST one file as the multipart form field ``file`` (a document for a case)."""
+        encoded, multipart = urllib3.encode_multipart_formdata({"file": (filename, data, content_type)})
+        return self.call("POST", service, path, content=(encoded, multipart))
 
 
 def _json(data: bytes) -> Any:

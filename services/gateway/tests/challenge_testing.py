@@ -1,0 +1,110 @@
+"""The Right to Challenge service for the portal's tests: its real app on a fresh PostgreSQL database, served
+on a local port, a catalogue (a task open now, one opening later, one blocked), and the officials' side of a
+case (the gate check the worker runs, an information request, a proposed change, a decision with its notice)
+driven through its API with officials' tokens, as the casework does."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import werkzeug.serving
+
+from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.tokens import bearer
+
+OFFICER = bearer("challenges", "case_officer")
+DECIDER = bearer("challenges", "decision_body")
+PLAN = {
+    "why_better": "We run the bicycle repair shop next door and can open the parking on Sundays.",
+    "quality_guarantees": "Opening hours at least as today; a yearly survey of the users.",
+    "local_support": "412 signatures and the minutes of two neighbourhood meetings.",
+    "continuity_and_exit": "Six months' notice; the keys and the equipment return to the municipality.",
+}
+
+
+def window(start_days: int, end_days: int) -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {
+        "opens_at": (now + timedelta(days=start_days)).isoformat(),
+        "closes_at": (now + timedelta(days=end_days)).isoformat(),
+    }
+
+
+class ChallengesService:
+    """The challenges service on a port; ``task``, ``gate_check``, ``ask``, ``propose``, ``decide`` set the scene."""
+
+    def __init__(self, database_url: str) -> None:
+        from challenges.bootstrap import SERVICE, create_app, unit_of_work_factory
+
+        migrate(SERVICE.migrations_dir, database_url)
+        self.engine = make_engine(database_url)
+        settings = Settings.from_env("challenges", {"DATABASE_URL": database_url})
+        self.app = create_app(settings, self.engine)
+        self.uow = unit_of_work_factory(settings, self.engine)
+        self.client = self.app.test_client()
+        self.server = werkzeug.serving.make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def __enter__(self) -> ChallengesService:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(2)
+        self.engine.dispose()
+
+    def task(self, title: str, **changes: Any) -> str:
+        body = {
+            "title": title,
+            "description": f"{title}: opening, supervision and small repairs, today done by the municipality.",
+            "department": "mobility",
+            "current_yearly_cost_cents": 11_000_000,
+            "budget_cents": 9_500_000,
+            "profile": "flanders",
+            "eligible_legal_forms": ["vzw", "cooperatie"],
+            "min_members": 3,
+            "windows": [window(-10, 60)],
+        } | changes
+        created = self.client.post("/api/v1/tasks", json=body, headers=OFFICER)
+        assert created.status_code == 201, created.get_json()
+        return str(created.get_json()["id"])
+
+    def case(self, challenge_id: str) -> dict[str, Any]:
+        return dict(self.client.get(f"/api/v1/challenges/{challenge_id}", headers=OFFICER).get_json())
+
+    def gate_check(self, challenge_id: str) -> str:
+        """What the worker does when the `submitted` event arrives (no Kafka here); the status after."""
+        from challenges.service_layer import handlers
+
+        handlers.check_admissibility(self.uow(), uuid.UUID(challenge_id))
+        return str(self.case(challenge_id)["status"])
+
+    def act(self, challenge_id: str, path: str, body: dict[str, Any], headers: dict[str, str] = OFFICER) -> None:
+        done = self.client.post(f"/api/v1/challenges/{challenge_id}/{path}", json=body, headers=headers)
+        assert done.status_code == 200, done.get_json()
+
+    def ask(self, challenge_id: str, question: str) -> None:
+        self.act(challenge_id, "information-request", {"question": question})
+
+    def propose(self, challenge_id: str, text: str) -> None:
+        self.act(challenge_id, "modification", {"text": text})
+
+    def reject(self, challenge_id: str) -> None:
+        """The decision body decides on a case waiting for its decision: not accepted, on a coded ground."""
+        body = {"outcome": "reject", "grounds": ["not_legally_feasible"], "motivation": "A tender is running."}
+        self.act(challenge_id, "decision", body, DECIDER)
+
+
+def catalogue(service: ChallengesService) -> dict[str, str]:
+    """A task open now, one that opens later, one that is blocked."""
+    return {
+        "open": service.task("Bicycle parking at the station"),
+        "later": service.task("Cleaning the market square", windows=[window(30, 90)]),
+        "blocked": service.task("Running the swimming pool", blocked_by="a tender is running until 2027"),
+    }
