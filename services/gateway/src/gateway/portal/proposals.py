@@ -5,7 +5,9 @@ What each page calls (proposals service):
 
 - ``GET /proposals``: ``v1/processes?municipality=`` (the filter's choices) and
   ``v1/proposals?process_id=&status=&q=&limit=&offset=`` (one more than a page: is there a next one?);
-- ``GET /proposals/<id>``: ``v1/proposals/<id>`` and ``v1/processes/<process>`` (its threshold);
+- ``GET /proposals``: also ``district=&theme=``, among those the (chosen) processes offer;
+- ``GET /proposals/<id>``: ``v1/proposals/<id>``, ``v1/processes/<process>`` (its threshold) and
+  ``v1/proposals/<id>/supporters`` (counts per district: "12 residents of your district support this");
 - ``POST /proposals/<id>/support``: ``POST v1/proposals/<id>/support`` as the signed-in resident;
 - ``/proposals/new`` and ``/proposals/new/check``: ``v1/processes`` (open ones), then
   ``POST v1/proposals`` with the draft's id as ``Idempotency-Key`` (a double click submits once).
@@ -83,6 +85,31 @@ class ProposalForm(FlaskForm):  # type: ignore[misc]
             _no_contact_details,
         ],
     )
+    district = SelectField(_l("District"), default="")
+    theme = SelectField(_l("Theme"), default="")
+
+    def place(self, processes: list[dict[str, Any]]) -> None:
+        """The district and theme choices of the open processes; each process offers its own."""
+        self.offered = {p["id"]: p for p in processes}
+        self.district.choices = [("", _l("The whole municipality")), *_union(processes, "districts")]
+        self.theme.choices = [("", _l("No particular theme")), *_union(processes, "themes")]
+
+    def validate_district(self, field: SelectField) -> None:
+        _offered_by_process(self, field, "districts", _l("This process has no district %(name)s: choose another."))
+
+    def validate_theme(self, field: SelectField) -> None:
+        _offered_by_process(self, field, "themes", _l("This process has no theme %(name)s: choose another."))
+
+
+def _union(processes: list[dict[str, Any]], key: str) -> list[tuple[str, str]]:
+    names = sorted({name for p in processes for name in p.get(key) or ()})
+    return [(name, name) for name in names]
+
+
+def _offered_by_process(form: ProposalForm, field: SelectField, key: str, message: Any) -> None:
+    process = getattr(form, "offered", {}).get(form.process_id.data)
+    if field.data and process is not None and field.data not in (process.get(key) or ()):
+        raise ValidationError(message % {"name": field.data})
 
 
 # --- browse and read --------------------------------------------------------------------------------
@@ -95,6 +122,8 @@ def proposal_list() -> FlaskResponse:
         "process": request.args.get("process", "").strip()[:100],
         "status": request.args.get("status", "") if request.args.get("status") in STATUSES else "",
         "q": " ".join(request.args.get("q", "").split())[:100],
+        "district": request.args.get("district", "").strip()[:100],
+        "theme": request.args.get("theme", "").strip()[:100],
     }
     number = request.args.get("page", "1")
     current = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
@@ -105,9 +134,16 @@ def proposal_list() -> FlaskResponse:
     titles = {p["id"]: p["title"] for p in processes}
     if chosen["process"] not in titles:
         chosen["process"] = ""
+    scope = [p for p in processes if p["id"] == chosen["process"]] or processes
+    places = {key: [name for name, _ in _union(scope, key)] for key in ("districts", "themes")}
+    for key, offered in (("district", places["districts"]), ("theme", places["themes"])):
+        if chosen[key] not in offered:
+            chosen[key] = ""
     params = {
         "process_id": chosen["process"] or None,
         "status": chosen["status"] or None,
+        "district": chosen["district"] or None,
+        "theme": chosen["theme"] or None,
         "q": chosen["q"] or None,
         "limit": PAGE_SIZE + 1,
         "offset": (current - 1) * PAGE_SIZE,
@@ -115,13 +151,22 @@ def proposal_list() -> FlaskResponse:
     try:
         found = api().get("proposals", "v1/proposals", params)
     except ServiceError:
-        return page("portal/proposals/list.html", 503, unavailable=True, chosen=chosen, processes=processes, drafts=[])
+        return page(
+            "portal/proposals/list.html",
+            503,
+            unavailable=True,
+            chosen=chosen,
+            processes=processes,
+            places=places,
+            drafts=[],
+        )
     shown = [p for p in found if p["process_id"] in titles]  # this municipality's only
     return page(
         "portal/proposals/list.html",
         unavailable=False,
         chosen=chosen,
         processes=processes,
+        places=places,
         process_titles=titles,
         proposals=shown[:PAGE_SIZE],
         current=current,
@@ -153,7 +198,12 @@ def proposal_detail(proposal_id: uuid.UUID) -> FlaskResponse:
     except ServiceError:
         process = None
     who = principal()
+    district = who.attributes.get("district") if who else None
     supporters, threshold = proposal["supporters"], (process or {}).get("support_threshold")
+    try:
+        by_district = api().get("proposals", f"v1/proposals/{proposal_id}/supporters")["by_district"]
+    except ServiceError:
+        by_district = {}
     return page(
         "portal/proposals/detail.html",
         proposal=proposal,
@@ -162,7 +212,8 @@ def proposal_detail(proposal_id: uuid.UUID) -> FlaskResponse:
         threshold=threshold,
         still_needed=max(0, threshold - supporters) if threshold else 0,
         progress=min(100, round(100 * supporters / threshold)) if threshold else None,
-        district=(who.attributes.get("district") if who else None),
+        district=district if isinstance(district, str) else None,
+        neighbours=by_district.get(district, 0) if isinstance(district, str) else 0,
         is_author=who is not None and who.person_id is not None and str(who.person_id) == proposal["author_id"],
         supported=str(proposal_id) in session.get(SUPPORTED, []),
     )
@@ -226,6 +277,8 @@ def _save_draft(draft_id: str, form: ProposalForm) -> None:
         "process_id": form.process_id.data or "",
         "title": (form.title.data or "")[: TITLE_MAX * 2],
         "text": (form.text.data or "")[: TEXT_MAX * 2],
+        "district": (form.district.data or "")[:100],
+        "theme": (form.theme.data or "")[:100],
         "saved_at": datetime.now(UTC).isoformat(),
     }
     while len(drafts) > MAX_DRAFTS:
@@ -233,14 +286,14 @@ def _save_draft(draft_id: str, form: ProposalForm) -> None:
     session[DRAFTS] = drafts
 
 
-def _open_for_proposals() -> list[tuple[str, str]]:
+def _open_for_proposals() -> list[dict[str, Any]]:
     now = datetime.now(UTC)
-    choices = []
+    found = []
     for process in municipality_processes():
         phase = current_phase(process, now)
         if process["kind"] in TAKES_PROPOSALS and phase is not None and phase.running:
-            choices.append((process["id"], process["title"]))
-    return choices
+            found.append(process)
+    return found
 
 
 def _draft_id(value: str | None) -> str:
@@ -255,9 +308,11 @@ def new_proposal() -> FlaskResponse | BaseResponse:
     if request.method == "GET" and not saved and request.args.get("process"):
         form.process_id.data = request.args["process"]
     try:
-        form.process_id.choices = [("", _l("Choose a process")), *_open_for_proposals()]
+        open_processes = _open_for_proposals()
     except ServiceError:
         return page("portal/proposals/form.html", 503, unavailable=True, form=form, draft_id=draft_id)
+    form.process_id.choices = [("", _l("Choose a process")), *((p["id"], p["title"]) for p in open_processes)]
+    form.place(open_processes)
     if len(form.process_id.choices) == 1:
         return page("portal/proposals/form.html", 200, closed=True, form=form, draft_id=draft_id)
     if request.method == "POST":
@@ -280,11 +335,13 @@ def check_proposal() -> FlaskResponse | BaseResponse:
     if draft is None:
         return redirect(url_for("portal.new_proposal"))
     try:
-        titles = dict(_open_for_proposals())
+        open_processes = _open_for_proposals()
     except ServiceError:
         return page("portal/proposals/check.html", 503, unavailable=True, draft=draft, draft_id=draft_id)
+    titles = {p["id"]: p["title"] for p in open_processes}
     form = ProposalForm(formdata=None, data=draft, meta={"csrf": False})  # POST: CSRFProtect checked already
     form.process_id.choices = list(titles.items())
+    form.place(open_processes)
     if not form.validate():  # the draft changed since, or the process closed: back to the form to fix it
         form.process_id.choices = [("", _l("Choose a process")), *titles.items()]
         return page("portal/proposals/form.html", 422, form=form, draft_id=draft_id)
@@ -293,6 +350,7 @@ def check_proposal() -> FlaskResponse | BaseResponse:
             "portal/proposals/check.html", draft=draft, draft_id=draft_id, process_title=titles[draft["process_id"]]
         )
     body = {"process_id": draft["process_id"], "title": draft["title"].strip(), "text": draft["text"].strip()}
+    body |= {key: draft[key] for key in ("district", "theme") if draft.get(key)}
     try:
         with submission_limits():
             created = api().post("proposals", "v1/proposals", body, idempotency_key=f"proposal-{draft_id}")
