@@ -6,13 +6,16 @@ pipeline run has the relay publish pre-written outbox rows and the consumer loop
 event in a database transaction with its inbox row and one effect row. The figure is events
 per second from the first send to the last event's effect committed (or received, for raw).
 
-    python bench/pipeline.py --events 20000           # prints a JSON line with both rates
+Each pass runs both, raw first, on topics of their own; `--warmup` passes (default 1) are thrown away, then
+`--repeat` (3) are measured: min / median / max of each rate and of the ratio pass by pass (bench/figures.py).
+
+    python bench/pipeline.py --bootstrap HOST:PORT --database-url postgresql+psycopg://... --events 20000
+    python bench/pipeline.py ... --quick              # 500 events, checks that it runs
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import time
 import uuid
@@ -20,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from figures import Harness, options
 from kafka import KafkaConsumer, KafkaProducer
 
 from meemaken_events import ConsumerLoop, EventFactory, Relay, messaging_tables
@@ -156,9 +160,12 @@ def run_pipeline(database_url: str, bootstrap: str, count: int) -> dict[str, flo
     from meemaken_testkit import create_topics
 
     create_topics(bootstrap, [(topic, 3)])
-    metadata, outbox, _inbox, _lease, _effects = schema()
+    metadata, outbox, inbox, _lease, effects = schema()
     engine = make_engine(database_url)
     metadata.create_all(engine)
+    with engine.begin() as conn:  # every pass starts from empty tables, as the first did
+        for table in (outbox, inbox, effects):
+            conn.execute(table.delete())
     now = datetime.now(UTC)
     rows = [
         {"event_id": e.id, "topic": topic, "key": e.key, "type": e.type, "envelope": e.to_json(), "created_at": now}
@@ -193,12 +200,25 @@ def main() -> None:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--events", type=int, default=20_000)
-    args = parser.parse_args()
-    raw = run_raw(args.bootstrap, args.events)
-    pipeline = run_pipeline(args.database_url, args.bootstrap, args.events)
-    figures = {"events": args.events, "raw_kafka_python_events_per_s": raw, **pipeline}
-    figures["pipeline_to_raw_ratio"] = pipeline["pipeline_events_per_s"] / raw
-    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
+    args = options(parser).parse_args()
+    events = 500 if args.quick else args.events
+    harness = Harness.start("pipeline", args)
+
+    def one_pass() -> dict[str, float]:
+        raw = run_raw(args.bootstrap, events)
+        pipeline = run_pipeline(args.database_url, args.bootstrap, events)
+        ratio = pipeline["pipeline_events_per_s"] / raw
+        return {"raw_kafka_python_events_per_s": raw, **pipeline, "pipeline_to_raw_ratio": ratio}
+
+    runs = harness.passes(one_pass)
+    harness.emit(
+        runs,
+        "pipeline_events_per_s",
+        "raw_kafka_python_events_per_s",
+        "ratio ≥ 0.5",
+        ratio="pipeline_to_raw_ratio",
+        events=events,
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,148 @@
+"""The benchmarks' harness (bench/figures.py) and the README table bench/run.py keeps: no timing, no servers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+from figures import Harness, Probe, options, spread, summarise  # noqa: E402
+from run import END, START, parsed, rewrite_table  # noqa: E402
+
+
+def quiet() -> Probe:
+    return Probe(cores=2, loadavg_start=[0.3, 0.4, 0.5], loadavg_end=[0.28, 0.4, 0.5], busy=0.04)
+
+
+def test_spread_is_min_median_max_of_the_passes() -> None:
+    assert spread([3.0, 1.0, 2.0]) == {"min": 1.0, "median": 2.0, "max": 3.0}
+    assert spread([4.0, 1.0, 2.0, 10.0]) == {"min": 1.0, "median": 3.0, "max": 10.0}
+
+
+def test_every_numeric_figure_is_spread_and_the_others_come_from_the_last_pass() -> None:
+    runs = [
+        {"per_s": 10, "identical": True, "rule": "mes", "paths": {"p99_ms": 5.0}},
+        {"per_s": 30, "identical": True, "rule": "mes", "paths": {"p99_ms": 7.0}},
+        {"per_s": 20, "identical": False, "rule": "mes", "paths": {"p99_ms": 6.0}},
+    ]
+    summary = summarise(runs)
+    assert summary["per_s"] == {"min": 10.0, "median": 20.0, "max": 30.0}
+    assert summary["paths"] == {"p99_ms": {"min": 5.0, "median": 6.0, "max": 7.0}}
+    assert summary["rule"] == "mes"
+    assert summary["identical"] == [True, True, False]  # a flag that changed between passes shows each pass
+
+
+def test_a_quiet_machine_has_no_outside_load() -> None:
+    assert quiet().outside_load() == []
+
+
+@pytest.mark.parametrize(
+    ("probe", "reason"),
+    [
+        (Probe(2, [1.4, 1.0, 0.8], [1.3, 1.0, 0.8], 0.04), "over 0.5 per core"),
+        (Probe(2, [0.3, 0.4, 0.5], [0.6, 0.4, 0.5], 0.04), "rose from 0.3 to 0.6 with the benchmark idle"),
+        (Probe(2, [0.3, 0.4, 0.5], [0.3, 0.4, 0.5], 0.6), "60% of the CPU busy with the benchmark idle"),
+    ],
+)
+def test_load_from_outside_the_benchmark_is_named(probe: Probe, reason: str) -> None:
+    why = probe.outside_load()
+    assert len(why) == 1 and reason in why[0]
+
+
+def test_warm_up_passes_are_thrown_away_and_the_load_is_taken_around_the_measured_ones() -> None:
+    calls: list[str] = []
+    harness = Harness("example", repeat=3, warmup=2, probe=quiet())
+
+    def measure() -> dict[str, float]:
+        calls.append("pass")
+        return {"per_s": float(len(calls))}
+
+    runs = harness.passes(measure, warm=lambda: calls.append("warm"))
+    assert calls == ["warm", "warm", "pass", "pass", "pass"]
+    assert [r["per_s"] for r in runs] == [3.0, 4.0, 5.0]
+    assert len(harness.before) == 3 and len(harness.after) == 3
+
+
+def test_fewer_than_three_passes_are_refused_unless_quick() -> None:
+    args = options(argparse.ArgumentParser()).parse_args(["--repeat", "2"])
+    with pytest.raises(SystemExit, match="at least 3"):
+        Harness.start("example", args)
+    assert options(argparse.ArgumentParser()).parse_args([]).repeat == 3
+
+
+def test_the_json_line_has_the_spread_the_headline_and_the_load() -> None:
+    printed: list[str] = []
+    probe = Probe(2, [3.0, 2.0, 1.0], [3.1, 2.0, 1.0], 0.9)
+    harness = Harness("pipeline", repeat=3, warmup=1, probe=probe, out=printed.append)
+    runs = harness.passes(lambda: {"events_per_s": 100.0, "raw_per_s": 200.0, "ratio": 0.5})
+    harness.emit(runs, "events_per_s", "raw_per_s", "ratio ≥ 0.5", ratio="ratio", case="3 partitions", events=500)
+    (line,) = [json.loads(text) for text in printed]
+    assert line["bench"] == "pipeline" and line["case"] == "3 partitions" and line["events"] == 500
+    assert line["figures"]["ratio"] == {"min": 0.5, "median": 0.5, "max": 0.5}
+    assert line["headline"] == {
+        "figure": "events_per_s",
+        "ceiling": "raw_per_s",
+        "ratio": "ratio",
+        "goal": "ratio ≥ 0.5",
+    }
+    assert line["outside_load"] is True and len(line["outside_load_why"]) == 3
+    assert line["repeat"] == 3 and line["loadavg_before"] and line["loadavg_after"] and line["commit"]
+
+
+def line(bench: str, case: str, median: float, commit: str = "abc1234", quick: bool = False) -> str:
+    figures = {"per_s": {"min": median - 1, "median": median, "max": median + 1}}
+    figures["raw_per_s"] = {"min": 400.0, "median": 400.0, "max": 400.0}
+    figures["ratio"] = {"min": 0.2, "median": median / 400, "max": 0.3}
+    return json.dumps(
+        {
+            "bench": bench,
+            "case": case,
+            "figures": figures,
+            "headline": {"figure": "per_s", "ceiling": "raw_per_s", "ratio": "ratio", "goal": "ratio ≥ 0.5"},
+            "commit": commit,
+            "quick": quick,
+            "probe": {"loadavg_start": [0.2, 0.1, 0.1]},
+            "loadavg_before": [0.3, 0.1, 0.1],
+            "loadavg_after": [1.9, 0.5, 0.2],
+            "outside_load": False,
+            "outside_load_why": [],
+        }
+    )
+
+
+README = f"# Benchmarks\n\nHand-written text.\n\n{START}\n{END}\n\n## Latest figures\n\nMore hand-written text.\n"
+
+
+def test_the_readme_table_gets_a_row_per_benchmark_and_case_and_keeps_the_rest_of_the_readme() -> None:
+    lines = parsed(["warming up", line("pipeline", "", 120.0), line("latency", "50/s", 80.0), "{not json"])
+    text = rewrite_table(README, lines)
+    before, table_and_after = text.split(START)
+    table, after = table_and_after.split(END)
+    assert before == "# Benchmarks\n\nHand-written text.\n\n"
+    assert after == "\n\n## Latest figures\n\nMore hand-written text.\n"
+    rows = table.strip().splitlines()
+    assert rows[0].startswith("| benchmark | case | figure | median (min - max)")
+    assert rows[2].startswith("| `pipeline` | - | `per_s` | 120 (119 - 121) | 400 (`raw_per_s`) | 0.3 (0.2 - 0.3)")
+    assert rows[2].endswith("| 0.2 / 0.3 → 1.9 | no | `abc1234` |")
+    assert rows[3].startswith("| `latency` | 50/s |")
+
+
+def test_a_new_run_replaces_the_rows_of_what_it_ran_and_leaves_the_others() -> None:
+    first = rewrite_table(README, parsed([line("pipeline", "", 120.0), line("latency", "50/s", 80.0)]))
+    second = rewrite_table(first, parsed([line("pipeline", "", 150.0, commit="def5678")]))
+    rows = second.split(START)[1].split(END)[0].strip().splitlines()[2:]
+    assert len(rows) == 2
+    assert "| 150 (149 - 151) |" in rows[0] and "`def5678`" in rows[0]
+    assert rows[1] == first.split(START)[1].split(END)[0].strip().splitlines()[3]
+    assert rewrite_table(second, parsed([line("pipeline", "", 9.0, quick=True)])) == second  # --quick: no figures
+
+
+def test_a_readme_without_the_markers_is_refused() -> None:
+    with pytest.raises(ValueError, match="markers"):
+        rewrite_table("# Benchmarks\n", parsed([line("pipeline", "", 120.0)]))
