@@ -148,8 +148,9 @@ class NoticeTextViewSchema(Schema):
     part = Text(metadata={"description": NOTICE_PART})
     text = Text()
     approved_at = fields.DateTime()
-    approved_by = fields.Nested(
-        "ActorSchema", metadata={"description": "The official who approved it (pseudonymous id and role)"}
+    approved_by = fields.Nested(  # by its full name: another service's ActorSchema may share the process
+        "challenges.entrypoints.schemas.ActorSchema",
+        metadata={"description": "The official who approved it (pseudonymous id and role)"},
     )
 
 
