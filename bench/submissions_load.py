@@ -3,16 +3,17 @@
 Runs proposals as deployed (gunicorn API + worker, the real broker) twice in the same run: on a
 SQLite file (what `make run` uses when no DATABASE_URL is given) and on a PostgreSQL database. For
 8 and 32 clients in a closed loop, each submitting admitted proposals for `--seconds`, `--repeat`
-times: submissions/s, p50/p99 latency, and the count of 5xx answers (goal: 0 at both loads).
+times after a warm-up pass: submissions/s, p50/p99 latency, and the count of 5xx answers (goal: 0 at
+both loads); min / median / max (bench/figures.py). PostgreSQL is SQLite's ceiling: pass i on SQLite is
+compared with pass i on PostgreSQL.
 
     python bench/submissions_load.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://...
+    python bench/submissions_load.py ... --quick     # passes of 2 s
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import tempfile
 import time
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from figures import open_call, spread
+from figures import Figures, Harness, open_call, options
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
@@ -78,23 +79,22 @@ def closed_loop(url: str, clients: int, seconds: float, tokens: list[dict[str, s
     }
 
 
-def measure(name: str, database_url: str, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
+CLIENTS = (8, 32)
+
+
+def measure(harness: Harness, database_url: str, args: argparse.Namespace, logs: Path) -> dict[int, list[Figures]]:
+    """The passes at each number of clients on one deployment."""
     deployed = deploy("proposals", database_url, args.bootstrap, logs, {"LOG_LEVEL": "WARNING"})
     try:
         open_call(deployed.url, PROCESS, "Load")
         tokens = [bearer("proposals", "resident", sub=uuid.uuid4()) for _ in range(400)]
-        closed_loop(deployed.url, 8, 2.0, tokens)  # warm-up
-        figures: dict[str, Any] = {"database": name}
-        for clients in (8, 32):
-            runs = [closed_loop(deployed.url, clients, args.seconds, tokens) for _ in range(args.repeat)]
-            figures[f"clients_{clients}"] = {
-                "per_s": spread([r["per_s"] for r in runs]),
-                "p50_ms": spread([r["p50_ms"] for r in runs]),
-                "p99_ms": spread([r["p99_ms"] for r in runs]),
-                "server_errors": sum(r["server_errors"] for r in runs),
-                "statuses": runs[-1]["statuses"],
-            }
-        return figures
+        return {
+            clients: harness.passes(
+                lambda clients=clients: closed_loop(deployed.url, clients, args.seconds, tokens),  # type: ignore[misc]
+                warm=lambda: closed_loop(deployed.url, 8, 2.0, tokens),
+            )
+            for clients in CLIENTS
+        }
     finally:
         deployed.stop()
 
@@ -104,27 +104,28 @@ def main() -> None:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--server-url", required=True, help="a PostgreSQL server URL; a database is created on it")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = options(parser).parse_args()
+    if args.quick:
+        args.seconds = 2.0
+    harness = Harness.start("submissions_load", args)
     logs = Path(tempfile.mkdtemp(prefix="meemaken-load-"))
-    load_before = os.getloadavg()
-    sqlite = measure("sqlite", f"sqlite:///{logs / 'proposals.sqlite'}", args, logs)
-    postgres = measure("postgresql", create_database(args.server_url, f"bench_load_{uuid.uuid4().hex[:8]}"), args, logs)
-    for clients in ("clients_8", "clients_32"):
-        sqlite[clients]["ratio_to_postgresql"] = round(
-            sqlite[clients]["per_s"]["median"] / max(postgres[clients]["per_s"]["median"], 0.1), 2
+    sqlite = measure(harness, f"sqlite:///{logs / 'proposals.sqlite'}", args, logs)
+    postgres = measure(harness, create_database(args.server_url, f"bench_load_{uuid.uuid4().hex[:8]}"), args, logs)
+    for clients in CLIENTS:
+        runs = [
+            {f"sqlite_{k}": v for k, v in lite.items()}
+            | {f"postgresql_{k}": v for k, v in pg.items()}
+            | {"sqlite_to_postgresql_ratio": lite["per_s"] / max(pg["per_s"], 0.1)}
+            for lite, pg in zip(sqlite[clients], postgres[clients], strict=True)
+        ]
+        harness.emit(
+            runs,
+            "sqlite_per_s",
+            "postgresql_per_s",
+            "no 5xx",
+            ratio="sqlite_to_postgresql_ratio",
+            case=f"{clients} clients",
         )
-    print(
-        json.dumps(
-            {
-                "bench": "submissions_load",
-                "sqlite": sqlite,
-                "postgresql": postgres,
-                "loadavg_before": load_before,
-                "loadavg_after": os.getloadavg(),
-            }
-        )
-    )
 
 
 if __name__ == "__main__":
