@@ -151,6 +151,8 @@ PROCESSES: list[dict[str, Any]] = [
         "title": "Fietsplan 2027: waar wil jij veiliger fietsen?",
         "kind": "consultation",
         "phases": [_phase("raadpleging", "raadplegen", -20, 40), _phase("terugkoppeling", "informeren", 40, 70)],
+        "districts": list(DISTRICTS),
+        "themes": ["fietspaden", "stallingen", "veiligheid"],
     },
     {
         "id": BUURT,
@@ -159,6 +161,8 @@ PROCESSES: list[dict[str, Any]] = [
         "support_threshold": 5,
         "answer_days": 60,
         "phases": [_phase("voorstellen", "adviseren", -150, 60)],
+        "districts": list(DISTRICTS),
+        "themes": ["groen", "spelen", "ontmoeten", "verkeer"],
     },
     {
         "id": BUDGET,
@@ -201,6 +205,8 @@ class DemoProposal:
     answer: tuple[str, str] | None = None  # (position, reasons)
     follow_up: tuple[str, str] | None = None  # (stage, note)
     decline: str | None = None  # the not_competent motivation
+    district: str | None = None  # None: the whole town
+    theme: str | None = None
 
 
 PROPOSALS = [
@@ -210,6 +216,8 @@ PROPOSALS = [
         "Veel kinderen fietsen 's ochtends via de Schoolstraat. Maak er een fietsstraat van, waar auto's de "
         "fietsers niet mogen inhalen.",
         1,
+        district="centrum",
+        theme="veiligheid",
         supporters=4,
     ),
     DemoProposal(
@@ -218,6 +226,8 @@ PROPOSALS = [
         "Aan het station staan fietsen in de regen en er is te weinig plaats. Een overdekte stalling met "
         "camerabewaking zou veel mensen helpen om met de fiets naar de trein te gaan.",
         2,
+        district="centrum",
+        theme="stallingen",
         supporters=3,
         answer=(
             "adopted",
@@ -232,6 +242,8 @@ PROPOSALS = [
         "Het fietspad langs de vaart is 's avonds erg donker. Wie na het werk of na de sportclub naar huis "
         "fietst, voelt zich daar niet veilig.",
         3,
+        district="zuid",
+        theme="fietspaden",
         supporters=2,
     ),
     DemoProposal(
@@ -240,6 +252,7 @@ PROPOSALS = [
         "Zet in elke wijk deelfietsen die iedereen gratis kan gebruiken, zodat minder mensen de auto nemen "
         "voor korte ritten.",
         4,
+        theme="fietspaden",
         supporters=1,
         answer=(
             "not_adopted",
@@ -253,6 +266,8 @@ PROPOSALS = [
         "De speeltuin in het park van Noord is oud en een paar toestellen zijn al weggehaald. Kinderen uit "
         "de buurt hebben bijna geen plek meer om buiten te spelen.",
         5,
+        district="noord",
+        theme="spelen",
         supporters=6,
     ),
     DemoProposal(
@@ -261,6 +276,8 @@ PROPOSALS = [
         "Op het Marktplein kun je nergens even zitten. Vooral oudere bewoners zouden graag een paar banken "
         "in de schaduw hebben.",
         6,
+        district="centrum",
+        theme="ontmoeten",
         supporters=5,
         answer=(
             "adopted",
@@ -275,6 +292,8 @@ PROPOSALS = [
         "Achter het wijkcentrum in Zuid ligt een grasveld dat niemand gebruikt. Buurtbewoners willen er samen "
         "groenten kweken en de oogst delen.",
         7,
+        district="zuid",
+        theme="groen",
         supporters=3,
         answer=(
             "partly",
@@ -289,6 +308,7 @@ PROPOSALS = [
         "Organiseer twee keer per jaar een opruimdag met de scholen van de stad, met prikkers, zakken en "
         "een kleine attentie voor de kinderen.",
         8,
+        theme="groen",
         supporters=2,
     ),
     DemoProposal(
@@ -297,6 +317,8 @@ PROPOSALS = [
         "Het oude wandelpad tussen Noord en het centrum is dichtgegroeid. Als het weer open gaat, kunnen "
         "wandelaars en fietsers de drukke steenweg vermijden.",
         9,
+        district="noord",
+        theme="verkeer",
         supporters=4,
     ),
     DemoProposal(
@@ -305,6 +327,8 @@ PROPOSALS = [
         "Zet een paar drinkwaterfonteinen in de winkelstraat en aan de speelpleinen, zodat iedereen gratis "
         "water kan tappen op warme dagen.",
         10,
+        district="centrum",
+        theme="ontmoeten",
         supporters=1,
         answer=(
             "adopted",
@@ -317,6 +341,7 @@ PROPOSALS = [
         "Verlaag de maximumsnelheid op de autosnelweg langs de stad naar 90 kilometer per uur, voor minder "
         "lawaai in de wijken aan de rand.",
         11,
+        theme="verkeer",
         decline="De snelheid op een autosnelweg regelt het gewest, niet de gemeente. We hebben je vraag "
         "doorgestuurd naar het gewestelijke agentschap.",
     ),
@@ -326,6 +351,8 @@ PROPOSALS = [
         "Jongeren in Zuid hebben geen eigen plek om af te spreken. Een lokaal met een paar zetels, wifi en "
         "begeleiding op vrijdagavond zou veel verschil maken.",
         12,
+        district="zuid",
+        theme="ontmoeten",
         supporters=3,
     ),
 ]
@@ -498,6 +525,7 @@ class Seeder:
         for demo in PROPOSALS:
             if demo.title not in existing:
                 body = {"process_id": demo.process, "title": demo.title, "text": demo.text}
+                body |= {k: v for k, v in (("district", demo.district), ("theme", demo.theme)) if v}
                 existing[demo.title] = self.proposals.call("POST", "proposals", body, resident=demo.author)
                 self._made("proposals")
         for demo in PROPOSALS:
