@@ -1,0 +1,160 @@
+"""The gateway's work queue from the services' own events, on a real Kafka broker and PostgreSQL: events
+built by each service's factory become work items; a consumer restart reads nothing twice, and a replay
+of the topics from the beginning (a new consumer group, an empty inbox) changes nothing."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from helpers import ROOT, wait_for
+from kafka import KafkaProducer
+
+from gateway.adapters.tables import inbox, work_items
+from gateway.bootstrap import SERVICE
+from gateway.casework.consumer import consumers
+from meemaken_events import EventFactory
+from meemaken_kit import Settings, make_engine, migrate
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+NOW = datetime.now(UTC)
+
+
+def proposal_events() -> tuple[list, set[str]]:
+    from proposals.domain.budget_round import RoundEvent
+    from proposals.domain.model import Position, ProposalAdmitted, ProposalAnswered, SupportThresholdReached
+    from proposals.integration.outgoing import envelope_for
+
+    factory = EventFactory("urn:meemaken:municipality:demo:system:proposals")
+    waiting, answered, round_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    author = uuid.uuid4()
+    events = [
+        ProposalAdmitted(waiting, "p", author, "Safer school streets"),
+        SupportThresholdReached(waiting, "p", "Safer school streets", 300, 300, NOW - timedelta(days=1)),
+        ProposalAdmitted(answered, "p", author, "More benches"),
+        ProposalAnswered(answered, "p", author, "More benches", Position.ADOPTED, "We will.", False),
+        RoundEvent("feasibility_started", round_id, "budget-2027", {}),
+        RoundEvent(
+            "project_added",
+            round_id,
+            "budget-2027",
+            {"project_id": "p1", "title": "Trees", "district": "noord", "cost": 1000, "theme": None},
+        ),
+    ]
+    ids = {str(waiting), str(answered), str(round_id), f"{round_id}/p1"}
+    return [envelope_for(factory, e) for e in events], ids
+
+
+def challenge_events() -> tuple[list, set[str]]:
+    sys.path.insert(0, str(ROOT / "services" / "challenges" / "tests"))
+    from challenge_builders import NOW as THEN
+    from challenge_builders import new_challenge
+
+    from challenges.domain.gates import Facts, Window, check_gates
+    from challenges.integration.outgoing import envelope_for
+
+    factory = EventFactory("urn:meemaken:municipality:demo:system:challenges")
+    c = new_challenge("uk")
+    c.submit(THEN)
+    c.acknowledge(THEN)
+    c.start_admissibility_check(THEN)
+    facts = Facts(THEN, True, (Window(THEN, THEN),), None, (), 1, "charity", 20, (), 0)
+    c.record_gates(check_gates(c.profile, facts), THEN)
+    c.request_information(THEN, "Accounts, please.")
+    c.supply_information(THEN, "Attached.")
+    c.assign_assessor(THEN, uuid.uuid4())
+    return [envelope_for(factory, e) for e in c.events], {str(c.id)}
+
+
+def panel_events() -> tuple[list, set[str]]:
+    from panels.domain.panel import PanelEvent
+    from panels.integration.outgoing import envelope_for
+
+    factory = EventFactory("urn:meemaken:municipality:demo:system:panels")
+    pid = uuid.uuid4()
+    details = {"mandate": "adviseren", "size": 24, "alternates": 4, "theme": "Climate", "referred_challenge_id": None}
+    return [envelope_for(factory, PanelEvent("set_up", pid, NOW, details))], {str(pid)}  # type: ignore[arg-type]
+
+
+def publish(bootstrap: str, envelopes: list) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
+    for envelope in envelopes:
+        key, value, headers = envelope.to_kafka()
+        producer.send(envelope_topic(envelope), key=key, value=value, headers=headers)
+    producer.flush(30)
+    producer.close()
+
+
+def envelope_topic(envelope) -> str:
+    from meemaken_events import catalogue
+
+    return catalogue()[envelope.type].topic
+
+
+def snapshot(engine: sa.Engine, ids: set[str]) -> dict[str, dict]:
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(work_items).where(work_items.c.case_id.in_(ids))).mappings()
+        return {row["case_id"]: dict(row) for row in found}
+
+
+def drain(loops, engine, event_ids: set[str]) -> None:
+    """Run the loops until every one of these events is in the inbox: handled."""
+
+    def handled():
+        for loop in loops:
+            loop.run_once(300)
+        with engine.connect() as conn:
+            seen = set(conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id.in_(event_ids))).scalars())
+        return seen == event_ids
+
+    wait_for(handled, timeout=90)
+    for loop in loops:
+        loop.close()
+
+
+def test_the_services_events_become_work_items_and_a_restart_or_replay_changes_nothing(database_url, kafka_bootstrap):
+    migrate(SERVICE.migrations_dir, database_url)
+    engine = make_engine(database_url)
+    settings = Settings.from_env("gateway", {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap})
+    envelopes, ids = [], set()
+    for make in (proposal_events, challenge_events, panel_events):
+        built, their_ids = make()
+        envelopes += built
+        ids |= their_ids
+    publish(kafka_bootstrap, envelopes)
+
+    group = f"test-{uuid.uuid4().hex[:8]}-"
+    event_ids = {e.id for e in envelopes}
+    drain(consumers(settings, engine, group_prefix=group), engine, event_ids)
+    first = snapshot(engine, ids)
+    assert set(first) == ids
+
+    by_kind = {row["kind"]: row for row in first.values()}
+    waiting = next(row for row in first.values() if row["title"] == "Safer school streets")
+    assert waiting["open"] and waiting["state"] == "threshold_reached" and waiting["title"] == "Safer school streets"
+    assert waiting["due_at"] < datetime.now(UTC)  # overdue: its flag is computed when the queue is read
+    assert next(r for r in first.values() if r["state"] == "answered")["open"] is False
+    assert by_kind["review_feasibility"]["title"] == "budget-2027"
+    assert by_kind["assess_project"]["district"] == "noord"
+    challenge = by_kind["handle_information"]
+    assert challenge["department"] == "culture" and challenge["state"] == "in_assessment"
+    assert challenge["assignee"] is not None and challenge["title"] is None  # no representative, no group name
+    assert by_kind["import_pool"]["title"] == "Climate"
+
+    restarted = consumers(settings, engine, group_prefix=group)  # the same groups: their offsets were committed
+    for _ in range(5):
+        for loop in restarted:
+            assert loop.run_once(300) == 0
+    for loop in restarted:
+        loop.close()
+    assert snapshot(engine, ids) == first
+
+    with engine.begin() as conn:  # a replay the inbox cannot stop: every event is handled again
+        conn.execute(inbox.delete())
+    drain(consumers(settings, engine, group_prefix=f"replay-{uuid.uuid4().hex[:8]}-"), engine, event_ids)
+    assert snapshot(engine, ids) == first
+    engine.dispose()
