@@ -96,14 +96,13 @@ def options(parser: argparse.ArgumentParser, repeat: int = 3, warmup: int = 1) -
 
 
 def commit() -> str:
-    """The commit the figures are measured on (+ when the tree has changes)."""
+    """The commit the figures are measured on (`git rev-parse --short HEAD`)."""
     try:
-        head = subprocess.run(
+        return subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return head
 
 
 @dataclass
@@ -188,16 +187,6 @@ def summarise(runs: list[Figures]) -> Figures:
         else:
             out[key] = last
     return out
-
-
-def ratio(numerator: str, denominator: str, name: str) -> Callable[[Figures], Figures]:
-    """Adds figure `name` = numerator / denominator to a pass's figures (the ratio pass by pass, not of medians)."""
-
-    def add(figures: Figures) -> Figures:
-        figures[name] = figures[numerator] / figures[denominator] if figures[denominator] else 0.0
-        return figures
-
-    return add
 
 
 def open_call(proposals_url: str, process_id: str, title: str) -> None:

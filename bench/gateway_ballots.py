@@ -15,11 +15,12 @@ ballots in a closed loop:
 
 Both paths share one lean keep-alive client (urllib3), so the load generator costs them the same.
 
-Every voter has cast once before measuring, so both paths replace ballots (200). Figures per path:
-min / median / max of ballots/s and of p50 / p99 latency over the passes, the ratio gateway/direct
-(goal >= 0.8), and the load average before and after.
+Every voter has cast once before measuring (the warm-up), so both paths replace ballots (200). Figures
+per path: min / median / max of ballots/s, p50 / p99 latency and CPU ms per ballot over the passes, the
+ratio gateway/direct pass by pass (goal >= 0.8), and the load average before and after (bench/figures.py).
 
     python bench/gateway_ballots.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://...
+    python bench/gateway_ballots.py ... --quick     # 20 voters, passes of 2 s
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import requests
 import urllib3
 import werkzeug.serving
 from ballot_intake import PROJECTS, open_round
-from figures import spread
+from figures import Figures, Harness, options
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.ports import free_port
@@ -177,7 +178,7 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(harness: Harness, args: argparse.Namespace) -> None:
     logs = Path(tempfile.mkdtemp(prefix="meemaken-gateway-bench-"))
     env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency, "GUNICORN_THREADS": args.threads_per}
     # the gateway keeps its own default (GATEWAY_THREADS): it waits on proposals most of the time
@@ -226,32 +227,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "proposals", "resident", attrs={"age": 41, "municipality": "bench", "resident": True}, seconds=3600
             )
             direct.append(({"Authorization": f"Bearer {signed}"}, f"{proposals.url}/api/v1/rounds/{rid}/ballot"))
-        for casts in (direct, via_gateway):  # everyone has voted once: every measured ballot replaces one
-            closed_loop(casts, max(2.0, args.voters / 200), args.clients)
-        if args.profile:
+        masters = {"gateway": gateway.processes[0].pid, "proposals": proposals.processes[0].pid}
+
+        def path_pass(casts: list[Cast]) -> dict[str, float]:
+            before = {name: cpu_seconds(pid) for name, pid in masters.items()} | {"client": time.process_time()}
+            figures_of_pass = closed_loop(casts, args.seconds, args.clients)
+            after = {name: cpu_seconds(pid) for name, pid in masters.items()} | {"client": time.process_time()}
+            ballots = figures_of_pass["per_s"] * args.seconds
+            for name in after:  # CPU milliseconds per ballot of each part (the API processes only)
+                figures_of_pass[f"cpu_ms_{name}"] = (after[name] - before[name]) * 1000 / max(ballots, 1)
+            return figures_of_pass
+
+        def one_pass() -> Figures:
+            d, g = path_pass(direct), path_pass(via_gateway)
+            paths = {f"direct_{k}": v for k, v in d.items()} | {f"gateway_{k}": v for k, v in g.items()}
+            return paths | {"ratio_gateway_to_direct": g["per_s"] / d["per_s"]}
+
+        def warm() -> None:  # everyone casts once: every measured ballot replaces one
+            for casts in (direct, via_gateway):
+                closed_loop(casts, max(2.0, args.voters / 200), args.clients)
+
+        if args.profile:  # after every voter has cast once, as the passes
+            warm()
             profile(proposals.processes[0].pid, args.profile / "proposals-ballot-direct.svg", direct, args)
             profile(gateway.processes[0].pid, args.profile / "gateway-ballot-pass-through.svg", via_gateway, args)
-        load_before = os.getloadavg()
-        passes: dict[str, list[dict[str, float]]] = {"direct": [], "gateway": []}
-        masters = {"gateway": gateway.processes[0].pid, "proposals": proposals.processes[0].pid}
-        for _ in range(args.repeat):
-            for path, casts in (("direct", direct), ("gateway", via_gateway)):
-                before = {name: cpu_seconds(pid) for name, pid in masters.items()} | {"client": time.process_time()}
-                figures_of_pass = closed_loop(casts, args.seconds, args.clients)
-                after = {name: cpu_seconds(pid) for name, pid in masters.items()} | {"client": time.process_time()}
-                ballots = figures_of_pass["per_s"] * args.seconds
-                for name in after:  # CPU milliseconds per ballot of each part (the API processes only)
-                    figures_of_pass[f"cpu_ms_{name}"] = (after[name] - before[name]) * 1000 / max(ballots, 1)
-                passes[path].append(figures_of_pass)
-        load_after = os.getloadavg()
-        ratios = [g["per_s"] / d["per_s"] for d, g in zip(passes["direct"], passes["gateway"], strict=True)]
-        figures: dict[str, Any] = {"voters": args.voters, "login_per_s": round(args.voters / login_seconds, 1)}
-        for path, runs in passes.items():
-            figures[path] = {k: spread([r[k] for r in runs]) for k in runs[0]}
-        figures["ratio_gateway_to_direct"] = spread(ratios) | {"goal": 0.8}
-        figures["loadavg_before"] = [round(x, 2) for x in load_before]
-        figures["loadavg_after"] = [round(x, 2) for x in load_after]
-        return figures
+        runs = harness.passes(one_pass, warm=warm)
+        harness.emit(
+            runs,
+            "gateway_per_s",
+            "direct_per_s",
+            "ratio ≥ 0.8",
+            ratio="ratio_gateway_to_direct",
+            case=f"{args.gateway_workers or args.web_concurrency} gateway workers",
+            voters=args.voters,
+            login_per_s=round(args.voters / login_seconds, 1),
+        )
     finally:
         for deployed in (gateway, proposals):
             if deployed is not None:
@@ -265,15 +275,16 @@ def main() -> None:
     parser.add_argument("--server-url", required=True, help="a PostgreSQL server URL; databases are created on it")
     parser.add_argument("--voters", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clients", type=int, default=16, help="client threads")
     parser.add_argument("--web-concurrency", default="2", help="gunicorn workers of each service")
     parser.add_argument("--threads-per", default="4", help="threads per gunicorn worker of proposals")
     parser.add_argument("--gateway-threads", default="8", help="app threads per Granian worker of the gateway")
     parser.add_argument("--gateway-workers", help="the gateway's Granian workers (default: --web-concurrency)")
     parser.add_argument("--profile", type=Path, help="a folder for py-spy flame graphs of both paths (not measured)")
-    args = parser.parse_args()
-    print(json.dumps({"bench": "gateway_ballots", **run(args)}))
+    args = options(parser).parse_args()
+    if args.quick:
+        args.voters, args.seconds = 20, 2.0
+    run(Harness.start("gateway_ballots", args), args)
 
 
 if __name__ == "__main__":
