@@ -61,14 +61,27 @@ def _limit() -> list[Any]:
     return [Optional(), Length(max=PART_MAX, message=_l("This can have at most %(max)d characters.", max=PART_MAX))]
 
 
-class GroupForm(FlaskForm):  # type: ignore[misc]
-    name = StringField(
+def _group_name() -> StringField:
+    return StringField(
         _l("Name of your group"),
         validators=[
             DataRequired(_l("Enter the name of your group.")),
             Length(max=200, message=_l("The name can have at most %(max)d characters.", max=200)),
         ],
     )
+
+
+def _members() -> IntegerField:
+    return IntegerField(
+        _l("Number of members"),
+        validators=[DataRequired(_l("Enter the number of members as a whole number, for example 12."))],
+    )
+
+
+class GroupForm(FlaskForm):  # type: ignore[misc]
+    """The group, in the order the page shows it (the error summary follows that order)."""
+
+    name = _group_name()
     legal_form = StringField(
         _l("Legal form"),
         validators=[
@@ -76,16 +89,15 @@ class GroupForm(FlaskForm):  # type: ignore[misc]
             Length(max=50, message=_l("The legal form can have at most %(max)d characters.", max=50)),
         ],
     )
-    members_count = IntegerField(
-        _l("Number of members"),
-        validators=[DataRequired(_l("Enter the number of members as a whole number, for example 12."))],
-    )
+    members_count = _members()
 
 
-class ListedGroupForm(GroupForm):
+class ListedGroupForm(FlaskForm):  # type: ignore[misc]
     """When the task names the legal forms it accepts, the group chooses one of them."""
 
+    name = _group_name()
     legal_form = SelectField(_l("Legal form"), validators=[DataRequired(_l("Choose your group's legal form."))])
+    members_count = _members()
 
 
 class PlanForm(FlaskForm):  # type: ignore[misc]
@@ -138,7 +150,7 @@ def start_challenge(task_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     if standing is None or not standing.may:
         return page("portal/challenges/cannot.html", 403, task=task, reason="standing", standing=standing)
     listed = task.get("eligible_legal_forms") or []
-    form = ListedGroupForm() if listed else GroupForm()
+    form: FlaskForm = ListedGroupForm() if listed else GroupForm()
     if listed:
         form.legal_form.choices = [("", _l("Choose a legal form")), *((f, f) for f in listed)]
     least = max(1, int(task.get("min_members") or 1))
