@@ -5,9 +5,12 @@ Instances: Łódź 2023 from Pabulib (70,747 voters, 139 projects; /work/shared/
 synthetic city round (150,000 approval ballots of 1-5 projects with skewed popularity, 300 projects
 with costs spread over two orders of magnitude). pabutools runs in a subprocess with a timeout (it
 needs about two minutes for MES with add1 on Łódź); on timeout the speed-up is a lower bound.
-One JSON line per instance. Target: identical outcomes, MES with add1 >= 20x faster.
+One JSON line per instance: each pass times both rules here and in pabutools (min / median / max and the
+speed-up pass by pass, after a warm-up of ours; bench/figures.py). Target: identical outcomes, MES with
+add1 >= 100x faster (issue 18).
 
     python bench/budget_rules.py [--instances lodz,synthetic] [--timeout 900]
+    python bench/budget_rules.py --quick     # a small synthetic round (2,000 voters, 20 projects)
     pip install -r bench/requirements-budget.txt   # for the pabutools columns
 """
 
@@ -25,6 +28,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "proposals" / "src"))
+
+from figures import Figures, Harness, options  # noqa: E402
 
 from proposals.domain.budgeting import (  # noqa: E402
     Election,
@@ -112,52 +117,67 @@ def reference(path: Path, election: Election, which: str, timeout: float) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def one_pass(election: Election, path: Path, reference_too: bool, timeout: float) -> Figures:
+    """Both rules here, then in pabutools on the same file: seconds, speed-up, whether the outcome is the same."""
+    mine = ours(election)
+    row: Figures = {k: mine[k] for k in ("greedy_s", "mes_add1_s", "add1_steps")}
+    if not reference_too:
+        return row
+    for which in ("greedy", "mes_add1"):
+        ref = reference(path, election, which, timeout)
+        if "error" in ref:
+            raise RuntimeError(f"pabutools {which} failed: {ref['error']}")
+        timed_out = bool(ref.get("timeout"))
+        seconds = timeout if timed_out else ref["s"]
+        row[f"pabutools_{which}_s"] = seconds  # with a timeout, the speed-up is a lower bound
+        row[f"pabutools_{which}_timed_out"] = timed_out
+        row[f"speedup_{which}"] = seconds / mine[f"{which}_s"]
+        row[f"identical_{which}"] = None if timed_out else ref["selected"] == mine[which]
+    return row
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--instances", default="lodz,synthetic")
+    ap.add_argument("--instances", default="lodz,synthetic", help="lodz, synthetic, small (2,000 voters)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per pabutools run")
     ap.add_argument("--no-reference", action="store_true", help="skip pabutools")
-    args = ap.parse_args()
+    args = options(ap).parse_args()
+    if args.quick:  # pabutools' MES with add1 may need minutes even here: a timeout makes its figure a bound
+        args.instances, args.timeout = "small", min(args.timeout, 30.0)
     try:
         import pabutools  # noqa: F401
 
         have_reference = not args.no_reference
     except ImportError:
         have_reference = False
+    harness = Harness.start("budget_rules", args)
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.instances.split(","):
             if name == "lodz":
                 path = DATA / "Poland_Lodz_2023.pb"
                 if not path.exists():
-                    print(json.dumps({"instance": name, "skipped": f"{path} not found"}))
+                    print(json.dumps({"bench": "budget_rules", "case": name, "skipped": f"{path} not found"}))
                     continue
                 election = load(path)
             else:
-                election = synthetic()
-                path = Path(tmp) / "synthetic.pb"
+                election = synthetic() if name == "synthetic" else synthetic(2_000, 20)
+                path = Path(tmp) / f"{name}.pb"
                 save(election, path)
-            row: dict[str, Any] = {
-                "instance": name,
-                "voters": len(election.ballots),
-                "projects": len(election.projects),
-                "distinct_ballots": len(election.multiprofile.keys),
-            }
-            mine = ours(election)
-            row.update({k: mine[k] for k in ("greedy_s", "mes_add1_s", "add1_steps")})
-            if have_reference:
-                for which in ("greedy", "mes_add1"):
-                    ref = reference(path, election, which, args.timeout)
-                    if "s" in ref:
-                        row[f"pabutools_{which}_s"] = ref["s"]
-                        row[f"speedup_{which}"] = ref["s"] / mine[f"{which}_s"]
-                        row[f"identical_{which}"] = ref["selected"] == mine[which]
-                    elif ref.get("timeout"):
-                        row[f"pabutools_{which}_s"] = f">{args.timeout:g}"
-                        row[f"speedup_{which}"] = f">={args.timeout / mine[f'{which}_s']:.0f}"
-                        row[f"identical_{which}"] = None
-                    else:
-                        row[f"pabutools_{which}_error"] = ref["error"]
-            print(json.dumps(row), flush=True)
+            runs = harness.passes(
+                lambda election=election, path=path: one_pass(election, path, have_reference, args.timeout),  # type: ignore[misc]
+                warm=lambda election=election: ours(election),  # type: ignore[misc]
+            )
+            harness.emit(
+                runs,
+                "mes_add1_s",
+                "pabutools_mes_add1_s" if have_reference else None,
+                "identical outcomes, MES with add1 at least 100 times faster than pabutools",
+                ratio="speedup_mes_add1" if have_reference else None,
+                case=name,
+                voters=len(election.ballots),
+                projects=len(election.projects),
+                distinct_ballots=len(election.multiprofile.keys),
+            )
 
 
 if __name__ == "__main__":
