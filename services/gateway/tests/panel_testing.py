@@ -104,6 +104,19 @@ class PanelsService:
         assert checked is not None
         return checked.status
 
+    def check_waiting(self, panel: str) -> list[str]:
+        """The eligibility check of every registration still waiting for it (the consumer's work); their outcomes."""
+        import sqlalchemy as sa
+
+        from panels.adapters.tables import respondents
+
+        query = sa.select(respondents.c.pseudonym).where(
+            respondents.c.panel_id == uuid.UUID(panel), respondents.c.status == "registered"
+        )
+        with self.engine.connect() as conn:
+            waiting = [row.pseudonym for row in conn.execute(query)]
+        return [self.check(panel, pseudonym) for pseudonym in waiting]
+
     def fill(self, panel: str, people: int = 24) -> None:
         """``people`` residents register in the open and are admitted."""
         for i in range(people):
@@ -160,9 +173,13 @@ class PanelsService:
 
 def panel_scene(service: PanelsService) -> dict[str, str]:
     """A panel taking registrations (letters and open), one for letters only, one drawn and at work."""
-    ids = {"open": service.set_up("A greener city centre")}
+    ids = {
+        "open": service.set_up("A greener city centre", question="How do we make the city centre greener and cooler?")
+    }
     service.invite_all(ids["open"])
-    ids["letters"] = service.set_up("The new library", open_registration=False)
+    ids["letters"] = service.set_up(
+        "The new library", question="What should the new library offer?", open_registration=False
+    )
     ids["drawn"] = service.set_up("The old station square")
     service.fill(ids["drawn"])
     service.draw(ids["drawn"])

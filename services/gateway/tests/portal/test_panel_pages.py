@@ -71,7 +71,7 @@ def test_the_list_groups_panels_by_stage_and_is_in_the_navigation(scene):
 def test_a_panel_in_recruitment_says_who_may_take_part_and_how_to_register(scene):
     app, _, ids = scene
     page = words(app.test_client().get(f"/panels/{ids['open']}?lang=en"))
-    assert "How should the old station square be used?" in page and "follows your advice" in page
+    assert "How do we make the city centre greener and cooler?" in page and "follows your advice" in page
     assert "Members are at least 16 years old." in page and "At most one member per household." in page
     assert "Every resident can register." in page and 'aria-current="step"' in page
     assert f"/login?next=/panels/{ids['open']}/register" in page
@@ -87,8 +87,11 @@ def test_the_composition_sets_quotas_beside_the_panel_and_the_pool_anonymised(sc
     assert "<caption" in page and "Gender" in page and "Age" in page
     assert '<th scope="row">female</th> <td>3</td> <td>3</td> <td>12</td>' in page  # quota, panel, pool
     assert "On the panel" in page and "outside the quota" not in page
+    assert '<th scope="col">Residents</th>' not in page  # no register extract: no population to compare with
     recruiting = words(app.test_client().get(f"/panels/{ids['open']}?lang=en"))
     assert "On the panel" not in recruiting and '<th scope="row">female</th> <td>3</td> <td>0</td>' in recruiting
+    assert '<th scope="col">Residents</th>' in recruiting  # the register extract: 2 of 4 women, suppressed
+    assert "<td>0</td> <td>fewer than 5</td>" in recruiting
     for pseudonym in service.get(f"/{ids['drawn']}")["selected"]:
         assert pseudonym not in page  # the public page names nobody, not even by pseudonym
 

@@ -110,14 +110,17 @@ class Row:
 
 
 def composition(panel: Mapping[str, Any], report: Mapping[str, Any]) -> list[tuple[str, list[Row]]]:
-    """Per feature, each value's quota beside the report's counts (the panel's only once it is drawn)."""
+    """Per feature, each value's quota beside the report's counts (the panel's only once it is drawn). The
+    population is left out of a feature the register extract did not have as a column (every count 0)."""
     drawn = panel["status"] in DRAWN
     features = []
     for name, values in panel["features"].items():
         rows = []
+        cells_of = report.get(name) or {}
+        counted = any((cells.get("population") or {}).get("count") not in (None, 0) for cells in cells_of.values())
         for value, quota in values.items():
-            cells = (report.get(name) or {}).get(value) or {}
-            population = cells.get("population")
+            cells = cells_of.get(value) or {}
+            population = cells.get("population") if counted else None
             rows.append(
                 Row(
                     value,
@@ -134,8 +137,9 @@ def composition(panel: Mapping[str, Any], report: Mapping[str, Any]) -> list[tup
 
 
 def stage_of(status: str) -> int:
-    """Where the panel is in its five steps: registration, draw, sessions, recommendations, answer (0-4)."""
-    return {"recruiting": 0, "deliberating": 2, "recommended": 3, "answered": 4}.get(status, 1)
+    """The step of five the panel is at (registration, draw, sessions, recommendations, the municipality's
+    answer: 0-4; 5 when every recommendation is answered)."""
+    return {"recruiting": 0, "deliberating": 2, "recommended": 4, "answered": 5}.get(status, 1)
 
 
 def replay_commands(public_url: str, panel: Mapping[str, Any]) -> dict[str, str]:
@@ -216,11 +220,13 @@ def panel_detail(panel_id: uuid.UUID) -> FlaskResponse:
         voices = api().get("panels", f"v1/panels/{panel_id}/contributions")
     except ServiceError:
         report, voices = None, None
+    features = composition(panel, report) if report is not None else None
     return page(
         "portal/panels/panel.html",
         panel=panel,
         stage=stage_of(panel["status"]),
-        composition=composition(panel, report) if report is not None else None,
+        composition=features,
+        population=any(row.population is not None for _name, rows in features or [] for row in rows),
         voices=voices,
         drawn=panel["status"] in DRAWN,
         own=_own(panel_id),
@@ -274,10 +280,6 @@ class RegistrationForm(FlaskForm):  # type: ignore[misc]
             ),
         ],
     )
-    consent = BooleanField(
-        _l("I agree that the municipality uses these answers to draw the panel, as described above."),
-        validators=[DataRequired(_l("Tick the box to agree, or do not register."))],
-    )
 
 
 def registration_form(panel: Mapping[str, Any], letter: bool) -> RegistrationForm:
@@ -306,6 +308,10 @@ def registration_form(panel: Mapping[str, Any], letter: bool) -> RegistrationFor
                 Length(ADDRESS_MIN, ADDRESS_MAX, _l("Enter your street, number and postcode.")),
             ],
         )
+    PanelRegistrationForm.consent = BooleanField(  # last, as on the page (the error summary keeps the fields' order)
+        _l("I agree that the municipality uses these answers to draw the panel, as described above."),
+        validators=[DataRequired(_l("Tick the box to agree, or do not register."))],
+    )
     form = PanelRegistrationForm()
     if not panel["open_registration"] or letter:
         form.invitation_code.validators = [
@@ -321,7 +327,7 @@ def _registration_body(panel: Mapping[str, Any], form: RegistrationForm) -> dict
     return {
         "channel": "letter" if code else "open",
         "invitation_code": code,
-        "consent": True,
+        "consent": bool(form.consent.data),
         "address": form.address.data if panel["household_rule"] else None,
         "strata": strata,
         "contact": {"language": str(get_locale() or "nl")},  # letters about the panel in the page's language
