@@ -272,7 +272,19 @@ def test_a_change_is_accepted_and_the_decision_notice_is_published(scene):
     service.reject(challenge_id)
     decided = client.get(f"/challenges/{challenge_id}?lang=en").get_data(as_text=True)
     assert "The municipality does not accept the challenge." in decided and '<div class="notice" lang="nl">' in decided
-    assert "Your group can object to this decision until" in decided
+    assert "Your group can object to this decision until" in decided and "Object to the decision" in decided
+    version = service.case(challenge_id)["version"]
+    empty = client.post(
+        f"/challenges/{challenge_id}/objection?lang=en", data={"csrf_token": token, "grounds": "", "version": version}
+    )
+    assert empty.status_code == 422 and "Say why your group objects to the decision." in text(empty)
+    objected = client.post(
+        f"/challenges/{challenge_id}/objection",
+        data={"csrf_token": token, "grounds": "The tender ended last month.", "version": version},
+    )
+    assert objected.status_code == 302 and service.case(challenge_id)["status"] == "objection"
+    after = text(client.get(f"/challenges/{challenge_id}?lang=en"))
+    assert "Your objection has been sent." in after and "Object to the decision" not in after
     public = app.test_client().get("/challenges/decisions?lang=en").get_data(as_text=True)
     assert "Bicycle parking at the station" in public and "The municipality does not accept the challenge." in public
     assert "Fietswerking" not in public  # the notice names no group and no one

@@ -9,9 +9,9 @@ What each page calls (challenges service):
   or a co-initiator the group named);
 - ``GET /challenges/tasks/<id>``: ``v1/tasks/<id>``, ``v1/rules/profiles``, ``v1/rules/criteria-sets``;
 - ``GET /challenges/<id>``: ``v1/challenges/<id>`` (a stranger to the case gets 404), the task and profile;
-- ``POST /challenges/<id>/information``, ``/modification``, ``/withdraw``: ``POST v1/challenges/<id>/information``,
-  ``modification/accept|decline``, ``withdrawal`` with the version the page showed (``expected_version``:
-  a case that moved on meanwhile is shown again, unchanged);
+- ``POST /challenges/<id>/information``, ``/modification``, ``/objection``, ``/withdraw``: ``POST
+  v1/challenges/<id>/information``, ``modification/accept|decline``, ``objection``, ``withdrawal`` with the
+  version the page showed (``expected_version``: a case that moved on meanwhile is shown again, unchanged);
 - ``GET /challenges/decisions``: ``v1/decisions`` and ``v1/tasks``.
 
 The case lives in the service, drafts included; the gateway keeps none of it.
@@ -264,6 +264,16 @@ class DeclineForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class ObjectionForm(FlaskForm):  # type: ignore[misc]
+    grounds = TextAreaField(
+        _l("Why your group objects"),
+        validators=[
+            DataRequired(_l("Say why your group objects to the decision.")),
+            Length(max=TEXT_MAX, message=_l("Your reason can have at most %(max)d characters.", max=TEXT_MAX)),
+        ],
+    )
+
+
 class WithdrawForm(FlaskForm):  # type: ignore[misc]
     reason = TextAreaField(
         _l("Why you withdraw (optional)"),
@@ -286,11 +296,8 @@ def _case_page(challenge_id: uuid.UUID, status: int = 200, **context: Any) -> Fl
         task, profile, criteria = {"id": case["task_id"], "title": ""}, None, None
     deadlines = (profile or {}).get("deadlines", {})
     asked, proposed = requested_at(case, "request_information"), requested_at(case, "propose_modification")
-    context = {
-        "answer_form": AnswerForm(),
-        "decline_form": DeclineForm(),
-        **context,
-    }
+    context = {"answer_form": AnswerForm(), "decline_form": DeclineForm(), "objection_form": ObjectionForm(), **context}
+    objection_until = _objection_until(case, deadlines)
     return page(
         "portal/challenges/case.html",
         status,
@@ -301,7 +308,11 @@ def _case_page(challenge_id: uuid.UUID, status: int = 200, **context: Any) -> Fl
         acts=is_representative(case),
         answer_due=after(asked, deadlines.get("repair_period", "")) if asked else None,
         reply_due=after(proposed, deadlines.get("modification_reply", "")) if proposed else None,
-        objection_until=_objection_until(case, deadlines),
+        objection_until=objection_until,
+        may_object=case["status"] in ("rejected", "out_of_scope")
+        and objection_until is not None
+        and datetime.now(UTC) <= objection_until
+        and requested_at(case, "object") is None,
         withdrawable=case["status"] in WITHDRAWABLE,
         **context,
     )
@@ -354,6 +365,14 @@ def reply_modification(challenge_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     if not form.validate_on_submit():
         return _case_page(challenge_id, 422, decline_form=form)
     return _act(challenge_id, "modification/decline", {"reason": form.reason.data.strip()}, "declined_change")
+
+
+@portal.post("/challenges/<uuid:challenge_id>/objection")
+def object_to_decision(challenge_id: uuid.UUID) -> FlaskResponse | BaseResponse:
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        return _case_page(challenge_id, 422, objection_form=form)
+    return _act(challenge_id, "objection", {"reason": form.grounds.data.strip()}, "objected")
 
 
 @portal.route("/challenges/<uuid:challenge_id>/withdraw", methods=["GET", "POST"])
