@@ -58,7 +58,7 @@ START = "<!-- latest-medians: start (bench/run.py rewrites this table) -->"
 END = "<!-- latest-medians: end -->"
 HEADER = (
     "| benchmark | case | figure | median (min - max) | ceiling, median | ratio, median (min - max) | goal "
-    "| load avg before → after | outside load | commit |\n|---|---|---|---|---|---|---|---|---|---|"
+    "| load avg: probe / before → after | outside load | commit |\n|---|---|---|---|---|---|---|---|---|---|"
 )
 
 Argv = Callable[[str, str], list[str]]  # the benchmark's arguments, given the broker and the database server
@@ -167,7 +167,7 @@ def row(line: dict[str, Any]) -> str:
     figures, headline = line["figures"], line["headline"]
     ceiling = figures.get(headline.get("ceiling") or "")
     load = f"{line['probe']['loadavg_start'][0]} / {line['loadavg_before'][0]} → {line['loadavg_after'][0]}"
-    outside = "yes: " + "; ".join(line["outside_load_why"]) if line["outside_load"] else "no"
+    outside = f"yes, {line['probe']['busy']:.0%} of the CPU busy while idle" if line["outside_load"] else "no"
     cells = [
         f"`{line['bench']}`",
         str(line.get("case") or "-"),

@@ -95,7 +95,7 @@ def test_the_json_line_has_the_spread_the_headline_and_the_load() -> None:
     assert line["repeat"] == 3 and line["loadavg_before"] and line["loadavg_after"] and line["commit"]
 
 
-def line(bench: str, case: str, median: float, commit: str = "abc1234", quick: bool = False) -> str:
+def line(bench: str, case: str, median: float, commit: str = "abc1234", quick: bool = False, busy: float = 0.05) -> str:
     figures = {"per_s": {"min": median - 1, "median": median, "max": median + 1}}
     figures["raw_per_s"] = {"min": 400.0, "median": 400.0, "max": 400.0}
     figures["ratio"] = {"min": 0.2, "median": median / 400, "max": 0.3}
@@ -107,11 +107,11 @@ def line(bench: str, case: str, median: float, commit: str = "abc1234", quick: b
             "headline": {"figure": "per_s", "ceiling": "raw_per_s", "ratio": "ratio", "goal": "ratio ≥ 0.5"},
             "commit": commit,
             "quick": quick,
-            "probe": {"loadavg_start": [0.2, 0.1, 0.1]},
+            "probe": {"loadavg_start": [0.2, 0.1, 0.1], "busy": busy},
             "loadavg_before": [0.3, 0.1, 0.1],
             "loadavg_after": [1.9, 0.5, 0.2],
-            "outside_load": False,
-            "outside_load_why": [],
+            "outside_load": busy > 0.25,
+            "outside_load_why": ["busy"] if busy > 0.25 else [],
         }
     )
 
@@ -146,3 +146,8 @@ def test_a_new_run_replaces_the_rows_of_what_it_ran_and_leaves_the_others() -> N
 def test_a_readme_without_the_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="markers"):
         rewrite_table("# Benchmarks\n", parsed([line("pipeline", "", 120.0)]))
+
+
+def test_a_row_measured_with_outside_load_says_so() -> None:
+    text = rewrite_table(README, parsed([line("pipeline", "", 120.0, busy=0.8)]))
+    assert "| yes, 80% of the CPU busy while idle | `abc1234` |" in text
