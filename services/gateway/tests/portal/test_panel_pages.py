@@ -356,3 +356,11 @@ def _pseudonym(client, panel_id):
     """The pseudonym the registration's answer named, as the login session keeps it."""
     with client.session_transaction() as kept:
         return kept["panel_registrations"][panel_id]
+
+
+def test_the_home_page_links_a_panel_process_to_the_panels(make_gateway, provider, proposals_service, panels_service):
+    proposals_service.define("panel-2027", "Citizen panel: a greener city centre", "adviseren", kind="panel")
+    app = make_gateway(provider, PROPOSALS_BASE_URL=proposals_service.url, PANELS_BASE_URL=panels_service.url)
+    page = words(app.test_client().get("/?lang=en"))
+    assert '<a class="utrecht-link" href="/panels">See the citizen panels and how to take part' in page
+    assert "Bekijk de burgerpanels en hoe je meedoet" in words(app.test_client().get("/?lang=nl"))
