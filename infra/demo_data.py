@@ -96,7 +96,9 @@ class Service:
         elif role:
             headers["Authorization"] = f"Bearer {self.tokens.issue(OFFICIAL_ID, self.name, (role,), {})}"
         data = None
-        if body is not None:
+        if isinstance(body, str):  # a CSV file (the panel's register extract)
+            data, headers["Content-Type"] = body.encode(), "text/csv"
+        elif body is not None:
             data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
         if method != "GET":  # a retry with the same key gets the first answer: nothing is done twice
             headers["Idempotency-Key"] = str(uuid.uuid4())
@@ -469,6 +471,13 @@ PANEL = {
         "Aanbevelingen schrijven en erover stemmen",
     ],
 }
+# The panel's invitation letters: the register extract holds the code printed on each reply card (never a national
+# number), and the invitation lottery draws every card, so each code answers a letter once in the portal
+# (/panels/invitation). Names and addresses are made up.
+PANEL_CODES = tuple(f"GROEN-{n:04d}" for n in range(1, 11))
+PANEL_REGISTER = "register_id,name,address,birth_year\n" + "".join(
+    f"{code},Bewoner {n},Demostraat {n},{1950 + 4 * n}\n" for n, code in enumerate(PANEL_CODES, 1)
+)
 
 
 # --- seeding ---------------------------------------------------------------------------------------------
@@ -625,9 +634,17 @@ class Seeder:
 
     def seed_panel(self) -> None:
         panels = self.panels.call("GET", "panels") or []
-        if not any(p.get("question") == PANEL["question"] for p in panels):
-            self.panels.call("POST", "panels", PANEL, role="panel_coordinator")
+        panel = next((p for p in panels if p.get("question") == PANEL["question"]), None)
+        if panel is None:
+            panel = self.panels.call("POST", "panels", PANEL, role="panel_coordinator")
             self._made("a citizen panel")
+        path = f"panels/{panel['id']}"
+        steps = {entry["action"] for entry in self.panels.call("GET", f"{path}/audit", role="administrator")}
+        if "invitations_drawn" not in steps:  # until the letters go out, the extract may be imported again
+            self.panels.call("POST", f"{path}/register-extract", PANEL_REGISTER, role="panel_coordinator")
+            invite = {"count": len(PANEL_CODES), "seed": 2030}
+            self.panels.call("POST", f"{path}/invitations", invite, role="panel_coordinator")
+            self._made(f"invitation letters for the panel (reply-card codes {PANEL_CODES[0]} to {PANEL_CODES[-1]})")
 
 
 def query(**params: Any) -> str:
