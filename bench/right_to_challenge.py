@@ -1,19 +1,27 @@
 """Right to Challenge: challenges per second through the whole chain, and decision → downstream latency.
 
 Runs the challenges service as deployed (gunicorn API + worker, PostgreSQL, the real broker) and
-drives challenges concurrently over HTTP: draft → submit → automatic gates (through Kafka and the
-worker) → assessor and eight scores → decision proposal → decision (its notice). A downstream
-Kafka consumer in this process notes when each `accepted` event arrives; the figure is the time
-from just before the decision request to that moment.
+drives challenges concurrently over HTTP, as residents and officials do: draft → submit → automatic
+gates (through Kafka and the worker) → assessor and eight scores → decision proposal → decision (its
+notice). A downstream Kafka consumer in this process counts the events and notes when each `accepted`
+event arrives; the latency is the time from just before the decision request to that moment.
+
+`--driver backlog` measures the chain's automatic links alone: challenges submitted while no worker
+runs, then the worker's relay, gate consumer and relay again move each to `in_assessment`.
+
+Each pass is followed by the ceiling, in the same run: the event pipeline (bench/pipeline.py's relay and
+consumer processes) moving as many events as the chain's pass did. A warm-up pass (a few challenges),
+then `--repeat` passes; min / median / max (bench/figures.py). Target: the chain's events/s at least
+half the pipeline's.
 
     python bench/right_to_challenge.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://... --challenges 200
+    python bench/right_to_challenge.py ... --driver backlog --challenges 3000 [--workers split]
+    python bench/right_to_challenge.py ... --quick
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing as mp
 import statistics
 import tempfile
 import threading
@@ -22,10 +30,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import requests
+from figures import Figures, Harness, options
 from kafka import KafkaConsumer, TopicPartition
+from pipeline import run_pipeline
 
 from meemaken_testkit.deployed import deploy, service_process
 from meemaken_testkit.postgres import create_database
@@ -81,11 +90,10 @@ class Downstream(threading.Thread):
         self.consumer.close()
 
 
-def _use_cases(database_url: str):  # type: ignore[no-untyped-def]
+def _use_cases(database_url: str, engine):  # type: ignore[no-untyped-def]
     from challenges.bootstrap import unit_of_work_factory
-    from meemaken_kit import Settings, make_engine
+    from meemaken_kit import Settings
 
-    engine = make_engine(database_url, pool_size=20)
     return unit_of_work_factory(Settings.from_env("challenges", {"DATABASE_URL": database_url}), engine)
 
 
@@ -125,45 +133,30 @@ def _submitter(uow, window: dict[str, str]):  # type: ignore[no-untyped-def]
     return submit
 
 
-def _service_driver(database_url: str, window: dict[str, str], decided: dict[str, float]):  # type: ignore[no-untyped-def]
-    """The same chain through the use cases in this process: the service's cost without HTTP."""
-    from challenges.service_layer import handlers
-
-    uow = _use_cases(database_url)
-    submit = _submitter(uow, window)
-    official = handlers.Actor(uuid.uuid4(), frozenset({"case_officer", "decision_body"}))
-
-    def one(i: int) -> None:
-        assessor = handlers.Actor(uuid.uuid4(), frozenset({"assessor"}))
-        challenge_id = submit(i)
-        _wait(lambda: handlers.get_challenge(uow(), official, challenge_id).status.value == "in_assessment", 60)
-        handlers.act(
-            uow(), official, challenge_id, "case_officer", lambda ch, now: ch.assign_assessor(now, assessor.id)
-        )
-        for criterion in CRITERIA:
-            handlers.act(
-                uow(),
-                assessor,
-                challenge_id,
-                "assessor",
-                lambda ch, now, k=criterion: ch.score(now, assessor.id, k, 3, "As argued."),
-            )
-        judged = {g: (True, "Checked.") for g in ("legally_feasible", "no_harm", "not_frivolous")}
-        handlers.act(uow(), official, challenge_id, "case_officer", lambda ch, now: ch.propose_decision(now, judged))
-        started = time.time()
-        handlers.act(uow(), official, challenge_id, "decision_body", lambda ch, now: ch.accept(now, "Good plan."))
-        decided[str(challenge_id)] = started
-
-    return one
-
-
 TOPOLOGIES: dict[str, tuple[tuple[str, ...], ...]] = {
     "one": ((),),  # one worker process: relay, gate consumer and timers as threads
     "split": (("--only", "relay", "--only", "timers"), ("--only", "challenges.gates")),  # as the pipeline bench
 }
 
 
-def run_backlog(bootstrap: str, server_url: str, count: int, topology: str = "one") -> dict[str, Any]:
+def pipeline_ceiling(bootstrap: str, server_url: str, events: int) -> float:
+    """Events/s of the event pipeline (outbox → relay → Kafka → consumer → inbox) moving `events` events."""
+    database_url = create_database(server_url, f"bench_rtc_pipeline_{uuid.uuid4().hex[:8]}")
+    return run_pipeline(database_url, bootstrap, max(events, 100))["pipeline_events_per_s"]
+
+
+def with_ceiling(chain: Figures, bootstrap: str, server_url: str) -> Figures:
+    """The chain's pass beside the pipeline moving as many events, right after it."""
+    pipeline = pipeline_ceiling(bootstrap, server_url, int(chain["events"]))
+    return chain | {"pipeline_events_per_s": pipeline, "events_to_pipeline_ratio": chain["events_per_s"] / pipeline}
+
+
+def _window() -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {"opens_at": (now - timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=30)).isoformat()}
+
+
+def backlog_pass(bootstrap: str, server_url: str, count: int, topology: str = "one") -> Figures:
     """The chain's automatic links alone, as the event pipeline sees them.
 
     `count` challenges are submitted while no worker runs (their events wait in the outbox); then
@@ -178,11 +171,13 @@ def run_backlog(bootstrap: str, server_url: str, count: int, topology: str = "on
     )
     if migrate.wait(timeout=120) != 0:
         raise RuntimeError(f"migrations failed, see {logs}")
-    now = datetime.now(UTC)
-    window = {"opens_at": (now - timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=30)).isoformat()}
-    submit = _submitter(_use_cases(database_url), window)
+    from meemaken_kit import make_engine
+
+    engine = make_engine(database_url, pool_size=8)
+    submit = _submitter(_use_cases(database_url, engine), _window())
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(submit, range(count)))
+    engine.dispose()
     downstream = Downstream(bootstrap)
     downstream.start()
     deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, TOPOLOGIES[topology])
@@ -193,10 +188,8 @@ def run_backlog(bootstrap: str, server_url: str, count: int, topology: str = "on
         assert downstream.first is not None
         elapsed = max(downstream.opened.values()) - downstream.first
         return {
-            "driver": "backlog",
-            "workers": topology,
-            "challenges": count,
             "challenges_per_s": count / elapsed,
+            "events": downstream.events,
             "events_per_s": downstream.events / elapsed,
             "events_per_challenge": downstream.events / count,
             "backlog_relayed_s": downstream.last_submitted - downstream.first,
@@ -206,134 +199,103 @@ def run_backlog(bootstrap: str, server_url: str, count: int, topology: str = "on
         deployed.stop()
 
 
-def _drive_share(database_url: str, window: dict[str, str], share: list[int], concurrency: int, out: Any) -> None:
-    decided: dict[str, float] = {}
-    one = _service_driver(database_url, window, decided)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, share))
-    out.put(decided)
+class Chain:
+    """The challenges service as deployed, and challenges driven through it over HTTP by `concurrency` clients."""
 
+    def __init__(self, bootstrap: str, server_url: str, concurrency: int) -> None:
+        self.bootstrap, self.concurrency = bootstrap, concurrency
+        logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
+        database_url = create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}")
+        self.deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"})
+        self.url = f"{self.deployed.url}/api/v1"
+        self.official = bearer("challenges", "case_officer", "decision_body", seconds=24 * 3600)
+        self.window = _window()
+        self.local = threading.local()
 
-def _drive_in_processes(  # type: ignore[no-untyped-def]
-    database_url: str, window: dict[str, str], decided: dict[str, float], count: int, concurrency: int, processes: int
-):
-    """The use cases in `processes` driver processes (one Python process is bound to one core by the GIL)."""
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    shares = [list(range(i, count, processes)) for i in range(processes)]
-    workers = [
-        ctx.Process(target=_drive_share, args=(database_url, window, share, concurrency, out)) for share in shares
-    ]
-    for worker in workers:
-        worker.start()
-    for _ in workers:
-        decided.update(out.get(timeout=600))
-    for worker in workers:
-        worker.join()
-
-
-def run(
-    bootstrap: str, server_url: str, count: int, concurrency: int, driver: str = "http", processes_count: int = 1
-) -> dict[str, float]:
-    logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
-    database_url = create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}")
-    deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"})
-    url = f"{deployed.url}/api/v1"
-    official = bearer("challenges", "case_officer", "decision_body", seconds=24 * 3600)
-    try:
-        now = datetime.now(UTC)
-        window = {
-            "opens_at": (now - timedelta(days=1)).isoformat(),
-            "closes_at": (now + timedelta(days=30)).isoformat(),
+    def one(self, i: int, decided: dict[str, float], failures: list[int]) -> None:
+        """One challenge, from the task in the catalogue to the decision."""
+        url, official, window = self.url, self.official, self.window
+        http = getattr(self.local, "http", None) or requests.Session()
+        self.local.http = http
+        resident = bearer("challenges", "group_representative", attrs=RESIDENT_ATTRS, seconds=3600)
+        assessor_id = str(uuid.uuid4())
+        assessor = bearer("challenges", "assessor", sub=assessor_id, seconds=3600)
+        task = http.post(
+            f"{url}/tasks",
+            headers=official,
+            timeout=30,
+            json={
+                "title": f"Task {i}",
+                "description": "A task.",
+                "department": "culture",
+                "profile": "flanders",
+                "current_yearly_cost_cents": 1,
+                "budget_cents": 1,
+                "min_members": 1,
+                "windows": [window],
+            },
+        ).json()["id"]
+        challenge = http.post(
+            f"{url}/challenges",
+            headers=resident,
+            timeout=30,
+            json={
+                "task_id": task,
+                "group": {"name": "Group", "legal_form": "vzw", "members_count": 12},
+                "submission": SUBMISSION,
+            },
+        ).json()["id"]
+        base = f"{url}/challenges/{challenge}"
+        http.post(f"{base}/submit", headers=resident, timeout=30).raise_for_status()
+        _wait(lambda: http.get(base, headers=official, timeout=30).json()["status"] == "in_assessment", 60)
+        http.post(f"{base}/assessors", headers=official, json={"assessor_id": assessor_id}, timeout=30)
+        for criterion in CRITERIA:
+            http.post(
+                f"{base}/scores",
+                headers=assessor,
+                timeout=30,
+                json={"criterion": criterion, "value": 3, "motivation": "As argued."},
+            ).raise_for_status()
+        gates = {
+            c: {"passed": True, "motivation": "Checked."} for c in ("legally_feasible", "no_harm", "not_frivolous")
         }
-        downstream = Downstream(bootstrap)
+        http.post(f"{base}/decision-proposal", headers=official, json={"gates": gates}, timeout=30).raise_for_status()
+        started = time.time()
+        response = http.post(
+            f"{base}/decision", headers=official, timeout=30, json={"outcome": "accept", "motivation": "Good plan."}
+        )
+        if response.status_code == 200:
+            decided[challenge] = started
+        else:
+            failures.append(response.status_code)
+
+    def drive(self, count: int) -> Figures:
+        """`count` challenges through the chain; events and the decisions' latency at a downstream consumer."""
+        downstream = Downstream(self.bootstrap)
         downstream.start()
         decided: dict[str, float] = {}
-        failures = []
-        local = threading.local()
-
-        def one(i: int) -> None:
-            http = getattr(local, "http", None) or requests.Session()
-            local.http = http
-            resident = bearer("challenges", "group_representative", attrs=RESIDENT_ATTRS, seconds=3600)
-            assessor_id = str(uuid.uuid4())
-            assessor = bearer("challenges", "assessor", sub=assessor_id, seconds=3600)
-            task = http.post(
-                f"{url}/tasks",
-                headers=official,
-                timeout=30,
-                json={
-                    "title": f"Task {i}",
-                    "description": "A task.",
-                    "department": "culture",
-                    "profile": "flanders",
-                    "current_yearly_cost_cents": 1,
-                    "budget_cents": 1,
-                    "min_members": 1,
-                    "windows": [window],
-                },
-            ).json()["id"]
-            challenge = http.post(
-                f"{url}/challenges",
-                headers=resident,
-                timeout=30,
-                json={
-                    "task_id": task,
-                    "group": {"name": "Group", "legal_form": "vzw", "members_count": 12},
-                    "submission": SUBMISSION,
-                },
-            ).json()["id"]
-            base = f"{url}/challenges/{challenge}"
-            http.post(f"{base}/submit", headers=resident, timeout=30).raise_for_status()
-            _wait(lambda: http.get(base, headers=official, timeout=30).json()["status"] == "in_assessment", 60)
-            http.post(f"{base}/assessors", headers=official, json={"assessor_id": assessor_id}, timeout=30)
-            for criterion in CRITERIA:
-                http.post(
-                    f"{base}/scores",
-                    headers=assessor,
-                    timeout=30,
-                    json={"criterion": criterion, "value": 3, "motivation": "As argued."},
-                ).raise_for_status()
-            gates = {
-                c: {"passed": True, "motivation": "Checked."} for c in ("legally_feasible", "no_harm", "not_frivolous")
-            }
-            http.post(
-                f"{base}/decision-proposal", headers=official, json={"gates": gates}, timeout=30
-            ).raise_for_status()
-            started = time.time()
-            response = http.post(
-                f"{base}/decision", headers=official, timeout=30, json={"outcome": "accept", "motivation": "Good plan."}
-            )
-            if response.status_code == 200:
-                decided[challenge] = started
-            else:
-                failures.append(response.status_code)
-
+        failures: list[int] = []
         began = time.perf_counter()
-        if driver == "service":
-            _drive_in_processes(database_url, window, decided, count, concurrency, processes_count)
-        else:
-            with ThreadPoolExecutor(max_workers=concurrency) as pool:
-                list(pool.map(one, range(count)))
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            list(pool.map(lambda i: self.one(i, decided, failures), range(count)))
         elapsed = time.perf_counter() - began
         _wait(lambda: all(c in downstream.arrived for c in decided), 60)
         downstream.stopping.set()
         downstream.join()
         latencies = sorted((downstream.arrived[c] - t) * 1000 for c, t in decided.items() if c in downstream.arrived)
+        q = statistics.quantiles(latencies, n=100)
         return {
-            "driver": driver,
-            "driver_processes": processes_count if driver == "service" else 0,
-            "challenges": count,
-            "concurrency": concurrency,
             "failures": len(failures),
             "challenges_per_s": count / elapsed,
+            "events": downstream.events,
             "events_per_s": downstream.events / elapsed,
             "events_per_challenge": downstream.events / count,
-            "decision_to_downstream_p50_ms": statistics.quantiles(latencies, n=100)[49],
-            "decision_to_downstream_p99_ms": statistics.quantiles(latencies, n=100)[98],
+            "decision_to_downstream_p50_ms": q[49],
+            "decision_to_downstream_p99_ms": q[98],
         }
-    finally:
-        deployed.stop()
+
+    def stop(self) -> None:
+        self.deployed.stop()
 
 
 def _wait(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
@@ -348,32 +310,41 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--server-url", required=True)
-    parser.add_argument("--challenges", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--challenges", type=int, default=200, help="challenges a pass")
+    parser.add_argument("--concurrency", type=int, default=16, help="HTTP clients")
     parser.add_argument(
         "--driver",
-        choices=["http", "service", "backlog"],
+        choices=["http", "backlog"],
         default="http",
-        help="http: through gunicorn like residents and officials; service: the use cases in-process; "
+        help="http: the whole chain through gunicorn, as residents and officials drive it; "
         "backlog: the automatic links alone, on challenges submitted before the worker starts",
     )
-    parser.add_argument("--processes", type=int, default=1, help="driver processes for --driver service")
     parser.add_argument(
         "--workers", choices=sorted(TOPOLOGIES), default="one", help="worker processes for --driver backlog"
     )
-    args = parser.parse_args()
+    args = options(parser).parse_args()
+    count = 16 if args.quick else args.challenges
+    harness = Harness.start("right_to_challenge", args)
+    goal = "events/s ≥ half the pipeline's"
     if args.driver == "backlog":
-        print(
-            json.dumps(
-                {
-                    k: round(v, 2) if isinstance(v, float) else v
-                    for k, v in run_backlog(args.bootstrap, args.server_url, args.challenges, args.workers).items()
-                }
-            )
+        runs = harness.passes(
+            lambda: with_ceiling(
+                backlog_pass(args.bootstrap, args.server_url, count, args.workers), args.bootstrap, args.server_url
+            ),
+            warm=lambda: backlog_pass(args.bootstrap, args.server_url, min(count, 50), args.workers),
         )
-        return
-    figures = run(args.bootstrap, args.server_url, args.challenges, args.concurrency, args.driver, args.processes)
-    print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}))
+        case = f"backlog, {count} challenges, workers {args.workers}"
+    else:
+        chain = Chain(args.bootstrap, args.server_url, args.concurrency)
+        try:
+            runs = harness.passes(
+                lambda: with_ceiling(chain.drive(count), args.bootstrap, args.server_url),
+                warm=lambda: chain.drive(min(count, args.concurrency)),
+            )
+        finally:
+            chain.stop()
+        case = f"http, {count} challenges, {args.concurrency} clients"
+    harness.emit(runs, "events_per_s", "pipeline_events_per_s", goal, ratio="events_to_pipeline_ratio", case=case)
 
 
 if __name__ == "__main__":
