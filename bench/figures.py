@@ -117,6 +117,7 @@ class Harness:
     before: list[float] = field(default_factory=list)
     after: list[float] = field(default_factory=list)
     out: Callable[[str], None] = print
+    measured_on: str = ""
 
     @classmethod
     def start(cls, bench: str, args: argparse.Namespace) -> Harness:
@@ -124,7 +125,7 @@ class Harness:
         if args.repeat < 3 and not args.quick:
             raise SystemExit("--repeat must be at least 3 (one or two passes give no spread); --quick for a check")
         probe = Probe.take(args.probe_seconds)
-        return cls(bench, args.repeat, args.warmup, args.quick, probe)
+        return cls(bench, args.repeat, args.warmup, args.quick, probe, measured_on=commit())  # the code as started
 
     def passes(self, measure: Callable[[], Figures], warm: Callable[[], Any] | None = None) -> list[Figures]:
         """`--warmup` passes thrown away (of `warm`, a shorter pass, when given), then `--repeat` measured
@@ -160,7 +161,7 @@ class Harness:
     def load(self) -> Figures:
         why = self.probe.outside_load() if self.probe else []
         return {
-            "commit": commit(),
+            "commit": self.measured_on or commit(),
             "repeat": self.repeat,
             "warmup": self.warmup,
             "quick": self.quick,

@@ -11,10 +11,12 @@ each: the synthetic MES rounds get a share of 100-500 a voter, as the cities tha
 2023: 419). A round with a share in the tens of thousands (a small turnout and a large budget) needs
 thousands of steps: 80 s for 424 voters at 23,000 each (noticed, not changed here).
 
-Each sweep runs `--repeat` times (after a warm-up on the real files); min / median / max. Both use
-every core (`--jobs`, default all). The ceiling beside it: the same files only parsed (no count).
+Each pass sweeps the set, then only parses it: the ceiling beside it (no count); a warm-up sweep, then
+`--repeat` passes, min / median / max and the ratio pass by pass (bench/figures.py). Both use every core
+(`--jobs`, default all).
 
     python bench/pb_sweep.py [--synthetic 1750] [--repeat 3] [--jobs 2]
+    python bench/pb_sweep.py --quick     # 20 synthetic files
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "proposals" / "src"))
 
-from figures import spread  # noqa: E402
+from figures import Figures, Harness, options  # noqa: E402
 
 from proposals.domain.budgeting import Ballot, Election, Project  # noqa: E402
 from proposals.domain.budgeting.pabulib import dump, load  # noqa: E402
@@ -77,10 +79,6 @@ def synthetic(i: int, folder: str) -> str:
     return str(path)
 
 
-def emit(figures: dict[str, Any]) -> None:
-    print(json.dumps(figures), flush=True)
-
-
 def parse_only(files: list[Path], jobs: int) -> float:
     began = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
@@ -92,53 +90,59 @@ def _parse(path: Path) -> int:
     return len(load(path).ballots)
 
 
-def measure(files: list[Path], facts: dict[str, Any], repeat: int, jobs: int) -> dict[str, Any]:
-    runs = []
+def measure(harness: Harness, name: str, files: list[Path], facts: dict[str, Any], jobs: int) -> None:
+    """The set swept and parsed in each pass; one JSON line with every file not reproduced (of the last pass)."""
     verdicts: list[Any] = []
-    for _ in range(repeat):
+
+    def one_pass() -> Figures:
+        nonlocal verdicts
         verdicts, seconds = sweep(files, facts, jobs=jobs)
-        runs.append(summary(verdicts, seconds))
-    parse_seconds = parse_only(files, jobs)
-    rates = [r["files_per_second"] for r in runs]
-    last = runs[-1]
-    return {
-        "files": last["files"],
-        "reproduced": last["reproduced"],
-        "differs": last["differs"],
-        "cannot_be_checked": last["cannot be checked"],
-        "share_reproduced": last["share_reproduced"],
-        "seconds": spread([r["seconds"] for r in runs]),
-        "files_per_second": spread(rates),
-        "ceiling_parse_only_files_per_second": round(len(files) / parse_seconds, 1),
-        "not_reproduced": [f"{v.status}: {v.source}: {v.reason}" for v in verdicts if v.status != "reproduced"],
-    }
+        counted = summary(verdicts, seconds)
+        parse_rate = len(files) / parse_only(files, jobs)
+        return {
+            "files": counted["files"],
+            "reproduced": counted["reproduced"],
+            "differs": counted["differs"],
+            "cannot_be_checked": counted["cannot be checked"],
+            "share_reproduced": counted["share_reproduced"],
+            "seconds": seconds,
+            "files_per_second": len(files) / seconds,
+            "parse_only_files_per_second": parse_rate,
+            "ratio_to_parse_only": len(files) / seconds / parse_rate,
+        }
+
+    runs = harness.passes(one_pass, warm=lambda: sweep(files, facts, jobs=jobs))
+    harness.emit(
+        runs,
+        "files_per_second",
+        "parse_only_files_per_second",
+        "every checkable file reproduced; the whole set in minutes",
+        ratio="ratio_to_parse_only",
+        case=name,
+        not_reproduced=[f"{v.status}: {v.source}: {v.reason}" for v in verdicts if v.status != "reproduced"],
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--synthetic", type=int, default=int(os.environ.get("BENCH_PB_FILES", "1750")))
-    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    args = ap.parse_args()
-    load_before = os.getloadavg()
+    args = options(ap).parse_args()
+    if args.quick:
+        args.synthetic = 20
+    harness = Harness.start("pb_sweep", args)
     if DATA.exists():
-        real = pb_files([DATA])
-        sweep(real, load_facts(FACTS), jobs=args.jobs)  # warm-up
-        figures = measure(real, load_facts(FACTS), args.repeat, args.jobs)
-        emit({"bench": "pb_sweep", "set": "pabulib (../shared/data/pabulib)", **figures})
+        measure(harness, "pabulib (../shared/data/pabulib)", pb_files([DATA]), load_facts(FACTS), args.jobs)
     else:
-        emit({"bench": "pb_sweep", "set": "pabulib", "skipped": f"{DATA} is absent"})
+        print(json.dumps({"bench": "pb_sweep", "case": "pabulib", "skipped": f"{DATA} is absent"}), flush=True)
     with tempfile.TemporaryDirectory(prefix="meemaken-pb-synthetic-") as folder:
         began = time.perf_counter()
         with ProcessPoolExecutor(args.jobs) as pool:
             paths = [Path(p) for p in pool.map(synthetic, range(args.synthetic), [folder] * args.synthetic)]
         made = time.perf_counter() - began
         size = sum(p.stat().st_size for p in paths)
-        figures = measure(paths, {}, args.repeat, args.jobs)
-        figures["generated_in_seconds"] = round(made, 1)
-        figures["megabytes"] = round(size / 1e6, 1)
-        emit({"bench": "pb_sweep", "set": f"synthetic ({args.synthetic} files)", **figures})
-    emit({"bench": "pb_sweep", "loadavg_before": load_before, "loadavg_after": os.getloadavg()})
+        print(f"synthetic: {len(paths)} files, {size / 1e6:.1f} MB, made in {made:.1f} s", file=sys.stderr)
+        measure(harness, f"synthetic ({args.synthetic} files, {size / 1e6:.1f} MB)", paths, {}, args.jobs)
 
 
 if __name__ == "__main__":
