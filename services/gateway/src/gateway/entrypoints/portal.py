@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from gateway.portal import budgets, challenge_steps, challenges, home, panels, portal, proposals
+from gateway.portal import budgets, challenge_steps, challenges, home, mypage, panels, portal, proposals
 
-__all__ = ["budgets", "challenge_steps", "challenges", "home", "panels", "portal", "proposals"]
+__all__ = ["budgets", "challenge_steps", "challenges", "home", "mypage", "panels", "portal", "proposals"]
