@@ -332,3 +332,25 @@ def test_an_unknown_task_is_not_found(scene):
     app, _, _ = scene
     missing = app.test_client().get("/challenges/tasks/00000000-0000-4000-8000-000000000000?lang=en")
     assert missing.status_code == 404 and "Not found" in text(missing)
+
+
+def test_members_named_by_their_reference_code_follow_the_challenge(scene):
+    app, service, ids = scene
+    member, _ = signed_in(app, ANNA)
+    code = re.search(r'id="reference">([^<]+)<', member.get("/account").get_data(as_text=True)).group(1)
+    client, token = signed_in(app)
+    url = f"/challenges/tasks/{ids['open']}/start?lang=en"
+    group = {"csrf_token": token, "name": "Fietswerking", "legal_form": "vzw", "members_count": "4"}
+    wrong = client.post(url, data=group | {"co_initiators": "my neighbour\nZZZZ-ZZZZ-ZZ"})
+    page = text(wrong)
+    assert wrong.status_code == 422 and 'href="#co_initiators"' in page
+    assert "Line 1 is not a reference code." in page and "Nobody with the reference code on line 2" in page
+    assert service.client.get("/api/v1/challenges", headers=OFFICER).get_json() == []
+    challenge_id = draft(client, token, ids["open"], co_initiators=f"{code}\n{code.lower()}")
+    assert service.case(challenge_id)["group"]["co_initiators"] == 1
+    listed = text(member.get("/challenges?lang=en"))
+    assert "Your group's challenges" in listed and f"/challenges/{challenge_id}" in listed
+    seen = text(member.get(f"/challenges/{challenge_id}?lang=en"))
+    assert "1 member follows the challenge on this site" in seen and "Go on with your draft" not in seen
+    steps = member.get(f"/challenges/{challenge_id}/plan")  # only the representative writes
+    assert steps.status_code == 302 and steps.headers["Location"].endswith(f"/challenges/{challenge_id}")

@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response as FlaskResponse
 from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -27,7 +28,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from gateway.adapters.tables import people
 from gateway.backends import Refused, ServiceError, api
+from gateway.context import gateway
+from gateway.identity.pseudonyms import normalise_reference
 from gateway.portal import parsed, portal
 from gateway.portal.challenges import (
     SERVICE,
@@ -35,12 +39,14 @@ from gateway.portal.challenges import (
     availability,
     get_case,
     get_task,
+    is_representative,
     missing,
     my_standing,
     rules_for,
 )
 from gateway.portal.proposals import submission_limits
 from gateway.web import page
+from meemaken_kit.auth import principal
 
 STEPS = ("group", "plan", "budget", "documents", "check")
 PLAN = ("why_better", "quality_guarantees", "local_support", "continuity_and_exit")
@@ -53,7 +59,7 @@ REQUIRED = (  # as the service's Submission.REQUIRED
     "quality_guarantees",
     "continuity_and_exit",
 )
-PART_MAX, DOCUMENT_MAX = 10_000, 10 * 1024 * 1024
+PART_MAX, DOCUMENT_MAX, MAX_CO_INITIATORS = 10_000, 10 * 1024 * 1024, 50
 AMOUNT = re.compile(r"^\d{1,9}$|^\d{1,3}(?:[.,]\d{3}){1,2}$")
 
 
@@ -69,6 +75,10 @@ def _group_name() -> StringField:
             Length(max=200, message=_l("The name can have at most %(max)d characters.", max=200)),
         ],
     )
+
+
+def _co_initiators() -> TextAreaField:
+    return TextAreaField(_l("Members who may follow the challenge (optional)"))
 
 
 def _members() -> IntegerField:
@@ -90,6 +100,7 @@ class GroupForm(FlaskForm):  # type: ignore[misc]
         ],
     )
     members_count = _members()
+    co_initiators = _co_initiators()
 
 
 class ListedGroupForm(FlaskForm):  # type: ignore[misc]
@@ -98,6 +109,7 @@ class ListedGroupForm(FlaskForm):  # type: ignore[misc]
     name = _group_name()
     legal_form = SelectField(_l("Legal form"), validators=[DataRequired(_l("Choose your group's legal form."))])
     members_count = _members()
+    co_initiators = _co_initiators()
 
 
 class PlanForm(FlaskForm):  # type: ignore[misc]
@@ -121,6 +133,31 @@ class MeansForm(FlaskForm):  # type: ignore[misc]
 
 class DocumentForm(FlaskForm):  # type: ignore[misc]
     document = FileField(_l("Document"), validators=[FileRequired(_l("Choose a file to add."))])
+
+
+def co_initiators(typed: str, me: uuid.UUID | None) -> tuple[list[str], list[str]]:
+    """The members named by the reference code of their account page, one a line, as pseudonymous ids; and
+    what is wrong with the lines that name nobody (the code as typed is not repeated: it is someone's)."""
+    ids: list[str] = []
+    errors: list[str] = []
+    lines = [line for line in typed.splitlines() if line.strip()]
+    if len(lines) > MAX_CO_INITIATORS:
+        return [], [_l("Name at most %(max)s members.", max=MAX_CO_INITIATORS)]
+    with gateway().engine.connect() as conn:
+        for number, line in enumerate(lines, 1):
+            code = normalise_reference(line)
+            found = None
+            if code is not None:
+                found = conn.execute(sa.select(people.c.person_id).where(people.c.reference == code)).scalar()
+            if code is None:
+                errors.append(_l("Line %(line)s is not a reference code. One looks like K7QF-3MZP-X2.", line=number))
+            elif found is None:
+                errors.append(_l("Nobody with the reference code on line %(line)s has logged in yet.", line=number))
+            elif me is not None and str(found) == str(me):
+                errors.append(_l("Line %(line)s is your own code: you represent the group already.", line=number))
+            elif str(found) not in ids:
+                ids.append(str(found))
+    return ids, errors
 
 
 def cents(typed: str) -> int | None:
@@ -160,12 +197,19 @@ def start_challenge(task_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     ]
     nonce = _nonce(request.form.get("nonce"))
     context = {"task": task, "form": form, "nonce": nonce, "least": least, "listed": listed}
-    if request.method == "GET" or not form.validate_on_submit():
-        return page("portal/challenges/group.html", 422 if form.errors else 200, step="group", **context)
+    if request.method == "GET":
+        return page("portal/challenges/group.html", step="group", **context)
+    valid = form.validate_on_submit()
+    members, wrong = co_initiators(form.co_initiators.data or "", getattr(principal(), "person_id", None))
+    if wrong:
+        form.co_initiators.errors = wrong
+    if not valid or wrong:
+        return page("portal/challenges/group.html", 422, step="group", **context)
     group = {
         "name": form.name.data.strip(),
         "legal_form": form.legal_form.data,
         "members_count": form.members_count.data,
+        "co_initiator_ids": members,
     }
     try:
         with submission_limits():
@@ -195,7 +239,7 @@ def _draft(challenge_id: uuid.UUID) -> tuple[dict[str, Any] | None, FlaskRespons
         return None, missing(404 if refused.status in (403, 404) else refused.status)
     except ServiceError:
         return None, missing(503)
-    if case["status"] != "draft":
+    if case["status"] != "draft" or not is_representative(case):  # sent, or read by a member who follows it
         return None, redirect(url_for("portal.challenge_case", challenge_id=challenge_id))
     return case, None
 

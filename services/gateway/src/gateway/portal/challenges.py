@@ -218,7 +218,15 @@ def challenge_catalogue() -> FlaskResponse:
         except ServiceError:
             mine = []
     titles = {t["id"]: t["title"] for t in tasks}
-    return page("portal/challenges/catalogue.html", unavailable=False, groups=groups, mine=mine, titles=titles)
+    who = principal()
+    return page(
+        "portal/challenges/catalogue.html",
+        unavailable=False,
+        groups=groups,
+        mine=mine,
+        titles=titles,
+        representative=who is not None and REPRESENTATIVE in who.roles,
+    )
 
 
 @portal.get("/challenges/tasks/<uuid:task_id>")
