@@ -232,6 +232,16 @@ def test_the_case_page_asks_for_information_and_takes_the_answer(scene):
     assert "Answer by" in page and "The time for the decision stands still" in page
     assert "Being checked against the rules" in page and "Being assessed" in page  # the history
     assert "Met:" in page and "It was sent while challenges were open." in page  # the gates in words
+    assert f"/challenges/{challenge_id}/documents" in page  # a document with the answer
+    added = client.post(
+        f"/challenges/{challenge_id}/documents",
+        data={"csrf_token": token, "document": (BytesIO(b"Insurance policy 2026-114.\n"), "policy.txt")},
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 302 and len(service.case(challenge_id)["documents"]) == 1
+    assert "Add the documents the municipality asked for." in text(
+        client.get(f"/challenges/{challenge_id}/documents?lang=en")
+    )
     version = service.case(challenge_id)["version"]
     empty = client.post(
         f"/challenges/{challenge_id}/information?lang=en", data={"csrf_token": token, "answer": " ", "version": version}

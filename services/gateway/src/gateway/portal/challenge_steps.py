@@ -231,15 +231,18 @@ def start_challenge(task_id: uuid.UUID) -> FlaskResponse | BaseResponse:
 # --- steps 2 and 3: the plan, the budget and means --------------------------------------------------------
 
 
-def _draft(challenge_id: uuid.UUID) -> tuple[dict[str, Any] | None, FlaskResponse | BaseResponse | None]:
-    """The case while it is a draft, or the answer instead: not there, or already sent (its page)."""
+def _draft(
+    challenge_id: uuid.UUID, editable: tuple[str, ...] = ("draft",)
+) -> tuple[dict[str, Any] | None, FlaskResponse | BaseResponse | None]:
+    """The case while the group may change it (a draft; documents also in answer to a question), or the
+    answer instead: not there, or no longer to change (its page)."""
     try:
         case = get_case(challenge_id)
     except Refused as refused:
         return None, missing(404 if refused.status in (403, 404) else refused.status)
     except ServiceError:
         return None, missing(503)
-    if case["status"] != "draft" or not is_representative(case):  # sent, or read by a member who follows it
+    if case["status"] not in editable or not is_representative(case):  # sent, or read by a member who follows it
         return None, redirect(url_for("portal.challenge_case", challenge_id=challenge_id))
     return case, None
 
@@ -298,7 +301,7 @@ def challenge_step(challenge_id: uuid.UUID, step: str) -> FlaskResponse | BaseRe
 
 @portal.route("/challenges/<uuid:challenge_id>/documents", methods=["GET", "POST"])
 def challenge_documents(challenge_id: uuid.UUID) -> FlaskResponse | BaseResponse:
-    case, answer = _draft(challenge_id)
+    case, answer = _draft(challenge_id, ("draft", "information_requested"))
     if case is None:
         assert answer is not None
         return answer
