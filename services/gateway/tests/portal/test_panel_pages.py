@@ -364,3 +364,57 @@ def test_the_home_page_links_a_panel_process_to_the_panels(make_gateway, provide
     page = words(app.test_client().get("/?lang=en"))
     assert '<a class="utrecht-link" href="/panels">See the citizen panels and how to take part' in page
     assert "Bekijk de burgerpanels en hoe je meedoet" in words(app.test_client().get("/?lang=nl"))
+
+
+def test_registering_twice_says_so_once_the_session_forgot_the_first(scene):
+    app, service, ids = scene
+    client = signed_in(app)
+    data = form_of(client.get(f"/panels/{ids['open']}/register")) | {
+        "feature_0": "female",
+        "address": "Kerkstraat 7, 1000",
+        "consent": "y",
+    }
+    assert client.post(f"/panels/{ids['open']}/register", data=data).status_code == 302
+    with client.session_transaction() as kept:  # a new login session knows nothing of the first registration
+        kept["panel_registrations"] = {}
+    data = form_of(client.get(f"/panels/{ids['open']}/register")) | {
+        "feature_0": "female",
+        "address": "Kerkstraat 7, 1000",
+        "consent": "y",
+    }
+    again = client.post(f"/panels/{ids['open']}/register?lang=en", data=data)
+    assert again.status_code == 409 and "You have already registered" in words(again)
+    assert service.client.get(f"/api/v1/panels/{ids['open']}").get_json()["pool"] == {"registered": {"open": 1}}
+
+
+def test_the_registration_shows_the_chance_after_the_lottery_and_the_outcome_after_the_draw(scene):
+    app, service, _ids = scene
+    panel = service.set_up("The market hall", question="What should happen to the old market hall?")
+    client = signed_in(app)
+    data = form_of(client.get(f"/panels/{panel}/register")) | {
+        "feature_0": "female",
+        "address": "Marktstraat 1, 1000",
+        "consent": "y",
+    }
+    assert client.post(f"/panels/{panel}/register", data=data).status_code == 302
+    assert service.check_waiting(panel) == ["admitted"]
+    service.fill(panel, 23)
+    from panels.service_layer.handlers import compute_lottery
+
+    service.post(f"/{panel}/close")
+    service.post(f"/{panel}/lottery", {"panels": 50})
+    compute_lottery(service.uow())
+    chance = service.client.get(f"/api/v1/panels/{panel}/probabilities/{_pseudonym(client, panel)}").get_json()
+    page = words(client.get(f"/panels/{panel}/registration?lang=en"))
+    assert f"Your chance of being drawn is {round(chance['probability'] * 100, 1):g}%." in page
+    drawn = service.post(f"/{panel}/draw", {"number": 1})
+    mine = _pseudonym(client, panel)
+    page = words(client.get(f"/panels/{panel}/registration?lang=en"))
+    if mine in drawn["selected"]:
+        assert "You were drawn as a member of the panel." in page
+    elif mine in drawn["alternate_members"]:
+        assert "You were drawn as an alternate." in page
+    else:
+        assert "You were not drawn this time." in page
+    draw = words(app.test_client().get(f"/panels/{panel}/draw?lang=en"))
+    assert "meemaken-sortition replay draw.json --number 1" in draw and "Public seed" not in draw
