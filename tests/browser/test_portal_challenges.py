@@ -219,7 +219,7 @@ def test_the_form_works_without_javascript(browser, portal):
         page.fill("#name", "Buurtwerking zonder script")
         page.select_option("#legal_form", "cooperatie")
         page.fill("#members_count", "5")
-        page.click("button[type=submit]")
+        page.click("form.form button[type=submit]")
         page.wait_for_url("**/plan")
         page.fill("#why_better", "Zonder JavaScript werkt het formulier ook.")
         page.click("button[value=draft]")
