@@ -4,7 +4,7 @@ Chromium (Playwright, sync API) logs the demo realm's people in on Keycloak's ow
 gateway and the proposals service run as deployed (migrate + gunicorn + worker, PostgreSQL, Kafka);
 proposals verifies the gateway's tokens against the gateway's published JWKS. What is proven:
 
-1. anna's login lands on "My account" with her reference code and verified age, residence and
+1. anna's login lands on "My page" with her reference code and verified age, residence and
    district; her national number, e-mail and name are in none of the gateway's pages, its log files or
    its session cookie (a random id, HttpOnly, SameSite=Lax).
 2. Through the gateway's pass-through, from the browser's own cookies: her ballot is taken (201), a
@@ -345,7 +345,7 @@ def test_anna_logs_in_on_keycloak_and_sees_her_verified_attributes_and_nothing_p
 ) -> None:
     person = stack.people["anna"]
     html = check_page(stack, anna, "account")
-    assert anna.locator("h1").inner_text() == "Mijn account"
+    assert anna.locator("h1").inner_text() == "Mijn pagina"
     assert REFERENCE.fullmatch(anna.inner_text("#reference"))
     names, values = (anna.locator(f"dl.attributes {tag}").all_inner_texts() for tag in ("dt", "dd"))
     facts = dict(zip(names, values, strict=True))

@@ -296,6 +296,7 @@ def test_a_confirmed_request_deletes_the_contact_is_recorded_and_stays_visibly_p
     assert "We have recorded your request" in page
     assert "Your request to delete your data is pending." in page and "You asked on" in page
     assert "Deleted already" in page and "Not deleted yet" in page
+    assert "Your votes on the citizens" in page and "the panel service deletes them itself" in page
     assert contact_of(notifications, me).status_code == 404
     recorded = rows(app.extensions["gateway"].engine, "erasure_requests")
     assert [r["person_id"] for r in recorded] == [str(me)]

@@ -35,7 +35,6 @@ from gateway.domain.my_data import (
     DIGESTS,
     ERASED_AT_ONCE,
     KEPT,
-    LANGUAGES,
     TOPICS,
     Preferences,
     address_lines,
@@ -120,7 +119,7 @@ def notification_settings() -> FlaskResponse | BaseResponse:
     me = _me()
     if me is None:
         return _not_a_person()
-    options: dict[str, Any] = {"channels": CHANNELS, "languages": LANGUAGES, "digests": DIGESTS, "topics": TOPICS}
+    options: dict[str, Any] = {"channels": CHANNELS, "digests": DIGESTS, "topics": TOPICS}
     try:
         on_file = _contact(me)
     except ServiceError:
@@ -232,7 +231,7 @@ def my_data() -> FlaskResponse:
     me = _me()
     if me is None:
         return _not_a_person()
-    return page("portal/mypage/data.html", request_on_file=erasure.pending(gateway().engine, str(me)))
+    return page("portal/mypage/data.html", request_on_file=erasure.pending(gateway().engine, str(me)), kept=KEPT)
 
 
 @portal.get("/account/data/download")
@@ -245,7 +244,8 @@ def download_my_data() -> FlaskResponse:
     try:
         parts = _everything(me)
     except ServiceError:  # a file that misses a part would not be "everything": say so instead
-        return page("portal/mypage/data.html", 503, unavailable=True, request_on_file=None)
+        pending = erasure.pending(gateway().engine, str(me))
+        return page("portal/mypage/data.html", 503, unavailable=True, request_on_file=pending, kept=KEPT)
     now = datetime.now(UTC)
     account = {
         "id": str(me),
