@@ -104,18 +104,21 @@ class PanelsService:
         assert checked is not None
         return checked.status
 
-    def check_waiting(self, panel: str) -> list[str]:
-        """The eligibility check of every registration still waiting for it (the consumer's work); their outcomes."""
+    def pseudonyms(self, panel: str, status: str | None = None) -> list[str]:
+        """The respondents of a panel's pool (with ``status`` only), as its database holds them."""
         import sqlalchemy as sa
 
         from panels.adapters.tables import respondents
 
-        query = sa.select(respondents.c.pseudonym).where(
-            respondents.c.panel_id == uuid.UUID(panel), respondents.c.status == "registered"
-        )
+        query = sa.select(respondents.c.pseudonym).where(respondents.c.panel_id == uuid.UUID(panel))
+        if status is not None:
+            query = query.where(respondents.c.status == status)
         with self.engine.connect() as conn:
-            waiting = [row.pseudonym for row in conn.execute(query)]
-        return [self.check(panel, pseudonym) for pseudonym in waiting]
+            return [row.pseudonym for row in conn.execute(query)]
+
+    def check_waiting(self, panel: str) -> list[str]:
+        """The eligibility check of every registration still waiting for it (the consumer's work); their outcomes."""
+        return [self.check(panel, pseudonym) for pseudonym in self.pseudonyms(panel, "registered")]
 
     def fill(self, panel: str, people: int = 24) -> None:
         """``people`` residents register in the open and are admitted."""

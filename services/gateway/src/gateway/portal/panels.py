@@ -14,13 +14,14 @@ What each page calls (panels service, all public except the registration):
 - ``GET /panels/invitation``: ``v1/panels`` (the panels taking registrations: which one the letter is about);
 - ``/panels/<id>/register``: ``v1/panels/<id>``, then ``POST v1/panels/<id>/registrations`` as the resident
   with ``Idempotency-Key: panel-registration-<nonce>`` (a double click registers once);
-- ``GET /panels/<id>/registration``: ``v1/panels/<id>/registrations/<pseudonym>`` and, once the lottery is
-  committed, ``v1/panels/<id>/probabilities/<pseudonym>``.
+- ``GET /panels/<id>/registration``: ``v1/panels/registrations`` (the resident's own, found by the service from
+  their login) and, once the lottery is committed, ``v1/panels/<id>/probabilities/<pseudonym>``; the panel page
+  and the form ask the same for a signed-in resident ("see your registration").
 
 The code on the reply card goes to the service as ``invitation_code`` with the ``letter`` channel; the service
 keeps only its keyed hash and checks it against the invitations it drew when the eligibility check runs. The
-resident's pseudonym on the panel is the service's keyed hash of their id (the gateway cannot compute it): the
-registration's answer names it, and the login session keeps it to show the outcome later.
+resident's pseudonym on the panel is the service's keyed hash of their id, which the gateway cannot compute and
+does not keep: the service finds the resident's registrations from the token.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response as FlaskResponse
-from flask import redirect, request, session, url_for
+from flask import redirect, request, url_for
 from flask_babel import format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -48,7 +49,6 @@ from gateway.portal.proposals import submission_limits
 from gateway.web import page
 from meemaken_kit.auth import principal, public
 
-REGISTRATIONS = "panel_registrations"  # login session: panel id -> the resident's pseudonym on it
 RECRUITING, ANSWERED = "recruiting", "answered"
 STAGES = ("recruiting", "pool_closed", "computing", "committed", "drawn", "deliberating", "recommended", "answered")
 DRAWN = ("drawn", "deliberating", "recommended", "answered")
@@ -175,20 +175,26 @@ def _missing(status: int) -> FlaskResponse:
     return page("portal/panels/missing.html", status, unavailable=status == 503)
 
 
-def _own(panel_id: uuid.UUID) -> str | None:
-    """The resident's pseudonym on this panel, as the registration's answer named it in this login session."""
-    if principal() is None:
+def _own(panel_id: uuid.UUID) -> dict[str, Any] | None:
+    """The signed-in resident's registration for this panel, with its outcome, or None (none, or not a resident).
+    Raises ``ServiceError`` when the service cannot say."""
+    who = principal()
+    if who is None or who.person_id is None:
         return None
-    found: str | None = session.get(REGISTRATIONS, {}).get(str(panel_id))
-    return found
+    try:
+        mine = api().get("panels", "v1/panels/registrations")
+    except Refused as refused:
+        if refused.status == 403:  # an official without the resident role registers for nothing
+            return None
+        raise
+    return next((r for r in mine if r["panel_id"] == str(panel_id)), None)
 
 
-def _remember(panel_id: uuid.UUID, pseudonym: str) -> None:
-    registrations = dict(session.get(REGISTRATIONS, {}))
-    registrations[str(panel_id)] = pseudonym
-    while len(registrations) > 20:
-        del registrations[next(iter(registrations))]
-    session[REGISTRATIONS] = registrations
+def _own_or_none(panel_id: uuid.UUID) -> dict[str, Any] | None:
+    try:
+        return _own(panel_id)
+    except ServiceError:
+        return None
 
 
 # --- pages ----------------------------------------------------------------------------------------------
@@ -229,7 +235,7 @@ def panel_detail(panel_id: uuid.UUID) -> FlaskResponse:
         population=any(row.population is not None for _name, rows in features or [] for row in rows),
         voices=voices,
         drawn=panel["status"] in DRAWN,
-        own=_own(panel_id),
+        own=_own_or_none(panel_id),
     )
 
 
@@ -342,7 +348,7 @@ def panel_register(panel_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     who = principal()
     if who is None or who.person_id is None:  # @public is not on this view: the login comes first
         return _missing(404)
-    if _own(panel_id) is not None:
+    if _own_or_none(panel_id) is not None:  # unknown now: the service refuses a second registration itself
         return redirect(url_for("portal.panel_registration", panel_id=panel_id))
     if panel["status"] != RECRUITING:
         return page("portal/panels/closed.html", 409, panel=panel)
@@ -366,7 +372,7 @@ def panel_register(panel_id: uuid.UUID) -> FlaskResponse | BaseResponse:
         return page("portal/panels/register.html", 422, **context)
     try:
         with submission_limits():
-            answer = api().post(
+            api().post(
                 "panels",
                 f"v1/panels/{panel_id}/registrations",
                 _registration_body(panel, form),
@@ -387,7 +393,6 @@ def panel_register(panel_id: uuid.UUID) -> FlaskResponse | BaseResponse:
         return page("portal/panels/register.html", refused.status, refused=True, **context)
     except ServiceError:
         return page("portal/panels/register.html", 503, unavailable=True, **context)
-    _remember(panel_id, answer["pseudonym"])
     return redirect(url_for("portal.panel_registration", panel_id=panel_id, sent=1))
 
 
@@ -396,15 +401,14 @@ def panel_registration(panel_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     panel, status = _panel(panel_id)
     if panel is None:
         return _missing(status)
-    pseudonym = _own(panel_id)
-    if pseudonym is None:
-        return redirect(url_for("portal.panel_detail", panel_id=panel_id))
     try:
-        registration = api().get("panels", f"v1/panels/{panel_id}/registrations/{pseudonym}")
+        registration = _own(panel_id)
     except ServiceError:
-        registration = None
-    chance = None
-    if panel["commitment"] is not None and registration and registration["status"] == "admitted":
+        return page("portal/panels/registration.html", 503, panel=panel, registration=None)
+    if registration is None:
+        return redirect(url_for("portal.panel_detail", panel_id=panel_id))
+    pseudonym, chance = registration["pseudonym"], None
+    if panel["commitment"] is not None and registration["status"] == "admitted":
         try:
             chance = api().get("panels", f"v1/panels/{panel_id}/probabilities/{pseudonym}")["probability"]
         except ServiceError:
