@@ -212,7 +212,7 @@ def panel_list() -> FlaskResponse:
         "under_way": [p for p in panels if p["status"] not in (RECRUITING, ANSWERED)],
         "ended": [p for p in panels if p["status"] == ANSWERED],
     }
-    return page("portal/panels/list.html", unavailable=False, groups=groups, stage_of=stage_of)
+    return page("portal/panels/list.html", unavailable=False, groups=groups)
 
 
 @portal.get("/panels/<uuid:panel_id>")
