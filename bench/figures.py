@@ -3,9 +3,10 @@ machine's load, and the JSON line each benchmark prints; and an open call for pr
 proposals service.
 
 A benchmark adds the harness's options to its parser (`options`), makes a `Harness` before it starts
-anything (the harness first looks at how busy the machine is with nothing of the benchmark running),
-sets up, then has the harness run its measurement: `warm-up` passes that are thrown away, then
-`--repeat` passes; each pass returns flat figures (the benchmark's and its ceiling's, measured in the same
+anything (the harness first looks at how busy the machine is with nothing of the benchmark running, and
+moves the broker's idle consumer groups past the events earlier benchmarks left: `consumers_to_end`),
+sets up, then has the harness run its measurement: `warm-up` passes that are thrown away, then `--repeat`
+passes; each pass returns flat figures (the benchmark's and its ceiling's, measured in the same
 pass). `emit` prints one JSON line: min / median / max of every numeric figure, which one is the headline
 and which its ceiling, the load average before and after the passes, and whether the run had load from
 outside the benchmark.
@@ -95,6 +96,25 @@ def options(parser: argparse.ArgumentParser, repeat: int = 3, warmup: int = 1) -
     return parser
 
 
+def consumers_to_end(bootstrap: str) -> list[str]:
+    """Every idle consumer group on the broker moved to the end of the topics it reads, so that a service
+    deployed next (its groups are named after its consumers, whatever its database) does not take up the
+    events an earlier deployment left unread, of proposals its own database never had; the groups moved."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import OffsetSpec
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","))
+    try:
+        groups = [g["group_id"] for g in admin.list_groups(states_filter=["Empty"])]
+        for group in groups:
+            read = admin.list_group_offsets(group).get(group, {})
+            if read:
+                admin.reset_group_offsets(group, dict.fromkeys(read, OffsetSpec.LATEST))
+        return groups
+    finally:
+        admin.close()
+
+
 def commit() -> str:
     """The commit the figures are measured on (`git rev-parse --short HEAD`)."""
     try:
@@ -125,6 +145,8 @@ class Harness:
         if args.repeat < 3 and not args.quick:
             raise SystemExit("--repeat must be at least 3 (one or two passes give no spread); --quick for a check")
         probe = Probe.take(args.probe_seconds)
+        if getattr(args, "bootstrap", None):
+            consumers_to_end(args.bootstrap)
         return cls(bench, args.repeat, args.warmup, args.quick, probe, measured_on=commit())  # the code as started
 
     def passes(self, measure: Callable[[], Figures], warm: Callable[[], Any] | None = None) -> list[Figures]:

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from figures import Figures, Harness, options
+from figures import Figures, Harness, consumers_to_end, options
 from kafka import KafkaConsumer, TopicPartition
 from pipeline import run_pipeline
 
@@ -178,6 +178,7 @@ def backlog_pass(bootstrap: str, server_url: str, count: int, topology: str = "o
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(submit, range(count)))
     engine.dispose()
+    consumers_to_end(bootstrap)  # the earlier passes' events are not this database's
     downstream = Downstream(bootstrap)
     downstream.start()
     deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, TOPOLOGIES[topology])

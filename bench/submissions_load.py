@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from figures import Figures, Harness, open_call, options
+from figures import Figures, Harness, consumers_to_end, open_call, options
 
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
@@ -84,6 +84,7 @@ CLIENTS = (8, 32)
 
 def measure(harness: Harness, database_url: str, args: argparse.Namespace, logs: Path) -> dict[int, list[Figures]]:
     """The passes at each number of clients on one deployment."""
+    consumers_to_end(args.bootstrap)  # not the other database's proposals, which this one does not have
     deployed = deploy("proposals", database_url, args.bootstrap, logs, {"LOG_LEVEL": "WARNING"})
     try:
         open_call(deployed.url, PROCESS, "Load")
