@@ -178,6 +178,11 @@ class Harness:
         line |= self.load()
         self.out(json.dumps(line, default=str))
         sys.stdout.flush()
+        if line["outside_load"]:
+            why = "; ".join(line["outside_load_why"])
+            print(
+                f"{self.bench} {case}: outside load ({why}): not a result, run it on a quiet machine", file=sys.stderr
+            )
         return line
 
     def load(self) -> Figures:
