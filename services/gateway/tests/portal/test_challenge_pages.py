@@ -364,3 +364,17 @@ def test_members_named_by_their_reference_code_follow_the_challenge(scene):
     assert "1 member follows the challenge on this site" in seen and "Go on with your draft" not in seen
     steps = member.get(f"/challenges/{challenge_id}/plan")  # only the representative writes
     assert steps.status_code == 302 and steps.headers["Location"].endswith(f"/challenges/{challenge_id}")
+
+
+def test_a_document_of_a_few_megabytes_is_added_and_one_over_10_mb_is_refused_in_words(scene):
+    app, service, ids = scene
+    client, token = signed_in(app)
+    challenge_id = draft(client, token, ids["open"])
+    url = f"/challenges/{challenge_id}/documents?lang=en"
+    budget = (BytesIO(b"Budget line.\n" * 200_000), "budget.txt")  # 2.6 MB: above the gateway's usual 1 MB
+    added = client.post(url, data={"csrf_token": token, "document": budget}, content_type="multipart/form-data")
+    assert added.status_code == 302, text(added)[-500:]
+    huge = (BytesIO(b"a" * (11 * 1024 * 1024)), "huge.txt")
+    refused = client.post(url, data={"csrf_token": token, "document": huge}, content_type="multipart/form-data")
+    assert refused.status_code == 413 and "The file is larger than 10 MB. Add a smaller file." in text(refused)
+    assert [d["filename"] for d in service.case(challenge_id)["documents"]] == ["budget.txt"]

@@ -47,6 +47,7 @@ from gateway.portal.challenges import (
 from gateway.portal.proposals import submission_limits
 from gateway.web import page
 from meemaken_kit.auth import principal
+from meemaken_kit.problems import from_http_exception
 
 STEPS = ("group", "plan", "budget", "documents", "check")
 PLAN = ("why_better", "quality_guarantees", "local_support", "continuity_and_exit")
@@ -299,20 +300,38 @@ def challenge_step(challenge_id: uuid.UUID, step: str) -> FlaskResponse | BaseRe
 # --- step 4: documents ------------------------------------------------------------------------------------
 
 
+@portal.url_value_preprocessor
+def _room_for_a_document(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A document may be up to 10 MB: the limit is raised for its page before anything reads the form
+    (the CSRF check does, before the view)."""
+    if endpoint == "portal.challenge_documents":
+        request.max_content_length = DOCUMENT_MAX + 64 * 1024  # the file and the form's own fields
+
+
+@portal.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> FlaskResponse:
+    """Over 10 MB on the documents page: the page says so; elsewhere the gateway's usual problem answer."""
+    challenge_id = (request.view_args or {}).get("challenge_id")
+    if request.endpoint != "portal.challenge_documents" or challenge_id is None:
+        return from_http_exception(error)
+    try:
+        case = get_case(challenge_id)
+    except ServiceError:
+        return missing(503)
+    form = DocumentForm(formdata=None)
+    form.document.errors = [_l("The file is larger than 10 MB. Add a smaller file.")]
+    context = {"case": case, "task": _task_of(case), "step": "documents", "form": form}
+    return page("portal/challenges/documents.html", 413, **context)
+
+
 @portal.route("/challenges/<uuid:challenge_id>/documents", methods=["GET", "POST"])
 def challenge_documents(challenge_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     case, answer = _draft(challenge_id, ("draft", "information_requested"))
     if case is None:
         assert answer is not None
         return answer
-    request.max_content_length = DOCUMENT_MAX + 64 * 1024  # the file and the form's own fields
     context: dict[str, Any] = {"case": case, "task": _task_of(case), "step": "documents"}
-    try:
-        form = DocumentForm()
-    except RequestEntityTooLarge:
-        form = DocumentForm(formdata=None)
-        form.document.errors = [_l("The file is larger than 10 MB. Add a smaller file.")]
-        return page("portal/challenges/documents.html", 413, form=form, **context)
+    form = DocumentForm()
     if request.method == "GET":
         return page("portal/challenges/documents.html", form=form, **context)
     if not form.validate_on_submit():
