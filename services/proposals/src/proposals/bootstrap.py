@@ -52,11 +52,12 @@ def unit_of_work_within(settings: Settings, clock: Clock = utc_now) -> Callable[
 
 def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
     from proposals.entrypoints.api import ERRORS, blueprints
+    from proposals.entrypoints.authoring import authors
 
     return create_service_app(
         settings,
         "meemaken proposals",
-        blueprints,
+        [*blueprints, authors],
         engine,
         {"uow": unit_of_work_factory(settings, engine, clock)},
         errors=ERRORS,

@@ -93,6 +93,7 @@ def body_for(path, ids):
         "/ballot": {"projects": ["p1"]},
         "/paper-ballots": {"voter_id": str(uuid.uuid4()), "voter": {"age": 40, "resident": True}, "projects": ["p1"]},
         "/tracking": {"stage": "done", "note": "Done."},
+        "/co-authors": {"code": "not-the-code"},
     }
     for suffix, body in bodies.items():
         if path == suffix or (suffix.startswith("/") and not suffix.startswith("/api") and path.endswith(suffix)):
@@ -108,6 +109,7 @@ def url(path, ids):
         "phase": "ideas",
         "project_id": "p1",
         "municipality": MUNICIPALITY,
+        "attachment_id": str(uuid.uuid4()),
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

@@ -40,6 +40,7 @@ from challenges.service_layer.handlers import ASSESSING, AUDITORS, CASE_HANDLING
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
 from meemaken_kit import problem
 from meemaken_kit.auth import allow, principal, public
+from meemaken_kit.documents import allow_document_upload, download, install_document_problems
 from meemaken_kit.roles import Role
 
 tasks = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="The catalogue of challengeable tasks")
@@ -306,7 +307,7 @@ def audit(challenge_id: UUID) -> list[dict[str, Any]]:
 def upload_document(challenge_id: UUID) -> dict[str, Any]:
     """Attach a document (the group's representative; multipart field `file`; PDF, image, text or office
     document up to 10 MiB; its type is read from its content)."""
-    request.max_content_length = handlers.MAX_DOCUMENT_BYTES + 64 * 1024  # the form's own bytes beside it
+    allow_document_upload()
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest("send the document as multipart form field 'file'")
@@ -327,17 +328,7 @@ def download_document(challenge_id: UUID, document_id: UUID) -> Response:
         row = uow.challenges.document(challenge_id, document_id)
     if row is None:
         raise handlers.NotFound(f"challenge {challenge_id} has no document {document_id}")
-    safe_name = "".join(ch for ch in row.filename if ch.isalnum() or ch in "._- ") or "document"
-    return Response(
-        row.content,
-        mimetype=row.content_type,  # as its content showed on upload
-        headers={
-            "Content-Disposition": f'attachment; filename="{safe_name}"',
-            "ETag": f'"{row.sha256}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    return download(row.content, row.content_type, row.filename, row.sha256)
 
 
 Action = Callable[[Challenge, datetime, dict[str, Any]], None]
@@ -585,13 +576,10 @@ def document_problems(app: Flask) -> None:
     """A refused document: 413 too large, 415 a forbidden type, 422 otherwise. An official's text with
     personal data: 422 naming the field and what was found where (never the text itself)."""
 
-    def invalid_document(exc: handlers.InvalidDocument) -> Response:
-        return problem(exc.status, "Invalid document", str(exc))
-
     def personal_data(exc: PersonalDataFound) -> Response:
         found = [{"kind": f.kind, "start": f.start, "end": f.end} for f in exc.findings]
         errors = [{"pointer": exc.field, "detail": f"contains {', '.join(f.describe() for f in exc.findings)}"}]
         return problem(422, "Personal data in the text", str(exc), PERSONAL_DATA, errors=errors, found=found)
 
-    app.register_error_handler(handlers.InvalidDocument, invalid_document)
+    install_document_problems(app)
     app.register_error_handler(PersonalDataFound, personal_data)

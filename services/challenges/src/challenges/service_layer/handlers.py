@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
-import filetype
-
 from challenges.adapters.repository import Task
 from challenges.adapters.rulebook import criteria_sets, profiles
 from challenges.domain.challenge import (
@@ -27,20 +25,11 @@ from challenges.domain.deadlines import fire
 from challenges.domain.gates import Facts, check_gates
 from challenges.domain.states import Status
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
+from meemaken_kit.documents import accepted_type
 from meemaken_kit.personal_data import find_personal_data
 from meemaken_kit.roles import OFFICIALS, Role
 
 log = logging.getLogger(__name__)
-
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-DOCUMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "text/plain": ".txt",
-    "application/vnd.oasis.opendocument.text": ".odt",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-}
 
 
 class NotFound(Exception):
@@ -57,18 +46,6 @@ class VersionMismatch(Exception):
 
 class InvalidTask(Exception):
     """A task whose profile and criteria set do not go together (each law has its own criteria)."""
-
-
-class InvalidDocument(Exception):
-    status = 422
-
-
-class DocumentTooLarge(InvalidDocument):
-    status = 413
-
-
-class UnsupportedDocument(InvalidDocument):
-    status = 415
 
 
 @dataclass(frozen=True)
@@ -292,34 +269,11 @@ def act(
     return challenge
 
 
-def content_type_of(content: bytes) -> str | None:
-    """What the bytes are (their signature, not the name or the declared type): a known binary format,
-    or text/plain for UTF-8 text without control characters; None when neither."""
-    sniffed = filetype.guess_mime(content)
-    if sniffed is not None:
-        return str(sniffed)
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return "text/plain" if all(ch.isprintable() or ch in "\t\r\n\f" for ch in text) else None
-
-
 def attach_document(
     uow: ChallengesUnitOfWork, actor: Actor, challenge_id: UUID, filename: str, declared_type: str, content: bytes
 ) -> Document:
-    """A document is stored with the type its content shows, whatever type the upload declared (a
-    browser says application/octet-stream for many files; an attacker says image/png for HTML)."""
-    if len(content) > MAX_DOCUMENT_BYTES:
-        raise DocumentTooLarge(f"a document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
-    if not content:
-        raise InvalidDocument("the document is empty")
-    content_type = content_type_of(content)
-    if content_type not in DOCUMENT_TYPES:
-        found = f"its content is {content_type}" if content_type else "its content is of no known type"
-        raise UnsupportedDocument(
-            f"{found} (declared {declared_type or 'nothing'}); send one of: {', '.join(sorted(DOCUMENT_TYPES))}"
-        )
+    """A document is stored with the type its content shows (meemaken_kit.documents)."""
+    content_type = accepted_type(content, declared_type)
     document = Document(uuid4(), filename[:200], content_type, len(content), hashlib.sha256(content).hexdigest())
 
     def attach(challenge: Challenge, now: datetime) -> None:

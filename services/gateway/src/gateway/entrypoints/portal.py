@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
-from gateway.portal import budgets, challenge_steps, challenges, home, mypage, panels, portal, proposals
+from gateway.portal import (
+    budgets,
+    challenge_steps,
+    challenges,
+    home,
+    mypage,
+    panels,
+    portal,
+    proposal_authors,
+    proposals,
+)
 
-__all__ = ["budgets", "challenge_steps", "challenges", "home", "mypage", "panels", "portal", "proposals"]
+__all__ = [
+    "budgets",
+    "challenge_steps",
+    "challenges",
+    "home",
+    "mypage",
+    "panels",
+    "portal",
+    "proposal_authors",
+    "proposals",
+]

@@ -35,6 +35,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from gateway.backends import Refused, ServiceError, api
 from gateway.context import gateway
 from gateway.portal import portal
+from gateway.portal.documents import DocumentForm
 from gateway.portal.home import current_phase, municipality_processes
 from gateway.web import page
 from meemaken_kit.auth import principal, public
@@ -198,6 +199,7 @@ def proposal_detail(proposal_id: uuid.UUID) -> FlaskResponse:
     except ServiceError:
         process = None
     who = principal()
+    me = str(who.person_id) if who is not None and who.person_id is not None else None
     district = who.attributes.get("district") if who else None
     supporters, threshold = proposal["supporters"], (process or {}).get("support_threshold")
     try:
@@ -214,7 +216,10 @@ def proposal_detail(proposal_id: uuid.UUID) -> FlaskResponse:
         progress=min(100, round(100 * supporters / threshold)) if threshold else None,
         district=district if isinstance(district, str) else None,
         neighbours=by_district.get(district, 0) if isinstance(district, str) else 0,
-        is_author=who is not None and who.person_id is not None and str(who.person_id) == proposal["author_id"],
+        is_author=me is not None and me in [proposal["author_id"], *proposal.get("co_authors", [])],
+        is_first_author=me is not None and me == proposal["author_id"],
+        open_to_authors=proposal["status"] in ("submitted", "admitted"),
+        document_form=DocumentForm(formdata=None),
         supported=str(proposal_id) in session.get(SUPPORTED, []),
     )
 

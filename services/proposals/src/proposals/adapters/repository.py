@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
@@ -9,10 +10,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meemaken_events import TransientError, UtcDateTime
-from proposals.adapters.tables import proposals, supports
+from proposals.adapters.tables import attachment_contents, proposals, supports
 from proposals.domain.admissibility import text_key, title_key
 from proposals.domain.audit import ActedBy
-from proposals.domain.model import Position, Proposal, ProposalStatus, RejectionReason, Step
+from proposals.domain.model import (
+    Attachment,
+    CoAuthorInvitation,
+    Position,
+    Proposal,
+    ProposalStatus,
+    RejectionReason,
+    Step,
+)
 
 
 class ConcurrentUpdate(TransientError):
@@ -31,6 +40,18 @@ class ProposalRepository:
     def get(self, proposal_id: UUID) -> Proposal | None:
         row = self.connection.execute(sa.select(proposals).where(proposals.c.id == proposal_id)).first()
         return _proposal(row) if row else None
+
+    def add_attachment_content(self, proposal_id: UUID, attachment_id: UUID, content: bytes) -> None:
+        self.connection.execute(
+            attachment_contents.insert().values(id=attachment_id, proposal_id=proposal_id, content=content)
+        )
+
+    def attachment_content(self, proposal_id: UUID, attachment_id: UUID) -> bytes | None:
+        query = sa.select(attachment_contents.c.content).where(
+            attachment_contents.c.proposal_id == proposal_id, attachment_contents.c.id == attachment_id
+        )
+        found = self.connection.execute(query).scalar_one_or_none()
+        return bytes(found) if found is not None else None
 
     def add_support(
         self, proposal_id: UUID, resident_id: UUID, now: datetime, district: str | None = None
@@ -182,6 +203,13 @@ def _row(p: Proposal) -> dict[str, object]:
         "related": [str(r) for r in p.related],
         "district": p.district,
         "theme": p.theme,
+        "co_authors": [str(c) for c in p.co_authors],
+        "co_author_invitation": (
+            {"code_hash": i.code_hash, "expires_at": i.expires_at.isoformat()}
+            if (i := p.co_author_invitation)
+            else None
+        ),
+        "attachments": [asdict(a) | {"id": str(a.id)} for a in p.attachments],
         "history": [_step_row(s) for s in p.history],
         "version": p.version,
     }
@@ -205,9 +233,18 @@ def _proposal(row: sa.Row) -> Proposal:
         related=tuple(UUID(r) for r in row.related),
         district=row.district,
         theme=row.theme,
+        co_authors=tuple(UUID(c) for c in row.co_authors),
+        co_author_invitation=_invitation(row.co_author_invitation),
+        attachments=tuple(
+            Attachment(UUID(a["id"]), a["filename"], a["content_type"], a["size"], a["sha256"]) for a in row.attachments
+        ),
         history=tuple(_step(s) for s in row.history),
         version=row.version,
     )
+
+
+def _invitation(value: dict[str, str] | None) -> CoAuthorInvitation | None:
+    return CoAuthorInvitation(value["code_hash"], datetime.fromisoformat(value["expires_at"])) if value else None
 
 
 def _step_row(s: Step) -> dict[str, object]:

@@ -27,6 +27,9 @@ proposals = sa.Table(
     sa.Column("related", sa.JSON(), nullable=False, server_default="[]"),
     sa.Column("district", sa.String(100), nullable=True),
     sa.Column("theme", sa.String(100), nullable=True),
+    sa.Column("co_authors", sa.JSON(), nullable=False, server_default="[]"),
+    sa.Column("co_author_invitation", sa.JSON(), nullable=True),  # {code_hash, expires_at}
+    sa.Column("attachments", sa.JSON(), nullable=False, server_default="[]"),  # what each is; bytes below
     sa.Column("history", sa.JSON(), nullable=False, server_default="[]"),
     sa.Column("version", sa.Integer(), nullable=False),
     sa.Index("ix_proposals_process_title", "process_id", "title_key"),
@@ -52,6 +55,15 @@ ladders = sa.Table(
     metadata,
     sa.Column("municipality", sa.String(100), primary_key=True),
     sa.Column("rungs", sa.JSON(), nullable=False),
+)
+
+# The bytes of a proposal's attachments (what each is lives in the proposal's row).
+attachment_contents = sa.Table(
+    "attachment_contents",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("proposal_id", sa.Uuid(), sa.ForeignKey("proposals.id"), nullable=False, index=True),
+    sa.Column("content", sa.LargeBinary(), nullable=False),
 )
 
 # One row per supporter: the primary key is what makes a second support by the same resident a no-op.

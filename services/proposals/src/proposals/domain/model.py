@@ -36,6 +36,27 @@ class FollowUpStage(StrEnum):
 
 
 DECLINE_GROUNDS = ("not_competent", "unlawful", "already_decided", "not_a_proposal")
+MAX_ATTACHMENTS, MAX_CO_AUTHORS = 5, 10
+OPEN_TO_AUTHORS = ("submitted", "admitted")  # until the municipality decides, the authors may add to it
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A photo or document the authors added (its bytes are stored beside the proposal, not in it)."""
+
+    id: UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class CoAuthorInvitation:
+    """The authors' link for co-authors: only a hash of its code is kept; a new link replaces the old."""
+
+    code_hash: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -173,6 +194,10 @@ class InvalidStep(ValueError):
     """The step is allowed, but what came with it is not (a missing reason, an unknown ground)."""
 
 
+class NotTheAuthor(Exception):
+    """Only the proposal's authors may do this."""
+
+
 @dataclass
 class Proposal:
     id: UUID
@@ -191,6 +216,9 @@ class Proposal:
     related: tuple[UUID, ...] = ()  # merged into / split into / merged from / split from, as the history says
     district: str | None = None  # the part of the municipality it is about (None: all of it)
     theme: str | None = None
+    co_authors: tuple[UUID, ...] = ()  # residents who joined with the authors' link (pseudonymous ids)
+    co_author_invitation: CoAuthorInvitation | None = None
+    attachments: tuple[Attachment, ...] = ()
     history: tuple[Step, ...] = ()
     version: int = 1
     events: list[ProposalEvent] = field(default_factory=list, repr=False, compare=False)
@@ -327,6 +355,46 @@ class Proposal:
         self._require(ProposalStatus.ANSWERED, "follow up")
         self._step(now, f"follow_up_{stage.value}", note.strip(), by)
         self.events.append(FollowUpRecorded(self.id, self.process_id, self.title, stage, note.strip(), by))
+
+    def is_author(self, resident: UUID) -> bool:
+        return resident == self.author_id or resident in self.co_authors
+
+    def attach(self, attachment: Attachment, by: UUID, now: datetime) -> None:
+        """An author adds a photo or document while the proposal is still open to them."""
+        self._open_to_author(by, "add a document to")
+        if len(self.attachments) >= MAX_ATTACHMENTS:
+            raise InvalidStep(f"a proposal has at most {MAX_ATTACHMENTS} documents")
+        self.attachments = (*self.attachments, attachment)
+        self._step(now, "attachment_added", attachment.filename, ActedBy(by, "resident"))
+
+    def invite_co_authors(self, code_hash: str, by: UUID, now: datetime, days: int = 14) -> CoAuthorInvitation:
+        """The first author makes a link to share with co-authors (any earlier link stops working)."""
+        if by != self.author_id:
+            raise NotTheAuthor("only the first author invites co-authors")
+        self._open_to_author(by, "invite co-authors to")
+        self.co_author_invitation = CoAuthorInvitation(code_hash, now + timedelta(days=days))
+        return self.co_author_invitation
+
+    def join_as_co_author(self, resident: UUID, code_hash: str, now: datetime) -> bool:
+        """A resident with the authors' link joins; False when they are an author already."""
+        invitation = self.co_author_invitation
+        if invitation is None or invitation.code_hash != code_hash or now >= invitation.expires_at:
+            raise InvalidStep("this co-author link is not valid (any more): ask the author for a new one")
+        if self.status.value not in OPEN_TO_AUTHORS:
+            raise IllegalTransition(f"cannot join a proposal that is {self.status.value}")
+        if self.is_author(resident):
+            return False
+        if len(self.co_authors) >= MAX_CO_AUTHORS:
+            raise InvalidStep(f"a proposal has at most {MAX_CO_AUTHORS} co-authors")
+        self.co_authors = (*self.co_authors, resident)
+        self._step(now, "co_author_joined", by=ActedBy(resident, "resident"))
+        return True
+
+    def _open_to_author(self, resident: UUID, action: str) -> None:
+        if not self.is_author(resident):
+            raise NotTheAuthor(f"only the proposal's authors may {action} it")
+        if self.status.value not in OPEN_TO_AUTHORS:
+            raise IllegalTransition(f"cannot {action} a proposal that is {self.status.value}")
 
     def _step(self, now: datetime | None, what: str, detail: str = "", by: ActedBy | None = None) -> None:
         self.history = (*self.history, Step(now or self.submitted_at, what, detail, by))

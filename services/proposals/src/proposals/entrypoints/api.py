@@ -20,6 +20,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound
 
 from meemaken_kit.auth import Unauthenticated, allow, principal, public
+from meemaken_kit.documents import DocumentTooLarge, InvalidDocument, UnsupportedDocument
 from meemaken_kit.roles import Role
 from proposals.adapters.budgets import ConcurrentRoundUpdate, OtherChannel
 from proposals.adapters.processes import ConcurrentProcessUpdate, ProcessExists
@@ -28,7 +29,7 @@ from proposals.domain.ballots import BallotForm, BallotKind, Eligibility, Invali
 from proposals.domain.budget_round import BudgetRound, InvalidRound, Stage, WrongPhase
 from proposals.domain.eligibility import Facts
 from proposals.domain.ladder import InvalidLadder
-from proposals.domain.model import FollowUpStage, IllegalTransition, InvalidStep, Position, Proposal
+from proposals.domain.model import FollowUpStage, IllegalTransition, InvalidStep, NotTheAuthor, Position, Proposal
 from proposals.domain.process import InvalidProcess, ParticipationProcess, Phase, ProcessKind
 from proposals.entrypoints import schemas as s
 from proposals.service_layer import actors, budgets, handlers, participation
@@ -467,6 +468,10 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     ConcurrentUpdate: (409, "Conflict"),
     ConcurrentRoundUpdate: (409, "Conflict"),
     ConcurrentProcessUpdate: (409, "Conflict"),
+    NotTheAuthor: (403, "Not an author"),
+    DocumentTooLarge: (413, "Invalid document"),
+    UnsupportedDocument: (415, "Invalid document"),
+    InvalidDocument: (422, "Invalid document"),
     InvalidStep: (422, "Invalid step"),
     InvalidRound: (422, "Invalid round"),
     InvalidBallot: (422, "Invalid ballot"),

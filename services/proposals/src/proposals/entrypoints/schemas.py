@@ -46,6 +46,23 @@ class ReasonSchema(Schema):
     detail = fields.String(required=True)
 
 
+class AttachmentSchema(Schema):
+    id = fields.UUID(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True, metadata={"description": "As its content showed on upload."})
+    size = fields.Integer(required=True, metadata={"description": "Bytes."})
+    sha256 = fields.String(required=True)
+
+
+class InvitationSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "Shown once; share it with co-authors."})
+    expires_at = fields.DateTime(required=True)
+
+
+class JoinSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
 class ProposalSchema(Schema):
     id = fields.UUID(required=True)
     process_id = fields.String(required=True)
@@ -63,6 +80,10 @@ class ProposalSchema(Schema):
     related = fields.List(fields.UUID(), required=True, metadata={"description": "Merged into/from, split into/from."})
     district = fields.String(allow_none=True)
     theme = fields.String(allow_none=True)
+    co_authors = fields.List(
+        fields.UUID(), required=True, metadata={"description": "Residents who joined with the authors' link."}
+    )
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
     history = fields.Function(
         lambda p: [{"at": s.at.isoformat(), "what": s.what, "detail": s.detail} for s in p.history],
         metadata={"description": "Every step with its moment and reasons."},
