@@ -96,7 +96,7 @@ def test_the_account_page_is_my_page_with_its_menu(scene):
     assert "<h1>My page</h1>" in page and 'aria-label="My page"' in page
     for link in ("/account/inbox", "/account/notifications", "/account/participation", "/account/data"):
         assert f'href="{link}"' in page
-    assert "Your reference code" in page
+    assert "Your reference code" in page and "Inbox (1 unread)" in page
     assert "<h1>Mijn pagina</h1>" in text(client.get("/account?lang=nl"))
 
 
@@ -121,6 +121,7 @@ def test_the_inbox_shows_the_message_about_my_proposal_and_marks_it_read(scene):
         f"/api/v1/residents/{me}/messages/unread-count", headers=bearer("notifications", "resident", sub=me)
     )
     assert count.get_json() == {"unread": 0}
+    assert "unread)" not in text(client.get("/account?lang=en"))
 
 
 def test_an_empty_inbox_and_an_unknown_message_say_so(scene):
@@ -259,6 +260,7 @@ def test_the_download_holds_everything_the_services_hold_and_nothing_of_the_logi
     data = json.loads(answer.get_data(as_text=True))
     assert data["account"]["id"] == str(me) and data["account"]["roles"] == ["resident"]
     assert data["account"]["verified_facts"]["district"] == "centrum"
+    assert data["account"]["first_login_at"] and data["account"]["verified_at_the_desk"] == []
     assert [p["id"] for p in data["proposals"]["written"]] == [ids["mine"]]
     assert [s["proposal"]["id"] for s in data["proposals"]["supported"]] == [ids["supported"]]
     assert [b["round"]["id"] for b in data["proposals"]["ballots"]] == [ids["round"]]
@@ -316,3 +318,17 @@ def test_nothing_is_recorded_when_the_contact_cannot_be_deleted(make_gateway, pr
     down = client.post("/account/data/deletion?lang=en", data={"csrf_token": token, "understood": "yes"})
     assert down.status_code == 503 and "nothing was deleted and your request was not recorded" in text(down)
     assert rows(app.extensions["gateway"].engine, "erasure_requests") == []
+
+
+def test_a_long_list_says_that_the_download_has_them_all(make_gateway, provider, services):
+    proposals, *_ = services
+    me = person_id(provider)
+    proposals.define("mobility-2027", "Mobility plan 2027", "adviseren")
+    for n in range(51):
+        proposals.submit("mobility-2027", f"Proposal number {n} about the streets", author=me)
+    client, _ = signed_in(make_gateway(provider, **gateway_services(*services)))
+    page = text(client.get("/account/participation?lang=en"))
+    assert page.count("about the streets</a>") == 50
+    assert "Only the latest 50 are shown here; the download of your data has them all." in page
+    data = json.loads(client.get("/account/data/download").get_data(as_text=True))
+    assert len(data["proposals"]["written"]) == 51

@@ -20,6 +20,7 @@ from gateway.identity.oidc import LoginFailed, access_expiry
 from gateway.identity.pseudonyms import display_reference, reference_code
 from gateway.identity.sessions import ServerSession, SessionIdentity
 from gateway.identity.tokens import session_cache_key
+from gateway.portal.mypage import unread_messages
 from gateway.web import csrf, install_page_answers, page, safe_next
 from meemaken_kit.auth import principal, public
 
@@ -128,7 +129,8 @@ def logged_out() -> Response:
 
 @identity.get("/account")
 def account() -> Response:
-    """The resident's pseudonymous reference code and verified attributes, with why one is missing."""
+    """My page's first tab: the resident's pseudonymous reference code and verified attributes, with why one is
+    missing, and how many messages wait unread in their inbox."""
     gw = gateway()
     who = principal()
     assert who is not None  # the kit refused anyone anonymous
@@ -147,6 +149,7 @@ def account() -> Response:
         roles=sorted(who.roles),
         role_scopes=who.role_scopes,
         attributes=attributes,
+        unread=unread_messages(who.person_id),
         municipality=gw.settings.municipality,
         profile=gw.mapping.profile,
     )

@@ -27,7 +27,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response as BaseResponse
 
-from gateway.adapters import erasure
+from gateway.adapters import my_data as records
 from gateway.backends import Refused, ServiceError, api
 from gateway.context import gateway
 from gateway.domain.my_data import (
@@ -81,6 +81,15 @@ def inbox() -> FlaskResponse:
         current=current,
         has_next=len(found) > MESSAGES_PAGE,
     )
+
+
+def unread_messages(me: uuid.UUID) -> int | None:
+    """How many messages wait unread (for My page's menu), or None when the notifications service cannot say."""
+    try:
+        found = api().get("notifications", f"v1/residents/{me}/messages/unread-count")
+    except ServiceError:
+        return None
+    return int(found["unread"])
 
 
 @portal.post("/account/inbox/<uuid:message_id>/read")
@@ -220,6 +229,7 @@ def participation() -> FlaskResponse:
         ballots=_section(_ballots),
         challenges=_section(lambda: _challenges(LISTED)),
         panels=_section(_panels),
+        listed=LISTED,
     )
 
 
@@ -231,7 +241,7 @@ def my_data() -> FlaskResponse:
     me = _me()
     if me is None:
         return _not_a_person()
-    return page("portal/mypage/data.html", request_on_file=erasure.pending(gateway().engine, str(me)), kept=KEPT)
+    return page("portal/mypage/data.html", request_on_file=records.pending(gateway().engine, str(me)), kept=KEPT)
 
 
 @portal.get("/account/data/download")
@@ -244,7 +254,7 @@ def download_my_data() -> FlaskResponse:
     try:
         parts = _everything(me)
     except ServiceError:  # a file that misses a part would not be "everything": say so instead
-        pending = erasure.pending(gateway().engine, str(me))
+        pending = records.pending(gateway().engine, str(me))
         return page("portal/mypage/data.html", 503, unavailable=True, request_on_file=pending, kept=KEPT)
     now = datetime.now(UTC)
     account = {
@@ -252,8 +262,9 @@ def download_my_data() -> FlaskResponse:
         "reference": display_reference(reference_code(me)),
         "roles": sorted(who.roles),
         "verified_facts": dict(who.attributes),
+        **records.account_record(gateway().engine, str(me)),
     }
-    document = export_document(now, account, parts, erasure.pending(gateway().engine, str(me)))
+    document = export_document(now, account, parts, records.pending(gateway().engine, str(me)))
     response = FlaskResponse(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="meemaken-my-data-{now.date().isoformat()}.json"'
     response.headers["Cache-Control"] = "no-store"
@@ -295,7 +306,7 @@ def ask_for_deletion() -> FlaskResponse | BaseResponse:
     if me is None:
         return _not_a_person()
     engine = gateway().engine
-    on_file = erasure.pending(engine, str(me))
+    on_file = records.pending(engine, str(me))
     if on_file is not None:
         return redirect(url_for("portal.my_data"))
     context: dict[str, Any] = {"erased_at_once": ERASED_AT_ONCE, "kept": KEPT}
@@ -308,6 +319,6 @@ def ask_for_deletion() -> FlaskResponse | BaseResponse:
     except ServiceError as failed:
         if not (isinstance(failed, Refused) and failed.status == 404):  # 404: nothing on file, nothing to forget
             return page("portal/mypage/deletion.html", 503, unavailable=True, errors={}, **context)
-    erasure.record(engine, str(me), datetime.now(UTC))
+    records.record(engine, str(me), datetime.now(UTC))
     flash("recorded", "deletion")
     return redirect(url_for("portal.my_data"))
