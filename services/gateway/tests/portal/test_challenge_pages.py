@@ -378,3 +378,11 @@ def test_a_document_of_a_few_megabytes_is_added_and_one_over_10_mb_is_refused_in
     refused = client.post(url, data={"csrf_token": token, "document": huge}, content_type="multipart/form-data")
     assert refused.status_code == 413 and "The file is larger than 10 MB. Add a smaller file." in text(refused)
     assert [d["filename"] for d in service.case(challenge_id)["documents"]] == ["budget.txt"]
+
+
+def test_the_home_page_leads_from_an_open_challenge_window_to_the_catalogue(make_gateway, provider, proposals_service):
+    proposals_service.define("challenge-2027", "Take over a task", "zelfbeheer", kind="challenge_window")
+    app = make_gateway(provider, PROPOSALS_BASE_URL=proposals_service.url)
+    page = app.test_client().get("/?lang=en").get_data(as_text=True)
+    assert 'href="/challenges">See the tasks you can take over' in page
+    assert '<a href="/challenges">Right to Challenge</a>' in page  # the main menu
