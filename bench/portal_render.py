@@ -23,20 +23,20 @@ with the same client (one keep-alive urllib3 pool, one request at a time):
 - ballot, `GET /budgets/<id>/ballot` (signed in): `v1/rounds/<id>`, `v1/processes?municipality=`,
   `v1/processes/<process>`, `v1/rounds/<id>/ballot`, each with a resident's token (as the gateway sends).
 
-Figures per page: p50 / p95 of the page and of its API calls taken together (min / median / max over
-the passes), the ratio page p95 / API p95 (goal <= 2), the CPU ms per request of the gateway and of
-proposals, and the page weight: the HTML and the CSS / JS files it links (images left out), raw and
-gzipped (level 6), and whether the gateway itself sends them compressed.
+Figures per page, one JSON line each (bench/figures.py): p50 / p95 of the page and of its API calls taken
+together (min / median / max over the passes, after a warm-up pass of `--warmup-requests` each), the ratio
+page p95 / API p95 pass by pass (goal <= 2), the CPU ms per request of the gateway and of proposals, and the
+page weight: the HTML and the CSS / JS files it links (images left out), raw and gzipped (level 6), and
+whether the gateway itself sends them compressed.
 
     python bench/portal_render.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://...
+    python bench/portal_render.py ... --quick     # 200 proposals, 30 requests a page and pass
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import json
-import os
 import re
 import statistics
 import tempfile
@@ -50,7 +50,7 @@ from urllib.parse import urljoin
 import requests
 import urllib3
 from ballot_intake import open_round
-from figures import open_call, spread
+from figures import Figures, Harness, open_call, options
 from gateway_ballots import cpu_seconds, log_in, provider
 
 from meemaken_testkit.deployed import deploy
@@ -212,7 +212,7 @@ def weight(http: urllib3.PoolManager, page: Request) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(harness: Harness, args: argparse.Namespace) -> None:
     logs = Path(tempfile.mkdtemp(prefix="meemaken-portal-bench-"))
     env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency}
     gateway_port = free_port()
@@ -291,33 +291,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         assert list_html.count("Shade by the canal") >= 20, "the list page does not show a page of proposals"
         weights = {name: weight(http, page) for name, (page, _) in pages.items()}
         masters = {"gateway": gateway.processes[0].pid, "proposals": proposals.processes[0].pid}
-        for page, calls in pages.values():  # warm both paths (templates, pools, minted tokens)
-            measure(http, page, calls, args.warmup, masters)
 
-        load_before = os.getloadavg()
-        passes: dict[str, list[dict[str, float]]] = {name: [] for name in pages}
-        for _ in range(args.repeat):
-            for name, (page, calls) in pages.items():
-                passes[name].append(measure(http, page, calls, args.requests, masters))
-        load_after = os.getloadavg()
+        def one_pass(requests_per_page: int) -> dict[str, Figures]:
+            return {
+                name: measure(http, page, calls, requests_per_page, masters) for name, (page, calls) in pages.items()
+            }
 
-        figures: dict[str, Any] = {
-            "proposals": args.proposals,
-            "seeded_by": args.seed,
-            "seeded_per_s": round(seeded_per_s, 1),
-            "admitted_after_s": round(admitted_after, 1),
-            "requests": args.requests,
-            "repeat": args.repeat,
-            "clients": 1,
-        }
-        for name, runs in passes.items():
-            figures[name] = {k: spread([r[k] for r in runs]) for k in runs[0]}
-            figures[name]["ratio_p95"] |= {"goal": 2.0}
-            figures[name]["api_calls"] = [url.removeprefix(api) for url, _ in pages[name][1]]
-            figures[name]["weight"] = weights[name]
-        figures["loadavg_before"] = [round(x, 2) for x in load_before]
-        figures["loadavg_after"] = [round(x, 2) for x in load_after]
-        return figures
+        # the warm-up warms both paths (templates, pools, minted tokens)
+        runs = harness.passes(lambda: one_pass(args.requests), warm=lambda: one_pass(args.warmup_requests))
+        for name in pages:
+            harness.emit(
+                [r[name] for r in runs],
+                "page_p95_ms",
+                "api_p95_ms",
+                "page p95 ≤ twice the API p95; page < 100 kB",
+                ratio="ratio_p95",
+                case=name,
+                api_calls=[url.removeprefix(api) for url, _ in pages[name][1]],
+                weight=weights[name],
+                proposals=args.proposals,
+                seeded_by=args.seed,
+                seeded_per_s=round(seeded_per_s, 1),
+                admitted_after_s=round(admitted_after, 1),
+                requests=args.requests,
+                clients=1,
+            )
     finally:
         for deployed in (gateway, proposals):
             if deployed is not None:
@@ -338,11 +336,12 @@ def main() -> None:
         help="submit them through the service's use case in this process, or through its API",
     )
     parser.add_argument("--requests", type=int, default=1000, help="requests per page (and per API set) a pass")
-    parser.add_argument("--warmup", type=int, default=50, help="requests per page before measuring")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--warmup-requests", type=int, default=50, help="requests per page in a warm-up pass")
     parser.add_argument("--web-concurrency", default="2", help="worker processes of each service's API")
-    args = parser.parse_args()
-    print(json.dumps({"bench": "portal_render", **run(args)}))
+    args = options(parser).parse_args()
+    if args.quick:
+        args.proposals, args.requests, args.warmup_requests = 200, 30, 5
+    run(Harness.start("portal_render", args), args)
 
 
 if __name__ == "__main__":
