@@ -22,8 +22,6 @@ from flask import Response as FlaskResponse
 from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -44,10 +42,10 @@ from gateway.portal.challenges import (
     my_standing,
     rules_for,
 )
+from gateway.portal.documents import document_form, send_document
 from gateway.portal.proposals import submission_limits
 from gateway.web import page
 from meemaken_kit.auth import principal
-from meemaken_kit.problems import from_http_exception
 
 STEPS = ("group", "plan", "budget", "documents", "check")
 PLAN = ("why_better", "quality_guarantees", "local_support", "continuity_and_exit")
@@ -60,7 +58,7 @@ REQUIRED = (  # as the service's Submission.REQUIRED
     "quality_guarantees",
     "continuity_and_exit",
 )
-PART_MAX, DOCUMENT_MAX, MAX_CO_INITIATORS = 10_000, 10 * 1024 * 1024, 50
+PART_MAX, MAX_CO_INITIATORS = 10_000, 50
 AMOUNT = re.compile(r"^\d{1,9}$|^\d{1,3}(?:[.,]\d{3}){1,2}$")
 
 
@@ -130,10 +128,6 @@ class MeansForm(FlaskForm):  # type: ignore[misc]
     cost_estimate = StringField(_l("What it would cost each year, in euros"), validators=[_amount])
     capacity_and_finances = TextAreaField(_l("Your people, skills and money"), validators=_limit())
     support_asked = TextAreaField(_l("What you ask of the municipality (optional)"), validators=_limit())
-
-
-class DocumentForm(FlaskForm):  # type: ignore[misc]
-    document = FileField(_l("Document"), validators=[FileRequired(_l("Choose a file to add."))])
 
 
 def co_initiators(typed: str, me: uuid.UUID | None) -> tuple[list[str], list[str]]:
@@ -300,64 +294,27 @@ def challenge_step(challenge_id: uuid.UUID, step: str) -> FlaskResponse | BaseRe
 # --- step 4: documents ------------------------------------------------------------------------------------
 
 
-@portal.url_value_preprocessor
-def _room_for_a_document(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """A document may be up to 10 MB: the limit is raised for its page before anything reads the form
-    (the CSRF check does, before the view)."""
-    if endpoint == "portal.challenge_documents":
-        request.max_content_length = DOCUMENT_MAX + 64 * 1024  # the file and the form's own fields
-
-
-@portal.errorhandler(RequestEntityTooLarge)
-def _too_large(error: RequestEntityTooLarge) -> FlaskResponse:
-    """Over 10 MB on the documents page: the page says so; elsewhere the gateway's usual problem answer."""
-    challenge_id = (request.view_args or {}).get("challenge_id")
-    if request.endpoint != "portal.challenge_documents" or challenge_id is None:
-        return from_http_exception(error)
-    try:
-        case = get_case(challenge_id)
-    except ServiceError:
-        return missing(503)
-    form = DocumentForm(formdata=None)
-    form.document.errors = [_l("The file is larger than 10 MB. Add a smaller file.")]
-    context = {"case": case, "task": _task_of(case), "step": "documents", "form": form}
-    return page("portal/challenges/documents.html", 413, **context)
-
-
 @portal.route("/challenges/<uuid:challenge_id>/documents", methods=["GET", "POST"])
 def challenge_documents(challenge_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     case, answer = _draft(challenge_id, ("draft", "information_requested"))
     if case is None:
         assert answer is not None
         return answer
-    context: dict[str, Any] = {"case": case, "task": _task_of(case), "step": "documents"}
-    form = DocumentForm()
+    form, too_large = document_form()
+    context: dict[str, Any] = {"case": case, "task": _task_of(case), "step": "documents", "form": form}
+    if too_large:
+        return page("portal/challenges/documents.html", 413, **context)
     if request.method == "GET":
-        return page("portal/challenges/documents.html", form=form, **context)
+        return page("portal/challenges/documents.html", **context)
     if not form.validate_on_submit():
-        return page("portal/challenges/documents.html", 422, form=form, **context)
-    upload = form.document.data
-    content = upload.read()
+        return page("portal/challenges/documents.html", 422, **context)
     try:
         with submission_limits():
-            api().upload(
-                SERVICE,
-                f"v1/challenges/{challenge_id}/documents",
-                (upload.filename or "document")[:200],
-                upload.mimetype or "application/octet-stream",
-                content,
-            )
-    except Refused as refused:
-        messages = {
-            413: _l("The file is larger than 10 MB. Add a smaller file."),
-            415: _l(
-                "This type of file cannot be added. Add a PDF, a picture (PNG or JPEG), a text or an office document."
-            ),
-        }
-        form.document.errors = [messages.get(refused.status, _l("The file is empty. Choose another file."))]
-        return page("portal/challenges/documents.html", 422, form=form, **context)
+            sent = send_document(form, SERVICE, f"v1/challenges/{challenge_id}/documents")
     except ServiceError:
-        return page("portal/challenges/documents.html", 503, form=form, unavailable=True, **context)
+        return page("portal/challenges/documents.html", 503, unavailable=True, **context)
+    if not sent:
+        return page("portal/challenges/documents.html", 422, **context)
     flash("document_added", "challenge")
     return redirect(url_for("portal.challenge_documents", challenge_id=challenge_id))
 

@@ -3,13 +3,17 @@ send it to the service that keeps it, with the service's refusal told in plain w
 
 from __future__ import annotations
 
-from flask import request
+from typing import Any
+
+from flask import Response, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from gateway.backends import Refused, api
+from gateway.portal import portal
+from meemaken_kit.problems import from_http_exception
 
 DOCUMENT_MAX = 10 * 1024 * 1024  # as the services accept (meemaken_kit.documents)
 TOO_LARGE = _l("The file is larger than 10 MB. Add a smaller file.")
@@ -23,15 +27,44 @@ class DocumentForm(FlaskForm):  # type: ignore[misc]
     document = FileField(_l("Document"), validators=[FileRequired(_l("Choose a file to add."))])
 
 
+def _uploading() -> bool:
+    return request.method == "POST" and request.mimetype == "multipart/form-data"
+
+
+@portal.url_value_preprocessor
+def _room_for_a_document(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A portal form sent as multipart carries a document: it gets room for one before anything reads the
+    form (the CSRF check does, before the view), instead of the gateway's usual limit."""
+    if _uploading():
+        request.max_content_length = DOCUMENT_MAX + 64 * 1024  # the file and the form's own fields
+
+
+@portal.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    """A document over the limit: its page again, saying so (the view sees ``document_form()`` answer
+    "too large" and changes nothing); anything else too large: the gateway's usual problem answer."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not _uploading() or view is None or g.get("document_too_large"):
+        return from_http_exception(error)
+    g.document_too_large = True
+    try:
+        answer: Response = current_app.make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
+    except RequestEntityTooLarge:  # a page that reads the form itself, not through document_form()
+        return from_http_exception(error)
+    return answer
+
+
 def document_form() -> tuple[DocumentForm, bool]:
     """The form of this request, allowed one document's size; (form, True) when the upload was too large."""
-    request.max_content_length = DOCUMENT_MAX + 64 * 1024  # the file and the form's own fields
-    try:
-        return DocumentForm(), False
-    except RequestEntityTooLarge:
-        form = DocumentForm(formdata=None)
-        form.document.errors = [TOO_LARGE]
-        return form, True
+    if not g.get("document_too_large"):
+        request.max_content_length = DOCUMENT_MAX + 64 * 1024  # the file and the form's own fields
+        try:
+            return DocumentForm(), False
+        except RequestEntityTooLarge:
+            pass
+    form = DocumentForm(formdata=None)
+    form.document.errors = [TOO_LARGE]
+    return form, True
 
 
 def send_document(form: DocumentForm, service: str, path: str) -> bool:
