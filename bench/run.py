@@ -33,6 +33,9 @@ small sizes to check that it works, and leaves the README alone; `--only pipelin
   proposal list (10,000 proposals in the process) and the ballot page (signed in), beside the API calls
   each page makes, alternating in the same run (target: page p95 <= 2 x its API calls' p95), and each
   page's weight, HTML + CSS + JS (target < 100 kB);
+- work_queue.py: the officials' work queue with 50,000 open items: p50/p95 render of the default and a
+  filtered view beside the same view's SQL (target: p95 < 200 ms), and the lag from an event published at
+  200/s to its item in the queue beside the broker's own delivery (target: p99 < 1 s);
 - notifications_fanout.py: a budget-results fan-out to 150,000 voters: e-mails handed to a real SMTP
   server per second, time until the last (target < 120 s), and a concurrent challenge e-mail's lag, beside
   plain smtplib into a sink of its own;
@@ -100,6 +103,7 @@ def benchmarks() -> dict[str, Argv]:
         "ballot_intake": lambda kafka, db: [*_services(kafka, db), "--rate", env("BENCH_BALLOT_RATE", "300")],
         "gateway_ballots": _services,
         "portal_render": _services,
+        "work_queue": _services,
         "notifications_fanout": lambda kafka, db: [*_services(kafka, db), "--voters", env("BENCH_VOTERS", "150000")],
         "sortition": lambda kafka, db: [
             "--sizes",

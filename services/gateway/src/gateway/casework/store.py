@@ -18,20 +18,29 @@ from gateway.casework.views import PAGE_SIZE, View, deadline
 
 MAX_SAVED_VIEWS = 20
 DEFAULTS: dict[str, Any] = {"kind": "unknown", "state": "unknown", "open": False}
+NONE: dict[str, Any] = {c.name: None for c in work_items.columns}
+_upserts: dict[tuple[str, frozenset[str]], Any] = {}
+
+
+def _upsert(dialect: str, fields: frozenset[str]) -> Any:
+    """The upsert for changes that set these fields, built once (a few shapes; each built statement is
+    compiled once by SQLAlchemy's cache, which keeps the consumer's cost per event low)."""
+    found = _upserts.get((dialect, fields))
+    if found is None:
+        t = work_items
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t)
+        updated = {name: insert.excluded[name] for name in sorted(fields)} | {"version": insert.excluded.version}
+        found = _upserts[(dialect, fields)] = insert.on_conflict_do_update(
+            index_elements=[t.c.service, t.c.case_id], set_=updated, where=t.c.version <= insert.excluded.version
+        )
+    return found
 
 
 def apply(connection: sa.Connection, change: Change) -> None:
     """Insert the case's item, or update it unless it already holds a newer change (one statement)."""
-    t = work_items
-    values = {**DEFAULTS, **change.fields, "service": change.service, "case_id": change.case_id}
+    values = {**NONE, **DEFAULTS, **change.fields, "service": change.service, "case_id": change.case_id}
     values |= {"opened_at": change.at, "version": change.at}
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(t).values(values)
-    updated = {name: insert.excluded[name] for name in change.fields} | {"version": insert.excluded.version}
-    connection.execute(
-        insert.on_conflict_do_update(
-            index_elements=[t.c.service, t.c.case_id], set_=updated, where=t.c.version <= insert.excluded.version
-        )
-    )
+    connection.execute(_upsert(connection.dialect.name, frozenset(change.fields)), values)
 
 
 @dataclass(frozen=True)
