@@ -8,8 +8,9 @@ What each page calls:
 - ``/account/inbox``: notifications ``GET v1/residents/<me>/messages?limit=&offset=``, ``POST .../<id>/read``;
 - ``/account/notifications``: notifications ``GET, PUT v1/people/<me>/contact``;
 - ``/account/participation``: proposals ``GET v1/proposals?author_id=<me>``, ``GET v1/proposals/supported``,
-  ``GET v1/rounds`` and ``GET v1/rounds/<id>/ballot`` for each round past its ideas; challenges
-  ``GET v1/challenges``; panels ``GET v1/panels/registrations`` and ``GET v1/panels`` (their titles);
+  ``GET v1/processes?municipality=``, ``GET v1/rounds`` and ``GET v1/rounds/<id>/ballot`` for each of this
+  municipality's rounds past its ideas; challenges ``GET v1/challenges``; panels ``GET v1/panels/registrations``
+  and ``GET v1/panels`` (their titles);
 - ``/account/data/download``: all of the above (every page of it) and ``GET v1/people/<me>/audiences``;
 - ``/account/data/deletion``: notifications ``DELETE v1/people/<me>/contact``, then the request is recorded here.
 """
@@ -43,6 +44,7 @@ from gateway.domain.my_data import (
 from gateway.identity.pseudonyms import display_reference, reference_code
 from gateway.portal import portal
 from gateway.portal.budgets import COMING
+from gateway.portal.home import municipality_processes
 from gateway.web import page
 from meemaken_kit.auth import principal
 
@@ -182,10 +184,11 @@ def _proposals(me: uuid.UUID, limit: int) -> dict[str, Any]:
 
 
 def _ballots() -> list[dict[str, Any]]:
-    """The resident's ballot in every round that took votes, with the round's title and phase."""
+    """The resident's ballot in every round of this municipality that took votes, with its title and phase."""
+    ours = {p["id"] for p in municipality_processes()}
     ballots = []
     for r in api().get("proposals", "v1/rounds"):
-        if r["phase"] in COMING:
+        if r["phase"] in COMING or r["process_id"] not in ours:
             continue
         try:
             ballot = api().get("proposals", f"v1/rounds/{r['id']}/ballot")
