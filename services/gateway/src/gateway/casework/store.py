@@ -51,7 +51,7 @@ class Found:
 
 def _where(view: View, official: str, now: datetime) -> list[sa.ColumnElement[bool]]:
     t = work_items
-    conditions: list[sa.ColumnElement[bool]] = [t.c.open.is_(True)]
+    conditions: list[sa.ColumnElement[bool]] = [t.c.open == sa.true()]
     for name in ("service", "state", "department", "district"):
         if getattr(view, name):
             conditions.append(t.c[name] == getattr(view, name))
@@ -99,7 +99,8 @@ def count(connection: sa.Connection, view: View, official: str, now: datetime | 
 def choices(connection: sa.Connection, column: str) -> list[str]:
     """The values a filter offers: those of the open items."""
     c = work_items.c[column]
-    found = connection.execute(sa.select(c).where(work_items.c.open.is_(True), c.is_not(None)).distinct().order_by(c))
+    query = sa.select(c).where(work_items.c.open == sa.true(), c.is_not(None)).distinct().order_by(c)
+    found = connection.execute(query)
     return [str(value) for value in found.scalars()]
 
 
