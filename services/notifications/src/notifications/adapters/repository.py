@@ -46,6 +46,10 @@ class MessageRepository:
         ).first()
         return _message(row) if row else None
 
+    def forget(self, recipient_id: UUID) -> int:
+        """Delete every message of one recipient (their right to erasure); how many there were."""
+        return int(self.connection.execute(messages.delete().where(messages.c.recipient_id == recipient_id)).rowcount)
+
 
 def _message(row: sa.Row) -> Message:
     return Message(**{column: getattr(row, column) for column in messages.c.keys()})

@@ -77,6 +77,15 @@ class Messages(MethodView):
         with _engine().connect() as conn:
             return MessageRepository(conn).for_recipient(resident_id, query["unread"], query["limit"], query["offset"])
 
+    @allow(*PEOPLE)
+    @checked(own_inbox)
+    @messages.response(204)
+    def delete(self, resident_id: UUID) -> None:
+        """Delete all of a resident's in-app messages: their right to erasure, by the person themselves. (E-mails and
+        letters sent are in the delivery log, which forgets its recipients after its retention period.)"""
+        with _engine().begin() as conn:
+            MessageRepository(conn).forget(resident_id)
+
 
 @messages.route("/unread-count")
 class Unread(MethodView):
