@@ -288,7 +288,7 @@ def test_asking_for_deletion_needs_a_confirmation(scene):
     assert contact_of(notifications, me).status_code == 200
 
 
-def test_a_confirmed_request_deletes_the_contact_is_recorded_and_stays_visibly_pending(scene):
+def test_a_confirmed_request_deletes_contact_and_messages_is_recorded_and_stays_visibly_pending(scene):
     app, me, _, notifications = scene
     client, token = signed_in(app)
     save_email(client, token)
@@ -308,7 +308,8 @@ def test_a_confirmed_request_deletes_the_contact_is_recorded_and_stays_visibly_p
     assert "We have recorded your request" not in text(client.get("/account/data?lang=en"))  # said once
     data = json.loads(client.get("/account/data/download").get_data(as_text=True))
     assert data["deletion_request"]["status"] == "pending" and data["notifications"]["contact"] is None
-    assert len(data["notifications"]["messages"]) == 1  # not claimed deleted: it is not
+    assert data["notifications"]["messages"] == []
+    assert "You have no messages yet." in text(client.get("/account/inbox?lang=en"))
 
 
 def test_nothing_is_recorded_when_the_contact_cannot_be_deleted(make_gateway, provider, services):

@@ -1,6 +1,7 @@
 """What the gateway itself holds about a resident, for My page: their requests to delete their data (who asked,
-by pseudonymous id, when, and when the notifications service forgot their addresses; one request per person,
-asking again changes nothing), and their account record (logins, facts verified at the desk) for the download."""
+by pseudonymous id, when, and when the notifications service forgot their addresses and messages; one request
+per person, asking again changes nothing), and their account record (logins, facts verified at the desk) for
+the download."""
 
 from __future__ import annotations
 

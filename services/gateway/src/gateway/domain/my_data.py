@@ -88,8 +88,8 @@ def address_lines(text: str) -> tuple[str, ...]:
 
 
 # What a request for deletion does at once, and what stays (and why), in the order the page says it.
-ERASED_AT_ONCE = ("contact",)
-KEPT = ("messages", "proposals", "supports", "ballots", "challenges", "panels", "account")
+ERASED_AT_ONCE = ("contact", "messages")
+KEPT = ("proposals", "supports", "ballots", "challenges", "panels", "account")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class DeletionRequest:
         return {
             "requested_at": self.requested_at.isoformat(),
             "status": "pending",
-            "erased_at_once": {"notification_contact": _iso(self.contact_erased_at)},
+            "erased_at_once": {"notification_contact_and_messages": _iso(self.contact_erased_at)},
             "kept_until_the_municipality_handles_it": list(KEPT),
         }
 

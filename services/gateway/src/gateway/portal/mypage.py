@@ -12,7 +12,8 @@ What each page calls:
   municipality's rounds past its ideas; challenges ``GET v1/challenges``; panels ``GET v1/panels/registrations``
   and ``GET v1/panels`` (their titles);
 - ``/account/data/download``: all of the above (every page of it) and ``GET v1/people/<me>/audiences``;
-- ``/account/data/deletion``: notifications ``DELETE v1/people/<me>/contact``, then the request is recorded here.
+- ``/account/data/deletion``: notifications ``DELETE v1/people/<me>/contact`` and ``DELETE v1/residents/<me>/messages``,
+  then the request is recorded here.
 """
 
 from __future__ import annotations
@@ -317,11 +318,16 @@ def ask_for_deletion() -> FlaskResponse | BaseResponse:
         return page("portal/mypage/deletion.html", errors={}, **context)
     if request.form.get("understood") != "yes":
         return page("portal/mypage/deletion.html", 422, errors={"understood": True}, **context)
-    try:
-        api().call("DELETE", "notifications", f"v1/people/{me}/contact")
-    except ServiceError as failed:
-        if not (isinstance(failed, Refused) and failed.status == 404):  # 404: nothing on file, nothing to forget
-            return page("portal/mypage/deletion.html", 503, unavailable=True, errors={}, **context)
+    erased: list[str] = []
+    for path in (f"v1/people/{me}/contact", f"v1/residents/{me}/messages"):
+        try:
+            api().call("DELETE", "notifications", path)
+        except ServiceError as failed:
+            if not (isinstance(failed, Refused) and failed.status == 404):  # 404: nothing on file, nothing to forget
+                return page(
+                    "portal/mypage/deletion.html", 503, unavailable=True, partly=bool(erased), errors={}, **context
+                )
+        erased.append(path)
     records.record(engine, str(me), datetime.now(UTC))
     flash("recorded", "deletion")
     return redirect(url_for("portal.my_data"))
