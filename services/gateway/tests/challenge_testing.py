@@ -5,14 +5,12 @@ driven through its API with officials' tokens, as the casework does."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import werkzeug.serving
+from served import ServedService
 
-from meemaken_kit import Settings, make_engine, migrate
 from meemaken_testkit.tokens import bearer
 
 OFFICER = bearer("challenges", "case_officer")
@@ -33,31 +31,10 @@ def window(start_days: int, end_days: int) -> dict[str, str]:
     }
 
 
-class ChallengesService:
+class ChallengesService(ServedService):
     """The challenges service on a port; ``task``, ``gate_check``, ``ask``, ``propose``, ``decide`` set the scene."""
 
-    def __init__(self, database_url: str) -> None:
-        from challenges.bootstrap import SERVICE, create_app, unit_of_work_factory
-
-        migrate(SERVICE.migrations_dir, database_url)
-        self.engine = make_engine(database_url)
-        settings = Settings.from_env("challenges", {"DATABASE_URL": database_url})
-        self.app = create_app(settings, self.engine)
-        self.uow = unit_of_work_factory(settings, self.engine)
-        self.client = self.app.test_client()
-        self.server = werkzeug.serving.make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def __enter__(self) -> ChallengesService:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(2)
-        self.engine.dispose()
+    package = "challenges"
 
     def task(self, title: str, **changes: Any) -> str:
         body = {

@@ -8,15 +8,13 @@ the same handlers, since no Kafka runs in these tests."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import werkzeug.serving
+from served import ServedService
 
-from meemaken_kit import Settings, make_engine, migrate
 from meemaken_testkit.tokens import bearer
 
 QUOTAS = {
@@ -35,32 +33,13 @@ def coordinator() -> dict[str, str]:
     return bearer("panels", "panel_coordinator")
 
 
-class PanelsService:
+class PanelsService(ServedService):
     """The panels service on a port: ``set_up``, ``fill``, ``draw`` and ``deliberate`` set the scene."""
 
+    package = "panels"
+
     def __init__(self, folder: Path) -> None:
-        from panels.bootstrap import SERVICE, create_app, unit_of_work_factory
-
-        url = f"sqlite:///{folder / 'panels.sqlite'}"
-        migrate(SERVICE.migrations_dir, url)
-        self.engine = make_engine(url)
-        settings = Settings.from_env("panels", {"DATABASE_URL": url})
-        self.app = create_app(settings, self.engine)
-        self.uow = unit_of_work_factory(settings, self.engine)
-        self.client = self.app.test_client()
-        self.server = werkzeug.serving.make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def __enter__(self) -> PanelsService:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(2)
-        self.engine.dispose()
+        super().__init__(f"sqlite:///{folder / 'panels.sqlite'}")
 
     def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
         answer = self.client.post(f"/api/v1/panels{path}", json=body or {}, headers=headers or coordinator())

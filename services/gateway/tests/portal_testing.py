@@ -6,7 +6,6 @@ them against this machine's development key, as the gateway signs them in develo
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import werkzeug.serving
+from served import ServedService
 
-from meemaken_kit import Settings, make_engine, migrate
 from meemaken_testkit.tokens import bearer
 
 TEXT = "Close the street in front of the school for cars at the start and end of every school day."
@@ -27,32 +25,13 @@ def phase(name: str, starts: datetime, ends: datetime, rung: str) -> dict[str, s
     return {"name": name, "starts_at": starts.isoformat(), "ends_at": ends.isoformat(), "rung_promised": rung}
 
 
-class ProposalsService:
+class ProposalsService(ServedService):
     """The proposals service on a port: ``define``, ``submit``, ``admit``, ``answer`` set the scene."""
 
+    package = "proposals"
+
     def __init__(self, folder: Path) -> None:
-        from proposals.bootstrap import SERVICE, create_app, unit_of_work_factory
-
-        url = f"sqlite:///{folder / 'proposals.sqlite'}"
-        migrate(SERVICE.migrations_dir, url)
-        self.engine = make_engine(url)
-        settings = Settings.from_env("proposals", {"DATABASE_URL": url})
-        self.app = create_app(settings, self.engine)
-        self.uow = unit_of_work_factory(settings, self.engine)
-        self.client = self.app.test_client()
-        self.server = werkzeug.serving.make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def __enter__(self) -> ProposalsService:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(2)
-        self.engine.dispose()
+        super().__init__(f"sqlite:///{folder / 'proposals.sqlite'}")
 
     def define(self, process_id: str, title: str, rung: str = "adviseren", **changes: Any) -> dict[str, Any]:
         now = datetime.now(UTC)
