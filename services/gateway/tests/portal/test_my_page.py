@@ -252,7 +252,9 @@ def test_a_service_that_is_down_leaves_the_rest_of_the_page(make_gateway, provid
 
 def test_the_download_holds_everything_the_services_hold_and_nothing_of_the_login(scene):
     app, me, ids, _ = scene
-    client, _ = signed_in(app)
+    client, token = signed_in(app)
+    draft = {"csrf_token": token, "action": "draft", "process_id": "mobility-2027", "title": "Half-written idea"}
+    assert client.post("/proposals/new", data=draft).status_code == 302
     answer = client.get("/account/data/download")
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     assert answer.headers["Content-Disposition"].startswith('attachment; filename="meemaken-my-data-')
@@ -269,6 +271,7 @@ def test_the_download_holds_everything_the_services_hold_and_nothing_of_the_logi
     assert [r["panel_id"] for r in data["panels"]["registrations"]] == [ids["panel"]]
     assert data["notifications"]["contact"] is None and len(data["notifications"]["messages"]) == 1
     assert data["deletion_request"] is None
+    assert [d["title"] for d in data["account"]["proposal_drafts"]] == ["Half-written idea"]
     raw = answer.get_data(as_text=True)
     for secret in ("Janssens", "anna.janssens@example.org", "900402"):
         assert secret not in raw, secret

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response as FlaskResponse
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -46,6 +46,7 @@ from gateway.identity.pseudonyms import display_reference, reference_code
 from gateway.portal import portal
 from gateway.portal.budgets import COMING
 from gateway.portal.home import municipality_processes
+from gateway.portal.proposals import DRAFTS
 from gateway.web import page
 from meemaken_kit.auth import principal
 
@@ -267,6 +268,7 @@ def download_my_data() -> FlaskResponse:
         "roles": sorted(who.roles),
         "verified_facts": dict(who.attributes),
         **records.account_record(gateway().engine, str(me)),
+        "proposal_drafts": list(session.get(DRAFTS, {}).values()),  # kept in this login session only
     }
     document = export_document(now, account, parts, records.pending(gateway().engine, str(me)))
     response = FlaskResponse(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json")
