@@ -7,7 +7,7 @@ The gateway keeps none of it, except the request for deletion itself (who asked,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -126,10 +126,6 @@ def export_document(
         **{name: parts[name] for name in sorted(parts)},
         "deletion_request": deletion.as_document() if deletion else None,
     }
-
-
-def newest_first(items: Sequence[Mapping[str, Any]], key: str) -> list[Mapping[str, Any]]:
-    return sorted(items, key=lambda item: str(item.get(key) or ""), reverse=True)
 
 
 def _iso(moment: datetime | None) -> str | None:
