@@ -11,91 +11,27 @@ lottery) by calling its handlers. Screenshots go to /tmp/meemaken-screens/panels
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import werkzeug.serving
-
-from meemaken_testkit.ports import free_port
+from portal_stack import NARROW, Portal, Screens, context, log_in, provider, serve_gateway
 
 pytestmark = pytest.mark.browser
 
-GATEWAY_TESTS = Path(__file__).resolve().parents[2] / "services" / "gateway" / "tests"
-SCREENS = Path("/tmp/meemaken-screens")
-NARROW = {"width": 320, "height": 640}
-DESKTOP = {"width": 1280, "height": 900}
-LOCALES = {"nl": "nl-BE", "fr": "fr-BE", "en": "en-GB"}
-
-
-@dataclass
-class Portal:
-    url: str
-    ids: dict[str, str]
-    panels: Any
+screens = Screens("panels")
+visit, checked = screens.visit, screens.checked
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: Any) -> Iterator[Portal]:
-    sys.path.insert(0, str(GATEWAY_TESTS))
-    from gateway_testing import _provider, gateway_env
     from panel_testing import PanelsService, panel_scene
 
-    from gateway.bootstrap import SERVICE, create_app
-    from gateway.settings import GatewaySettings
-    from meemaken_kit import Settings, make_engine, migrate
-
     folder = tmp_path_factory.mktemp("panels")
-    with _provider(timedelta(hours=1)) as issuer, PanelsService(folder) as panels:
+    with provider() as issuer, PanelsService(folder) as panels:
         ids = panel_scene(panels)
-        port = free_port()
-        url = f"sqlite:///{folder / 'gateway.sqlite'}"
-        migrate(SERVICE.migrations_dir, url)
-        env = gateway_env(issuer, PANELS_BASE_URL=panels.url, MEEMAKEN_PUBLIC_URL=f"http://127.0.0.1:{port}")
-        app = create_app(
-            Settings.from_env("gateway", {"DATABASE_URL": url}), make_engine(url), GatewaySettings.from_env(env)
-        )
-        server = werkzeug.serving.make_server("127.0.0.1", port, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
-            yield Portal(f"http://127.0.0.1:{port}", ids, panels)
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(2)
-
-
-def context(browser: Any, lang: str, viewport: dict[str, int] = DESKTOP, **options: Any) -> Any:
-    return browser.new_context(locale=LOCALES[lang], viewport=viewport, bypass_csp=True, **options)
-
-
-def visit(page: Any, url: str, name: str, accessible: Any) -> None:
-    page.goto(url)
-    checked(page, name, accessible)
-
-
-def checked(page: Any, name: str, accessible: Any | None) -> None:
-    """axe on the page as it is (when JavaScript runs), no sideways scrolling, one h1, and a screenshot."""
-    page.wait_for_load_state("load")
-    if accessible is not None:
-        accessible(page)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name} scrolls sideways"
-    assert page.locator("h1").count() == 1, name
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"panels-{name}.png"), full_page=True)
-
-
-def log_in(page: Any, portal: Portal, who: str, next_path: str) -> None:
-    page.goto(f"{portal.url}/login?next={next_path}")
-    page.fill("input[name=sub]", who)  # the test provider's own form (not ours: no axe here)
-    page.click("button:has-text('Authorize')")
-    page.wait_for_url(f"{portal.url}{next_path.split('?')[0]}*")
+        with serve_gateway(folder, issuer, PANELS_BASE_URL=panels.url) as url:
+            yield Portal(url, ids, panels=panels)
 
 
 def test_answering_an_invitation_letter_in_dutch(browser, portal, accessible):
