@@ -40,6 +40,7 @@ from typing import Any
 
 import pytest
 import requests
+from keycloak_browser import arrive, new_context, screenshot, sign_in_on_keycloak
 
 from meemaken_testkit import deployed as deployed_module
 from meemaken_testkit.deployed import Deployed, deploy
@@ -51,10 +52,8 @@ from meemaken_testkit.tokens import bearer, service_bearer
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-SCREENS = Path("/tmp/meemaken-screens")
 IDLE_SECONDS = 3.0
 PROCESS = "identity-budget"
-TIMEOUT_MS = 30_000
 REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}")  # Crockford, as shown
 
 
@@ -242,22 +241,11 @@ def budget_round(stack: Stack) -> str:
 # --- the browser ---------------------------------------------------------------------------------------
 
 
-def new_context(browser: Any) -> Any:
-    context = browser.new_context(locale="nl-BE", bypass_csp=True)  # axe is injected as a script
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
-
-
 def seen(stack: Stack, page: Any) -> str:
     """The page as the browser shows it now, kept for the privacy check."""
     html: str = page.content()
     stack.pages.append((page.url, html))
     return html
-
-
-def screenshot(page: Any, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
 
 
 def check_page(stack: Stack, page: Any, name: str) -> str:
@@ -268,29 +256,12 @@ def check_page(stack: Stack, page: Any, name: str) -> str:
     return html
 
 
-def sign_in_on_keycloak(stack: Stack, page: Any, person: Person) -> None:
-    """Keycloak's own login page: fill in and submit, as a person would."""
-    page.wait_for_url(f"{stack.keycloak.issuer}/**")
-    page.fill("#username", person.username)
-    page.fill("#password", person.password)
-    page.click("#kc-login")
-
-
 def log_in(stack: Stack, context: Any, gateway: Deployed, person: Person, target: str = "/account") -> Any:
     page = context.new_page()
     page.goto(f"{gateway.url}/login?next={target}")
-    sign_in_on_keycloak(stack, page, person)
+    sign_in_on_keycloak(page, stack.keycloak, person.username)
     page.wait_for_url(f"{gateway.url}{target}")
     return page
-
-
-def arrive(page: Any, url: str | re.Pattern[str]) -> None:
-    """Wait for the browser to reach `url`; if it does not, say where it is and what it shows."""
-    try:
-        page.wait_for_url(url)
-    except Exception:
-        screenshot(page, "stuck")
-        raise AssertionError(f"expected {url}, the browser shows {page.url}: {page.inner_text('body')[:600]}") from None
 
 
 def csrf_token(page: Any) -> str:
@@ -331,7 +302,7 @@ def anna(stack: Stack, browser: Any) -> Iterator[Any]:
     page.goto(f"{stack.gateway.url}/")
     check_page(stack, page, "home")
     page.click("nav.account a")  # "Aanmelden"
-    sign_in_on_keycloak(stack, page, stack.people["anna"])
+    sign_in_on_keycloak(page, stack.keycloak, "anna")
     page.wait_for_url(f"{stack.gateway.url}/account")
     yield page
     context.close()

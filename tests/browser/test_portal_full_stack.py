@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 import requests
 from babel.support import Translations
+from keycloak_browser import arrive, new_context, screenshot, sign_in_on_keycloak
 
 from meemaken_testkit.deployed import Deployed, deploy
 from meemaken_testkit.keycloak import Keycloak
@@ -55,11 +56,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.kafka, pytest.ma
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "services" / "gateway" / "src" / "gateway" / "translations"
-SCREENS = Path("/tmp/meemaken-screens")
 SERVICES = ("proposals", "challenges", "panels", "notifications", "gateway")
 CLIENTS = ("panels", "notifications")  # services with a credential of their own at the gateway's token endpoint
 LOCALES = {"nl": "nl-BE", "fr": "fr-BE", "en": "en-GB"}
-TIMEOUT_MS = 60_000  # one page on a loaded two-core machine
 THROUGH_KAFKA_SECONDS = 120.0  # a worker's answer: consumer groups on a fresh broker take a while to start
 RECEIPT = re.compile(r"[A-Z2-7]{4}-[A-Z2-7]{4}")
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -181,46 +180,18 @@ def stack(
 # --- the browser ---------------------------------------------------------------------------------------
 
 
-def new_context(browser: Any, lang: str) -> Any:
-    context = browser.new_context(locale=LOCALES[lang], bypass_csp=True)  # axe is injected as a script
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
-
-
-def screenshot(page: Any, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"full-{name}.png"), full_page=True)
-
-
 def checked(stack: Stack, page: Any, name: str) -> str:
     """axe-core on the page as it is, one h1, a screenshot; the page's text."""
     page.wait_for_load_state("load")
-    screenshot(page, name)
+    screenshot(page, f"full-{name}")
     stack.accessible(page)
     assert page.locator("h1").count() == 1, f"{name}: {page.locator('h1').count()} h1 on {page.url}"
     return str(page.inner_text("main"))
 
 
-def arrive(page: Any, url: str | re.Pattern[str]) -> None:
-    """Wait for the browser to reach `url`; if it does not, say where it is and what it shows."""
-    try:
-        page.wait_for_url(url)
-    except Exception:
-        screenshot(page, "stuck")
-        raise AssertionError(f"expected {url}, the browser shows {page.url}: {page.inner_text('body')[:600]}") from None
-
-
 def at(stack: Stack, path: str) -> re.Pattern[str]:
     """The gateway's `path` (a regular expression), with or without a query or fragment, and nothing more."""
     return re.compile(rf"^{re.escape(stack.url)}{path}(\?[^#]*)?(#.*)?$")
-
-
-def sign_in_on_keycloak(stack: Stack, page: Any, user: str) -> None:
-    """Keycloak's own login page: fill in and submit, as a person would."""
-    arrive(page, re.compile(rf"{re.escape(stack.keycloak.issuer)}/.*"))
-    page.fill("#username", user)
-    page.fill("#password", stack.keycloak.users[user])
-    page.click("#kc-login")
 
 
 def until(page: Any, what: str, shown: Callable[[], bool], seconds: float = THROUGH_KAFKA_SECONDS) -> None:
@@ -249,12 +220,12 @@ def section(page: Any, heading_id: str) -> str:
 @pytest.fixture(scope="module")
 def anna(stack: Stack, browser: Any) -> Iterator[Any]:
     """anna's browser, from the home page through Keycloak's login page to her account (in Dutch)."""
-    context = new_context(browser, "nl")
+    context = new_context(browser, LOCALES["nl"])
     page = context.new_page()
     page.goto(f"{stack.url}/")
     checked(stack, page, "home-anonymous")
     page.click("nav.account a")  # "Aanmelden"
-    sign_in_on_keycloak(stack, page, "anna")
+    sign_in_on_keycloak(page, stack.keycloak, "anna")
     arrive(page, at(stack, "/account"))
     yield page
     context.close()
@@ -375,7 +346,7 @@ def test_a_citizen_panel_invitation_letter_answered_and_the_eligibility_check_in
 
 
 def test_right_to_challenge_a_group_representative_starts_a_draft_in_english(stack: Stack, browser: Any) -> None:
-    context = new_context(browser, "en")
+    context = new_context(browser, LOCALES["en"])
     daan = context.new_page()
     try:
         task = demo_data.TASK["title"]
@@ -387,7 +358,7 @@ def test_right_to_challenge_a_group_representative_starts_a_draft_in_english(sta
         task_path = daan.url.removeprefix(stack.url).split("?")[0]
         checked(stack, daan, "challenge-task-en")
         daan.click("main a.button-link")  # "Log in to challenge this task"
-        sign_in_on_keycloak(stack, daan, "daan")
+        sign_in_on_keycloak(daan, stack.keycloak, "daan")
         arrive(daan, at(stack, task_path))
         checked(stack, daan, "challenge-task-signed-in-en")
         daan.click(f"main a.button-link[href='{task_path}/start']")
