@@ -14,6 +14,7 @@ from flask import Flask
 
 from gateway.adapters import tables
 from gateway.casework.consumer import consumers
+from gateway.casework.store import forget_closed
 from gateway.context import Gateway
 from gateway.identity.claims import ClaimMapping
 from gateway.identity.oidc import Provider
@@ -24,6 +25,7 @@ from gateway.identity.verification import EVENT_TYPES
 from gateway.proxy.known import KnownSessions
 from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
+from meemaken_events.inbox import retention_from_env
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.secrets import production
 from meemaken_kit.service import relay
@@ -111,7 +113,8 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
     store = session_store(GatewaySettings.from_env(), engine)
     interval = float(os.environ.get("GATEWAY_SESSION_PURGE_INTERVAL", "300"))
     purge = Periodic("sessions", store.purge_expired, interval)  # ended sessions' rows
-    return [relay(settings, engine, tables.outbox, tables.relay_lease), purge, *consumers(settings, engine)]
+    forget = Periodic("work queue", lambda: forget_closed(engine, retention_from_env()), interval)
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), purge, *consumers(settings, engine), forget]
 
 
 SERVICE = ServiceDefinition("gateway", SERVICE_ROOT, create_app, loops, port=8100, events=EVENT_TYPES)

@@ -18,7 +18,7 @@ from wtforms import BooleanField, Form, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from gateway.casework import labels, store
-from gateway.casework.views import View, days_left, read_view
+from gateway.casework.views import PAGE_SIZE, View, days_left, read_view
 from gateway.context import gateway
 from gateway.web import install_page_answers, page
 from meemaken_kit.auth import allow, principal
@@ -106,26 +106,26 @@ def _known(values: list[str], chosen: str) -> list[tuple[str, str]]:
 def _render(view: View, problems: dict[str, str], save: SaveViewForm | None = None, status: int = 200) -> Response:
     official = _official()
     with gateway().engine.connect() as conn:
-        found = store.find(conn, view, official)
-        departments, districts = store.choices(conn, "department"), store.choices(conn, "district")
-        saved = [
-            {**row, "count": store.count(conn, read_view(dict(parse_qsl(row["query"])))[0], official)}
-            for row in store.views_of(conn, official)
-        ]
+        items = store.find(conn, view, official)
+        kept = store.views_of(conn, official)
+        views = [view, *(read_view(dict(parse_qsl(row["query"])))[0] for row in kept)]
+        found = store.summary(conn, views, official)
+    saved = [{**row, "count": count} for row, count in zip(kept, found.counts[1:], strict=True)]
     save = save or SaveViewForm(formdata=None, query=view.query(page=1))
     return page(
         "casework/queue.html",
         status if not problems else 400,
         view=view,
         problems=[(name, PROBLEMS[name]) for name in problems],
-        filters=_filters(view, problems, departments, districts),
-        found=found,
+        filters=_filters(view, problems, found.departments, found.districts),
+        items=items,
+        total=found.counts[0],
         saved=saved,
         save=save,
         me=official,
         labels=labels,
         days_left=days_left,
-        pages=max(1, -(-found.total // 25)),
+        pages=max(1, -(-found.counts[0] // PAGE_SIZE)),
         flashed=get_flashed_messages(category_filter=["queue"]),
     )
 
