@@ -18,6 +18,7 @@ CACHE="${IMAGE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/meemaken/images}"
 CA="${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org}"
 SERVICES=(proposals challenges panels notifications gateway)
+declare -A PORTS=([gateway]=8100 [proposals]=8101 [challenges]=8102 [panels]=8103 [notifications]=8104)
 BASE="$PREFIX/base:bookworm"
 # What the base holds; its hash names the cached rootfs, so a change here makes a new one.
 BASE_PACKAGES="python3,python3-venv,ca-certificates"
@@ -87,13 +88,14 @@ build() {
   local mounts=()
   if [ -f "$CA" ]; then mounts=(--volume "$CA:/run/host-ca.pem:ro" --build-arg PIP_CERT=/run/host-ca.pem); fi
   for service in "${services[@]}"; do
-    [ -f "$ROOT/services/$service/Dockerfile" ] || { say "no such service: $service"; exit 2; }
+    [ -n "${PORTS[$service]:-}" ] || { say "no such service: $service"; exit 2; }
     if [ "$service" = gateway ] && [ ! -f "$ROOT/services/gateway/src/gateway/static/vendor/nlds.css" ]; then
       say "the portal's CSS is generated, not committed: make frontend"; make -C "$ROOT" --no-print-directory frontend >&2
     fi
     started=$SECONDS
     buildah bud --quiet --layers --format docker --network host "${mounts[@]}" --build-arg "BASE_IMAGE=$BASE" \
-      -f "$ROOT/services/$service/Dockerfile" -t "$PREFIX/$service:$TAG" "$ROOT" >/dev/null
+      --build-arg "SERVICE=$service" --build-arg "PORT=${PORTS[$service]}" \
+      -f "$HERE/images/service.Dockerfile" -t "$PREFIX/$service:$TAG" "$ROOT" >/dev/null
     say "$PREFIX/$service:$TAG built in $((SECONDS - started)) s"
   done
 }

@@ -78,7 +78,7 @@ def test_every_service_has_an_api_and_a_worker_deployment_a_migration_job_and_au
         assert expected <= names, expected - names
         [svc] = [r for r in of_kind("Service") if r["metadata"]["name"] == service]
         assert svc["spec"]["ports"][0]["port"] == port
-        assert f"EXPOSE {port}" in (ROOT / "services" / service / "Dockerfile").read_text()
+        assert f"[{service}]={port}" in (ROOT / "infra" / "images.sh").read_text(), "the image is built for that port"
     for name, pod in pods():
         [container] = pod["containers"]
         service, component = name.rsplit("-", 1)

@@ -1,25 +1,33 @@
-# The proposals service's image, built from the repository root (the shared libs/ are installed as packages):
+# The image of one meemaken service (proposals, challenges, panels, notifications, gateway), built from the
+# repository root so that the shared libs/ are installed as packages. One file for all five: the service
+# and its port are build arguments.
 #   bash infra/images.sh build proposals     buildah, no Docker engine needed (how CI builds it)
-#   docker build -f services/proposals/Dockerfile -t localhost/meemaken/proposals:dev .
-#                                            after `docker build -f infra/images/base.Dockerfile -t localhost/meemaken/base:bookworm .`
+#   docker build -f infra/images/service.Dockerfile --build-arg SERVICE=proposals --build-arg PORT=8101 \
+#     -t localhost/meemaken/proposals:dev .
+#                                            after `docker build -f infra/images/base.Dockerfile -t localhost/meemaken/base:bookworm infra/images`
+# Ports: gateway 8100, proposals 8101, challenges 8102, panels 8103, notifications 8104 (infra/images.sh).
 # One image, several commands (infra/images/meemaken): api (default), worker, migrate, healthcheck.
 # Runs as uid 10001 with a writable home and /var/lib/meemaken; the root filesystem can be read-only
 # when /tmp is a tmpfs. Configuration only from the environment: see infra/README.md.
 ARG BASE_IMAGE=localhost/meemaken/base:bookworm
 
 FROM ${BASE_IMAGE} AS build
+ARG SERVICE
 # The host's CA bundle, for pip behind an intercepting proxy: mounted read-only at build time only.
 ARG PIP_CERT=""
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-RUN python3 -m venv /opt/meemaken
+RUN case "$SERVICE" in proposals|challenges|panels|notifications|gateway) ;; \
+      *) echo "build with --build-arg SERVICE=<proposals|challenges|panels|notifications|gateway>" >&2; exit 2 ;; esac \
+ && python3 -m venv /opt/meemaken
 # The shared libraries first: the same layers for every service's image, built once and cached.
 COPY libs/events/ /src/libs/events/
 COPY libs/kit/ /src/libs/kit/
 RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
     /opt/meemaken/bin/pip install -q ${PIP_CERT:+--cert "$PIP_CERT"} /src/libs/events /src/libs/kit \
  && python3 -m compileall -q -j 0 /opt/meemaken
-# The service in place at /app (its migrations, openapi.json and gunicorn.conf.py beside src/).
-COPY services/proposals/ /app/
+# The service in place at /app (its migrations, openapi.json and, but for the gateway, gunicorn.conf.py
+# beside src/; the gateway's generated portal CSS in its static files: `make frontend` first).
+COPY services/${SERVICE}/ /app/
 RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
     /opt/meemaken/bin/pip install -q ${PIP_CERT:+--cert "$PIP_CERT"} -e /app \
  && /opt/meemaken/bin/pip uninstall -q -y pip setuptools \
@@ -28,6 +36,8 @@ RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
  && python3 -m compileall -q -j 0 /opt/meemaken /app/src /app/migrations
 
 FROM ${BASE_IMAGE}
+ARG SERVICE
+ARG PORT
 RUN useradd --no-log-init --uid 10001 --user-group --home-dir /home/meemaken --create-home --shell /usr/sbin/nologin meemaken \
  && install -d -o meemaken -g meemaken -m 0750 /var/lib/meemaken
 COPY --from=build /opt/meemaken /opt/meemaken
@@ -35,10 +45,10 @@ COPY --from=build /app /app
 COPY infra/images/meemaken /usr/local/bin/meemaken
 ENV PATH=/opt/meemaken/bin:/usr/local/bin:/usr/bin:/bin VIRTUAL_ENV=/opt/meemaken HOME=/home/meemaken \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    MEEMAKEN_SERVICE=proposals MEEMAKEN_PORT=8101 MEEMAKEN_DATA_DIR=/var/lib/meemaken
+    MEEMAKEN_SERVICE=${SERVICE} MEEMAKEN_PORT=${PORT} MEEMAKEN_DATA_DIR=/var/lib/meemaken
 WORKDIR /app
 USER 10001:10001
-EXPOSE 8101
+EXPOSE ${PORT}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["meemaken", "healthcheck"]
 ENTRYPOINT ["meemaken"]
 CMD ["api"]
