@@ -13,105 +13,44 @@ provider (oidc-provider-mock). The scene is services/gateway/tests/mypage_testin
 from __future__ import annotations
 
 import json
-import sys
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import werkzeug.serving
+from portal_stack import NARROW, PHONE, SCREENS, Portal, Screens, context, log_in, provider, serve_gateway
 
-from meemaken_testkit.ports import free_port
 from meemaken_testkit.postgres import create_database, drop_database
 
 pytestmark = pytest.mark.browser
 
-GATEWAY_TESTS = Path(__file__).resolve().parents[2] / "services" / "gateway" / "tests"
-SCREENS = Path("/tmp/meemaken-screens")
-PHONE = {"width": 375, "height": 740}
-NARROW = {"width": 320, "height": 640}
-DESKTOP = {"width": 1280, "height": 900}
-LOCALES = {"nl": "nl-BE", "fr": "fr-BE", "en": "en-GB"}
-
-
-@dataclass
-class Portal:
-    url: str
-    ids: dict[str, str]
+screens = Screens("mypage")
+visit, checked = screens.visit, screens.checked
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: Any, postgres_server_url: str) -> Iterator[Portal]:
-    sys.path.insert(0, str(GATEWAY_TESTS))
-    from gateway_testing import _provider, gateway_env
     from mypage_testing import Service, gateway_services, my_scene, person_id
     from portal_testing import ProposalsService
-
-    from gateway.bootstrap import SERVICE, create_app
-    from gateway.settings import GatewaySettings
-    from meemaken_kit import Settings, make_engine, migrate
 
     folder = tmp_path_factory.mktemp("mypage")
     name = f"test_{uuid.uuid4().hex[:12]}"
     challenges_url = create_database(postgres_server_url, name)
     try:
         with (
-            _provider(timedelta(hours=1)) as issuer,
+            provider() as issuer,
             ProposalsService(folder) as proposals,
-            Service("notifications", f"sqlite:///{folder / 'notifications.sqlite'}") as notifications,
-            Service("panels", f"sqlite:///{folder / 'panels.sqlite'}") as panels,
-            Service("challenges", challenges_url) as challenges,
+            Service(f"sqlite:///{folder / 'notifications.sqlite'}", "notifications") as notifications,
+            Service(f"sqlite:///{folder / 'panels.sqlite'}", "panels") as panels,
+            Service(challenges_url, "challenges") as challenges,
         ):
             services = (proposals, notifications, challenges, panels)
             ids = my_scene(*services, person_id(issuer))
-            port = free_port()
-            url = f"sqlite:///{folder / 'gateway.sqlite'}"
-            migrate(SERVICE.migrations_dir, url)
-            env = gateway_env(issuer, MEEMAKEN_PUBLIC_URL=f"http://127.0.0.1:{port}", **gateway_services(*services))
-            app = create_app(
-                Settings.from_env("gateway", {"DATABASE_URL": url}), make_engine(url), GatewaySettings.from_env(env)
-            )
-            server = werkzeug.serving.make_server("127.0.0.1", port, app, threaded=True)
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-            thread.start()
-            try:
-                yield Portal(f"http://127.0.0.1:{port}", ids)
-            finally:
-                server.shutdown()
-                server.server_close()
-                thread.join(2)
+            with serve_gateway(folder, issuer, **gateway_services(*services)) as url:
+                yield Portal(url, ids)
     finally:
         drop_database(postgres_server_url, name)
-
-
-def context(browser: Any, lang: str, viewport: dict[str, int] = DESKTOP, **options: Any) -> Any:
-    return browser.new_context(locale=LOCALES[lang], viewport=viewport, bypass_csp=True, **options)
-
-
-def checked(page: Any, name: str, accessible: Any) -> None:
-    """axe on the page as it is, no sideways scrolling, one h1, and a screenshot."""
-    page.wait_for_load_state("load")
-    accessible(page)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name} scrolls sideways"
-    assert page.locator("h1").count() == 1, name
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"mypage-{name}.png"), full_page=True)
-
-
-def visit(page: Any, url: str, name: str, accessible: Any) -> None:
-    page.goto(url)
-    checked(page, name, accessible)
-
-
-def log_in(page: Any, portal: Portal, who: str, next_path: str) -> None:
-    page.goto(f"{portal.url}/login?next={next_path}")
-    page.fill("input[name=sub]", who)  # the test provider's own form (not ours: no axe here)
-    page.click("button:has-text('Authorize')")
-    page.wait_for_url(f"{portal.url}{next_path}*")
 
 
 def test_my_page_in_dutch_inbox_settings_and_what_i_took_part_in(browser, portal, accessible):

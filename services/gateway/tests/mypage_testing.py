@@ -10,17 +10,15 @@ these tests."""
 from __future__ import annotations
 
 import importlib
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-import werkzeug.serving
 from budget_testing import VOTER, cast, open_round
 from portal_testing import RESIDENT, ProposalsService, phase
+from served import ServedService
 
 from meemaken_events import Envelope
-from meemaken_kit import Settings, make_engine, migrate
 from meemaken_testkit.tokens import bearer
 
 ANNA_SUB = "anna"
@@ -37,30 +35,9 @@ PANEL = {
 }
 
 
-class Service:
-    """One service's real app (``package``: notifications, challenges, panels) on a database and a local port."""
-
-    def __init__(self, package: str, database_url: str) -> None:
-        bootstrap = importlib.import_module(f"{package}.bootstrap")
-        migrate(bootstrap.SERVICE.migrations_dir, database_url)
-        self.package = package
-        self.engine = make_engine(database_url)
-        self.settings = Settings.from_env(package, {"DATABASE_URL": database_url})
-        self.app = bootstrap.create_app(self.settings, self.engine)
-        self.client = self.app.test_client()
-        self.server = werkzeug.serving.make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def __enter__(self) -> Service:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(2)
-        self.engine.dispose()
+class Service(ServedService):
+    """One service's real app (``package``: notifications, challenges, panels) on a database and a local port,
+    with what it wrote to its outbox (the events its worker would read)."""
 
     def outbox(self) -> list[Envelope]:
         tables = importlib.import_module(f"{self.package}.adapters.tables")

@@ -22,9 +22,9 @@ def services(tmp_path, proposals_service, database_url):
     folder = tmp_path / "services"
     folder.mkdir()
     with (
-        Service("notifications", f"sqlite:///{folder / 'notifications.sqlite'}") as notifications,
-        Service("panels", f"sqlite:///{folder / 'panels.sqlite'}") as panels,
-        Service("challenges", database_url) as challenges,
+        Service(f"sqlite:///{folder / 'notifications.sqlite'}", "notifications") as notifications,
+        Service(f"sqlite:///{folder / 'panels.sqlite'}", "panels") as panels,
+        Service(database_url, "challenges") as challenges,
     ):
         yield proposals_service, notifications, challenges, panels
 
