@@ -40,11 +40,11 @@ from typing import Any
 
 import pytest
 import requests
-from keycloak_browser import arrive, new_context, screenshot, sign_in_on_keycloak
+from keycloak_browser import Person, arrive, new_context, people, screenshot, sign_in_on_keycloak
 
 from meemaken_testkit import deployed as deployed_module
 from meemaken_testkit.deployed import Deployed, deploy
-from meemaken_testkit.keycloak import REALM_FILE, Keycloak
+from meemaken_testkit.keycloak import Keycloak
 from meemaken_testkit.ports import free_port
 from meemaken_testkit.postgres import create_database
 from meemaken_testkit.privacy import personal_data
@@ -55,45 +55,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 IDLE_SECONDS = 3.0
 PROCESS = "identity-budget"
 REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}")  # Crockford, as shown
-
-
-@dataclass
-class Person:
-    """What the identity provider knows about a demo user and must never leave the gateway."""
-
-    username: str
-    password: str
-    name: str
-    email: str
-    national_number: str
-    birthdate: date
-
-    def secrets(self) -> list[str]:
-        n = self.national_number
-        formatted = f"{n[:2]}.{n[2:4]}.{n[4:6]}-{n[6:9]}.{n[9:]}"
-        return [n, formatted, self.email, self.name, self.name.split(" ", 1)[1]]
-
-    def age(self, today: date) -> int:
-        b = self.birthdate
-        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
-
-
-def people(keycloak: Keycloak) -> dict[str, Person]:
-    realm = json.loads(REALM_FILE.read_text())
-    found = {}
-    for user in realm["users"]:
-        attrs = user.get("attributes", {})
-        if "national_number" not in attrs:
-            continue
-        found[user["username"]] = Person(
-            user["username"],
-            keycloak.users[user["username"]],
-            f"{user['firstName']} {user['lastName']}",
-            user["email"],
-            attrs["national_number"][0],
-            date.fromisoformat(attrs["birthdate"][0]),
-        )
-    return found
 
 
 @dataclass

@@ -22,6 +22,8 @@ reached and a screenshot of each in /tmp/meemaken-screens/full-*.png:
 6. My page (Dutch): anna's inbox holds the message the notifications service made, through Kafka, from her
    proposal's admission; the page of what she took part in lists her proposal, her support, her vote with its
    receipt and her panel registration.
+7. Neither anna's nor daan's name, e-mail address or national number (which Keycloak holds) is in any page the
+   portal showed or any line the services, their workers and the mail sink logged.
 
 Keycloak's login page is not the portal's: it is filled in but not checked with axe.
 """
@@ -45,12 +47,13 @@ from typing import Any
 import pytest
 import requests
 from babel.support import Translations
-from keycloak_browser import arrive, new_context, screenshot, sign_in_on_keycloak
+from keycloak_browser import Person, arrive, new_context, people, screenshot, sign_in_on_keycloak
 
 from meemaken_testkit.deployed import Deployed, deploy
 from meemaken_testkit.keycloak import Keycloak
 from meemaken_testkit.ports import free_port
 from meemaken_testkit.postgres import create_database
+from meemaken_testkit.privacy import personal_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
@@ -91,9 +94,12 @@ def said(lang: str, text: str) -> str:
 class Stack:
     keycloak: Keycloak
     services: dict[str, Deployed]
+    people: dict[str, Person]
     accessible: Callable[[Any], None]  # the conftest's assert_accessible: axe-core, WCAG 2.1 A and AA
+    logs: Path
     seeded: str = ""
     done: dict[str, Any] = field(default_factory=dict)  # what the journeys did, for My page to show
+    pages: list[tuple[str, str]] = field(default_factory=list)  # (url, html) of every page checked
 
     @property
     def url(self) -> str:
@@ -164,7 +170,7 @@ def stack(
     codes: dict[str, list[int]] = {}
     try:
         assert not failed, f"not started: {failed}; logs in {logs}"
-        stack = Stack(keycloak, started, accessible)
+        stack = Stack(keycloak, started, people(keycloak), accessible, logs)
         seeds = {f"{name.upper()}_BASE_URL": started[name].url for name in ("proposals", "challenges", "panels")}
         stack.seeded = demo_data.seeder(seeds).run()
         assert "added processes" in stack.seeded, stack.seeded
@@ -183,6 +189,7 @@ def stack(
 def checked(stack: Stack, page: Any, name: str) -> str:
     """axe-core on the page as it is, one h1, a screenshot; the page's text."""
     page.wait_for_load_state("load")
+    stack.pages.append((page.url, page.content()))
     screenshot(page, f"full-{name}")
     stack.accessible(page)
     assert page.locator("h1").count() == 1, f"{name}: {page.locator('h1').count()} h1 on {page.url}"
@@ -413,3 +420,20 @@ def test_my_page_inbox_has_the_message_of_the_admission_and_lists_what_anna_did(
         panels = section(anna, "panels-title")
         assert stack.done["panel"] in panels, panels
         assert said("nl", "You are in the pool: you may be drawn for this panel.") in panels, panels
+
+
+def test_nothing_personal_of_those_who_logged_in_in_any_page_or_log(stack: Stack) -> None:
+    """Names, e-mail addresses and national numbers of anna and daan (Keycloak knows them, the gateway keeps them
+    to itself): in no page the portal showed, nor any line the services, their workers or the mail sink logged."""
+    if not stack.pages:
+        pytest.skip("no page was checked: run the whole module")
+    theirs = [secret for name in ("anna", "daan") for secret in stack.people[name].secrets()]
+    for url, html in stack.pages:
+        found = [secret for secret in theirs if secret in html] + personal_data(html)
+        assert not found, f"{url}: {found}"
+    logs = sorted(stack.logs.glob("*.log"))
+    assert len(logs) >= 2 * len(SERVICES), [log.name for log in logs]
+    for log in logs:
+        text = log.read_text(errors="replace")
+        found = [secret for secret in theirs if secret in text] + personal_data(text)
+        assert not found, f"{log.name}: {found}"
