@@ -188,6 +188,13 @@ def test_documents_are_added_and_a_file_of_the_wrong_type_is_refused_in_words(sc
     listed = text(client.get(url))
     assert "statutes.txt" in listed and "The document is added." in listed
     assert [d["filename"] for d in service.case(challenge_id)["documents"]] == ["statutes.txt"]
+    document_id = service.case(challenge_id)["documents"][0]["id"]
+    link = f"/api/challenges/v1/challenges/{challenge_id}/documents/{document_id}"
+    assert f'href="{link}"' in listed  # the group downloads it through the gateway, with its login
+    downloaded = client.get(link)
+    assert downloaded.status_code == 200 and downloaded.data == b"Statutes of the association.\n"
+    assert downloaded.headers["X-Content-Type-Options"] == "nosniff"
+    assert app.test_client().get(link).status_code == 401  # nobody else
     wrong = client.post(
         url,
         data={"csrf_token": token, "document": (BytesIO(b"\x00\x01\x02binary"), "virus.exe")},
