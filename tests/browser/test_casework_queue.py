@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from kafka import KafkaProducer
+from keycloak_browser import TIMEOUT_MS, arrive, screenshot, sign_in_on_keycloak
 
 from meemaken_events import EventFactory, catalogue
 from meemaken_testkit.deployed import Deployed, deploy
@@ -29,8 +30,6 @@ from meemaken_testkit.postgres import create_database
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.kafka]
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENS = Path("/tmp/meemaken-screens")
-TIMEOUT_MS = 30_000
 TITLE = f"Veilige schoolstraten {uuid.uuid4().hex[:6]}"
 
 
@@ -99,8 +98,8 @@ def gateway(
 
 
 def check(page: Any, accessible: Any, name: str) -> str:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"queue-{name}.png"), full_page=True)
+    """A screenshot, axe (WCAG 2.1 A and AA), one h1, no sideways scrolling; the page's HTML."""
+    screenshot(page, f"queue-{name}")
     accessible(page)
     assert page.locator("h1").count() == 1, name
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name} scrolls sideways"
@@ -109,14 +108,13 @@ def check(page: Any, accessible: Any, name: str) -> str:
 
 
 def log_in(browser: Any, keycloak: Keycloak, gateway: Deployed, who: str, **options: Any) -> Any:
+    """A new browser (Dutch; `options`: a phone's viewport, no JavaScript) logged in on Keycloak's page."""
     context = browser.new_context(locale="nl-BE", bypass_csp=True, **options)  # axe is injected as a script
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto(f"{gateway.url}/login?next=/desk/queue")
-    page.wait_for_url(f"{keycloak.issuer}/**")
-    page.fill("#username", who)
-    page.fill("#password", keycloak.users[who])
-    page.click("#kc-login")
+    sign_in_on_keycloak(page, keycloak, who)
+    arrive(page, f"{gateway.url}/desk/queue")
     return page
 
 
@@ -132,7 +130,6 @@ def wait_for_item(page: Any, url: str, text: str, timeout: float = 90) -> None:
 
 def test_an_official_works_the_queue_built_from_the_services_events(browser, keycloak, gateway, accessible):
     page = log_in(browser, keycloak, gateway, "olivia")
-    page.wait_for_url(f"{gateway.url}/desk/queue")
     wait_for_item(page, f"{gateway.url}/desk/queue", TITLE)
     html = check(page, accessible, "default-nl")
     assert "Werkvoorraad" in html and "Termijn verstreken" in html and "2 dagen te laat" in html
@@ -168,24 +165,21 @@ def test_the_queue_works_on_a_phone_and_without_javascript_and_refuses_a_residen
     browser, keycloak, gateway, accessible
 ):
     phone = log_in(browser, keycloak, gateway, "pieter", viewport={"width": 320, "height": 640})
-    phone.wait_for_url(f"{gateway.url}/desk/queue")
     wait_for_item(phone, f"{gateway.url}/desk/queue?overdue=1", TITLE)
     html = check(phone, accessible, "phone-overdue")
     assert TITLE in html and "Klimaat" not in html
     phone.context.close()
 
     plain = log_in(browser, keycloak, gateway, "quinten", java_script_enabled=False)
-    plain.wait_for_url(f"{gateway.url}/desk/queue")
     plain.select_option("#service", "panels")
     plain.click("text=Zaken tonen")
     plain.wait_for_url("**/desk/queue?service=panels**")
     html = plain.content()
     assert "Klimaat" in html and TITLE not in html
-    plain.screenshot(path=str(SCREENS / "queue-no-js.png"), full_page=True)
+    screenshot(plain, "queue-no-js")
     plain.context.close()
 
     resident = log_in(browser, keycloak, gateway, "anna")
-    resident.wait_for_url(f"{gateway.url}/desk/queue")
     html = check(resident, accessible, "forbidden")
     assert TITLE not in html and "Werkvoorraad" not in html
     resident.context.close()
