@@ -35,6 +35,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from meemaken_events import dead_letters as dl
+from meemaken_events import tracing
 from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.correlation import correlated
 from meemaken_events.dead_letter_log import DeadLetterLog, NoDeadLetterTopic, dead_letter_headers
@@ -317,12 +318,12 @@ class ConsumerLoop:
     def _handle_batch(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> None:
         with self.engine.begin() as conn:
             fresh = self.inbox.first_deliveries(conn, [envelope for _, envelope, _ in work])
-            for _record, envelope, handler in work:
+            for record, envelope, handler in work:
                 if (envelope.source, envelope.id) not in fresh:
                     CONSUMED.labels(self.name, "duplicate").inc()
                     continue
                 fresh.discard((envelope.source, envelope.id))  # the same event twice in one batch
-                with correlated(envelope.correlation_id):
+                with correlated(envelope.correlation_id), tracing.processing(envelope, record.topic, self.name):
                     handler(conn, envelope)
                 CONSUMED.labels(self.name, "handled").inc()
 
@@ -357,7 +358,7 @@ class ConsumerLoop:
         assert envelope is not None and handler is not None
         savepoint = conn.begin_nested()
         try:
-            with correlated(envelope.correlation_id):
+            with correlated(envelope.correlation_id), tracing.processing(envelope, record.topic, self.name):
                 if self.inbox.first_delivery(conn, envelope):
                     handler(conn, envelope)
                     CONSUMED.labels(self.name, "handled").inc()
@@ -406,7 +407,12 @@ class ConsumerLoop:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return "ignored"
-        with self.engine.begin() as conn, correlated(envelope.correlation_id):
+        topic = self.events[envelope.type].topic
+        with (
+            self.engine.begin() as conn,
+            correlated(envelope.correlation_id),
+            tracing.processing(envelope, topic, self.name),
+        ):
             if not self.inbox.first_delivery(conn, envelope):
                 return "duplicate"
             handler(conn, envelope)

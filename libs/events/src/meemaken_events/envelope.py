@@ -6,7 +6,9 @@
 - ``time``, ``datacontenttype`` (JSON) and ``dataschema`` (the catalogue's schema URN);
 - ``subject``: the aggregate's identifier, never personal data (no BSN, national register
   number, e-mail address or name);
-- extension ``correlationid``: the id of the resident's action that caused the event.
+- extension ``correlationid``: the id of the resident's action that caused the event;
+- extensions ``traceparent`` and ``tracestate`` (CloudEvents distributed tracing, W3C Trace Context):
+  the trace the event was created in, when it was created inside a traced span (``tracing.py``).
 
 The Kafka binding is binary mode: attributes as ``ce_*`` headers, data as the value, and the
 aggregate id as the message key so that one aggregate's events stay in order.
@@ -26,12 +28,14 @@ from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from meemaken_events import tracing
 from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.correlation import current_correlation_id
 from meemaken_events.errors import InvalidEvent
 
 DATACONTENTTYPE = "application/json"
 CORRELATION_EXTENSION = "correlationid"
+TRACE_EXTENSIONS = ("traceparent", "tracestate")
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SUBJECT = re.compile(r"^[A-Za-z0-9._:/-]{1,200}$")
@@ -70,6 +74,8 @@ class Envelope:
     dataschema: str
     subject: str | None = None
     correlation_id: str | None = None
+    traceparent: str | None = None
+    tracestate: str | None = None
 
     def to_kafka(self) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
         """(key, value, headers) in the CloudEvents Kafka binary binding."""
@@ -86,6 +92,7 @@ class Envelope:
             attributes["subject"] = self.subject
         if self.correlation_id is not None:
             attributes[CORRELATION_EXTENSION] = self.correlation_id
+        attributes |= self._trace_context()
         message = ce_kafka.to_binary(CloudEvent(attributes, dict(self.data)), _JSON)
         headers = [(k, v) for k, v in message.headers.items() if k != "ce_partitionkey"]
         return self.key.encode(), message.value, headers
@@ -103,9 +110,15 @@ class Envelope:
                 "dataschema": self.dataschema,
                 "correlationid": self.correlation_id,
                 "data": self.data,
-            },
+            }
+            | self._trace_context(),
             separators=(",", ":"),
         )
+
+    def _trace_context(self) -> dict[str, str]:
+        """The tracing extensions that are set (an untraced event carries neither, as before tracing)."""
+        values = {"traceparent": self.traceparent, "tracestate": self.tracestate}
+        return {name: value for name, value in values.items() if value}
 
     @classmethod
     def from_json(cls, text: str) -> Envelope:
@@ -120,6 +133,8 @@ class Envelope:
             dataschema=raw["dataschema"],
             correlation_id=raw["correlationid"],
             data=raw["data"],
+            traceparent=raw.get("traceparent"),  # rows staged before tracing have neither
+            tracestate=raw.get("tracestate"),
         )
 
 
@@ -156,7 +171,13 @@ def from_kafka(
         dataschema=str(attributes.get("dataschema") or event_type.dataschema),
         subject=attributes.get("subject"),
         correlation_id=attributes.get(CORRELATION_EXTENSION),
+        traceparent=_text(attributes.get("traceparent")),
+        tracestate=_text(attributes.get("tracestate")),
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 class EventFactory:
@@ -173,6 +194,7 @@ class EventFactory:
         event_type.validate(dict(data))
         subject = key if subject is None else subject
         check_subject(subject)
+        traceparent, tracestate = tracing.created(event_type.name, event_type.topic)
         return Envelope(
             id=str(uuid.uuid4()),
             source=self.source,
@@ -183,4 +205,6 @@ class EventFactory:
             dataschema=event_type.dataschema,
             subject=subject,
             correlation_id=current_correlation_id(),
+            traceparent=traceparent,
+            tracestate=tracestate,
         )

@@ -24,7 +24,9 @@ from typing import Any
 import sqlalchemy as sa
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from opentelemetry.trace import StatusCode
 
+from meemaken_events import tracing
 from meemaken_events.envelope import Envelope
 from meemaken_events.metrics import RELAY_PUBLISHED, RELAY_SEND_FAILURES
 
@@ -171,18 +173,25 @@ class Relay:
             return 0
         futures = []
         for row in rows:
-            key, value, headers = Envelope.from_json(row.envelope).to_kafka()
-            futures.append((row.id, self.producer.send(row.topic, key=key, value=value, headers=headers)))
+            envelope = Envelope.from_json(row.envelope)  # its traceparent goes out as it was stored
+            key, value, headers = envelope.to_kafka()
+            span = tracing.sending(envelope, row.topic)
+            futures.append((row.id, span, self.producer.send(row.topic, key=key, value=value, headers=headers)))
         self.producer.flush(timeout=self.send_timeout)
         confirmed: list[int] = []
-        for row_id, future in futures:
+        for row_id, span, future in futures:
             try:
                 future.get(timeout=self.send_timeout)
             except KafkaError as exc:
                 RELAY_SEND_FAILURES.inc()
                 log.warning("send failed for outbox row %s: %s; will resend", row_id, exc)
+                span.set_status(StatusCode.ERROR, type(exc).__name__)
                 break
+            finally:
+                span.end()
             confirmed.append(row_id)
+        for _row_id, span, _future in futures[len(confirmed) + 1 :]:
+            span.end()  # not waited for: resent with the next batch
         if confirmed:
             with self.engine.begin() as conn:
                 conn.execute(o.update().where(o.c.id.in_(confirmed)).values(published_at=datetime.now(UTC)))
