@@ -51,6 +51,7 @@ def test_only_officials_see_the_queue(gateway_app):
     resident = gateway_app.test_client()
     login(resident, ANNA)
     assert resident.get("/desk/queue").status_code == 403
+    assert 'href="/desk/queue"' not in resident.get("/account").get_data(as_text=True)  # not in their menu
     refused = resident.post("/desk/queue/views", data={"csrf_token": csrf_token(resident), "name": "x"})
     assert refused.status_code == 403 and rows(gateway_app.extensions["gateway"].engine, "saved_views") == []
 
@@ -62,6 +63,7 @@ def test_the_default_view_lists_every_service_s_open_cases_by_deadline_with_the_
     first = official.get("/desk/queue?lang=en")
     page = first.get_data(as_text=True)
     assert first.status_code == 200 and "<h1" in page and page.count("<h1") == 1
+    assert '<a href="/desk/queue" aria-current="page">Work queue</a>' in page  # in an official's menu
     assert "32 open cases" in page and "Page 1 of 2" in page and 'rel="next" href="/desk/queue?page=2"' in page
     assert page.index("Proposal 00") < page.index("Proposal 01") < page.index("Proposal 05")  # soonest deadline first
     assert "Deadline passed" in page and "2 days late" in page and "Deadline near" in page

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, flash, get_flashed_messages, redirect, request, url_for
+from flask import Blueprint, Response, flash, get_flashed_messages, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Length, Regexp
 from gateway.casework import labels, store
 from gateway.casework.views import PAGE_SIZE, View, days_left, read_view
 from gateway.context import gateway
+from gateway.identity.sessions import ServerSession
 from gateway.web import install_page_answers, page
 from meemaken_kit.auth import allow, principal
 from meemaken_kit.roles import Role
@@ -62,6 +63,13 @@ class SaveViewForm(FlaskForm):  # type: ignore[misc]
         ],
     )
     query = HiddenField()
+
+
+@casework.app_context_processor
+def _queue_link() -> dict[str, bool]:
+    """Whether the menu offers the queue: the login session's roles (from the provider), never the request."""
+    identity = session.identity if isinstance(session, ServerSession) else None
+    return {"works_the_queue": identity is not None and not set(identity.roles).isdisjoint(QUEUE_ROLES)}
 
 
 def _official() -> str:
