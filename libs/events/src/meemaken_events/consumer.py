@@ -42,12 +42,13 @@ from meemaken_events.dead_letter_log import DeadLetterLog, NoDeadLetterTopic, de
 from meemaken_events.envelope import Envelope, from_kafka
 from meemaken_events.errors import PoisonMessage, TransientError
 from meemaken_events.inbox import Inbox, retention_from_env
-from meemaken_events.metrics import CONSUMED, DEAD_LETTERS_UNRESOLVED, HALTED, HANDLE_SECONDS
+from meemaken_events.metrics import CONSUMED, CONSUMER_LAG, DEAD_LETTERS_UNRESOLVED, HALTED, HANDLE_SECONDS
 from meemaken_events.relay import producer_config
 
 log = logging.getLogger("meemaken.consumer")
 
 Handler = Callable[[sa.Connection, Envelope], None]
+LAG_INTERVAL = 15.0  # seconds between two readings of the consumer's lag
 TRANSIENT = (TransientError, sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
 
@@ -115,7 +116,8 @@ class ConsumerLoop:
         self.name, self.topics, self.handlers = name, topics, dict(handlers)
         self.engine, self.inbox = engine, Inbox(inbox_table, name)
         self.inbox_retention = inbox_retention or retention_from_env()
-        self._next_prune = self._next_look = 0.0
+        self._next_prune = self._next_look = self._next_lag = 0.0
+        self._lagging: set[tuple[str, str]] = set()  # the (topic, partition) labels this member reports
         self.events = events or catalogue()
         self.max_records = max_records
         self.dead_letter_topic = dead_letter_topic(name)
@@ -180,6 +182,9 @@ class ConsumerLoop:
                 if time.monotonic() >= self._next_look:  # replays and discards made meanwhile, for the gauge
                     self._catch_up_dead_letters()
                     self._next_look = time.monotonic() + 30
+                if time.monotonic() >= self._next_lag:
+                    self.observe_lag()
+                    self._next_lag = time.monotonic() + LAG_INTERVAL
                 if time.monotonic() >= self._next_prune:
                     self.prune_inbox()
                     self._next_prune = time.monotonic() + 600
@@ -189,6 +194,23 @@ class ConsumerLoop:
                 self._stop.wait(wait)
         self.close()
         self._stop.wait()  # halted: the worker's other loops go on; a restart (after the fix) resumes
+
+    def observe_lag(self) -> None:
+        """Set the lag gauge of each partition this member holds: one offsets request to the broker
+        (every LAG_INTERVAL seconds, not per message); partitions it no longer holds are dropped."""
+        held: set[tuple[str, str]] = set()
+        if (consumer := self._consumer) is not None and (assigned := list(consumer.assignment())):
+            ends = consumer.end_offsets(assigned)
+            for tp in assigned:
+                position = consumer.position(tp)  # None while the group has no offset for it yet
+                if position is None or tp not in ends:
+                    continue
+                label = (tp.topic, str(tp.partition))
+                CONSUMER_LAG.labels(self.name, *label).set(max(0, ends[tp] - position))
+                held.add(label)
+        for label in self._lagging - held:
+            CONSUMER_LAG.remove(self.name, *label)
+        self._lagging = held
 
     def prune_inbox(self) -> int:
         """Forget handled events older than the inbox retention (a database hiccup waits for the next time)."""
@@ -203,6 +225,9 @@ class ConsumerLoop:
         return gone
 
     def close(self) -> None:
+        for label in self._lagging:  # another member reports these partitions now
+            CONSUMER_LAG.remove(self.name, *label)
+        self._lagging = set()
         if self._consumer is not None:
             self._consumer.close(autocommit=False)
             self._consumer = None

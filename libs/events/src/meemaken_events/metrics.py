@@ -10,3 +10,8 @@ DEAD_LETTERS_UNRESOLVED = Gauge(
     "meemaken_dead_letters_unresolved", "Dead letters neither replayed nor discarded (as last read)", ["consumer"]
 )
 HALTED = Gauge("meemaken_consumer_halted", "1 while a consumer is stopped by its dead-letter limit", ["consumer"])
+CONSUMER_LAG = Gauge(
+    "meemaken_consumer_lag",
+    "Records not yet read by the consumer group, per partition this member holds (end offset - position)",
+    ["consumer", "topic", "partition"],
+)

@@ -27,6 +27,8 @@ from meemaken_kit import dead_letters_cli
 from meemaken_kit.config import Settings
 from meemaken_kit.db import make_engine, migrate
 from meemaken_kit.logs import configure_logging
+from meemaken_kit.metrics import DatabaseState, Timer
+from meemaken_kit.tracing import configure_tracing
 from meemaken_kit.worker import Loop, run_loops, serve_metrics_and_health
 
 
@@ -38,6 +40,7 @@ class ServiceDefinition:
     loops: Callable[[Settings, sa.Engine], Sequence[Loop]]
     port: int | None = None  # where `serve` listens on loopback unless <SERVICE>_BIND says otherwise
     events: Sequence[EventDefinition] = ()  # the event types it publishes, each with its data's typed definition
+    timers: Sequence[Timer] = ()  # the deadlines its worker watches, for the timers' metrics
 
     @property
     def migrations_dir(self) -> Path:
@@ -56,6 +59,7 @@ class ServiceDefinition:
         pool, invalidated by that error, reconnects."""
         settings = self.settings()
         configure_logging(self.name, settings.log_level)
+        configure_tracing(self.name)
         return self.create_app(settings, make_engine(settings.database_url, pool_pre_ping=False))
 
     def openapi(self) -> dict[str, Any]:
@@ -70,6 +74,16 @@ def relay(settings: Settings, engine: sa.Engine, outbox: sa.Table, lease: sa.Tab
     from meemaken_events import Relay
 
     return Relay.for_service(settings.service, engine, outbox, lease, settings.kafka_bootstrap_servers)
+
+
+def watch_database(service: ServiceDefinition, engine: sa.Engine, loops: Sequence[Loop]) -> None:
+    """The outbox backlog, the relay's lag and the timers, read when Prometheus scrapes the worker."""
+    from prometheus_client import REGISTRY
+
+    from meemaken_events import Relay
+
+    outbox = next((loop.outbox for loop in loops if isinstance(loop, Relay)), None)
+    REGISTRY.register(DatabaseState(service.name, engine, outbox, service.timers))
 
 
 def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
@@ -116,8 +130,9 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         migrate(service.migrations_dir, settings.database_url)
         return 0
+    configure_tracing(service.name)
     engine = make_engine(settings.database_url)
-    loops = service.loops(settings, engine)
+    loops = all_loops = service.loops(settings, engine)
     if args.command == "dead-letters":
         from meemaken_events import ConsumerLoop
 
@@ -132,6 +147,7 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
         loops = [loop for loop in loops if loop.name in args.only]
     metrics_bind = os.environ.get(f"{service.name.upper()}_WORKER_METRICS_BIND")
     if metrics_bind:  # the worker has no API: Prometheus scrapes /metrics here, and /healthz tells halted loops
+        watch_database(service, engine, all_loops)
         serve_metrics_and_health(metrics_bind, loops)
     run_loops(service.name, loops)
     return 0

@@ -19,6 +19,7 @@ from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop, Periodic
 from panels.adapters import tables
 from panels.adapters.directory import HttpDirectory
+from panels.adapters.timers import TIMERS
 from panels.integration.incoming import (
     CHALLENGE_TOPIC,
     ELIGIBILITY_CONSUMER,
@@ -140,4 +141,4 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
     ]
 
 
-SERVICE = ServiceDefinition("panels", SERVICE_ROOT, create_app, loops, events=EVENT_TYPES)
+SERVICE = ServiceDefinition("panels", SERVICE_ROOT, create_app, loops, events=EVENT_TYPES, timers=TIMERS)

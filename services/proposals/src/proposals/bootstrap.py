@@ -15,13 +15,14 @@ from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop, Periodic
 from proposals.adapters import tables
+from proposals.adapters.timers import TIMERS
 from proposals.integration.incoming import (
     ADMISSIBILITY_CONSUMER,
     TALLY_CONSUMER,
     admissibility_handlers,
     tally_handlers,
 )
-from proposals.integration.outgoing import envelope_for
+from proposals.integration.outgoing import EVENT_TYPES, envelope_for
 from proposals.service_layer.handlers import check_answer_deadlines
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork, utc_now
 
@@ -77,4 +78,4 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
     return [relay(settings, engine, tables.outbox, tables.relay_lease), admissibility, tally, schedule]
 
 
-SERVICE = ServiceDefinition("proposals", SERVICE_ROOT, create_app, loops)
+SERVICE = ServiceDefinition("proposals", SERVICE_ROOT, create_app, loops, timers=TIMERS, events=EVENT_TYPES)
