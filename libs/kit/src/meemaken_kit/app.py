@@ -12,7 +12,8 @@
 - ``/healthz`` (the process lives) and ``/readyz`` (its database answers), public;
 - ``/metrics`` for Prometheus, to an administrator or a scraper's service credential (``metrics:read``);
 - the correlation id: taken from ``X-Correlation-ID`` when harmless, else new; set for the
-  request's log lines and events, and echoed in the response.
+  request's log lines and events, and echoed in the response;
+- a trace span per request when tracing is configured (``meemaken_kit.tracing``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from meemaken_kit.input_guard import install_input_guard
 from meemaken_kit.problems import PROBLEM_JSON, from_http_exception, problem
 from meemaken_kit.roles import Role
 from meemaken_kit.tokens import TokenVerifier
+from meemaken_kit.tracing import install_tracing
 
 log = logging.getLogger("meemaken.http")
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -107,11 +109,13 @@ def create_service_app(
     verifier: TokenVerifier | None = None,
     session_principal: Callable[[], Principal | None] | None = None,
     idempotency: bool = False,
+    public_edge: bool = False,
 ) -> Flask:
     """The service's app; `errors` maps its domain exceptions to a status and title: they answer as
     problem+json with the exception's message as the detail. `verifier` checks bearer tokens (by
     default the configured one: the gateway's JWKS, audience = the service's name); `session_principal`
-    (the gateway's login session) says who is asking when a request carries no bearer token."""
+    (the gateway's login session) says who is asking when a request carries no bearer token; the
+    `public_edge` (the gateway) starts a new trace whatever trace context a caller sends."""
     app = Flask(settings.service)
     app.json = IsoJSONProvider(app)
     app.config.update(
@@ -144,6 +148,7 @@ def create_service_app(
         app.register_error_handler(error, _domain_problem(status, title))
     if configure is not None:
         configure(app)
+    install_tracing(app, public_edge)
     return app
 
 

@@ -26,6 +26,7 @@ from gateway.context import gateway
 from gateway.identity.tokens import session_cache_key
 from gateway.proxy.forward import RETRIES, pool
 from meemaken_kit.auth import principal
+from meemaken_kit.tracing import trace_headers
 
 log = logging.getLogger("gateway.backends")
 
@@ -79,6 +80,7 @@ class Backends:
             "Accept": "application/json",
             "Accept-Language": str(get_locale() or "nl"),
             "X-Correlation-ID": g.get("correlation_id", ""),
+            **trace_headers(),  # the service's span joins this page's trace
         }
         token = caller_token(service)
         if token is not None:

@@ -106,6 +106,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
         configure=configure,
         verifier=verifier,
         session_principal=lambda: holder["gw"].session_principal(),
+        public_edge=True,  # the public door: a caller's traceparent is not followed
     )
 
 

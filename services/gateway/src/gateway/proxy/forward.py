@@ -29,6 +29,7 @@ from gateway.settings import SUBMISSIONS
 from gateway.web import csrf
 from meemaken_kit.auth import Principal, principal, public
 from meemaken_kit.problems import problem
+from meemaken_kit.tracing import trace_headers
 
 log = logging.getLogger("gateway.proxy")
 
@@ -217,9 +218,11 @@ class Unreachable(Exception):
 
 
 def outgoing_headers(header: Callable[[str], str | None], correlation_id: str, token: str | None) -> dict[str, str]:
-    """The allowlisted request headers, the correlation id and the service's token."""
+    """The allowlisted request headers, the correlation id, the gateway's trace context (never the
+    caller's) and the service's token."""
     headers = {name: value for name in PASSED_REQUEST_HEADERS if (value := header(name)) is not None}
     headers["X-Correlation-ID"] = correlation_id
+    headers.update(trace_headers())
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return headers

@@ -1,0 +1,26 @@
+"""The gateway's trace: a new one for every public request, passed on to the service it calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from meemaken_testkit.tracing import recorded_spans
+
+CALLER = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+@pytest.fixture()
+def app(make_gateway, provider, upstream):
+    recorded_spans()  # tracing on before the app is made
+    return make_gateway(provider, PROPOSALS_BASE_URL=upstream.url)
+
+
+def test_the_service_continues_the_gateways_trace_never_the_callers(app, upstream):
+    spans = recorded_spans()
+    answer = app.test_client().get("/api/proposals/v1/public?resident=123456782", headers={"traceparent": CALLER})
+    assert answer.status_code == 200
+    [server] = [s for s in spans.get_finished_spans() if s.kind.name == "SERVER"]
+    assert server.parent is None, "the public door starts its own trace"
+    assert server.name == "GET /api/<service>/<path:path>" and "123456782" not in server.to_json()
+    sent = {name.lower(): value for name, value in upstream.received[-1]["headers"].items()}
+    assert sent["traceparent"].startswith(f"00-{server.context.trace_id:032x}-{server.context.span_id:016x}-")
