@@ -8,7 +8,7 @@ SERVICES := proposals challenges panels notifications gateway
 PACKAGES := libs/events libs/kit libs/testkit $(addprefix services/,$(SERVICES))
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps frontend images run test lint typecheck openapi openapi-check event-schemas event-schemas-check unit bench kafka-up kafka-down clean
+.PHONY: help install system-deps frontend images run test lint typecheck openapi openapi-check event-schemas event-schemas-check monitoring-check unit bench kafka-up kafka-down clean
 
 help:
 	@echo "make run      start Kafka and every service (API + worker) on this machine"
@@ -63,10 +63,15 @@ event-schemas: install
 event-schemas-check: install
 	@for s in $(SERVICES); do (cd services/$$s && ../../$(PY) -m $$s event-schemas --check) || exit 1; done
 
+# The alerting rules checked and unit-tested, the dashboards up to date (infra/monitoring; infra/README.md).
+monitoring-check: install system-deps
+	cd infra/monitoring && promtool check rules alerts.yaml && promtool test rules alerts.test.yaml
+	$(PY) infra/monitoring/dashboards.py --check
+
 unit: install
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not browser"
 
-test: install system-deps frontend lint typecheck openapi-check event-schemas-check
+test: install system-deps frontend lint typecheck openapi-check event-schemas-check monitoring-check
 	$(PY) -m pytest -q -ra
 
 bench: install system-deps

@@ -15,6 +15,8 @@ command -v chromium >/dev/null || missing+=(chromium)
 # The container images are built and run without a Docker engine: buildah and podman on runc, the base
 # rootfs by mmdebstrap (infra/images.sh; tests/images skips where they cannot run).
 for tool in podman buildah mmdebstrap runc; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+# promtool checks and unit-tests the alerting rules (infra/monitoring; tests/images/test_monitoring.py).
+command -v promtool >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "system-deps: installing ${missing[*]}" >&2

@@ -9,8 +9,10 @@ The request and messaging counters are counted as things happen (``meemaken_kit.
   worker has not fired yet (a few for a moment is normal, many or for long means its loop is stuck), and
   ``meemaken_deadlines_breached``, cases past a legal term and still open (an official has to act).
 
-The queries run at most every ``min_interval`` seconds whatever the scrape rate; a database that is away
-gives no figures (the series go absent) and a warning, never an error on /metrics.
+Like every meemaken metric they carry no service label: Prometheus adds it from the pod's labels
+(``service``, ``component``: infra/monitoring/prometheus.yaml). The queries run at most every
+``min_interval`` seconds whatever the scrape rate; a database that is away gives no figures (the series go
+absent) and a warning, never an error on /metrics.
 """
 
 from __future__ import annotations
@@ -77,14 +79,12 @@ class DatabaseState(Collector):
 
     def _empty(self) -> list[GaugeMetricFamily]:
         return [
-            GaugeMetricFamily("meemaken_outbox_backlog", "Outbox rows not yet published", labels=["service"]),
+            GaugeMetricFamily("meemaken_outbox_backlog", "Outbox rows not yet published", labels=[]),
             GaugeMetricFamily(
-                "meemaken_relay_lag_seconds", "Age of the oldest unpublished outbox row (0: none)", labels=["service"]
+                "meemaken_relay_lag_seconds", "Age of the oldest unpublished outbox row (0: none)", labels=[]
             ),
-            GaugeMetricFamily(
-                "meemaken_timers_due", "Timers whose moment passed, not fired yet", labels=["service", "timer"]
-            ),
-            GaugeMetricFamily("meemaken_deadlines_breached", "Open cases past their term", labels=["service", "timer"]),
+            GaugeMetricFamily("meemaken_timers_due", "Timers whose moment passed, not fired yet", labels=["timer"]),
+            GaugeMetricFamily("meemaken_deadlines_breached", "Open cases past their term", labels=["timer"]),
         ]
 
     def _read(self) -> list[Metric]:
@@ -96,12 +96,12 @@ class DatabaseState(Collector):
                     o = self.outbox
                     waiting = sa.select(sa.func.count(), sa.func.min(o.c.created_at)).where(o.c.published_at.is_(None))
                     count, oldest = conn.execute(waiting).one()
-                    backlog.add_metric([self.service], count)
-                    lag.add_metric([self.service], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+                    backlog.add_metric([], count)
+                    lag.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
                 for timer in self.timers:
-                    due.add_metric([self.service, timer.name], conn.execute(timer.due(now)).scalar_one())
+                    due.add_metric([timer.name], conn.execute(timer.due(now)).scalar_one())
                     if timer.breached is not None:
-                        breached.add_metric([self.service, timer.name], conn.execute(timer.breached(now)).scalar_one())
+                        breached.add_metric([timer.name], conn.execute(timer.breached(now)).scalar_one())
         except sa.exc.SQLAlchemyError as exc:
             log.warning("%s: no database figures this time (%s)", self.service, type(exc).__name__)
             return []

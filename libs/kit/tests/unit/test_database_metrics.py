@@ -67,9 +67,9 @@ def test_the_backlog_counts_unpublished_rows_and_the_lag_is_the_oldest_ones_age(
         conn.execute(deadlines.insert(), [{"due_at": NOW - timedelta(days=9), "late": True}] * 2)
     state = DatabaseState("proposals", engine, outbox, [timer(deadlines)], clock=lambda: NOW)
     registry = scraped(state)
-    assert registry.get_sample_value("meemaken_outbox_backlog", {"service": "proposals"}) == 2
-    assert registry.get_sample_value("meemaken_relay_lag_seconds", {"service": "proposals"}) == 90
-    labels = {"service": "proposals", "timer": "answer"}
+    assert registry.get_sample_value("meemaken_outbox_backlog", {}) == 2
+    assert registry.get_sample_value("meemaken_relay_lag_seconds", {}) == 90
+    labels = {"timer": "answer"}
     assert registry.get_sample_value("meemaken_timers_due", labels) == 1
     assert registry.get_sample_value("meemaken_deadlines_breached", labels) == 2
 
@@ -77,19 +77,19 @@ def test_the_backlog_counts_unpublished_rows_and_the_lag_is_the_oldest_ones_age(
 def test_no_waiting_row_means_no_lag_and_the_database_is_read_at_most_once_per_interval(tmp_path):
     engine, outbox, _deadlines = database(tmp_path)
     registry = scraped(DatabaseState("panels", engine, outbox, min_interval=60, clock=lambda: NOW))
-    assert registry.get_sample_value("meemaken_relay_lag_seconds", {"service": "panels"}) == 0
+    assert registry.get_sample_value("meemaken_relay_lag_seconds", {}) == 0
     with engine.begin() as conn:
         conn.execute(outbox.insert(), [row(1, NOW - timedelta(seconds=30))])
-    assert registry.get_sample_value("meemaken_outbox_backlog", {"service": "panels"}) == 0  # the last reading
+    assert registry.get_sample_value("meemaken_outbox_backlog", {}) == 0  # the last reading
     fresh = scraped(DatabaseState("panels", engine, outbox, min_interval=0, clock=lambda: NOW))
-    assert fresh.get_sample_value("meemaken_outbox_backlog", {"service": "panels"}) == 1
+    assert fresh.get_sample_value("meemaken_outbox_backlog", {}) == 1
 
 
 def test_a_database_that_is_away_gives_no_figures_and_no_error(tmp_path):
     _engine, outbox, _deadlines = database(tmp_path)
     gone = make_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.sqlite'}")
     registry = scraped(DatabaseState("panels", gone, outbox, clock=lambda: NOW))
-    assert registry.get_sample_value("meemaken_outbox_backlog", {"service": "panels"}) is None
+    assert registry.get_sample_value("meemaken_outbox_backlog", {}) is None
 
 
 def test_it_declares_the_metrics_it_gives():
