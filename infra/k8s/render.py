@@ -197,6 +197,9 @@ def deployment(s: Service, component: str, replicas: int, pod: dict[str, Any]) -
         "whenUnsatisfiable": "ScheduleAnyway",
         "labelSelector": {"matchLabels": labels(s.name, component)},
     }
+    # Prometheus finds the pods by these (infra/monitoring/prometheus.yaml): the API's /metrics, the worker's port
+    scrape = {"prometheus.io/scrape": "true", "prometheus.io/path": "/metrics"}
+    scrape["prometheus.io/port"] = str(s.port if component == "api" else METRICS_PORT)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -207,7 +210,7 @@ def deployment(s: Service, component: str, replicas: int, pod: dict[str, Any]) -
             "selector": {"matchLabels": labels(s.name, component)},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
-                "metadata": {"labels": labels(s.name, component)},
+                "metadata": {"labels": labels(s.name, component), "annotations": scrape},
                 "spec": pod | {"terminationGracePeriodSeconds": 40, "topologySpreadConstraints": [spread]},
             },
         },

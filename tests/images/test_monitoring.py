@@ -80,7 +80,8 @@ def test_the_prometheus_configuration_is_valid(tmp_path: Path) -> None:
     # Debian's promtool is built without Kubernetes discovery: the same jobs, with static targets.
     text = (MONITORING / "prometheus.yaml").read_text()
     static = "  static_configs:\n  - targets: ['127.0.0.1:9100']\n"
-    text = text.replace("  kubernetes_sd_configs:\n  - role: pod\n", static)
+    discovery = "  kubernetes_sd_configs:\n  - role: pod\n    namespaces:\n      names:\n      - meemaken\n"
+    text = text.replace(discovery, static)
     assert "kubernetes_sd_configs" not in text
     (tmp_path / "prometheus.yaml").write_text(text)
     shutil.copy(MONITORING / "alerts.yaml", tmp_path / "alerts.yaml")
@@ -133,3 +134,20 @@ def test_every_expression_names_metrics_that_the_code_registers() -> None:
     # and what the alerts and dashboards watch covers what the issue asks for
     for needed in ("meemaken_outbox_backlog", "meemaken_timers_due", "meemaken_deadlines_breached"):
         assert needed in used
+
+
+def test_every_api_and_worker_pod_tells_prometheus_where_its_metrics_are() -> None:
+    deployments = [
+        d
+        for path in sorted((ROOT / "infra" / "k8s").glob("*.yaml"))
+        for d in yaml.safe_load_all(path.read_text())
+        if d and d["kind"] == "Deployment"
+    ]
+    assert len(deployments) == 2 * len(SERVICES)
+    for deployment in deployments:
+        template = deployment["spec"]["template"]
+        annotations = template["metadata"]["annotations"]
+        ports = {str(p["containerPort"]) for c in template["spec"]["containers"] for p in c.get("ports", [])}
+        assert annotations["prometheus.io/scrape"] == "true", deployment["metadata"]["name"]
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert annotations["prometheus.io/port"] in ports, deployment["metadata"]["name"]
