@@ -34,6 +34,8 @@ def national_number(birth: str, serial: int) -> str:
 # The demo people (their names, e-mail addresses and national numbers must never leave the gateway).
 ANNA = "anna"  # a resident of the demo municipality, 35, in centrum
 KAREL = "karel"  # a case officer in the mobility department
+LOTTE = "lotte"  # a case officer in the mobility department, for the process mobility-2027
+INES = "ines"  # the decision body (the council), municipality-wide
 MINOR = "minor"
 VISITOR = "visitor"  # lives elsewhere
 DAAN = "daan"  # a resident of the demo municipality who represents a group (Right to Challenge)
@@ -63,6 +65,13 @@ PEOPLE: dict[str, dict[str, Any]] = {
         "roles": ["case_officer", "resident", "service", "wizard"],
         "groups": ["/departments/mobility"],
     },
+    LOTTE: {
+        "name": "Lotte Wouters",
+        "municipality": "demo",
+        "roles": ["case_officer"],
+        "groups": ["/departments/mobility", "/processes/mobility-2027"],
+    },
+    INES: {"name": "Ines Claes", "municipality": "demo", "roles": ["decision_body"], "groups": []},
     MINOR: {
         "name": "Emma Maes",
         "birthdate": "2012-06-01",

@@ -43,7 +43,10 @@ def session_store(gateway: GatewaySettings, engine: sa.Engine) -> SessionStore:
 
 def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings | None = None) -> Flask:
     from gateway import web
+    from gateway.casework.case_pages import cases
     from gateway.casework.pages import casework
+    from gateway.casework.proposal_actions import proposal_actions
+    from gateway.reports.pages import reports
     from gateway.entrypoints.portal import portal
     from gateway.identity.api import keys
     from gateway.identity.desk import desk
@@ -87,7 +90,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             jwks=json.dumps(issuer.keys.jwks()).encode(),
             known_sessions=KnownSessions(gateway.session_cache_seconds),
         )
-        for blueprint in (portal, identity, desk, casework, proxy):
+        for blueprint in (portal, identity, desk, casework, cases, proposal_actions, reports, proxy):
             app.register_blueprint(blueprint)
         app.wsgi_app = FastLane(  # type: ignore[method-assign]
             app.wsgi_app,

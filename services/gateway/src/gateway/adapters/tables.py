@@ -87,3 +87,18 @@ saved_views = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("official_id", "name", name="uq_saved_views_official_name"),
 )
+
+# Answer templates: reusable texts officials pick and edit to answer proposals (gateway.casework.answer_templates).
+answer_templates = sa.Table(
+    "answer_templates",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("municipality", sa.String(80), nullable=False),
+    sa.Column("department", sa.String(80), nullable=False),  # "": for every department
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("position", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("created_by", sa.String(36), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("municipality", "department", "name", name="uq_answer_templates_name"),
+)
