@@ -51,7 +51,9 @@ def events() -> list[Any]:
     due = datetime.now(UTC) - timedelta(days=2) + timedelta(hours=1)  # "2 days late" for an hour
     found = [
         proposal_envelope(EventFactory(source + "proposals"), ProposalAdmitted(pid, "p", author, TITLE)),
-        proposal_envelope(EventFactory(source + "proposals"), SupportThresholdReached(pid, "p", TITLE, 300, 300, due)),
+        proposal_envelope(
+            EventFactory(source + "proposals"), SupportThresholdReached(pid, "p", author, TITLE, 300, 300, due)
+        ),
     ]
     c = new_challenge("uk")
     c.submit(NOW)

@@ -26,23 +26,25 @@ NOW = datetime.now(UTC)
 
 def proposal_events() -> tuple[list, set[str]]:
     from proposals.domain.budget_round import RoundEvent
+    from proposals.domain.events import FeasibilityStarted, ProjectAdded, RoundIds
     from proposals.domain.model import Position, ProposalAdmitted, ProposalAnswered, SupportThresholdReached
     from proposals.integration.outgoing import envelope_for
 
     factory = EventFactory("urn:meemaken:municipality:demo:system:proposals")
     waiting, answered, round_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     author = uuid.uuid4()
+    round_ids = RoundIds(round_id=str(round_id), process_id="budget-2027")
     events = [
         ProposalAdmitted(waiting, "p", author, "Safer school streets"),
-        SupportThresholdReached(waiting, "p", "Safer school streets", 300, 300, NOW - timedelta(days=1)),
+        SupportThresholdReached(waiting, "p", author, "Safer school streets", 300, 300, NOW - timedelta(days=1)),
         ProposalAdmitted(answered, "p", author, "More benches"),
         ProposalAnswered(answered, "p", author, "More benches", Position.ADOPTED, "We will.", False),
-        RoundEvent("feasibility_started", round_id, "budget-2027", {}),
+        RoundEvent("feasibility_started", round_id, "budget-2027", FeasibilityStarted(**round_ids)),
         RoundEvent(
             "project_added",
             round_id,
             "budget-2027",
-            {"project_id": "p1", "title": "Trees", "district": "noord", "cost": 1000, "theme": None},
+            ProjectAdded(**round_ids, project_id="p1", title="Trees", district="noord", cost=1000, theme=None),
         ),
     ]
     ids = {str(waiting), str(answered), str(round_id), f"{round_id}/p1"}

@@ -39,6 +39,8 @@ def rejected(representative: uuid.UUID, **extra: Any) -> Envelope:
         "grounds": ["insufficient_score"],
         "reason": "The plan does not show who maintains the park after the first year.",
         "objection_until": "2026-12-27T10:00:00+00:00",
+        "notice": "Decision notice: the challenge is rejected.",
+        "co_initiator_ids": [],
         **extra,
     }
     return challenge_event("rejected", representative, "rejected", **details)
@@ -96,10 +98,37 @@ PANEL_DETAILS: dict[str, Any] = {  # every field of a panel event's details, eac
 }
 
 
+CHALLENGE_DETAILS: dict[str, Any] = {  # every field of a challenge event's details, each type takes its own
+    "reason": "Because.",
+    "due_at": "2026-12-24T10:00:00+00:00",
+    "deadline": "decision",
+    "outcome": "accepted",
+    "grounds": [],
+    "question": "Which of the two sites should the shelter use?",
+    "notice": "Decision notice: the challenge is accepted.",
+    "objection_until": "2026-12-27T10:00:00+00:00",
+    "co_initiator_ids": [str(uuid.uuid4())],
+    "repair": False,
+    "department": "mobility",
+    "modification": "Keep the park open on Sundays.",
+    "assessor_id": str(uuid.uuid4()),
+    "criterion": "quality",
+    "proposal": "accept",
+    "after_acceptance": "agreement",
+    "next_review_at": "2027-11-27T10:00:00+00:00",
+    "part": "decision",
+    "text": "The group showed it can run the park.",
+    "gates": [{"code": "complete", "passed": True, "explanation": "Everything is there."}],
+    "document_id": str(uuid.uuid4()),
+}
+
+
 def sample(event_type: str) -> dict:
     """Data an event of this catalogued type may carry, with every field a template reads."""
-    if ".challenges." in event_type:
-        return {
+    if ".challenges." in event_type:  # generated from the challenge's typed definitions, as the panels': exact
+        schema = catalogue()[event_type].schema
+        wanted = schema["properties"]["details"]["properties"]
+        data = {
             "challenge_id": str(uuid.uuid4()),
             "task_id": str(uuid.uuid4()),
             "department": "mobility",
@@ -108,15 +137,11 @@ def sample(event_type: str) -> dict:
             "from_status": "in_assessment",
             "to_status": "in_assessment",
             "at": NOW.isoformat(),
-            "details": {
-                "reason": "Because.",
-                "due_at": "2026-12-24T10:00:00+00:00",
-                "deadline": "decision",
-                "outcome": "accepted",
-                "grounds": [],
-                "question": "Which of the two sites should the shelter use?",  # referred_to_panel requires it
-            },
+            "details": {k: v for k, v in CHALLENGE_DETAILS.items() if k in wanted},
         }
+        if "actor" in schema["required"]:  # a step only a person takes
+            data["actor"] = {"id": str(uuid.uuid4()), "role": "decision_body"}
+        return data
     if ".panels." in event_type:  # the panels' schemas are generated from their typed definitions: exact
         properties = catalogue()[event_type].schema["properties"]
         wanted = properties["details"]["properties"]

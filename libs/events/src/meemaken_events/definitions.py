@@ -3,8 +3,8 @@
 A producer declares each event type it publishes as an ``EventDefinition``: the type name, its topic and
 the one typed definition of its data, a ``TypedDict`` (``NotRequired`` for a key that may be absent;
 ``X | None`` for one that may be null), nested as deep as needed and generic where a family of events
-shares its envelope. Formats, bounds and descriptions ride on the types with ``Annotated``; a ``Literal``
-or an ``Enum`` is an ``enum``::
+shares its envelope; ``Any`` is any JSON value, for data open by design. Formats, bounds and descriptions
+ride on the types with ``Annotated``; a ``Literal`` or an ``Enum`` is an ``enum``::
 
     class Drawn(TypedDict):  # its docstring: the schema's title ("Panel drawn in public")
         number: Annotated[int, Minimum(1)]
@@ -47,6 +47,11 @@ class Minimum:
 @dataclass(frozen=True)
 class Maximum:
     value: float
+
+
+@dataclass(frozen=True)
+class MinLength:
+    value: int
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,8 @@ def _qualified_name(tp: Any) -> str:
 
 
 def _schema(tp: Any, bindings: Mapping[Any, Any]) -> dict[str, Any]:
+    if tp is Any:  # any JSON value: only for data that is open by design (a rule's own parameters)
+        return {}
     if isinstance(tp, TypeVar):
         return _schema(bindings[tp], bindings)
     origin, args = get_origin(tp), get_args(tp)
@@ -205,6 +212,8 @@ def _constraint(extra: object) -> dict[str, Any]:
             return {"minimum": value}
         case Maximum(value):
             return {"maximum": value}
+        case MinLength(value):
+            return {"minLength": value}
         case MaxLength(value):
             return {"maxLength": value}
         case MaxItems(value):

@@ -12,7 +12,7 @@ from flask import Flask
 from challenges.adapters import tables
 from challenges.adapters.timers import TIMERS
 from challenges.integration.incoming import GATES_CONSUMER, gate_handlers
-from challenges.integration.outgoing import TOPIC, envelope_for
+from challenges.integration.outgoing import EVENT_TYPES, TOPIC, envelope_for
 from challenges.service_layer.handlers import fire_due_timers
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
 from meemaken_events import ConsumerLoop, EventFactory, Outbox
@@ -81,4 +81,4 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
     return [relay(settings, engine, tables.outbox, tables.relay_lease), gates, timers]
 
 
-SERVICE = ServiceDefinition("challenges", SERVICE_ROOT, create_app, loops, timers=TIMERS)
+SERVICE = ServiceDefinition("challenges", SERVICE_ROOT, create_app, loops, timers=TIMERS, events=EVENT_TYPES)

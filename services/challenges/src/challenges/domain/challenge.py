@@ -16,19 +16,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Literal
 from uuid import UUID
 
 from challenges.domain.assessment import Assessment
 from challenges.domain.clock import ClockError, DecisionClock, add
+from challenges.domain.events import (
+    AgreementStarted,
+    AssessmentOpened,
+    AssessorAssigned,
+    DeadlineAlert,
+    DeadlineName,
+    Decided,
+    DecisionFinal,
+    DecisionProposed,
+    Details,
+    DocumentAdded,
+    Gate,
+    GatesChecked,
+    InformationRequested,
+    ModificationProposed,
+    Motivated,
+    NoticeTextApproved,
+    Outcome,
+    Referred,
+    ReviewDue,
+    Scored,
+    TermExtended,
+)
 from challenges.domain.gates import GateResult
 from challenges.domain.rules import CriteriaSet, Profile
 from challenges.domain.states import BEFORE_DECISION, EVENT_OF, RUNNING_CASE, TRANSITIONS, Status
 from meemaken_kit.personal_data import Finding, describe, find_personal_data
-
-BY_THE_GROUP = frozenset(
-    {"submit", "supply_information", "accept_modification", "decline_modification", "withdraw", "object"}
-)
 
 
 class IllegalTransition(Exception):
@@ -132,7 +151,7 @@ class ChallengeEvent:
     at: datetime
     from_status: Status
     to_status: Status
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Details = field(default_factory=dict)  # type: ignore[assignment]  # Nothing, the empty details
     by: ActedBy | None = None
 
 
@@ -158,7 +177,7 @@ class NoticeText:
 
 @dataclass(frozen=True)
 class Decision:
-    outcome: str  # accepted | accepted_with_modifications | rejected | out_of_scope
+    outcome: Outcome
     grounds: tuple[str, ...]
     motivation: str
     decided_at: datetime
@@ -207,7 +226,7 @@ class Challenge:
         if self.status not in (Status.DRAFT, Status.INFORMATION_REQUESTED):
             raise IllegalTransition("documents can be added to a draft or in answer to an information request")
         self.documents = (*self.documents, document)
-        self._note("draft_saved", now, {"document_id": str(document.id)})
+        self._note("draft_saved", now, DocumentAdded(document_id=str(document.id)))
 
     def submit(self, now: datetime) -> None:
         self._move("submit", now)
@@ -259,9 +278,10 @@ class Challenge:
             raise IllegalTransition(f"gates are checked during the admissibility check, not when {self.status}")
         self.gate_results = results
         failed = [r for r in results if not r.passed]
-        self._note("gates_checked", now, {"gates": [r.as_dict() for r in results]})
+        gates = [Gate(code=r.code, passed=r.passed, explanation=r.explanation) for r in results]
+        self._note("gates_checked", now, GatesChecked(gates=gates))
         if not failed:
-            self._move("open_assessment", now, details={"department": self.department})
+            self._move("open_assessment", now, details=AssessmentOpened(department=self.department))
             return
         first = failed[0]
         if first.outcome == "out_of_scope":
@@ -275,14 +295,13 @@ class Challenge:
 
     def request_information(self, now: datetime, question: str, repair: bool = False) -> None:
         back = self.status
+        question = _official(question, "the question", "/question")
+        due_at = add(now, self.profile.deadlines.repair_period).isoformat()
         self._move(
             "request_information",
             now,
-            _official(question, "the question", "/question"),
-            details={
-                "due_at": add(now, self.profile.deadlines.repair_period).isoformat(),
-                "repair": repair,
-            },
+            question,
+            details=InformationRequested(reason=question, due_at=due_at, repair=repair),
         )
         self.information_request, self.return_to = question.strip(), back
         if self.clock is not None and self.clock.running:
@@ -313,16 +332,15 @@ class Challenge:
         except (ClockError, ValueError) as exc:
             raise InvalidAction(str(exc)) from exc
         due = self.clock.due_at()
-        self._note(
-            "decision_term_extended", now, {"reason": reason.strip(), "due_at": due.isoformat() if due else None}
-        )
+        extended = TermExtended(reason=reason.strip(), due_at=due.isoformat() if due else None)
+        self._note("decision_term_extended", now, extended)
 
     def start_dialogue(self, now: datetime) -> None:
         self._move("start_dialogue", now)
 
     def propose_modification(self, now: datetime, text: str) -> None:
         text = _official(text, "the modification", "/text")
-        self._move("propose_modification", now, details={"modification": text})
+        self._move("propose_modification", now, details=ModificationProposed(modification=text))
         self.modification = text
         self.modification_agreed = False
 
@@ -330,7 +348,7 @@ class Challenge:
         if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE):
             raise IllegalTransition(f"assessors are assigned during the assessment, not when {self.status}")
         self.assessment = self.assessment.assign(assessor_id)
-        self._note("assessor_assigned", now, {"assessor_id": str(assessor_id)})
+        self._note("assessor_assigned", now, AssessorAssigned(assessor_id=str(assessor_id)))
 
     def score(self, now: datetime, assessor_id: UUID, criterion: str, value: int | None, motivation: str) -> None:
         if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE):
@@ -340,7 +358,7 @@ class Challenge:
             self.assessment = self.assessment.score(self.criteria, assessor_id, criterion, value, motivation)
         except ValueError as exc:
             raise InvalidAction(str(exc)) from exc
-        self._note("scored", now, {"criterion": criterion})
+        self._note("scored", now, Scored(criterion=criterion))
 
     def propose_decision(self, now: datetime, manual_gates: dict[str, tuple[bool, str]]) -> None:
         """The case officer consolidates: every assessor scored everything, the judged gates are motivated."""
@@ -356,14 +374,13 @@ class Challenge:
             for code, (passed, motivation) in manual_gates.items()
         }
         failed = tuple(g.ground for g in self.profile.gates if g.code in manual_gates and not manual_gates[g.code][0])
-        details: dict[str, Any] = {}
+        score: float | None = None
         if self.criteria.weighted:  # a municipality's published weights and pass mark
             score = self.assessment.weighted_score(self.criteria)
-            details["score"] = round(score, 4)
             passes = self.criteria.pass_mark is None or score >= self.criteria.pass_mark
         else:  # considered (the Localism Act): only a ground of the closed list can reject
             passes = True
-        proposal = "accept" if not failed and passes else "reject"
+        proposal: Literal["accept", "reject"] = "accept" if not failed and passes else "reject"
         grounds = failed or (() if proposal == "accept" else ("insufficient_score",))
         self.gate_results = (
             *self.gate_results,
@@ -374,10 +391,13 @@ class Challenge:
                 for code, (passed, motivation) in manual_gates.items()
             ),
         )
-        self._move("propose_decision", now, details={"proposal": proposal, **details, "grounds": list(grounds)})
+        proposed = DecisionProposed(proposal=proposal, grounds=list(grounds))
+        if score is not None:
+            proposed["score"] = round(score, 4)
+        self._move("propose_decision", now, details=proposed)
 
     def accept(self, now: datetime, motivation: str) -> None:
-        outcome = "accepted_with_modifications" if self.modification_agreed else "accepted"
+        outcome: Outcome = "accepted_with_modifications" if self.modification_agreed else "accepted"
         self._decide("accept", outcome, (), _official(motivation, "a motivation", "/motivation"), now)
 
     def reject(self, now: datetime, grounds: tuple[str, ...], motivation: str) -> None:
@@ -391,24 +411,18 @@ class Challenge:
 
     def decide_objection(self, now: datetime, upheld: bool, motivation: str) -> None:
         motivation = _official(motivation, "a motivation", "/motivation")
+        action = "uphold_objection" if upheld else "dismiss_objection"
+        self._move(action, now, motivation, details=Motivated(reason=motivation))
         if upheld:
-            self._move("uphold_objection", now, motivation)
             self.decision = None
-        else:
-            self._move("dismiss_objection", now, motivation)
 
     def start_agreement(self, now: datetime) -> None:
-        self._move("start_agreement", now, details={"after_acceptance": self.profile.after_acceptance})
+        self._move("start_agreement", now, details=AgreementStarted(after_acceptance=self.profile.after_acceptance))
 
     def start_execution(self, now: datetime, summary: str) -> None:
-        self._move(
-            "start_execution",
-            now,
-            _official(summary, "what was agreed", "/summary"),
-            details={
-                "next_review_at": add(now, self.profile.deadlines.review_period).isoformat(),
-            },
-        )
+        summary = _official(summary, "what was agreed", "/summary")
+        next_review_at = add(now, self.profile.deadlines.review_period).isoformat()
+        self._move("start_execution", now, summary, details=ReviewDue(reason=summary, next_review_at=next_review_at))
 
     def start_review(self, now: datetime) -> None:
         self._move("start_review", now)
@@ -417,19 +431,22 @@ class Challenge:
         action = {"renew": "renew", "complete": "complete", "terminate": "terminate"}.get(outcome)
         if action is None:
             raise InvalidAction("a review ends in renew, complete or terminate")
-        details = (
-            {"next_review_at": add(now, self.profile.deadlines.review_period).isoformat()} if action == "renew" else {}
-        )
-        self._move(action, now, _official(motivation, "a motivation", "/motivation"), details=details)
+        motivation = _official(motivation, "a motivation", "/motivation")
+        details: ReviewDue | Motivated = Motivated(reason=motivation)
+        if action == "renew":
+            next_review_at = add(now, self.profile.deadlines.review_period).isoformat()
+            details = ReviewDue(reason=motivation, next_review_at=next_review_at)
+        self._move(action, now, motivation, details=details)
 
     def terminate(self, now: datetime, reason: str) -> None:
-        self._move("terminate", now, _official(reason, "a reason", "/reason"))
+        reason = _official(reason, "a reason", "/reason")
+        self._move("terminate", now, reason, details=Motivated(reason=reason))
 
     def refer_to_panel(self, now: datetime, question: str) -> None:
         if self.status not in (Status.IN_ASSESSMENT, Status.IN_DIALOGUE, Status.DECISION_PENDING):
             raise IllegalTransition(f"a challenge that is {self.status} cannot be referred to a panel")
         question = _official(question, "the question for the panel", "/question")
-        self._note("referred_to_panel", now, {"question": question})
+        self._note("referred_to_panel", now, Referred(question=question))
 
     def notice_parts(self) -> tuple[str, ...]:
         """What a published motivation may be about: each criterion, each gate, and the decision's
@@ -446,34 +463,38 @@ class Challenge:
         text = _official(text, "the text", "/text")
         approved = NoticeText(part, text, now, self.acting)
         self.notice_texts = (*(t for t in self.notice_texts if t.part != part), approved)
-        self._note("notice_text_approved", now, {"part": part, "text": text})
+        self._note("notice_text_approved", now, NoticeTextApproved(part=part, text=text))
 
     def decision_became_final(self, now: datetime) -> None:
         """The objection window closed without an objection."""
-        self._note("decision_final", now, {"outcome": self.decision.outcome if self.decision else "rejected"})
+        self._note("decision_final", now, DecisionFinal(outcome=self.decision.outcome if self.decision else "rejected"))
 
-    def deadline_warning(self, now: datetime, deadline: str, breached: bool, due_at: datetime | None = None) -> None:
+    def deadline_warning(
+        self, now: datetime, deadline: DeadlineName, breached: bool, due_at: datetime | None = None
+    ) -> None:
         """Warn the officials' queue; `due_at` is the deadline itself (the moment now for a breach)."""
         level = "breached" if breached else "near_breach"
         others = tuple(a for a in self.alerts if a.deadline != deadline)
         self.alerts = (*others, Alert(deadline, level, now))
-        self._note(f"deadline_{level}", now, {"deadline": deadline, "due_at": (due_at or now).isoformat()})
+        self._note(f"deadline_{level}", now, DeadlineAlert(deadline=deadline, due_at=(due_at or now).isoformat()))
 
     # --- internals ----------------------------------------------------------------------
 
-    def _decide(self, action: str, outcome: str, grounds: tuple[str, ...], motivation: str, now: datetime) -> None:
+    def _decide(self, action: str, outcome: Outcome, grounds: tuple[str, ...], motivation: str, now: datetime) -> None:
         from challenges.domain.notice import decision_notice
 
         self._check(action)
         notice = decision_notice(self, outcome, grounds, now, self.profile.language)  # in the case's language
         self.decision = Decision(outcome, grounds, motivation.strip(), now, notice)
-        details = {
-            "outcome": outcome,
-            "grounds": list(grounds),
-            "notice": notice,
-            "objection_until": add(now, self.profile.deadlines.objection_window).isoformat(),
-            "co_initiator_ids": [str(i) for i in self.group.co_initiator_ids],  # told, as the representative is
-        }
+        details = Decided(
+            outcome=outcome,
+            grounds=list(grounds),
+            notice=notice,
+            objection_until=add(now, self.profile.deadlines.objection_window).isoformat(),
+            co_initiator_ids=[str(i) for i in self.group.co_initiator_ids],  # told, as the representative is
+        )
+        if motivation.strip():
+            details["reason"] = motivation.strip()
         self._move(action, now, motivation.strip(), details=details)
 
     def _check(self, action: str) -> None:
@@ -486,7 +507,7 @@ class Challenge:
         action: str,
         now: datetime,
         reason: str | None = None,
-        details: dict[str, Any] | None = None,
+        details: Details | None = None,
         to: Status | None = None,
     ) -> None:
         self._check(action)
@@ -497,15 +518,13 @@ class Challenge:
         self.history = (*self.history, StatusChange(now, action, before, target, reason))
         if target not in RUNNING_CASE:
             self.alerts = ()  # decided, withdrawn or executing: the case deadlines are over
-        data = dict(details or {})
-        if reason and action not in BY_THE_GROUP:  # what residents type stays out of events
-            data.setdefault("reason", reason)
-        self.events.append(self._event(EVENT_OF[action], now, before, target, data))
+        # an official's reason travels in the details its builder made; what residents type stays out of events
+        self.events.append(self._event(EVENT_OF[action], now, before, target, details or {}))
 
-    def _note(self, name: str, now: datetime, details: dict[str, Any] | None = None) -> None:
-        self.events.append(self._event(name, now, self.status, self.status, dict(details or {})))
+    def _note(self, name: str, now: datetime, details: Details | None = None) -> None:
+        self.events.append(self._event(name, now, self.status, self.status, details or {}))
 
-    def _event(self, name: str, now: datetime, before: Status, after: Status, data: dict[str, Any]) -> ChallengeEvent:
+    def _event(self, name: str, now: datetime, before: Status, after: Status, data: Details) -> ChallengeEvent:
         self.audit = (*self.audit, AuditEntry(now, name, before, after, self.acting))
         return ChallengeEvent(
             name,

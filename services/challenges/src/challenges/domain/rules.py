@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
+
+AfterAcceptance = Literal["agreement", "procurement"]  # what follows an acceptance
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class Profile:
     grounds: tuple[RejectionGround, ...]
     gates: tuple[Gate, ...]
     closed_list_of_grounds: bool
-    after_acceptance: str  # "agreement" or "procurement" (UK)
+    after_acceptance: AfterAcceptance  # "agreement" or "procurement" (UK)
     criteria_sets: tuple[str, ...]  # the criteria sets this profile's law allows; the first is the default
     representative: RepresentativeRule = field(default_factory=RepresentativeRule)
     # what the law calls a challenge (the Localism Act: an expression of interest)
@@ -168,6 +170,8 @@ class CriteriaSet:
 
 
 def profile_from(raw: dict[str, Any]) -> Profile:
+    if raw["after_acceptance"] not in get_args(AfterAcceptance):
+        raise ValueError(f"profile {raw['code']}: after_acceptance is agreement or procurement")
     return Profile(
         code=raw["code"],
         name=Text.of(raw["name"]),

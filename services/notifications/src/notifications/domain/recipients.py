@@ -36,6 +36,24 @@ def named_in_event(role: str, event_type: str, data: dict[str, Any]) -> list[str
     return []
 
 
+def fields_needed(role: str, event_type: str) -> tuple[str, ...]:
+    """What finding the people in `role` reads of an event of this type (its consumer declares it with
+    ``@reads``, so the contract tests hold the producer to it)."""
+    service = event_type.split(".")[2]  # org.meemaken.<service>.<aggregate>.<name>.v1
+    case = {"challenges": "challenge_id", "proposals": "proposal_id", "panels": "panel_id"}[service]
+    if ".round." in event_type:
+        case = "round_id"
+    if role == "initiator":
+        return ("representative_id",) if service == "challenges" else ("author_id",)
+    if role == "department_queue":
+        return ("department",)
+    if role in ("invitee", "alternates") or event_type.endswith((".member_selected.v1", ".member_replaced.v1")):
+        return (case, "details.pseudonym")
+    if role == "respondent":
+        return ("pseudonym",)
+    return (case,)  # an audience of the case: its followers, group, officials, members, voters
+
+
 def audience_scopes(role: str, data: dict[str, Any]) -> list[str]:
     """The audiences that hold `role` for this event's case ([] when the event names the people itself)."""
     if role == "department_queue" and "department" in data:

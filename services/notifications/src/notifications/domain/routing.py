@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from notifications.domain.recipients import fields_needed
+from notifications.domain.templates import FIELDS
+
 ROLES = (
     "initiator",  # the resident acting for a challenge's group, or a proposal's author
     "co_initiators",
@@ -76,6 +79,10 @@ def _panel(template: str, roles: tuple[str, ...], channels: tuple[str, ...] | No
 def _proposal(legal: bool = False) -> Route:
     """The author hears (the law requires an answer to them), followers hear too."""
     return Route("proposal", (Tell(("initiator",), "proposal_news", legal), Tell(("followers",), "proposal_news")))
+
+
+def _followers() -> Route:
+    return Route("proposal", (Tell(("followers",), "proposal_news"),))
 
 
 C = "org.meemaken.challenges.challenge."
@@ -157,13 +164,19 @@ ROUTES: dict[str, Route | str] = {
     f"{R}proposal.submitted.v1": SILENT,  # the admissibility check answers within moments
     f"{R}proposal.admitted.v1": Route("proposal", (Tell(("initiator",), "proposal_admitted"),)),
     f"{R}proposal.rejected.v1": Route("proposal", (Tell(("initiator",), "proposal_rejected"),)),
-    f"{R}proposal.threshold_reached.v1": _proposal(),
     f"{R}proposal.answered.v1": _proposal(legal=True),
     f"{R}proposal.declined.v1": _proposal(legal=True),
-    f"{R}proposal.answer_overdue.v1": _proposal(),
-    f"{R}proposal.followed_up.v1": _proposal(),
-    f"{R}proposal.merged.v1": _proposal(),  # names no author: its followers hear
-    f"{R}proposal.split.v1": _proposal(),
+    f"{R}proposal.threshold_reached.v2": _proposal(),
+    f"{R}proposal.answer_overdue.v2": _proposal(),
+    f"{R}proposal.followed_up.v2": _proposal(),
+    f"{R}proposal.merged.v2": _proposal(),
+    f"{R}proposal.split.v2": _proposal(),
+    # their v1 events name no author: only the followers can hear of those
+    f"{R}proposal.threshold_reached.v1": _followers(),
+    f"{R}proposal.answer_overdue.v1": _followers(),
+    f"{R}proposal.followed_up.v1": _followers(),
+    f"{R}proposal.merged.v1": _followers(),
+    f"{R}proposal.split.v1": _followers(),
     # Process and budget-round steps before the results: public pages, not messages (for now).
     f"{R}process.defined.v1": SILENT,
     f"{R}process.rung_realised.v1": SILENT,
@@ -186,6 +199,20 @@ def route_of(event_type: str) -> Route | None:
     """The route of a type; None when the type is silent. KeyError for a type nobody decided about."""
     route = ROUTES[event_type]
     return None if isinstance(route, str) else route
+
+
+def fields_read(event_type: str) -> frozenset[str]:
+    """Every field of the event its route reads: to find each audience's people and to fill its templates."""
+    route = route_of(event_type)
+    tells = route.tells if route is not None else ()
+    return frozenset(
+        field
+        for tell in tells
+        for field in (
+            *FIELDS.get(tell.template, ()),
+            *(f for role in tell.roles for f in fields_needed(role, event_type)),
+        )
+    )
 
 
 def routed_types() -> set[str]:

@@ -7,12 +7,13 @@ service_layer.planning); whether and whom an event tells is the routing table's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from meemaken_events import Catalogue, Envelope, Handler, catalogue, reads
+from notifications.domain.routing import fields_read
 from notifications.service_layer.planning import note_event
 
 PRODUCERS = {
@@ -22,8 +23,11 @@ PRODUCERS = {
 }
 
 
-def handler(clock: Callable[[], datetime]) -> Handler:
-    @reads()  # the data is kept whole; what a message needs of it is the routing table's (test_templates)
+def handler(clock: Callable[[], datetime], reading: Iterable[str] = ()) -> Handler:
+    """The data is kept whole; what its route reads of it (``reading``: to find the people, to fill the
+    templates) is declared, so a producer cannot drop a field a message needs without a new version."""
+
+    @reads(*reading)
     def on_event(connection: sa.Connection, envelope: Envelope) -> None:
         note_event(connection, envelope.source, envelope.id, envelope.type, dict(envelope.data), clock())
 
@@ -35,10 +39,12 @@ def subscriptions(
 ) -> dict[str, tuple[list[str], dict[str, Handler]]]:
     """consumer name -> (its topics, its handlers by event type)."""
     events = events or catalogue()
-    on_event = handler(clock)
     found: dict[str, tuple[list[str], dict[str, Handler]]] = {}
     for consumer, prefix in PRODUCERS.items():
         types = [t for t in events if t.name.startswith(prefix)]
         if types:
-            found[consumer] = (sorted({t.topic for t in types}), {t.name: on_event for t in types})
+            found[consumer] = (
+                sorted({t.topic for t in types}),
+                {t.name: handler(clock, fields_read(t.name)) for t in types},
+            )
     return found

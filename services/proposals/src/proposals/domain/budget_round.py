@@ -24,6 +24,19 @@ from proposals.domain.budgeting.rules import (
     excluded_projects,
     exclusive_groups,
 )
+from proposals.domain.events import (
+    Closed,
+    FeasibilityStarted,
+    Funded,
+    Opened,
+    ProjectAdded,
+    ProjectAssessed,
+    ProjectTracked,
+    ResultsPublished,
+    RoundIds,
+    VotingOpened,
+    signed,
+)
 
 
 class Phase(StrEnum):
@@ -105,13 +118,13 @@ class Results:
 
 @dataclass(frozen=True)
 class RoundEvent:
-    """Every step of a round, named; `data` holds what the step is about (never who voted what) and, for
-    an official's step, the official as ``actor`` (pseudonymous id and role) for the audit."""
+    """Every step of a round, named; `data` is the event's data (``proposals.domain.events``): what the step
+    is about (never who voted what) and, for an official's step, the official as ``actor`` for the audit."""
 
     name: str
     round_id: UUID
     process_id: str
-    data: Mapping[str, object]
+    data: RoundIds
 
 
 @dataclass
@@ -186,16 +199,16 @@ class BudgetRound:
         if "extra_funds" in params and len(r.budgets) > 1:
             raise InvalidRound("extra_funds applies to a round without district or theme budgets (one part)")
         r.rule_parameters = params
-        r._note(
-            "opened",
-            by,
+        opened = Opened(
+            **r._ids(),
             budget=budget,
             district_budgets=dict(district_budgets),
-            theme_budgets=themes,
+            theme_budgets=dict(themes),
             rule=rule,
             rule_parameters=params,
-            ballot=form.kind.value,
+            ballot=form.kind,
         )
+        r._note("opened", signed(opened, by))
         return r
 
     @property
@@ -259,13 +272,14 @@ class BudgetRound:
             description=description.strip(),
         )
         self.projects = (*self.projects, project)
-        self._note(
-            "project_added", by, project_id=project.id, title=project.title, district=district, theme=theme, cost=cost
+        added = ProjectAdded(
+            **self._ids(), project_id=project.id, title=project.title, district=district, theme=theme, cost=cost
         )
+        self._note("project_added", signed(added, by))
         return project.id
 
     def start_feasibility(self, by: ActedBy | None = None) -> None:
-        self._move(Phase.IDEAS, Phase.FEASIBILITY, "feasibility_started", by)
+        self._move(Phase.IDEAS, Phase.FEASIBILITY, "feasibility_started", signed(FeasibilityStarted(**self._ids()), by))
 
     def assess(
         self,
@@ -300,7 +314,14 @@ class BudgetRound:
             jury_score=jury_score,
         )
         self.projects = tuple(changed if x.id == project_id else x for x in self.projects)
-        self._note("project_assessed", by, project_id=project_id, feasibility=verdict.value, cost=cost, reason=reason)
+        assessed = ProjectAssessed(
+            **self._ids(),
+            project_id=project_id,
+            feasibility="feasible" if feasible else "not_feasible",
+            cost=cost,
+            reason=reason.strip(),
+        )
+        self._note("project_assessed", signed(assessed, by))
 
     def open_voting(self, lot_order: Sequence[str], by: ActedBy | None = None) -> None:
         """Voting opens with the projects found feasible and the published lot order for last ties."""
@@ -315,27 +336,26 @@ class BudgetRound:
             raise InvalidRound("the lot order lists exactly the projects on the ballot")
         self._check_named_projects()
         self.lot_order = tuple(lot_order)
-        self._move(Phase.FEASIBILITY, Phase.VOTING, "voting_opened", by, projects=ids, lot_order=list(self.lot_order))
+        opened = VotingOpened(**self._ids(), projects=ids, lot_order=list(self.lot_order))
+        self._move(Phase.FEASIBILITY, Phase.VOTING, "voting_opened", signed(opened, by))
 
     def close(self, now: datetime, by: ActedBy | None = None) -> None:
         self.closed_at = now
-        self._move(Phase.VOTING, Phase.CLOSED, "closed", by, closed_at=now.isoformat())
+        self._move(Phase.VOTING, Phase.CLOSED, "closed", signed(Closed(**self._ids(), closed_at=now.isoformat()), by))
 
     def record_results(self, results: Results) -> None:
         self._require(Phase.CLOSED, "record results")
         self.results = results
         titles = {p.id: p.title for p in self.projects}
-        self._move(
-            Phase.CLOSED,
-            Phase.RESULTS,
-            "results_published",
-            None,
+        published = ResultsPublished(
+            **self._ids(),
             rule=results.rule,
-            selected=[{"project_id": pid, "title": titles[pid]} for pid in results.selected],
+            selected=[Funded(project_id=pid, title=titles[pid]) for pid in results.selected],
             voters=results.voters,
             paper_ballots=results.paper_ballots,
             spent=results.spent,
         )
+        self._move(Phase.CLOSED, Phase.RESULTS, "results_published", published)
 
     def track(self, project_id: str, stage: Stage, note: str, by: ActedBy | None = None) -> None:
         """Implementation tracking of a funded project; the first report starts the implementation phase."""
@@ -351,7 +371,8 @@ class BudgetRound:
         )
         if self.phase is Phase.RESULTS:
             self.phase = Phase.IMPLEMENTATION
-        self._note("project_tracked", by, project_id=project_id, stage=stage.value, note=note.strip())
+        tracked = ProjectTracked(**self._ids(), project_id=project_id, stage=stage.value, note=note.strip())
+        self._note("project_tracked", signed(tracked, by))
 
     def _check_named_projects(self) -> None:
         """The projects the rule's parameters name are on the ballot, and each exclusion group lies within
@@ -379,14 +400,15 @@ class BudgetRound:
         if self.phase is not phase:
             raise WrongPhase(f"cannot {action}: the round is in the {self.phase.value} phase, not {phase.value}")
 
-    def _move(self, src: Phase, dst: Phase, event: str, by: ActedBy | None = None, **data: object) -> None:
+    def _move(self, src: Phase, dst: Phase, event: str, data: RoundIds) -> None:
         self._require(src, f"move to {dst.value}")
         self.phase = dst
-        self._note(event, by, **data)
+        self._note(event, data)
 
-    def _note(self, name: str, by: ActedBy | None = None, **data: object) -> None:
-        if by is not None:
-            data["actor"] = by.as_data()
+    def _ids(self) -> RoundIds:
+        return RoundIds(round_id=str(self.id), process_id=self.process_id)
+
+    def _note(self, name: str, data: RoundIds) -> None:
         self.events.append(RoundEvent(name, self.id, self.process_id, data))
 
 

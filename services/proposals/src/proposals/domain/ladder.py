@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, cast, get_args
 
-RUNGS = ("informeren", "raadplegen", "adviseren", "coproduceren", "meebeslissen", "zelfbeheer")
+Rung = Literal["informeren", "raadplegen", "adviseren", "coproduceren", "meebeslissen", "zelfbeheer"]
+RUNGS: tuple[Rung, ...] = get_args(Rung)
 
 
 class InvalidLadder(ValueError):
@@ -35,7 +37,7 @@ class Ladder:
         return self.order.index(require_rung(rung)) + 1
 
 
-def require_rung(rung: str) -> str:
+def require_rung(rung: str) -> Rung:
     if rung not in RUNGS:
         raise InvalidLadder(f"unknown rung {rung!r}; the rungs are {', '.join(RUNGS)}")
-    return rung
+    return cast(Rung, rung)

@@ -105,6 +105,7 @@ class ProposalDeclined:
 class SupportThresholdReached:
     proposal_id: UUID
     process_id: str
+    author_id: UUID
     title: str
     supporters: int
     threshold: int
@@ -127,6 +128,7 @@ class ProposalAnswered:
 class AnswerOverdue:
     proposal_id: UUID
     process_id: str
+    author_id: UUID
     title: str
     answer_due_at: datetime
 
@@ -135,6 +137,7 @@ class AnswerOverdue:
 class ProposalMerged:
     proposal_id: UUID
     process_id: str
+    author_id: UUID
     title: str
     into_id: UUID
     reasons: str
@@ -145,6 +148,7 @@ class ProposalMerged:
 class ProposalSplit:
     proposal_id: UUID
     process_id: str
+    author_id: UUID
     title: str
     into_ids: tuple[UUID, ...]
     reasons: str
@@ -155,6 +159,7 @@ class ProposalSplit:
 class FollowUpRecorded:
     proposal_id: UUID
     process_id: str
+    author_id: UUID
     title: str
     stage: FollowUpStage
     note: str
@@ -280,7 +285,9 @@ class Proposal:
             self.answer_due_at = now + timedelta(days=answer_days)
             self._step(now, "threshold_reached", f"{supporters} supporters; answer due {self.answer_due_at:%Y-%m-%d}")
             self.events.append(
-                SupportThresholdReached(self.id, self.process_id, self.title, supporters, threshold, self.answer_due_at)
+                SupportThresholdReached(
+                    self.id, self.process_id, self.author_id, self.title, supporters, threshold, self.answer_due_at
+                )
             )
 
     def respond(self, position: Position, reasons: str, now: datetime, by: ActedBy | None = None) -> None:
@@ -306,7 +313,7 @@ class Proposal:
             return False
         self.answer_overdue = True
         self._step(now, "answer_overdue", f"due {self.answer_due_at:%Y-%m-%d}")
-        self.events.append(AnswerOverdue(self.id, self.process_id, self.title, self.answer_due_at))
+        self.events.append(AnswerOverdue(self.id, self.process_id, self.author_id, self.title, self.answer_due_at))
         return True
 
     def merge_into(self, target: Proposal, reasons: str, now: datetime, by: ActedBy | None = None) -> None:
@@ -323,7 +330,9 @@ class Proposal:
         self._step(now, "merged_into", f"{target.id}: {reasons.strip()}", by)
         target.related = (*target.related, self.id)
         target._step(now, "merged_from", f"{self.id}: {reasons.strip()}", by)
-        self.events.append(ProposalMerged(self.id, self.process_id, self.title, target.id, reasons.strip(), by))
+        self.events.append(
+            ProposalMerged(self.id, self.process_id, self.author_id, self.title, target.id, reasons.strip(), by)
+        )
 
     def split_into(self, parts: tuple[Proposal, ...], reasons: str, now: datetime, by: ActedBy | None = None) -> None:
         """Divide this proposal into new ones (already admitted, author kept, supporters carried over)."""
@@ -334,7 +343,9 @@ class Proposal:
         self._require(ProposalStatus.ADMITTED, "split")
         self.status, self.related = ProposalStatus.SPLIT, tuple(p.id for p in parts)
         self._step(now, "split_into", f"{', '.join(str(p.id) for p in parts)}: {reasons.strip()}", by)
-        self.events.append(ProposalSplit(self.id, self.process_id, self.title, self.related, reasons.strip(), by))
+        self.events.append(
+            ProposalSplit(self.id, self.process_id, self.author_id, self.title, self.related, reasons.strip(), by)
+        )
 
     @classmethod
     def part_of(
@@ -354,7 +365,9 @@ class Proposal:
             raise InvalidStep("a follow-up says what was done")
         self._require(ProposalStatus.ANSWERED, "follow up")
         self._step(now, f"follow_up_{stage.value}", note.strip(), by)
-        self.events.append(FollowUpRecorded(self.id, self.process_id, self.title, stage, note.strip(), by))
+        self.events.append(
+            FollowUpRecorded(self.id, self.process_id, self.author_id, self.title, stage, note.strip(), by)
+        )
 
     def is_author(self, resident: UUID) -> bool:
         return resident == self.author_id or resident in self.co_authors

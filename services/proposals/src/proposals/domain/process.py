@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from proposals.domain.audit import ActedBy
-from proposals.domain.ladder import require_rung
+from proposals.domain.ladder import Rung, require_rung
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
 
@@ -38,7 +38,7 @@ class Phase:
 class ProcessDefined:
     process_id: str
     municipality: str
-    kind: str
+    kind: ProcessKind
     title: str
     phases: tuple[Phase, ...]
     by: ActedBy | None = None
@@ -49,8 +49,8 @@ class RungRealised:
     process_id: str
     municipality: str
     phase: str
-    rung_promised: str
-    rung_realised: str
+    rung_promised: Rung
+    rung_realised: Rung
     explanation: str
     by: ActedBy | None = None
 
@@ -106,7 +106,7 @@ class ParticipationProcess:
                 raise InvalidProcess(f"the process's {name} must be different, non-blank names")
         ordered = tuple(sorted(phases, key=lambda p: p.starts_at))
         process = cls(process_id, municipality, title, kind, ordered, support_threshold, answer_days, districts, themes)
-        process.events.append(ProcessDefined(process_id, municipality, kind.value, title, ordered, by))
+        process.events.append(ProcessDefined(process_id, municipality, kind, title, ordered, by))
         return process
 
     def phase_at(self, moment: datetime) -> Phase | None:
@@ -133,7 +133,13 @@ class ParticipationProcess:
                 self.phases = (*self.phases[:i], replace(phase, rung_realised=rung), *self.phases[i + 1 :])
                 self.events.append(
                     RungRealised(
-                        self.id, self.municipality, phase_name, phase.rung_promised, rung, explanation.strip(), by
+                        self.id,
+                        self.municipality,
+                        phase_name,
+                        require_rung(phase.rung_promised),
+                        require_rung(rung),
+                        explanation.strip(),
+                        by,
                     )
                 )
                 return

@@ -1,13 +1,18 @@
 """Which domain event goes out as which CloudEvent (topics meemaken.proposals.proposal, .process, .round).
 
-An official's step carries the official as ``actor`` (pseudonymous id and the role they acted in)."""
+An official's step carries the official as ``actor`` (pseudonymous id and the role they acted in).
+
+``EVENT_TYPES`` declares every type this service publishes, its data typed in ``proposals.domain.events``
+(built here for proposals and processes, by the budget round for its steps); ``python -m proposals
+event-schemas`` generates their JSON Schemas."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from meemaken_events import Envelope, EventFactory
+from meemaken_events.definitions import EventDefinition
+from proposals.domain import events as data
 from proposals.domain.budget_round import RoundEvent
+from proposals.domain.ladder import require_rung
 from proposals.domain.model import (
     AnswerOverdue,
     FollowUpRecorded,
@@ -23,81 +28,123 @@ from proposals.domain.model import (
 )
 from proposals.domain.process import ProcessDefined, ProcessEvent, RungRealised
 
-PROPOSAL = "org.meemaken.proposals.proposal."
+SERVICE = "org.meemaken.proposals."
+PROPOSAL = SERVICE + "proposal."
 SUBMITTED = PROPOSAL + "submitted.v1"
 ADMITTED = PROPOSAL + "admitted.v1"
 REJECTED = PROPOSAL + "rejected.v1"
-ROUND_CLOSED = "org.meemaken.proposals.round.closed.v1"
-RESULTS_PUBLISHED = "org.meemaken.proposals.round.results_published.v1"
+ROUND_CLOSED = SERVICE + "round.closed.v1"
+RESULTS_PUBLISHED = SERVICE + "round.results_published.v1"
+TOPICS = "meemaken.proposals."  # + the aggregate: proposal, process, round
 
 Event = ProposalEvent | ProcessEvent | RoundEvent
 
 
+def type_of(name: str) -> str:
+    """``proposal.submitted.v1`` -> ``org.meemaken.proposals.proposal.submitted.v1``."""
+    return SERVICE + name
+
+
+def _title(typed: type) -> str:
+    return " ".join((typed.__doc__ or "").split())
+
+
+EVENT_TYPES: tuple[EventDefinition, ...] = tuple(
+    EventDefinition(type_of(name), TOPICS + name.split(".")[0], typed, _title(typed))
+    for name, typed in data.PROPOSALS_EVENTS.items()
+)
+
+
 def envelope_for(factory: EventFactory, event: Event) -> Envelope:
     if isinstance(event, RoundEvent):
-        data = {"round_id": str(event.round_id), "process_id": event.process_id, **event.data}
-        return factory.create(f"org.meemaken.proposals.round.{event.name}.v1", str(event.round_id), data)
+        return factory.create(type_of(f"round.{event.name}.v1"), str(event.round_id), event.data)
     if isinstance(event, ProcessDefined | RungRealised):
         return _process(factory, event)
     return _proposal(factory, event)
 
 
 def _process(factory: EventFactory, event: ProcessEvent) -> Envelope:
-    data: dict[str, Any] = {"process_id": event.process_id, "municipality": event.municipality}
-    if event.by is not None:
-        data["actor"] = event.by.as_data()
     if isinstance(event, ProcessDefined):
-        data |= {"kind": event.kind, "title": event.title}
-        data["phases"] = [
-            {
-                "name": p.name,
-                "starts_at": p.starts_at.isoformat(),
-                "ends_at": p.ends_at.isoformat(),
-                "rung_promised": p.rung_promised,
-            }
+        phases = [
+            data.PhaseData(
+                name=p.name,
+                starts_at=p.starts_at.isoformat(),
+                ends_at=p.ends_at.isoformat(),
+                rung_promised=require_rung(p.rung_promised),
+            )
             for p in event.phases
         ]
-        return factory.create("org.meemaken.proposals.process.defined.v1", event.process_id, data)
-    data |= {"phase": event.phase, "rung_promised": event.rung_promised, "rung_realised": event.rung_realised}
-    data["explanation"] = event.explanation
-    return factory.create("org.meemaken.proposals.process.rung_realised.v1", event.process_id, data)
+        defined = data.Defined(
+            process_id=event.process_id,
+            municipality=event.municipality,
+            kind=event.kind,
+            title=event.title,
+            phases=phases,
+        )
+        return factory.create(type_of("process.defined.v1"), event.process_id, data.signed(defined, event.by))
+    realised = data.RungRealised(
+        process_id=event.process_id,
+        municipality=event.municipality,
+        phase=event.phase,
+        rung_promised=event.rung_promised,
+        rung_realised=event.rung_realised,
+        explanation=event.explanation,
+    )
+    return factory.create(type_of("process.rung_realised.v1"), event.process_id, data.signed(realised, event.by))
 
 
 def _proposal(factory: EventFactory, event: ProposalEvent) -> Envelope:
-    data: dict[str, Any] = {"proposal_id": str(event.proposal_id), "process_id": event.process_id, "title": event.title}
     key = str(event.proposal_id)
-    by = getattr(event, "by", None)
-    if by is not None:
-        data["actor"] = by.as_data()
+    ids = data.ProposalData(proposal_id=key, process_id=event.process_id, title=event.title)
     match event:
         case ProposalSubmitted():
-            data |= {"author_id": str(event.author_id), "submitted_at": event.submitted_at.isoformat()}
-            return factory.create(SUBMITTED, key, data)
+            submitted = data.Submitted(
+                **ids, author_id=str(event.author_id), submitted_at=event.submitted_at.isoformat()
+            )
+            return factory.create(SUBMITTED, key, submitted)
         case ProposalAdmitted():
-            return factory.create(ADMITTED, key, data | {"author_id": str(event.author_id)})
-        case ProposalRejected() | ProposalDeclined():
-            data |= {"author_id": str(event.author_id)}
-            data["reasons"] = [{"code": r.code, "detail": r.detail} for r in event.reasons]
-            kind = REJECTED if isinstance(event, ProposalRejected) else PROPOSAL + "declined.v1"
-            return factory.create(kind, key, data)
+            return factory.create(ADMITTED, key, data.Admitted(**ids, author_id=str(event.author_id)))
+        case ProposalRejected():
+            reasons = [data.Rejection(code=r.code, detail=r.detail) for r in event.reasons]  # type: ignore[typeddict-item]
+            return factory.create(REJECTED, key, data.Rejected(**ids, author_id=str(event.author_id), reasons=reasons))
+        case ProposalDeclined():
+            grounds = [data.Ground(code=r.code, detail=r.detail) for r in event.reasons]  # type: ignore[typeddict-item]
+            declined = data.Declined(**ids, author_id=str(event.author_id), reasons=grounds)
+            return factory.create(type_of("proposal.declined.v1"), key, data.signed(declined, event.by))
         case SupportThresholdReached():
-            data |= {"supporters": event.supporters, "threshold": event.threshold}
-            data["answer_due_at"] = event.answer_due_at.isoformat()
-            return factory.create(PROPOSAL + "threshold_reached.v1", key, data)
+            reached = data.ThresholdReached(
+                **ids,
+                author_id=str(event.author_id),
+                supporters=event.supporters,
+                threshold=event.threshold,
+                answer_due_at=event.answer_due_at.isoformat(),
+            )
+            return factory.create(type_of("proposal.threshold_reached.v2"), key, reached)
         case ProposalAnswered():
-            data |= {"author_id": str(event.author_id), "position": event.position.value}
-            data |= {"reasons": event.reasons, "late": event.late}
-            return factory.create(PROPOSAL + "answered.v1", key, data)
+            answered = data.Answered(
+                **ids,
+                author_id=str(event.author_id),
+                position=event.position.value,
+                reasons=event.reasons,
+                late=event.late,
+            )
+            return factory.create(type_of("proposal.answered.v1"), key, data.signed(answered, event.by))
         case AnswerOverdue():
-            data["answer_due_at"] = event.answer_due_at.isoformat()
-            return factory.create(PROPOSAL + "answer_overdue.v1", key, data)
+            overdue = data.AnswerOverdue(
+                **ids, author_id=str(event.author_id), answer_due_at=event.answer_due_at.isoformat()
+            )
+            return factory.create(type_of("proposal.answer_overdue.v2"), key, overdue)
         case ProposalMerged():
-            data |= {"into_id": str(event.into_id), "reasons": event.reasons}
-            return factory.create(PROPOSAL + "merged.v1", key, data)
+            merged = data.Merged(
+                **ids, author_id=str(event.author_id), into_id=str(event.into_id), reasons=event.reasons
+            )
+            return factory.create(type_of("proposal.merged.v2"), key, data.signed(merged, event.by))
         case ProposalSplit():
-            data |= {"into_ids": [str(i) for i in event.into_ids], "reasons": event.reasons}
-            return factory.create(PROPOSAL + "split.v1", key, data)
+            split = data.Split(
+                **ids, author_id=str(event.author_id), into_ids=[str(i) for i in event.into_ids], reasons=event.reasons
+            )
+            return factory.create(type_of("proposal.split.v2"), key, data.signed(split, event.by))
         case FollowUpRecorded():
-            data |= {"stage": event.stage.value, "note": event.note}
-            return factory.create(PROPOSAL + "followed_up.v1", key, data)
+            followed = data.FollowedUp(**ids, author_id=str(event.author_id), stage=event.stage.value, note=event.note)
+            return factory.create(type_of("proposal.followed_up.v2"), key, data.signed(followed, event.by))
     raise TypeError(f"no CloudEvent for {type(event).__name__}")

@@ -13,6 +13,18 @@ from notifications.domain.templates.layout import TEMPLATES, Rendered, email_tex
 
 KEYS = frozenset(p.stem for p in (TEMPLATES / "messages").glob("*.txt")) - {"digest"}
 
+# the fields of the event a template reads as they are (not through ``.get``), as dotted paths
+FIELDS: dict[str, tuple[str, ...]] = {
+    "budget_results": ("voters",),
+    "challenge_decided": ("department", "to_status"),
+    "challenge_status": ("department", "from_status", "to_status"),
+    "deadline_breached": ("challenge_id", "department", "to_status"),
+    "deadline_near": ("challenge_id", "department", "to_status"),
+    "proposal_admitted": ("title",),
+    "proposal_rejected": ("title",),
+    "work_arrived": ("challenge_id", "department", "to_status"),
+}
+
 
 def render(template: str, event_type: str, data: dict[str, Any], language: str, role: str = "") -> Rendered:
     """The message for one event in one language, for a recipient in `role`. Templates that cover several
@@ -30,4 +42,4 @@ def digest(messages: list[Rendered], cadence: str, start: date, language: str) -
     return Rendered.of(language, "digest", messages=messages, cadence=cadence, start=start)
 
 
-__all__ = ["KEYS", "Rendered", "digest", "email_text", "letter_html", "render"]
+__all__ = ["FIELDS", "KEYS", "Rendered", "digest", "email_text", "letter_html", "render"]
