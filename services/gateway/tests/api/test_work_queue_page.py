@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from gateway_testing import ANNA, KAREL, csrf_token, login, rows
 
+from gateway.casework import case_store
 from gateway.casework.queue import change_for
 from gateway.casework.store import apply, forget_closed
+from gateway.casework.timeline import assignment_for, entry_for
 
 NOW = datetime.now(UTC)
 
@@ -42,8 +44,10 @@ def assign_to(app, client, case_id: str) -> None:
     data = {"challenge_id": case_id, "task_id": str(uuid.uuid4()), "department": "mobility", "profile": "nl"}
     data |= {"representative_id": str(uuid.uuid4()), "at": NOW.isoformat(), "from_status": "in_assessment"}
     data |= {"to_status": "in_assessment", "details": {"assessor_id": official}}
+    event = "org.meemaken.challenges.challenge.assessor_assigned.v1"
+    entry = entry_for(str(uuid.uuid4()), event, data, NOW)
     with app.extensions["gateway"].engine.begin() as conn:
-        apply(conn, change_for("org.meemaken.challenges.challenge.assessor_assigned.v1", data, NOW))
+        case_store.assign(conn, assignment_for(entry, data))  # the case's assignment is the queue's assignee
 
 
 def test_only_officials_see_the_queue(gateway_app):

@@ -80,7 +80,7 @@ def test_a_challenge_s_state_says_what_it_asks_and_its_deadlines_come_from_its_e
     supplied = event("information_supplied", "information_requested", "in_assessment", 2)
     assert supplied.fields["kind"] == "handle_information" and supplied.fields["due_at"] is None
     assessor = str(uuid.uuid4())
-    assert event("assessor_assigned", "in_assessment", "in_assessment", 3, assessor_id=assessor) is None  # an assignment
+    assert event("assessor_assigned", "in_assessment", "in_assessment", 3, assessor_id=assessor) is None  # assigns
     assert event("scored", "in_assessment", "in_assessment", 4) is None
     near = event("deadline_near_breach", "in_assessment", "in_assessment", 5, due_at=due.isoformat())
     assert near.fields == {"alert": "near_breach", "due_at": due}

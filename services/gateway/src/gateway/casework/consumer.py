@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from gateway.adapters import tables
-from gateway.casework import queue
+from gateway.casework import case_store, queue, timeline
 from gateway.casework.store import apply
 from meemaken_events import Catalogue, ConsumerLoop, Envelope, Handler, catalogue, reads
 from meemaken_kit import Settings
@@ -50,6 +50,12 @@ def handler(*fields: str) -> Handler:
         change = queue.change_for(envelope.type, envelope.data, envelope.time)
         if change is not None:
             apply(connection, change)
+        entry = timeline.entry_for(envelope.id, envelope.type, envelope.data, envelope.time)
+        if entry is not None:  # the case page's history, and a service's assignment of the case
+            case_store.record(connection, entry)
+            given = timeline.assignment_for(entry, envelope.data)
+            if given is not None:
+                case_store.assign(connection, given)
 
     return on_event
 

@@ -120,7 +120,7 @@ WAITING = frozenset({"information_requested", "modification_proposed"})  # deadl
 def challenge_fields(name: str, data: Data) -> dict[str, Any] | None:
     details: Data = data["details"]
     if name == "assessor_assigned":
-        return {"assignee": details.get("assessor_id")}
+        return None  # an assignment (gateway.casework.timeline): the case's latest one is the assignee
     if name == "decision_term_extended":
         return {"due_at": moment(details.get("due_at")), "alert": None}
     if name in ("deadline_near_breach", "deadline_breached"):

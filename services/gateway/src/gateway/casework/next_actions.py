@@ -1,0 +1,82 @@
+"""The next actions on a case as plain Python: what the case's work asks, which of the services'
+actions answer it, and which roles may take each (the services decide in the end; the page only
+offers what the session's roles allow).
+
+Each action may name the page that takes it (a path with ``{case_id}``); the case page links to it only
+where the gateway serves that page, and otherwise names the action without a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+OFFICER, ASSESSOR, DECISION = "case_officer", "assessor", "decision_body"
+COORDINATOR, ADMIN = "panel_coordinator", "administrator"
+
+
+@dataclass(frozen=True)
+class Action:
+    code: str  # its words are in gateway.casework.case_labels.ACTIONS
+    roles: frozenset[str]
+    path: str | None = None  # the gateway's page for it, e.g. "/desk/proposals/{case_id}"
+
+    def link(self, case_id: str) -> str | None:
+        return None if self.path is None else self.path.format(case_id=case_id)
+
+
+def _a(code: str, *roles: str, path: str | None = None) -> Action:
+    return Action(code, frozenset((*roles, ADMIN)), path)
+
+
+PROPOSAL_PAGE = "/desk/proposals/{case_id}"
+ACTIONS: dict[str, tuple[Action, ...]] = {
+    # proposals and budget rounds
+    "answer_proposal": (
+        _a("answer", OFFICER, DECISION, path=PROPOSAL_PAGE),
+        _a("decline", OFFICER, path=PROPOSAL_PAGE),
+        _a("merge", OFFICER, path=PROPOSAL_PAGE),
+        _a("split", OFFICER, path=PROPOSAL_PAGE),
+    ),
+    "prepare_round": (_a("start_feasibility", OFFICER),),
+    "review_feasibility": (_a("open_voting", OFFICER),),
+    "assess_project": (_a("assess_project", OFFICER, ASSESSOR),),
+    "close_voting": (_a("close_voting", OFFICER),),
+    "publish_results": (_a("publish_results", OFFICER, DECISION),),
+    # Right to Challenge
+    "acknowledge": (_a("acknowledge", OFFICER),),
+    "check_admissibility": (
+        _a("run_gates", OFFICER),
+        _a("override_gate", OFFICER),
+        _a("request_information", OFFICER),
+        _a("declare_out_of_scope", OFFICER),
+    ),
+    "await_information": (_a("extend_term", OFFICER),),
+    "handle_information": (_a("run_gates", OFFICER), _a("open_assessment", OFFICER)),
+    "score_assessment": (
+        _a("score_criterion", ASSESSOR),
+        _a("assign_assessor", OFFICER),
+        _a("propose_modification", OFFICER),
+        _a("propose_decision", OFFICER),
+    ),
+    "await_modification_reply": (_a("extend_term", OFFICER),),
+    "take_decision": (_a("take_decision", DECISION), _a("extend_term", OFFICER)),
+    "decide_objection": (_a("decide_objection", DECISION),),
+    "draft_agreement": (_a("draft_agreement", OFFICER),),
+    "review_execution": (_a("schedule_review", OFFICER), _a("renew", DECISION), _a("terminate", DECISION)),
+    # citizen panels
+    "import_pool": (_a("edit_quotas", COORDINATOR), _a("import_pool", COORDINATOR)),
+    "draw_invitations": (_a("draw_invitations", COORDINATOR),),
+    "follow_registrations": (_a("close_registrations", COORDINATOR),),
+    "run_draw": (_a("run_draw", COORDINATOR),),
+    "confirm_composition": (_a("confirm_composition", COORDINATOR), _a("replace_member", COORDINATOR)),
+    "plan_sessions": (_a("plan_session", COORDINATOR), _a("record_recommendations", COORDINATOR)),
+    "answer_recommendations": (_a("answer_recommendations", COORDINATOR, DECISION),),
+}
+
+
+def next_actions(kind: str | None, is_open: bool, roles: Sequence[str]) -> list[Action]:
+    """The actions an official with these roles may take on an open case whose work is ``kind``."""
+    if not is_open or kind is None:
+        return []
+    return [a for a in ACTIONS.get(kind, ()) if not a.roles.isdisjoint(roles)]
