@@ -1,6 +1,7 @@
 """The worker's /metrics as Prometheus scrapes it, from a worker process on PostgreSQL and Kafka: the outbox
 backlog and the relay's lag while the broker is away and after it is back, the timers due and the deadlines
-breached; and the panels' answer term (kept in the panel's JSON document) counted on PostgreSQL."""
+breached; the panels' answer term (kept in the panel's JSON document) counted on PostgreSQL, and every
+service's timer queries run on its migrated PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from proposals_kit import TEXT, open_process
 
+from challenges.bootstrap import SERVICE as CHALLENGES
 from meemaken_kit import make_engine, migrate
 from meemaken_kit.metrics import DatabaseState
 from meemaken_testkit.ports import free_port
+from meemaken_testkit.postgres import create_database, drop_database
 from panels.adapters.tables import panels
 from panels.bootstrap import SERVICE as PANELS
 from proposals.adapters import tables
+from proposals.bootstrap import SERVICE as PROPOSALS
 from proposals.bootstrap import unit_of_work_factory
 from proposals.service_layer import handlers
 
@@ -110,3 +114,20 @@ def test_the_panels_answer_term_is_counted_from_the_panel_document_on_postgresql
     assert registry.get_sample_value("meemaken_timers_due", {"timer": "answer"}) == 1
     assert registry.get_sample_value("meemaken_deadlines_breached", {"timer": "answer"}) == 2
     engine.dispose()
+
+
+def test_every_services_timers_are_counted_on_its_migrated_postgresql_database(postgres_server_url):
+    for service in (PROPOSALS, CHALLENGES, PANELS):
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        url = create_database(postgres_server_url, name)
+        try:
+            migrate(service.migrations_dir, url)
+            engine = make_engine(url)
+            registry = CollectorRegistry()
+            registry.register(DatabaseState(service.name, engine, None, service.timers))
+            for timer in service.timers:
+                assert registry.get_sample_value("meemaken_timers_due", {"timer": timer.name}) == 0, service.name
+                assert registry.get_sample_value("meemaken_deadlines_breached", {"timer": timer.name}) == 0
+            engine.dispose()
+        finally:
+            drop_database(postgres_server_url, name)
