@@ -212,6 +212,10 @@ def spending(rounds: Iterable[Mapping[str, object]]) -> list[Spending]:
 # --- CSV -----------------------------------------------------------------------------------------------
 
 
+def _defused(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value and value[0] in "=+-@" else value
+
+
 def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     """The figures as CSV (RFC 4180, CRLF); a cell that a spreadsheet would read as a formula is quoted
     with a leading apostrophe."""
@@ -219,5 +223,7 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for v in row])
+        writer.writerow(
+            ["" if v is None else ("'" + v if isinstance(v, str) and v and v[0] in "=+-@" else v) for v in row]
+        )
     return out.getvalue()

@@ -1,0 +1,113 @@
+"""The officials' reports, /desk/reports: officials only; each report a chart (SVG), a table with the same
+figures and a CSV download of them; small groups of people hidden; a service that does not answer is
+told, never a 5xx."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from gateway_testing import ANNA, KAREL, login
+
+from gateway.adapters.tables import people, verified_attributes
+from gateway.casework.queue import change_for
+from gateway.casework.store import apply
+
+NOW = datetime.now(UTC)
+PROPOSAL = "org.meemaken.proposals.proposal."
+
+
+def _person(conn, district: str | None, birthdate: date | None) -> None:
+    pid = str(uuid.uuid4())
+    conn.execute(people.insert().values(person_id=pid, reference=pid[:10], first_login_at=NOW, last_login_at=NOW))
+    for attribute, value in (("district", district), ("birthdate", birthdate and birthdate.isoformat())):
+        if value:
+            conn.execute(
+                verified_attributes.insert().values(
+                    person_id=pid,
+                    attribute=attribute,
+                    value=value,
+                    verified_by=str(uuid.uuid4()),
+                    verified_role="case_officer",
+                    verified_at=NOW,
+                )
+            )
+
+
+def seed(app) -> None:
+    """12 people verified in noord (aged 35), 3 in zuid; proposals answered in time, late and still open."""
+    with app.extensions["gateway"].engine.begin() as conn:
+        for _ in range(12):
+            _person(conn, "noord", date(NOW.year - 35, 1, 1))
+        for _ in range(3):
+            _person(conn, "zuid", None)
+        for n, (answered_after, open_) in enumerate([(5, False), (30, False), (None, True)]):
+            pid = str(uuid.uuid4())
+            start = NOW - timedelta(days=40)
+            data = {"proposal_id": pid, "process_id": "p", "title": f"Proposal {n}", "supporters": 300}
+            data |= {"threshold": 300, "answer_due_at": (start + timedelta(days=20)).isoformat()}
+            apply(conn, change_for(PROPOSAL + "threshold_reached.v1", data, start))
+            if not open_:
+                done = {"proposal_id": pid, "process_id": "p", "title": f"Proposal {n}"}
+                apply(conn, change_for(PROPOSAL + "answered.v1", done, start + timedelta(days=answered_after)))
+        base = {"challenge_id": str(uuid.uuid4()), "task_id": str(uuid.uuid4()), "department": "mobility"}
+        base |= {"profile": "nl", "representative_id": str(uuid.uuid4()), "at": NOW.isoformat()}
+        moved = {**base, "from_status": "admissibility_check", "to_status": "in_assessment", "details": {}}
+        apply(conn, change_for("org.meemaken.challenges.challenge.assessment_opened.v1", moved, NOW))
+
+
+def test_only_officials_see_the_reports_and_their_figures(gateway_app):
+    assert gateway_app.test_client().get("/desk/reports").headers["Location"].startswith("/login?next=/desk/reports")
+    resident = gateway_app.test_client()
+    login(resident, ANNA)
+    assert resident.get("/desk/reports").status_code == 403
+    assert resident.get("/desk/reports/districts.csv").status_code == 403
+    assert 'href="/desk/reports"' not in resident.get("/account").get_data(as_text=True)
+
+
+def test_each_report_is_a_chart_with_a_table_and_a_csv_link(gateway_app):
+    seed(gateway_app)
+    official = gateway_app.test_client()
+    login(official, KAREL)
+    answer = official.get("/desk/reports?lang=en")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and page.count("<h1") == 1 and "<script" not in page
+    assert '<a href="/desk/reports" aria-current="page">Reports</a>' in page
+    for name in ("districts", "ages", "answer-times", "states"):
+        assert f'id="{name}-title"' in page and f'href="/desk/reports/{name}.csv"' in page
+    assert page.count('role="img"') == 4 and "<table" in page
+    assert "These figures cannot be shown now" in page  # no proposals service in this test: told, not a 5xx
+    districts = page[page.index('id="districts"') : page.index('id="ages"')]
+    assert '<th scope="row" class="utrecht-table__header-cell">noord</th>' in districts
+    assert '<td class="utrecht-table__cell">&lt;5</td>' in districts  # zuid's 3 people: hidden
+    assert "80.0%" in districts and "25.6%" in districts and "12,800" in districts  # noord: 12 of 15 known
+    answers = page[page.index('id="answer-times"') : page.index('id="states"')]
+    assert "Proposals and budgets (no department)" in answers and "50.0%" in answers  # one of two in time
+    states = page[page.index('id="states"') :]
+    assert "Proposals and budgets: Answered" in states and "Right to Challenge: In assessment" in states
+
+
+def test_the_csv_holds_the_same_figures_unformatted(gateway_app):
+    seed(gateway_app)
+    official = gateway_app.test_client()
+    login(official, KAREL)
+    answer = official.get("/desk/reports/answer-times.csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="answer-times.csv"'
+    header, *rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+    assert header == ["department", "answered", "in_time", "late", "without_deadline", "median_days", "open_overdue"]
+    (proposals,) = [r for r in rows if r[0].endswith("(no department)")]
+    assert proposals[1:] == ["2", "1", "1", "0", "17.5", "1"]  # answered after 5 and 30 days; due after 20
+    districts = list(csv.reader(io.StringIO(official.get("/desk/reports/districts.csv").get_data(as_text=True))))
+    assert districts[0] == ["district", "participants", "participants_share", "residents", "residents_share"]
+    assert ["noord", "12", "0.8", "12800", "0.256"] in districts and ["zuid", "<5", "", "11300", "0.226"] in districts
+    ages = list(csv.reader(io.StringIO(official.get("/desk/reports/ages.csv").get_data(as_text=True))))
+    assert ["30-44", "12", "1.0", "10200", "0.204"] in ages and ages[-1][:2] == [
+        "",
+        "<5",
+    ]  # 3 without birth date, karel
+    states = official.get("/desk/reports/states.csv").get_data(as_text=True)
+    assert "proposals,answered,False,2" in states and "challenges,in_assessment,True,1" in states
+    assert official.get("/desk/reports/nothing.csv").status_code == 404
