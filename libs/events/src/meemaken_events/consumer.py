@@ -125,6 +125,8 @@ class ConsumerLoop:
         self.queues = dl.KeyQueues()  # the unresolved dead letters per key, read from the dead-letter topic
         self.halted: str | None = None  # why the consumer stopped consuming, for the worker's health
         HALTED.labels(name).set(0)
+        for outcome in ("handled", "dead_lettered"):  # at 0 from the start: an alert sees the first one's increase
+            CONSUMED.labels(name, outcome)
         self._dead_letters: DeadLetterLog | None = None
         self._reassigned = False
         self.backoff = Backoff()
