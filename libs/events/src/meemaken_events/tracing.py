@@ -5,7 +5,9 @@ span, ``create <type>``, and that span's W3C ``traceparent`` (and ``tracestate``
 envelope: stored with the event in the outbox, published by the relay as ``ce_traceparent``. The
 relay's send is a PRODUCER span ``send <topic>`` and each consumer's handling a CONSUMER span
 ``process <topic>``, both children of the event's ``traceparent``; whatever the handler sends next
-is a child of that, so one trace runs from the resident's request through every consumer.
+is a child of that, so one trace runs from the resident's request through every consumer. Work a
+consumer queues in its own tables (an e-mail to send) keeps ``trace_headers()`` with it and is done
+in a span ``continued`` from there.
 
 Only the OpenTelemetry API is used here: without a configured SDK (``meemaken_kit.tracing``) every
 span is a no-op and no event carries a ``traceparent``. Span attributes name topics, event types,
@@ -60,9 +62,11 @@ def created(event_type: str, topic: str) -> tuple[str | None, str | None]:
 
 def parent_of(envelope: Envelope) -> Context | None:
     """The context an event was created in, or None (an event from before tracing, or untraced)."""
-    if not envelope.traceparent:
-        return None
-    return incoming({"traceparent": envelope.traceparent, "tracestate": envelope.tracestate or ""})
+    return _stored(envelope.traceparent, envelope.tracestate)
+
+
+def _stored(traceparent: str | None, tracestate: str | None) -> Context | None:
+    return incoming({"traceparent": traceparent, "tracestate": tracestate or ""}) if traceparent else None
 
 
 def sending(envelope: Envelope, topic: str) -> trace.Span:
@@ -84,16 +88,25 @@ def processing(envelope: Envelope, topic: str, consumer: str) -> Iterator[trace.
         "messaging.message.id": envelope.id,
         "messaging.consumer.group.name": consumer,
     }
-    with _span(f"process {topic}", envelope, trace.SpanKind.CONSUMER, attributes) as span:
+    kind = trace.SpanKind.CONSUMER
+    with continued(f"process {topic}", envelope.traceparent, envelope.tracestate, attributes, kind) as span:
         yield span
 
 
 @contextmanager
-def _span(name: str, envelope: Envelope, kind: trace.SpanKind, attributes: dict[str, str]) -> Iterator[trace.Span]:
-    """A span whose failure is told by the exception's type only (its message may quote the event's data)."""
+def continued(
+    name: str,
+    traceparent: str | None,
+    tracestate: str | None,
+    attributes: Mapping[str, str],
+    kind: trace.SpanKind = trace.SpanKind.CLIENT,
+) -> Iterator[trace.Span]:
+    """A span in a trace context stored earlier (an event's, or a row's that work was queued in); in the
+    current context when there is none. A failure is told by the exception's type only: its message may
+    quote personal data."""
     with tracer().start_as_current_span(
         name,
-        context=parent_of(envelope),
+        context=_stored(traceparent, tracestate),
         kind=kind,
         attributes=attributes,
         record_exception=False,

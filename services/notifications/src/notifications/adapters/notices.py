@@ -11,6 +11,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from meemaken_events.tracing import trace_headers
 from notifications.adapters.sql import insert_new
 from notifications.adapters.tables import deliveries, fanouts, notices
 from notifications.domain.delivery import FINAL
@@ -24,6 +25,8 @@ class Notice:
     event_type: str
     topic: str
     data: dict[str, Any]
+    traceparent: str | None = None  # the consumer's trace, which the sender's e-mails continue
+    tracestate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ class NoticeStore:
         self, source: str, event_id: str, event_type: str, topic: str, data: dict[str, Any], now: datetime
     ) -> Notice | None:
         """The new notice; None when this event was noticed before (a replay plans nothing again)."""
-        notice = Notice(uuid.uuid4(), source, event_id, event_type, topic, data)
+        trace = trace_headers()  # the consumer's span, when tracing is on
+        notice = Notice(uuid.uuid4(), source, event_id, event_type, topic, data, **trace)
         row = {**vars(notice), "received_at": now}
         return notice if insert_new(self.connection, notices, [row]) else None
 
@@ -52,7 +56,10 @@ class NoticeStore:
         if not wanted:
             return {}
         rows = self.connection.execute(sa.select(notices).where(notices.c.id.in_(wanted)))
-        return {r.id: Notice(r.id, r.event_source, r.event_id, r.event_type, r.topic, r.data) for r in rows}
+        return {
+            r.id: Notice(r.id, r.event_source, r.event_id, r.event_type, r.topic, r.data, r.traceparent, r.tracestate)
+            for r in rows
+        }
 
     def add_fanout(self, notice_id: UUID, tell: int, role: str) -> None:
         insert_new(self.connection, fanouts, [{"notice_id": notice_id, "tell": tell, "role": role, "planned": 0}])

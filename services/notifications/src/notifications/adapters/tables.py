@@ -34,6 +34,8 @@ notices = sa.Table(  # an event someone must hear about, kept to render its mess
     sa.Column("data", sa.JSON(), nullable=False),
     sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Column("purged_at", UtcDateTime(), nullable=True),  # its data forgotten once every message is done
+    sa.Column("traceparent", sa.String(55), nullable=True),  # the trace it was noticed in: its e-mails join it
+    sa.Column("tracestate", sa.String(512), nullable=True),
     sa.UniqueConstraint("event_source", "event_id", name="uq_notices_event"),
 )
 

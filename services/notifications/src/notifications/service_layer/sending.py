@@ -19,6 +19,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from meemaken_events.tracing import continued
 from notifications.adapters.contacts import ContactStore
 from notifications.adapters.deliveries import DeliveryLog, Due
 from notifications.adapters.notices import Notice, NoticeStore
@@ -82,8 +83,15 @@ class Sender:
                 outcomes[d.id] = Outcome("failed", None, "no e-mail address on file")
                 continue
             mail = self._prepare(d, contact, notices, digests)
+            notice = notices.get(d.notice_id) if d.notice_id else None
             try:
-                mailer.send(mail.envelope_from, contact.email, mail.to(contact.email, str(d.id)))
+                with continued(
+                    "send e-mail",
+                    notice.traceparent if notice else None,  # a digest has none: a trace of its own
+                    notice.tracestate if notice else None,
+                    {"notification.channel": "email", "notification.template": d.template},
+                ):
+                    mailer.send(mail.envelope_from, contact.email, mail.to(contact.email, str(d.id)))
                 outcomes[d.id] = Outcome("sent", None, None)
             except SendFailure as failure:
                 outcomes[d.id] = after_failure(failure, d.attempts, self.clock(), self.policy)
