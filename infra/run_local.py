@@ -6,6 +6,8 @@ topics, migrates every service's SQLite database under .run/data (or the databas
 <SERVICE>_DATABASE_URL names), then runs every service's API under gunicorn and its worker (relay +
 consumers), seeds the demo municipality's data through their APIs (infra/demo_data.py; not with
 MEEMAKEN_DEMO_DATA=0 or MEEMAKEN_ENV=production), prints where to log in with the demo accounts and waits.
+With MEEMAKEN_TRACING=zipkin it also starts a local Zipkin server (infra/zipkin/zipkin.sh) and every API and
+worker sends it their spans (meemaken_kit.tracing), unless OTEL_* variables already say where traces go.
 If any process dies, everything stops with a message saying which, so nothing keeps running half-broken.
 """
 
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"gateway": 8100, "proposals": 8101, "challenges": 8102, "panels": 8103, "notifications": 8104}
 KAFKA = ["bash", str(ROOT / "infra" / "kafka" / "kafka.sh")]
 KEYCLOAK = ["bash", str(ROOT / "infra" / "keycloak" / "keycloak.sh")]
+ZIPKIN = ["bash", str(ROOT / "infra" / "zipkin" / "zipkin.sh")]
 DEMO_USERS = ROOT / "infra" / "keycloak" / "demo-users.md"
 CLIENTS = ("panels", "notifications", "scraper")  # services' own credentials at the gateway's token endpoint
 
@@ -52,6 +55,24 @@ def identity_env(env: dict[str, str]) -> bool:
     env.setdefault("MEEMAKEN_PUBLIC_URL", gateway)
     env.setdefault("MEEMAKEN_TOKEN_URL", f"{gateway}/oauth/token")
     return own_provider
+
+
+def tracing_env(env: dict[str, str]) -> str | None:
+    """MEEMAKEN_TRACING=zipkin: a local Zipkin and the OTEL_* variables that send every process's spans to it;
+    its URL, or None when tracing is off (nothing exported) or configured by the caller's own OTEL_* variables."""
+    choice = env.get("MEEMAKEN_TRACING", "").strip().lower()
+    if choice in ("", "0", "off", "none"):
+        return None
+    if choice != "zipkin":
+        raise SystemExit(f"MEEMAKEN_TRACING={choice!r}: use zipkin (a local trace viewer), or leave it unset")
+    print("Tracing: starting a local Zipkin")
+    url = subprocess.run([*ZIPKIN, "up"], env=env, check=True, capture_output=True, text=True).stdout.strip()
+    printed = subprocess.run([*ZIPKIN, "env"], env=env, check=True, capture_output=True, text=True).stdout
+    for line in printed.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            env.setdefault(key, value)
+    return url
 
 
 def service_env(name: str, env: dict[str, str]) -> dict[str, str]:
@@ -85,6 +106,7 @@ def main() -> int:
     if own_broker:
         env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{env.get('KAFKA_PORT', '9092')}"
     own_provider = identity_env(env)
+    zipkin = tracing_env(env)
 
     for name in SERVICES:
         subprocess.run([sys.executable, "-m", name, "migrate"], cwd=ROOT / "services" / name, env=env, check=True)
@@ -128,6 +150,8 @@ def main() -> int:
     print("  worker metrics        http://127.0.0.1:8200/metrics ... 8204")
     if "smtp" in processes:
         print(f"  e-mails sent          {log_dir / 'smtp.log'} (a local SMTP sink on port {env['SMTP_PORT']})")
+    if zipkin:
+        print(f"  traces (Zipkin)       {zipkin}/zipkin/ (each API's and worker's spans)")
     print(f"  logs                  {log_dir}")
     print("Press Ctrl-C to stop everything.\n")
     failed = ""
@@ -152,6 +176,8 @@ def main() -> int:
     if own_provider:
         env.pop("MEEMAKEN_OIDC_ISSUER", None)
         subprocess.run([*KEYCLOAK, "stop"], env=env, check=False)
+    if zipkin:
+        subprocess.run([*ZIPKIN, "stop"], env=env, check=False)
     print("Stopped.")
     return 1 if failed else 0
 
