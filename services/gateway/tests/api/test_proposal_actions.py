@@ -189,3 +189,24 @@ def test_the_decision_body_answers_across_processes(scene):
     )
     assert '<html lang="fr"' in done or 'lang="fr"' in done
     assert service.get(ids["trees"])["position"] == "not_adopted"
+
+
+def test_the_work_queue_offers_its_proposals_for_one_answer_to_many(scene):
+    from datetime import UTC, datetime, timedelta
+
+    from gateway.casework.queue import change_for
+    from gateway.casework.store import apply
+
+    app, _, ids = scene
+    now = datetime.now(UTC)
+    with app.extensions["gateway"].engine.begin() as conn:
+        for name in ("lights", "trees"):
+            data = {"proposal_id": ids[name], "process_id": "p", "title": f"Proposal about {name}", "supporters": 3}
+            data |= {"threshold": 3, "answer_due_at": (now + timedelta(days=9)).isoformat()}
+            apply(conn, change_for("org.meemaken.proposals.proposal.threshold_reached.v1", data, now))
+    official = signed_in(app, LOTTE)
+    queue = text(official.get("/desk/queue?lang=en"))
+    assert f'form="bulk-answer" name="proposal" value="{ids["lights"]}"' in queue
+    assert '<form id="bulk-answer" method="get" action="/desk/proposals/answer"' in queue
+    chosen = text(official.get(f"/desk/proposals/answer?lang=en&proposal={ids['lights']}&proposal={ids['trees']}"))
+    assert "Answer 2 proposals" in chosen and "Proposal about trees" in chosen

@@ -71,6 +71,12 @@ def offered() -> dict[str, bool]:
     return {"answer": not roles.isdisjoint(ANSWERING), "handle": Role.CASE_OFFICER in roles}
 
 
+@proposal_actions.app_context_processor
+def _answers_proposals() -> dict[str, bool]:
+    """Whether the work queue offers its proposals for one answer to many (the session's roles)."""
+    return {"answers_proposals": offered()["answer"]}
+
+
 def _official() -> str:
     who = principal()
     assert who is not None and who.person_id is not None
