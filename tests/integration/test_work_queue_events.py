@@ -1,6 +1,7 @@
 """The gateway's work queue from the services' own events, on a real Kafka broker and PostgreSQL: events
-built by each service's factory become work items; a consumer restart reads nothing twice, and a replay
-of the topics from the beginning (a new consumer group, an empty inbox) changes nothing."""
+built by each service's factory become work items and each case's history (the case pages); a consumer
+restart reads nothing twice, and a replay of the topics from the beginning (a new consumer group, an empty
+inbox) changes nothing."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from helpers import ROOT, wait_for
 from kafka import KafkaProducer
 
+from gateway.adapters.case_tables import case_assignments, case_events
 from gateway.adapters.tables import inbox, work_items
 from gateway.bootstrap import SERVICE
 from gateway.casework.consumer import consumers
@@ -103,6 +105,18 @@ def snapshot(engine: sa.Engine, ids: set[str]) -> dict[str, dict]:
         return {row["case_id"]: dict(row) for row in found}
 
 
+def histories(engine: sa.Engine, ids: set[str]) -> tuple[list[dict], list[dict]]:
+    """The cases' events and assignments, as the case pages read them."""
+    with engine.connect() as conn:
+        events = conn.execute(
+            sa.select(case_events).where(case_events.c.case_id.in_(ids)).order_by(case_events.c.event_id)
+        ).mappings()
+        given = conn.execute(
+            sa.select(case_assignments).where(case_assignments.c.case_id.in_(ids)).order_by(case_assignments.c.id)
+        ).mappings()
+        return [dict(r) for r in events], [dict(r) for r in given]
+
+
 def drain(loops, engine, event_ids: set[str]) -> None:
     """Run the loops until every one of these events is in the inbox: handled."""
 
@@ -147,16 +161,26 @@ def test_the_services_events_become_work_items_and_a_restart_or_replay_changes_n
     assert challenge["assignee"] is not None and challenge["title"] is None  # no representative, no group name
     assert by_kind["import_pool"]["title"] == "Climate"
 
+    history, given = histories(engine, ids)  # every event in its case's history, once
+    assert sorted(e["event_id"] for e in history) == sorted(event_ids)
+    told = [e for e in history if e["case_id"] == challenge["case_id"]]
+    names = {e["event"] for e in told}
+    assert {"challenge.submitted", "challenge.information_requested", "challenge.assessor_assigned"} <= names
+    assert not any("Attached." in str(e["facts"]) for e in told)  # what the group typed is never kept
+    (assigned,) = given  # the service's assessor: the case's assignment, and so the queue's assignee
+    assert assigned["id"] in {e["event_id"] for e in told} and challenge["assignee"] == assigned["assignee"]
+
     restarted = consumers(settings, engine, group_prefix=group)  # the same groups: their offsets were committed
     for _ in range(5):
         for loop in restarted:
             assert loop.run_once(300) == 0
     for loop in restarted:
         loop.close()
-    assert snapshot(engine, ids) == first
+    assert snapshot(engine, ids) == first and histories(engine, ids) == (history, given)
 
     with engine.begin() as conn:  # a replay the inbox cannot stop: every event is handled again
         conn.execute(inbox.delete())
     drain(consumers(settings, engine, group_prefix=f"replay-{uuid.uuid4().hex[:8]}-"), engine, event_ids)
     assert snapshot(engine, ids) == first
+    assert histories(engine, ids) == (history, given)  # the replay added no event and no assignment
     engine.dispose()
