@@ -9,6 +9,7 @@ import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from budget_testing import budget_scene
 from gateway_testing import ANNA, KAREL, login
 
 from gateway.adapters.tables import people, verified_attributes
@@ -111,3 +112,30 @@ def test_the_csv_holds_the_same_figures_unformatted(gateway_app):
     states = official.get("/desk/reports/states.csv").get_data(as_text=True)
     assert "proposals,answered,False,2" in states and "challenges,in_assessment,True,1" in states
     assert official.get("/desk/reports/nothing.csv").status_code == 404
+
+
+def test_budget_spending_by_district_comes_from_the_proposals_service_s_counted_rounds(
+    make_gateway, provider, proposals_service
+):
+    budget_scene(proposals_service)  # one counted round with a budget for centrum and noord; others still open
+    app = make_gateway(provider, PROPOSALS_BASE_URL=proposals_service.url)
+    official = app.test_client()
+    login(official, KAREL)
+    page = official.get("/desk/reports?lang=en").get_data(as_text=True)
+    spending = page[page.index('id="spending"') :]
+    assert 'id="spending-title"' in spending and "Whole municipality" in spending and "cannot be shown" not in spending
+    counted = [r for r in proposals_service.client.get("/api/v1/rounds").get_json() if r.get("results")]
+    (done,) = counted
+    where = {p["id"]: p["district"] for p in done["projects"]}
+    funded = [e for e in done["results"]["explanation"] if e["selected"]]
+    header, *rows = list(csv.reader(io.StringIO(official.get("/desk/reports/spending.csv").get_data(as_text=True))))
+    assert header == ["district", "budget_euro", "spent_euro", "funded_projects"]
+    by_district = {row[0]: row[1:] for row in rows}
+    for district, budget in (("centrum", "20000.0"), ("noord", "15000.0")):
+        spent = sum(e["cost"] for e in funded if where[e["project_id"]] == district) / 100
+        count = sum(1 for e in funded if where[e["project_id"]] == district)
+        assert by_district[district] == [budget, str(spent), str(count)]
+    whole = [e for e in funded if where[e["project_id"]] is None]
+    assert by_district[""] == ["", str(sum(e["cost"] for e in whole) / 100), str(len(whole))]
+    assert by_district["centrum"][1] != "0.0" and by_district["centrum"][2] != "0"  # the playground won votes
+    assert "20,000.00" in spending  # the table in euros
