@@ -46,13 +46,13 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
     from gateway.casework.case_pages import cases
     from gateway.casework.pages import casework
     from gateway.casework.proposal_actions import proposal_actions
-    from gateway.reports.pages import reports
     from gateway.entrypoints.portal import portal
     from gateway.identity.api import keys
     from gateway.identity.desk import desk
     from gateway.identity.views import identity
     from gateway.proxy.forward import proxy
     from gateway.proxy.lane import FastLane
+    from gateway.reports.pages import reports
 
     gateway = gateway or GatewaySettings.from_env()
     issuer = TokenIssuer.configured(gateway.env)
