@@ -115,7 +115,13 @@ def _participation(name: str, title: str, groups: dict[str, int], found: list[st
 
 
 def _department(service: str, department: str) -> str:
-    return department or _("%(service)s (no department)", service=labels.SERVICES.get(service, service))
+    """A case's department, or for a service whose cases name none (proposals, panels), the service."""
+    return department or service
+
+
+def _department_name(key: str) -> str:
+    service = labels.SERVICES.get(key)
+    return key if service is None else _("%(service)s (no department)", service=service)
 
 
 def _answer_times() -> Report:
@@ -135,7 +141,7 @@ def _answer_times() -> Report:
         "answer-times",
         title,
         _("Per department: the share of closed cases answered within their deadline. The table gives the counts."),
-        [r.department for r in rows],
+        [_department_name(r.department) for r in rows],
         [Series(_("Answered in time"), [r.in_time_share for r in rows], [_percent(r.in_time_share) for r in rows])],
         theme().colours,
     )
@@ -151,7 +157,15 @@ def _answer_times() -> Report:
     table = [
         [r.department, r.answered, r.in_time, r.late, r.without_deadline, r.median_days, r.open_overdue] for r in rows
     ]
-    shown = [[*row[:5], NOTHING if row[5] is None else format_decimal(row[5]), row[6]] for row in table]
+    shown = [
+        [
+            _department_name(r.department),
+            *row[1:5],
+            NOTHING if r.median_days is None else format_decimal(r.median_days),
+            row[6],
+        ]
+        for r, row in zip(rows, table, strict=True)
+    ]
     return Report("answer-times", title, header, shown, table, _svg(chart) if rows else None)
 
 
