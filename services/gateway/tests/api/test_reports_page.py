@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from budget_testing import budget_scene
 from gateway_testing import ANNA, KAREL, login
 
 from gateway.adapters.tables import people, verified_attributes
 from gateway.casework.queue import change_for
 from gateway.casework.store import apply
+from gateway.reports.figures import InvalidPopulation
 
 NOW = datetime.now(UTC)
 PROPOSAL = "org.meemaken.proposals.proposal."
@@ -139,3 +142,18 @@ def test_budget_spending_by_district_comes_from_the_proposals_service_s_counted_
     assert by_district[""] == ["", str(sum(e["cost"] for e in whole) / 100), str(len(whole))]
     assert by_district["centrum"][1] != "0.0" and by_district["centrum"][2] != "0"  # the playground won votes
     assert "20,000.00" in spending  # the table in euros
+
+
+def test_a_municipality_s_own_population_file_is_used_and_a_broken_one_stops_the_gateway(
+    make_gateway, provider, tmp_path
+):
+    own = tmp_path / "population.json"
+    own.write_text(json.dumps({"year": 2025, "districts": {"haven": 3000}, "age_bands": {"16+": 1}, "genders": {}}))
+    app = make_gateway(provider, MEEMAKEN_POPULATION_FILE=str(own))
+    official = app.test_client()
+    login(official, KAREL)
+    page = official.get("/desk/reports?lang=en").get_data(as_text=True)
+    assert "haven" in page and "counted in 2025" in page and "noord" not in page
+    own.write_text(json.dumps({"year": 2025, "districts": {"haven": "many"}, "age_bands": {}, "genders": {}}))
+    with pytest.raises(InvalidPopulation, match="districts"):
+        make_gateway(provider, MEEMAKEN_POPULATION_FILE=str(own))

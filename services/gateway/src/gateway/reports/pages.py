@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, current_app
+from flask.blueprints import BlueprintSetupState
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -58,9 +58,18 @@ def _svg(chart: str) -> Markup:
     return Markup(chart)  # noqa: S704
 
 
-@cache
-def population(path: str | None) -> figures.Population:
-    return figures.Population.load(path)
+@reports.record_once
+def _load_population(state: BlueprintSetupState) -> None:
+    """The population file is read at start: a broken one stops the gateway, never a report page."""
+    app = state.app
+    found = app.extensions.get("gateway")
+    env = found.settings.env if found is not None else os.environ
+    app.extensions["gateway.population"] = figures.Population.load(env.get("MEEMAKEN_POPULATION_FILE"))
+
+
+def population() -> figures.Population:
+    found: figures.Population = current_app.extensions["gateway.population"]
+    return found
 
 
 @dataclass(frozen=True)
@@ -224,7 +233,7 @@ def _spending() -> Report:
 
 
 def _districts_and_ages() -> tuple[Report, Report]:
-    people = population(os.environ.get("MEEMAKEN_POPULATION_FILE"))
+    people = population()
     with gateway().engine.connect() as conn:
         districts, ages = store.participants(conn, list(people.age_bands), datetime.now(UTC).date())
     return (
@@ -247,7 +256,7 @@ def _all() -> dict[str, Callable[[], Report]]:
 @allow(*QUEUE_ROLES)
 def overview() -> Response:
     districts, ages = _districts_and_ages()
-    people = population(os.environ.get("MEEMAKEN_POPULATION_FILE"))
+    people = population()
     return page(
         "casework/reports/index.html",
         reports=[districts, ages, _answer_times(), _by_state(), _spending()],
