@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from fakes import Clock, FakeMailer, FakeVoters
-from notifications_builders import NOW, challenge_event, rejected
+from notifications_builders import NOW, PROPOSALS, challenge_event, rejected, sample
 
 from notifications.adapters.audiences import AudienceStore
 from notifications.adapters.contacts import ContactStore
@@ -94,6 +94,24 @@ def test_co_initiators_named_in_the_decision_are_told_without_anyone_registering
     assert sender.send_due(mailer) == 3
     by_address = {m["To"]: m for m in mailer.sent}
     assert by_address["co1@example.org"]["Subject"] == "Votre initiative est refus\u00e9e"
+
+
+def test_the_author_hears_of_their_proposal_from_the_events_that_name_them(engine, clock):
+    """The v2 events of a proposal's support, overdue answer, merge, split and follow-up name its author, whom
+    their route tells; a v1 event of them names no author, so only the proposal's followers hear of it."""
+    author, follower = uuid.uuid4(), uuid.uuid4()
+    told = []
+    for name in ("threshold_reached", "answer_overdue", "merged", "split", "followed_up"):
+        for version in ("v1", "v2"):
+            event_type = f"org.meemaken.proposals.proposal.{name}.{version}"
+            data = sample(event_type) | ({"author_id": str(author)} if version == "v2" else {})
+            with engine.begin() as conn:
+                AudienceStore(conn).join(f"proposal:{data['proposal_id']}", "followers", str(follower), NOW)
+            handle(engine, clock, PROPOSALS.create(event_type, data["proposal_id"], data))
+            told.append((version, sorted(str(m.recipient_id) for m in rows(engine, messages))))
+            with engine.begin() as conn:
+                conn.execute(sa.delete(messages))
+    assert told == [("v1", [str(follower)]), ("v2", sorted([str(author), str(follower)]))] * 5
 
 
 def test_transient_failures_are_retried_with_backoff_and_the_message_sent_once(engine, clock, sender):

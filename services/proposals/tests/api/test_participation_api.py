@@ -263,7 +263,7 @@ def test_a_proposal_to_an_unknown_or_closed_process_is_rejected_with_a_coded_rea
 
 def outbox_data(engine, kind):
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(outbox.c.envelope).where(outbox.c.type.like(f"%.{kind}.v1"))).scalars()
+        rows = conn.execute(sa.select(outbox.c.envelope).where(outbox.c.type.like(f"%.{kind}.v%"))).scalars()
         return [json.loads(row)["data"] for row in rows]
 
 
