@@ -47,3 +47,14 @@ def test_the_english_grounds_read_in_french():
     assert uk.ground("unsuitable_body").label.get("fr").startswith("L'organisme, un membre du consortium")
     assert all(g.label.get("fr") for g in uk.grounds)
     assert all(c.label.get("fr") for c in criteria_sets()["flemish-default"].criteria)
+
+
+def test_a_profile_that_says_something_else_follows_an_acceptance_is_refused_when_it_loads():
+    """What follows an acceptance travels in the agreement_drafting_started event as a closed set:
+    a profile with another value would make that event fail, so the profile does not load."""
+    from challenges.domain.rules import profile_from
+
+    raw = json.loads(resources.files("challenges.rules").joinpath("profile-uk.json").read_text("utf-8"))
+    assert profile_from(raw).after_acceptance == "procurement"
+    with pytest.raises(ValueError, match="after_acceptance is agreement or procurement"):
+        profile_from(raw | {"after_acceptance": "contract"})
