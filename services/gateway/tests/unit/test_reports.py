@@ -136,3 +136,4 @@ def test_the_chart_is_an_image_with_a_title_a_description_direct_labels_and_patt
 def test_scaled_makes_the_largest_value_the_full_length():
     assert scaled([2.0, 4.0, None, 0.0]) == [0.5, 1.0, None, 0.0]
     assert scaled([0.0]) == [0.0]
+    assert scaled([1.0, None], [4.0, 2.0]) == [0.25, None]  # against the chart's other series too

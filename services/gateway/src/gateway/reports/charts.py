@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH = 640
-LABEL_WIDTH = 150
-BAR_WIDTH = 380
+WIDTH = 480  # a narrow picture: on a 320 px phone its text shrinks by a third, not by half
+LABEL_HEIGHT = 18  # each group's name on its own line above its bars: a long name is never cut off
+INDENT = 4
+BAR_WIDTH = 370  # room for the value's text after the longest bar
 BAR_HEIGHT = 16
-GAP = 14
+GAP = 12
 LEGEND_HEIGHT = 28
 
 
@@ -55,7 +56,7 @@ def bar_chart(
     if any(len(s.lengths) != len(groups) or len(s.texts) != len(groups) for s in series):
         raise ValueError("every series needs a length and a text for each group")
     ink, border = colours["text"], colours["border"]
-    row = len(series) * BAR_HEIGHT + GAP
+    row = LABEL_HEIGHT + len(series) * BAR_HEIGHT + GAP
     height = LEGEND_HEIGHT + row * max(1, len(groups)) + GAP
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
@@ -74,29 +75,27 @@ def bar_chart(
         x += 30 + 8 * len(s.name)
     for g, group in enumerate(groups):
         top = LEGEND_HEIGHT + g * row
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{top + len(series) * BAR_HEIGHT / 2 + 5:g}" text-anchor="end" '
-            f'fill="{ink}">{escape(group)}</text>'
-        )
+        parts.append(f'<text x="0" y="{top + LABEL_HEIGHT - 5}" fill="{ink}" font-weight="bold">{escape(group)}</text>')
         for n, s in enumerate(series):
             length = max(0.0, min(1.0, s.lengths[g] or 0.0))
-            y = top + n * BAR_HEIGHT
+            y = top + LABEL_HEIGHT + n * BAR_HEIGHT
             width = round(length * BAR_WIDTH, 1)
             parts.append(
-                f'<rect x="{LABEL_WIDTH}" y="{y + 1}" width="{width:g}" height="{BAR_HEIGHT - 2}" '
+                f'<rect x="{INDENT}" y="{y + 1}" width="{width:g}" height="{BAR_HEIGHT - 2}" '
                 f'fill="url(#{chart_id}-p{n})" stroke="{border}" stroke-width="{1 if width else 0}"/>'
-                f'<text x="{LABEL_WIDTH + width + 6:g}" y="{y + BAR_HEIGHT - 3}" '
+                f'<text x="{INDENT + width + 6:g}" y="{y + BAR_HEIGHT - 3}" '
                 f'fill="{ink}">{escape(s.texts[g])}</text>'
             )
-    parts.append(
-        f'<line x1="{LABEL_WIDTH}" y1="{LEGEND_HEIGHT - 2}" x2="{LABEL_WIDTH}" y2="{height - GAP + 2}" '
-        f'stroke="{border}"/>'
-    )
+        parts.append(
+            f'<line x1="{INDENT}" y1="{top + LABEL_HEIGHT}" x2="{INDENT}" '
+            f'y2="{top + LABEL_HEIGHT + len(series) * BAR_HEIGHT}" stroke="{border}"/>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def scaled(values: Sequence[float | None]) -> list[float | None]:
-    """Values as lengths: a share of the largest (which is 1)."""
-    largest = max((v for v in values if v is not None), default=0) or 1
+def scaled(values: Sequence[float | None], *others: Sequence[float | None]) -> list[float | None]:
+    """Values as lengths: a share of the largest of them and of ``others`` (the other series of the same
+    chart, so that bars of different series compare)."""
+    largest = max((v for v in (*values, *(o for other in others for o in other)) if v is not None), default=0) or 1
     return [None if v is None else v / largest for v in values]

@@ -216,14 +216,15 @@ def _spending() -> Report:
         return Report("spending", title, header, [], [], None)
     rows = figures.spending(rounds)
     names = [r.district or _("Whole municipality") for r in rows]
+    budgets, spent = [r.budget for r in rows], [r.spent for r in rows]
     chart = bar_chart(
         "spending",
         title,
         _("Per district, over the rounds with published results: the budget and what the funded projects cost."),
         names,
         [
-            Series(_("Budget"), scaled([r.budget for r in rows]), [_euros(r.budget) for r in rows]),
-            Series(_("Spent"), scaled([r.spent for r in rows]), [_euros(r.spent) for r in rows]),
+            Series(_("Budget"), scaled(budgets, spent), [_euros(r.budget) for r in rows]),
+            Series(_("Spent"), scaled(spent, budgets), [_euros(r.spent) for r in rows]),
         ],
         theme().colours,
     )
