@@ -185,3 +185,47 @@ def test_the_queue_works_on_a_phone_and_without_javascript_and_refuses_a_residen
     html = check(resident, accessible, "forbidden")
     assert TITLE not in html and "Werkvoorraad" not in html
     resident.context.close()
+
+
+def test_an_official_opens_a_case_from_the_queue_notes_it_and_takes_it(browser, keycloak, gateway, accessible):
+    """The case page (issue 14, item 2): history from the events, a note, an assignment; axe on each page,
+    a phone at 320 px, and the note form without JavaScript."""
+    page = log_in(browser, keycloak, gateway, "olivia")
+    wait_for_item(page, f"{gateway.url}/desk/queue?service=challenges", "De beoordeling scoren")
+    page.click("a:has-text('De beoordeling scoren')")
+    page.wait_for_url("**/desk/cases/challenges/**")
+    case_url = page.url
+    html = check(page, accessible, "case-nl")
+    assert "Geschiedenis" in html and "De groep diende het uitdaagrecht in" in html and "Interne notities" in html
+    assert "Een besluit voorstellen" in html  # a next action of a case officer
+
+    page.click("button:has-text('Notitie bewaren')")
+    html = check(page, accessible, "case-note-error-nl")
+    assert "Er is een probleem" in html and "Schrijf de notitie." in html
+    page.fill("#text", "Begroting nagevraagd bij financiën.")
+    page.click("button:has-text('Notitie bewaren')")
+    html = check(page, accessible, "case-noted-nl")
+    assert "Uw notitie is bewaard." in html and "Begroting nagevraagd bij financiën." in html
+
+    page.check("#to")
+    page.fill("#reason", "Ik ken deze taak.")
+    page.click("button:has-text('Toewijzen')")
+    html = check(page, accessible, "case-assigned-nl")
+    assert "De zaak is nu aan u toegewezen." in html and "Aan u toegewezen" in html and "Ik ken deze taak." in html
+    for lang, words in (("fr", "Notes internes"), ("en", "Internal notes")):
+        page.goto(f"{case_url}?lang={lang}")
+        assert words in check(page, accessible, f"case-{lang}")
+    page.context.close()
+
+    phone = log_in(browser, keycloak, gateway, "olivia", viewport={"width": 320, "height": 640})
+    phone.goto(case_url)
+    assert "Ik ken deze taak." in check(phone, accessible, "case-phone")
+    phone.context.close()
+
+    plain = log_in(browser, keycloak, gateway, "olivia", java_script_enabled=False)
+    plain.goto(case_url)
+    plain.fill("#text", "Zonder JavaScript.")
+    plain.click("button:has-text('Notitie bewaren')")
+    assert "Zonder JavaScript." in plain.content()
+    screenshot(plain, "queue-case-no-js")
+    plain.context.close()

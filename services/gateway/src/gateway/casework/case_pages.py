@@ -59,6 +59,7 @@ class NoteForm(FlaskForm):  # type: ignore[misc]
     text = TextAreaField(
         _l("Your note"),
         filters=[_stripped],
+        render_kw={"required": False},  # the error summary says it: no red border before anything is typed
         validators=[
             DataRequired(message=_l("Write the note.")),
             Length(max=case_store.MAX_NOTE, message=_l("Use at most %(max)s characters.", max=case_store.MAX_NOTE)),
@@ -77,6 +78,7 @@ class AssignForm(FlaskForm):  # type: ignore[misc]
     reason = TextAreaField(
         _l("Reason"),
         filters=[_stripped],
+        render_kw={"required": False},
         validators=[
             DataRequired(message=_l("Say why the case goes to them.")),
             Length(max=MAX_REASON, message=_l("Use at most %(max)s characters.", max=MAX_REASON)),
