@@ -212,3 +212,33 @@ def test_a_case_nobody_told_the_gateway_about_is_a_404_page_and_the_page_speaks_
     assert '<html lang="nl">' in dutch and "Interne notities" in dutch and "Geschiedenis" in dutch
     french = official.get(f"/desk/cases/challenges/{cid}?lang=fr").get_data(as_text=True)
     assert '<html lang="fr">' in french and "Notes internes" in french and "Historique" in french
+
+
+def test_a_proposal_s_answer_links_to_the_page_that_answers_it_and_a_closed_case_is_not_assigned(gateway_app):
+    official = gateway_app.test_client()
+    login(official, KAREL)
+    pid, author = str(uuid.uuid4()), str(uuid.uuid4())
+    factory = EventFactory("urn:meemaken:municipality:demo:system:proposals")
+    data = {"proposal_id": pid, "process_id": "p", "title": "Safer school streets", "author_id": author}
+    admitted = replace(factory.create("org.meemaken.proposals.proposal.admitted.v1", pid, data), time=NOW)
+    feed(gateway_app, [admitted])
+    page = official.get(f"/desk/cases/proposals/{pid}?lang=en").get_data(as_text=True)
+    assert f'<a class="utrecht-link" href="/desk/proposals/{pid}">Answer the proposal</a>' in page
+    assert "The proposal was admitted and is open for support" in page and author[:8] not in page
+
+    reasons = {
+        "position": "adopted",
+        "reasons": "We will.",
+        "late": False,
+        "actor": {"id": str(uuid.uuid4()), "role": "case_officer"},
+    }
+    answered = factory.create("org.meemaken.proposals.proposal.answered.v1", pid, data | reasons)
+    feed(gateway_app, [replace(answered, time=NOW + timedelta(minutes=1))])
+    page = official.get(f"/desk/cases/proposals/{pid}?lang=en").get_data(as_text=True)
+    assert "The case is closed: nothing is left to do." in page and "We will." in page and "Assign the case" not in page
+    closed = official.post(
+        f"/desk/cases/proposals/{pid}/assignment?lang=en",
+        data={"csrf_token": csrf_token(official), "to": "me", "reason": "x"},
+    )
+    assert closed.status_code == 400 and "The case is closed" in closed.get_data(as_text=True)
+    assert rows(gateway_app.extensions["gateway"].engine, "case_assignments") == []

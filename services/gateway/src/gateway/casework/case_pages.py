@@ -211,6 +211,9 @@ def assign(service: str, case_id: str) -> Response | BaseResponse:
         if item is None:
             return page("casework/case_missing.html", 404)
         assignee = me
+        if valid and not item["open"]:
+            form.to.errors = [_l("The case is closed: it is no longer assigned.")]
+            valid = False
         if valid and form.to.data == "colleague":
             found = _colleague(conn, form.reference.data)
             if found is None:
