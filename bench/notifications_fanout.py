@@ -137,6 +137,8 @@ def decision(representative: str) -> Any:
             "grounds": ["insufficient_score"],
             "reason": "Not feasible yet.",
             "objection_until": "2027-01-01T00:00:00+00:00",
+            "notice": "Decision notice: the challenge is rejected.",
+            "co_initiator_ids": [],
         },
     }
     return CHALLENGES.create("org.meemaken.challenges.challenge.rejected.v1", cid, data)
