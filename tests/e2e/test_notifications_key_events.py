@@ -167,7 +167,12 @@ def test_key_events_reach_the_right_people_once_in_their_language(system, kafka_
         repair=False,
     )
     near = challenge_event(
-        "deadline_near_breach", rep, "in_assessment", challenge_id=uuid.UUID(challenge), deadline="decision"
+        "deadline_near_breach",
+        rep,
+        "in_assessment",
+        challenge_id=uuid.UUID(challenge),
+        deadline="decision",
+        due_at="2026-12-04T10:00:00+00:00",
     )
     publish(kafka_bootstrap, "meemaken.challenges.challenge", decided, question, near)
     publish(kafka_bootstrap, "meemaken.panels.panel", panel_event("member_selected", uuid.uuid4(), pseudonym=member))
