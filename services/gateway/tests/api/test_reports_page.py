@@ -111,3 +111,44 @@ def test_a_municipality_s_own_population_file_is_used_and_a_broken_one_stops_the
     own.write_text(json.dumps({"year": 2025, "districts": {"haven": "many"}, "age_bands": {}, "genders": {}}))
     with pytest.raises(InvalidPopulation, match="districts"):
         make_gateway(provider, MEEMAKEN_POPULATION_FILE=str(own))
+
+
+@pytest.fixture()
+def panels_service(tmp_path):
+    from panel_testing import PanelsService
+
+    folder = tmp_path / "panels"
+    folder.mkdir()
+    with PanelsService(folder) as service:
+        yield service
+
+
+def test_the_citizen_panels_members_against_the_population_come_from_the_panels_service(
+    make_gateway, provider, panels_service
+):
+    from panel_testing import panel_scene
+
+    ids = panel_scene(panels_service)  # one panel drawn by gender and at work; two still recruiting
+    app = make_gateway(provider, PANELS_BASE_URL=panels_service.url)
+    official = app.test_client()
+    login(official, KAREL)
+    page = official.get("/desk/reports?lang=en").get_data(as_text=True)
+    panels = page[page.index('id="panels"') : page.index('id="answer-times"')]
+    assert 'id="panels-title"' in panels and "The old station square: gender female" in panels
+    assert "A greener city centre" not in panels  # nobody on that panel yet
+    header, *rows = list(csv.reader(io.StringIO(official.get("/desk/reports/panels.csv").get_data(as_text=True))))
+    assert header == [
+        "panel_id",
+        "theme",
+        "feature",
+        "value",
+        "members",
+        "members_share",
+        "residents",
+        "residents_share",
+    ]
+    report = panels_service.client.get(f"/api/v1/panels/{ids['drawn']}/representativeness").get_json()["features"]
+    for value, cells in report["gender"].items():
+        row = [r for r in rows if r[0] == ids["drawn"] and r[2:4] == ["gender", value]]
+        assert row and row[0][4] == str(cells["panel"]["count"]) and row[0][5] == str(cells["panel"]["share"])
+    assert sum(int(r[4]) for r in rows if r[2] == "gender") == 6  # the panel's six members

@@ -137,3 +137,21 @@ def test_scaled_makes_the_largest_value_the_full_length():
     assert scaled([2.0, 4.0, None, 0.0]) == [0.5, 1.0, None, 0.0]
     assert scaled([0.0]) == [0.0]
     assert scaled([1.0, None], [4.0, 2.0]) == [0.25, None]  # against the chart's other series too
+
+
+def test_a_panel_s_report_becomes_rows_and_a_panel_without_members_none():
+    from gateway.reports.figures import panel_shares
+
+    report = {
+        "gender": {
+            "female": {"population": {"count": 120, "share": 0.6}, "panel": {"count": 3, "share": 0.5}},
+            "male": {"population": {"count": "<5", "share": None}, "panel": {"count": 3, "share": 0.5}},
+        }
+    }
+    female, male = panel_shares(report)
+    assert (female.feature, female.value, female.panel, female.panel_share) == ("gender", "female", 3, 0.5)
+    assert (female.population, female.population_share) == ("120", 0.6)
+    assert (male.population, male.population_share) == ("<5", None)
+    no_register = {"gender": {"female": {"population": None, "panel": {"count": 2, "share": 1.0}}}}
+    assert panel_shares(no_register)[0].population == ""
+    assert panel_shares({"gender": {"female": {"population": None, "panel": {"count": 0, "share": 0.0}}}}) == []

@@ -174,6 +174,44 @@ def answer_times(closed: Iterable[Answered], overdue: Mapping[str, int]) -> list
     return rows
 
 
+# --- citizen panels ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelShare:
+    """One value of a panel's feature (gender: female): the panel's members against the population's."""
+
+    feature: str
+    value: str
+    panel: int
+    panel_share: float | None
+    population: str  # a count, "<5" (suppressed by the panels service) or "" when no register was imported
+    population_share: float | None
+
+
+def panel_shares(report: Mapping[str, Mapping[str, Mapping[str, object]]]) -> list[PanelShare]:
+    """The panels service's representativeness report (feature -> value -> population, pool, panel) as rows;
+    empty when nobody sits on the panel yet."""
+    rows = []
+    for feature, values in report.items():
+        for value, cells in values.items():
+            panel, people = cells.get("panel"), cells.get("population")
+            panel = panel if isinstance(panel, Mapping) else {}
+            people = people if isinstance(people, Mapping) else {}  # None: no register imported
+            share = people.get("share")
+            rows.append(
+                PanelShare(
+                    feature,
+                    value,
+                    int(panel.get("count") or 0),
+                    float(panel["share"]) if isinstance(panel.get("share"), int | float) else None,
+                    str(people.get("count", "")),
+                    float(share) if isinstance(share, int | float) else None,
+                )
+            )
+    return rows if any(r.panel for r in rows) else []
+
+
 # --- budget spending -----------------------------------------------------------------------------------
 
 

@@ -80,6 +80,7 @@ class Report:
     rows: Sequence[Sequence[object]]  # the table's cells as shown
     csv_rows: Sequence[Sequence[object]]  # the same figures, unformatted
     chart: Markup | None
+    unavailable: bool = False  # the service that has the figures did not answer
 
 
 def _percent(value: float | None) -> str:
@@ -213,7 +214,7 @@ def _spending() -> Report:
     try:
         rounds = api().get("proposals", "v1/rounds")
     except ServiceError:
-        return Report("spending", title, header, [], [], None)
+        return Report("spending", title, header, [], [], None, unavailable=True)
     rows = figures.spending(rounds)
     names = [r.district or _("Whole municipality") for r in rows]
     budgets, spent = [r.budget for r in rows], [r.spent for r in rows]
@@ -233,6 +234,45 @@ def _spending() -> Report:
     return Report("spending", title, header, table, csv_rows, _svg(chart) if rows else None)
 
 
+def _panels() -> Report:
+    """Each citizen panel with members: its members per feature value against the population (the
+    register extract the panel imported), as the panels service reports it."""
+    title = _("Citizen panels against the population")
+    header = [_("Panel and group"), _("Members"), _("Share of members"), _("Residents"), _("Share of residents")]
+    try:
+        panels = api().get("panels", "v1/panels")
+        found = [
+            (p, figures.panel_shares(api().get("panels", f"v1/panels/{p['id']}/representativeness")["features"]))
+            for p in panels
+        ]
+    except ServiceError:
+        return Report("panels", title, header, [], [], None, unavailable=True)
+    rows = [(p, r) for p, shares in found for r in shares]
+    names = [f"{p['theme']}: {r.feature} {r.value}" for p, r in rows]
+    chart = bar_chart(
+        "panels",
+        title,
+        _("Per panel and group: the share of the panel's members against the share of the residents."),
+        names,
+        [
+            Series(_("Members"), [r.panel_share for _p, r in rows], [_percent(r.panel_share) for _p, r in rows]),
+            Series(
+                _("Residents"), [r.population_share for _p, r in rows], [_percent(r.population_share) for _p, r in rows]
+            ),
+        ],
+        theme().colours,
+    )
+    table = [
+        [n, r.panel, _percent(r.panel_share), r.population or NOTHING, _percent(r.population_share)]
+        for n, (_p, r) in zip(names, rows, strict=True)
+    ]
+    csv_rows = [
+        [p["id"], p["theme"], r.feature, r.value, r.panel, r.panel_share, r.population, r.population_share]
+        for p, r in rows
+    ]
+    return Report("panels", title, header, table, csv_rows, _svg(chart) if rows else None)
+
+
 def _districts_and_ages() -> tuple[Report, Report]:
     people = population()
     with gateway().engine.connect() as conn:
@@ -250,6 +290,7 @@ def _all() -> dict[str, Callable[[], Report]]:
         "answer-times": _answer_times,
         "states": _by_state,
         "spending": _spending,
+        "panels": _panels,
     }
 
 
@@ -260,7 +301,7 @@ def overview() -> Response:
     people = population()
     return page(
         "casework/reports/index.html",
-        reports=[districts, ages, _answer_times(), _by_state(), _spending()],
+        reports=[districts, ages, _panels(), _answer_times(), _by_state(), _spending()],
         year=people.year,
     )
 
@@ -285,6 +326,16 @@ def download(name: str) -> Response:
     ]
     header["states"] = ["service", "state", "open", "cases"]
     header["spending"] = ["district", "budget_euro", "spent_euro", "funded_projects"]
+    header["panels"] = [
+        "panel_id",
+        "theme",
+        "feature",
+        "value",
+        "members",
+        "members_share",
+        "residents",
+        "residents_share",
+    ]
     response = Response(figures.csv_text(header[name], report.csv_rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.headers["Cache-Control"] = "no-store"
