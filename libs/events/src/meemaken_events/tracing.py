@@ -36,6 +36,11 @@ def tracer() -> trace.Tracer:
     return trace.get_tracer(TRACER)
 
 
+def off() -> bool:
+    """No SDK set up in this process: spans would be no-ops, so none are started at all."""
+    return isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
 def trace_headers(context: Context | None = None) -> dict[str, str]:
     """``traceparent`` (and ``tracestate``) of the current span, for a call to another service; empty
     outside a traced span."""
@@ -72,6 +77,8 @@ def _stored(traceparent: str | None, tracestate: str | None) -> Context | None:
 def sending(envelope: Envelope, topic: str) -> trace.Span:
     """The relay's PRODUCER span for one event, a child of the event's creation; the relay ends it
     when the broker has confirmed the event (or the send failed)."""
+    if off():
+        return trace.INVALID_SPAN
     attributes = _event(envelope.type, topic) | {
         "messaging.operation.type": "send",
         "messaging.message.id": envelope.id,
@@ -83,6 +90,9 @@ def sending(envelope: Envelope, topic: str) -> trace.Span:
 def processing(envelope: Envelope, topic: str, consumer: str) -> Iterator[trace.Span]:
     """A consumer's CONSUMER span around one event's handler, a child of the event's creation (a new
     trace for an event without ``traceparent``); events the handler creates are its children."""
+    if off():
+        yield trace.INVALID_SPAN
+        return
     attributes = _event(envelope.type, topic) | {
         "messaging.operation.type": "process",
         "messaging.message.id": envelope.id,
@@ -104,6 +114,9 @@ def continued(
     """A span in a trace context stored earlier (an event's, or a row's that work was queued in); in the
     current context when there is none. A failure is told by the exception's type only: its message may
     quote personal data."""
+    if off():
+        yield trace.INVALID_SPAN
+        return
     with tracer().start_as_current_span(
         name,
         context=_stored(traceparent, tracestate),
