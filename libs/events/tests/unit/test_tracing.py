@@ -127,3 +127,31 @@ def test_a_stored_event_keeps_its_trace_context_through_json_and_kafka():
     traced = Envelope(**{**traced.__dict__, "traceparent": parent, "tracestate": "meemaken=1"})
     assert Envelope.from_json(traced.to_json()) == traced
     assert from_kafka(*traced.to_kafka()) == traced
+
+
+UNTRACED = """
+import uuid
+from opentelemetry import trace
+from meemaken_events import EventFactory, tracing
+from meemaken_kit.tracing import configure_tracing
+assert not configure_tracing("proposals", {"OTEL_SERVICE_NAME": "proposals"})
+proposal_id = str(uuid.uuid4())
+data = {"proposal_id": proposal_id, "process_id": "p", "author_id": proposal_id, "title": "t"}
+with trace.get_tracer("test").start_as_current_span("request"):
+    event = EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
+        "org.meemaken.proposals.proposal.admitted.v1", proposal_id, data
+    )
+assert event.traceparent is None and "traceparent" not in event.to_json()
+with tracing.processing(event, "t", "c") as span:
+    assert span is trace.INVALID_SPAN
+assert tracing.sending(event, "t") is trace.INVALID_SPAN
+print("untraced")
+"""
+
+
+def test_a_process_without_otel_variables_traces_nothing_and_its_events_carry_no_traceparent():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", UNTRACED], capture_output=True, text=True, timeout=60, env={})
+    assert done.stdout.strip() == "untraced", done.stderr
