@@ -130,7 +130,8 @@ def _render(
         if item is None and not entries:
             return page("casework/case_missing.html", 404)
         notes = case_store.notes(conn, service, case_id)
-        people_ids = {a.assignee for a in given} | {str(n["author_id"]) for n in notes}
+        officials = {e.actor_id for e in entries if e.actor_id and e.actor_role in OFFICIALS}  # never a resident's
+        people_ids = {a.assignee for a in given} | {str(n["author_id"]) for n in notes} | officials
         references = _references(conn, people_ids) if people_ids else {}
     actions: list[tuple[Action, str | None]] = [
         (a, _served(a.link(case_id)))
