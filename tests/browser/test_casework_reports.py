@@ -20,7 +20,7 @@ from portal_stack import DESKTOP, NARROW, Portal, Screens, context, log_in, prov
 pytestmark = pytest.mark.browser
 
 screens = Screens("reports")
-NAMES = ("districts", "ages", "panels", "answer-times", "states", "spending")
+NAMES = ("processes", "districts", "ages", "panels", "answer-times", "states", "spending")
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from budget_testing import budget_scene
@@ -96,6 +97,15 @@ def test_budget_spending_by_district_comes_from_the_proposals_service_s_counted_
     assert by_district[""] == ["", str(sum(e["cost"] for e in whole) / 100), str(len(whole))]
     assert by_district["centrum"][1] != "0.0" and by_district["centrum"][2] != "0"  # the playground won votes
     assert "20,000.00" in spending  # the table in euros
+    year = datetime.now(UTC).year
+    report = proposals_service.client.get(f"/api/v1/reports/participation?municipality=demo&year={year}").get_json()
+    (process,) = [p for p in report["processes"] if p["process_id"] == "budget-2027"]
+    assert process["ballots"] == 6 and process["participants"] >= 1
+    processes = page[page.index('id="processes"') : page.index('id="districts"')]
+    assert f"Participation per process in {year}" in processes and "Citizens&#39; budget 2027" in processes
+    header, *rows = list(csv.reader(io.StringIO(official.get("/desk/reports/processes.csv").get_data(as_text=True))))
+    assert header == ["process_id", "title", "participants", "proposals", "supports", "ballots"]
+    assert ["budget-2027", "Citizens' budget 2027", str(process["participants"]), "0", "0", "6"] in rows
 
 
 def test_a_municipality_s_own_population_file_is_used_and_a_broken_one_stops_the_gateway(

@@ -234,6 +234,32 @@ def _spending() -> Report:
     return Report("spending", title, header, table, csv_rows, _svg(chart) if rows else None)
 
 
+def _processes() -> Report:
+    """This year's participation processes with how many residents took part in each (the proposals
+    service's yearly report: authors, supporters and voters, each counted once)."""
+    year = datetime.now(UTC).year
+    title = _("Participation per process in %(year)s", year=year)
+    header = [_("Process"), _("Participants"), _("Proposals"), _("Supports"), _("Ballots")]
+    try:
+        query = {"municipality": gateway().settings.municipality, "year": year}
+        processes = api().get("proposals", "v1/reports/participation", query)["processes"]
+    except ServiceError:
+        return Report("processes", title, header, [], [], None, unavailable=True)
+    counts = [float(p["participants"]) for p in processes]
+    chart = bar_chart(
+        "processes",
+        title,
+        _("The number of residents who took part in each process. The table gives the same figures."),
+        [str(p["title"]) for p in processes],
+        [Series(_("Participants"), scaled(counts), [format_decimal(p["participants"]) for p in processes])],
+        theme().colours,
+    )
+    figures_of = [[p["participants"], p["proposals"], p["supports"], p["ballots"]] for p in processes]
+    table = [[p["title"], *(format_decimal(n) for n in f)] for p, f in zip(processes, figures_of, strict=True)]
+    csv_rows = [[p["process_id"], p["title"], *f] for p, f in zip(processes, figures_of, strict=True)]
+    return Report("processes", title, header, table, csv_rows, _svg(chart) if processes else None)
+
+
 def _panels() -> Report:
     """Each citizen panel with members: its members per feature value against the population (the
     register extract the panel imported), as the panels service reports it."""
@@ -291,6 +317,7 @@ def _all() -> dict[str, Callable[[], Report]]:
         "states": _by_state,
         "spending": _spending,
         "panels": _panels,
+        "processes": _processes,
     }
 
 
@@ -301,7 +328,7 @@ def overview() -> Response:
     people = population()
     return page(
         "casework/reports/index.html",
-        reports=[districts, ages, _panels(), _answer_times(), _by_state(), _spending()],
+        reports=[_processes(), districts, ages, _panels(), _answer_times(), _by_state(), _spending()],
         year=people.year,
     )
 
@@ -326,6 +353,7 @@ def download(name: str) -> Response:
     ]
     header["states"] = ["service", "state", "open", "cases"]
     header["spending"] = ["district", "budget_euro", "spent_euro", "funded_projects"]
+    header["processes"] = ["process_id", "title", "participants", "proposals", "supports", "ballots"]
     header["panels"] = [
         "panel_id",
         "theme",
