@@ -100,7 +100,7 @@ def test_the_case_page_tells_the_whole_history_from_the_events_with_who_when_and
     ]
     assert [history.index(line) for line in told] == sorted(history.index(line) for line in told)  # by time
     assert "The budget of the plan is missing." in history and "Reason" in history and "feasibility" in history
-    assert "group representative · <span" in history and representative[:8] in history  # pseudonymous, no name
+    assert "By: group representative</p>" in history and representative not in page  # a resident: the role only
     assert "case officer · you" in history and f'assessor · <span class="muted">{assessor[:8]}' in history
     assert "Assigned to</dt>\n    <dd>A colleague" in page  # the assessor the service assigned
 

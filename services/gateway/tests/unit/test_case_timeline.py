@@ -38,6 +38,9 @@ def test_an_event_is_told_by_its_case_its_name_its_actor_and_its_reasons_and_not
     assert entry.facts["reason"] == "The task is not challengeable." and entry.facts["grounds"] == ["g1"]
     assert entry.facts["outcome"] == "rejected" and entry.facts["to_status"] == "in_assessment"
     assert "rep-1" not in repr(entry) and "co_initiator_ids" not in entry.facts and "notice" not in entry.facts
+    data["actor"] = {"id": "rep-1", "role": "group_representative"}
+    by_resident = entry_for("e1", event, data, NOW)
+    assert (by_resident.actor_id, by_resident.actor_role) == (None, "group_representative")  # the role only
 
 
 def test_a_project_s_events_belong_to_the_project_and_an_event_without_actor_is_the_service_s():

@@ -3,7 +3,8 @@ who assigned the case to whom, and the timeline that puts events and assignments
 
 What an entry keeps is chosen by name (``KEPT``): states, outcomes, grounds, scores, dates and the
 officials' reasons. Never an author, a representative, a respondent's pseudonym or what residents
-typed; the actor only as the event carries it, a pseudonymous id and a role.
+typed. The actor as the event carries it: an official by pseudonymous id and role (the audit), a
+resident by role only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.casework.queue import FAMILIES, PROJECT_EVENTS, PROPOSALS, Data
+from meemaken_kit.roles import OFFICIALS
 
 KEPT = frozenset(
     {
@@ -119,16 +121,9 @@ def entry_for(event_id: str, event_type: str, data: Data, at: datetime) -> Entry
         family = prefix.rstrip(".").rsplit(".", 1)[1]
         given = data.get("actor")
         actor: Data = given if isinstance(given, Mapping) else {}
-        return Entry(
-            service,
-            case_id,
-            event_id,
-            at,
-            f"{family}.{name}",
-            actor.get("id"),
-            actor.get("role"),
-            kept_facts(data),
-        )
+        role = actor.get("role")
+        who = actor.get("id") if role in OFFICIALS else None  # a resident by role only: nothing to export or erase
+        return Entry(service, case_id, event_id, at, f"{family}.{name}", who, role, kept_facts(data))
     return None
 
 
