@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from opentelemetry.sdk.trace.export import SpanExporter
 
-__all__ = ["configure_tracing", "enabled", "exporters_from_env", "install_tracing", "trace_headers"]
+__all__ = ["configure_tracing", "enabled", "exporters_from_env", "install_tracing", "routed", "trace_headers"]
 
 EXPORTERS = ("otlp", "zipkin", "console")
 TRACER = "meemaken.http"
@@ -108,10 +108,15 @@ def install_tracing(app: Flask, public_edge: bool = False) -> None:
     @app.after_request
     def name_by_route(response: Response) -> Response:
         if request.url_rule is not None:
-            span = trace.get_current_span()
-            span.update_name(f"{request.method} {request.url_rule.rule}")
-            span.set_attribute("http.route", request.url_rule.rule)
+            routed(request.method, request.url_rule.rule)
         return response
+
+
+def routed(method: str, route: str) -> None:
+    """Name the request's span by its route template (for a WSGI layer that routes without Flask)."""
+    span = trace.get_current_span()
+    span.update_name(f"{method} {route}")
+    span.set_attribute("http.route", route)
 
 
 class TracedRequests:

@@ -30,6 +30,7 @@ from gateway.ratelimits import TooManyRequests
 from meemaken_events.correlation import accept_correlation_id
 from meemaken_kit.app import LATENCY, REQUESTS
 from meemaken_kit.problems import PROBLEM_JSON, problem_document
+from meemaken_kit.tracing import routed
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -96,6 +97,7 @@ class FastLane:
     ) -> Iterable[bytes]:
         began = time.perf_counter()
         method = environ["REQUEST_METHOD"]
+        routed(method, ENDPOINT)  # the trace's name for it, as on the full path
         correlation_id = accept_correlation_id(environ.get("HTTP_X_CORRELATION_ID"))
         try:
             if method in ("POST", "PUT") and is_submission(service, method, path):
