@@ -33,7 +33,8 @@ def _person(conn: Any, district: str | None, birthdate: date | None) -> None:
 
 
 def seed(engine: Any) -> None:
-    """12 people verified in noord (aged 35), 3 in zuid; proposals answered in time, late and still open."""
+    """12 people verified in noord (aged 35), 3 in zuid; proposals answered in time, late and still open;
+    a budget project reviewed; a challenge in assessment."""
     with engine.begin() as conn:
         for _ in range(12):
             _person(conn, "noord", date(NOW.year - 35, 1, 1))
@@ -48,6 +49,11 @@ def seed(engine: Any) -> None:
             if not open_:
                 done = {"proposal_id": pid, "process_id": "p", "title": f"Proposal {n}"}
                 apply(conn, change_for(PROPOSAL + "answered.v1", done, start + timedelta(days=answered_after)))
+        rid = str(uuid.uuid4())  # a budget project reviewed: the municipality's own step, not an answer owed
+        project = {"round_id": rid, "project_id": "p1", "title": "Benches", "district": "noord"}
+        apply(conn, change_for("org.meemaken.proposals.round.project_added.v1", project, NOW - timedelta(days=9)))
+        reviewed = {"round_id": rid, "project_id": "p1", "feasibility": "feasible"}
+        apply(conn, change_for("org.meemaken.proposals.round.project_assessed.v1", reviewed, NOW))
         base = {"challenge_id": str(uuid.uuid4()), "task_id": str(uuid.uuid4()), "department": "mobility"}
         base |= {"profile": "nl", "representative_id": str(uuid.uuid4()), "at": NOW.isoformat()}
         moved = {**base, "from_status": "admissibility_check", "to_status": "in_assessment", "details": {}}

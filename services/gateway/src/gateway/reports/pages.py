@@ -41,6 +41,8 @@ CLOSED_STATES = {
     "merged": _l("Merged"),
     "split": _l("Split"),
     "results_published": _l("Budget round: results published"),
+    "feasible": _l("Budget project: feasible"),
+    "not_feasible": _l("Budget project: not feasible"),
     "out_of_scope": _l("Out of scope"),
     "withdrawn": _l("Withdrawn"),
     "in_execution": _l("In execution"),

@@ -32,12 +32,17 @@ def participants(connection: sa.Connection, bands: list[str], today: date) -> tu
     return districts, ages
 
 
+# A budget round's steps and its projects' reviews are the municipality's own schedule, not answers owed.
+NOT_ANSWERS = ("prepare_round", "review_feasibility", "close_voting", "publish_results", "assess_project")
+
+
 def answered(connection: sa.Connection, services: tuple[str, ...]) -> list[tuple[str, Answered]]:
-    """The closed items of these services: (service, the case's department, opening, closing, deadline)."""
+    """The closed cases of these services that asked for an answer: (service, the case's department,
+    opening, closing, deadline)."""
     t = work_items
     rows = connection.execute(
         sa.select(t.c.service, t.c.department, t.c.opened_at, t.c.version, t.c.due_at).where(
-            t.c.open == sa.false(), t.c.service.in_(services)
+            t.c.open == sa.false(), t.c.service.in_(services), t.c.kind.notin_(NOT_ANSWERS)
         )
     )
     return [(r.service, Answered(r.department or "", r.opened_at, r.version, r.due_at)) for r in rows]
@@ -48,7 +53,7 @@ def overdue(connection: sa.Connection, now: datetime | None = None) -> list[tupl
     t = work_items
     now = now or datetime.now(UTC)
     late = sa.or_(t.c.due_at <= now, t.c.alert == "breached")
-    query = sa.select(t.c.service, t.c.department, sa.func.count()).where(OPEN, late)
+    query = sa.select(t.c.service, t.c.department, sa.func.count()).where(OPEN, late, t.c.kind.notin_(NOT_ANSWERS))
     return [(s, d or "", int(n)) for s, d, n in connection.execute(query.group_by(t.c.service, t.c.department))]
 
 
