@@ -103,10 +103,10 @@ def _served(link: str | None) -> str | None:
         return None
     try:
         current_app.url_map.bind("localhost").match(link, method="GET")
+    except RequestRedirect:  # the same page with a slash: still served
+        pass
     except (NotFound, MethodNotAllowed):
         return None
-    except RequestRedirect:  # the same page with a slash: still served
-        return link
     return link
 
 
