@@ -13,8 +13,16 @@ from served import ServedService
 
 from meemaken_testkit.tokens import bearer
 
-OFFICER = bearer("challenges", "case_officer")
-DECIDER = bearer("challenges", "decision_body")
+
+def officer() -> dict[str, str]:
+    """A case officer's fresh token (tokens live minutes: one per call, never one at import)."""
+    return bearer("challenges", "case_officer")
+
+
+def decider() -> dict[str, str]:
+    return bearer("challenges", "decision_body")
+
+
 PLAN = {
     "why_better": "We run the bicycle repair shop next door and can open the parking on Sundays.",
     "quality_guarantees": "Opening hours at least as today; a yearly survey of the users.",
@@ -48,12 +56,12 @@ class ChallengesService(ServedService):
             "min_members": 3,
             "windows": [window(-10, 60)],
         } | changes
-        created = self.client.post("/api/v1/tasks", json=body, headers=OFFICER)
+        created = self.client.post("/api/v1/tasks", json=body, headers=officer())
         assert created.status_code == 201, created.get_json()
         return str(created.get_json()["id"])
 
     def case(self, challenge_id: str) -> dict[str, Any]:
-        return dict(self.client.get(f"/api/v1/challenges/{challenge_id}", headers=OFFICER).get_json())
+        return dict(self.client.get(f"/api/v1/challenges/{challenge_id}", headers=officer()).get_json())
 
     def gate_check(self, challenge_id: str) -> str:
         """What the worker does when the `submitted` event arrives (no Kafka here); the status after."""
@@ -62,8 +70,8 @@ class ChallengesService(ServedService):
         handlers.check_admissibility(self.uow(), uuid.UUID(challenge_id))
         return str(self.case(challenge_id)["status"])
 
-    def act(self, challenge_id: str, path: str, body: dict[str, Any], headers: dict[str, str] = OFFICER) -> None:
-        done = self.client.post(f"/api/v1/challenges/{challenge_id}/{path}", json=body, headers=headers)
+    def act(self, challenge_id: str, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        done = self.client.post(f"/api/v1/challenges/{challenge_id}/{path}", json=body, headers=headers or officer())
         assert done.status_code == 200, done.get_json()
 
     def ask(self, challenge_id: str, question: str) -> None:
@@ -75,7 +83,7 @@ class ChallengesService(ServedService):
     def reject(self, challenge_id: str) -> None:
         """The decision body decides on a case waiting for its decision: not accepted, on a coded ground."""
         body = {"outcome": "reject", "grounds": ["not_legally_feasible"], "motivation": "A tender is running."}
-        self.act(challenge_id, "decision", body, DECIDER)
+        self.act(challenge_id, "decision", body, decider())
 
 
 def catalogue(service: ChallengesService) -> dict[str, str]:

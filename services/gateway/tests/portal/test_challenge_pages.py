@@ -11,7 +11,7 @@ import re
 from io import BytesIO
 
 import pytest
-from challenge_testing import OFFICER, PLAN, ChallengesService, catalogue
+from challenge_testing import PLAN, ChallengesService, catalogue, officer
 from gateway_testing import ANNA, DAAN, csrf_token, login
 
 from meemaken_testkit.ports import free_port
@@ -134,7 +134,7 @@ def test_the_group_step_says_what_to_fix_and_opens_nothing(scene):
     assert few.status_code == 422 and "This task needs a group of at least 3 members." in text(few)
     other = client.post(url, data={"csrf_token": token, "name": "X", "legal_form": "bv", "members_count": "9"})
     assert other.status_code == 422 and "Not a valid choice" in text(other)
-    assert service.client.get("/api/v1/challenges", headers=OFFICER).get_json() == []
+    assert service.client.get("/api/v1/challenges", headers=officer()).get_json() == []
 
 
 def test_a_representative_writes_a_draft_step_by_step_and_it_waits_in_the_service(scene):
@@ -362,7 +362,7 @@ def test_members_named_by_their_reference_code_follow_the_challenge(scene):
     page = text(wrong)
     assert wrong.status_code == 422 and 'href="#co_initiators"' in page
     assert "Line 1 is not a reference code." in page and "Nobody with the reference code on line 2" in page
-    assert service.client.get("/api/v1/challenges", headers=OFFICER).get_json() == []
+    assert service.client.get("/api/v1/challenges", headers=officer()).get_json() == []
     challenge_id = draft(client, token, ids["open"], co_initiators=f"{code}\n{code.lower()}")
     assert service.case(challenge_id)["group"]["co_initiators"] == 1
     listed = text(member.get("/challenges?lang=en"))
