@@ -6,8 +6,8 @@
 - Rate limits (``gateway.ratelimits``, storage ``MEEMAKEN_RATELIMIT_STORAGE_URI``): 429 problem+json with
   Retry-After. Limits key on the caller's own address or own account, never on an account a request
   names, so nobody can lock someone else out.
-- Pages and styles compressed (Flask-Compress: brotli or gzip, as the browser accepts); static files
-  cached for an hour.
+- Pages and styles compressed (Flask-Compress: brotli or gzip, as the browser accepts; a static file is read
+  into memory first, since Flask-Compress offers no gzip for a streamed file); static files cached for an hour.
 - Language (Flask-Babel): the visitor's choice (``?lang=``, remembered in a cookie), then the
   browser's Accept-Language, then Dutch.
 """
@@ -84,6 +84,15 @@ def install(app: Flask, settings: GatewaySettings) -> RateLimits:
     app.extensions["meemaken"]["public_endpoints"].add("static")
 
     headers = security_headers(settings)
+
+    @app.after_request
+    def static_as_data(response: Response) -> Response:
+        # Runs before Flask-Compress's own after_request (registered earlier, so called later): the few
+        # small styles are read whole, so every algorithm the browser accepts, gzip included, applies.
+        if request.endpoint == "static" and response.direct_passthrough and response.status_code == 200:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
 
     @app.context_processor
     def common() -> dict[str, Any]:

@@ -77,5 +77,11 @@ def test_pages_and_styles_are_compressed_and_styles_cached_while_the_api_passes_
     assert gzip.decompress(page.get_data()) == plain.get_data()
     css = client.get("/static/meemaken.css", headers={"Accept-Encoding": "br, gzip"})
     assert css.headers["Content-Encoding"] == "br" and "max-age=3600" in css.headers["Cache-Control"]
+    raw_css = client.get("/static/meemaken.css")
+    zipped_css = client.get("/static/meemaken.css", headers={"Accept-Encoding": "gzip"})
+    assert zipped_css.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped_css.get_data()) == raw_css.get_data()
+    assert int(zipped_css.headers["Content-Length"]) < len(raw_css.get_data()) / 3
+    assert client.get("/static/meemaken.css", headers={"If-None-Match": raw_css.headers["ETag"]}).status_code == 304
     api = client.get("/.well-known/jwks.json", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in api.headers and api.get_json()["keys"]
