@@ -148,7 +148,7 @@ def test_an_official_works_the_queue_built_from_the_services_events(browser, key
     page.click("button:has-text('Deze weergave bewaren')")
     page.wait_for_url("**/desk/queue?service=challenges&department=culture")
     html = check(page, accessible, "saved-nl")
-    assert "Uw weergave is bewaard." in html and ">Cultuur</a>" in html and "1 zaak" in html
+    assert "Je weergave is bewaard." in html and ">Cultuur</a>" in html and "1 zaak" in html
 
     page.goto(f"{gateway.url}/desk/queue?service=mail&overdue=maybe")
     html = check(page, accessible, "error-nl")
@@ -159,7 +159,7 @@ def test_an_official_works_the_queue_built_from_the_services_events(browser, key
         assert words in check(page, accessible, f"default-{lang}")
     page.goto(f"{gateway.url}/desk/queue?lang=nl")
     page.click("button:has-text('Verwijderen')")
-    assert "Uw weergave is verwijderd." in check(page, accessible, "deleted-nl")
+    assert "Je weergave is verwijderd." in check(page, accessible, "deleted-nl")
     page.context.close()
 
 
@@ -205,13 +205,13 @@ def test_an_official_opens_a_case_from_the_queue_notes_it_and_takes_it(browser, 
     page.fill("#text", "Begroting nagevraagd bij financiën.")
     page.click("button:has-text('Notitie bewaren')")
     html = check(page, accessible, "case-noted-nl")
-    assert "Uw notitie is bewaard." in html and "Begroting nagevraagd bij financiën." in html
+    assert "Je notitie is bewaard." in html and "Begroting nagevraagd bij financiën." in html
 
     page.check("#to")
     page.fill("#reason", "Ik ken deze taak.")
     page.click("button:has-text('Toewijzen')")
     html = check(page, accessible, "case-assigned-nl")
-    assert "De zaak is nu aan u toegewezen." in html and "Aan u toegewezen" in html and "Ik ken deze taak." in html
+    assert "De zaak is nu aan jou toegewezen." in html and "Aan jou toegewezen" in html and "Ik ken deze taak." in html
     for lang, words in (("fr", "Notes internes"), ("en", "Internal notes")):
         page.goto(f"{case_url}?lang={lang}")
         assert words in check(page, accessible, f"case-{lang}")

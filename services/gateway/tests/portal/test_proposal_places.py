@@ -103,4 +103,4 @@ def test_the_support_message_counts_the_readers_neighbours(make_gateway, provide
     login(client, ANNA)  # lives in centrum
     english = text(client.get(f"/proposals/{proposal_id}?lang=en"))
     assert "2 of them live in your district, centrum." in english
-    assert "2 van hen wonen in uw wijk, centrum." in text(client.get(f"/proposals/{proposal_id}?lang=nl"))
+    assert "2 van hen wonen in je wijk, centrum." in text(client.get(f"/proposals/{proposal_id}?lang=nl"))
