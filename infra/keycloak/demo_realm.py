@@ -34,6 +34,7 @@ ROLES = {
     "panel_coordinator": "runs citizen panels: recruitment, draw, deliberation",
     "moderator": "moderates what residents publish",
     "mentor": "helps residents and groups with their proposals and challenges",
+    "supervisor": "heads a department: hears of its deadlines, sees its breaches",
     "administrator": "configures the municipality's processes and users",
 }
 GROUPS = {"departments": ["mobility", "public-space"]}
@@ -57,6 +58,8 @@ USERS: list[tuple[str, str, str, str, str, str, str | None, str | None, list[str
     ("sam", "Sam", "Mertens", "M", "1995-07-08", "nl", None, None, ["moderator"], [], "2hr8-5ad0-2e0t"),
     ("tess", "Tess", "Vermeulen", "F", "1990-12-24", "fr", None, None, ["mentor"], [], "iwki-vvl3-btv7"),
     ("ursula", "Ursula", "Jacobs", "F", "1978-06-30", "en", None, None, ["administrator"], [], "2qhk-lift-icfj"),
+    ("vera", "Vera", "Lambrechts", "F", "1972-02-11", "nl", None, None,
+     ["supervisor"], ["/departments/mobility"], "m3qx-7vkd-p2ne"),
 ]
 # fmt: on
 

@@ -19,6 +19,7 @@ class Role(StrEnum):
     PANEL_COORDINATOR = "panel_coordinator"
     MODERATOR = "moderator"
     MENTOR = "mentor"
+    SUPERVISOR = "supervisor"  # a department's head: hears of its deadlines and sees its breaches
     ADMINISTRATOR = "administrator"
     SERVICE = "service"
 
@@ -34,6 +35,7 @@ OFFICIALS: frozenset[str] = frozenset(
         Role.PANEL_COORDINATOR,
         Role.MODERATOR,
         Role.MENTOR,
+        Role.SUPERVISOR,
         Role.ADMINISTRATOR,
     }
 )
