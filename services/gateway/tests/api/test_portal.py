@@ -1,5 +1,6 @@
 """The portal's pages speak the visitor's language: their choice, then the browser's, then Dutch."""
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -49,6 +50,15 @@ def test_every_text_of_the_pages_is_translated_to_dutch_and_french_and_compiled(
         compiled = {_key(m.id): _key(m.string) for m in mo if m.id}
         expected = {_key(k): _key(v) for k, v in translated.items()}
         assert compiled == expected, f"{locale}: messages.mo is older than messages.po"
+
+
+def test_the_dutch_texts_speak_to_people_in_one_register_je_not_u():
+    """The portal and the desk say *je* (as the first pages did); one text in *u* makes a page sound like two
+    authors. Write "je", "jij" (stressed or alone), "jou" (after a preposition), never "u" or "uw"."""
+    po = read_po((GATEWAY / "src/gateway/translations/nl/LC_MESSAGES/messages.po").open("rb"))
+    formal = re.compile(r"\b(U|u|Uw|uw|Ue|uzelf)\b")
+    strings = (s for m in po if m.id for s in (m.string if isinstance(m.string, tuple) else (m.string,)))
+    assert not (found := sorted({s for s in strings if s and formal.search(s)})), f"say je: {found}"
 
 
 def _key(value):
