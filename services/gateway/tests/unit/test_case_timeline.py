@@ -95,5 +95,6 @@ def test_next_actions_are_those_of_the_role_on_an_open_case():
     assert next_actions("answer_proposal", True, ["resident"]) == []
     answer = next_actions("answer_proposal", True, ["decision_body"])[0]
     assert answer.link("x1") == "/desk/proposals/x1"
-    assert all("administrator" in a.roles for actions in ACTIONS.values() for a in actions)
+    assert not any("administrator" in a.roles for actions in ACTIONS.values() for a in actions)  # ops only
+    assert next_actions("answer_proposal", True, ["administrator"]) == []  # the service would refuse them
     assert acting_role(["resident", "assessor", "case_officer"]) == "case_officer" and acting_role(["resident"]) is None

@@ -4,6 +4,11 @@ offers what the session's roles allow).
 
 Each action may name the page that takes it (a path with ``{case_id}``); the case page links to it only
 where the gateway serves that page, and otherwise names the action without a link.
+
+This table is the one list of who may take each action: the action pages read their roles from it
+(:func:`roles_of`), so the case page never offers what the page behind the link refuses. Administrators
+are not in it: their role is operations (delivery logs, audit listings), and the services refuse them
+these actions.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 OFFICER, ASSESSOR, DECISION = "case_officer", "assessor", "decision_body"
-COORDINATOR, ADMIN = "panel_coordinator", "administrator"
+COORDINATOR = "panel_coordinator"
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Action:
 
 
 def _a(code: str, *roles: str, path: str | None = None) -> Action:
-    return Action(code, frozenset((*roles, ADMIN)), path)
+    return Action(code, frozenset(roles), path)
 
 
 PROPOSAL_PAGE = "/desk/proposals/{case_id}"
@@ -80,3 +85,11 @@ def next_actions(kind: str | None, is_open: bool, roles: Sequence[str]) -> list[
     if not is_open or kind is None:
         return []
     return [a for a in ACTIONS.get(kind, ()) if not a.roles.isdisjoint(roles)]
+
+
+def roles_of(kind: str, *codes: str) -> tuple[str, ...]:
+    """Who may take these actions of this kind of work (any of them), for an action page's ``@allow``."""
+    found = [a for a in ACTIONS[kind] if a.code in codes]
+    if len(found) != len(codes):
+        raise KeyError(f"{kind} has no action {sorted(set(codes) - {a.code for a in found})}")
+    return tuple(sorted(set().union(*(a.roles for a in found))))

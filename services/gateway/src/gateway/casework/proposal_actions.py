@@ -33,16 +33,17 @@ from gateway.casework.answering import (
     proposal_ids,
     summary,
 )
+from gateway.casework.next_actions import roles_of
 from gateway.context import gateway
 from gateway.web import install_page_answers, page
 from meemaken_kit.auth import allow, principal
-from meemaken_kit.roles import Role
 
 proposal_actions = Blueprint("proposal_actions", __name__)
 install_page_answers(proposal_actions)
 
-ANSWERING = (Role.CASE_OFFICER, Role.DECISION_BODY)
-HANDLING = (Role.CASE_OFFICER,)
+# who may take each action: the case page's table of next actions, the one list (never two that disagree)
+ANSWERING = roles_of("answer_proposal", "answer")
+HANDLING = roles_of("answer_proposal", "decline", "merge", "split")
 POSITION_NAMES = {
     "adopted": _l("Adopted"),
     "partly": _l("Partly adopted"),
@@ -68,7 +69,7 @@ def _roles() -> frozenset[str]:
 
 def offered() -> dict[str, bool]:
     roles = _roles()
-    return {"answer": not roles.isdisjoint(ANSWERING), "handle": Role.CASE_OFFICER in roles}
+    return {"answer": not roles.isdisjoint(ANSWERING), "handle": not roles.isdisjoint(HANDLING)}
 
 
 @proposal_actions.app_context_processor
