@@ -83,6 +83,29 @@ def test_an_official_approves_texts_for_the_notice_and_only_those_are_published(
     assert "On cost." not in published["notice"] and "Good plan." not in published["notice"]
 
 
+def test_the_notice_a_decision_would_publish_is_previewed_without_changing_anything(case):
+    challenge = in_assessment(case)
+    case.assess(challenge, 3)
+    case.post(f"/challenges/{challenge}/notice-texts", "case_officer", {"part": "decision", "text": "A sound plan."})
+    events = case.events(challenge)
+    path = f"/challenges/{challenge}/notice-preview"
+    preview = case.get(f"{path}?outcome=reject&grounds=harmful", "decision_body")
+    assert preview.status_code == 200, preview.get_json()
+    shown = preview.get_json()
+    assert shown["outcome"] == "rejected" and shown["grounds"] == ["harmful"] and shown["language"] == "nl"
+    assert "A sound plan." in shown["notice"] and "On cost." not in shown["notice"]
+    accepted = case.get(f"{path}?outcome=accept&grounds=harmful", "case_officer").get_json()
+    assert accepted["outcome"] == "accepted" and accepted["grounds"] == []
+    assert case.get(f"{path}?outcome=reject", "decision_body").status_code == 422  # a rejection needs a ground
+    unknown = case.get(f"{path}?outcome=reject&grounds=nonsense", "decision_body")
+    assert unknown.status_code == 422 and "nonsense" in unknown.get_json()["detail"]
+    assert case.get(f"{path}?outcome=maybe", "decision_body").status_code == 422
+    assert case.get(f"{path}?outcome=accept", "assessor").status_code == 403
+    assert case.get(f"{path}?outcome=accept", "group_representative").status_code == 403
+    assert case.status(challenge) == "decision_pending" and case.events(challenge) == events
+    assert case.get("/decisions").get_json() == []
+
+
 def test_an_england_task_is_judged_on_the_localism_act_considerations_without_a_score(case):
     task = case.get(f"/tasks/{case.task('uk')}").get_json()
     assert task["criteria_set"] == "england-localism-act"

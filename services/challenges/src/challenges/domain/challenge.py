@@ -317,9 +317,7 @@ class Challenge:
         )
 
     def decide_out_of_scope(self, now: datetime, motivation: str, grounds: tuple[str, ...] = ()) -> None:
-        unknown = [g for g in grounds if not self.profile.has_ground(g)]
-        if unknown:
-            raise InvalidAction(f"not a ground of profile {self.profile.code}: {', '.join(unknown)}")
+        self._known_grounds(grounds)
         motivation = _official(motivation, "a motivation", "/motivation")
         self._decide("declare_out_of_scope", "out_of_scope", grounds, motivation, now)
 
@@ -401,13 +399,39 @@ class Challenge:
         self._decide("accept", outcome, (), _official(motivation, "a motivation", "/motivation"), now)
 
     def reject(self, now: datetime, grounds: tuple[str, ...], motivation: str) -> None:
+        self._rejection_grounds(grounds)
+        self._decide("reject", "rejected", grounds, _official(motivation, "a motivation", "/motivation"), now)
+
+    def notice_preview(self, now: datetime, outcome: str, grounds: tuple[str, ...]) -> tuple[Outcome, str]:
+        """The outcome and public notice a decision taken now would publish, checked as the decision is;
+        nothing changes (the decision body reads it before deciding)."""
+        from challenges.domain.notice import decision_notice
+
+        decided: Outcome
+        if outcome == "accept":
+            decided, grounds = ("accepted_with_modifications" if self.modification_agreed else "accepted"), ()
+        elif outcome == "reject":
+            self._rejection_grounds(grounds)
+            decided = "rejected"
+        elif outcome == "out_of_scope":
+            self._known_grounds(grounds)
+            decided = "out_of_scope"
+        else:
+            raise InvalidAction("a decision accepts, rejects or declares the challenge out of scope")
+        return decided, decision_notice(self, decided, grounds, now, self.profile.language)
+
+    def _rejection_grounds(self, grounds: tuple[str, ...]) -> None:
         if not grounds:
             raise InvalidAction("a rejection needs at least one coded ground")
         unknown = [g for g in grounds if not self.profile.has_ground(g) and g != "insufficient_score"]
         if unknown or (self.profile.closed_list_of_grounds and "insufficient_score" in grounds):
             bad = unknown or ["insufficient_score"]
             raise InvalidAction(f"not a rejection ground of profile {self.profile.code}: {', '.join(bad)}")
-        self._decide("reject", "rejected", grounds, _official(motivation, "a motivation", "/motivation"), now)
+
+    def _known_grounds(self, grounds: tuple[str, ...]) -> None:
+        unknown = [g for g in grounds if not self.profile.has_ground(g)]
+        if unknown:
+            raise InvalidAction(f"not a ground of profile {self.profile.code}: {', '.join(unknown)}")
 
     def decide_objection(self, now: datetime, upheld: bool, motivation: str) -> None:
         motivation = _official(motivation, "a motivation", "/motivation")

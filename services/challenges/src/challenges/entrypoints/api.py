@@ -301,6 +301,21 @@ def audit(challenge_id: UUID) -> list[dict[str, Any]]:
     ]
 
 
+@challenges.route("/<uuid:challenge_id>/notice-preview", methods=["GET"])
+@allow(*CASE_HANDLING, *DECIDING)
+@challenges.arguments(s.NoticePreviewQuerySchema, location="query")
+@challenges.response(200, s.NoticePreviewSchema)
+def notice_preview(query: dict[str, Any], challenge_id: UUID) -> dict[str, Any]:
+    """The public notice a decision taken now would publish (composed from coded grounds and approved texts,
+    as the decision composes it), for case officers and the decision body within their scope; the grounds
+    are checked as the decision checks them (422). Nothing changes."""
+    challenge = handlers.get_challenge(_uow(), actor(), challenge_id, (*CASE_HANDLING, *DECIDING))
+    now = current_app.extensions["meemaken"]["clock"]()
+    outcome, notice = challenge.notice_preview(now, query["outcome"], tuple(query["grounds"]))
+    grounds = [] if query["outcome"] == "accept" else query["grounds"]
+    return {"outcome": outcome, "grounds": grounds, "language": challenge.profile.language, "notice": notice}
+
+
 @challenges.route("/<uuid:challenge_id>/documents", methods=["POST"])
 @allow(*GROUP)
 @challenges.response(201, s.DocumentSchema)

@@ -169,6 +169,18 @@ class DecisionSchema(Schema):
     motivation = Text(required=True, validate=NonEmpty)
 
 
+class NoticePreviewQuerySchema(Schema):
+    outcome = Text(required=True, validate=validate.OneOf(["accept", "reject", "out_of_scope"]))
+    grounds = fields.List(Text(validate=validate.Length(min=1, max=50)), load_default=list)
+
+
+class NoticePreviewSchema(Schema):
+    outcome = Text(metadata={"description": "accepted, accepted_with_modifications, rejected or out_of_scope"})
+    grounds = fields.List(Text())
+    language = Text(metadata={"description": "The case's language, which the notice is published in"})
+    notice = Text(metadata={"description": "The notice a decision taken now would publish; nothing is stored"})
+
+
 class ObjectionDecisionSchema(Schema):
     upheld = fields.Boolean(required=True)
     motivation = Text(required=True, validate=NonEmpty)
