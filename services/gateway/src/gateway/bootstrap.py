@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from gateway.adapters import tables
+from gateway.casework import alert_events
+from gateway.casework.alert_store import announce_crossings
 from gateway.casework.consumer import consumers
 from gateway.casework.store import forget_closed
 from gateway.context import Gateway
@@ -43,6 +45,7 @@ def session_store(gateway: GatewaySettings, engine: sa.Engine) -> SessionStore:
 
 def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings | None = None) -> Flask:
     from gateway import web
+    from gateway.casework.budget_actions import budget_actions
     from gateway.casework.case_pages import cases
     from gateway.casework.pages import casework
     from gateway.casework.proposal_actions import proposal_actions
@@ -90,7 +93,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             jwks=json.dumps(issuer.keys.jwks()).encode(),
             known_sessions=KnownSessions(gateway.session_cache_seconds),
         )
-        for blueprint in (portal, identity, desk, casework, cases, proposal_actions, reports, proxy):
+        for blueprint in (portal, identity, desk, casework, cases, proposal_actions, budget_actions, reports, proxy):
             app.register_blueprint(blueprint)
         app.wsgi_app = FastLane(  # type: ignore[method-assign]
             app.wsgi_app,
@@ -118,7 +121,21 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
     interval = float(os.environ.get("GATEWAY_SESSION_PURGE_INTERVAL", "300"))
     purge = Periodic("sessions", store.purge_expired, interval)  # ended sessions' rows
     forget = Periodic("work queue", lambda: forget_closed(engine, retention_from_env()), interval)
-    return [relay(settings, engine, tables.outbox, tables.relay_lease), purge, *consumers(settings, engine), forget]
+    outbox, events = Outbox(tables.outbox), EventFactory(settings.event_source)
+    alerts = Periodic(  # each deadline crossing of the queue's items, announced once
+        "deadline alerts",
+        lambda: announce_crossings(engine, outbox, events),
+        float(os.environ.get("GATEWAY_DEADLINE_ALERT_INTERVAL", "60")),
+    )
+    return [
+        relay(settings, engine, tables.outbox, tables.relay_lease),
+        purge,
+        *consumers(settings, engine),
+        forget,
+        alerts,
+    ]
 
 
-SERVICE = ServiceDefinition("gateway", SERVICE_ROOT, create_app, loops, port=8100, events=EVENT_TYPES)
+SERVICE = ServiceDefinition(
+    "gateway", SERVICE_ROOT, create_app, loops, port=8100, events=EVENT_TYPES + alert_events.EVENT_TYPES
+)

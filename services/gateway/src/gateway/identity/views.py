@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from werkzeug.wrappers import Response as BaseResponse
 
 from gateway.adapters.tables import people, verified_attributes
+from gateway.casework.alert_store import remember_desk_roles
 from gateway.context import gateway
 from gateway.identity.attributes import Attribute, account_view
 from gateway.identity.claims import NoSubject, identity_from_claims
@@ -66,6 +67,7 @@ def callback() -> Response | BaseResponse:
         person_id = str(gw.pseudonyms.person_id(gw.provider.issuer, provider_identity.subject))
         with gw.limiter.limit(gw.settings.login_account_limits, "login-account", f"account:{person_id}"):
             desk = _remember(person_id)
+            remember_desk_roles(gw.engine, person_id, provider_identity.roles, provider_identity.role_scopes)
             signed_in = SessionIdentity(
                 person_id=person_id,
                 roles=tuple(sorted(provider_identity.roles)),

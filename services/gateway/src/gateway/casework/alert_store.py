@@ -1,0 +1,162 @@
+"""Deadline alerts in the gateway's database: the desk roles officials' logins gave (who supervises which
+department), the worker's step that announces each new crossing once (a row and an event in one
+transaction), and what the alerts pages read.
+
+The supervisors of a department are the officials whose last login gave them the role ``supervisor``
+scoped to that department (``department:<name>``) or municipality-wide; a case without a department
+concerns the municipality-wide ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gateway.adapters.desk_tables import deadline_alerts, official_roles
+from gateway.adapters.tables import work_items
+from gateway.casework.alert_events import DEADLINE_ALERT, DeadlineAlert
+from gateway.casework.crossings import BREACHED, Crossing, to_announce, window
+from gateway.casework.store import OPEN
+from meemaken_events import EventFactory, Outbox
+from meemaken_kit.roles import Role
+
+DESK_ROLES = (Role.SUPERVISOR, Role.MENTOR)  # the roles the desk must know of when their holder is away
+BATCH = 500
+
+
+def remember_desk_roles(
+    engine: sa.Engine, person_id: str, roles: Iterable[str], scopes: Mapping[str, Sequence[str]]
+) -> None:
+    """At login: the person's desk roles now (replacing what their last login gave)."""
+    now = datetime.now(UTC)
+    rows = [
+        {"person_id": person_id, "role": role, "scope": scope, "seen_at": now}
+        for role in sorted(set(roles) & set(DESK_ROLES))
+        for scope in (scopes.get(role) or ("",))
+    ]
+    with engine.begin() as conn:
+        conn.execute(official_roles.delete().where(official_roles.c.person_id == person_id))
+        if rows:
+            conn.execute(official_roles.insert(), rows)
+
+
+def supervisors(conn: sa.Connection, department: str | None) -> list[str]:
+    t = official_roles
+    scopes = [""] + ([f"department:{department}"] if department else [])
+    found = conn.execute(
+        sa.select(t.c.person_id).where(t.c.role == Role.SUPERVISOR, t.c.scope.in_(scopes)).distinct()
+    ).scalars()
+    return sorted(str(p) for p in found)
+
+
+def supervised_departments(conn: sa.Connection, person_id: str) -> list[str] | None:
+    """The departments this supervisor's last login scoped them to; None: municipality-wide (or no login yet)."""
+    t = official_roles
+    scopes = list(conn.execute(sa.select(t.c.scope).where(t.c.person_id == person_id, t.c.role == Role.SUPERVISOR)))
+    named = [s for (s,) in scopes if s.startswith("department:")]
+    return None if not scopes or any(s == "" for (s,) in scopes) else [s.removeprefix("department:") for s in named]
+
+
+def _candidates(conn: sa.Connection, now: datetime) -> tuple[list[Mapping[str, Any]], set[tuple[str, str, str, str]]]:
+    """Open items that may have crossed a level now, and the crossings of theirs already announced."""
+    w, a = work_items, deadline_alerts
+    near = sa.or_(w.c.due_at <= window(now), w.c.alert.is_not(None))
+    rows = conn.execute(
+        sa.select(w, a.c.level.label("announced_level"), a.c.due.label("announced_due"))
+        .select_from(w.outerjoin(a, sa.and_(a.c.service == w.c.service, a.c.case_id == w.c.case_id)))
+        .where(OPEN, near)
+        .order_by(w.c.due_at.asc().nulls_last(), w.c.service, w.c.case_id)
+    ).mappings()
+    items: dict[tuple[str, str], Mapping[str, Any]] = {}
+    announced: set[tuple[str, str, str, str]] = set()
+    for row in rows:
+        items.setdefault((row["service"], row["case_id"]), dict(row))
+        if row["announced_level"] is not None:
+            announced.add((row["service"], row["case_id"], row["announced_level"], row["announced_due"]))
+    return list(items.values()), announced
+
+
+def _announce(conn: sa.Connection, outbox: Outbox, events: EventFactory, c: Crossing, now: datetime) -> bool:
+    """The crossing's row and its event, or nothing when another worker announced it first."""
+    service, case_id, level, due = c.key
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(deadline_alerts)
+    row = {"service": service, "case_id": case_id, "level": level, "due": due}
+    inserted = conn.execute(
+        insert.values(**row, department=c.department, announced_at=now).on_conflict_do_nothing()
+    ).rowcount
+    if not inserted:
+        return False
+    officials = sorted({*([c.assignee] if c.assignee else []), *supervisors(conn, c.department)})
+    data = DeadlineAlert(
+        service=c.service,  # type: ignore[typeddict-item]
+        case_id=c.case_id,
+        kind=c.kind,
+        level=c.level,  # type: ignore[typeddict-item]
+        due_at=None if c.due_at is None else c.due_at.isoformat(),
+        department=c.department,
+        officials=officials,
+        announced_at=now.isoformat(),
+    )
+    outbox.add(conn, [events.create(DEADLINE_ALERT, key=f"{service}:{case_id}", data=data)])
+    return True
+
+
+def announce_crossings(engine: sa.Engine, outbox: Outbox, events: EventFactory, now: datetime | None = None) -> int:
+    """The worker's step: announce each crossing not announced yet, each in its own transaction (a
+    crossing another worker announced first is skipped). How many were announced."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        items, announced = _candidates(conn, now)
+    announced_now = 0
+    for crossing in to_announce(items, announced, now)[:BATCH]:
+        with engine.begin() as conn:  # a crossing another worker announced first inserts nothing here
+            announced_now += _announce(conn, outbox, events, crossing, now)
+    return announced_now
+
+
+# --- what the alerts pages read ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breaches:
+    department: str | None
+    service: str
+    count: int
+    oldest_due: datetime | None
+
+
+def breaches(conn: sa.Connection, now: datetime, departments: list[str] | None = None) -> list[Breaches]:
+    """Open items past their deadline, per department and service: how many, and the oldest due date."""
+    w = work_items
+    past = sa.or_(w.c.due_at <= now, w.c.alert == BREACHED)
+    query = (
+        sa.select(w.c.department, w.c.service, sa.func.count(), sa.func.min(w.c.due_at))
+        .where(OPEN, past)
+        .group_by(w.c.department, w.c.service)
+    )
+    if departments is not None:
+        query = query.where(w.c.department.in_(departments))
+    rows = conn.execute(query).all()
+    found = [Breaches(d, s, int(n), oldest) for d, s, n, oldest in rows]
+    return sorted(found, key=lambda b: (b.department is None, b.department or "", b.service))
+
+
+def alerted_items(
+    conn: sa.Connection, official: str, departments: list[str] | None, supervising: bool, now: datetime
+) -> list[Mapping[str, Any]]:
+    """The open items near or past their deadline that concern this official: assigned to them, and when
+    they supervise, those of their departments (all, when municipality-wide)."""
+    w = work_items
+    concern = [w.c.assignee == official]
+    if supervising:
+        concern.append(sa.true() if departments is None else w.c.department.in_(departments))
+    near = sa.or_(w.c.due_at <= window(now), w.c.alert.is_not(None))
+    rows = conn.execute(
+        sa.select(w).where(OPEN, near, sa.or_(*concern)).order_by(w.c.due_at.asc().nulls_last()).limit(200)
+    ).mappings()
+    return [dict(row) for row in rows]
