@@ -252,41 +252,38 @@ def challenge_task(task_id: uuid.UUID) -> FlaskResponse:
 # --- the case ---------------------------------------------------------------------------------------------
 
 
-class AnswerForm(FlaskForm):  # type: ignore[misc]
-    answer = TextAreaField(
-        _l("Your answer"),
-        validators=[
-            DataRequired(_l("Write your answer to the municipality's question.")),
-            Length(max=TEXT_MAX, message=_l("Your answer can have at most %(max)d characters.", max=TEXT_MAX)),
-        ],
-    )
+def _one_text(name: str, field: str, label: Any, required: Any | None, too_long: Any) -> type[FlaskForm]:
+    """A form of one text the group writes to the municipality: ``required`` is the message when it is left
+    empty (``None``: it may be), ``too_long`` the one past ``TEXT_MAX`` characters."""
+    validators = [Length(max=TEXT_MAX, message=too_long)]
+    if required is not None:
+        validators.insert(0, DataRequired(required))
+    return type(name, (FlaskForm,), {field: TextAreaField(label, validators=validators)})
 
 
-class DeclineForm(FlaskForm):  # type: ignore[misc]
-    reason = TextAreaField(
-        _l("Why your group does not agree"),
-        validators=[
-            DataRequired(_l("Say why your group does not agree with the change.")),
-            Length(max=TEXT_MAX, message=_l("Your reason can have at most %(max)d characters.", max=TEXT_MAX)),
-        ],
-    )
-
-
-class ObjectionForm(FlaskForm):  # type: ignore[misc]
-    grounds = TextAreaField(
-        _l("Why your group objects"),
-        validators=[
-            DataRequired(_l("Say why your group objects to the decision.")),
-            Length(max=TEXT_MAX, message=_l("Your reason can have at most %(max)d characters.", max=TEXT_MAX)),
-        ],
-    )
-
-
-class WithdrawForm(FlaskForm):  # type: ignore[misc]
-    reason = TextAreaField(
-        _l("Why you withdraw (optional)"),
-        validators=[Length(max=TEXT_MAX, message=_l("Your reason can have at most %(max)d characters.", max=TEXT_MAX))],
-    )
+REASON_TOO_LONG = _l("Your reason can have at most %(max)d characters.", max=TEXT_MAX)
+AnswerForm = _one_text(
+    "AnswerForm",
+    "answer",
+    _l("Your answer"),
+    _l("Write your answer to the municipality's question."),
+    _l("Your answer can have at most %(max)d characters.", max=TEXT_MAX),
+)
+DeclineForm = _one_text(
+    "DeclineForm",
+    "reason",
+    _l("Why your group does not agree"),
+    _l("Say why your group does not agree with the change."),
+    REASON_TOO_LONG,
+)
+ObjectionForm = _one_text(
+    "ObjectionForm",
+    "grounds",
+    _l("Why your group objects"),
+    _l("Say why your group objects to the decision."),
+    REASON_TOO_LONG,
+)
+WithdrawForm = _one_text("WithdrawForm", "reason", _l("Why you withdraw (optional)"), None, REASON_TOO_LONG)
 
 
 def _case_page(challenge_id: uuid.UUID, status: int = 200, **context: Any) -> FlaskResponse:
