@@ -2,11 +2,14 @@
 
 SQLite (the embedded default of ``make run``) gets WAL, a busy timeout and real transactions
 (``BEGIN IMMEDIATE``, so savepoints work and writers queue instead of failing); PostgreSQL
-gets pre-ping so a restarted server costs one retry, not a crash.
+gets pre-ping so a restarted server costs one retry, not a crash, and a pool per process of
+``DATABASE_POOL_SIZE`` connections (10) plus ``DATABASE_MAX_OVERFLOW`` more in bursts (10).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +42,24 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
         return engine
     options.setdefault("pool_pre_ping", True)
     if "poolclass" not in options:
-        options.setdefault("pool_size", 10)
-        options.setdefault("max_overflow", 10)
+        options = pool_sizes() | options
     return sa.create_engine(url, **options)
+
+
+def pool_sizes(env: Mapping[str, str] | None = None) -> dict[str, int]:
+    """The pool of one process: ``DATABASE_POOL_SIZE`` kept open, ``DATABASE_MAX_OVERFLOW`` more at most."""
+    env = os.environ if env is None else env
+    sizes = {
+        "pool_size": env.get("DATABASE_POOL_SIZE") or "10",
+        "max_overflow": env.get("DATABASE_MAX_OVERFLOW") or "10",
+    }
+    try:
+        counted = {option: int(value) for option, value in sizes.items()}
+    except ValueError:
+        raise ValueError(f"DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW must be whole numbers, not {sizes}") from None
+    if counted["pool_size"] < 1 or counted["max_overflow"] < 0:
+        raise ValueError(f"DATABASE_POOL_SIZE must be at least 1 and DATABASE_MAX_OVERFLOW at least 0, not {sizes}")
+    return counted
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
