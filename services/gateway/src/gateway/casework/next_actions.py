@@ -35,6 +35,7 @@ def _a(code: str, *roles: str, path: str | None = None) -> Action:
 
 
 PROPOSAL_PAGE = "/desk/proposals/{case_id}"
+ROUND_PAGE = "/desk/budgets/{case_id}"
 ACTIONS: dict[str, tuple[Action, ...]] = {
     # proposals and budget rounds
     "answer_proposal": (
@@ -43,11 +44,12 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
         _a("merge", OFFICER, path=PROPOSAL_PAGE),
         _a("split", OFFICER, path=PROPOSAL_PAGE),
     ),
-    "prepare_round": (_a("start_feasibility", OFFICER),),
-    "review_feasibility": (_a("open_voting", OFFICER),),
-    "assess_project": (_a("assess_project", OFFICER, ASSESSOR),),
-    "close_voting": (_a("close_voting", OFFICER),),
-    "publish_results": (_a("publish_results", OFFICER, DECISION),),
+    # a round's steps and its projects' reviews: the proposals service takes them from a case officer only
+    "prepare_round": (_a("start_feasibility", OFFICER, path=ROUND_PAGE + "/feasibility"),),
+    "review_feasibility": (_a("open_voting", OFFICER, path=ROUND_PAGE + "/voting"),),
+    "assess_project": (_a("assess_project", OFFICER, path=ROUND_PAGE),),  # case id: <round>/<project>
+    "close_voting": (_a("close_voting", OFFICER, path=ROUND_PAGE + "/close"),),
+    "publish_results": (_a("publish_results", OFFICER, DECISION, path=ROUND_PAGE + "/results"),),
     # Right to Challenge
     "acknowledge": (_a("acknowledge", OFFICER),),
     "check_admissibility": (

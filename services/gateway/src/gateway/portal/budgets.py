@@ -600,6 +600,21 @@ def round_results(round_id: uuid.UUID) -> FlaskResponse:
     results = r.get("results")
     if not results:
         return page("portal/budgets/results.html", round=r, results=None)
+    parts = explained_parts(r, results)
+    return page(
+        "portal/budgets/results.html",
+        round=r,
+        results=results,
+        parts=parts,
+        titles=titles_of(r),
+        funded=sum(1 for e in results["explanation"] if e["selected"]),
+        pabulib=f"/api/proposals/v1/rounds/{round_id}/pabulib",
+    )
+
+
+def explained_parts(r: Mapping[str, Any], results: Mapping[str, Any]) -> list[Part]:
+    """The count's explanation per project, by part of the budget: funded first, then by votes (the
+    ``why`` macro of ``portal/budgets/_budgets.html`` words each one); the officials' desk shows the same."""
     explained = {e["project_id"]: e for e in results["explanation"]}
     projects = {p["id"]: p for p in r["projects"]}
     rows = []
@@ -616,12 +631,4 @@ def round_results(round_id: uuid.UUID) -> FlaskResponse:
     parts = parts_of(r, rows)
     for part in parts:
         part.projects.sort(key=lambda e: (not e["selected"], -e["votes"], e["title"]))
-    return page(
-        "portal/budgets/results.html",
-        round=r,
-        results=results,
-        parts=parts,
-        titles=titles_of(r),
-        funded=sum(1 for e in explained.values() if e["selected"]),
-        pabulib=f"/api/proposals/v1/rounds/{round_id}/pabulib",
-    )
+    return parts
