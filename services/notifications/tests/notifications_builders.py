@@ -148,6 +148,17 @@ def sample(event_type: str) -> dict:
         details = {k: v for k, v in PANEL_DETAILS.items() if k in wanted}
         data = {"panel_id": str(uuid.uuid4()), "pseudonym": pseudonym(), "channel": "letter", "at": NOW.isoformat()}
         return {k: v for k, v in data.items() if k in properties} | {"details": details}
+    if event_type.startswith("org.meemaken.gateway.work_item."):  # the officials' deadline alert
+        return {
+            "service": "challenges",
+            "case_id": str(uuid.uuid4()),
+            "kind": "take_decision",
+            "level": "breached",
+            "due_at": NOW.isoformat(),
+            "department": "mobility",
+            "officials": [str(uuid.uuid4())],
+            "announced_at": NOW.isoformat(),
+        }
     if ".round." in event_type:
         return {
             "round_id": str(uuid.uuid4()),

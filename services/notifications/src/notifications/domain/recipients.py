@@ -23,6 +23,8 @@ class AudienceChange:
 
 def named_in_event(role: str, event_type: str, data: dict[str, Any]) -> list[str]:
     details = data.get("details") or {}
+    if role == "officials_concerned":
+        return [str(p) for p in data.get("officials") or ()]
     if role == "initiator":
         person = data.get("representative_id") or data.get("author_id")
         return [str(person)] if person else []
@@ -39,6 +41,8 @@ def named_in_event(role: str, event_type: str, data: dict[str, Any]) -> list[str
 def fields_needed(role: str, event_type: str) -> tuple[str, ...]:
     """What finding the people in `role` reads of an event of this type (its consumer declares it with
     ``@reads``, so the contract tests hold the producer to it)."""
+    if role == "officials_concerned":
+        return ("officials",)
     service = event_type.split(".")[2]  # org.meemaken.<service>.<aggregate>.<name>.v1
     case = {"challenges": "challenge_id", "proposals": "proposal_id", "panels": "panel_id"}[service]
     if ".round." in event_type:

@@ -25,6 +25,7 @@ ROLES = (
     "alternates",
     "invitee",  # a resident drawn for a panel invitation (by letter)
     "respondent",  # a resident who answered a panel invitation
+    "officials_concerned",  # officials a gateway's deadline alert names: the case's assignee, its supervisors
 )
 
 TOPICS = ("challenge", "work_queue", "deadline", "panel", "proposal", "budget")
@@ -192,6 +193,10 @@ ROUTES: dict[str, Route | str] = {
     ),
     # The gateway's identity audit: the resident sees it at the desk and on their next login (not consumed here).
     "org.meemaken.gateway.attributes_verified.v1": SILENT,
+    # The officials' work queue (gateway): a case near or past its deadline, once per crossing.
+    "org.meemaken.gateway.work_item.deadline_alert.v1": Route(
+        "deadline", (Tell(("officials_concerned",), "deadline_alert", legally_required=True),)
+    ),
 }
 
 

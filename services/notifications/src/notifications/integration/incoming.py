@@ -20,6 +20,7 @@ PRODUCERS = {
     "notifications.proposals": "org.meemaken.proposals.",
     "notifications.challenges": "org.meemaken.challenges.",
     "notifications.panels": "org.meemaken.panels.",
+    "notifications.gateway": "org.meemaken.gateway.",  # the officials' deadline alerts (the identity audit: silent)
 }
 
 

@@ -20,6 +20,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "challenge_status": ("department", "from_status", "to_status"),
     "deadline_breached": ("challenge_id", "department", "to_status"),
     "deadline_near": ("challenge_id", "department", "to_status"),
+    "deadline_alert": ("service", "case_id", "level", "due_at"),
     "proposal_admitted": ("title",),
     "proposal_rejected": ("title",),
     "work_arrived": ("challenge_id", "department", "to_status"),
