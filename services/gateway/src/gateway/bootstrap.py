@@ -48,6 +48,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
     from gateway.casework.budget_actions import budget_actions
     from gateway.casework.case_pages import cases
     from gateway.casework.pages import casework
+    from gateway.casework.panel_actions import panel_actions
     from gateway.casework.proposal_actions import proposal_actions
     from gateway.entrypoints.portal import portal
     from gateway.identity.api import keys
@@ -93,7 +94,18 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             jwks=json.dumps(issuer.keys.jwks()).encode(),
             known_sessions=KnownSessions(gateway.session_cache_seconds),
         )
-        for blueprint in (portal, identity, desk, casework, cases, proposal_actions, budget_actions, reports, proxy):
+        for blueprint in (
+            portal,
+            identity,
+            desk,
+            casework,
+            cases,
+            proposal_actions,
+            budget_actions,
+            panel_actions,
+            reports,
+            proxy,
+        ):
             app.register_blueprint(blueprint)
         app.wsgi_app = FastLane(  # type: ignore[method-assign]
             app.wsgi_app,

@@ -35,6 +35,7 @@ def _a(code: str, *roles: str, path: str | None = None) -> Action:
 
 
 PROPOSAL_PAGE = "/desk/proposals/{case_id}"
+PANEL_PAGE = "/desk/panels/{case_id}"
 ROUND_PAGE = "/desk/budgets/{case_id}"
 ACTIONS: dict[str, tuple[Action, ...]] = {
     # proposals and budget rounds
@@ -72,13 +73,22 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
     "draft_agreement": (_a("draft_agreement", OFFICER),),
     "review_execution": (_a("schedule_review", OFFICER), _a("renew", DECISION), _a("terminate", DECISION)),
     # citizen panels
-    "import_pool": (_a("edit_quotas", COORDINATOR), _a("import_pool", COORDINATOR)),
-    "draw_invitations": (_a("draw_invitations", COORDINATOR),),
-    "follow_registrations": (_a("close_registrations", COORDINATOR),),
-    "run_draw": (_a("run_draw", COORDINATOR),),
-    "confirm_composition": (_a("confirm_composition", COORDINATOR), _a("replace_member", COORDINATOR)),
-    "plan_sessions": (_a("plan_session", COORDINATOR), _a("record_recommendations", COORDINATOR)),
-    "answer_recommendations": (_a("answer_recommendations", COORDINATOR, DECISION),),
+    "import_pool": (
+        _a("edit_quotas", COORDINATOR, path=PANEL_PAGE + "/quotas"),
+        _a("import_pool", COORDINATOR, path=PANEL_PAGE + "/pool"),
+    ),
+    "draw_invitations": (_a("draw_invitations", COORDINATOR, path=PANEL_PAGE + "/invitations"),),
+    "follow_registrations": (_a("close_registrations", COORDINATOR, path=PANEL_PAGE + "/registrations"),),
+    "run_draw": (_a("run_draw", COORDINATOR, path=PANEL_PAGE + "/selection"),),
+    "confirm_composition": (
+        _a("confirm_composition", COORDINATOR, path=PANEL_PAGE + "/members"),
+        _a("replace_member", COORDINATOR, path=PANEL_PAGE + "/members"),
+    ),
+    "plan_sessions": (
+        _a("plan_session", COORDINATOR, path=PANEL_PAGE + "/sessions"),
+        _a("record_recommendations", COORDINATOR, path=PANEL_PAGE + "/recommendations"),
+    ),
+    "answer_recommendations": (_a("answer_recommendations", COORDINATOR, DECISION, path=PANEL_PAGE + "/answers"),),
 }
 
 
