@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 from gateway_testing import ANNA, INES, ROSA, csrf_token, login
-from panel_testing import CODES, SEED, QUOTAS
+from panel_testing import CODES, QUOTAS, SEED
 
 from gateway.casework.next_actions import ACTIONS
 
@@ -114,7 +114,7 @@ def test_a_panel_from_its_quotas_to_the_answered_recommendations(scene):
     compute_lottery(service.uow())
     chances = text(rosa.get(f"{desk}/selection?lang=en"))
     assert "Lowest chance" in chances and service.get(f"/{panel}")["commitment"] in chances
-    assert chances.count("<th scope=\"row\" class=\"muted\">p_") == 24  # pseudonyms and groups, no names
+    assert chances.count('<th scope="row" class="muted">p_') == 24  # pseudonyms and groups, no names
     assert "Stationsstraat" not in chances
     none = rosa.post(f"{desk}/draw?lang=en", data={"csrf_token": token, "step": "check"})
     assert none.status_code == 400 and "Choose how the panel is drawn." in text(none)
@@ -178,7 +178,8 @@ def test_quotas_the_pool_cannot_meet_are_explained_and_nothing_changes(scene):
     service.fill(panel, people=9)  # three of them are 40 or older
     service.post(f"/{panel}/close")
     rosa = signed_in(app, ROSA)
-    refused = confirmed(rosa, f"/desk/panels/{panel}/selection?lang=en", {"csrf_token": csrf_token(rosa), "panels": "50"})
+    form = {"csrf_token": csrf_token(rosa), "panels": "50"}
+    refused = confirmed(rosa, f"/desk/panels/{panel}/selection?lang=en", form)
     page = text(refused)
     assert refused.status_code == 422 and "The quotas cannot be met" in page and "Nothing was changed." in page
     assert service.get(f"/{panel}")["status"] == "pool_closed"
