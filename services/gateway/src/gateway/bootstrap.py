@@ -47,6 +47,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
     from gateway import web
     from gateway.casework.budget_actions import budget_actions
     from gateway.casework.case_pages import cases
+    from gateway.casework.challenge_actions import challenge_actions
     from gateway.casework.pages import casework
     from gateway.casework.panel_actions import panel_actions
     from gateway.casework.proposal_actions import proposal_actions
@@ -102,6 +103,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             cases,
             proposal_actions,
             budget_actions,
+            challenge_actions,
             panel_actions,
             reports,
             proxy,

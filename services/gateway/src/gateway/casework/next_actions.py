@@ -35,6 +35,7 @@ def _a(code: str, *roles: str, path: str | None = None) -> Action:
 
 
 PROPOSAL_PAGE = "/desk/proposals/{case_id}"
+CHALLENGE_PAGE = "/desk/challenges/{case_id}"
 PANEL_PAGE = "/desk/panels/{case_id}"
 ROUND_PAGE = "/desk/budgets/{case_id}"
 ACTIONS: dict[str, tuple[Action, ...]] = {
@@ -52,26 +53,37 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
     "close_voting": (_a("close_voting", OFFICER, path=ROUND_PAGE + "/close"),),
     "publish_results": (_a("publish_results", OFFICER, DECISION, path=ROUND_PAGE + "/results"),),
     # Right to Challenge
-    "acknowledge": (_a("acknowledge", OFFICER),),
+    # (the challenges service acknowledges and runs the automatic gates itself: the challenge's page shows them)
+    "acknowledge": (_a("acknowledge", OFFICER, path=CHALLENGE_PAGE),),
     "check_admissibility": (
-        _a("run_gates", OFFICER),
-        _a("override_gate", OFFICER),
-        _a("request_information", OFFICER),
-        _a("declare_out_of_scope", OFFICER),
+        _a("run_gates", OFFICER, path=CHALLENGE_PAGE),
+        _a("override_gate", OFFICER, DECISION, path=CHALLENGE_PAGE + "/decision-proposal"),
+        _a("request_information", OFFICER, path=CHALLENGE_PAGE + "/information-request"),
+        _a("declare_out_of_scope", DECISION, path=CHALLENGE_PAGE + "/out-of-scope"),
     ),
-    "await_information": (_a("extend_term", OFFICER),),
-    "handle_information": (_a("run_gates", OFFICER), _a("open_assessment", OFFICER)),
+    "await_information": (_a("extend_term", OFFICER, path=CHALLENGE_PAGE + "/extension"),),
+    "handle_information": (
+        _a("run_gates", OFFICER, path=CHALLENGE_PAGE),
+        _a("open_assessment", OFFICER, path=CHALLENGE_PAGE),
+    ),
     "score_assessment": (
-        _a("score_criterion", ASSESSOR),
-        _a("assign_assessor", OFFICER),
-        _a("propose_modification", OFFICER),
-        _a("propose_decision", OFFICER),
+        _a("score_criterion", ASSESSOR, path=CHALLENGE_PAGE + "/scores"),
+        _a("assign_assessor", OFFICER, path=CHALLENGE_PAGE + "/assessors"),
+        _a("propose_modification", OFFICER, path=CHALLENGE_PAGE + "/modification"),
+        _a("propose_decision", OFFICER, DECISION, path=CHALLENGE_PAGE + "/decision-proposal"),
     ),
-    "await_modification_reply": (_a("extend_term", OFFICER),),
-    "take_decision": (_a("take_decision", DECISION), _a("extend_term", OFFICER)),
-    "decide_objection": (_a("decide_objection", DECISION),),
-    "draft_agreement": (_a("draft_agreement", OFFICER),),
-    "review_execution": (_a("schedule_review", OFFICER), _a("renew", DECISION), _a("terminate", DECISION)),
+    "await_modification_reply": (_a("extend_term", OFFICER, path=CHALLENGE_PAGE + "/extension"),),
+    "take_decision": (
+        _a("take_decision", DECISION, path=CHALLENGE_PAGE + "/decision"),
+        _a("extend_term", OFFICER, path=CHALLENGE_PAGE + "/extension"),
+    ),
+    "decide_objection": (_a("decide_objection", DECISION, path=CHALLENGE_PAGE + "/objection-decision"),),
+    "draft_agreement": (_a("draft_agreement", OFFICER, path=CHALLENGE_PAGE),),
+    "review_execution": (
+        _a("schedule_review", OFFICER, path=CHALLENGE_PAGE),
+        _a("renew", DECISION, path=CHALLENGE_PAGE + "/review-conclusion"),
+        _a("terminate", DECISION, path=CHALLENGE_PAGE + "/termination"),
+    ),
     # citizen panels
     "import_pool": (
         _a("edit_quotas", COORDINATOR, path=PANEL_PAGE + "/quotas"),
