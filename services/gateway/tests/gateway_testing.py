@@ -41,7 +41,6 @@ VISITOR = "visitor"  # lives elsewhere
 DAAN = "daan"  # a resident of the demo municipality who represents a group (Right to Challenge)
 ROSA = "rosa"  # a panel coordinator, municipality-wide
 OTTO = "otto"  # an assessor of Right to Challenge cases
-OTTO = "otto"  # an assessor of Right to Challenge cases
 NOBODY_KNOWN = "unknown-birth"  # the provider knows neither birth date nor address
 PEOPLE: dict[str, dict[str, Any]] = {
     ANNA: {
@@ -91,7 +90,6 @@ PEOPLE: dict[str, dict[str, Any]] = {
         "roles": ["resident", "group_representative"],
     },
     ROSA: {"name": "Rosa De Smet", "municipality": "demo", "roles": ["panel_coordinator"], "groups": []},
-    OTTO: {"name": "Otto Vermeulen", "municipality": "demo", "roles": ["assessor"], "groups": []},
     OTTO: {"name": "Otto Vermeulen", "municipality": "demo", "roles": ["assessor"], "groups": []},
     VISITOR: {"name": "Sam Jacobs", "birthdate": "1975-03-03", "municipality": "elsewhere", "roles": ["resident"]},
     NOBODY_KNOWN: {"name": "Tess Goossens", "roles": ["resident"]},
