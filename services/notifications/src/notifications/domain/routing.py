@@ -136,6 +136,7 @@ ROUTES: dict[str, Route | str] = {
     # Citizen panels: invitations go by letter (the register has addresses, not e-mail); the drawn hear by
     # their own channels; the audit steps are public pages, not messages.
     f"{P}panel.set_up.v1": SILENT,
+    f"{P}panel.quotas_changed.v1": SILENT,
     f"{P}panel.register_imported.v1": SILENT,
     f"{P}panel.invitations_drawn.v1": SILENT,
     f"{P}panel.invited.v1": _panel("panel_invitation", ("invitee",), channels=("letter",)),

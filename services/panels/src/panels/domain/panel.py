@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Any, TypedDict
 from uuid import UUID
 
-from meemaken_events.definitions import DateTime, Doc, Maximum, MaxLength, Minimum, Pattern, Uuid
+from meemaken_events.definitions import DateTime, Doc, Maximum, MaxItems, MaxLength, Minimum, MinItems, Pattern, Uuid
 from panels.domain.deliberation import Answer, Recommendation, Session, Verdict
 from panels.domain.lottery import Artefacts, DrawError, draw_number, number_from_seed
 from panels.domain.sortition import Feature
@@ -68,6 +68,15 @@ class SetUp(TypedDict):
     alternates: Count
     theme: Annotated[str, MaxLength(200)]
     referred_challenge_id: Uuid | None
+
+
+class QuotasChanged(TypedDict):
+    """The coordinator changed the quotas (before the lottery)"""
+
+    quotas: Annotated[
+        dict[str, dict[str, Annotated[list[Count], MinItems(2), MaxItems(2)]]],
+        Doc("feature -> value -> [minimum, maximum] on the panel"),
+    ]
 
 
 class RegisterImported(TypedDict):
@@ -223,6 +232,7 @@ class PersonalDataDeleted(TypedDict):
 
 PanelStep = (
     SetUp
+    | QuotasChanged
     | RegisterImported
     | InvitationsDrawn
     | Invited
@@ -250,6 +260,7 @@ PanelStep = (
 # event name -> the typed definition of its details (the integration layer publishes each as a catalogue type)
 PANEL_STEPS: dict[str, type] = {
     "set_up": SetUp,
+    "quotas_changed": QuotasChanged,
     "register_imported": RegisterImported,
     "invitations_drawn": InvitationsDrawn,
     "invited": Invited,
@@ -340,6 +351,21 @@ class Panel:
             ),
         )
         return panel
+
+    def change_quotas(self, now: datetime, features: tuple[Feature, ...]) -> None:
+        """New minimum and maximum per value, for the same features and values, before the lottery is asked for;
+        a failed lottery's problem is forgotten (the next request checks the new quotas against the pool)."""
+        if self.status not in (Status.RECRUITING, Status.POOL_CLOSED):
+            raise IllegalStep(f"the quotas are fixed once the lottery is asked for; the panel is {self.status.value}")
+        if {f.name: set(f.values) for f in features} != {f.name: set(f.values) for f in self.features}:
+            raise InvalidPanel("change the bounds of the panel's own features and values; the pool was asked for those")
+        if any(sum(q.min for q in f.values.values()) > self.size for f in features):
+            raise InvalidPanel("the minimum quotas of a feature add up to more than the panel size")
+        if any(q.min > q.max for f in features for q in f.values.values()):
+            raise InvalidPanel("a minimum quota exceeds its maximum")
+        self.features, self.lottery_problem = features, None
+        quotas = {f.name: {v: [q.min, q.max] for v, q in f.values.items()} for f in features}
+        self._event("quotas_changed", now, QuotasChanged(quotas=quotas))
 
     def record_import(self, now: datetime, accepted: int, rejected: int) -> None:
         self._require(Status.RECRUITING, "import a register extract")

@@ -227,6 +227,21 @@ def invitations(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
 
 
 @allow(COORDINATOR)
+@panels.route("/<uuid:panel_id>/quotas", methods=["PUT"])
+@panels.arguments(s.QuotasSchema)
+@panels.response(200, s.PanelViewSchema)
+def quotas(body: dict[str, Any], panel_id: UUID) -> dict[str, Any]:
+    """Change the quotas' bounds (coordinator), for the panel's own features and values, until the lottery is asked
+    for. Once the pool is closed, quotas it cannot meet are refused (422) with the explanation and the smallest
+    relaxation, and nothing changes."""
+    features = tuple(
+        Feature(name, {v: Quota(b["min"], b["max"]) for v, b in values.items()})
+        for name, values in body["features"].items()
+    )
+    return view(handlers.change_quotas(_uow(), actor(), panel_id, features))
+
+
+@allow(COORDINATOR)
 @panels.route("/<uuid:panel_id>/close", methods=["POST"])
 @panels.response(200, s.PanelViewSchema)
 def close(panel_id: UUID) -> dict[str, Any]:

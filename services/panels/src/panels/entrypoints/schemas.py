@@ -40,6 +40,15 @@ class PanelSetUpSchema(Schema):
     )
 
 
+class QuotasSchema(Schema):
+    features = fields.Dict(
+        keys=Text(validate=validate.Length(min=1, max=100)),
+        values=fields.Dict(keys=Text(validate=validate.Length(min=1, max=100)), values=fields.Nested(BoundsSchema)),
+        required=True,
+        metadata={"description": "the panel's features -> each of its values -> the new quota {min, max}"},
+    )
+
+
 class PanelViewSchema(Schema):
     id = fields.UUID()
     question = Text()

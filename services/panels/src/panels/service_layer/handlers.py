@@ -329,6 +329,18 @@ def send_invitations(
     return _official_step(uow, actor, panel_id, (COORDINATOR,), step)[1]
 
 
+def change_quotas(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, features: tuple[Feature, ...]) -> Panel:
+    """New bounds for the panel's quotas; once the pool is closed, quotas it cannot meet are refused at once
+    with the explanation and the smallest relaxation (InfeasibleQuotas), and nothing changes."""
+
+    def step(panel: Panel) -> None:
+        panel.change_quotas(uow.clock(), features)
+        if panel.status is Status.POOL_CLOSED:
+            require_feasible(pool_instance(panel, uow.pool.admitted(panel_id)))
+
+    return _official_step(uow, actor, panel_id, (COORDINATOR,), step)[0]
+
+
 def close_pool(uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID) -> Panel:
     return _official_step(
         uow, actor, panel_id, (COORDINATOR,), lambda p: p.close_pool(uow.clock(), len(uow.pool.admitted(panel_id)))
