@@ -15,6 +15,9 @@ PAGES = {
     "proposal_actions.awaiting": ("answer_proposal", ("answer",)),
     "proposal_actions.proposal": ("answer_proposal", ("answer",)),
     "proposal_actions.act": ("answer_proposal", ("decline", "merge", "split")),
+    "budget_actions.phase_step": ("prepare_round", ("start_feasibility",)),  # and open_voting, close_voting
+    "budget_actions.review": ("assess_project", ("assess_project",)),
+    "budget_actions.results": ("publish_results", ("publish_results",)),
 }
 
 
