@@ -1,0 +1,164 @@
+"""Deadline alerts through the real broker, on PostgreSQL: a proposal past its answer deadline in the
+gateway's work queue is announced by the gateway's worker (its outbox, relayed to Kafka), and the
+notifications service tells the case's assignee and the municipality-wide supervisor, in one message
+each, even after both consumers replay their topics from the beginning and the worker runs again."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from helpers import produce, wait_for
+
+from gateway.adapters import tables as gateway_tables
+from gateway.bootstrap import SERVICE as GATEWAY
+from gateway.casework import case_store
+from gateway.casework.alert_events import DEADLINE_ALERT
+from gateway.casework.alert_store import announce_crossings, remember_desk_roles
+from gateway.casework.consumer import consumers as queue_consumers
+from gateway.casework.timeline import Assignment
+from meemaken_events import ConsumerLoop, EventFactory, Outbox, Relay, catalogue
+from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.postgres import create_database, drop_database
+from notifications.adapters.tables import inbox as notifications_inbox
+from notifications.adapters.tables import messages
+from notifications.bootstrap import SERVICE as NOTIFICATIONS
+from notifications.bootstrap import consumers as notification_consumers
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+
+def overdue_proposal() -> tuple[list, str]:
+    from proposals.domain.model import ProposalAdmitted, SupportThresholdReached
+    from proposals.integration.outgoing import envelope_for
+
+    factory = EventFactory("urn:meemaken:municipality:demo:system:proposals")
+    proposal, author = uuid.uuid4(), uuid.uuid4()
+    due = datetime.now(UTC) - timedelta(days=2)
+    events = [
+        ProposalAdmitted(proposal, "p", author, "Safer school streets"),
+        SupportThresholdReached(proposal, "p", author, "Safer school streets", 300, 300, due),
+    ]
+    return [envelope_for(factory, e) for e in events], str(proposal)
+
+
+def publish(bootstrap: str, envelopes: list) -> None:
+    for envelope in envelopes:
+        produce(bootstrap, catalogue()[envelope.type].topic, *envelope.to_kafka())
+
+
+def drain(loops: list[ConsumerLoop], engine: sa.Engine, event_ids: set[str]) -> None:
+    """Run the gateway's queue consumers until every one of these events is in its inbox: handled."""
+
+    def handled() -> bool:
+        for loop in loops:
+            loop.run_once(300)
+        with engine.connect() as conn:
+            inbox = gateway_tables.inbox
+            return (
+                set(conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id.in_(event_ids))).scalars())
+                == event_ids
+            )
+
+    wait_for(handled, timeout=90)
+    for loop in loops:
+        loop.close()
+
+
+def told(engine: sa.Engine) -> list[str]:
+    """Who got a deadline alert in their inbox, once per message."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(messages.c.recipient_id, messages.c.body).where(messages.c.kind == "deadline_alert")
+        )
+        found = [(str(r.recipient_id), r.body) for r in rows]
+    assert not any("Safer school streets" in body for _, body in found)  # the case by reference only
+    return sorted(person for person, _ in found)
+
+
+def alert_reader(settings: Settings, engine: sa.Engine, group: str) -> ConsumerLoop:
+    """Notifications' consumer of the gateway's events (the services' own are not this test's)."""
+    loops = notification_consumers(settings, engine, group_prefix=group)
+    (found,) = [loop for loop in loops if loop.name == "notifications.gateway"]
+    for loop in loops:
+        if loop is not found:
+            loop.close()
+    return found
+
+
+def read(loop: ConsumerLoop, engine: sa.Engine, event_id: str) -> None:
+    """Run the consumer until this event is in the notifications' inbox: handled."""
+
+    def handled() -> bool:
+        loop.run_once(300)
+        with engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    sa.select(notifications_inbox.c.event_id).where(notifications_inbox.c.event_id == event_id)
+                ).first()
+            )
+
+    wait_for(handled, timeout=90)
+    loop.close()
+
+
+def test_a_breach_is_told_once_to_the_assignee_and_the_supervisor_even_after_a_replay(
+    database_url, postgres_server_url, kafka_bootstrap
+):
+    migrate(GATEWAY.migrations_dir, database_url)
+    gateway = make_engine(database_url)
+    name = f"notifications_{uuid.uuid4().hex[:10]}"
+    notifications_url = create_database(postgres_server_url, name)
+    migrate(NOTIFICATIONS.migrations_dir, notifications_url)
+    notifications = make_engine(notifications_url)
+    env = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    gw_settings = Settings.from_env("gateway", {**env, "DATABASE_URL": database_url})
+    n_settings = Settings.from_env("notifications", {**env, "DATABASE_URL": notifications_url})
+    try:
+        envelopes, case_id = overdue_proposal()
+        publish(kafka_bootstrap, envelopes)
+        group = f"alerts-{uuid.uuid4().hex[:8]}-"
+        drain(queue_consumers(gw_settings, gateway, group_prefix=group), gateway, {e.id for e in envelopes})
+
+        officer, supervisor, elsewhere = (str(uuid.uuid4()) for _ in range(3))
+        remember_desk_roles(gateway, supervisor, ["supervisor"], {})
+        remember_desk_roles(gateway, elsewhere, ["supervisor"], {"supervisor": ["department:culture"]})
+        with gateway.begin() as conn:
+            given = Assignment(str(uuid.uuid4()), "proposals", case_id, officer, datetime.now(UTC), supervisor)
+            case_store.assign(conn, given)
+
+        outbox, factory = Outbox(gateway_tables.outbox), EventFactory(gw_settings.event_source)
+        assert announce_crossings(gateway, outbox, factory) == 1
+        assert announce_crossings(gateway, outbox, factory) == 0  # the same crossing: nothing more
+        relay = Relay.for_service(
+            "gateway", gateway, gateway_tables.outbox, gateway_tables.relay_lease, kafka_bootstrap
+        )
+        assert relay.publish_once() == 1
+
+        with gateway.connect() as conn:
+            (alert_id,) = conn.execute(
+                sa.select(gateway_tables.outbox.c.event_id).where(gateway_tables.outbox.c.type == DEADLINE_ALERT)
+            ).scalars()
+        read(alert_reader(n_settings, notifications, f"n-{uuid.uuid4().hex[:8]}-"), notifications, alert_id)
+        expected = sorted([officer, supervisor])  # not the supervisor of another department
+        assert told(notifications) == expected
+
+        # A replay of every topic from the beginning, with the inboxes emptied: the queue's item comes back
+        # the same, the worker announces nothing new, and the alert read again plans no second message.
+        with gateway.begin() as conn:
+            conn.execute(gateway_tables.inbox.delete())
+        replay = f"replay-{uuid.uuid4().hex[:8]}-"
+        drain(queue_consumers(gw_settings, gateway, group_prefix=replay), gateway, {e.id for e in envelopes})
+        assert announce_crossings(gateway, outbox, factory) == 0
+        assert relay.publish_once() == 0
+        with notifications.begin() as conn:
+            conn.execute(notifications_inbox.delete())
+        read(alert_reader(n_settings, notifications, replay), notifications, alert_id)
+        assert told(notifications) == expected  # still one message each
+        relay.producer.close()
+    finally:
+        gateway.dispose()
+        notifications.dispose()
+        drop_database(postgres_server_url, name)
