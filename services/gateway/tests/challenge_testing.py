@@ -70,6 +70,26 @@ class ChallengesService(ServedService):
         handlers.check_admissibility(self.uow(), uuid.UUID(challenge_id))
         return str(self.case(challenge_id)["status"])
 
+    def in_assessment(self, task_id: str) -> tuple[str, dict[str, str]]:
+        """A complete challenge of the task sent by a group and through the gate check: its id, and the
+        representative's headers (a fresh token, for the group's answers)."""
+        representative = str(uuid.uuid4())
+        group = {"name": "Fietswerking Station", "legal_form": "vzw", "members_count": 12}
+        plan = PLAN | {
+            "capacity_and_finances": "Twelve volunteers and two mechanics.",
+            "cost_estimate_cents": 9_000_000,
+        }
+        headers = bearer("challenges", "group_representative", sub=representative, attrs={"age": 41, "resident": True})
+        started = self.client.post(
+            "/api/v1/challenges", json={"task_id": task_id, "group": group, "submission": plan}, headers=headers
+        )
+        challenge_id = str(started.get_json()["id"])
+        assert (
+            self.client.post(f"/api/v1/challenges/{challenge_id}/submit", json={}, headers=headers).status_code == 200
+        )
+        assert self.gate_check(challenge_id) == "in_assessment"
+        return challenge_id, headers
+
     def act(self, challenge_id: str, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         done = self.client.post(f"/api/v1/challenges/{challenge_id}/{path}", json=body, headers=headers or officer())
         assert done.status_code == 200, done.get_json()

@@ -12,30 +12,18 @@ import re
 import uuid
 
 import pytest
-from challenge_testing import PLAN, ChallengesService
+from challenge_testing import ChallengesService
 from gateway_testing import ANNA, INES, LOTTE, OTTO, csrf_token, login, rows
 
 from challenges.adapters.rulebook import criteria_sets
-from meemaken_testkit.tokens import bearer
-
-GROUP = {"name": "Fietswerking Station", "legal_form": "vzw", "members_count": 12}
-SUBMISSION = PLAN | {"capacity_and_finances": "Twelve volunteers and two mechanics.", "cost_estimate_cents": 9_000_000}
 
 
 @pytest.fixture()
 def scene(make_gateway, provider, database_url):
     with ChallengesService(database_url) as service:
-        representative = str(uuid.uuid4())
-        group = bearer("challenges", "group_representative", sub=representative, attrs={"age": 41, "resident": True})
-        task = service.task("Bicycle parking at the station")
-        started = service.client.post(
-            "/api/v1/challenges", json={"task_id": task, "group": GROUP, "submission": SUBMISSION}, headers=group
-        )
-        challenge = started.get_json()["id"]
-        assert service.client.post(f"/api/v1/challenges/{challenge}/submit", json={}, headers=group).status_code == 200
-        assert service.gate_check(challenge) == "in_assessment"
+        challenge, group = service.in_assessment(service.task("Bicycle parking at the station"))
         app = make_gateway(provider, CHALLENGES_BASE_URL=service.url)
-        yield app, service, challenge, representative
+        yield app, service, challenge, group
 
 
 def text(response):
@@ -67,7 +55,7 @@ def act(client, token, challenge, code, **fields):
 
 
 def test_the_main_path_from_an_information_request_to_the_renewal(scene):
-    app, service, challenge, representative = scene
+    app, service, challenge, group = scene
     assessor, _ = signed_in(app, OTTO)  # logged in once: a case officer finds them by reference code
     officer, token = signed_in(app, LOTTE)
     council, council_token = signed_in(app, INES)
@@ -102,7 +90,6 @@ def test_the_main_path_from_an_information_request_to_the_renewal(scene):
     page = text(officer.get(f"/desk/challenges/{challenge}?lang=en"))
     assert "Done: Ask the group for information." in page and "The clock is paused" in page
     assert "The group answers by" in page and question in page
-    group = bearer("challenges", "group_representative", sub=representative, attrs={"age": 41, "resident": True})
     answer = {"answer": "The municipality's own policy covers them."}
     assert (
         service.client.post(f"/api/v1/challenges/{challenge}/information", json=answer, headers=group).status_code
