@@ -104,7 +104,10 @@ def install(app: Flask, settings: GatewaySettings) -> RateLimits:
 
     @app.after_request
     def harden(response: Response) -> Response:
+        own = response.headers.get("Content-Security-Policy", "")
         response.headers.update(headers)
+        if own.startswith("default-src 'none'"):  # a document's download keeps its stricter sandbox
+            response.headers["Content-Security-Policy"] = own
         return response
 
     @app.errorhandler(TooManyRequests)

@@ -54,3 +54,22 @@ case_assignments = sa.Table(
     sa.Column("at", UtcDateTime(), nullable=False),
     sa.Index("ix_case_assignments_case", "service", "case_id", "at"),
 )
+
+# Documents officials attach to a case: internal, like the notes (only the case page lists them, only
+# officials download them). Residents' own documents stay in the services that keep them.
+case_attachments = sa.Table(
+    "case_attachments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("service", sa.String(20), nullable=False),
+    sa.Column("case_id", sa.String(120), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),  # as its content showed, never as declared
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary(), nullable=False),
+    sa.Column("added_by", sa.String(36), nullable=False),  # pseudonymous
+    sa.Column("added_by_role", sa.String(40), nullable=False),
+    sa.Column("added_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_case_attachments_case", "service", "case_id", "added_at"),
+)

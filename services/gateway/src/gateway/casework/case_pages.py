@@ -1,6 +1,7 @@
 """The officials' case page, ``/desk/cases/<service>/<case id>``: the case's whole history as a
 timeline (from the services' events the gateway's consumers kept), assignment and reassignment with a
-reason, internal notes, and the next actions the official's roles allow.
+reason, internal notes, documents (the officials' internal ones and the residents'), and the next
+actions the official's roles allow.
 
 Officials only (roles from the login session). Notes and assignment reasons stay in the gateway's
 database: only this page shows them, never a resident's page, a notice or an event. Both forms work
@@ -27,6 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from gateway.adapters.tables import people, sessions
 from gateway.casework import case_labels, case_store, labels
+from gateway.casework.case_attachments import read_upload, residents_documents
 from gateway.casework.next_actions import Action, next_actions
 from gateway.casework.pages import QUEUE_ROLES
 from gateway.casework.queue import SERVICES
@@ -34,12 +36,15 @@ from gateway.casework.timeline import Assignment, acting_role, timeline
 from gateway.casework.views import days_left, deadline
 from gateway.context import gateway
 from gateway.identity.pseudonyms import display_reference, normalise_reference
+from gateway.portal.documents import DocumentForm, document_form, install_document_uploads
 from gateway.web import install_page_answers, page
 from meemaken_kit.auth import allow, principal
+from meemaken_kit.documents import download
 from meemaken_kit.roles import OFFICIALS, Role
 
 cases = Blueprint("cases", __name__)
 install_page_answers(cases)
+install_document_uploads(cases)
 
 CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}(/[A-Za-z0-9][A-Za-z0-9_.:-]{0,38})?$")
 MAX_REASON = 500
@@ -121,6 +126,7 @@ def _render(
     note: NoteForm | None = None,
     assign: AssignForm | None = None,
     status: int = 200,
+    document: DocumentForm | None = None,
 ) -> Response:
     me, roles = _official()
     with gateway().engine.connect() as conn:
@@ -130,8 +136,10 @@ def _render(
         if item is None and not entries:
             return page("casework/case_missing.html", 404)
         notes = case_store.notes(conn, service, case_id)
+        attached = case_store.attachments(conn, service, case_id)
         officials = {e.actor_id for e in entries if e.actor_id and e.actor_role in OFFICIALS}  # never a resident's
         people_ids = {a.assignee for a in given} | {str(n["author_id"]) for n in notes} | officials
+        people_ids |= {str(a["added_by"]) for a in attached}
         references = _references(conn, people_ids) if people_ids else {}
     actions: list[tuple[Action, str | None]] = [
         (a, _served(a.link(case_id)))
@@ -152,6 +160,9 @@ def _render(
         references=references,
         note=note or NoteForm(formdata=None),
         assign=assign or AssignForm(formdata=None),
+        attached=attached,
+        residents_documents=residents_documents(service, case_id),
+        document=document or DocumentForm(formdata=None),
         labels=labels,
         words=case_labels,
         flashed=get_flashed_messages(category_filter=["case"]),
@@ -181,6 +192,43 @@ def add_note(service: str, case_id: str) -> Response | BaseResponse:
         case_store.add_note(conn, service, case_id, me, acting_role(roles) or "", form.text.data)
     flash("noted", "case")
     return redirect(url_for("cases.case", service=service, case_id=case_id) + "#notes-title", 303)
+
+
+@cases.post("/desk/cases/<service>/<path:case_id>/attachments")
+@allow(*QUEUE_ROLES)
+def attach(service: str, case_id: str) -> Response | BaseResponse:
+    """An official's document on the case: internal, checked as every document is (nothing kept else)."""
+    if not _known_case(service, case_id):
+        return page("casework/case_missing.html", 404)
+    form, too_large = document_form()
+    if too_large or not form.validate():
+        return _render(service, case_id, document=form, status=413 if too_large else 400)
+    document = read_upload(form)
+    if document is None:
+        return _render(service, case_id, document=form, status=400)
+    me, roles = _official()
+    with gateway().engine.begin() as conn:
+        if case_store.item(conn, service, case_id) is None and not case_store.history(conn, service, case_id):
+            return page("casework/case_missing.html", 404)
+        try:
+            case_store.attach(conn, service, case_id, document, me, acting_role(roles) or "")
+        except case_store.TooManyAttachments:
+            form.document.errors = [_l("No more documents can be added: the limit is reached.")]
+    if form.document.errors:
+        return _render(service, case_id, document=form, status=400)
+    flash("attached", "case")
+    return redirect(url_for("cases.case", service=service, case_id=case_id) + "#documents-title", 303)
+
+
+@cases.get("/desk/attachments/<uuid:attachment_id>")
+@allow(*QUEUE_ROLES)
+def attachment(attachment_id: uuid.UUID) -> Response:
+    """An official's document, to officials only: as an attachment, its type as its bytes showed, nosniff."""
+    with gateway().engine.connect() as conn:
+        found = case_store.attachment(conn, str(attachment_id))
+    if found is None:
+        return page("casework/case_missing.html", 404)
+    return download(found["content"], found["content_type"], found["filename"], found["sha256"])
 
 
 def _colleague(conn: sa.Connection, typed: str) -> str | None:

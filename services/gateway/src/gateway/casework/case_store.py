@@ -1,9 +1,10 @@
 """The case pages in the gateway's database: each case's events kept as the consumer handles them
 (an event's id once: a redelivery or a replay adds nothing), assignments (the latest is the work
-item's assignee), and the officials' internal notes."""
+item's assignee), and the officials' internal notes and attached documents."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,11 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gateway.adapters.case_tables import case_assignments, case_events, case_notes
+from gateway.adapters.case_tables import case_assignments, case_attachments, case_events, case_notes
 from gateway.adapters.tables import work_items
 from gateway.casework.timeline import Assignment, Entry, current_assignee
 
 MAX_NOTE = 4000
+MAX_ATTACHMENTS = 20  # per case
 
 
 def _insert_once(connection: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
@@ -92,3 +94,56 @@ def notes(connection: sa.Connection, service: str, case_id: str) -> Sequence[sa.
     t = case_notes
     query = sa.select(t).where(t.c.service == service, t.c.case_id == case_id)
     return connection.execute(query.order_by(t.c.written_at.desc(), t.c.id)).mappings().all()
+
+
+class TooManyAttachments(Exception):
+    pass
+
+
+def attach(
+    connection: sa.Connection,
+    service: str,
+    case_id: str,
+    document: tuple[str, str, bytes],
+    author: str,
+    role: str,
+) -> str:
+    """Keep an official's document (filename, the type its content showed, bytes) with the case; its id."""
+    t = case_attachments
+    kept = connection.execute(
+        sa.select(sa.func.count()).where(t.c.service == service, t.c.case_id == case_id)
+    ).scalar_one()
+    if kept >= MAX_ATTACHMENTS:
+        raise TooManyAttachments
+    filename, content_type, content = document
+    found = str(uuid.uuid4())
+    connection.execute(
+        t.insert().values(
+            id=found,
+            service=service,
+            case_id=case_id,
+            filename=filename[:200],
+            content_type=content_type,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+            added_by=author,
+            added_by_role=role,
+            added_at=datetime.now(UTC),
+        )
+    )
+    return found
+
+
+def attachments(connection: sa.Connection, service: str, case_id: str) -> Sequence[sa.RowMapping]:
+    """The case's documents without their bytes, newest first."""
+    t = case_attachments
+    shown = [c for c in t.columns if c.name != "content"]
+    query = sa.select(*shown).where(t.c.service == service, t.c.case_id == case_id)
+    return connection.execute(query.order_by(t.c.added_at.desc(), t.c.id)).mappings().all()
+
+
+def attachment(connection: sa.Connection, attachment_id: str) -> sa.RowMapping | None:
+    """One document with its bytes, or None."""
+    t = case_attachments
+    return connection.execute(sa.select(t).where(t.c.id == attachment_id)).mappings().first()

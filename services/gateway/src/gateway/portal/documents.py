@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -31,15 +31,13 @@ def _uploading() -> bool:
     return request.method == "POST" and request.mimetype == "multipart/form-data"
 
 
-@portal.url_value_preprocessor
 def _room_for_a_document(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """A portal form sent as multipart carries a document: it gets room for one before anything reads the
+    """A form sent as multipart carries a document: it gets room for one before anything reads the
     form (the CSRF check does, before the view), instead of the gateway's usual limit."""
     if _uploading():
         request.max_content_length = DOCUMENT_MAX + 64 * 1024  # the file and the form's own fields
 
 
-@portal.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge) -> Response:
     """A document over the limit: its page again, saying so (the view sees ``document_form()`` answer
     "too large" and changes nothing); anything else too large: the gateway's usual problem answer."""
@@ -52,6 +50,15 @@ def _too_large(error: RequestEntityTooLarge) -> Response:
     except RequestEntityTooLarge:  # a page that reads the form itself, not through document_form()
         return from_http_exception(error)
     return answer
+
+
+def install_document_uploads(blueprint: Blueprint) -> None:
+    """The blueprint's multipart forms take one document (the portal's, the officials' case pages')."""
+    blueprint.url_value_preprocessor(_room_for_a_document)
+    blueprint.register_error_handler(RequestEntityTooLarge, _too_large)
+
+
+install_document_uploads(portal)
 
 
 def document_form() -> tuple[DocumentForm, bool]:
