@@ -53,6 +53,16 @@ def hidden(page, name):
     return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
 
 
+def quota_form(features, changes):
+    """The quotas form's fields as the page names them (in the service's order), with ``changes`` per value."""
+    form = {}
+    for i, values in enumerate(features.values()):
+        for j, (value, bounds) in enumerate(values.items()):
+            low, high = changes.get(value, (bounds["min"], bounds["max"]))
+            form |= {f"min-{i}-{j}": str(low), f"max-{i}-{j}": str(high)}
+    return form
+
+
 def confirmed(client, url, data):
     """Check the form, then confirm it with the confirmation page's nonce; the confirmation's answer."""
     check = client.post(url, data={**data, "step": "check"})
@@ -72,7 +82,14 @@ def test_a_panel_from_its_quotas_to_the_answered_recommendations(scene):
     overview = text(rosa.get(f"{desk}?lang=en"))
     assert "A greener city centre" in overview and "Import the pool" in overview and "Quotas" in overview
     quotas = text(rosa.get(f"{desk}/quotas?lang=en"))
-    assert "Required on the panel" in quotas and "16-39" in quotas
+    assert "Required on the panel" in quotas and "16-39" in quotas and 'value="3"' in quotas
+    wider = quota_form(service.get(f"/{panel}")["features"], {"female": (2, 4), "male": (2, 4)})
+    bounds = {"csrf_token": token, **wider}
+    backwards = rosa.post(f"{desk}/quotas?lang=en", data={**bounds, "min-1-1": "5", "max-1-1": "4", "step": "check"})
+    assert backwards.status_code == 400 and 'href="#min-1-1"' in text(backwards)
+    assert confirmed(rosa, f"{desk}/quotas?lang=en", bounds).status_code == 303
+    assert service.get(f"/{panel}")["features"]["gender"]["female"] == {"min": 2, "max": 4}
+    assert "The quotas were changed." in text(rosa.get(f"{desk}?lang=en"))
 
     # the register extract: the service's refused rows, by line
     url = f"{desk}/pool?lang=en"
@@ -183,6 +200,13 @@ def test_quotas_the_pool_cannot_meet_are_explained_and_nothing_changes(scene):
     page = text(refused)
     assert refused.status_code == 422 and "The quotas cannot be met" in page and "Nothing was changed." in page
     assert service.get(f"/{panel}")["status"] == "pool_closed"
+    older = {"csrf_token": form["csrf_token"], **quota_form(short, {"16-39": (0, 0), "40+": (6, 6)})}
+    kept = confirmed(rosa, f"/desk/panels/{panel}/quotas?lang=en", older)
+    assert kept.status_code == 422 and "The quotas cannot be met" in text(kept)
+    assert service.get(f"/{panel}")["features"] == short
+    fitting = {"csrf_token": form["csrf_token"], **quota_form(short, {"16-39": (2, 4), "40+": (2, 4)})}
+    assert confirmed(rosa, f"/desk/panels/{panel}/quotas?lang=en", fitting).status_code == 303
+    assert confirmed(rosa, f"/desk/panels/{panel}/selection?lang=en", form).status_code == 303
 
 
 def test_the_case_pages_link_every_panel_action_to_a_page_the_gateway_serves(scene):

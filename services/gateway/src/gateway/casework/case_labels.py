@@ -61,6 +61,7 @@ EVENTS = {
     "challenge.withdrawn": _l("The group withdrew the challenge"),
     # citizen panels
     "panel.set_up": _l("The panel was set up"),
+    "panel.quotas_changed": _l("The quotas were changed"),
     "panel.register_imported": _l("The pool was imported"),
     "panel.invitations_drawn": _l("The invitations were drawn"),
     "panel.pool_closed": _l("Registrations closed"),

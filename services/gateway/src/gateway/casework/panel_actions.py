@@ -161,6 +161,10 @@ def overview(panel_id: uuid.UUID, view: str) -> Response:
         return _unavailable()
     if view == "registrations":
         return _step_page(found, "registrations", {}, {})
+    if view == "quotas":
+        fields = _quota_fields(found)
+        values = {n: str(b[k]) for *_, low, high, b in fields for n, k in ((low, "min"), (high, "max"))}
+        return _step_page(found, "quotas", values, {}, fields=fields)
     return page(
         f"casework/panels/{view}.html",
         panel=found,
@@ -222,7 +226,10 @@ def _flow(
     except ServiceError as error:
         status = error.status if isinstance(error, Refused) and error.status in (403, 409, 422) else 409
         code = error.status if isinstance(error, Refused) else 0
-        return _step_page(panel, step, values, {}, status, refused=refusal(error), refusal_status=code, **more)
+        detail = error.detail if isinstance(error, Refused) else ""
+        return _step_page(
+            panel, step, values, {}, status, refused=refusal(error), refusal_status=code, detail=detail, **more
+        )
     if done is None:
         return _step_page(_panel(panel["id"]), step, values, {}, answer=answer, **more)
     flash(done, "panels")
@@ -238,6 +245,44 @@ def _panel_or_page(panel_id: uuid.UUID) -> dict[str, Any] | Response:
         return _panel(str(panel_id))
     except Unavailable:
         return _unavailable()
+
+
+# --- the quotas: new bounds, or the service's explanation why the pool cannot meet them ----------------------
+
+
+def _quota_fields(panel: Mapping[str, Any]) -> list[tuple[str, str, str, str, Mapping[str, int]]]:
+    """(feature, value, the minimum's field, the maximum's field, the bounds now) for each value of each feature."""
+    return [
+        (feature, value, f"min-{i}-{j}", f"max-{i}-{j}", bounds)
+        for i, (feature, values) in enumerate(panel["features"].items())
+        for j, (value, bounds) in enumerate(values.items())
+    ]
+
+
+@panel_actions.post("/desk/panels/<uuid:panel_id>/quotas")
+@allow(*COORDINATING)
+def quotas(panel_id: uuid.UUID) -> Response | BaseResponse:
+    found = _panel_or_page(panel_id)
+    if isinstance(found, Response):
+        return found
+    fields = _quota_fields(found)
+    values: Values = {name: _text(request.form, name) for *_, low, high, _b in fields for name in (low, high)}
+    problems: Problems = {}
+    features: dict[str, dict[str, dict[str, int | None]]] = {}
+    for feature, value, low, high, _bounds in fields:
+        least, most = work.count(values[low], 0, found["size"]), work.count(values[high], 0, found["size"])
+        if least is None or most is None or least > most:
+            problems[low] = _(
+                "Give %(value)s at least and at most as whole numbers from 0 to %(count)s, the least first.",
+                value=f"{feature}: {value}",
+                count=found["size"],
+            )
+        features.setdefault(feature, {})[value] = {"min": least, "max": most}
+
+    def send(key: str) -> Any:
+        return api().put("panels", f"v1/panels/{found['id']}/quotas", {"features": features}, idempotency_key=key)
+
+    return _flow(found, "quotas", values, problems, send, "quotas", fields=fields)
 
 
 # --- the pool: the register extract ---------------------------------------------------------------------
