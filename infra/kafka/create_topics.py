@@ -1,16 +1,27 @@
-"""Create the declared topics on a broker; topics that exist already are left alone.
+"""Create the declared topics on a broker or cluster; topics that exist already are left alone.
 
 python infra/kafka/create_topics.py 127.0.0.1:9092 infra/kafka/topics.txt
+
+Environment (defaults: one broker, as the file says):
+- KAFKA_REPLICATION_FACTOR: copies of each partition (1; a cluster: 3);
+- KAFKA_MIN_INSYNC_REPLICAS: copies a write needs before it counts (2 from 3 copies, else 1);
+- KAFKA_TOPIC_PARTITIONS: partitions of each event topic instead of the file's (dead-letter topics keep theirs:
+  one partition, read in order); the most worker replicas a consumer group can keep busy;
+- the brokers' TLS and SASL settings, as every client of the services reads them (meemaken_events.brokers).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from meemaken_events.brokers import connection_options
 
 
 def declared(path: Path) -> list[tuple[str, int]]:
@@ -23,16 +34,37 @@ def declared(path: Path) -> list[tuple[str, int]]:
     return topics
 
 
-def configs(name: str) -> dict[str, str]:
+def replication(env: Mapping[str, str]) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) from the environment."""
+    factor = int(env.get("KAFKA_REPLICATION_FACTOR") or 1)
+    in_sync = int(env.get("KAFKA_MIN_INSYNC_REPLICAS") or (2 if factor >= 3 else 1))
+    if factor < 1 or not 1 <= in_sync <= factor:
+        raise SystemExit(f"replication factor {factor} with min.insync.replicas {in_sync}: need 1 <= min <= factor")
+    return factor, in_sync
+
+
+def sized(topics: list[tuple[str, int]], env: Mapping[str, str]) -> list[tuple[str, int]]:
+    """Every event topic with KAFKA_TOPIC_PARTITIONS partitions when set; dead-letter topics as declared."""
+    partitions = int(env.get("KAFKA_TOPIC_PARTITIONS") or 0)
+    return [(name, partitions if partitions and not name.endswith(".dlq") else n) for name, n in topics]
+
+
+def configs(name: str, in_sync: int = 1) -> dict[str, str]:
     """A dead-letter topic keeps its records until they are replayed or discarded: no time limit."""
-    return {"retention.ms": "-1"} if name.endswith(".dlq") else {}
+    config = {"min.insync.replicas": str(in_sync)}
+    return config | {"retention.ms": "-1"} if name.endswith(".dlq") else config
 
 
-def create_topics(bootstrap: str, topics: list[tuple[str, int]], timeout: float = 60.0) -> None:
+def create_topics(
+    bootstrap: str, topics: list[tuple[str, int]], timeout: float = 60.0, env: Mapping[str, str] | None = None
+) -> None:
+    env = os.environ if env is None else env
+    factor, in_sync = replication(env)
+    topics = sized(topics, env)
     deadline = time.monotonic() + timeout
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="meemaken-topics")
+            admin = KafkaAdminClient(**connection_options(bootstrap, env), client_id="meemaken-topics")
             break
         except KafkaError:
             if time.monotonic() > deadline:
@@ -41,7 +73,7 @@ def create_topics(bootstrap: str, topics: list[tuple[str, int]], timeout: float 
     try:
         existing = set(admin.list_topics())
         missing = [
-            NewTopic(name, partitions, 1, topic_configs=configs(name))
+            NewTopic(name, partitions, factor, topic_configs=configs(name, in_sync))
             for name, partitions in topics
             if name not in existing
         ]

@@ -36,6 +36,7 @@ from kafka.structs import OffsetAndMetadata
 
 from meemaken_events import dead_letters as dl
 from meemaken_events import tracing
+from meemaken_events.brokers import connection_options
 from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.correlation import correlated
 from meemaken_events.dead_letter_log import DeadLetterLog, NoDeadLetterTopic, dead_letter_headers
@@ -145,7 +146,7 @@ class ConsumerLoop:
 
     def _connect(self) -> KafkaConsumer:
         options: dict[str, Any] = {
-            "bootstrap_servers": self._bootstrap.split(","),
+            **connection_options(self._bootstrap),
             "group_id": self.name,
             "client_id": self.name,
             "enable_auto_commit": False,

@@ -18,6 +18,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from meemaken_events import dead_letters as dl
+from meemaken_events.brokers import connection_options
 
 
 class NoDeadLetterTopic(KafkaError):  # type: ignore[misc]
@@ -114,7 +115,7 @@ class DeadLetterLog:
         self.topic = topic
         self._fold = _Fold(queues if queues is not None else dl.KeyQueues(), keep)
         self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers.split(","),
+            **connection_options(bootstrap_servers),
             client_id=f"{topic}-reader",
             group_id=None,
             enable_auto_commit=False,

@@ -27,6 +27,7 @@ from kafka.errors import KafkaError
 from opentelemetry.trace import StatusCode
 
 from meemaken_events import tracing
+from meemaken_events.brokers import connection_options
 from meemaken_events.envelope import Envelope
 from meemaken_events.metrics import RELAY_PUBLISHED, RELAY_SEND_FAILURES
 
@@ -34,8 +35,10 @@ log = logging.getLogger("meemaken.relay")
 
 
 def producer_config(bootstrap_servers: str, client_id: str) -> dict[str, Any]:
+    """acks=all with idempotence: on a cluster, a send counts once min.insync.replicas brokers have it, and
+    a retried send after a broker loss is written once."""
     return {
-        "bootstrap_servers": bootstrap_servers.split(","),
+        **connection_options(bootstrap_servers),
         "client_id": client_id,
         "acks": "all",
         "enable_idempotence": True,
@@ -45,6 +48,7 @@ def producer_config(bootstrap_servers: str, client_id: str) -> dict[str, Any]:
         "delivery_timeout_ms": 30_000,
         "reconnect_backoff_max_ms": 2_000,
         "max_block_ms": 5_000,
+        "bootstrap_timeout_ms": 10_000,  # no broker answers (or the credentials are refused): retried by the caller
     }
 
 

@@ -5,6 +5,9 @@
   (the only kind tests can stop, kill and restart: on the others those calls skip the test);
   the declared topics (infra/kafka/topics.txt) exist on it;
 - ``kafka_bootstrap``: its bootstrap address;
+- ``kafka_cluster``: a 3-node KRaft cluster (replication factor 3, min.insync.replicas 2, 12 partitions per
+  event topic, a SASL_SSL listener) that tests may kill nodes of or cut off (meemaken_testkit.kafka_cluster);
+  started only for the tests that ask for it;
 - ``make_topics``: ``make_topics("a", ("b", 1))`` creates topics (3 partitions unless given);
 - ``topic``: a fresh topic name for each test (not created; see ``unique_topic``);
 - ``postgres``: the local cluster when the session started one (fault tests restart it), else
@@ -29,6 +32,7 @@ from typing import Any
 import pytest
 
 from meemaken_testkit.kafka import LocalKafka, create_topics, declared_topics, wait_for_broker
+from meemaken_testkit.kafka_cluster import KafkaCluster
 from meemaken_testkit.keycloak import Keycloak, running_keycloak
 from meemaken_testkit.ports import docker_available, free_port
 from meemaken_testkit.postgres import LocalPostgres, create_database, drop_database
@@ -142,6 +146,17 @@ def kafka() -> Iterator[Any]:
         _scan_broker(local.bootstrap)
     finally:
         local.destroy()
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster() -> Iterator[KafkaCluster]:
+    cluster = KafkaCluster()
+    try:
+        cluster.start()
+        yield cluster
+        _scan_broker(cluster.bootstrap)
+    finally:
+        cluster.destroy()
 
 
 @pytest.fixture(scope="session")
