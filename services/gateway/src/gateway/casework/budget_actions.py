@@ -48,17 +48,20 @@ TEXT_MAX = 5000
 Problems = dict[str, str]
 
 
-def _runs_rounds() -> bool:
+def _holds(roles: tuple[str, ...]) -> bool:
+    """Whether the session's principal holds one of ``roles`` (never the request's word for it)."""
     who = principal()
-    return who is not None and not set(who.roles).isdisjoint(REVIEWING)
+    return who is not None and not set(who.roles).isdisjoint(roles)
+
+
+def _runs_rounds() -> bool:
+    return _holds(REVIEWING)
 
 
 @budget_actions.app_context_processor
 def _budget_desk() -> dict[str, Any]:
     """The work queue links its budget items here (the session's roles decide, never the request)."""
-    who = principal()
-    reads = who is not None and not set(who.roles).isdisjoint(READING)
-    return {"budget_work": BUDGET_WORK if reads else frozenset()}
+    return {"budget_work": BUDGET_WORK if _holds(READING) else frozenset()}
 
 
 # --- the service's answers in words ------------------------------------------------------------------
@@ -143,6 +146,7 @@ def round_page(round_id: uuid.UUID) -> Response:
         pending=rounds.pending(r),
         step=rounds.NEXT_STEP.get(r["phase"]),
         runs=_runs_rounds(),
+        reads_results=_holds(RESULTS),
         flashed=get_flashed_messages(category_filter=["budgets"]),
     )
 
