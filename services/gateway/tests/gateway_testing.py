@@ -41,6 +41,8 @@ VISITOR = "visitor"  # lives elsewhere
 DAAN = "daan"  # a resident of the demo municipality who represents a group (Right to Challenge)
 ROSA = "rosa"  # a panel coordinator, municipality-wide
 OTTO = "otto"  # an assessor of Right to Challenge cases
+VERA = "vera"  # the mobility department's supervisor (its head)
+TESS = "tess"  # a mentor (a municipal coach of residents' groups)
 NOBODY_KNOWN = "unknown-birth"  # the provider knows neither birth date nor address
 PEOPLE: dict[str, dict[str, Any]] = {
     ANNA: {
@@ -91,6 +93,8 @@ PEOPLE: dict[str, dict[str, Any]] = {
     },
     ROSA: {"name": "Rosa De Smet", "municipality": "demo", "roles": ["panel_coordinator"], "groups": []},
     OTTO: {"name": "Otto Vermeulen", "municipality": "demo", "roles": ["assessor"], "groups": []},
+    VERA: {"name": "Vera Lambrechts", "roles": ["supervisor"], "groups": ["/departments/mobility"]},
+    TESS: {"name": "Tess Vermeulen", "municipality": "demo", "roles": ["mentor"], "groups": []},
     VISITOR: {"name": "Sam Jacobs", "birthdate": "1975-03-03", "municipality": "elsewhere", "roles": ["resident"]},
     NOBODY_KNOWN: {"name": "Tess Goossens", "roles": ["resident"]},
 }

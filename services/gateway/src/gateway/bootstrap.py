@@ -45,6 +45,7 @@ def session_store(gateway: GatewaySettings, engine: sa.Engine) -> SessionStore:
 
 def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings | None = None) -> Flask:
     from gateway import web
+    from gateway.casework.alerts import alerts
     from gateway.casework.budget_actions import budget_actions
     from gateway.casework.case_pages import cases
     from gateway.casework.challenge_actions import challenge_actions
@@ -105,6 +106,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             budget_actions,
             challenge_actions,
             panel_actions,
+            alerts,
             reports,
             proxy,
         ):

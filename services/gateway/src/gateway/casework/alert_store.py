@@ -146,6 +146,30 @@ def breaches(conn: sa.Connection, now: datetime, departments: list[str] | None =
     return sorted(found, key=lambda b: (b.department is None, b.department or "", b.service))
 
 
+@dataclass(frozen=True)
+class DepartmentBreaches:
+    department: str | None
+    count: int
+    oldest_due: datetime | None
+    services: list[Breaches]
+
+
+def by_department(rows: list[Breaches]) -> list[DepartmentBreaches]:
+    """The breaches per department: the total, the oldest due date, and each service's figures."""
+    found: dict[str | None, list[Breaches]] = {}
+    for row in rows:
+        found.setdefault(row.department, []).append(row)
+    return [
+        DepartmentBreaches(
+            department,
+            sum(r.count for r in services),
+            min((r.oldest_due for r in services if r.oldest_due is not None), default=None),
+            services,
+        )
+        for department, services in found.items()
+    ]
+
+
 def alerted_items(
     conn: sa.Connection, official: str, departments: list[str] | None, supervising: bool, now: datetime
 ) -> list[Mapping[str, Any]]:

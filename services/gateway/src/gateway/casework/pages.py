@@ -28,7 +28,14 @@ from meemaken_kit.roles import Role
 casework = Blueprint("casework", __name__)
 install_page_answers(casework)
 
-QUEUE_ROLES = (Role.CASE_OFFICER, Role.ASSESSOR, Role.DECISION_BODY, Role.PANEL_COORDINATOR, Role.ADMINISTRATOR)
+QUEUE_ROLES = (
+    Role.CASE_OFFICER,
+    Role.ASSESSOR,
+    Role.DECISION_BODY,
+    Role.PANEL_COORDINATOR,
+    Role.SUPERVISOR,  # a department's head follows its cases and their deadlines
+    Role.ADMINISTRATOR,
+)
 PROBLEMS = {
     "service": _l("Choose a service from the list."),
     "state": _l("Choose a state from the list."),
