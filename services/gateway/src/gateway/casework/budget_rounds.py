@@ -28,7 +28,7 @@ RULES = (
 MAX_PROJECTS = 200  # projects one review page takes at once
 MAX_CENTS = 10**13  # a hundred billion euros: more is a typing mistake
 
-_AMOUNT = re.compile(r"^(?P<whole>\d{1,3}(?:([.,\s'])\d{3})?(?:\2\d{3})*|\d+)(?:[.,](?P<cents>\d{1,2}))?$")
+_AMOUNT = re.compile(r"^(?P<whole>\d{1,3}(?:([.,\s'])\d{3})?(?:\2\d{3})*|\d+)(?:[.,](?P<cents>\d{1,2}))?$", re.ASCII)
 
 
 def cents(typed: str) -> int | None:
