@@ -255,3 +255,29 @@ def test_the_case_page_and_the_queue_lead_to_the_budget_pages(scene):
     project = text(official.get(f"/desk/cases/proposals/{rid}/p2?lang=en"))
     assert f'href="/desk/budgets/{rid}/p2"' in project
     assert "Review: A bus shelter on the market square" in text(official.get(f"/desk/budgets/{rid}/p2?lang=en"))
+
+
+def test_a_case_officer_adds_an_idea_handed_in_on_paper(scene):
+    app, service = scene
+    official, token, rid = open_with_ideas(app, service)
+    url = f"/desk/budgets/{rid}/ideas?lang=en"
+    form = text(official.get(url))
+    assert '<option value="centrum"' in form and "City-wide projects</option>" in form
+    wrong = official.post(url, data={"csrf_token": token, "title": "", "cost": "free", "part": "zuid", "step": "check"})
+    assert wrong.status_code == 400
+    for field in ("title", "cost", "part"):
+        assert f'href="#{field}"' in text(wrong), field
+    idea = {"csrf_token": token, "title": "Benches at the bus stops", "cost": "2.500", "part": "centrum"}
+    idea["description"] = "Benches at the four bus stops of the centrum."
+    check = text(official.post(url, data={**idea, "step": "check"}))
+    assert "Check before you confirm" in check and "District: centrum" in check
+    assert len(the_round(service, rid)["projects"]) == 3  # nothing before the confirmation
+    done = official.post(url, data={**idea, "step": "confirm", "key": hidden(check, "key")})
+    assert done.status_code == 303 and "The project idea was added." in text(official.get(done.headers["Location"]))
+    added = the_round(service, rid)["projects"][-1]
+    assert added["title"] == "Benches at the bus stops" and added["cost"] == 250_000 and added["district"] == "centrum"
+    contact = {**idea, "description": "Call me at 0470 12 34 56", "step": "confirm", "key": str(uuid.uuid4())}
+    refused = official.post(url, data=contact)  # the service refuses contact details in public text
+    assert refused.status_code == 409 and "did not accept what you sent" in text(refused)
+    assert len(the_round(service, rid)["projects"]) == 4
+    assert signed_in(app, INES).get(url).status_code == 403

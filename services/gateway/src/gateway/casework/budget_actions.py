@@ -8,7 +8,8 @@ proposals service's API through ``gateway.backends.api()`` with the official's o
 Idempotency-Key fixed on the confirmation page (a form sent twice acts once). The service decides: it
 takes a round's steps and reviews from a case officer (scoped ones within their process); the pages
 offer what the session's roles allow (``next_actions.roles_of``) and say the service's refusal in words.
-Assessors and the decision body read the same pages without the forms.
+Assessors and the decision body read the same pages without the forms. A case officer also adds project
+ideas handed in on paper (the portal has no idea form). The forms are read in ``budget_forms``.
 
 The count runs in the proposals service as soon as voting closes and publishes the results itself;
 the confirmation of the close says so, with the rule that will count, and the results page shows the
@@ -26,7 +27,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from gateway.backends import Refused, ServiceError, Unavailable, api
+from gateway.casework import budget_forms as forms
 from gateway.casework import budget_rounds as rounds
+from gateway.casework.budget_forms import Problems
 from gateway.casework.next_actions import roles_of
 from gateway.context import gateway
 from gateway.portal.budgets import budgets_of, explained_parts, part_of, titles_of
@@ -44,8 +47,6 @@ RESULTS = roles_of("publish_results", "publish_results")
 OPENING = (Role.CASE_OFFICER,)  # no queue item asks for a new round: the service takes it from a case officer
 READING = tuple(sorted({Role.ASSESSOR, Role.DECISION_BODY, *STEPPING, *REVIEWING, *RESULTS}))
 BUDGET_WORK = frozenset({"prepare_round", "review_feasibility", "assess_project", "close_voting", "publish_results"})
-TEXT_MAX = 5000
-Problems = dict[str, str]
 
 
 def _holds(roles: tuple[str, ...]) -> bool:
@@ -97,14 +98,6 @@ def _round(round_id: uuid.UUID) -> dict[str, Any]:
 
 def _unavailable() -> Response:
     return page("casework/budgets/list.html", 503, rounds=[], unavailable=True, flashed=[])
-
-
-def _text(form: Mapping[str, str], name: str) -> str:
-    return (form.get(name) or "").replace("\r\n", "\n").strip()
-
-
-def _long(text: str) -> str | None:
-    return _("Use at most %(count)s characters.", count=TEXT_MAX) if len(text) > TEXT_MAX else None
 
 
 # --- the rounds, and one round ---------------------------------------------------------------------------
@@ -244,45 +237,6 @@ def project_review(round_id: uuid.UUID, project_id: str) -> Response:
     return _review_page(r, shown, _prefilled(shown), {})
 
 
-def _read_review(r: dict[str, Any], p: dict[str, Any], form: Mapping[str, str]) -> tuple[Any, Problems]:
-    """One project's review from the form: None when left for later, else a Review or its problems."""
-    pid = p["id"]
-    verdict = form.get(f"{pid}-verdict", "")
-    if verdict in ("", "later"):
-        return None, {}
-    problems: Problems = {}
-    if verdict not in ("feasible", "not_feasible"):
-        problems[f"{pid}-verdict"] = _("Choose feasible, not feasible or later.")
-    cost = rounds.cents(form.get(f"{pid}-cost", ""))
-    budget = budgets_of(r).get(part_of(p))
-    if cost is None or cost < 1:
-        problems[f"{pid}-cost"] = _("Give the cost in euros, for example 12500 or 12.500,50.")
-    elif verdict == "feasible" and budget is not None and cost > budget:
-        problems[f"{pid}-cost"] = _("This is more than its part of the budget; it cannot be on the ballot.")
-    legal = _text(form, f"{pid}-legal_check")
-    if not legal:
-        problems[f"{pid}-legal_check"] = _("Say what the legal check found.")
-    elif found := _long(legal):
-        problems[f"{pid}-legal_check"] = found
-    reason = _text(form, f"{pid}-reason")
-    if verdict == "not_feasible" and not reason:
-        problems[f"{pid}-reason"] = _("Say why it is not feasible: the residents read this.")
-    elif found := _long(reason):
-        problems[f"{pid}-reason"] = found
-    score = None
-    if r.get("jury_weight") is not None and verdict == "feasible":
-        try:
-            score = float(form.get(f"{pid}-jury_score", "").replace(",", "."))
-            if not 0 <= score <= 1000:
-                raise ValueError
-        except ValueError:
-            problems[f"{pid}-jury_score"] = _("Give the jury's score, a number from 0.")
-    if problems:
-        return None, problems
-    assert cost is not None
-    return rounds.Review(pid, verdict == "feasible", cost, legal, reason, score), {}
-
-
 @budget_actions.post("/desk/budgets/<uuid:round_id>/review")
 @allow(*REVIEWING)
 def review(round_id: uuid.UUID) -> Response:
@@ -297,7 +251,7 @@ def review(round_id: uuid.UUID) -> Response:
     reviews: list[rounds.Review] = []
     problems: Problems = {}
     for p in shown:
-        found, wrong = _read_review(r, p, form)
+        found, wrong = forms.read_review(r, p, form)
         problems |= wrong
         if found is not None:
             reviews.append(found)
@@ -366,22 +320,6 @@ def results(round_id: uuid.UUID) -> Response:
 
 # --- a new round: budget, parts, ballot form, winner rule and who may vote ------------------------------
 
-OPENING_FIELDS = (
-    "process",
-    "title",
-    "budget",
-    "districts_budgets",
-    "themes_budgets",
-    "form",
-    "k",
-    "points",
-    "rule",
-    "min_age",
-    "residents_only",
-    "districts",
-    "unverified",
-)
-
 
 def _opening_page(values: Mapping[str, str], problems: Problems, status: int = 200, **more: Any) -> Response:
     try:
@@ -400,72 +338,10 @@ def _opening_page(values: Mapping[str, str], problems: Problems, status: int = 2
     )
 
 
-def _number(typed: str, low: int, high: int) -> int | None:
-    typed = typed.strip()
-    return int(typed) if typed.isascii() and typed.isdigit() and low <= int(typed) <= high else None
-
-
-def _read_opening(values: Mapping[str, str], processes: set[str]) -> tuple[dict[str, Any], Problems]:
-    """The round as the service takes it (``POST v1/rounds``), or what is wrong with the form."""
-    problems: Problems = {}
-    if values["process"] not in processes:
-        problems["process"] = _("Choose the budget process from the list.")
-    if not values["title"] or len(values["title"]) > 200:
-        problems["title"] = _("Give the round a title of at most 200 characters.")
-    budget = rounds.cents(values["budget"])
-    if budget is None or budget < 1:
-        problems["budget"] = _("Give the total budget in euros, for example 150000.")
-    parts: dict[str, dict[str, int]] = {}
-    for name in ("districts_budgets", "themes_budgets"):
-        parts[name], wrong = rounds.amounts(values[name])
-        if wrong:
-            problems[name] = _("Write one per line as name: amount in euros. Check: %(lines)s", lines="; ".join(wrong))
-    if budget and not problems.keys() & {"districts_budgets", "themes_budgets"}:
-        if sum(parts["districts_budgets"].values()) + sum(parts["themes_budgets"].values()) > budget:
-            problems["districts_budgets"] = _("The districts' and themes' budgets together exceed the total budget.")
-    form: dict[str, Any] = {"kind": values["form"]}
-    if values["form"] not in rounds.FORMS:
-        problems["form"] = _("Choose how residents vote.")
-    elif values["form"] in ("k_approval", "ranking"):
-        form["k"] = _number(values["k"], 1, 100)
-        if form["k"] is None:
-            problems["k"] = _("Give how many projects a voter chooses, from 1 to 100.")
-    elif values["form"] == "cumulative":
-        form["points"] = _number(values["points"], 1, 1000)
-        if form["points"] is None:
-            problems["points"] = _("Give how many points a voter gives, from 1 to 1000.")
-    if values["rule"] not in rounds.RULES:
-        problems["rule"] = _("Choose how the votes are counted.")
-    min_age = _number(values["min_age"], 0, 120)
-    if min_age is None:
-        problems["min_age"] = _("Give the minimum age in whole years, from 0 to 120.")
-    districts = rounds.names(values["districts"])
-    if any(len(d) > 100 for d in districts):
-        problems["districts"] = _("Use at most 100 characters per district.")
-    if values["unverified"] not in ("desk", "refuse"):
-        problems["unverified"] = _("Choose what happens when a login does not show a fact this round needs.")
-    body = {
-        "process_id": values["process"],
-        "title": values["title"],
-        "budget": budget,
-        "district_budgets": parts.get("districts_budgets", {}),
-        "theme_budgets": parts.get("themes_budgets", {}),
-        "form": form,
-        "rule": values["rule"],
-        "eligibility": {
-            "min_age": min_age,
-            "residents_only": values["residents_only"] == "yes",
-            "districts": districts,
-            "unverified": values["unverified"],
-        },
-    }
-    return body, problems
-
-
 @budget_actions.get("/desk/budgets/new")
 @allow(*OPENING)
 def opening_form() -> Response:
-    values = dict.fromkeys(OPENING_FIELDS, "")
+    values = dict.fromkeys(forms.OPENING_FIELDS, "")
     values |= {"form": "approval", "rule": rounds.RULES[0], "min_age": "16", "residents_only": "yes"}
     return _opening_page(values | {"unverified": "desk", "process": request.args.get("process", "")}, {})
 
@@ -474,12 +350,12 @@ def opening_form() -> Response:
 @allow(*OPENING)
 def open_round() -> Response | BaseResponse:
     form = request.form
-    values = {name: _text(form, name) for name in OPENING_FIELDS}
+    values = {name: forms.text(form, name) for name in forms.OPENING_FIELDS}
     try:
         processes = {p["id"] for p in _budget_processes()}
     except ServiceError:
         return _unavailable()
-    body, problems = _read_opening(values, processes)
+    body, problems = forms.read_opening(values, processes)
     step = form.get("step")
     if problems or step == "change":
         return _opening_page(values, problems)
@@ -495,3 +371,48 @@ def open_round() -> Response | BaseResponse:
         return _opening_page(values, {}, 409, confirming=True, body=body, key=key, refused=refusal(error))
     flash("opened", "budgets")
     return redirect(url_for("budget_actions.round_page", round_id=opened["id"]), 303)
+
+
+# --- a project idea the municipality adds (one handed in on paper, or its own) ------------------------------
+
+
+def _idea_page(
+    r: dict[str, Any], values: Mapping[str, str], problems: Problems, status: int = 200, **more: Any
+) -> Response:
+    return page(
+        "casework/budgets/idea.html",
+        400 if problems else status,
+        round=r,
+        parts=budgets_of(r),
+        values=values,
+        problems=problems,
+        **more,
+    )
+
+
+@budget_actions.route("/desk/budgets/<uuid:round_id>/ideas", methods=["GET", "POST"])
+@allow(*OPENING)
+def add_idea(round_id: uuid.UUID) -> Response | BaseResponse:
+    try:
+        r = _round(round_id)
+    except Unavailable:
+        return _unavailable()
+    if request.method == "GET":
+        return _idea_page(r, dict.fromkeys(forms.IDEA_FIELDS, ""), {})
+    values = {name: forms.text(request.form, name) for name in forms.IDEA_FIELDS}
+    body, problems = forms.read_idea(r, values)
+    step = request.form.get("step")
+    if problems or step == "change":
+        return _idea_page(r, values, problems)
+    if step != "confirm":
+        return _idea_page(r, values, {}, confirming=True, body=body, key=str(uuid.uuid4()))
+    try:
+        key = str(uuid.UUID(request.form.get("key", "")))
+    except ValueError:
+        return _idea_page(r, values, {}, confirming=True, body=body, key=str(uuid.uuid4()))
+    try:
+        api().post("proposals", f"v1/rounds/{round_id}/projects", body, idempotency_key=f"idea-{key}")
+    except ServiceError as error:
+        return _idea_page(r, values, {}, 409, confirming=True, body=body, key=key, refused=refusal(error))
+    flash("idea", "budgets")
+    return redirect(url_for("budget_actions.round_page", round_id=round_id), 303)
