@@ -49,6 +49,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
     from gateway.casework.budget_actions import budget_actions
     from gateway.casework.case_pages import cases
     from gateway.casework.challenge_actions import challenge_actions
+    from gateway.casework.mentoring import mentoring
     from gateway.casework.pages import casework
     from gateway.casework.panel_actions import panel_actions
     from gateway.casework.proposal_actions import proposal_actions
@@ -107,6 +108,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
             challenge_actions,
             panel_actions,
             alerts,
+            mentoring,
             reports,
             proxy,
         ):

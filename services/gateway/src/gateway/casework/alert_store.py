@@ -1,6 +1,7 @@
 """Deadline alerts in the gateway's database: the desk roles officials' logins gave (who supervises which
 department), the worker's step that announces each new crossing once (a row and an event in one
-transaction), and what the alerts pages read.
+transaction) to the case's assignee, its department's supervisors and its group's mentors, and what the
+alerts pages read.
 
 The supervisors of a department are the officials whose last login gave them the role ``supervisor``
 scoped to that department (``department:<name>``) or municipality-wide; a case without a department
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.adapters.desk_tables import deadline_alerts, official_roles
 from gateway.adapters.tables import work_items
+from gateway.casework import mentor_store
 from gateway.casework.alert_events import DEADLINE_ALERT, DeadlineAlert
 from gateway.casework.crossings import BREACHED, Crossing, to_announce, window
 from gateway.casework.store import OPEN
@@ -91,7 +93,8 @@ def _announce(conn: sa.Connection, outbox: Outbox, events: EventFactory, c: Cros
     ).rowcount
     if not inserted:
         return False
-    officials = sorted({*([c.assignee] if c.assignee else []), *supervisors(conn, c.department)})
+    mentors = mentor_store.mentor_ids(conn, service, case_id)  # the group's coaches hear of its deadlines
+    officials = sorted({*([c.assignee] if c.assignee else []), *supervisors(conn, c.department), *mentors})
     data = DeadlineAlert(
         service=c.service,  # type: ignore[typeddict-item]
         case_id=c.case_id,
