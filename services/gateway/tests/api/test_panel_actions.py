@@ -131,7 +131,7 @@ def test_a_panel_from_its_quotas_to_the_answered_recommendations(scene):
     compute_lottery(service.uow())
     chances = text(rosa.get(f"{desk}/selection?lang=en"))
     assert "Lowest chance" in chances and service.get(f"/{panel}")["commitment"] in chances
-    assert chances.count('<th scope="row" class="muted">p_') == 24  # pseudonyms and groups, no names
+    assert chances.count('<th scope="row"><code class="hash">p_') == 24  # pseudonyms and groups, no names
     assert "Stationsstraat" not in chances
     none = rosa.post(f"{desk}/draw?lang=en", data={"csrf_token": token, "step": "check"})
     assert none.status_code == 400 and "Choose how the panel is drawn." in text(none)

@@ -194,7 +194,7 @@ def _step_page(
         problems=problems,
         offered=offered(panel),
         allowed=("answers" if step == "answer" else step) in offered(panel)
-        and (step != "registrations" or panel["status"] == "recruiting"),
+        and work.takes_form(panel["status"], "answers" if step == "answer" else step),
         verdicts=VERDICT_NAMES,
         **extra,
         **more,

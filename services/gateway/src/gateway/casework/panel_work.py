@@ -26,7 +26,8 @@ STEPS: dict[str, tuple[str, ...]] = {
     "recommended": ("answers",),
     "answered": (),
 }
-COORDINATOR_STEPS = frozenset(s for steps in STEPS.values() for s in steps) - {"answers"}
+# a step whose page also shows what happened: its form only in these states
+FORM_STATES = {"registrations": ("recruiting",), "selection": ("pool_closed",)}
 VERDICTS = ("adopted", "partly", "not_adopted")
 MAX_RECOMMENDATIONS = 8  # blocks on the form; empty ones are left out
 LOCAL = ZoneInfo("Europe/Brussels")
@@ -36,8 +37,9 @@ def steps(status: str) -> tuple[str, ...]:
     return STEPS.get(status, ())
 
 
-def allows(status: str, step: str) -> bool:
-    return step in steps(status)
+def takes_form(status: str, step: str) -> bool:
+    """Whether the step's form is offered in this state (its page may show more)."""
+    return step in steps(status) and status in FORM_STATES.get(step, (status,))
 
 
 def once_key(nonce: str, step: str) -> str | None:
