@@ -8,7 +8,7 @@ SERVICES := proposals challenges panels notifications gateway
 PACKAGES := libs/events libs/kit libs/testkit $(addprefix services/,$(SERVICES))
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps frontend images run test lint typecheck openapi openapi-check event-schemas event-schemas-check monitoring-check unit bench kafka-up kafka-down clean
+.PHONY: help install system-deps frontend images run test lint typecheck openapi openapi-check event-schemas event-schemas-check monitoring-check helm-check unit bench kafka-up kafka-down clean
 
 help:
 	@echo "make run      start Kafka and every service (API + worker) on this machine"
@@ -68,10 +68,15 @@ monitoring-check: install system-deps
 	cd infra/monitoring && promtool check rules alerts.yaml && promtool test rules alerts.test.yaml
 	$(PY) infra/monitoring/dashboards.py --check
 
+# The Helm chart linted, rendered (default values, and each values file of its ci/ folder) and validated offline
+# with kubeconform -strict; helm and kubeconform are built once with go install and cached (infra/helm/check.py).
+helm-check: install
+	$(PY) infra/helm/check.py
+
 unit: install
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not browser"
 
-test: install system-deps frontend lint typecheck openapi-check event-schemas-check monitoring-check
+test: install system-deps frontend lint typecheck openapi-check event-schemas-check monitoring-check helm-check
 	$(PY) -m pytest -q -ra
 
 bench: install system-deps
