@@ -274,7 +274,7 @@ def quotas(panel_id: uuid.UUID) -> Response | BaseResponse:
         if least is None or most is None or least > most:
             problems[low] = _(
                 "Give %(value)s at least and at most as whole numbers from 0 to %(count)s, the least first.",
-                value=f"{feature}: {value}",
+                value=value,
                 count=found["size"],
             )
         features.setdefault(feature, {})[value] = {"min": least, "max": most}
