@@ -196,3 +196,39 @@ def test_a_stale_version_and_a_refusal_are_said_in_words_and_change_nothing(scen
     stale = officer.post(url, data={**data, "step": "confirm", "batch": hidden(check.get_data(as_text=True), "batch")})
     assert stale.status_code == 409 and "The case changed in the meantime" in text(stale)
     assert service.case(challenge)["status"] == "in_assessment" and service.case(challenge)["modification"] is None
+
+
+def test_a_rejection_on_coded_grounds_its_objection_and_an_out_of_scope_declaration(scene):
+    app, service, challenge, group = scene
+    officer, token = signed_in(app, LOTTE)
+    council, council_token = signed_in(app, INES)
+    service.act(challenge, "assessors", {"assessor_id": str(uuid.uuid4())})  # nobody scores: not complete
+    form = text(officer.get(f"/desk/challenges/{challenge}/decision-proposal?lang=en"))
+    assert "Assessor 1 has not scored: Cost compared with the current cost" in form
+    service.act(challenge, "dialogue", {})
+    service.propose(challenge, "Open on Sundays too.")
+    reply = service.client.post(
+        f"/api/v1/challenges/{challenge}/modification/decline", json={"reason": "No."}, headers=group
+    )
+    assert reply.status_code == 200 and service.case(challenge)["status"] == "decision_pending"
+
+    check = act(
+        council, council_token, challenge, "decision", outcome="reject", grounds=["harmful"], motivation="Too risky."
+    )
+    assert "Preview of the public notice" in check and "Schaadt bewoners, personeel of de gemeentefinanciën" in check
+    assert service.case(challenge)["decision"]["outcome"] == "rejected"
+    objected = service.client.post(
+        f"/api/v1/challenges/{challenge}/objection", json={"reason": "We disagree."}, headers=group
+    )
+    assert objected.status_code == 200
+    page = text(council.get(f"/desk/challenges/{challenge}?lang=en"))
+    assert "Done: Take the decision." in page  # what was just done, once
+    offered = page.split('id="actions-title"', 1)[1].split("</section>", 1)[0]
+    assert "Decide on the objection" in offered and "Take the decision" not in offered
+    act(council, council_token, challenge, "objection-decision", upheld="yes", motivation="The risk is covered.")
+    assert service.case(challenge)["status"] == "decision_pending"
+
+    other, _ = service.in_assessment(service.task("Cleaning the market square", department="mobility"))
+    assert "Declare the challenge out of scope" not in text(council.get(f"/desk/challenges/{other}?lang=en"))
+    closed = council.get(f"/desk/challenges/{other}/out-of-scope?lang=en")
+    assert closed.status_code == 409  # in assessment already: out of scope is declared before it
