@@ -41,6 +41,8 @@ def test_a_case_officer_assigns_a_mentor_who_sees_the_group_and_leaves_guidance(
     officer = gateway_app.test_client()
     login(officer, KAREL)
     path = f"/desk/cases/proposals/{pid}/mentors"
+    case = text(officer.get(f"/desk/cases/proposals/{pid}?lang=en"))
+    assert f'href="{path}"' in case  # the case page links to its group's mentors
     shown = text(officer.get(path + "?lang=en"))
     assert shown.count("<h1") == 1 and "No mentor coaches this group yet." in shown
     wrong = officer.post(path + "?lang=en", data={"csrf_token": csrf_token(officer), "reference": "AAAA-BBBB-CC"})

@@ -10,7 +10,7 @@ portal shows it on that proposal's or challenge's page to its authors or group o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,11 @@ from meemaken_kit.roles import Role
 
 GROUP_SERVICES = ("proposals", "challenges")  # the cases with a group of co-producers
 MAX_GUIDANCE = 2000
+
+
+def has_group(item: Mapping[str, Any]) -> bool:
+    """Whether a work item's case has a group of co-producers: a proposal (its authors), a challenge."""
+    return item["service"] == "challenges" or item["kind"] == "answer_proposal"
 
 
 def mentor_by_reference(conn: sa.Connection, typed: str) -> str | None:

@@ -76,7 +76,13 @@ def _group_case(service: str, case_id: str) -> bool:
 def _mentoring_words() -> dict[str, Any]:
     """The menu's link for mentors (the session's roles), and the guidance a group page shows its group."""
     identity = session.identity if isinstance(session, ServerSession) else None
-    return {"mentors_groups": identity is not None and Role.MENTOR in identity.roles, "mentor_guidance": _guidance}
+    roles = set(identity.roles) if identity is not None else set()
+    return {
+        "mentors_groups": Role.MENTOR in roles,
+        "assigns_mentors": not roles.isdisjoint(ASSIGNING),
+        "has_group": mentor_store.has_group,
+        "mentor_guidance": _guidance,
+    }
 
 
 def _guidance(service: str, case_id: str) -> list[dict[str, Any]]:
@@ -91,7 +97,7 @@ def _guidance(service: str, case_id: str) -> list[dict[str, Any]]:
 def _mentors_page(service: str, case_id: str, form: MentorForm | None = None, status: int = 200) -> Response:
     with gateway().engine.connect() as conn:
         item = case_store.item(conn, service, case_id)
-        if item is None:
+        if item is None or not mentor_store.has_group(item):
             return page("casework/case_missing.html", 404)
         mentors = mentor_store.mentors_of(conn, service, case_id)
     return page(
@@ -124,7 +130,8 @@ def assign_mentor(service: str, case_id: str) -> Response | BaseResponse:
     if not form.validate():
         return _mentors_page(service, case_id, form, 400)
     with gateway().engine.begin() as conn:
-        if case_store.item(conn, service, case_id) is None:
+        item = case_store.item(conn, service, case_id)
+        if item is None or not mentor_store.has_group(item):
             return page("casework/case_missing.html", 404)
         mentor = mentor_store.mentor_by_reference(conn, form.reference.data)
         if mentor is None:
