@@ -200,7 +200,7 @@ def test_a_stale_version_and_a_refusal_are_said_in_words_and_change_nothing(scen
 
 def test_a_rejection_on_coded_grounds_its_objection_and_an_out_of_scope_declaration(scene):
     app, service, challenge, group = scene
-    officer, token = signed_in(app, LOTTE)
+    officer, _ = signed_in(app, LOTTE)
     council, council_token = signed_in(app, INES)
     service.act(challenge, "assessors", {"assessor_id": str(uuid.uuid4())})  # nobody scores: not complete
     form = text(officer.get(f"/desk/challenges/{challenge}/decision-proposal?lang=en"))
