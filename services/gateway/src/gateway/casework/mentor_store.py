@@ -26,7 +26,7 @@ GROUP_SERVICES = ("proposals", "challenges")  # the cases with a group of co-pro
 MAX_GUIDANCE = 2000
 
 
-def has_group(item: Mapping[str, Any]) -> bool:
+def has_group(item: Mapping[str, Any] | sa.RowMapping) -> bool:
     """Whether a work item's case has a group of co-producers: a proposal (its authors), a challenge."""
     return item["service"] == "challenges" or item["kind"] == "answer_proposal"
 
