@@ -281,3 +281,42 @@ def test_a_case_officer_adds_an_idea_handed_in_on_paper(scene):
     assert refused.status_code == 409 and "did not accept what you sent" in text(refused)
     assert len(the_round(service, rid)["projects"]) == 4
     assert signed_in(app, INES).get(url).status_code == 403
+
+
+def test_a_funded_projects_progress_is_reported_after_the_results(scene):
+    from budget_testing import close_and_count, officer
+
+    app, service = scene
+    official, token, rid = open_with_ideas(app, service)
+    headers = officer()  # the steps before the results, straight in the service (walked on the desk above)
+    assert service.client.post(f"/api/v1/rounds/{rid}/feasibility", headers=headers).status_code == 200
+    for n, (_, cost, _district) in enumerate(IDEAS, 1):
+        check = {"feasible": True, "cost": cost, "legal_check": "Fine."}
+        assert (
+            service.client.post(
+                f"/api/v1/rounds/{rid}/projects/p{n}/assessment", json=check, headers=headers
+            ).status_code
+            == 200
+        )
+    assert service.client.post(f"/api/v1/rounds/{rid}/voting", json={}, headers=headers).status_code == 200
+    ballot = {"projects": ["p2"]}
+    voter = bearer("proposals", "resident", attrs=VOTER)
+    assert service.client.put(f"/api/v1/rounds/{rid}/ballot", json=ballot, headers=voter).status_code == 201
+    close_and_count(service, rid)
+    results = text(official.get(f"/desk/budgets/{rid}/results?lang=en"))
+    assert "nothing reported yet" in results and f"/desk/budgets/{rid}/p2/progress" in results
+    assert f"/desk/budgets/{rid}/p1/progress" not in results  # not funded: nothing to track
+    assert official.get(f"/desk/budgets/{rid}/p1/progress").status_code == 404
+    url = f"/desk/budgets/{rid}/p2/progress?lang=en"
+    wrong = official.post(url, data={"csrf_token": token, "stage": "soon", "note": "", "step": "check"})
+    assert wrong.status_code == 400 and 'href="#stage"' in text(wrong) and 'href="#note"' in text(wrong)
+    data = {"csrf_token": token, "stage": "in_progress", "note": "The shelter is ordered; it is placed in May."}
+    check = text(official.post(url, data={**data, "step": "check"}))
+    assert "Check before you confirm" in check and "In progress" in check
+    done = official.post(url, data={**data, "step": "confirm", "key": hidden(check, "key")})
+    assert done.status_code == 303
+    page = text(official.get(done.headers["Location"]))
+    assert "The project's progress was recorded." in page
+    assert "In progress \u2013 The shelter is ordered" in page
+    tracked = the_round(service, rid)["projects"][1]
+    assert tracked["stage"] == "in_progress" and tracked["stage_note"].startswith("The shelter")

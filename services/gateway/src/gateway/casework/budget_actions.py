@@ -315,6 +315,9 @@ def results(round_id: uuid.UUID) -> Response:
         parts=explained_parts(r, counted) if counted else [],
         titles=titles_of(r),
         funded=sum(1 for e in counted["explanation"] if e["selected"]) if counted else 0,
+        stages={p["id"]: p for p in r["projects"] if p.get("stage")},
+        runs=_holds(OPENING),
+        flashed=get_flashed_messages(category_filter=["budgets"]),
     )
 
 
@@ -416,3 +419,59 @@ def add_idea(round_id: uuid.UUID) -> Response | BaseResponse:
         return _idea_page(r, values, {}, 409, confirming=True, body=body, key=key, refused=refusal(error))
     flash("idea", "budgets")
     return redirect(url_for("budget_actions.round_page", round_id=round_id), 303)
+
+
+# --- where a funded project stands, after the results ------------------------------------------------------
+
+TRACKING_PATH = "/desk/budgets/<uuid:round_id>/<project_id>/progress"
+
+
+@budget_actions.route(TRACKING_PATH, methods=["GET", "POST"])
+@allow(*OPENING)
+def track(round_id: uuid.UUID, project_id: str) -> Response | BaseResponse:
+    try:
+        r = _round(round_id)
+    except Unavailable:
+        return _unavailable()
+    funded = (r.get("results") or {}).get("selected") or []
+    project = next((p for p in r["projects"] if p["id"] == project_id and p["id"] in funded), None)
+    if project is None:
+        abort(404)
+    context = {"round": r, "project": project}
+    if request.method == "GET":
+        values = {"stage": project.get("stage") or "", "note": ""}
+        return page("casework/budgets/progress.html", values=values, problems={}, **context)
+    values = {"stage": request.form.get("stage", ""), "note": forms.text(request.form, "note")}
+    body, problems = forms.read_tracking(values)
+    step = request.form.get("step")
+    if problems or step == "change":
+        return page(
+            "casework/budgets/progress.html", 400 if problems else 200, values=values, problems=problems, **context
+        )
+    key = request.form.get("key", "")
+    if step != "confirm" or not rounds.is_key(key):
+        return page(
+            "casework/budgets/progress.html",
+            values=values,
+            problems={},
+            confirming=True,
+            key=str(uuid.uuid4()),
+            **context,
+        )
+    try:
+        api().post(
+            "proposals", f"v1/rounds/{round_id}/projects/{project_id}/tracking", body, idempotency_key=f"progress-{key}"
+        )
+    except ServiceError as error:
+        return page(
+            "casework/budgets/progress.html",
+            409,
+            values=values,
+            problems={},
+            confirming=True,
+            key=key,
+            refused=refusal(error),
+            **context,
+        )
+    flash("progress", "budgets")
+    return redirect(url_for("budget_actions.results", round_id=round_id), 303)

@@ -167,3 +167,18 @@ def read_review(r: dict[str, Any], p: dict[str, Any], form: Mapping[str, str]) -
         return None, problems
     assert cost is not None
     return rounds.Review(pid, verdict == "feasible", cost, legal, reason, score), {}
+
+
+STAGES = ("planned", "in_progress", "done", "dropped")
+
+
+def read_tracking(values: Mapping[str, str]) -> tuple[dict[str, Any], Problems]:
+    """Where a funded project stands, as the service takes it (``POST .../tracking``), or what is wrong."""
+    problems: Problems = {}
+    if values["stage"] not in STAGES:
+        problems["stage"] = _("Choose where the project stands.")
+    if not values["note"]:
+        problems["note"] = _("Say what was done.")
+    elif found := _long(values["note"]):
+        problems["note"] = found
+    return {"stage": values["stage"], "note": values["note"]}, problems

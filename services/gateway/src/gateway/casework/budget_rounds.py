@@ -92,6 +92,15 @@ def next_pending(r: Mapping[str, Any], after: str | None = None) -> dict[str, An
     return waiting[0] if waiting else None
 
 
+def is_key(value: str) -> bool:
+    """Whether a confirmation page's key came back as it was given (a UUID)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def idempotency_key(batch: str, project_id: str) -> str:
     """The same batch and project always give the same key: a batch of reviews sent twice records each once."""
     return str(uuid.uuid5(uuid.UUID(batch), project_id))
