@@ -24,11 +24,14 @@ from flask_babel import get_locale
 
 from gateway.context import gateway
 from gateway.identity.tokens import session_cache_key
-from gateway.proxy.forward import RETRIES, pool
+from gateway.proxy.forward import pool
+from gateway.proxy.upstream import BadAnswer, ConnectFailed, TimedOut
 from meemaken_kit.auth import principal
 from meemaken_kit.tracing import trace_headers
 
 log = logging.getLogger("gateway.backends")
+
+BODY_LIMIT = 8 * 1024 * 1024  # answers up to this size are read at once, larger ones in parts
 
 
 class ServiceError(Exception):
@@ -59,7 +62,7 @@ class Refused(ServiceError):
 class Backends:
     def __init__(self, services: Mapping[str, str], timeout: float) -> None:
         self.services = services
-        self.timeout = urllib3.Timeout(connect=2.0, read=timeout)
+        self.timeout = timeout
 
     def call(
         self,
@@ -94,16 +97,15 @@ class Backends:
         if content is not None:  # bytes as they are, with their content type (a multipart upload)
             data, headers["Content-Type"] = content
         try:
-            answer = pool(base).request(  # the pass-through's keep-alive pool of this service
-                method, url, body=data, headers=headers, redirect=False, retries=RETRIES, timeout=self.timeout
-            )
-        except urllib3.exceptions.HTTPError as exc:
+            answer = pool(base).request(method, url, headers, data, self.timeout, BODY_LIMIT)  # the pass-through's pool
+            received = answer.body if answer.stream is None else b"".join(answer.stream)
+        except (ConnectFailed, TimedOut, BadAnswer) as exc:
             log.warning("service did not answer", extra={"service": service, "error": type(exc).__name__})
             raise Unavailable(service, type(exc).__name__) from None
         if answer.status >= 500:
             log.warning("service failed", extra={"service": service, "status": answer.status})
             raise Unavailable(service, f"status {answer.status}")
-        content = _json(answer.data)
+        content = _json(received)
         if answer.status >= 400:
             problem = content if isinstance(content, dict) else {}
             errors = problem.get("errors")

@@ -5,7 +5,8 @@ The caller is the login session (then CSRF applies to unsafe methods: send the p
 or nobody: an anonymous request goes on without a token and the service decides (public endpoints
 answer, the others 401). Only an allowlist of request headers passes (so ``Authorization``, ``Cookie``,
 every ``X-Meemaken-*`` and hop-by-hop header stay behind); the response streams back with its status
-and headers. One pooled HTTP client per process; per request: one dictionary lookup for the token.
+and headers. One pool of keep-alive connections per service and process (``gateway.proxy.upstream``);
+per request: one dictionary lookup for the token.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-import urllib3
 from flask import Blueprint, Response, g, request, session
 
 from gateway.context import Gateway, gateway
 from gateway.identity.sessions import ServerSession
 from gateway.identity.tokens import session_cache_key
+from gateway.proxy.upstream import Answer, BadAnswer, ConnectFailed, Pool, TimedOut
 from gateway.settings import SUBMISSIONS
 from gateway.web import csrf
 from meemaken_kit.auth import Principal, principal, public
@@ -70,21 +71,20 @@ DROPPED_RESPONSE_HEADERS = frozenset(
     }
 )
 BUFFER_LIMIT = 1024 * 1024
+QUERY_SAFE = "/?:@!$&'()*+,;=-._~%"  # what a query may hold as it is; the rest (spaces, line breaks) encoded
 SUBMISSION_PATTERNS = [(svc, method, re.compile(f"^{pattern}$")) for svc, method, pattern in SUBMISSIONS]
 
-RETRIES = urllib3.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0, raise_on_status=False)
-
-_pools: dict[str, urllib3.HTTPConnectionPool] = {}
+_pools: dict[str, Pool] = {}
 _pools_lock = threading.Lock()
 
 
-def pool(base: str) -> urllib3.HTTPConnectionPool:
-    """One keep-alive pool per service and process (made after gunicorn forks: sockets are never shared
+def pool(base: str) -> Pool:
+    """One keep-alive pool per service and process (made in the worker process: sockets are never shared
     between workers)."""
     found = _pools.get(base)
     if found is None:
         with _pools_lock:
-            found = _pools.get(base) or urllib3.connection_from_url(base, maxsize=32, block=False)
+            found = _pools.get(base) or Pool(base)
             _pools[base] = found
     return found
 
@@ -196,17 +196,7 @@ class Outgoing:
         """The path and query on the service (its base URL's path, if any, in front)."""
         prefix = urlsplit(self.base).path.rstrip("/")
         target = f"{prefix}/api/{quote(self.path, safe='/:@!$&()*+,;=-._~')}"
-        return target + "?" + self.query.decode("latin-1") if self.query else target
-
-
-@dataclass
-class Answer:
-    """What the service said: status, the headers that pass back, and the body (buffered or streamed)."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes = b""
-    stream: Iterator[bytes] | None = None
+        return target + "?" + quote(self.query, safe=QUERY_SAFE) if self.query else target
 
 
 class Unreachable(Exception):
@@ -232,46 +222,16 @@ def send(out: Outgoing, timeout: float) -> Answer:
     """The one way the gateway passes a request on (the Flask view and the fast lane both call it)."""
     service = out.service
     try:
-        upstream = pool(out.base).urlopen(
-            out.method,
-            out.target,
-            body=out.body,
-            headers=out.headers,
-            redirect=False,
-            retries=RETRIES,
-            timeout=urllib3.Timeout(connect=2.0, read=timeout),
-            preload_content=False,
-            decode_content=False,
-        )
-    except urllib3.exceptions.HTTPError as exc:
-        raise _unreachable(out, exc) from None
-    passed = [(k, v) for k, v in upstream.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS]
-    length = upstream.headers.get("Content-Length")
-    if out.method == "HEAD" or (length is not None and length.isdigit() and int(length) <= BUFFER_LIMIT):
-        try:
-            data = upstream.read()
-        except urllib3.exceptions.HTTPError as exc:
-            log.warning("service failed mid-answer", extra={"service": service, "error": type(exc).__name__})
-            raise Unreachable(502, "Bad Gateway", f"The {service} service broke off its answer.") from None
-        finally:
-            upstream.release_conn()
-        return Answer(upstream.status, passed, data)
-    return Answer(upstream.status, passed, stream=_stream(upstream))
-
-
-def _unreachable(out: Outgoing, exc: urllib3.exceptions.HTTPError) -> Unreachable:
-    reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason else exc
-    log.warning("service did not answer", extra={"service": out.service, "error": type(reason).__name__})
-    if isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError):
-        detail = f"The {out.service} service is unavailable; please try again soon."
-        return Unreachable(503, "Service Unavailable", detail, retry_after="5")
-    if isinstance(reason, urllib3.exceptions.TimeoutError):
-        return Unreachable(504, "Gateway Timeout", f"The {out.service} service did not answer in time.")
-    return Unreachable(502, "Bad Gateway", f"The {out.service} service gave no usable answer.")
-
-
-def _stream(upstream: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
-    try:
-        yield from upstream.stream(64 * 1024, decode_content=False)
-    finally:
-        upstream.release_conn()
+        answer = pool(out.base).request(out.method, out.target, out.headers, out.body, timeout, BUFFER_LIMIT)
+    except ConnectFailed as exc:
+        log.warning("service did not answer", extra={"service": service, "error": str(exc)})
+        detail = f"The {service} service is unavailable; please try again soon."
+        raise Unreachable(503, "Service Unavailable", detail, retry_after="5") from None
+    except TimedOut:
+        log.warning("service did not answer", extra={"service": service, "error": "timeout"})
+        raise Unreachable(504, "Gateway Timeout", f"The {service} service did not answer in time.") from None
+    except BadAnswer as exc:
+        log.warning("service failed mid-answer", extra={"service": service, "error": str(exc)})
+        raise Unreachable(502, "Bad Gateway", f"The {service} service gave no usable answer.") from None
+    answer.headers = [(k, v) for k, v in answer.headers if k.lower() not in DROPPED_RESPONSE_HEADERS]
+    return answer
