@@ -134,20 +134,3 @@ def test_every_expression_names_metrics_that_the_code_registers() -> None:
     # and what the alerts and dashboards watch covers what the issue asks for
     for needed in ("meemaken_outbox_backlog", "meemaken_timers_due", "meemaken_deadlines_breached"):
         assert needed in used
-
-
-def test_every_api_and_worker_pod_tells_prometheus_where_its_metrics_are() -> None:
-    deployments = [
-        d
-        for path in sorted((ROOT / "infra" / "k8s").glob("*.yaml"))
-        for d in yaml.safe_load_all(path.read_text())
-        if d and d["kind"] == "Deployment"
-    ]
-    assert len(deployments) == 2 * len(SERVICES)
-    for deployment in deployments:
-        template = deployment["spec"]["template"]
-        annotations = template["metadata"]["annotations"]
-        ports = {str(p["containerPort"]) for c in template["spec"]["containers"] for p in c.get("ports", [])}
-        assert annotations["prometheus.io/scrape"] == "true", deployment["metadata"]["name"]
-        assert annotations["prometheus.io/path"] == "/metrics"
-        assert annotations["prometheus.io/port"] in ports, deployment["metadata"]["name"]
