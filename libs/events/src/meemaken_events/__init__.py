@@ -14,7 +14,13 @@ from meemaken_events.errors import InvalidEvent, PoisonMessage, TransientError, 
 from meemaken_events.inbox import Inbox
 from meemaken_events.outbox import Outbox
 from meemaken_events.relay import Lease, Relay
-from meemaken_events.tables import UtcDateTime, create_messaging_tables, drop_messaging_tables, messaging_tables
+from meemaken_events.tables import (
+    UtcDateTime,
+    create_inbox_handled_index,
+    create_messaging_tables,
+    drop_messaging_tables,
+    messaging_tables,
+)
 
 __all__ = [
     "Catalogue",
@@ -37,6 +43,7 @@ __all__ = [
     "catalogue",
     "check_subject",
     "correlated",
+    "create_inbox_handled_index",
     "create_messaging_tables",
     "current_correlation_id",
     "dead_letter_topic",
