@@ -69,6 +69,9 @@ def test_the_main_path_from_an_information_request_to_the_renewal(scene):
     assert "Ask the group for information" in overview and "Assign an assessor" in overview
     assert "Take the decision" not in overview and "Score the criteria" not in overview
     assert officer.get(f"/desk/challenges/{challenge}/decision").status_code == 403  # the decision body's
+    for code in ("information-request", "extension", "assessors", "modification", "notice-texts", "decision-proposal"):
+        dutch = officer.get(f"/desk/challenges/{challenge}/{code}?lang=nl")
+        assert dutch.status_code == 200 and '<html lang="nl">' in text(dutch), code
     closed = officer.get(f"/desk/challenges/{challenge}/agreement?lang=en")
     assert closed.status_code == 409 and "This is not possible now" in text(closed)
 
