@@ -1,7 +1,7 @@
 """The officials' budget desk in real Chromium (Playwright), in French on a phone, with axe-core on every page
-and state: a round opened with its eligibility (the form's error summary first), its feasibility review
-started, three projects reviewed on one page (with an error summary) and the last on its own page, voting
-opened and closed, and the results explained per project.
+and state: a round opened with its eligibility (the form's error summary first), an idea handed in on paper
+added, its feasibility review started, three projects reviewed on one page (with an error summary), voting
+opened and closed, the results explained per project and a funded project's progress reported.
 
 The stack runs in this process (portal_stack): the gateway and the real proposals service on SQLite over
 HTTP, and the test OpenID provider with its officials (lotte: case officer for mobility-2027). Screenshots
@@ -71,6 +71,15 @@ def test_a_round_from_its_opening_to_its_results_passes_axe_on_every_page(browse
         page.click("button[name=step][value=confirm]")
         checked(page, "round-ideas", accessible)
         rid = page.url.split("/desk/budgets/", 1)[1].split("?")[0]
+        page.click(f"a[href='/desk/budgets/{rid}/ideas']")
+        checked(page, "idea", accessible)
+        page.fill("#title", "Bancs aux arrêts de bus")
+        page.fill("#cost", "2.500")
+        page.select_option("#part", "centrum")
+        page.click("button[name=step][value=check]")
+        checked(page, "idea-confirm", accessible)
+        page.click("button[name=step][value=confirm]")
+        checked(page, "round-idea-added", accessible)
         for title, cost, district in IDEAS:
             idea = {"title": title, "cost": cost, "district": district, "description": f"{title}, pour tous."}
             resident = bearer("proposals", "resident", attrs=VOTER)
@@ -88,11 +97,13 @@ def test_a_round_from_its_opening_to_its_results_passes_axe_on_every_page(browse
         page.fill("#p1-legal_check", "Terrain communal ; pas de permis.")
         page.fill("#p2-legal_check", "La place est classée.")
         page.fill("#p2-reason", "La place du marché est un monument classé : aucun abri n'y est permis.")
+        page.check("#p3-verdict")
+        page.fill("#p3-legal_check", "Voirie communale.")
         page.click("button[name=step][value=check]")
         checked(page, "review-confirm", accessible)
         page.click("button[name=step][value=confirm]")
         checked(page, "reviewed", accessible)
-        assert "2 examens ont été enregistrés." in page.locator("main").inner_text()
+        assert "3 examens ont été enregistrés." in page.locator("main").inner_text()
 
         visit(page, f"{desk.url}/desk/budgets/{rid}/voting", "voting-confirm", accessible)
         page.click("form[action$='/voting'] button[type=submit]")
@@ -111,6 +122,16 @@ def test_a_round_from_its_opening_to_its_results_passes_axe_on_every_page(browse
         budgets.tally_round(service.uow(), uuid.UUID(rid))  # what the tally consumer does on the closed event
         visit(page, f"{desk.url}/desk/budgets/{rid}/results", "results", accessible)
         assert "1 projet est financé" in page.locator("main").inner_text()
+        page.click(f"a[href='/desk/budgets/{rid}/p1/progress']")
+        page.click("button[name=step][value=check]")
+        checked(page, "progress-errors", accessible)
+        page.check("#stage-in_progress")
+        page.fill("#note", "Les arceaux sont commandés.")
+        page.click("button[name=step][value=check]")
+        checked(page, "progress-confirm", accessible)
+        page.click("button[name=step][value=confirm]")
+        checked(page, "results-progress", accessible)
+        assert "Les arceaux sont commandés." in page.locator("main").inner_text()
         visit(page, f"{desk.url}/desk/budgets", "rounds", accessible)
     finally:
         opened.close()
