@@ -18,6 +18,16 @@ PAGES = {
     "budget_actions.phase_step": ("prepare_round", ("start_feasibility",)),  # and open_voting, close_voting
     "budget_actions.review": ("assess_project", ("assess_project",)),
     "budget_actions.results": ("publish_results", ("publish_results",)),
+    "panel_actions.quotas": ("import_pool", ("edit_quotas",)),
+    "panel_actions.pool": ("import_pool", ("import_pool",)),
+    "panel_actions.invitations": ("draw_invitations", ("draw_invitations",)),
+    "panel_actions.close": ("follow_registrations", ("close_registrations",)),
+    "panel_actions.selection": ("run_draw", ("run_draw",)),
+    "panel_actions.draw": ("run_draw", ("run_draw",)),
+    "panel_actions.members": ("confirm_composition", ("confirm_composition", "replace_member")),
+    "panel_actions.sessions": ("plan_sessions", ("plan_session",)),
+    "panel_actions.recommendations": ("plan_sessions", ("record_recommendations",)),
+    "panel_actions.answer": ("answer_recommendations", ("answer_recommendations",)),
 }
 
 

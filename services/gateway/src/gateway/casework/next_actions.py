@@ -100,7 +100,8 @@ ACTIONS: dict[str, tuple[Action, ...]] = {
         _a("plan_session", COORDINATOR, path=PANEL_PAGE + "/sessions"),
         _a("record_recommendations", COORDINATOR, path=PANEL_PAGE + "/recommendations"),
     ),
-    "answer_recommendations": (_a("answer_recommendations", COORDINATOR, DECISION, path=PANEL_PAGE + "/answers"),),
+    # the panels service takes the municipality's answer from the decision body only; the coordinator reads it
+    "answer_recommendations": (_a("answer_recommendations", DECISION, path=PANEL_PAGE + "/answers"),),
 }
 
 

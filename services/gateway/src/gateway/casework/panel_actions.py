@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from gateway.backends import Refused, ServiceError, Unavailable, api
 from gateway.casework import panel_work as work
+from gateway.casework.next_actions import roles_of
 from gateway.portal.panels import composition
 from gateway.web import install_page_answers, page
 from meemaken_kit.auth import allow, principal
@@ -31,8 +32,7 @@ from meemaken_kit.roles import Role
 panel_actions = Blueprint("panel_actions", __name__)
 install_page_answers(panel_actions)
 
-COORDINATING = (Role.PANEL_COORDINATOR,)
-DESK = (Role.PANEL_COORDINATOR, Role.DECISION_BODY)
+DESK = (Role.DECISION_BODY, Role.PANEL_COORDINATOR)  # who reads the panels, their quotas and registrations
 VERDICT_NAMES = {"adopted": _l("Adopted"), "partly": _l("Partly adopted"), "not_adopted": _l("Not adopted")}
 EXTRACT_MAX = 5 * 1024 * 1024  # bytes of a register extract
 EXTRACT_COLUMNS = ("register_id", "name", "address", "birth_year")
@@ -260,7 +260,7 @@ def _quota_fields(panel: Mapping[str, Any]) -> list[tuple[str, str, str, str, Ma
 
 
 @panel_actions.post("/desk/panels/<uuid:panel_id>/quotas")
-@allow(*COORDINATING)
+@allow(*roles_of("import_pool", "edit_quotas"))
 def quotas(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -318,7 +318,7 @@ def _read_extract(panel: Mapping[str, Any]) -> tuple[Values, Problems]:
 
 
 @panel_actions.route("/desk/panels/<uuid:panel_id>/pool", methods=["GET", "POST"])
-@allow(*COORDINATING)
+@allow(*roles_of("import_pool", "import_pool"))
 def pool(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -352,7 +352,7 @@ def _ratio_fields(panel: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 
 @panel_actions.route("/desk/panels/<uuid:panel_id>/invitations", methods=["GET", "POST"])
-@allow(*COORDINATING)
+@allow(*roles_of("draw_invitations", "draw_invitations"))
 def invitations(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -386,7 +386,7 @@ def invitations(panel_id: uuid.UUID) -> Response | BaseResponse:
 
 
 @panel_actions.post("/desk/panels/<uuid:panel_id>/registrations")
-@allow(*COORDINATING)
+@allow(*roles_of("follow_registrations", "close_registrations"))
 def close(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -398,7 +398,7 @@ def close(panel_id: uuid.UUID) -> Response | BaseResponse:
 
 
 @panel_actions.route("/desk/panels/<uuid:panel_id>/selection", methods=["GET", "POST"])
-@allow(*COORDINATING)
+@allow(*roles_of("run_draw", "run_draw"))
 def selection(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -412,7 +412,7 @@ def selection(panel_id: uuid.UUID) -> Response | BaseResponse:
 
 
 @panel_actions.route("/desk/panels/<uuid:panel_id>/draw", methods=["GET", "POST"])
-@allow(*COORDINATING)
+@allow(*roles_of("run_draw", "run_draw"))
 def draw(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -442,7 +442,7 @@ def draw(panel_id: uuid.UUID) -> Response | BaseResponse:
 
 
 @panel_actions.route("/desk/panels/<uuid:panel_id>/members", methods=["GET", "POST"])
-@allow(*COORDINATING)
+@allow(*roles_of("confirm_composition", "confirm_composition", "replace_member"))
 def members(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -471,7 +471,7 @@ def members(panel_id: uuid.UUID) -> Response | BaseResponse:
 
 
 @panel_actions.route("/desk/panels/<uuid:panel_id>/sessions", methods=["GET", "POST"])
-@allow(*COORDINATING)
+@allow(*roles_of("plan_sessions", "plan_session"))
 def sessions(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -539,7 +539,7 @@ def _read_recommendations(form: Mapping[str, str], seats: int) -> tuple[Values, 
 
 
 @panel_actions.route("/desk/panels/<uuid:panel_id>/recommendations", methods=["GET", "POST"])
-@allow(*COORDINATING)
+@allow(*roles_of("plan_sessions", "record_recommendations"))
 def recommendations(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
@@ -557,7 +557,7 @@ def recommendations(panel_id: uuid.UUID) -> Response | BaseResponse:
 
 
 @panel_actions.route("/desk/panels/<uuid:panel_id>/answers/<int:number>", methods=["GET", "POST"])
-@allow(Role.DECISION_BODY)
+@allow(*roles_of("answer_recommendations", "answer_recommendations"))
 def answer(panel_id: uuid.UUID, number: int) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
     if isinstance(found, Response):
