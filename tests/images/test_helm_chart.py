@@ -174,6 +174,7 @@ def test_external_kafka_takes_sasl_credentials_from_each_services_secret_and_the
     assert config["KAFKA_BOOTSTRAP_SERVERS"].count(":9093") == 3
     assert config["KAFKA_SSL_CAFILE"] == "/run/secrets/kafka-ca/ca.crt"
     assert (config["DATABASE_POOL_SIZE"], config["DATABASE_MAX_OVERFLOW"]) == ("5", "5")
+    assert config["MEEMAKEN_EVENT_SOURCE_PREFIX"] == "urn:meemaken:municipality:utrecht:system", "events say whose"
     for name, pod in pods(EXTERNAL):
         if name.endswith("-migrate"):
             continue

@@ -37,6 +37,7 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- $v := .Values -}}
 MEEMAKEN_ENV: {{ $v.environment | quote }}
 MEEMAKEN_MUNICIPALITY: {{ $v.municipality | quote }}
+MEEMAKEN_EVENT_SOURCE_PREFIX: {{ printf "urn:meemaken:municipality:%s:system" $v.municipality | quote }}
 MEEMAKEN_PUBLIC_URL: {{ $v.publicUrl | quote }}
 MEEMAKEN_TOKEN_ISSUER: {{ $v.publicUrl | quote }}
 MEEMAKEN_JWKS_URL: {{ printf "http://gateway:%v/.well-known/jwks.json" $v.services.gateway.port | quote }}
