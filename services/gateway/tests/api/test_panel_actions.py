@@ -107,6 +107,9 @@ def test_a_panel_from_its_quotas_to_the_answered_recommendations(scene):
     assert '<th scope="row">6</th>' in page and '<th scope="row">7</th>' in page
     wrong = rosa.post(url, data={**form, "step": "check", "extract": "name,address\nx,y"})
     assert wrong.status_code == 400 and "must name the columns register_id" in text(wrong)
+    huge = EXTRACT + "\n" + "GROEN-9999,A Name,An Address 1,1970,male\n" * 25_000
+    large = rosa.post(url, data={**form, "step": "check", "file": (io.BytesIO(huge.encode()), "big.csv")})
+    assert large.status_code == 400 and "at most 1 MB" in text(large)
 
     # the invitation lottery
     url = f"{desk}/invitations?lang=en"

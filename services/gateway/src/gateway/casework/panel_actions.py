@@ -34,7 +34,7 @@ install_page_answers(panel_actions)
 
 DESK = (Role.DECISION_BODY, Role.PANEL_COORDINATOR)  # who reads the panels, their quotas and registrations
 VERDICT_NAMES = {"adopted": _l("Adopted"), "partly": _l("Partly adopted"), "not_adopted": _l("Not adopted")}
-EXTRACT_MAX = 5 * 1024 * 1024  # bytes of a register extract
+EXTRACT_MAX = 1_000_000  # bytes of a register extract: within the panels service's request limit (1 MiB)
 EXTRACT_COLUMNS = ("register_id", "name", "address", "birth_year")
 TEXT_MAX = 5000
 Problems = dict[str, str]
@@ -296,13 +296,15 @@ def _read_extract(panel: Mapping[str, Any]) -> tuple[Values, Problems]:
     if upload is not None and upload.filename:
         data = upload.read(EXTRACT_MAX + 1)
         if len(data) > EXTRACT_MAX:
-            problems["file"] = _("The file is too large: at most 5 MB.")
+            problems["file"] = _("The file is too large: at most 1 MB.")
         else:
             try:
                 values["extract"] = data.decode("utf-8-sig")
             except UnicodeDecodeError:
                 problems["file"] = _("Save the file as CSV in UTF-8 and choose it again.")
     text = values["extract"].replace("\r\n", "\n").strip()
+    if len(text.encode()) > EXTRACT_MAX:
+        text, problems["file"] = "", _("The file is too large: at most 1 MB.")
     values["extract"] = text
     header = [c.strip() for c in text.split("\n", 1)[0].split(",")] if text else []
     values["rows"] = max(0, len(work.lines(text)) - 1)
@@ -326,6 +328,7 @@ def pool(panel_id: uuid.UUID) -> Response | BaseResponse:
     if request.method == "GET":
         declared = ",".join(name for name in found["features"] if name not in ("age", "age_band", "district"))
         return _step_page(found, "pool", {"strata": declared}, {})
+    request.max_content_length = 2 * EXTRACT_MAX + 64 * 1024  # the file, or the confirmation's copy of it
     values, problems = _read_extract(found)
 
     def send(key: str) -> Any:
