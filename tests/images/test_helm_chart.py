@@ -145,7 +145,7 @@ def test_the_apis_are_probed_on_healthz_and_readyz_and_the_workers_on_their_metr
 @pytest.mark.parametrize("values", VALUE_SETS, ids=["defaults", "external-kafka"])
 def test_secrets_are_referenced_by_name_and_no_secret_value_is_in_the_chart(values: tuple[Path, ...]) -> None:
     assert not of_kind("Secret", *values), "secrets are the operators' to create, never in the chart"
-    secret_names = {f"meemaken-{s}" for s in SERVICES} | {"kafka-cluster-ca"}
+    secret_names = {f"meemaken-{s}" for s in SERVICES} | {"kafka-cluster-ca", "proposals-db-app"}
     config = of_kind("ConfigMap", *values)[0]["data"]
     assert not [k for k in config if re.search("PASSWORD|SECRET|KEY$|DATABASE_URL$", k)], "no secret in the ConfigMap"
     for name, pod in pods(*values):
@@ -176,6 +176,9 @@ def test_external_kafka_takes_sasl_credentials_from_each_services_secret_and_the
     assert (config["DATABASE_POOL_SIZE"], config["DATABASE_MAX_OVERFLOW"]) == ("5", "5")
     assert config["MEEMAKEN_EVENT_SOURCE_PREFIX"] == "urn:meemaken:municipality:utrecht:system", "events say whose"
     for name, pod in pods(EXTERNAL):
+        dsn = env_of(pod["containers"][0])[f"{name.rsplit('-', 1)[0].upper()}_DATABASE_URL"]["valueFrom"]
+        if name.startswith("proposals-"):
+            assert dsn["secretKeyRef"] == {"name": "proposals-db-app", "key": "dsn"}, "a DSN Secret of its own"
         if name.endswith("-migrate"):
             continue
         [container] = pod["containers"]

@@ -114,8 +114,8 @@ containers:
       - name: {{ $prefix }}_DATABASE_URL
         valueFrom:
           secretKeyRef:
-            name: {{ $svc.existingSecret }}
-            key: database-url
+            name: {{ $svc.database.existingSecret | default $svc.existingSecret }}
+            key: {{ $svc.database.key }}
       {{- if and $sasl (not $migrate) }}
       - name: KAFKA_SASL_USERNAME
         valueFrom:
