@@ -85,6 +85,7 @@ ROLES = {
     "panel_coordinator": _l("panel coordinator"),
     "moderator": _l("moderator"),
     "mentor": _l("mentor"),
+    "supervisor": _l("supervisor"),
     "administrator": _l("administrator"),
 }
 

@@ -56,7 +56,7 @@ KEPT = frozenset(
 )
 MAX_TEXT = 2000
 MAX_ITEMS = 20
-OFFICIAL_ROLES = ("case_officer", "assessor", "decision_body", "panel_coordinator", "administrator")
+OFFICIAL_ROLES = ("case_officer", "assessor", "decision_body", "panel_coordinator", "supervisor", "administrator")
 
 
 @dataclass(frozen=True)
