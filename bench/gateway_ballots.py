@@ -33,6 +33,7 @@ import random
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -135,13 +136,26 @@ def closed_loop(casts: list[Cast], seconds: float, threads: int) -> dict[str, fl
     return {"per_s": len(done) / elapsed, "p50_ms": q[49], "p99_ms": q[98], "failures": float(sum(failures))}
 
 
+def each_once(casts: list[Cast], threads: int) -> None:
+    """Every voter casts one ballot (the warm-up): the next ones replace it, on both paths alike."""
+    http = urllib3.PoolManager(maxsize=threads, retries=urllib3.Retry(total=2, connect=2, read=1, status=0))
+
+    def run(i: int) -> None:
+        rng = random.Random(i)
+        for headers, url in casts[i::threads]:
+            http.request("PUT", url, body=json.dumps(ballot(rng)).encode(), headers=headers | JSON, timeout=10)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(run, range(threads)))
+
+
 def profile(pid: int, svg: Path, casts: list[Cast], args: argparse.Namespace) -> None:
     """A flame graph (py-spy) of a gunicorn master and its workers while ballots go through them."""
     svg.parent.mkdir(parents=True, exist_ok=True)
     seconds = str(int(args.seconds))
     spy = subprocess.Popen(
         [
-            "py-spy",
+            str(Path(sys.executable).with_name("py-spy")),  # installed with the dev requirements
             "record",
             "--subprocesses",
             "--pid",
@@ -245,7 +259,7 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
 
         def warm() -> None:  # everyone casts once: every measured ballot replaces one
             for casts in (direct, via_gateway):
-                closed_loop(casts, max(2.0, args.voters / 200), args.clients)
+                each_once(casts, args.clients)
 
         if args.profile:  # after every voter has cast once, as the passes
             warm()

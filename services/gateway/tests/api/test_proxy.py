@@ -3,6 +3,7 @@ of what the caller claims."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import jwt
@@ -143,3 +144,32 @@ def test_unknown_services_and_odd_paths_are_not_forwarded(app, upstream):
 def test_the_services_openapi_document_is_reachable_through_the_gateway(app, upstream):
     answer = app.test_client().get("/api/proposals/openapi.json")
     assert answer.status_code == 200 and answer.get_json()["info"]["title"] == "upstream"
+
+
+def test_an_expired_or_tampered_bearer_token_is_refused_every_time_and_nothing_is_forwarded(app, upstream):
+    client = app.test_client()
+    person = uuid.uuid4()
+    good = token("gateway", "resident", sub=person)
+    assert client.get("/api/proposals/v1/proposals", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+    header, _, signature = good.split(".")
+    claims = jwt.decode(good, options={"verify_signature": False}) | {"roles": ["administrator"]}
+    forged = jwt.utils.base64url_encode(json.dumps(claims).encode()).decode()
+    before = len(upstream.received)
+    for refused in (token("gateway", "resident", sub=person, seconds=-120), f"{header}.{forged}.{signature}"):
+        for _ in range(2):  # a token once refused stays refused: nothing is remembered of it
+            answer = client.get("/api/proposals/v1/proposals", headers={"Authorization": f"Bearer {refused}"})
+            assert answer.status_code == 401 and answer.content_type == "application/problem+json"
+    assert len(upstream.received) == before
+
+
+def test_a_known_sessions_forged_identity_headers_never_reach_the_service_either(app, upstream):
+    client = app.test_client()
+    login(client, ANNA)
+    headers = {"X-CSRFToken": csrf_token(client)}
+    client.post("/api/proposals/v1/proposals", json={"title": "a"}, headers=headers)  # the full path
+    forged = {"X-Meemaken-Role": "administrator", "X-Meemaken-Actor": str(uuid.uuid4()), "X-Forwarded-User": "x"}
+    answer = client.post("/api/proposals/v1/proposals?x=1", json={"title": "b"}, headers=headers | forged)
+    assert answer.status_code == 201  # the fast lane (gateway.proxy.lane)
+    seen = upstream.received[-1]
+    assert not [h for h in seen["headers"] if h.lower().startswith(("x-meemaken", "x-forwarded", "cookie"))]
+    assert seen["who"]["roles"] == ["resident"] and seen["path"] == "/api/v1/proposals?x=1"
