@@ -68,6 +68,10 @@ def test_a_case_officer_assigns_a_mentor_who_sees_the_group_and_leaves_guidance(
     assert "No guidance yet." in text(mentor.get(mine + "?lang=en"))
     empty = mentor.post(mine + "?lang=en", data={"csrf_token": csrf_token(mentor), "text": "  "})
     assert empty.status_code == 400 and "Write your guidance." in text(empty) and rows(engine, "mentor_guidance") == []
+    named = {"csrf_token": csrf_token(mentor), "text": "Call me on 0470 12 34 56 or mail tess@example.org."}
+    refused = mentor.post(mine + "?lang=en", data=named)
+    assert refused.status_code == 400 and "Leave out names, e-mail addresses" in text(refused)
+    assert rows(engine, "mentor_guidance") == []
     saved = mentor.post(mine, data={"csrf_token": csrf_token(mentor), "text": "Ask the school board to co-sign."})
     assert saved.status_code == 303
     assert "Ask the school board to co-sign." in text(mentor.get(mine + "?lang=en"))

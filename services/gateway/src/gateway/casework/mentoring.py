@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from gateway.casework import case_store, labels, mentor_store
 from gateway.casework.case_pages import CASE_ID, _plain, _stripped
@@ -29,6 +29,7 @@ from gateway.identity.pseudonyms import display_reference
 from gateway.identity.sessions import ServerSession
 from gateway.web import install_page_answers, page
 from meemaken_kit.auth import allow, principal
+from meemaken_kit.personal_data import find_personal_data
 from meemaken_kit.roles import Role
 
 mentoring = Blueprint("mentoring", __name__)
@@ -46,6 +47,12 @@ class MentorForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+def _no_personal_data(form: FlaskForm, field: Any) -> None:
+    """Guidance is kept and shown to a group: no one's name, e-mail address, phone or national number."""
+    if find_personal_data(field.data or ""):
+        raise ValidationError(_l("Leave out names, e-mail addresses, phone numbers and national numbers."))
+
+
 class GuidanceForm(FlaskForm):  # type: ignore[misc]
     text = TextAreaField(
         _l("Your guidance for the group"),
@@ -58,6 +65,7 @@ class GuidanceForm(FlaskForm):  # type: ignore[misc]
                 message=_l("Use at most %(max)s characters.", max=mentor_store.MAX_GUIDANCE),
             ),
             _plain,
+            _no_personal_data,
         ],
     )
 
