@@ -1,6 +1,7 @@
 """`make run`: the whole of meemaken on one machine, stopped cleanly by Ctrl-C.
 
-Starts a local Apache Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS names one) and a local Keycloak
+Starts a local Apache Kafka broker (MEEMAKEN_KAFKA_BROKERS=3: a cluster of three; unless KAFKA_BOOTSTRAP_SERVERS
+names brokers) and a local Keycloak
 with the demo realm (unless MEEMAKEN_OIDC_ISSUER names an OIDC provider), creates the declared
 topics, migrates every service's SQLite database under .run/data (or the database each
 <SERVICE>_DATABASE_URL names), then runs every service's API under gunicorn and its worker (relay +
@@ -101,10 +102,14 @@ def main() -> int:
         env.setdefault(f"{name.upper()}_BASE_URL", f"http://127.0.0.1:{port}")
         env.setdefault(f"{name.upper()}_WORKER_METRICS_BIND", f"127.0.0.1:{port + 100}")
     own_broker = "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
-    print("Kafka: " + ("starting a local broker" if own_broker else "using " + os.environ["KAFKA_BOOTSTRAP_SERVERS"]))
+    env["KAFKA_BROKERS"] = env.get("MEEMAKEN_KAFKA_BROKERS", env.get("KAFKA_BROKERS", "1"))
+    local = "a local broker" if env["KAFKA_BROKERS"] == "1" else f"a local cluster of {env['KAFKA_BROKERS']} brokers"
+    print("Kafka: " + (f"starting {local}" if own_broker else "using " + os.environ["KAFKA_BOOTSTRAP_SERVERS"]))
     subprocess.run([*KAFKA, "up"], env={**env, "PYTHON": sys.executable}, check=True)
     if own_broker:
-        env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{env.get('KAFKA_PORT', '9092')}"
+        env["KAFKA_BOOTSTRAP_SERVERS"] = subprocess.run(
+            [*KAFKA, "bootstrap"], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
     own_provider = identity_env(env)
     zipkin = tracing_env(env)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A local Apache Kafka broker, or a cluster of them (KRaft: every node broker + controller), no Docker.
 #   kafka.sh fetch|format|start|wait|topics|stop|status|bootstrap|scram-user|up
-# Environment: KAFKA_DATA_DIR (default <repo>/.run/kafka), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
+# Environment: KAFKA_DATA_DIR (default <repo>/.run/kafka, a cluster's <repo>/.run/kafka-cluster), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 # PYTHON (for topic creation). KAFKA_BOOTSTRAP_SERVERS set means: use that broker, start and stop nothing.
 # KAFKA_BROKERS=3: a cluster of three nodes (each in <data>/node-<n>; ports 9092/9093, 9094/9095, 9096/9097
 # unless KAFKA_HOSTS, KAFKA_PORTS, KAFKA_CONTROLLER_PORTS list them per node), replication factor 3,
@@ -13,10 +13,10 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 LIBS="${KAFKA_LIBS_DIR:-$ROOT/.cache/kafka/libs}"
-DATA="${KAFKA_DATA_DIR:-$ROOT/.run/kafka}"
+BROKERS="${KAFKA_BROKERS:-1}"
+if [ "$BROKERS" -eq 1 ]; then DATA="${KAFKA_DATA_DIR:-$ROOT/.run/kafka}"; else DATA="${KAFKA_DATA_DIR:-$ROOT/.run/kafka-cluster}"; fi
 PORT="${KAFKA_PORT:-9092}"
 CPORT="${KAFKA_CONTROLLER_PORT:-9093}"
-BROKERS="${KAFKA_BROKERS:-1}"
 PY="${PYTHON:-python3}"
 EXTERNAL="${KAFKA_BOOTSTRAP_SERVERS:-}"
 
