@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from meemaken_events import EventFactory, Inbox, Outbox, messaging_tables
-from meemaken_kit import UnitOfWork, make_engine
+from meemaken_kit import TrackingRepository, UnitOfWork, make_engine
 
 SOURCE = "urn:meemaken:municipality:demo:system:test"
 ADMITTED = "org.meemaken.proposals.proposal.admitted.v1"
@@ -13,6 +13,12 @@ ADMITTED = "org.meemaken.proposals.proposal.admitted.v1"
 class Thing:
     def __init__(self) -> None:
         self.events: list[str] = []
+
+
+class Things(TrackingRepository):
+    def add(self, thing: Thing) -> None:
+        self.connection.execute(sa.text("INSERT INTO things (id) VALUES (1)"))
+        self._saw(thing)
 
 
 @pytest.fixture
@@ -32,12 +38,11 @@ def publish(proposal_id: str):
 
 
 def test_a_committed_change_stages_its_event_in_the_same_transaction(db):
-    engine, outbox, _inbox, things = db
+    engine, outbox, _inbox, _things = db
     thing = Thing()
     thing.events.append("admitted")
     with UnitOfWork(engine, Outbox(outbox), publish(str(uuid.uuid4()))) as uow:
-        uow.connection.execute(things.insert().values(id=1))
-        uow.track(thing)
+        uow.repository(Things).add(thing)
         uow.commit()
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one() == 1
@@ -50,8 +55,7 @@ def test_a_failed_transaction_stages_no_event(db):
     thing = Thing()
     thing.events.append("admitted")
     with pytest.raises(RuntimeError), UnitOfWork(engine, Outbox(outbox), publish(str(uuid.uuid4()))) as uow:
-        uow.connection.execute(things.insert().values(id=1))
-        uow.track(thing)
+        uow.repository(Things).add(thing)
         raise RuntimeError("the use case failed before commit")
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one() == 0

@@ -3,12 +3,16 @@
 Aggregates raise domain events (``aggregate.events``); the unit of work turns every event of
 every aggregate it saw into a CloudEvent (with the service's ``publish`` translation) and
 stages it in the outbox inside the same transaction. The web process never talks to Kafka.
+
+It sees an aggregate when one of its repositories (a ``TrackingRepository``, built with
+``uow.repository(...)``) hands it out from a load or takes it in ``add``: a use case cannot
+forget to have its events published.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol, Self
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, Self, TypeVar
 
 import sqlalchemy as sa
 
@@ -20,6 +24,27 @@ class HasEvents(Protocol):
 
 
 Publish = Callable[[Any], Envelope]
+Seen = Callable[[HasEvents], None]
+A = TypeVar("A", bound=HasEvents | None)
+R = TypeVar("R", bound="TrackingRepository")
+
+
+class TrackingRepository:
+    """A repository of aggregates that raise events. Whatever it returns from a load, or takes in
+    ``add``, it shows its unit of work through ``seen`` (pass them through ``_saw``/``_saw_all``),
+    and the unit of work publishes their events on commit."""
+
+    def __init__(self, connection: sa.Connection, seen: Seen) -> None:
+        self.connection = connection
+        self._seen = seen
+
+    def _saw(self, aggregate: A) -> A:
+        if aggregate is not None:
+            self._seen(aggregate)
+        return aggregate
+
+    def _saw_all(self, aggregates: Iterable[A]) -> list[A]:
+        return [self._saw(aggregate) for aggregate in aggregates]
 
 
 class UnitOfWork:
@@ -27,7 +52,7 @@ class UnitOfWork:
         self.engine, self.outbox, self.publish = engine, outbox, publish
         self.connection: sa.Connection
         self._transaction: sa.Transaction | None = None
-        self._seen: list[HasEvents] = []
+        self._seen: dict[int, HasEvents] = {}
         self._owns_transaction = True
 
     @classmethod
@@ -43,7 +68,7 @@ class UnitOfWork:
             assert self.engine is not None
             self.connection = self.engine.connect()
             self._transaction = self.connection.begin()
-        self._seen = []
+        self._seen = {}
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -52,17 +77,22 @@ class UnitOfWork:
                 self._transaction.rollback()
             self.connection.close()
 
+    def repository(self, kind: type[R]) -> R:
+        """A repository on this unit of work's connection that shows it every aggregate it loads or adds."""
+        return kind(self.connection, self._see)
+
     @property
     def seen(self) -> tuple[HasEvents, ...]:
-        """The aggregates this unit of work will publish events of."""
-        return tuple(self._seen)
+        """The aggregates this unit of work will publish events of, each once, in the order first seen."""
+        return tuple(self._seen.values())
 
-    def track(self, aggregate: HasEvents) -> None:
-        self._seen.append(aggregate)
+    def _see(self, aggregate: HasEvents) -> None:
+        # by identity: two loads of one row are two objects (each may change), one object is seen once
+        self._seen.setdefault(id(aggregate), aggregate)
 
     def commit(self) -> None:
         envelopes = []
-        for aggregate in self._seen:
+        for aggregate in self._seen.values():
             envelopes += [self.publish(event) for event in aggregate.events]
             aggregate.events.clear()
         self.outbox.add(self.connection, envelopes)

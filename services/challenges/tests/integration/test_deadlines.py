@@ -140,7 +140,6 @@ def test_concurrent_edits_of_one_challenge_are_serialised_and_none_is_lost(case)
         theirs = second.challenges.get(challenge)
         mine.start_dialogue(case.clock())
         first.challenges.save(mine)
-        first.track(mine)
         first.commit()
         theirs.request_information(case.clock(), "Send the accounts.")
         with pytest.raises(ConcurrentUpdate):

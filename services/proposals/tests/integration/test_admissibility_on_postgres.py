@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from meemaken_kit import Settings, make_engine, migrate
-from proposals.adapters.repository import ConcurrentUpdate, ProposalRepository
+from proposals.adapters.repository import ConcurrentUpdate
 from proposals.adapters.tables import outbox
 from proposals.bootstrap import SERVICE, unit_of_work_factory
 from proposals.domain.process import Phase, ProcessKind
@@ -76,4 +76,5 @@ def test_a_stale_version_is_refused_and_nothing_is_lost(uow):
         with pytest.raises(ConcurrentUpdate):
             second.proposals.save(theirs)
     with uow() as unit:
-        assert ProposalRepository(unit.connection).get(proposal.id).status.value == "admitted"
+        assert unit.proposals.get(proposal.id).status.value == "admitted"
+    assert event_types(uow) == ["defined", "submitted", "admitted"]  # the loaded copy's event, no track call

@@ -16,6 +16,7 @@ from challenges.domain.challenge import Challenge
 from challenges.domain.gates import Window
 from challenges.domain.states import BEFORE_DECISION, Status
 from meemaken_events import TransientError
+from meemaken_kit import TrackingRepository
 
 
 class ConcurrentUpdate(TransientError):
@@ -93,16 +94,16 @@ _SAVE = challenges.update().where(
 )
 
 
-class ChallengeRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
+class ChallengeRepository(TrackingRepository):
+    """Every challenge it loads or adds, its unit of work publishes the events of (and syncs the timers of)."""
 
     def add(self, challenge: Challenge) -> None:
         self.connection.execute(challenges.insert(), {**_row(challenge), "version": challenge.version})
+        self._saw(challenge)
 
     def get(self, challenge_id: UUID) -> Challenge | None:
         row = self.connection.execute(_GET, {"challenge_id": challenge_id}).first()
-        return _challenge(row) if row else None
+        return self._saw(_challenge(row) if row else None)
 
     def for_gate_check(self, challenge_id: UUID) -> tuple[Challenge, Task, int] | None:
         """The challenge, its task and how many other challenges on that task are still open: the gate
@@ -111,7 +112,7 @@ class ChallengeRepository:
         if row is None:
             return None
         task = {k[len(_TASK_PREFIX) :]: v for k, v in row._mapping.items() if k.startswith(_TASK_PREFIX)}
-        return _challenge(row), _task(SimpleNamespace(**task)), int(row.open_challenges)
+        return self._saw(_challenge(row)), _task(SimpleNamespace(**task)), int(row.open_challenges)
 
     def save(self, challenge: Challenge) -> None:
         values = {**_row(challenge), "version": challenge.version + 1}
@@ -131,7 +132,7 @@ class ChallengeRepository:
             .limit(limit)
             .offset(offset)
         )
-        return [_challenge(r) for r in self.connection.execute(query)]
+        return self._saw_all(_challenge(r) for r in self.connection.execute(query))
 
     def document(self, challenge_id: UUID, document_id: UUID) -> sa.Row | None:
         query = sa.select(documents).where(documents.c.challenge_id == challenge_id, documents.c.id == document_id)

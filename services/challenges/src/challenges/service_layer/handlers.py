@@ -217,7 +217,6 @@ def start_challenge(
         challenge.acting = ActedBy(actor.id, Role.GROUP_REPRESENTATIVE)
         challenge.save_draft(submission, now)
         uow.challenges.add(challenge)
-        uow.track(challenge)
         uow.commit()
     return challenge
 
@@ -264,7 +263,6 @@ def act(
         challenge.acting = ActedBy(actor.id, role)
         action(challenge, uow.clock())
         uow.challenges.save(challenge)
-        uow.track(challenge)
         uow.commit()
     return challenge
 
@@ -313,7 +311,6 @@ def check_admissibility(uow: ChallengesUnitOfWork, challenge_id: UUID) -> Challe
         )
         challenge.record_gates(check_gates(challenge.profile, facts), now)
         uow.challenges.save(challenge)
-        uow.track(challenge)
         uow.commit()
     log.info("challenge %s: admissibility checked, now %s", challenge.id, challenge.status.value)
     return challenge
@@ -333,7 +330,6 @@ def fire_due_timers(uow_factory: Callable[[], ChallengesUnitOfWork], now: dateti
             fire(challenge, timer.kind, now)
             if challenge.events:
                 uow.challenges.save(challenge)
-            uow.track(challenge)
             fired += 1
         uow.commit()
     return fired

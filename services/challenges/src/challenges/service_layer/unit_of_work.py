@@ -17,7 +17,7 @@ class ChallengesUnitOfWork(UnitOfWork):
 
     @property
     def challenges(self) -> ChallengeRepository:
-        return ChallengeRepository(self.connection)
+        return self.repository(ChallengeRepository)
 
     @property
     def tasks(self) -> TaskRepository:

@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from meemaken_events import TransientError
+from meemaken_kit import TrackingRepository
 from panels.adapters.tables import audit, contact_removals, identities, panels, register_entries, respondents
 from panels.domain.deliberation import Answer, Recommendation, Session, Verdict
 from panels.domain.lottery import Artefacts
@@ -27,9 +28,8 @@ class AlreadyRegistered(Exception):
     """This person is already in this panel's pool, or this invitation was already answered."""
 
 
-class PanelRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
+class PanelRepository(TrackingRepository):
+    """Every panel it loads or adds, its unit of work publishes the events of."""
 
     def add(self, panel: Panel, now: datetime) -> None:
         self.connection.execute(
@@ -43,14 +43,15 @@ class PanelRepository:
                 artefacts=None,
             )
         )
+        self._saw(panel)
 
     def get(self, panel_id: UUID) -> Panel | None:
         row = self.connection.execute(sa.select(panels).where(panels.c.id == panel_id)).first()
-        return _panel(row) if row else None
+        return self._saw(_panel(row) if row else None)
 
     def referred(self, challenge_id: UUID) -> Panel | None:
         row = self.connection.execute(sa.select(panels).where(panels.c.referred_challenge_id == challenge_id)).first()
-        return _panel(row) if row else None
+        return self._saw(_panel(row) if row else None)
 
     def save(self, panel: Panel) -> None:
         values: dict[str, Any] = {
@@ -73,14 +74,16 @@ class PanelRepository:
         if self.connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         row = self.connection.execute(query).first()
-        return _panel(row) if row else None
+        return self._saw(_panel(row) if row else None)
 
     def in_status(self, *statuses: Status) -> list[UUID]:
         query = sa.select(panels.c.id).where(panels.c.status.in_([x.value for x in statuses]))
         return [row.id for row in self.connection.execute(query)]
 
     def list(self) -> list[Panel]:
-        return [_panel(r) for r in self.connection.execute(sa.select(panels).order_by(panels.c.created_at))]
+        return self._saw_all(
+            _panel(r) for r in self.connection.execute(sa.select(panels).order_by(panels.c.created_at))
+        )
 
     def serving(self) -> frozenset[str]:
         """Everyone selected on a drawn panel (pseudonyms are per municipality, the same on every panel)."""
@@ -88,9 +91,8 @@ class PanelRepository:
         return frozenset(p for (doc,) in rows for p in doc.get("selected", []))
 
 
-class Pool:
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
+class Pool(TrackingRepository):
+    """The panels' pools: every respondent it loads or adds, its unit of work publishes the events of."""
 
     def add(self, respondent: Respondent) -> None:
         r = respondent.registration
@@ -118,6 +120,7 @@ class Pool:
                 invitation=r.invitation,
             )
         )
+        self._saw(respondent)
 
     def invitation_answered(self, panel_id: UUID, invitation: str) -> bool:
         query = sa.select(respondents.c.pseudonym).where(
@@ -129,7 +132,7 @@ class Pool:
         row = self.connection.execute(
             sa.select(respondents).where(respondents.c.panel_id == panel_id, respondents.c.pseudonym == pseudonym)
         ).first()
-        return _respondent(row) if row else None
+        return self._saw(_respondent(row) if row else None)
 
     def of(self, pseudonym: str) -> list[Respondent]:
         """One person's registrations in every panel's pool (the same pseudonym everywhere), the latest first."""
@@ -138,7 +141,7 @@ class Pool:
             .where(respondents.c.pseudonym == pseudonym)
             .order_by(respondents.c.registered_at.desc(), respondents.c.panel_id)
         )
-        return [_respondent(row) for row in self.connection.execute(query)]
+        return self._saw_all(_respondent(row) for row in self.connection.execute(query))
 
     def save_check(self, respondent: Respondent) -> None:
         """Store the eligibility outcome and forget age and residence, which only the check needed."""

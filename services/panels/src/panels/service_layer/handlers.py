@@ -131,7 +131,6 @@ def _official_step(
         result = step(panel)
         _audited(uow, panel, actor, role)
         uow.panels.save(panel)
-        uow.track(panel)
         uow.commit()
     return panel, result
 
@@ -143,7 +142,6 @@ def set_up_panel(uow: PanelsUnitOfWork, actor: Actor, **fields: Any) -> Panel:
         panel = Panel.set_up(uow.clock(), id=uuid4(), **fields)
         uow.panels.add(panel, uow.clock())
         _audited(uow, panel, actor, role)
-        uow.track(panel)
         uow.commit()
     return panel
 
@@ -169,7 +167,6 @@ def open_referred_panel(uow: PanelsUnitOfWork, challenge_id: UUID, question: str
             referred_challenge_id=challenge_id,
         )
         uow.panels.add(panel, uow.clock())
-        uow.track(panel)
         uow.commit()
     log.info("panel %s opened for the referral of challenge %s", panel.id, challenge_id)
     return panel
@@ -214,7 +211,6 @@ def register(uow: PanelsUnitOfWork, applicant: Applicant, panel_id: UUID, sign_u
         )
         home = {"address": sign_up.address} if sign_up.address else {}
         uow.identities.keep(panel.id, registration.pseudonym, {**(letter or {}), **home, **sign_up.contact})
-        uow.track(respondent)
         uow.commit()
     return respondent
 
@@ -272,7 +268,6 @@ def check_eligibility(uow: PanelsUnitOfWork, panel_id: UUID, who: str) -> Respon
         )
         respondent.check(context, uow.clock())
         uow.pool.save_check(respondent)
-        uow.track(respondent)
         uow.commit()
     return respondent
 
@@ -380,7 +375,6 @@ def compute_lottery(uow: PanelsUnitOfWork) -> Panel | None:
         else:
             panel.commit(uow.clock(), Artefacts.of(instance, lottery), lottery.minimum, lottery.loss)
         uow.panels.save(panel)
-        uow.track(panel)
         uow.commit()
     log.info("panel %s: lottery %s", panel.id, panel.status.value)
     return panel
@@ -508,7 +502,6 @@ def _schedule_one(uow: PanelsUnitOfWork, panel_id: UUID) -> int:
         if not changed:
             return 0
         uow.panels.save(panel)
-        uow.track(panel)
         uow.commit()
     return 1
 

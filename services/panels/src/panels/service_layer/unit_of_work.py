@@ -15,11 +15,11 @@ class PanelsUnitOfWork(UnitOfWork):
 
     @property
     def panels(self) -> PanelRepository:
-        return PanelRepository(self.connection)
+        return self.repository(PanelRepository)
 
     @property
     def pool(self) -> Pool:
-        return Pool(self.connection)
+        return self.repository(Pool)
 
     @property
     def register(self) -> Register:

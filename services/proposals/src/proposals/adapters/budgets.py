@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meemaken_events import TransientError
+from meemaken_kit import TrackingRepository
 from proposals.adapters.documents import round_document, round_from
 from proposals.adapters.tables import ballots, processes, rounds
 from proposals.domain.audit import ActedBy
@@ -38,9 +39,9 @@ _VOTING: dict[UUID, BudgetRound] = {}
 _MUNICIPALITY: dict[UUID, str] = {}
 
 
-class RoundRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
+class RoundRepository(TrackingRepository):
+    """Every round it loads (`get`, `list`) or adds, its unit of work publishes the events of; `voting` is
+    the shared read-only copy a ballot is checked against, changed by no one, so it is not tracked."""
 
     def add(self, r: BudgetRound) -> None:
         self.connection.execute(
@@ -48,6 +49,7 @@ class RoundRepository:
                 id=r.id, process_id=r.process_id, phase=r.phase.value, state=round_document(r), version=r.version
             )
         )
+        self._saw(r)
 
     def get(self, round_id: UUID, lock: bool = False) -> BudgetRound | None:
         """The round; with `lock`, after every ballot being cast has been stored (the closing waits for them)."""
@@ -62,7 +64,7 @@ class RoundRepository:
             _VOTING[r.id] = r
         else:
             _VOTING.pop(r.id, None)
-        return r
+        return self._saw(r)
 
     def voting(self, round_id: UUID) -> BudgetRound | None:
         """The round as last read while voting was open, without asking the database; None if unknown."""
@@ -92,7 +94,7 @@ class RoundRepository:
         query = sa.select(rounds).order_by(rounds.c.process_id, rounds.c.id)
         if process_id:
             query = query.where(rounds.c.process_id == process_id)
-        return [round_from(r.id, r.phase, r.version, r.state) for r in self.connection.execute(query)]
+        return self._saw_all(round_from(r.id, r.phase, r.version, r.state) for r in self.connection.execute(query))
 
 
 class BallotBox:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from meemaken_events import TransientError
+from meemaken_kit import TrackingRepository
 from proposals.adapters.documents import process_document, process_from
 from proposals.adapters.tables import ballots, ladders, processes, proposals, rounds, supports
 from proposals.domain.ladder import Ladder
@@ -19,9 +20,8 @@ class ProcessExists(Exception):
     pass
 
 
-class ProcessRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
+class ProcessRepository(TrackingRepository):
+    """Every process it loads or adds, its unit of work publishes the events of."""
 
     def add(self, p: ParticipationProcess) -> None:
         if self.get(p.id) is not None:
@@ -31,10 +31,11 @@ class ProcessRepository:
                 id=p.id, municipality=p.municipality, year=p.year, state=process_document(p), version=p.version
             )
         )
+        self._saw(p)
 
     def get(self, process_id: str) -> ParticipationProcess | None:
         row = self.connection.execute(sa.select(processes).where(processes.c.id == process_id)).first()
-        return process_from(row.id, row.municipality, row.version, row.state) if row else None
+        return self._saw(process_from(row.id, row.municipality, row.version, row.state) if row else None)
 
     def save(self, p: ParticipationProcess) -> None:
         updated = self.connection.execute(
@@ -52,7 +53,9 @@ class ProcessRepository:
             query = query.where(processes.c.municipality == municipality)
         if year:
             query = query.where(processes.c.year == year)
-        return [process_from(r.id, r.municipality, r.version, r.state) for r in self.connection.execute(query)]
+        return self._saw_all(
+            process_from(r.id, r.municipality, r.version, r.state) for r in self.connection.execute(query)
+        )
 
     def ladder(self, municipality: str) -> Ladder:
         row = self.connection.execute(sa.select(ladders.c.rungs).where(ladders.c.municipality == municipality)).first()

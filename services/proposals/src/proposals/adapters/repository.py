@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meemaken_events import TransientError, UtcDateTime
+from meemaken_kit import TrackingRepository
 from proposals.adapters.tables import attachment_contents, proposals, supports
 from proposals.domain.admissibility import text_key, title_key
 from proposals.domain.audit import ActedBy
@@ -30,16 +31,16 @@ class ConcurrentUpdate(TransientError):
     Over HTTP the caller gets a 409 and may retry; in a consumer the loop retries the event."""
 
 
-class ProposalRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
+class ProposalRepository(TrackingRepository):
+    """Every proposal it loads or adds, its unit of work publishes the events of."""
 
     def add(self, proposal: Proposal) -> None:
         self.connection.execute(proposals.insert().values(**_row(proposal)))
+        self._saw(proposal)
 
     def get(self, proposal_id: UUID) -> Proposal | None:
         row = self.connection.execute(sa.select(proposals).where(proposals.c.id == proposal_id)).first()
-        return _proposal(row) if row else None
+        return self._saw(_proposal(row) if row else None)
 
     def add_attachment_content(self, proposal_id: UUID, attachment_id: UUID, content: bytes) -> None:
         self.connection.execute(
@@ -90,7 +91,7 @@ class ProposalRepository:
             .limit(limit)
             .offset(offset)
         )
-        return [(_proposal(row), row.supported_at) for row in self.connection.execute(query)]
+        return [(self._saw(_proposal(row)), row.supported_at) for row in self.connection.execute(query)]
 
     def carry_support(self, from_id: UUID, to_id: UUID, now: datetime) -> int:
         """A merge or split: the supporters of one proposal support the other (once each); the new count.
@@ -180,7 +181,7 @@ class ProposalRepository:
                     sa.func.lower(proposals.c.text).like(pattern, escape="\\"),
                 )
             )
-        return [_proposal(row) for row in self.connection.execute(query)]
+        return self._saw_all(_proposal(row) for row in self.connection.execute(query))
 
 
 def _row(p: Proposal) -> dict[str, object]:

@@ -90,7 +90,6 @@ def open_round(
             by=by,
         )
         uow.rounds.add(r)
-        uow.track(r)
         uow.commit()
     return r
 
@@ -251,7 +250,6 @@ def close_round(uow: ProposalsUnitOfWork, actor: Actor, round_id: UUID) -> Budge
             raise NotFound(f"there is no round {round_id}")
         r.close(uow.clock(), actor.acting(*RUNNING, within=process_scope(r.process_id)))
         uow.rounds.save(r)
-        uow.track(r)
         uow.commit()
     return r
 
@@ -265,7 +263,6 @@ def tally_round(uow: ProposalsUnitOfWork, round_id: UUID) -> BudgetRound:
         results = count(r, uow.ballots.counted(round_id))
         r.record_results(results)
         uow.rounds.save(r)
-        uow.track(r)
         uow.commit()
     log.info("round %s counted: %d ballots, %d projects funded", r.id, results.voters, len(results.selected))
     return r
@@ -320,6 +317,5 @@ def _change(uow: ProposalsUnitOfWork, round_id: UUID, change: Callable[[BudgetRo
         r = _round(uow, round_id)
         change(r)
         uow.rounds.save(r)
-        uow.track(r)
         uow.commit()
     return r

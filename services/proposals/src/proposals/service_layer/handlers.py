@@ -72,7 +72,6 @@ def submit_proposal(
             command.theme,
         )
         uow.proposals.add(proposal)
-        uow.track(proposal)
         uow.commit()
     log.info("proposal %s submitted", proposal.id, extra={"proposal_id": str(proposal.id)})
     return proposal
@@ -93,7 +92,6 @@ def check_admissibility(proposal_id: UUID, uow: ProposalsUnitOfWork) -> Proposal
             else:
                 proposal.admit(uow.clock())
             uow.proposals.save(proposal)
-            uow.track(proposal)
             log.info("proposal %s %s", proposal.id, proposal.status.value, extra={"proposal_id": str(proposal.id)})
         uow.commit()
     return proposal
@@ -125,7 +123,6 @@ def support(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID) -> Propos
         threshold, days = (process.support_threshold, process.answer_days) if process else (None, 90)
         proposal.count_support(supporters, threshold, days, uow.clock())
         uow.proposals.save(proposal)
-        uow.track(proposal)
         uow.commit()
     return proposal
 
@@ -160,7 +157,6 @@ def merge(uow: ProposalsUnitOfWork, actor: Actor, proposal_id: UUID, into_id: UU
             target.count_support(supporters, threshold, days, now)
         for p in (proposal, target):
             uow.proposals.save(p)
-            uow.track(p)
         uow.commit()
     return target
 
@@ -177,11 +173,9 @@ def split(
         new = tuple(Proposal.part_of(proposal, uuid4(), title, text, now, by) for title, text in parts)
         proposal.split_into(new, reasons, now, by)
         uow.proposals.save(proposal)
-        uow.track(proposal)
         for part in new:
             uow.proposals.add(part)
             uow.proposals.carry_support(proposal.id, part.id, now)
-            uow.track(part)
         uow.commit()
     return list(new)
 
@@ -195,7 +189,6 @@ def check_answer_deadlines(uow_factory: Callable[[], ProposalsUnitOfWork], limit
             proposal = _proposal(uow, proposal_id)
             if proposal.check_answer_deadline(now):
                 uow.proposals.save(proposal)
-                uow.track(proposal)
                 late += 1
         uow.commit()
     return late
@@ -232,7 +225,6 @@ def _step(
         by = actor.acting(*roles, within=process_scope(proposal.process_id))
         change(proposal, uow.clock(), by)
         uow.proposals.save(proposal)
-        uow.track(proposal)
         uow.commit()
     log.info("proposal %s now %s", proposal.id, proposal.status.value)
     return proposal

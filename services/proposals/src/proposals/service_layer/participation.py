@@ -41,7 +41,6 @@ def define_process(
             tuple(themes),
         )
         uow.processes.add(process)
-        uow.track(process)
         uow.commit()
     return process
 
@@ -54,7 +53,6 @@ def realise_rung(
         process = get_process(uow, process_id)
         process.realise(phase, rung, why, by)
         uow.processes.save(process)
-        uow.track(process)
         uow.commit()
     return process
 

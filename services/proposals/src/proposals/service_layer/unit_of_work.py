@@ -1,4 +1,5 @@
-"""The proposals unit of work: the kit's transaction + outbox, with this service's repositories."""
+"""The proposals unit of work: the kit's transaction + outbox, with this service's repositories (those of
+aggregates show it what they load and add, so their events are published on commit)."""
 
 from __future__ import annotations
 
@@ -20,15 +21,15 @@ class ProposalsUnitOfWork(UnitOfWork):
 
     @property
     def proposals(self) -> ProposalRepository:
-        return ProposalRepository(self.connection)
+        return self.repository(ProposalRepository)
 
     @property
     def processes(self) -> ProcessRepository:
-        return ProcessRepository(self.connection)
+        return self.repository(ProcessRepository)
 
     @property
     def rounds(self) -> RoundRepository:
-        return RoundRepository(self.connection)
+        return self.repository(RoundRepository)
 
     @property
     def ballots(self) -> BallotBox:
