@@ -110,6 +110,31 @@ def test_a_session_ended_elsewhere_passes_at_most_the_lanes_seconds(app, upstrea
     assert client.get("/api/proposals/v1/proposals").status_code == 401
 
 
+def test_after_the_lanes_seconds_a_live_session_is_read_again_and_goes_on_a_changed_one_the_full_way(
+    app, upstream, loads
+):
+    clock = Clock()
+    app.extensions["gateway"].known_sessions.clock = clock
+    client, headers = logged_in(app)
+    assert client.post("/api/proposals/v1/proposals", json={}, headers=headers).status_code == 201
+    first = upstream.received[-1]["headers"]["Authorization"]
+    read = len(loads)
+    clock.now += 31
+    assert client.post("/api/proposals/v1/proposals", json={}, headers=headers).status_code == 201
+    assert client.post("/api/proposals/v1/proposals", json={}, headers=headers).status_code == 201
+    assert len(loads) == read + 1  # its row read once again, then the lane for another while
+    assert upstream.received[-1]["headers"]["Authorization"] == first
+    with app.extensions["gateway"].engine.begin() as conn:  # an official verified a new district meanwhile
+        conn.execute(sa.text('UPDATE sessions SET desk_attrs = \'{"district": "noord"}\''))
+    clock.now += 31
+    assert client.post("/api/proposals/v1/proposals", json={}, headers=headers).status_code == 201
+    assert upstream.received[-1]["who"]["attrs"]["district"] == "noord"  # the full path: the new identity
+    with app.extensions["gateway"].engine.begin() as conn:  # another worker logged it out
+        conn.execute(sa.text("DELETE FROM sessions"))
+    clock.now += 31
+    assert client.post("/api/proposals/v1/proposals", json={}, headers=headers).status_code == 401
+
+
 def test_the_lane_keeps_the_per_account_limit(app, upstream):
     client, headers = logged_in(app)
     statuses = [

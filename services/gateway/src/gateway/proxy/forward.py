@@ -15,7 +15,6 @@ import hashlib
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -25,6 +24,7 @@ from flask import Blueprint, Response, g, request, session
 from gateway.context import Gateway, gateway
 from gateway.identity.sessions import ServerSession
 from gateway.identity.tokens import session_cache_key
+from gateway.proxy.known import deadline
 from gateway.proxy.upstream import Answer, BadAnswer, ConnectFailed, Pool, TimedOut
 from gateway.settings import SUBMISSIONS
 from gateway.web import csrf
@@ -129,14 +129,8 @@ def _known(gw: Gateway, who: Principal) -> None:
     if not isinstance(session, ServerSession) or session.sid is None or session.identity is None:
         return
     csrf_token = request.headers.get("X-CSRFToken") if request.method not in SAFE_METHODS else None
-    now = gw.store.clock()
-    deadlines = [d for d in (session.identity.access_expires_at,) if d is not None]
-    if session.created_at is not None:
-        deadlines.append(session.created_at + gw.store.absolute)
-    if session.last_seen_at is not None:
-        deadlines.append(session.last_seen_at + gw.store.idle)
-    not_after = time.monotonic() + (min(deadlines) - now).total_seconds() if deadlines else None
-    gw.known_sessions.accepted(session.sid, who, session_cache_key(session.key), csrf_token, not_after)
+    not_after = deadline(gw.store, session)
+    gw.known_sessions.accepted(session.sid, who, session_cache_key(session.key), csrf_token, not_after, session)
 
 
 def _token(who: Principal, service: str, bearer: str | None) -> str:

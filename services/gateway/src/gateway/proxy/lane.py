@@ -7,6 +7,9 @@ signature checked again, on every request. Here a plain WSGI layer in front of t
 accepted in this worker less than ``MEEMAKEN_SESSION_CACHE_SECONDS`` ago (default 30; 0 turns the lane
 off). Everything else, and everything the lane is unsure of, goes the full way.
 
+When the seconds have passed, the lane reads the session's row again (one query, no Flask) and goes on
+while it says what the full path accepted; a changed or ended session goes the full way.
+
 The lane keeps what the full path enforces: the same rate limits per address and per account, the
 token the services trust (from the same cache), only allowlisted headers, the security headers, the
 request metrics and the correlation id. What it trades: a session ended in *another* worker process
@@ -22,10 +25,11 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 
 from gateway.proxy.forward import SAFE_METHODS, Outgoing, Unreachable, is_submission, outgoing_headers, send
-from gateway.proxy.known import Known
+from gateway.proxy.known import Known, deadline
 from gateway.ratelimits import TooManyRequests
 from meemaken_events.correlation import accept_correlation_id
 from meemaken_kit.app import LATENCY, REQUESTS
@@ -77,7 +81,9 @@ class FastLane:
             return None
         cookies = environ.get("HTTP_COOKIE")
         sid = parse_cookie(cookies).get(self.cookie_name) if cookies else None
-        known = self.known.get(sid) if sid else None
+        if not sid:
+            return None
+        known = self.known.get(sid) or self._renewed(sid)
         if known is None:
             return None
         method = environ["REQUEST_METHOD"]
@@ -91,6 +97,29 @@ class FastLane:
             if not length.isdigit() or int(length) > self.limit or "HTTP_TRANSFER_ENCODING" in environ:
                 return None
         return known, service, path
+
+    def _renewed(self, sid: str) -> Known | None:
+        """A session whose lane seconds passed goes on for another while when its row, read again as the full
+        path reads it (expiry and idle end included), still says what the full path accepted: same identity,
+        same data (so the same CSRF secret), same principal. Anything else, or any error, goes the full way."""
+        lapsed = self.known.lapsed(sid)
+        if lapsed is None or lapsed.identity is None:
+            return None
+        store = self.gw.store
+        try:
+            session = store.load(sid)
+            if session.ended or session.identity != lapsed.identity or dict(session) != lapsed.data:
+                return None
+            who = self.gw.principal_of(session.identity)
+            not_after = deadline(store, session)
+            if who != lapsed.principal or (not_after is not None and not_after <= time.monotonic()):
+                return None
+            if store.touch_due(session):
+                store.touch(session)  # as the full path does: the idle end moves on while the lane is used
+        except SQLAlchemyError:
+            return None
+        self.known.accepted(sid, who, lapsed.token_key, lapsed.csrf, not_after, session)
+        return self.known.get(sid)
 
     def _pass(
         self, environ: WSGIEnvironment, start_response: StartResponse, known: Known, service: str, path: str

@@ -10,7 +10,8 @@ read, an unknown framing or a length that does not add up is a bad answer (502),
 header value with a line break or a character outside Latin-1 is not sent (no header injection); the
 path and query arrive percent-encoded (``Outgoing.target``). A connection the service closed while idle
 is noticed before reuse; one that closes before answering a request that may be repeated (not POST or
-PATCH) is retried once on a fresh connection.
+PATCH) is retried once on a fresh connection; a fresh one that closes before answering is a service
+going down (503), like one that takes no connection.
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ class Pool:
             return self._exchange(conn, method, data, timeout, buffer_limit)
         except _Closed:
             conn.close()
-            if not reused or method not in REPEATABLE:
+            if not reused:
+                raise ConnectFailed("closed before answering") from None  # going down: it took nothing
+            if method not in REPEATABLE:
                 raise
         except BaseException:
             conn.close()
@@ -109,6 +112,9 @@ class Pool:
         conn = self._connect()
         try:
             return self._exchange(conn, method, data, timeout, buffer_limit)
+        except _Closed:
+            conn.close()
+            raise ConnectFailed("closed before answering") from None
         except BaseException:
             conn.close()
             raise
