@@ -50,6 +50,7 @@ log = logging.getLogger("meemaken.consumer")
 
 Handler = Callable[[sa.Connection, Envelope], None]
 LAG_INTERVAL = 15.0  # seconds between two readings of the consumer's lag
+LAG_TIMEOUT_MS = 2_000  # how long a lag reading may wait for the brokers
 TRANSIENT = (TransientError, sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
 
@@ -200,10 +201,16 @@ class ConsumerLoop:
 
     def observe_lag(self) -> None:
         """Set the lag gauge of each partition this member holds: one offsets request to the broker
-        (every LAG_INTERVAL seconds, not per message); partitions it no longer holds are dropped."""
+        (every LAG_INTERVAL seconds, not per message); partitions it no longer holds are dropped. A broker that
+        does not answer within LAG_TIMEOUT_MS leaves the gauges as they were: a metric never holds up, nor
+        takes down, the consumption (a cut-off partition leader would otherwise stall it a request timeout)."""
         held: set[tuple[str, str]] = set()
         if (consumer := self._consumer) is not None and (assigned := list(consumer.assignment())):
-            ends = consumer.end_offsets(assigned)
+            try:
+                ends = consumer.end_offsets(assigned, timeout_ms=LAG_TIMEOUT_MS)
+            except KafkaError as exc:
+                log.info("consumer %s: lag not read (%s); next time", self.name, type(exc).__name__)
+                return
             for tp in assigned:
                 position = consumer.position(tp)  # None while the group has no offset for it yet
                 if position is None or tp not in ends:

@@ -5,6 +5,7 @@ import uuid
 
 import sqlalchemy as sa
 from kafka import TopicPartition
+from kafka.errors import KafkaTimeoutError
 from prometheus_client import REGISTRY
 
 from meemaken_events import ConsumerLoop, messaging_tables
@@ -18,7 +19,7 @@ class Assigned:
     def assignment(self) -> set[TopicPartition]:
         return set(self.positions)
 
-    def end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    def end_offsets(self, partitions: list[TopicPartition], timeout_ms: int | None = None) -> dict[TopicPartition, int]:
         return {tp: self.ends[tp] for tp in partitions}
 
     def position(self, tp: TopicPartition) -> int | None:
@@ -57,3 +58,21 @@ def test_the_lag_of_each_held_partition_and_none_for_one_that_moved_away() -> No
     assert (lag(consumer, 0), lag(consumer, 1)) == (None, 0)
     consumer.close()
     assert lag(consumer, 1) is None
+
+
+class Unanswered(Assigned):
+    """A partition leader cut off from the network: the offsets request times out."""
+
+    def end_offsets(self, partitions: list[TopicPartition], timeout_ms: int | None = None) -> dict[TopicPartition, int]:
+        assert timeout_ms is not None and timeout_ms <= 2_000, "a lag reading waits briefly, not a request timeout"
+        raise KafkaTimeoutError(f"Failed to get offsets by timestamps in {timeout_ms} ms")
+
+
+def test_a_lag_reading_the_brokers_do_not_answer_keeps_the_last_figures_and_the_consumer_going() -> None:
+    consumer = loop()
+    p0 = TopicPartition("t", 0)
+    consumer._consumer = Assigned({p0: 120}, {p0: 100})
+    consumer.observe_lag()
+    consumer._consumer = Unanswered({p0: 150}, {p0: 100})
+    consumer.observe_lag()  # no exception: the loop would take it for broker trouble and reconnect
+    assert lag(consumer, 0) == 20
