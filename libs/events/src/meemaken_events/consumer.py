@@ -50,7 +50,7 @@ log = logging.getLogger("meemaken.consumer")
 
 Handler = Callable[[sa.Connection, Envelope], None]
 LAG_INTERVAL = 15.0  # seconds between two readings of the consumer's lag
-LAG_TIMEOUT_MS = 2_000  # how long a lag reading may wait for the brokers
+LAG_TIMEOUT_MS = 5_000  # how long a lag reading may wait for the brokers
 TRANSIENT = (TransientError, sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
 
