@@ -229,3 +229,53 @@ def test_an_official_opens_a_case_from_the_queue_notes_it_and_takes_it(browser, 
     assert "Zonder JavaScript." in plain.content()
     screenshot(plain, "queue-case-no-js")
     plain.context.close()
+
+
+def test_deadline_alerts_and_a_mentor_for_the_group(browser, keycloak, gateway, accessible):
+    """Deadline alerts and mentors (issue 14, items 4 and 5): the case officer takes the overdue proposal,
+    gives its authors the mentor tess (by her reference code) and finds it among her alerts; the mentor
+    sees the group with its deadline and writes guidance; the mobility department's supervisor reads the
+    alerts and the breaches by department on a phone. axe on every page."""
+    mentor = log_in(browser, keycloak, gateway, "tess")
+    mentor.goto(f"{gateway.url}/account")
+    code = mentor.inner_text("#reference").strip()
+    mentor.goto(f"{gateway.url}/desk/mentoring")
+    check(mentor, accessible, "mentor-no-groups")
+
+    page = log_in(browser, keycloak, gateway, "olivia")
+    wait_for_item(page, f"{gateway.url}/desk/queue?service=proposals", TITLE)
+    page.locator("li.work-item", has_text=TITLE).locator("h3 a").click()
+    page.wait_for_url("**/desk/cases/proposals/**")
+    page.check("#to")
+    page.fill("#reason", "Mijn dossier.")
+    page.click("button:has-text('Toewijzen')")
+    page.click("a:has-text('Mentoren van de groep')")
+    html = check(page, accessible, "mentors-nl")
+    assert "Nog geen mentor begeleidt deze groep." in html
+    page.click("button:has-text('Mentor toewijzen')")
+    html = check(page, accessible, "mentors-error-nl")
+    assert "Er is een probleem" in html and "Vul de referentiecode van de mentor in" in html
+    page.fill("#reference", code)
+    page.click("button:has-text('Mentor toewijzen')")
+    html = check(page, accessible, "mentors-assigned-nl")
+    assert "De mentor begeleidt nu de groep" in html and code in html
+    page.goto(f"{gateway.url}/desk/alerts")
+    html = check(page, accessible, "alerts-nl")
+    assert TITLE in html and "1 zaak toegewezen aan jou" in html and "2 dagen te laat" in html
+    page.context.close()
+
+    mentor.goto(f"{gateway.url}/desk/mentoring")
+    assert TITLE in check(mentor, accessible, "mentor-groups")
+    mentor.locator("li.work-item h3 a", has_text=TITLE).click()
+    mentor.wait_for_url("**/desk/mentoring/proposals/**")
+    mentor.fill("#text", "Vraag de schooldirectie om mee te tekenen.")
+    mentor.click("form[action*='/desk/mentoring/'] button[type=submit]")
+    assert "Vraag de schooldirectie om mee te tekenen." in check(mentor, accessible, "mentor-guidance")
+    mentor.context.close()
+
+    head = log_in(browser, keycloak, gateway, "vera", viewport={"width": 320, "height": 640})
+    head.goto(f"{gateway.url}/desk/alerts")
+    assert "In je diensten: mobility" in check(head, accessible, "alerts-supervisor-phone")
+    head.click("a:has-text('Termijnen verstreken per dienst')")
+    assert "Termijnen verstreken per dienst" in check(head, accessible, "alerts-overview-phone")
+    head.context.close()
