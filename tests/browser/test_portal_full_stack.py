@@ -22,8 +22,12 @@ reached and a screenshot of each in /tmp/meemaken-screens/full-*.png:
 6. My page (Dutch): anna's inbox holds the message the notifications service made, through Kafka, from her
    proposal's admission; the page of what she took part in lists her proposal, her support, her vote with its
    receipt and her panel registration.
-7. Neither anna's nor daan's name, e-mail address or national number (which Keycloak holds) is in any page the
-   portal showed or any line the services, their workers and the mail sink logged.
+7. The desk (French): quinten, the decision body, logs in on Keycloak and answers anna's proposal with its reasons
+   (the list awaiting an answer, the proposal, the answer form, its check, the confirmation); the gateway's queue
+   consumer hears the answer through Kafka (the case's history tells it); anna's proposal page shows the answer
+   and her inbox the message the notifications service made of it, through Kafka.
+8. Neither anna's, daan's nor quinten's name, e-mail address or national number (which Keycloak holds) is in any
+   page the portal showed or any line the services, their workers and the mail sink logged.
 
 Keycloak's login page is not the portal's: it is filled in but not checked with axe.
 """
@@ -67,6 +71,7 @@ RECEIPT = re.compile(r"[A-Z2-7]{4}-[A-Z2-7]{4}")
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 NEW_PROPOSAL = "Bankjes en bloembakken in de Kerkstraat"
 REPLY_CARD = "GROEN-0003"
+EVENT_ANSWERED = "The proposal was answered"  # the case history's words for proposal.answered
 
 
 def load_demo_data() -> ModuleType:
@@ -422,12 +427,57 @@ def test_my_page_inbox_has_the_message_of_the_admission_and_lists_what_anna_did(
         assert said("nl", "You are in the pool: you may be drawn for this panel.") in panels, panels
 
 
+def test_an_official_answers_anna_s_proposal_on_the_desk_and_it_reaches_her_page_and_inbox(
+    stack: Stack, anna: Any, browser: Any
+) -> None:
+    if "proposal" not in stack.done:
+        pytest.skip("anna's proposal comes from the proposals journey above: run the whole module")
+    reasons = "De gemeente zet dit voorjaar drie banken en zes bloembakken in de Kerkstraat."
+    context = new_context(browser, LOCALES["fr"])
+    official = context.new_page()
+    try:
+        official.goto(f"{stack.url}/login?next=/desk/proposals")
+        sign_in_on_keycloak(official, stack.keycloak, "quinten")
+        arrive(official, at(stack, "/desk/proposals"))
+        awaiting = checked(stack, official, "desk-proposals-fr")
+        assert NEW_PROPOSAL in awaiting, awaiting[:600]
+        official.click(f"main a[href^='/desk/proposals/']:has-text('{NEW_PROPOSAL}')")
+        arrive(official, at(stack, f"/desk/proposals/({UUID})"))
+        proposal_id = official.url.split("/desk/proposals/")[1][:36]
+        checked(stack, official, "desk-proposal-fr")
+        official.click("main a[href^='/desk/proposals/answer']")  # "Answer this proposal"
+        arrive(official, at(stack, "/desk/proposals/answer"))
+        checked(stack, official, "desk-answer-fr")
+        official.check("input[name=position][value=adopted]")
+        official.fill("#reasons", reasons)
+        official.click("button[name=step][value=check]")
+        check = checked(stack, official, "desk-answer-check-fr")
+        assert reasons in check, check[:600]
+        official.click("button[name=step][value=confirm]")
+        answered = checked(stack, official, "desk-answered-fr")
+        assert NEW_PROPOSAL in answered, answered[:600]
+        assert stack.api("proposals", f"proposals/{proposal_id}")["status"] == "answered"
+        official.goto(f"{stack.url}/desk/cases/proposals/{proposal_id}")  # the queue's consumer, through Kafka
+        until(official, "the answer in the case's history", lambda: shows(official, said("fr", EVENT_ANSWERED)))
+        checked(stack, official, "desk-case-answered-fr")
+    finally:
+        context.close()
+
+    anna.goto(f"{stack.url}/proposals/{proposal_id}?lang=nl")
+    until(anna, "the municipality's answer", lambda: shows(anna, reasons))
+    checked(stack, anna, "proposal-answered")
+    anna.goto(f"{stack.url}/account/inbox?lang=nl")
+    about = anna.locator(f".messages .card:has-text('{NEW_PROPOSAL}')")
+    until(anna, "a second message about the proposal: its answer", lambda: about.count() >= 2)
+    checked(stack, anna, "inbox-answered")
+
+
 def test_nothing_personal_of_those_who_logged_in_in_any_page_or_log(stack: Stack) -> None:
     """Names, e-mail addresses and national numbers of anna and daan (Keycloak knows them, the gateway keeps them
     to itself): in no page the portal showed, nor any line the services, their workers or the mail sink logged."""
     if not stack.pages:
         pytest.skip("no page was checked: run the whole module")
-    theirs = [secret for name in ("anna", "daan") for secret in stack.people[name].secrets()]
+    theirs = [secret for name in ("anna", "daan", "quinten") for secret in stack.people[name].secrets()]
     for url, html in stack.pages:
         found = [secret for secret in theirs if secret in html] + personal_data(html)
         assert not found, f"{url}: {found}"
