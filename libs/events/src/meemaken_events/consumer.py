@@ -208,11 +208,12 @@ class ConsumerLoop:
         if (consumer := self._consumer) is not None and (assigned := list(consumer.assignment())):
             try:
                 ends = consumer.end_offsets(assigned, timeout_ms=LAG_TIMEOUT_MS)
+                positions = {tp: consumer.position(tp, timeout_ms=LAG_TIMEOUT_MS) for tp in assigned}
             except KafkaError as exc:
                 log.info("consumer %s: lag not read (%s); next time", self.name, type(exc).__name__)
                 return
             for tp in assigned:
-                position = consumer.position(tp)  # None while the group has no offset for it yet
+                position = positions[tp]  # None while the group has no offset for it yet
                 if position is None or tp not in ends:
                     continue
                 label = (tp.topic, str(tp.partition))

@@ -22,7 +22,7 @@ class Assigned:
     def end_offsets(self, partitions: list[TopicPartition], timeout_ms: int | None = None) -> dict[TopicPartition, int]:
         return {tp: self.ends[tp] for tp in partitions}
 
-    def position(self, tp: TopicPartition) -> int | None:
+    def position(self, tp: TopicPartition, timeout_ms: int | None = None) -> int | None:
         return self.positions[tp]
 
     def close(self, autocommit: bool = False) -> None:
