@@ -159,4 +159,11 @@ FACTS = {
     "recommendation": _l("Recommendation"),
     "verdict": _l("Answer"),
 }
+# facts whose values are codes, in words (an unknown code shows as it came)
+VALUES = {
+    "position": {"adopted": _l("Adopted"), "partly": _l("Partly adopted"), "not_adopted": _l("Not adopted")},
+    "verdict": {"adopted": _l("Adopted"), "partly": _l("Partly adopted"), "not_adopted": _l("Not adopted")},
+    "outcome": {"accepted": _l("Accepted"), "rejected": _l("Rejected")},
+    "feasibility": {"feasible": _l("Feasible"), "not_feasible": _l("Not feasible")},
+}
 DATES = frozenset({"due_at", "next_review_at", "answer_due_at", "starts_at"})

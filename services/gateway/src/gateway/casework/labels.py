@@ -47,6 +47,14 @@ STATES = {
         "voting": _l("Budget round: voting"),
         "closed": _l("Budget round: voting closed"),
         "proposed": _l("Budget project proposed"),
+        "answered": _l("Proposal answered"),
+        "declined": _l("Proposal declined"),
+        "rejected": _l("Proposal not admitted"),
+        "merged": _l("Proposal merged into another"),
+        "split": _l("Proposal split into parts"),
+        "results_published": _l("Budget round: results published"),
+        "feasible": _l("Budget project found feasible"),
+        "not_feasible": _l("Budget project found not feasible"),
     },
     "challenges": {
         "submitted": _l("Submitted"),
@@ -61,6 +69,13 @@ STATES = {
         "accepted": _l("Accepted"),
         "agreement_drafting": _l("Agreement being drafted"),
         "under_review": _l("Under review"),
+        "rejected": _l("Rejected"),
+        "out_of_scope": _l("Out of scope"),
+        "withdrawn": _l("Withdrawn"),
+        "in_execution": _l("In execution"),
+        "renewed": _l("Renewed"),
+        "completed": _l("Completed"),
+        "terminated": _l("Terminated"),
     },
     "panels": {
         "set_up": _l("Panel set up"),
@@ -73,6 +88,7 @@ STATES = {
         "composed": _l("Composition final"),
         "deliberating": _l("Deliberating"),
         "recommendations": _l("Recommendations delivered"),
+        "answered": _l("Recommendations answered"),
     },
 }
 
