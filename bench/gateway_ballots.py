@@ -237,9 +237,8 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
         via_gateway = [(s, f"{gateway_url}/api/proposals/v1/rounds/{rid}/ballot") for s in sessions]
         direct = []
         for _ in subjects:
-            signed = token(
-                "proposals", "resident", attrs={"age": 41, "municipality": "bench", "resident": True}, seconds=3600
-            )
+            same = {"age": 41, "municipality": "bench", "resident": True, "district": ATTRS["district"]}
+            signed = token("proposals", "resident", attrs=same, seconds=3600)  # what the gateway's token says
             direct.append(({"Authorization": f"Bearer {signed}"}, f"{proposals.url}/api/v1/rounds/{rid}/ballot"))
         masters = {"gateway": gateway.processes[0].pid, "proposals": proposals.processes[0].pid}
 
