@@ -17,7 +17,7 @@ from kafka import KafkaProducer
 from gateway.adapters.case_tables import case_assignments, case_events
 from gateway.adapters.tables import inbox, work_items
 from gateway.bootstrap import SERVICE
-from gateway.casework.consumer import consumers
+from gateway.casework.consumer import batch_scope, consumers, subscriptions
 from meemaken_events import EventFactory
 from meemaken_kit import Settings, make_engine, migrate
 
@@ -183,4 +183,37 @@ def test_the_services_events_become_work_items_and_a_restart_or_replay_changes_n
     drain(consumers(settings, engine, group_prefix=f"replay-{uuid.uuid4().hex[:8]}-"), engine, event_ids)
     assert snapshot(engine, ids) == first
     assert histories(engine, ids) == (history, given)  # the replay added no event and no assignment
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_polled_batch_written_together_leaves_what_its_events_one_at_a_time_leave(database_url):
+    """The consumer's batch scope (one upsert per run of like changes, the history in one insert) against
+    the same events handled one by one (as the kit redoes a batch that failed): the same items, history
+    and assignments, with a case's changes of different fields and its assignment in one batch."""
+    migrate(SERVICE.migrations_dir, database_url)
+    engine = make_engine(database_url)
+    envelopes, ids = [], set()
+    for make in (proposal_events, challenge_events, panel_events):
+        built, their_ids = make()
+        envelopes += built
+        ids |= their_ids
+    handlers = {t: h for _topics, hs in subscriptions().values() for t, h in hs.items()}
+
+    def forget() -> None:
+        with engine.begin() as conn:
+            for table in (work_items, case_events, case_assignments):
+                conn.execute(table.delete().where(table.c.case_id.in_(ids)))
+
+    with engine.begin() as conn:
+        for envelope in envelopes:
+            handlers[envelope.type](conn, envelope)
+    one_by_one = snapshot(engine, ids), histories(engine, ids)
+    forget()
+    with engine.begin() as conn, batch_scope(conn):
+        for envelope in envelopes + envelopes[:3]:  # a redelivery within the batch changes nothing either
+            handlers[envelope.type](conn, envelope)
+    assert (snapshot(engine, ids), histories(engine, ids)) == one_by_one
+    assert len(one_by_one[1][1]) == 1 and len(one_by_one[0]) == len(ids)
+    forget()
     engine.dispose()

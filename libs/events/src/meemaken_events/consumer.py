@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -49,6 +50,9 @@ from meemaken_events.relay import producer_config
 log = logging.getLogger("meemaken.consumer")
 
 Handler = Callable[[sa.Connection, Envelope], None]
+# entered around a polled batch's handlers, in its transaction: handlers may leave their writes for its exit to
+# do together (one statement per batch); never around an event redone alone, whose handler writes at once
+BatchScope = Callable[[sa.Connection], AbstractContextManager[object]]
 LAG_INTERVAL = 15.0  # seconds between two readings of the consumer's lag
 LAG_TIMEOUT_MS = 5_000  # how long a lag reading may wait for the brokers
 TRANSIENT = (TransientError, sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
@@ -114,8 +118,10 @@ class ConsumerLoop:
         consumer_options: Mapping[str, Any] | None = None,
         inbox_retention: timedelta | None = None,
         dead_letter_limit: dl.DeadLetterLimit | None = None,
+        batch_scope: BatchScope | None = None,
     ) -> None:
         self.name, self.topics, self.handlers = name, topics, dict(handlers)
+        self.batch_scope = batch_scope
         self.engine, self.inbox = engine, Inbox(inbox_table, name)
         self.inbox_retention = inbox_retention or retention_from_env()
         self._next_prune = self._next_look = self._next_lag = 0.0
@@ -352,7 +358,7 @@ class ConsumerLoop:
         return self._handle_one_by_one(items, triage)
 
     def _handle_batch(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> None:
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn, (self.batch_scope or nullcontext)(conn):
             fresh = self.inbox.first_deliveries(conn, [envelope for _, envelope, _ in work])
             for record, envelope, handler in work:
                 if (envelope.source, envelope.id) not in fresh:

@@ -21,14 +21,24 @@ MAX_NOTE = 4000
 MAX_ATTACHMENTS = 20  # per case
 
 
-def _insert_once(connection: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
+def _insert_once(connection: sa.Connection, table: sa.Table, values: dict[str, Any] | list[dict[str, Any]]) -> None:
     insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
     connection.execute(insert.on_conflict_do_nothing(), values)
 
 
 def record(connection: sa.Connection, entry: Entry) -> None:
     """Keep an event in its case's history, unless it is already there."""
-    values = {
+    record_all(connection, [entry])
+
+
+def record_all(connection: sa.Connection, entries: Sequence[Entry]) -> None:
+    """Keep events in their cases' histories, those not already there, in one statement."""
+    if entries:
+        _insert_once(connection, case_events, [_row(e) for e in entries])
+
+
+def _row(entry: Entry) -> dict[str, Any]:
+    return {
         "service": entry.service,
         "case_id": entry.case_id,
         "event_id": entry.event_id,
@@ -38,7 +48,6 @@ def record(connection: sa.Connection, entry: Entry) -> None:
         "actor_role": entry.actor_role,
         "facts": dict(entry.facts),
     }
-    _insert_once(connection, case_events, values)
 
 
 def assign(connection: sa.Connection, assignment: Assignment) -> None:

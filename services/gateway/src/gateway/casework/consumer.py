@@ -1,6 +1,8 @@
 """The gateway's consumers of the services' events: each handled event becomes a change to the work
 queue, in the consumer's transaction with its inbox row (the kit's ConsumerLoop), so a redelivery is
-skipped and a replay ends where the first reading ended.
+skipped and a replay ends where the first reading ended. A polled batch's writes are done together at its
+end (``batch_scope``: one upsert per run of like changes, the history's rows in one insert); an event the
+kit redoes alone, in its savepoint, writes at once.
 
 One consumer group per producing service, as notifications does: a burst or a poison message from one
 service never holds up the others' items. Each handler declares the fields it needs (``@reads``); the
@@ -9,11 +11,16 @@ contract tests hold every producer to them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 
 from gateway.adapters import tables
-from gateway.casework import case_store, queue, timeline
-from gateway.casework.store import apply
+from gateway.casework import case_store, queue, store, timeline
+from gateway.casework.queue import Change
+from gateway.casework.timeline import Assignment, Entry
 from meemaken_events import Catalogue, ConsumerLoop, Envelope, Handler, catalogue, reads
 from meemaken_kit import Settings
 
@@ -44,18 +51,61 @@ CONSUMERS: dict[str, dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]]] 
 }
 
 
+PENDING = "gateway.casework.pending"  # the polled batch's writes, in its connection's info
+
+
+@dataclass
+class Pending:
+    """A polled batch's writes, done together when its handlers are through: the items' changes in their
+    order (an assignment after its case's changes), the history's rows in one statement."""
+
+    changes: list[Change | Assignment] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+
+    def write(self, connection: sa.Connection) -> None:
+        run: list[Change] = []
+        for done in [*self.changes, None]:
+            if isinstance(done, Change):
+                run.append(done)
+                continue
+            store.apply_all(connection, run)
+            run = []
+            if done is not None:
+                case_store.assign(connection, done)
+        case_store.record_all(connection, self.entries)
+
+
+@contextmanager
+def batch_scope(connection: sa.Connection) -> Iterator[None]:
+    """Around a polled batch's handlers (the kit's consumer): their writes, done at its end."""
+    pending = connection.info[PENDING] = Pending()
+    try:
+        yield
+        pending.write(connection)
+    finally:
+        connection.info.pop(PENDING, None)
+
+
 def handler(*fields: str) -> Handler:
     @reads(*fields)
     def on_event(connection: sa.Connection, envelope: Envelope) -> None:
+        pending: Pending | None = connection.info.get(PENDING)
         change = queue.change_for(envelope.type, envelope.data, envelope.time)
-        if change is not None:
-            apply(connection, change)
+        if change is not None and pending is not None:
+            pending.changes.append(change)
+        elif change is not None:
+            store.apply(connection, change)
         entry = timeline.entry_for(envelope.id, envelope.type, envelope.data, envelope.time)
-        if entry is not None:  # the case page's history, and a service's assignment of the case
-            case_store.record(connection, entry)
-            given = timeline.assignment_for(entry, envelope.data)
-            if given is not None:
-                case_store.assign(connection, given)
+        if entry is None:
+            return
+        given = timeline.assignment_for(entry, envelope.data)  # a service's assignment of the case
+        if pending is not None:
+            pending.entries.append(entry)
+            pending.changes.extend([given] if given else [])
+            return
+        case_store.record(connection, entry)  # the case page's history
+        if given is not None:
+            case_store.assign(connection, given)
 
     return on_event
 
@@ -91,6 +141,7 @@ def consumers(
             settings.kafka_bootstrap_servers,
             consumer_options={"group_id": group_prefix + name} if group_prefix else None,
             events=events,
+            batch_scope=batch_scope,
         )
         for name, (topics, handlers) in subscriptions(events).items()
     ]

@@ -36,11 +36,34 @@ def _upsert(dialect: str, fields: frozenset[str]) -> Any:
     return found
 
 
+def _values(change: Change) -> dict[str, Any]:
+    values = {**NONE, **DEFAULTS, **change.fields, "service": change.service, "case_id": change.case_id}
+    return values | {"opened_at": change.at, "version": change.at}
+
+
 def apply(connection: sa.Connection, change: Change) -> None:
     """Insert the case's item, or update it unless it already holds a newer change (one statement)."""
-    values = {**NONE, **DEFAULTS, **change.fields, "service": change.service, "case_id": change.case_id}
-    values |= {"opened_at": change.at, "version": change.at}
-    connection.execute(_upsert(connection.dialect.name, frozenset(change.fields)), values)
+    connection.execute(_upsert(connection.dialect.name, frozenset(change.fields)), _values(change))
+
+
+def apply_all(connection: sa.Connection, changes: Sequence[Change]) -> None:
+    """The changes in their order, as one statement for each run of changes that set the same fields to
+    different cases (one upsert cannot touch a row twice, and a case's changes must keep their order)."""
+    run: list[Change] = []
+    for change in [*changes, None]:
+        ends = change is None or (
+            run and (change.fields.keys() != run[0].fields.keys() or any(_same_case(change, c) for c in run))
+        )
+        if ends and run:
+            statement = _upsert(connection.dialect.name, frozenset(run[0].fields))
+            connection.execute(statement, [_values(c) for c in run])
+            run = []
+        if change is not None:
+            run.append(change)
+
+
+def _same_case(one: Change, other: Change) -> bool:
+    return (one.service, one.case_id) == (other.service, other.case_id)
 
 
 @dataclass(frozen=True)
