@@ -4,8 +4,9 @@ Runs proposals and the gateway as deployed (gunicorn + worker each, PostgreSQL d
 broker; proposals verifies tokens against the gateway's published JWKS), an in-process OpenID provider
 (oidc-provider-mock) with `--voters` residents, and opens a budget round. Every voter logs in once
 through the real code flow with PKCE (a server-side session at the gateway, its CSRF token from the
-account page). Then, in `--repeat` alternating passes of `--seconds` each, `--threads` clients cast
-ballots in a closed loop:
+account page). Then, in `--repeat` passes, `--clients` threads cast ballots in a closed loop on each path
+for `--seconds`, the two paths taking turns of `--seconds / --slices` (so that load from outside the
+benchmark falls on both alike):
 
 - direct: PUT /api/v1/rounds/{id}/ballot on proposals, with a token signed as the gateway signs them;
 - gateway: PUT /api/proposals/v1/rounds/{id}/ballot on the gateway (Granian), with the session cookie
@@ -39,6 +40,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,9 +106,28 @@ def ballot(rng: random.Random) -> dict[str, Any]:
 Cast = tuple[dict[str, str], str]  # a voter's request headers and the ballot's URL
 
 
-def closed_loop(casts: list[Cast], seconds: float, threads: int) -> dict[str, float]:
-    """`threads` clients, each cycling through its share of the voters, for `seconds`. Both paths share
-    one lean keep-alive client (urllib3), so the load generator costs each path the same."""
+@dataclass
+class Tally:
+    """One path's ballots over the slices of a pass: latencies (ms), failures, seconds and CPU seconds."""
+
+    latencies: list[float] = field(default_factory=list)
+    failures: int = 0
+    elapsed: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def figures(self) -> dict[str, float]:
+        done = sorted(self.latencies)
+        q = statistics.quantiles(done, n=100)
+        found = {"per_s": len(done) / self.elapsed, "p50_ms": q[49], "p99_ms": q[98], "failures": float(self.failures)}
+        for name, seconds in self.cpu.items():  # CPU milliseconds per ballot of each part (the API processes only)
+            found[f"cpu_ms_{name}"] = seconds * 1000 / max(len(done), 1)
+        return found
+
+
+def closed_loop(casts: list[Cast], seconds: float, threads: int, tally: Tally | None = None) -> Tally:
+    """`threads` clients, each cycling through its share of the voters, for `seconds`; added to `tally`.
+    Both paths share one lean keep-alive client (urllib3), so the load generator costs each path the same."""
+    tally = tally or Tally()
     http = urllib3.PoolManager(maxsize=threads, retries=urllib3.Retry(total=2, connect=2, read=1, status=0))
     stop = time.monotonic() + seconds
     latencies: list[list[float]] = [[] for _ in range(threads)]
@@ -130,10 +151,10 @@ def closed_loop(casts: list[Cast], seconds: float, threads: int) -> dict[str, fl
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(run, range(threads)))
-    elapsed = time.monotonic() - began
-    done = sorted(x for per in latencies for x in per)
-    q = statistics.quantiles(done, n=100)
-    return {"per_s": len(done) / elapsed, "p50_ms": q[49], "p99_ms": q[98], "failures": float(sum(failures))}
+    tally.elapsed += time.monotonic() - began
+    tally.latencies += [x for per in latencies for x in per]
+    tally.failures += sum(failures)
+    return tally
 
 
 def each_once(casts: list[Cast], threads: int) -> None:
@@ -242,17 +263,19 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
             direct.append(({"Authorization": f"Bearer {signed}"}, f"{proposals.url}/api/v1/rounds/{rid}/ballot"))
         masters = {"gateway": gateway.processes[0].pid, "proposals": proposals.processes[0].pid}
 
-        def path_pass(casts: list[Cast]) -> dict[str, float]:
-            before = {name: cpu_seconds(pid) for name, pid in masters.items()} | {"client": time.process_time()}
-            figures_of_pass = closed_loop(casts, args.seconds, args.clients)
-            after = {name: cpu_seconds(pid) for name, pid in masters.items()} | {"client": time.process_time()}
-            ballots = figures_of_pass["per_s"] * args.seconds
-            for name in after:  # CPU milliseconds per ballot of each part (the API processes only)
-                figures_of_pass[f"cpu_ms_{name}"] = (after[name] - before[name]) * 1000 / max(ballots, 1)
-            return figures_of_pass
-
         def one_pass() -> Figures:
-            d, g = path_pass(direct), path_pass(via_gateway)
+            """Both paths in turns of `--seconds / --slices`, so that load from outside the benchmark falls on
+            both alike; CPU of each part counted per turn."""
+            tallies = {"direct": Tally(), "gateway": Tally()}
+            for _ in range(args.slices):
+                for name, casts in (("direct", direct), ("gateway", via_gateway)):
+                    tally = tallies[name]
+                    before = {n: cpu_seconds(pid) for n, pid in masters.items()} | {"client": time.process_time()}
+                    closed_loop(casts, args.seconds / args.slices, args.clients, tally)
+                    after = {n: cpu_seconds(pid) for n, pid in masters.items()} | {"client": time.process_time()}
+                    for n in after:
+                        tally.cpu[n] = tally.cpu.get(n, 0.0) + after[n] - before[n]
+            d, g = tallies["direct"].figures(), tallies["gateway"].figures()
             paths = {f"direct_{k}": v for k, v in d.items()} | {f"gateway_{k}": v for k, v in g.items()}
             return paths | {"ratio_gateway_to_direct": g["per_s"] / d["per_s"]}
 
@@ -289,6 +312,7 @@ def main() -> None:
     parser.add_argument("--voters", type=int, default=400)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=16, help="client threads")
+    parser.add_argument("--slices", type=int, default=5, help="turns of each path within a pass (default 5)")
     parser.add_argument("--web-concurrency", default="2", help="gunicorn workers of each service")
     parser.add_argument("--threads-per", default="4", help="threads per gunicorn worker of proposals")
     parser.add_argument("--gateway-threads", default="8", help="app threads per Granian worker of the gateway")
@@ -296,7 +320,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="a folder for py-spy flame graphs of both paths (not measured)")
     args = options(parser).parse_args()
     if args.quick:
-        args.voters, args.seconds = 20, 2.0
+        args.voters, args.seconds, args.slices = 20, 2.0, 2
     run(Harness.start("gateway_ballots", args), args)
 
 
