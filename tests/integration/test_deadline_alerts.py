@@ -13,11 +13,13 @@ import sqlalchemy as sa
 from helpers import produce, wait_for
 
 from gateway.adapters import tables as gateway_tables
+from gateway.adapters.desk_tables import deadline_alerts
 from gateway.bootstrap import SERVICE as GATEWAY
-from gateway.casework import case_store
+from gateway.casework import case_store, store
 from gateway.casework.alert_events import DEADLINE_ALERT
-from gateway.casework.alert_store import announce_crossings, remember_desk_roles
+from gateway.casework.alert_store import CrossingWatch, _candidates, announce_crossings, remember_desk_roles
 from gateway.casework.consumer import consumers as queue_consumers
+from gateway.casework.queue import Change
 from gateway.casework.timeline import Assignment
 from meemaken_events import ConsumerLoop, EventFactory, Outbox, Relay, catalogue
 from meemaken_kit import Settings, make_engine, migrate
@@ -162,3 +164,54 @@ def test_a_breach_is_told_once_to_the_assignee_and_the_supervisor_even_after_a_r
         gateway.dispose()
         notifications.dispose()
         drop_database(postgres_server_url, name)
+
+
+@pytest.mark.postgres
+def test_after_its_first_pass_the_alert_step_reads_only_the_items_whose_level_can_have_changed(database_url):
+    """The worker's CrossingWatch: a full pass, then only due dates that passed or came near since its last
+    run and items an event changed; each crossing is still announced once."""
+    migrate(GATEWAY.migrations_dir, database_url)
+    engine = make_engine(database_url)
+    t0 = datetime.now(UTC).replace(microsecond=0)
+    old = t0 - timedelta(hours=1)  # the events of the items already there
+
+    def item(case_id: str, due: datetime, at: datetime) -> None:
+        fields = {"kind": "answer_proposal", "state": "admitted", "open": True, "due_at": due}
+        with engine.begin() as conn:
+            store.apply(conn, Change("proposals", case_id, at, fields))
+
+    near, later = f"near-{uuid.uuid4()}", f"later-{uuid.uuid4()}"
+    item(near, t0 + timedelta(days=2), old)  # near breach now, breached in two days
+    item(later, t0 + timedelta(days=5), old)  # near in two days
+    watch = CrossingWatch(engine, Outbox(gateway_tables.outbox), EventFactory("urn:meemaken:test:gateway"))
+    try:
+        assert watch(t0) >= 1  # the first pass reads every candidate (others' items included)
+        with engine.connect() as conn:
+            assert _candidates(conn, t0 + timedelta(minutes=1), since=t0)[0] == []  # nothing changed: nothing read
+        assert watch(t0 + timedelta(minutes=1)) == 0
+
+        changed = f"changed-{uuid.uuid4()}"
+        item(changed, t0 + timedelta(hours=5), t0 + timedelta(minutes=1))  # an event since the last run
+        assert watch(t0 + timedelta(minutes=2)) == 1
+        two_days = t0 + timedelta(days=2, minutes=3)
+        with engine.connect() as conn:
+            read = {i["case_id"] for i in _candidates(conn, two_days, since=t0 + timedelta(minutes=2))[0]}
+        assert {near, later} <= read  # one passed its due date, the other came within three days
+        assert watch(two_days) >= 2 and watch(two_days + timedelta(minutes=1)) == 0
+        with engine.connect() as conn:
+            levels = conn.execute(
+                sa.select(deadline_alerts.c.case_id, deadline_alerts.c.level).where(
+                    deadline_alerts.c.case_id.in_([near, later, changed])
+                )
+            ).all()
+        assert sorted(levels) == sorted(
+            [
+                (near, "near_breach"),
+                (near, "breached"),
+                (later, "near_breach"),
+                (changed, "near_breach"),
+                (changed, "breached"),
+            ]
+        )
+    finally:
+        engine.dispose()

@@ -14,7 +14,7 @@ from flask import Flask
 
 from gateway.adapters import tables
 from gateway.casework import alert_events
-from gateway.casework.alert_store import announce_crossings
+from gateway.casework.alert_store import CrossingWatch
 from gateway.casework.consumer import consumers
 from gateway.casework.store import forget_closed
 from gateway.context import Gateway
@@ -142,7 +142,7 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
     outbox, events = Outbox(tables.outbox), EventFactory(settings.event_source)
     alerts = Periodic(  # each deadline crossing of the queue's items, announced once
         "deadline alerts",
-        lambda: announce_crossings(engine, outbox, events),
+        CrossingWatch(engine, outbox, events),
         float(os.environ.get("GATEWAY_DEADLINE_ALERT_INTERVAL", "60")),
     )
     return [

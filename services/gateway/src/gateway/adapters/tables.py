@@ -74,6 +74,7 @@ work_items = sa.Table(
     sa.Index("ix_work_items_district", "district"),
     sa.Index("ix_work_items_assignee", "assignee"),
     sa.Index("ix_work_items_state", "service", "state"),
+    sa.Index("ix_work_items_version", "version"),  # the items events changed since the alerts' last run
 )
 
 # An official's saved views of the queue: a name and the view's query string.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,8 @@ from meemaken_kit.roles import Role
 
 DESK_ROLES = (Role.SUPERVISOR, Role.MENTOR)  # the roles the desk must know of when their holder is away
 BATCH = 500
+LATE = timedelta(minutes=10)  # how late an event may reach the queue and still be seen by the next run
+FULL = timedelta(hours=1)  # how often the step reads every candidate again
 
 
 def remember_desk_roles(
@@ -64,10 +66,19 @@ def supervised_departments(conn: sa.Connection, person_id: str) -> list[str] | N
     return None if not scopes or any(s == "" for (s,) in scopes) else [s.removeprefix("department:") for s in named]
 
 
-def _candidates(conn: sa.Connection, now: datetime) -> tuple[list[Mapping[str, Any]], set[tuple[str, str, str, str]]]:
-    """Open items that may have crossed a level now, and the crossings of theirs already announced."""
+def _candidates(
+    conn: sa.Connection, now: datetime, since: datetime | None = None
+) -> tuple[list[Mapping[str, Any]], set[tuple[str, str, str, str]]]:
+    """Open items that may have crossed a level now, and the crossings of theirs already announced; with
+    ``since``, only those whose level can have changed after it: due dates that came within the window
+    or passed since (two ranges of the queue's index on the due date) and items an event changed (the
+    index on the version)."""
     w, a = work_items, deadline_alerts
     near = sa.or_(w.c.due_at <= window(now), w.c.alert.is_not(None))
+    if since is not None:
+        passed = sa.and_(w.c.due_at > since, w.c.due_at <= now)
+        came_near = sa.and_(w.c.due_at > window(since), w.c.due_at <= window(now))
+        near = sa.and_(near, sa.or_(passed, came_near, w.c.version > since - LATE))
     rows = conn.execute(
         sa.select(w, a.c.level.label("announced_level"), a.c.due.label("announced_due"))
         .select_from(w.outerjoin(a, sa.and_(a.c.service == w.c.service, a.c.case_id == w.c.case_id)))
@@ -109,17 +120,42 @@ def _announce(conn: sa.Connection, outbox: Outbox, events: EventFactory, c: Cros
     return True
 
 
-def announce_crossings(engine: sa.Engine, outbox: Outbox, events: EventFactory, now: datetime | None = None) -> int:
-    """The worker's step: announce each crossing not announced yet, each in its own transaction (a
-    crossing another worker announced first is skipped). How many were announced."""
+def announce_crossings(
+    engine: sa.Engine, outbox: Outbox, events: EventFactory, now: datetime | None = None, since: datetime | None = None
+) -> int:
+    """The worker's step: announce each crossing not announced yet (of the items changed after ``since``,
+    when given), each in its own transaction (a crossing another worker announced first is skipped). How
+    many were announced (at most BATCH)."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
-        items, announced = _candidates(conn, now)
+        items, announced = _candidates(conn, now, since)
     announced_now = 0
     for crossing in to_announce(items, announced, now)[:BATCH]:
         with engine.begin() as conn:  # a crossing another worker announced first inserts nothing here
             announced_now += _announce(conn, outbox, events, crossing, now)
     return announced_now
+
+
+@dataclass
+class CrossingWatch:
+    """The worker's alert step with its memory: a pass over every candidate first and every FULL after,
+    and in between only the items whose level can have changed since the last complete run (an event
+    reaching the consumer more than LATE after it happened waits for the next full pass)."""
+
+    engine: sa.Engine
+    outbox: Outbox
+    events: EventFactory
+    since: datetime | None = None  # the last run that announced every crossing it found
+    full_at: datetime | None = None
+
+    def __call__(self, now: datetime | None = None) -> int:
+        now = now or datetime.now(UTC)
+        full = self.full_at is None or now - self.full_at >= FULL
+        since = None if full else self.since
+        announced = announce_crossings(self.engine, self.outbox, self.events, now, since)
+        if announced < BATCH:  # everything found is announced: the next run reads from here
+            self.since, self.full_at = now, (now if full else self.full_at)
+        return announced
 
 
 # --- what the alerts pages read ----------------------------------------------------------------------
