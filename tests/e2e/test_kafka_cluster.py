@@ -129,7 +129,7 @@ def fault_while_flowing(system: System, fault, name: str) -> float:  # type: ign
     fault()
     faulted = time.monotonic()
     probe = uuid.uuid4()
-    body = {"process_id": "cluster-call", "title": f"Probe {name}", "text": f"{TEXT} (probe {name})"}
+    body = {"process_id": "cluster-call", "title": f"A probe after the {name}", "text": f"{TEXT} (probe {name})"}
     system.post("proposals", body, resident(probe))
     wait_for(lambda: probe in system.messages("proposal_admitted"), timeout=RECOVERY_BOUND[name], interval=0.1)
     recovery = time.monotonic() - faulted
