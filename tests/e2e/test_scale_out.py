@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import cycle
 from pathlib import Path
 
@@ -45,7 +45,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 PROCESS = "scale-out-call"
 FLOW = 24  # proposals submitted while the workers change, each supported to the threshold
 THRESHOLD = 2
-TIMERS = (3.0, 7.0, 11.0, 15.0)  # seconds after the flow starts at which an answer term falls due
+TIMERS = 4  # answer terms that fall due during the run: as the flow starts, the 3rd worker joins, one is killed,
+# and the groups are back to 2 members
 PROPOSAL_TOPIC = "meemaken.proposals.proposal"
 PROPOSALS_GROUPS = {"proposals.admissibility": [PROPOSAL_TOPIC], "proposals.tally": ["meemaken.proposals.round"]}
 ROUTED = ("admitted", "threshold_reached", "answer_overdue")  # the proposal events notifications tells about
@@ -176,18 +177,21 @@ class Client:
                 self.supports[proposal] += 1
 
 
-def due_during_the_run(service: Service, client: Client) -> dict[uuid.UUID, datetime]:
-    """Proposals over the threshold whose answer terms fall due while the flow runs. The term is days; the
-    test moves it into the run in the database (version bumped, as a save does), as a clock would."""
-    due = {client.submit(100 + n, uuid.uuid4()): datetime.now(UTC) + timedelta(seconds=s) for n, s in enumerate(TIMERS)}
-    waiting = deque(due)
+def over_the_threshold(client: Client) -> list[uuid.UUID]:
+    """Proposals supported to the threshold before the flow: their answer terms (days away) started."""
+    ready = [client.submit(100 + n, uuid.uuid4()) for n in range(TIMERS)]
+    waiting = deque(ready)
     wait_for(lambda: client.support_admitted(waiting) or not waiting, timeout=60, interval=0.3)
+    return ready
+
+
+def falls_due(service: Service, proposal: uuid.UUID) -> None:
+    """The answer term passes now. It is days long: the test moves it in the database (the version bumped,
+    as a save does), as a clock would; every worker's schedule (each 0.5 s) sees it from now on."""
     p = proposals_tables.proposals
+    moved = p.update().where(p.c.id == proposal).values(answer_due_at=datetime.now(UTC), version=p.c.version + 1)
     with service.engine.begin() as conn:
-        for proposal, at in due.items():
-            moved = p.update().where(p.c.id == proposal).values(answer_due_at=at, version=p.c.version + 1)
-            assert conn.execute(moved).rowcount == 1
-    return due
+        assert conn.execute(moved).rowcount == 1
 
 
 def flow(client: Client, submitted: list[uuid.UUID]) -> threading.Thread:
@@ -249,27 +253,31 @@ def test_replicas_joining_and_dying_under_load_lose_double_and_reorder_nothing(s
     proposals, notifications = system
     client = Client(proposals.urls)
     client.call("processes", official(), process_body(PROCESS) | {"support_threshold": THRESHOLD})
-    timers = due_during_the_run(proposals, client)
+    timers = over_the_threshold(client)
     started, submitted = time.monotonic(), []
     sender = flow(client, submitted)
+    falls_due(proposals, timers[0])
 
     wait_for(lambda: len(submitted) >= FLOW // 3, timeout=60)
     for service in (proposals, notifications):
         service.add_worker()
+    falls_due(proposals, timers[1])
     for group in ("proposals.admissibility", "notifications.proposals"):  # the first rebalance, done
         wait_for(lambda g=group: members(kafka_bootstrap, g) == 3, timeout=60, interval=0.5)
     joined = time.monotonic() - started
 
     wait_for(lambda: len(submitted) >= 2 * FLOW // 3, timeout=60)
     killed = [service.kill_relay_holder() for service in (proposals, notifications)]
+    falls_due(proposals, timers[2])  # while the groups wait for the dead members' sessions to expire
     for group in ("proposals.admissibility", "notifications.proposals"):  # the second, once the session expired
         wait_for(lambda g=group: members(kafka_bootstrap, g) == 2, timeout=60, interval=0.5)
     rebalanced = time.monotonic() - started
+    falls_due(proposals, timers[3])
     sender.join(timeout=120)
     assert not sender.is_alive(), "the flow finished"
 
     ours = {*submitted, *timers}
-    assert len(submitted) == FLOW and len(ours) == FLOW + len(TIMERS), "each submission made its own proposal"
+    assert len(submitted) == FLOW and len(ours) == FLOW + TIMERS, "each submission made its own proposal"
     p = proposals_tables.proposals
 
     def settled() -> bool:
