@@ -3,6 +3,8 @@ language (translated in the gateway's catalogues)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 SERVICES = {
@@ -109,3 +111,31 @@ FLAGS = {
 
 def state_name(service: str, state: str) -> str:
     return str(STATES.get(service, {}).get(state, state))
+
+
+def card_words(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The queue's items with their kind, service, state and deadline flag in words, each word translated
+    once per page however many cards show it."""
+    said: dict[tuple[str, str, str], str] = {}
+
+    def word(family: str, key: str, service: str = "") -> str:
+        found = said.get((family, key, service))
+        if found is None:
+            if family == "state":
+                found = state_name(service, key)
+            else:
+                words = {"work": WORK, "service": SERVICES, "flag": FLAGS}[family]
+                found = str(words.get(key, WORK["unknown"] if family == "work" else key))
+            said[(family, key, service)] = found
+        return found
+
+    return [
+        item
+        | {
+            "kind_name": word("work", item["kind"]),
+            "service_name": word("service", item["service"]),
+            "state_name": word("state", item["state"], item["service"]),
+            "flag_name": word("flag", item["deadline"].flag),
+        }
+        for item in items
+    ]

@@ -121,7 +121,7 @@ def _known(values: list[str], chosen: str) -> list[tuple[str, str]]:
 def _render(view: View, problems: dict[str, str], save: SaveViewForm | None = None, status: int = 200) -> Response:
     official = _official()
     with gateway().engine.connect() as conn:
-        items = store.find(conn, view, official)
+        items = labels.card_words(store.find(conn, view, official))
         kept = store.views_of(conn, official)
         views = [view, *(read_view(dict(parse_qsl(row["query"])))[0] for row in kept)]
         found = store.summary(conn, views, official)
