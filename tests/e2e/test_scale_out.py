@@ -43,7 +43,7 @@ from proposals.adapters import tables as proposals_tables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 PROCESS = "scale-out-call"
-FLOW = 24  # proposals submitted while the workers change, each supported to the threshold
+STEP = 6  # proposals submitted before each change of the workers, and after the last one
 THRESHOLD = 2
 TIMERS = 4  # answer terms that fall due during the run: as the flow starts, the 3rd worker joins, one is killed,
 # and the groups are back to 2 members
@@ -194,13 +194,16 @@ def falls_due(service: Service, proposal: uuid.UUID) -> None:
         assert conn.execute(moved).rowcount == 1
 
 
-def flow(client: Client, submitted: list[uuid.UUID]) -> threading.Thread:
-    """FLOW proposals, one every 0.4 s, and the supports of those admitted meanwhile, in a thread."""
+def flow(client: Client, submitted: list[uuid.UUID], until: threading.Event) -> threading.Thread:
+    """Proposals, one every 0.4 s, and the supports of those admitted meanwhile, in a thread, `until` set;
+    then the last supports."""
 
     def send() -> None:
         waiting: deque[uuid.UUID] = deque()
-        for n in range(FLOW):
+        n = 0
+        while not until.is_set():
             submitted.append(client.submit(n, uuid.uuid4()))
+            n += 1
             waiting.append(submitted[-1])
             client.support_admitted(waiting)
             time.sleep(0.4)
@@ -255,10 +258,11 @@ def test_replicas_joining_and_dying_under_load_lose_double_and_reorder_nothing(s
     client.call("processes", official(), process_body(PROCESS) | {"support_threshold": THRESHOLD})
     timers = over_the_threshold(client)
     started, submitted = time.monotonic(), []
-    sender = flow(client, submitted)
+    stop = threading.Event()
+    sender = flow(client, submitted, stop)
     falls_due(proposals, timers[0])
 
-    wait_for(lambda: len(submitted) >= FLOW // 3, timeout=60)
+    wait_for(lambda: len(submitted) >= STEP, timeout=60)
     for service in (proposals, notifications):
         service.add_worker()
     falls_due(proposals, timers[1])
@@ -266,18 +270,22 @@ def test_replicas_joining_and_dying_under_load_lose_double_and_reorder_nothing(s
         wait_for(lambda g=group: members(kafka_bootstrap, g) == 3, timeout=60, interval=0.5)
     joined = time.monotonic() - started
 
-    wait_for(lambda: len(submitted) >= 2 * FLOW // 3, timeout=60)
+    at_join = len(submitted)
+    wait_for(lambda: len(submitted) >= at_join + STEP, timeout=60)
     killed = [service.kill_relay_holder() for service in (proposals, notifications)]
     falls_due(proposals, timers[2])  # while the groups wait for the dead members' sessions to expire
     for group in ("proposals.admissibility", "notifications.proposals"):  # the second, once the session expired
         wait_for(lambda g=group: members(kafka_bootstrap, g) == 2, timeout=60, interval=0.5)
     rebalanced = time.monotonic() - started
     falls_due(proposals, timers[3])
+    at_rebalance = len(submitted)
+    wait_for(lambda: len(submitted) >= at_rebalance + STEP, timeout=60)
+    stop.set()
     sender.join(timeout=120)
     assert not sender.is_alive(), "the flow finished"
 
     ours = {*submitted, *timers}
-    assert len(submitted) == FLOW and len(ours) == FLOW + TIMERS, "each submission made its own proposal"
+    assert len(ours) == len(submitted) + TIMERS, "each submission made its own proposal"
     p = proposals_tables.proposals
 
     def settled() -> bool:
@@ -323,7 +331,8 @@ def test_replicas_joining_and_dying_under_load_lose_double_and_reorder_nothing(s
         news = 2 if proposal in timers else 1
         assert (told[(author, "proposal_admitted")], told[(author, "proposal_news")]) == (1, news), author
     print(
-        f"\nscale-out: 3rd workers in the groups at {joined:.1f} s, relay holders {killed} killed and the groups "
+        f"\nscale-out: {len(ours)} proposals, {sum(client.supports.values())} supports; "
+        f"3rd workers in the groups at {joined:.1f} s, relay holders {killed} killed and the groups "
         f"rebalanced to 2 at {rebalanced:.1f} s, all {len(every_event)} events handled at {drained:.1f} s; "
         f"load {os.getloadavg()[0]:.1f}"
     )
