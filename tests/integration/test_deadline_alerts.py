@@ -15,7 +15,7 @@ from helpers import produce, wait_for
 from gateway.adapters import tables as gateway_tables
 from gateway.adapters.desk_tables import deadline_alerts
 from gateway.bootstrap import SERVICE as GATEWAY
-from gateway.casework import case_store, store
+from gateway.casework import alert_store, case_store, store
 from gateway.casework.alert_events import DEADLINE_ALERT
 from gateway.casework.alert_store import CrossingWatch, _candidates, announce_crossings, remember_desk_roles
 from gateway.casework.consumer import consumers as queue_consumers
@@ -213,5 +213,34 @@ def test_after_its_first_pass_the_alert_step_reads_only_the_items_whose_level_ca
                 (changed, "breached"),
             ]
         )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_backlog_of_crossings_is_read_once_and_announced_a_batch_per_run(database_url, monkeypatch):
+    migrate(GATEWAY.migrations_dir, database_url)
+    engine = make_engine(database_url)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with engine.begin() as conn:
+        for n in range(5):
+            fields = {"kind": "answer_proposal", "state": "admitted", "open": True, "due_at": now - timedelta(hours=n)}
+            store.apply(conn, Change("proposals", f"backlog-{n}-{uuid.uuid4()}", now - timedelta(days=1), fields))
+    reads = []
+
+    def counted(conn, at, since=None):
+        reads.append(since)
+        return _candidates(conn, at, since)
+
+    monkeypatch.setattr(alert_store, "_candidates", counted)
+    monkeypatch.setattr(alert_store, "BATCH", 2)
+    watch = CrossingWatch(engine, Outbox(gateway_tables.outbox), EventFactory("urn:meemaken:test:gateway"))
+    try:
+        runs = []
+        while not runs or watch.backlog:
+            runs.append(watch(now))
+        assert reads == [None]  # one full read; its crossings (others' items too) two per run
+        assert all(n == 2 for n in runs[:-1]) and sum(runs) >= 5 and watch.since == now
+        assert watch(now + timedelta(seconds=1)) == 0 and reads == [None, now]  # then only what changed since
     finally:
         engine.dispose()

@@ -11,7 +11,7 @@ concerns the municipality-wide ones.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ DESK_ROLES = (Role.SUPERVISOR, Role.MENTOR)  # the roles the desk must know of w
 BATCH = 500
 LATE = timedelta(minutes=10)  # how late an event may reach the queue and still be seen by the next run
 FULL = timedelta(hours=1)  # how often the step reads every candidate again
+REREAD = timedelta(minutes=1)  # how long a read's crossings may wait for their turn before a new read
 
 
 def remember_desk_roles(
@@ -120,41 +121,59 @@ def _announce(conn: sa.Connection, outbox: Outbox, events: EventFactory, c: Cros
     return True
 
 
-def announce_crossings(
-    engine: sa.Engine, outbox: Outbox, events: EventFactory, now: datetime | None = None, since: datetime | None = None
-) -> int:
-    """The worker's step: announce each crossing not announced yet (of the items changed after ``since``,
-    when given), each in its own transaction (a crossing another worker announced first is skipped). How
-    many were announced (at most BATCH)."""
-    now = now or datetime.now(UTC)
+def _crossings(engine: sa.Engine, now: datetime, since: datetime | None) -> list[Crossing]:
     with engine.connect() as conn:
         items, announced = _candidates(conn, now, since)
+    return to_announce(items, announced, now)
+
+
+def _announce_each(
+    engine: sa.Engine, outbox: Outbox, events: EventFactory, crossings: list[Crossing], now: datetime
+) -> int:
     announced_now = 0
-    for crossing in to_announce(items, announced, now)[:BATCH]:
+    for crossing in crossings:
         with engine.begin() as conn:  # a crossing another worker announced first inserts nothing here
             announced_now += _announce(conn, outbox, events, crossing, now)
     return announced_now
 
 
+def announce_crossings(
+    engine: sa.Engine, outbox: Outbox, events: EventFactory, now: datetime | None = None, since: datetime | None = None
+) -> int:
+    """Announce each crossing not announced yet (of the items changed after ``since``, when given), each in
+    its own transaction (a crossing another worker announced first is skipped). How many were announced
+    (at most BATCH)."""
+    now = now or datetime.now(UTC)
+    return _announce_each(engine, outbox, events, _crossings(engine, now, since)[:BATCH], now)
+
+
 @dataclass
 class CrossingWatch:
-    """The worker's alert step with its memory: a pass over every candidate first and every FULL after,
-    and in between only the items whose level can have changed since the last complete run (an event
-    reaching the consumer more than LATE after it happened waits for the next full pass)."""
+    """The worker's alert step with its memory: a read of every candidate first and every FULL after, and
+    in between only the items whose level can have changed since the last read whose crossings were all
+    announced (an event reaching the consumer more than LATE after it happened waits for the next full
+    read). What a read found is announced BATCH per run, without reading again for at most REREAD."""
 
     engine: sa.Engine
     outbox: Outbox
     events: EventFactory
-    since: datetime | None = None  # the last run that announced every crossing it found
+    since: datetime | None = None  # the last read whose crossings were all announced
     full_at: datetime | None = None
+    backlog: list[Crossing] = field(default_factory=list)  # found by the last read, not announced yet
+    read_at: datetime | None = None
+    reading_full: bool = False
 
     def __call__(self, now: datetime | None = None) -> int:
         now = now or datetime.now(UTC)
-        full = self.full_at is None or now - self.full_at >= FULL
-        since = None if full else self.since
-        announced = announce_crossings(self.engine, self.outbox, self.events, now, since)
-        if announced < BATCH:  # everything found is announced: the next run reads from here
-            self.since, self.full_at = now, (now if full else self.full_at)
+        if not self.backlog or self.read_at is None or now - self.read_at >= REREAD:
+            self.reading_full = self.full_at is None or now - self.full_at >= FULL
+            self.backlog = _crossings(self.engine, now, None if self.reading_full else self.since)
+            self.read_at = now
+        batch, self.backlog = self.backlog[:BATCH], self.backlog[BATCH:]
+        announced = _announce_each(self.engine, self.outbox, self.events, batch, now)
+        if not self.backlog:  # all the read found is announced: the next read starts from it
+            self.since = self.read_at
+            self.full_at = self.read_at if self.reading_full else self.full_at
         return announced
 
 
