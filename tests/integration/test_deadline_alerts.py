@@ -5,6 +5,7 @@ each, even after both consumers replay their topics from the beginning and the w
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -69,15 +70,25 @@ def drain(loops: list[ConsumerLoop], engine: sa.Engine, event_ids: set[str]) -> 
         loop.close()
 
 
-def told(engine: sa.Engine) -> list[str]:
-    """Who got a deadline alert in their inbox, once per message."""
+def told(engine: sa.Engine, alert_id: str) -> list[str]:
+    """Who got this deadline alert in their inbox, once per message."""
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(messages.c.recipient_id, messages.c.body).where(messages.c.kind == "deadline_alert")
+            sa.select(messages.c.recipient_id, messages.c.body)
+            .where(messages.c.kind == "deadline_alert")
+            .where(messages.c.event_id == alert_id)
         )
         found = [(str(r.recipient_id), r.body) for r in rows]
     assert not any("Safer school streets" in body for _, body in found)  # the case by reference only
     return sorted(person for person, _ in found)
+
+
+def alerts_of(engine: sa.Engine, case_id: str) -> list[str]:
+    """The ids of the deadline alerts the gateway's outbox holds for this case."""
+    outbox = gateway_tables.outbox
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(outbox.c.event_id, outbox.c.envelope).where(outbox.c.type == DEADLINE_ALERT))
+        return [r.event_id for r in rows if json.loads(r.envelope)["data"]["case_id"] == case_id]
 
 
 def alert_reader(settings: Settings, engine: sa.Engine, group: str) -> ConsumerLoop:
@@ -131,21 +142,20 @@ def test_a_breach_is_told_once_to_the_assignee_and_the_supervisor_even_after_a_r
             given = Assignment(str(uuid.uuid4()), "proposals", case_id, officer, datetime.now(UTC), supervisor)
             case_store.assign(conn, given)
 
+        # The session's broker also carries earlier tests' overdue proposals, which a new consumer group reads
+        # too: this test counts the alerts of its own case, and the messages of its own three officials.
         outbox, factory = Outbox(gateway_tables.outbox), EventFactory(gw_settings.event_source)
-        assert announce_crossings(gateway, outbox, factory) == 1
-        assert announce_crossings(gateway, outbox, factory) == 0  # the same crossing: nothing more
+        assert announce_crossings(gateway, outbox, factory) >= 1
+        assert announce_crossings(gateway, outbox, factory) == 0  # the same crossings: nothing more
+        (alert_id,) = alerts_of(gateway, case_id)
         relay = Relay.for_service(
             "gateway", gateway, gateway_tables.outbox, gateway_tables.relay_lease, kafka_bootstrap
         )
-        assert relay.publish_once() == 1
+        assert relay.publish_once() >= 1
 
-        with gateway.connect() as conn:
-            (alert_id,) = conn.execute(
-                sa.select(gateway_tables.outbox.c.event_id).where(gateway_tables.outbox.c.type == DEADLINE_ALERT)
-            ).scalars()
         read(alert_reader(n_settings, notifications, f"n-{uuid.uuid4().hex[:8]}-"), notifications, alert_id)
         expected = sorted([officer, supervisor])  # not the supervisor of another department
-        assert told(notifications) == expected
+        assert told(notifications, alert_id) == expected
 
         # A replay of every topic from the beginning, with the inboxes emptied: the queue's item comes back
         # the same, the worker announces nothing new, and the alert read again plans no second message.
@@ -158,7 +168,8 @@ def test_a_breach_is_told_once_to_the_assignee_and_the_supervisor_even_after_a_r
         with notifications.begin() as conn:
             conn.execute(notifications_inbox.delete())
         read(alert_reader(n_settings, notifications, replay), notifications, alert_id)
-        assert told(notifications) == expected  # still one message each
+        assert told(notifications, alert_id) == expected  # still one message each
+        assert alerts_of(gateway, case_id) == [alert_id]
         relay.producer.close()
     finally:
         gateway.dispose()
