@@ -8,10 +8,11 @@ SERVICES := proposals challenges panels notifications gateway
 PACKAGES := libs/events libs/kit libs/testkit $(addprefix services/,$(SERVICES))
 STAMP := $(VENV)/.installed
 
-.PHONY: help install system-deps frontend images run test lint typecheck openapi openapi-check event-schemas event-schemas-check monitoring-check helm-check unit bench kafka-up kafka-down clean
+.PHONY: help install system-deps frontend images run stop test lint typecheck openapi openapi-check event-schemas event-schemas-check monitoring-check helm-check unit bench kafka-up kafka-down clean
 
 help:
-	@echo "make run      start Kafka and every service (API + worker) on this machine"
+	@echo "make run      start Kafka and every service (API + worker) on this machine (MEEMAKEN_DATABASE=postgres: on PostgreSQL)"
+	@echo "make stop     stop the local Kafka, Keycloak, Zipkin and PostgreSQL that a killed make run left running"
 	@echo "make test     lint, type-check, OpenAPI and event-schema drift checks, then all tests on real Kafka and PostgreSQL"
 	@echo "make images   the services' container images (podman/buildah); compose file: infra/compose.yaml"
 	@echo "make bench    throughput and latency benchmarks (figures in bench/README.md)"
@@ -42,6 +43,15 @@ images: frontend
 
 run: install system-deps frontend
 	$(PY) infra/run_local.py
+
+# What `make run` started, stopped when it could not stop it itself (killed rather than Ctrl-C): the local Kafka
+# (one broker or three), Keycloak, Zipkin and PostgreSQL (MEEMAKEN_DATABASE=postgres); their data stays in .run/.
+stop:
+	-bash infra/kafka/kafka.sh stop
+	-KAFKA_BROKERS=3 bash infra/kafka/kafka.sh stop
+	-bash infra/keycloak/keycloak.sh stop
+	-bash infra/zipkin/zipkin.sh stop
+	-bash infra/postgres/pg.sh stop .run/postgres
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -77,7 +87,7 @@ unit: install
 	$(PY) -m pytest -q -m "not kafka and not postgres and not e2e and not browser"
 
 test: install system-deps frontend lint typecheck openapi-check event-schemas-check monitoring-check helm-check
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra --durations=30
 
 bench: install system-deps
 	$(PY) bench/run.py
