@@ -27,12 +27,10 @@ import hashlib
 import importlib
 import json
 import logging
-import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,160 +38,36 @@ from urllib.parse import quote
 import pytest
 import schemathesis
 import sqlalchemy as sa
+from fuzz_kit import (
+    CHECKS,
+    DERANDOMIZE,
+    EXAMPLES,
+    ROOT,
+    SERVICES,
+    WORKFLOWS,
+    Fuzzed,
+    Seed,
+    filled,
+    matrix,
+    operations,
+    seeds,
+)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.parameters import ParameterLocation
-from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from werkzeug.exceptions import HTTPException
 
 from meemaken_kit import Settings, make_engine, migrate
-from meemaken_kit.input_guard import INT_MAX, INT_MIN
-from meemaken_kit.roles import ROLES
 from meemaken_testkit.tokens import RESIDENT_ATTRS, token
 
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("proposals", "challenges", "panels", "notifications", "gateway")
-EXAMPLES = int(os.environ.get("MEEMAKEN_FUZZ_EXAMPLES", "15"))
-DERANDOMIZE = os.environ.get("MEEMAKEN_FUZZ_SEED") != "random"
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
 NOT_COUNTED = {"idempotency_keys"}  # a refused request's key is kept so its retry answers the same
-ROW = re.compile(r"^\|\s*(GET|POST|PUT|PATCH|DELETE)\s*\|\s*(\S+)\s*\|\s*([^|]+?)\s*\|\s*$")
-ID_KEY = re.compile(r"(^|_)id$")
-
-
-def _seeds() -> dict[str, list[tuple[str, str, str, dict[str, Any]]]]:
-    """What each service holds before the fuzzing starts: (method, path, caller, body), in order; a path
-    may name the id an earlier seed got (``{0}``: the first seed's). Their ids become path parameters."""
-    now = datetime.now(UTC)
-    year = {"starts_at": (now - timedelta(days=30)).isoformat(), "ends_at": (now + timedelta(days=335)).isoformat()}
-    call = {"municipality": "demo", "title": "Proposals call", "kind": "proposals_call"}
-    budget = {"municipality": "demo", "title": "Citizen budget", "kind": "budget_round"}
-    task = {
-        "title": "Public library De Linde",
-        "description": "Running the neighbourhood library.",
-        "department": "culture",
-        "current_yearly_cost_cents": 12_000_000,
-        "budget_cents": 11_000_000,
-        "profile": "flanders",
-        "eligible_legal_forms": ["vzw", "stichting", "charity"],
-        "min_members": 5,
-        "windows": [{"opens_at": year["starts_at"], "closes_at": year["ends_at"]}],
-    }
-    submission = {
-        "why_better": "We already run the community centre next door and can open the library on Sundays.",
-        "capacity_and_finances": "Twelve volunteers, two part-time staff, a reserve of 40 000 euro.",
-        "local_support": "412 signatures and the minutes of two neighbourhood meetings.",
-        "cost_estimate_cents": 9_500_000,
-        "quality_guarantees": "Opening hours at least as today; yearly survey of users.",
-        "continuity_and_exit": "Six months' notice; staff and keys return to the municipality.",
-        "support_asked": "Use of the building free of rent.",
-    }
-    group = {"name": "Buurtwerking De Linde", "legal_form": "vzw", "members_count": 35, "co_initiator_ids": []}
-    panel = {
-        "question": "How should the old station square be used?",
-        "theme": "public space",
-        "mandate": "adviseren",
-        "size": 6,
-        "alternates": 2,
-        "features": {"gender": {"female": {"min": 3, "max": 3}, "male": {"min": 3, "max": 3}}},
-        "household_rule": True,
-        "min_age": 16,
-        "open_registration": True,
-    }
-    return {
-        "proposals": [
-            (
-                "POST",
-                "/api/v1/processes",
-                "case_officer",
-                call | {"id": "fuzz-call", "phases": [{"name": "proposals", "rung_promised": "adviseren", **year}]},
-            ),
-            (
-                "POST",
-                "/api/v1/processes",
-                "case_officer",
-                budget | {"id": "fuzz-budget", "phases": [{"name": "round", "rung_promised": "meebeslissen", **year}]},
-            ),
-            (
-                "POST",
-                "/api/v1/proposals",
-                "resident",
-                {
-                    "process_id": "fuzz-call",
-                    "title": "Safer school streets",
-                    "text": "Close the street in front of the school for cars at the start and end of the day.",
-                },
-            ),
-            (
-                "POST",
-                "/api/v1/rounds",
-                "case_officer",
-                {
-                    "process_id": "fuzz-budget",
-                    "title": "Citizen budget",
-                    "budget": 100_000,
-                    "rule": "greedy",
-                    "form": {"kind": "approval"},
-                },
-            ),
-            ("POST", "/api/v1/rounds/{3}/projects", "resident", {"title": "Benches", "cost": 60_000}),
-        ],
-        "challenges": [
-            ("POST", "/api/v1/tasks", "case_officer", task),
-            (
-                "POST",
-                "/api/v1/challenges",
-                "group_representative",
-                {"task_id": "{0}", "group": group, "submission": submission},
-            ),
-        ],
-        "panels": [("POST", "/api/v1/panels", "panel_coordinator", panel)],
-    }
-
-
-def _matrix(service: str) -> dict[tuple[str, str], set[str]]:
-    """(method, path) -> who (role names, ``service:<scope>``, or ``public``) from docs/roles/<service>.md."""
-    found = {}
-    for line in (ROOT / "docs" / "roles" / f"{service}.md").read_text().splitlines():
-        if match := ROW.match(line):
-            method, path, who = match.groups()
-            found[(method, path)] = {entry.split(" ")[0] for entry in (w.strip() for w in who.split(",")) if entry}
-    return found
-
-
-def _operations() -> Iterator[Any]:
-    for service in SERVICES:
-        document = json.loads((ROOT / "services" / service / "openapi.json").read_text())
-        for path, item in sorted(document["paths"].items()):
-            for method in sorted(m for m in item if m in ("get", "post", "put", "patch", "delete")):
-                yield pytest.param(service, method.upper(), path, id=f"{service} {method.upper()} {path}")
 
 
 @dataclass
-class Service:
-    name: str
-    app: Any
-    engine: sa.Engine
-    schema: Any
-    matrix: dict[tuple[str, str], set[str]]
+class Service(Fuzzed):
+    app: Any = None
+    engine: Any = None
     subjects: dict[str, str] = field(default_factory=dict)
-    ids: dict[str, set[str]] = field(default_factory=dict)  # ids seen in answers, by the key that held them
 
     def headers(self, caller: str | None) -> dict[str, str]:
         """A fresh gateway token for the caller (one subject per role, so "own" resources stay theirs)."""
@@ -210,36 +84,14 @@ class Service:
         attrs = RESIDENT_ATTRS if caller in ("resident", "group_representative") else {}
         return {"Authorization": f"Bearer {token(self.name, caller, sub=sub, attrs=attrs)}"}
 
-    def seed(self, seeds: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+    def seed(self, seeds: list[Seed]) -> None:
         client, got = self.app.test_client(), []
-        for method, path, caller, body in seeds:
-            filled = json.loads(json.dumps(body).replace('"{0}"', json.dumps(got[0] if got else "")))
-            answer = client.open(path.format(*got), method=method, json=filled, headers=self.headers(caller))
+        for method, template, caller, body in seeds:
+            path, json_body = filled(template, body, got)
+            answer = client.open(path, method=method, json=json_body, headers=self.headers(caller))
             assert answer.status_code < 300, f"seed {method} {path}: {answer.status_code} {answer.get_data(True)}"
             got.append(answer.get_json()["id"])
-            self.remember(answer.get_json(), path.format(*got))
-
-    def remember(self, body: Any, path: str = "") -> None:
-        """Keep the ids an answer names, to use them as path parameters later: ``<thing>_id`` under its
-        name, and the ``id`` of what ``path`` lists or makes under the parameter of that resource's
-        own path (``/api/v1/rounds`` answers a round: ``round_id`` of ``/api/v1/rounds/{round_id}``)."""
-        if isinstance(body, list):
-            for item in body[:20]:
-                self.remember(item, path)
-        elif isinstance(body, dict):
-            for key, value in body.items():
-                if isinstance(value, str) and ID_KEY.search(key) and len(value) < 100:
-                    name = self.item_parameter(path) if key == "id" else key
-                    self.ids.setdefault(name or key, set()).add(value)
-                elif isinstance(value, dict | list):
-                    self.remember(value)
-
-    def item_parameter(self, path: str) -> str | None:
-        """The parameter naming one of what ``path`` lists: ``round_id`` for ``/api/v1/rounds``."""
-        for template in self.schema.raw_schema["paths"]:
-            if match := re.fullmatch(re.escape(path) + r"/\{(\w+)\}", template):
-                return match.group(1)
-        return None
+            self.remember(answer.get_json(), template.format(*got))
 
     def fingerprint(self) -> str:
         """Every row of every table (idempotency keys aside), hashed: did a request change anything?"""
@@ -301,60 +153,9 @@ def _start(name: str, tmp: Path) -> Service:
     # Undeclared query parameters and headers are ignored, as HTTP APIs do (webargs EXCLUDE): not negative input.
     schema.config.generation.update(allow_extra_parameters=False)
     schema.app = app
-    service = Service(name, app, engine, schema, _matrix(name))
-    service.seed(_seeds().get(name, []))
+    service = Service(name, schema, matrix(name), app=app, engine=engine)
+    service.seed(seeds().get(name, []))
     return service
-
-
-def _callers(service: Service, method: str, path: str) -> list[str | None]:
-    """Nobody, every role the matrix allows, and one role it refuses."""
-    allowed = service.matrix.get((method, path), {"public"}) - {"public"}
-    refused = [role for role in ROLES if role not in allowed]
-    # Hypothesis leans to the first choices: the allowed roles, so most examples reach the handler.
-    return [*sorted(allowed), *refused[:1], None] if allowed else ["resident", None]
-
-
-def _known_ids(service: Service, parameter: str) -> list[str]:
-    """Ids the run has seen that may fit a path parameter: under its own name, else any."""
-    return sorted(service.ids.get(parameter) or set().union(*service.ids.values()))
-
-
-ODD_TEXT = st.one_of(
-    st.from_regex(r"[0-9]{9,12}", fullmatch=True),  # reads as a national number or a phone number
-    st.text(max_size=20),
-    st.sampled_from(["", " ", "-", "0", "a" * 10_001, "\u200b", "\uff33afer school streets", "mobility-2027"]),
-)
-ODD_NUMBERS = st.one_of(
-    st.sampled_from([0, -1, 1, 2**31, 2**53 + 1, INT_MAX, INT_MIN, 1e308, -0.0, 0.5]),
-    st.integers(-(2**70), 2**70),
-)
-
-
-def _odd_like(value: Any) -> st.SearchStrategy[Any]:
-    """Values a field that holds ``value`` might get from a careless or hostile client."""
-    if isinstance(value, dict):
-        return (
-            _one_field_odd(value) if value else st.dictionaries(st.text(max_size=5), ODD_TEXT, max_size=2)
-        ) | st.none()
-    if isinstance(value, list):
-        item = _odd_like(value[0]) | st.just(value[0]) if value else ODD_TEXT
-        return st.lists(item, max_size=4) | st.none() | ODD_TEXT
-    if isinstance(value, bool):
-        return st.sampled_from([not value, None, "true", 0])
-    if isinstance(value, int | float):
-        return ODD_NUMBERS | st.none() | ODD_TEXT
-    return ODD_TEXT | st.none() | ODD_NUMBERS
-
-
-def _one_field_odd(body: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.sampled_from(sorted(body)).flatmap(lambda key: _odd_like(body[key]).map(lambda odd: {**body, key: odd}))
-
-
-def _path_is_valid(case: Any) -> bool:
-    """Only a path generated valid may become a known resource's: a negative one keeps what it tests."""
-    meta = case.meta
-    component = meta.components.get(ParameterLocation.PATH) if meta is not None else None
-    return component is None or component.mode == GenerationMode.POSITIVE
 
 
 def _routed(app: Any, method: str, path: str) -> bool:
@@ -366,24 +167,15 @@ def _routed(app: Any, method: str, path: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize(("name", "method", "path"), list(_operations()))
+@pytest.mark.parametrize(("name", "method", "path"), list(operations()))
 def test_no_generated_input_gets_a_server_error_or_an_undocumented_answer(
     name: str, method: str, path: str, services: Callable[[str], Service]
 ) -> None:
     service = services(name)
     operation = service.schema[path][method]
-    allowed = service.matrix.get((method, path), {"public"})
+    allowed = service.allowed(method, path)
     public = "public" in allowed
-    strategies = [
-        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
-    ]
-    seed = next((b for m, p, _, b in _seeds().get(name, []) if (m, p) == (method, path)), None)
-    if seed is not None:  # a body the service takes, with one field made odd: past validation, into the domain
-        strategies.append(
-            _one_field_odd(seed).map(lambda body: operation.Case(body=body, media_type="application/json"))
-        )
-    strategy = st.one_of(*strategies)
+    strategy = service.cases(operation, method, path)
     failures: list[str] = []
 
     @settings(
@@ -394,14 +186,9 @@ def test_no_generated_input_gets_a_server_error_or_an_undocumented_answer(
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=strategy, caller=st.sampled_from(_callers(service, method, path)), data=st.data())
+    @given(case=strategy, caller=st.sampled_from(service.callers(method, path)), data=st.data())
     def fuzz(case: Any, caller: str | None, data: st.DataObject) -> None:
-        for parameter in list(case.path_parameters or {}) if _path_is_valid(case) else []:
-            known = _known_ids(service, parameter)
-            # One draw whose bounds never change as the pool grows (Hypothesis replays examples).
-            pick = data.draw(st.integers(-(2**16), 2**16), label=f"known {parameter}")
-            if known and pick >= 0:
-                case.path_parameters[parameter] = known[pick % len(known)]
+        service.use_known_ids(case, data)
         if caller is not None:  # in place, so Schemathesis re-judges a case that lacked the header as valid
             case.headers = {**(case.headers or {}), **service.headers(caller)}
         before = service.fingerprint() if method != "GET" else ""
@@ -485,7 +272,7 @@ def _hostile_request(where: str, name: str, raw: str, path: str, method: str) ->
     return filled, {"data": f'{{"{name}": {raw}}}', "content_type": "application/json"}
 
 
-@pytest.mark.parametrize(("name", "method", "path"), [p for p in _operations() if p.values[0] != "gateway"])
+@pytest.mark.parametrize(("name", "method", "path"), [p for p in operations() if p.values[0] != "gateway"])
 def test_every_place_of_every_endpoint_refuses_hostile_input_naming_it_and_changes_nothing(
     name: str, method: str, path: str, services: Callable[[str], Service]
 ) -> None:
@@ -493,7 +280,7 @@ def test_every_place_of_every_endpoint_refuses_hostile_input_naming_it_and_chang
     places = _places(service.schema.raw_schema, method, path)
     if not places:
         return
-    allowed = sorted(service.matrix.get((method, path), {"public"}) - {"public"})
+    allowed = sorted(service.allowed(method, path) - {"public"})
     client = service.app.test_client()
 
     @settings(max_examples=12, deadline=None, derandomize=DERANDOMIZE, database=None, phases=[Phase.generate])
@@ -528,8 +315,6 @@ def test_every_place_of_every_endpoint_refuses_hostile_input_naming_it_and_chang
 # --- workflows: sequences along the links Schemathesis infers from each document (a created resource's id
 # feeds the operations that take it), each step sent by a role the matrix allows
 
-WORKFLOWS = int(os.environ.get("MEEMAKEN_FUZZ_WORKFLOWS", "8"))
-
 
 @pytest.mark.parametrize("name", [s for s in SERVICES if s != "gateway"])  # the gateway has no linked operations
 def test_workflows_along_the_documents_links_get_no_server_error_and_only_documented_answers(
@@ -539,7 +324,7 @@ def test_workflows_along_the_documents_links_get_no_server_error_and_only_docume
 
     class Workflow(service.schema.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Any) -> None:
-            allowed = sorted(service.matrix.get((case.method.upper(), case.path), {"public"}) - {"public"})
+            allowed = sorted(service.allowed(case.method.upper(), case.path) - {"public"})
             if allowed:
                 case.headers = {**(case.headers or {}), **service.headers(allowed[0])}
 
