@@ -3,13 +3,12 @@
 SQLite (the embedded default of ``make run``) gets WAL, a busy timeout and real transactions
 (``BEGIN IMMEDIATE``, so savepoints work and writers queue instead of failing); PostgreSQL
 gets pre-ping so a restarted server costs one retry, not a crash, and a pool per process of
-``DATABASE_POOL_SIZE`` connections (10) plus ``DATABASE_MAX_OVERFLOW`` more in bursts (10).
+``pool_size`` connections (10) plus ``max_overflow`` more in bursts (10): the settings'
+``DATABASE_POOL_SIZE`` and ``DATABASE_MAX_OVERFLOW`` (``Settings.pool_sizes``).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,12 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+DEFAULT_POOL = {"pool_size": 10, "max_overflow": 10}
+
 
 def make_engine(url: str, **options: Any) -> sa.Engine:
     if url.startswith("sqlite"):
+        options = {k: v for k, v in options.items() if k not in DEFAULT_POOL}  # SQLAlchemy's own pool for SQLite
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -42,24 +44,8 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
         return engine
     options.setdefault("pool_pre_ping", True)
     if "poolclass" not in options:
-        options = pool_sizes() | options
+        options = DEFAULT_POOL | options
     return sa.create_engine(url, **options)
-
-
-def pool_sizes(env: Mapping[str, str] | None = None) -> dict[str, int]:
-    """The pool of one process: ``DATABASE_POOL_SIZE`` kept open, ``DATABASE_MAX_OVERFLOW`` more at most."""
-    env = os.environ if env is None else env
-    sizes = {
-        "pool_size": env.get("DATABASE_POOL_SIZE") or "10",
-        "max_overflow": env.get("DATABASE_MAX_OVERFLOW") or "10",
-    }
-    try:
-        counted = {option: int(value) for option, value in sizes.items()}
-    except ValueError:
-        raise ValueError(f"DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW must be whole numbers, not {sizes}") from None
-    if counted["pool_size"] < 1 or counted["max_overflow"] < 0:
-        raise ValueError(f"DATABASE_POOL_SIZE must be at least 1 and DATABASE_MAX_OVERFLOW at least 0, not {sizes}")
-    return counted
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:

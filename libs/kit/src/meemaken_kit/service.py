@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import Flask
@@ -31,13 +30,15 @@ from meemaken_kit.metrics import DatabaseState, Timer
 from meemaken_kit.tracing import configure_tracing
 from meemaken_kit.worker import Loop, run_loops, serve_metrics_and_health
 
+S = TypeVar("S", bound=Settings)
+
 
 @dataclass(frozen=True)
-class ServiceDefinition:
+class ServiceDefinition(Generic[S]):
     name: str
     root: Path  # services/<name>/
-    create_app: Callable[[Settings, sa.Engine], Flask]
-    loops: Callable[[Settings, sa.Engine], Sequence[Loop]]
+    create_app: Callable[[S, sa.Engine], Flask]
+    loops: Callable[[S, sa.Engine], Sequence[Loop]]
     port: int | None = None  # where `serve` listens on loopback unless <SERVICE>_BIND says otherwise
     events: Sequence[EventDefinition] = ()  # the event types it publishes, each with its data's typed definition
     timers: Sequence[Timer] = ()  # the deadlines its worker watches, for the timers' metrics
@@ -50,8 +51,13 @@ class ServiceDefinition:
     def openapi_path(self) -> Path:
         return self.root / "openapi.json"
 
-    def settings(self) -> Settings:
-        return Settings.from_env(self.name)
+    def settings(self, env: dict[str, str] | None = None) -> S:
+        """Read once at start (the service's own subclass of Settings): a wrong value stops the process
+        here with one line (ConfigurationError)."""
+        return cast(S, Settings.from_env(self.name, env))
+
+    def engine(self, settings: Settings, **options: Any) -> sa.Engine:
+        return make_engine(settings.database_url, **settings.pool_sizes, **options)
 
     def wsgi_app(self) -> Flask:
         """The API as gunicorn runs it. Its engine does not ping each connection it takes from the pool
@@ -60,10 +66,10 @@ class ServiceDefinition:
         settings = self.settings()
         configure_logging(self.name, settings.log_level)
         configure_tracing(self.name)
-        return self.create_app(settings, make_engine(settings.database_url, pool_pre_ping=False))
+        return self.create_app(settings, self.engine(settings, pool_pre_ping=False))
 
     def openapi(self) -> dict[str, Any]:
-        settings = Settings.from_env(self.name, {"DATABASE_URL": "sqlite://"})
+        settings = self.settings({"DATABASE_URL": "sqlite://"})
         app = self.create_app(settings, make_engine("sqlite://"))
         spec: dict[str, Any] = app.extensions["meemaken"]["api"].spec.to_dict()
         return spec
@@ -76,7 +82,7 @@ def relay(settings: Settings, engine: sa.Engine, outbox: sa.Table, lease: sa.Tab
     return Relay.for_service(settings.service, engine, outbox, lease, settings.kafka_bootstrap_servers)
 
 
-def watch_database(service: ServiceDefinition, engine: sa.Engine, loops: Sequence[Loop]) -> None:
+def watch_database(service: ServiceDefinition[Any], engine: sa.Engine, loops: Sequence[Loop]) -> None:
     """The outbox backlog, the relay's lag and the timers, read when Prometheus scrapes the worker."""
     from prometheus_client import REGISTRY
 
@@ -86,7 +92,7 @@ def watch_database(service: ServiceDefinition, engine: sa.Engine, loops: Sequenc
     REGISTRY.register(DatabaseState(service.name, engine, outbox, service.timers))
 
 
-def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+def main(service: ServiceDefinition[Any], argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {service.name}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the service's database to the newest schema")
@@ -131,7 +137,7 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
         migrate(service.migrations_dir, settings.database_url)
         return 0
     configure_tracing(service.name)
-    engine = make_engine(settings.database_url)
+    engine = service.engine(settings)
     loops = all_loops = service.loops(settings, engine)
     if args.command == "dead-letters":
         from meemaken_events import ConsumerLoop
@@ -145,7 +151,7 @@ def main(service: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
             print(f"no such loop: {', '.join(sorted(unknown))} (this worker has: {names})", file=sys.stderr)
             return 2
         loops = [loop for loop in loops if loop.name in args.only]
-    metrics_bind = os.environ.get(f"{service.name.upper()}_WORKER_METRICS_BIND")
+    metrics_bind = settings.worker_metrics_bind
     if metrics_bind:  # the worker has no API: Prometheus scrapes /metrics here, and /healthz tells halted loops
         watch_database(service, engine, all_loops)
         serve_metrics_and_health(metrics_bind, loops)
