@@ -13,7 +13,9 @@ outside the benchmark.
 
 Outside load: the one-minute load average over half a core per core before the benchmark starts, or
 rising while the benchmark is idle (the probe: a few seconds with nothing of it running, at least one
-kernel update of the load average, 5 s), or more than a quarter of the CPU busy during that probe.
+kernel update of the load average, 5 s), or more than a quarter of the CPU busy during that probe, or a
+one-minute load average over six per core after the passes (the benchmarks' own processes stay under four
+per core here: 8.4 after gateway_ballots on a quiet 2-core machine; 94 meant other work ran meanwhile).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+DURING_PER_CORE = 6.0  # after the passes: more than the benchmark's own processes make
 PER_CORE = 0.5  # load average per core above which a run is not on a quiet machine
 BUSY = 0.25  # share of all CPU time busy during the probe above which something else runs
 PROBE_SECONDS = 5.5  # the kernel updates the load average every 5 s
@@ -187,6 +190,9 @@ class Harness:
 
     def load(self) -> Figures:
         why = self.probe.outside_load() if self.probe else []
+        cores = self.probe.cores if self.probe else (os.cpu_count() or 1)
+        if self.after and self.after[0] > DURING_PER_CORE * cores:
+            why.append(f"load average {self.after[0]} after the passes, over {DURING_PER_CORE} per core")
         return {
             "commit": self.measured_on or commit(),
             "repeat": self.repeat,

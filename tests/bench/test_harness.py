@@ -76,7 +76,8 @@ def test_fewer_than_three_passes_are_refused_unless_quick() -> None:
     assert options(argparse.ArgumentParser()).parse_args([]).repeat == 3
 
 
-def test_the_json_line_has_the_spread_the_headline_and_the_load() -> None:
+def test_the_json_line_has_the_spread_the_headline_and_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("figures.loadavg", lambda: [1.0, 1.0, 1.0])
     printed: list[str] = []
     probe = Probe(2, [3.0, 2.0, 1.0], [3.1, 2.0, 1.0], 0.9)
     harness = Harness("pipeline", repeat=3, warmup=1, probe=probe, out=printed.append)
@@ -93,6 +94,18 @@ def test_the_json_line_has_the_spread_the_headline_and_the_load() -> None:
     }
     assert line["outside_load"] is True and len(line["outside_load_why"]) == 3
     assert line["repeat"] == 3 and line["loadavg_before"] and line["loadavg_after"] and line["commit"]
+
+
+def test_load_that_rose_far_above_the_benchmarks_own_during_the_passes_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    printed: list[str] = []
+    harness = Harness("work_queue", repeat=3, warmup=0, probe=quiet(), out=printed.append)
+    monkeypatch.setattr("figures.loadavg", lambda: [94.06, 54.6, 26.1])
+    harness.emit(harness.passes(lambda: {"lag_p99_ms": 10767.0}), "lag_p99_ms", "", "p99 < 1000 ms")
+    (line,) = [json.loads(text) for text in printed]
+    assert line["outside_load"] is True
+    assert line["outside_load_why"] == ["load average 94.06 after the passes, over 6.0 per core"]
 
 
 def line(bench: str, case: str, median: float, commit: str = "abc1234", quick: bool = False, busy: float = 0.05) -> str:
