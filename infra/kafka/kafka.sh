@@ -19,6 +19,8 @@ PORT="${KAFKA_PORT:-9092}"
 CPORT="${KAFKA_CONTROLLER_PORT:-9093}"
 PY="${PYTHON:-python3}"
 EXTERNAL="${KAFKA_BOOTSTRAP_SERVERS:-}"
+# shellcheck source=../maven_fetch.sh
+. "$HERE/../maven_fetch.sh"
 
 # The n-th (1-based) item of a comma-separated list, else the default.
 nth() {
@@ -48,10 +50,8 @@ BOOTSTRAP="${EXTERNAL:-$(own_bootstrap)}"
 say() { echo "kafka: $*" >&2; }
 
 fetch() {
-  if [ -f "$LIBS/kafka_2.13-4.1.1.jar" ]; then return 0; fi
-  command -v mvn >/dev/null || { say "Maven is missing: apt-get install maven"; exit 1; }
-  say "fetching the broker's jars from Maven Central into $LIBS"
-  mvn -q -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS"
+  fetch_once kafka "$LIBS" "$LIBS/kafka_2.13-4.1.1.jar" "the broker's jars" \
+    mvn -q -f "$HERE/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS"
 }
 
 java_args() {

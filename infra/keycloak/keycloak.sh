@@ -25,28 +25,23 @@ PIDFILE="$DATA/keycloak.pid"
 EXTERNAL="${MEEMAKEN_OIDC_ISSUER:-}"
 ISSUER="${EXTERNAL:-$BASE/realms/$REALM}"
 MIN_JAVA=17  # Keycloak 26.7 runs on 17, 21 and 25 (25 recommended upstream)
+# shellcheck source=../maven_fetch.sh
+. "$HERE/../maven_fetch.sh"
 
 say() { echo "keycloak: $*" >&2; }
 
-# Download (Maven Central, through the local Maven repository) and unpack once; concurrent fetches wait.
-fetch() {
-  if [ -f "$DIST/.fetched" ]; then return 0; fi
-  command -v mvn >/dev/null || { say "Maven is missing: apt-get install maven"; exit 1; }
-  mkdir -p "$KC_DIR"
-  exec 9>"$KC_DIR/.fetch.lock"
-  flock 9
-  if [ ! -f "$DIST/.fetched" ]; then
-    local tmp
-    tmp="$(mktemp -d "$KC_DIR/.fetch.XXXXXX")"
-    say "fetching Keycloak $VERSION (about 170 MB) from Maven Central into $DIST"
-    mvn -q -f "$HERE/pom.xml" dependency:copy-dependencies -DoutputDirectory="$tmp"
-    tar --no-same-owner -xzf "$tmp/keycloak-quarkus-dist-$VERSION.tar.gz" -C "$tmp"
-    rm -rf "$DIST"
-    mv "$tmp/keycloak-$VERSION" "$DIST"
-    rm -rf "$tmp"
-    touch "$DIST/.fetched"
-  fi
-  exec 9>&-
+# Download and unpack once (infra/maven_fetch.sh).
+fetch() { fetch_once keycloak "$KC_DIR" "$DIST/.fetched" "Keycloak $VERSION (about 170 MB)" unpack; }
+
+unpack() {
+  local tmp
+  tmp="$(mktemp -d "$KC_DIR/.fetch.XXXXXX")"
+  mvn -q -f "$HERE/pom.xml" dependency:copy-dependencies -DoutputDirectory="$tmp"
+  tar --no-same-owner -xzf "$tmp/keycloak-quarkus-dist-$VERSION.tar.gz" -C "$tmp"
+  rm -rf "$DIST"
+  mv "$tmp/keycloak-$VERSION" "$DIST"
+  rm -rf "$tmp"
+  touch "$DIST/.fetched"
 }
 
 java_major() { "$1" -version 2>&1 | sed -n '1s/.*version "\([0-9][0-9]*\).*/\1/p'; }

@@ -15,22 +15,16 @@ PORT="${ZIPKIN_PORT:-9411}"
 LOG="${ZIPKIN_LOG:-$ROOT/.run/logs/zipkin.log}"
 PIDFILE="$DIR/zipkin.pid"
 BASE="http://127.0.0.1:$PORT"
+# shellcheck source=../maven_fetch.sh
+. "$HERE/../maven_fetch.sh"
 
 say() { echo "zipkin: $*" >&2; }
 
-# Download once (Maven Central, through the local Maven repository); concurrent fetches wait.
+# Download once (infra/maven_fetch.sh).
 fetch() {
-  if [ -s "$JAR" ]; then return 0; fi
-  command -v mvn >/dev/null || { say "Maven is missing: apt-get install maven"; exit 1; }
-  mkdir -p "$DIR"
-  exec 9>"$DIR/.fetch.lock"
-  flock 9
-  if [ ! -s "$JAR" ]; then
-    say "fetching io.zipkin:zipkin-server:$VERSION (exec jar, about 130 MB) from Maven Central"
+  fetch_once zipkin "$DIR" "$JAR" "io.zipkin:zipkin-server:$VERSION (exec jar, about 130 MB)" \
     mvn -q dependency:copy -Dartifact="io.zipkin:zipkin-server:$VERSION:jar:exec" -DoutputDirectory="$DIR" \
-      -Dmdep.overWriteReleases=true
-  fi
-  exec 9>&-
+    -Dmdep.overWriteReleases=true
 }
 
 running() { [ -f "$PIDFILE" ] && ps -p "$(cat "$PIDFILE")" -o args= 2>/dev/null | grep -qF -- "$JAR"; }
