@@ -73,6 +73,12 @@ class ChallengesService(ServedService):
     def in_assessment(self, task_id: str) -> tuple[str, dict[str, str]]:
         """A complete challenge of the task sent by a group and through the gate check: its id, and the
         representative's headers (a fresh token, for the group's answers)."""
+        challenge_id, headers = self.submitted(task_id)
+        assert self.gate_check(challenge_id) == "in_assessment"
+        return challenge_id, headers
+
+    def submitted(self, task_id: str) -> tuple[str, dict[str, str]]:
+        """A complete challenge of the task sent by a group, before the gate check (its id, the group's headers)."""
         representative = str(uuid.uuid4())
         group = {"name": "Fietswerking Station", "legal_form": "vzw", "members_count": 12}
         plan = PLAN | {
@@ -87,12 +93,26 @@ class ChallengesService(ServedService):
         assert (
             self.client.post(f"/api/v1/challenges/{challenge_id}/submit", json={}, headers=headers).status_code == 200
         )
-        assert self.gate_check(challenge_id) == "in_assessment"
         return challenge_id, headers
 
     def act(self, challenge_id: str, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         done = self.client.post(f"/api/v1/challenges/{challenge_id}/{path}", json=body, headers=headers or officer())
         assert done.status_code == 200, done.get_json()
+
+    def accept(self, challenge_id: str) -> None:
+        """A case in assessment scored by one assessor, consolidated with its judged gates met, accepted."""
+        from challenges.adapters.rulebook import criteria_sets, profiles
+
+        case = self.case(challenge_id)
+        assessor = str(uuid.uuid4())
+        self.act(challenge_id, "assessors", {"assessor_id": assessor})
+        for criterion in criteria_sets()[case["criteria_set"]].criteria:
+            score = {"criterion": criterion.code, "value": 3, "motivation": "Sound."}
+            self.act(challenge_id, "scores", score, bearer("challenges", "assessor", sub=assessor))
+        judged = [g.code for g in profiles()[case["profile"]].gates if not g.automatic]
+        gates = {g: {"passed": True, "motivation": "Checked."} for g in judged}
+        self.act(challenge_id, "decision-proposal", {"gates": gates})
+        self.act(challenge_id, "decision", {"outcome": "accept", "motivation": "A sound plan."}, decider())
 
     def ask(self, challenge_id: str, question: str) -> None:
         self.act(challenge_id, "information-request", {"question": question})

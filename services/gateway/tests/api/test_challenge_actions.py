@@ -2,8 +2,9 @@
 the main path (information request with the clock paused, the group's answer, an extension, an assessor
 assigned by reference code, the scores, a text approved for the notice, the consolidation with the judged
 gates, the decision with the preview of its public notice, the agreement, execution, review and renewal),
-each with its validation, a confirmation step, and only what the session's roles allow; the service's
-refusals in words."""
+then the dialogue, a panel referral, an early end, a rejection, its objection and an out-of-scope declaration;
+each with its validation, a confirmation step sent twice that acts once, and only what the session's roles
+allow; the service's refusals in words."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import re
 import uuid
 
 import pytest
-from challenge_testing import ChallengesService
+from challenge_testing import ChallengesService, officer
 from gateway_testing import ANNA, INES, LOTTE, OTTO, csrf_token, login, rows
 
 from challenges.adapters.rulebook import criteria_sets
@@ -41,16 +42,18 @@ def hidden(page, name):
 
 
 def act(client, token, challenge, code, **fields):
-    """Fill in the action's form, check it, confirm it; the check page's text."""
+    """Fill in the action's form, check it, confirm it (twice); the check page's text."""
     url = f"/desk/challenges/{challenge}/{code}?lang=en"
     data = {"csrf_token": token, **fields, "step": "check"}
     check = client.post(url, data=data)
     assert check.status_code == 200, text(check)
     page = check.get_data(as_text=True)
     assert "Check before you confirm" in page
-    done = client.post(url, data={**data, "step": "confirm", "batch": hidden(page, "batch")})
-    assert done.status_code == 303, text(done)
-    assert done.headers["Location"].endswith(f"/desk/challenges/{challenge}")
+    confirmation = {**data, "step": "confirm", "batch": hidden(page, "batch")}
+    for _sent in range(2):  # sent again (a double click, a retry after a time-out): the service acts once
+        done = client.post(url, data=confirmation)
+        assert done.status_code == 303, text(done)
+        assert done.headers["Location"].endswith(f"/desk/challenges/{challenge}")
     return " ".join(html.unescape(page).split())
 
 
@@ -176,6 +179,18 @@ def assessor_id(app):
     return next(str(s["person_id"]) for s in sessions if "assessor" in (s["roles"] or ()))
 
 
+def history(service, challenge):
+    """The case's steps, as the service has them now."""
+    return [h["action"] for h in service.case(challenge)["history"]]
+
+
+def audit_trail(service, challenge):
+    """What was done on the case, as the service audits it (steps that change no state too)."""
+    trail = service.client.get(f"/api/v1/challenges/{challenge}/audit", headers=officer())
+    assert trail.status_code == 200, trail.get_json()
+    return [entry["action"] for entry in trail.get_json()]
+
+
 def test_the_case_page_links_each_challenge_action_to_a_page_the_gateway_serves(gateway_app):
     from gateway.casework.next_actions import ACTIONS
 
@@ -235,3 +250,73 @@ def test_a_rejection_on_coded_grounds_its_objection_and_an_out_of_scope_declarat
     assert "Declare the challenge out of scope" not in text(council.get(f"/desk/challenges/{other}?lang=en"))
     closed = council.get(f"/desk/challenges/{other}/out-of-scope?lang=en")
     assert closed.status_code == 409  # in assessment already: out of scope is declared before it
+
+    # before the gate check a case may be declared out of scope, on the rules' grounds, with a motivation
+    challenge, _ = service.submitted(service.task("Running the swimming pool"))
+    url = f"/desk/challenges/{challenge}/out-of-scope?lang=en"
+    form = text(council.get(url))
+    assert "Coded grounds (the rules' list)" in form and "Not legally feasible" in form
+    wrong = council.post(url, data={"csrf_token": council_token, "grounds": ["no_such_ground"], "step": "check"})
+    problems = text(wrong)
+    assert wrong.status_code == 400 and "Choose from the list." in problems and "Write the motivation." in problems
+    check = act(
+        council,
+        council_token,
+        challenge,
+        "out-of-scope",
+        grounds=["ineligible_task"],
+        motivation="The pool is run under a framework contract.",
+    )
+    assert "Preview of the public notice" in check and "De taak staat niet open voor uitdaging" in check
+    decided = service.case(challenge)
+    assert decided["status"] == "out_of_scope" and decided["decision"]["grounds"] == ["ineligible_task"]
+    assert history(service, challenge).count("declare_out_of_scope") == 1
+    assert "The pool is run under a framework contract." not in decided["decision"]["notice"]
+
+
+def test_dialogue_a_panel_referral_and_an_early_end_of_the_execution(scene):
+    app, service, challenge, _ = scene
+    officer, token = signed_in(app, LOTTE)
+    council, council_token = signed_in(app, INES)
+
+    # the dialogue asks for nothing: a confirmation without its check is refused, the retry acts once
+    url = f"/desk/challenges/{challenge}/dialogue?lang=en"
+    assert "This step asks for nothing more" in text(officer.get(url))
+    unchecked = officer.post(url, data={"csrf_token": token, "step": "confirm", "batch": "resent"})
+    assert unchecked.status_code == 400 and "Check the action again before you confirm it." in text(unchecked)
+    assert service.case(challenge)["status"] == "in_assessment"
+    assert "Start the dialogue with the group" in act(officer, token, challenge, "dialogue")
+    assert service.case(challenge)["status"] == "in_dialogue"
+    assert history(service, challenge).count("start_dialogue") == 1
+    assert "Done: Start the dialogue with the group." in text(officer.get(f"/desk/challenges/{challenge}?lang=en"))
+
+    # a panel is asked for advice: the question names no one, it is for the panel; the case stays where it is
+    url = f"/desk/challenges/{challenge}/panel-referral?lang=en"
+    form = text(officer.get(url))
+    assert "The panel reads this" in form and "The group reads this" not in form
+    empty = officer.post(url, data={"csrf_token": token, "question": "", "step": "check"})
+    assert empty.status_code == 400 and "Write the question for the panel." in text(empty)
+    named = officer.post(url, data={"csrf_token": token, "question": "Mail jan@example.org first.", "step": "check"})
+    assert named.status_code == 400 and "Found: an e-mail address" in text(named)
+    question = "Should the parking stay open on Sundays?"
+    assert question in act(officer, token, challenge, "panel-referral", question=question)
+    audit = audit_trail(service, challenge)
+    assert audit.count("referred_to_panel") == 1 and service.case(challenge)["status"] == "in_dialogue"
+
+    # accepted, then ended early during the drafting of the agreement, with a reason
+    service.accept(challenge)
+    act(officer, token, challenge, "agreement")
+    url = f"/desk/challenges/{challenge}/termination?lang=en"
+    assert officer.get(url).status_code == 403  # the decision body's
+    blank = council.post(url, data={"csrf_token": council_token, "reason": "  ", "step": "check"})
+    assert blank.status_code == 400 and "Give the reason." in text(blank)
+    long = council.post(url, data={"csrf_token": council_token, "reason": "x" * 5001, "step": "check"})
+    assert long.status_code == 400 and "Use at most 5000 characters." in text(long)
+    reason = "The group dissolved; the municipality takes the parking back."
+    assert reason in act(council, council_token, challenge, "termination", reason=reason)
+    ended = service.case(challenge)
+    assert ended["status"] == "terminated" and ended["history"][-1]["reason"] == reason
+    assert history(service, challenge).count("terminate") == 1
+    page = text(council.get(f"/desk/challenges/{challenge}?lang=en"))
+    assert page.count("Done: End the execution early.") == 1  # confirmed twice, said once
+    assert "Your role has no action on this case in its current state." in page

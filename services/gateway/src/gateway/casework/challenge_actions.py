@@ -80,7 +80,9 @@ def _unavailable() -> Response:
 # --- problems and refusals in words ---------------------------------------------------------------------
 
 
-def _words(code: str, detail: Any, name: str) -> str:
+def _words(code: str, detail: Any, name: str, action: str) -> str:
+    if code == "missing" and action == "panel-referral":
+        return _("Write the question for the panel.")
     if code == "missing":
         return {
             "question": _("Write the question for the group."),
@@ -168,7 +170,7 @@ def challenge(challenge_id: uuid.UUID) -> Response:
         rules=rules,
         clock=_clock(case, profile),
         actions=handling.offered(case["status"], _roles()),
-        flashed=get_flashed_messages(category_filter=["challenge"]),
+        flashed=list(dict.fromkeys(get_flashed_messages(category_filter=["challenge"]))),  # a retry: said once
     )
 
 
@@ -210,7 +212,7 @@ def _action_page(action: handling.Action, case: dict[str, Any], status: int = 20
         rules=rules,
         clock=_clock(case, profile),
         values=values,
-        problems={name: _words(code, detail, name) for name, (code, detail) in problems.items()},
+        problems={name: _words(code, detail, name, action.code) for name, (code, detail) in problems.items()},
         mine=_mine(case),
         unscored=handling.unscored(case.get("assessment"), rules),
         answer_by=after(now, deadlines.get("repair_period", "")),
@@ -238,13 +240,25 @@ def act(challenge_id: uuid.UUID, code: str) -> Response | BaseResponse:
         abort(403)
     try:
         case = _case(challenge_id)
-        if case["status"] not in action.states:
+        if case["status"] not in action.states and _batch() is None:
             return _action_page(action, case, 409, closed=True)
         if request.method == "GET":
             return _action_page(action, case, version=case["version"])
         return _post(action, case)
     except Unavailable:
         return _unavailable()
+
+
+def _batch() -> str | None:
+    """The confirmation's batch (fixed on its page), or None: not a confirmation, or one not from that page.
+    A confirmation goes to the service even when the case moved on: sent again, the service answers as it did
+    the first time (the same Idempotency-Key), or refuses what is no longer possible, in words."""
+    if request.method != "POST" or request.form.get("step") != "confirm":
+        return None
+    try:
+        return str(uuid.UUID(request.form.get("batch", "")))
+    except ValueError:
+        return None
 
 
 def _post(action: handling.Action, case: dict[str, Any]) -> Response | BaseResponse:
@@ -261,18 +275,17 @@ def _post(action: handling.Action, case: dict[str, Any]) -> Response | BaseRespo
     step = form.get("step")
     if read.problems or step == "change":
         return _action_page(action, case, problems=read.problems, **common)
-    preview = None
-    if action.path == "decision":
-        try:
-            preview = _preview(case["id"], read.bodies[0])
-        except Refused as error:
-            return _action_page(action, case, refused=refusal(error), **common)
     if step != "confirm":
+        preview = None
+        if action.path == "decision":
+            try:
+                preview = _preview(case["id"], read.bodies[0])
+            except Refused as error:
+                return _action_page(action, case, refused=refusal(error), **common)
         return _action_page(action, case, confirming=True, batch=str(uuid.uuid4()), preview=preview, **common)
-    try:
-        batch = str(uuid.UUID(form.get("batch", "")))
-    except ValueError:
-        return _action_page(action, case, refused=_("Check the action again before you confirm it."), **common)
+    batch = _batch()
+    if batch is None:
+        return _action_page(action, case, 400, refused=_("Check the action again before you confirm it."), **common)
     expected = int(version) if version.isdigit() else None
     for number, body in enumerate(read.bodies):
         sent = {**body, "expected_version": expected} if number == 0 and expected is not None else body
