@@ -175,3 +175,16 @@ def test_seconds_zero_turns_the_lane_off(make_gateway, provider, upstream, loads
     client.get("/api/proposals/v1/proposals")
     client.get("/api/proposals/v1/proposals")
     assert len(loads) == read + 2
+
+
+def test_a_method_the_full_path_refuses_is_refused_for_a_known_session_too(app, upstream):
+    client, headers = logged_in(app)
+    assert client.post("/api/proposals/v1/proposals", json={"title": "a"}, headers=headers).status_code == 201
+    before = len(upstream.received)
+    anonymous = app.test_client().open("/api/proposals/v1/proposals", method="PROPFIND")
+    for method in ("PROPFIND", "TRACE", "CONNECT"):
+        refused = client.open("/api/proposals/v1/proposals", method=method, headers=headers)
+        assert refused.status_code == 405 == anonymous.status_code
+        assert refused.content_type == "application/problem+json" == anonymous.content_type
+        assert refused.get_json() == anonymous.get_json()
+    assert len(upstream.received) == before  # nothing forwarded

@@ -36,7 +36,7 @@ log = logging.getLogger("gateway.proxy")
 
 proxy = Blueprint("proxy", __name__)
 
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # others: 405 (the lane too)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PASSED_REQUEST_HEADERS = (
     "Accept",

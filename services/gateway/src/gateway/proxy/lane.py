@@ -5,7 +5,8 @@ counting it: the session's row read from the database, Flask's request machinery
 signature checked again, on every request. Here a plain WSGI layer in front of the Flask app takes
 ``/api/<service>/...`` requests whose session cookie and CSRF token the full path (``forward``) has
 accepted in this worker less than ``MEEMAKEN_SESSION_CACHE_SECONDS`` ago (default 30; 0 turns the lane
-off). Everything else, and everything the lane is unsure of, goes the full way.
+off). Everything else, and everything the lane is unsure of, goes the full way: so does a method the full path
+does not forward (``TRACE``, ``PROPFIND``...), which it refuses with 405 problem+json.
 
 When the seconds have passed, the lane reads the session's row again (one query, no Flask) and goes on
 while it says what the full path accepted; a changed or ended session goes the full way.
@@ -28,7 +29,15 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 
-from gateway.proxy.forward import SAFE_METHODS, Outgoing, Unreachable, is_submission, outgoing_headers, send
+from gateway.proxy.forward import (
+    METHODS,
+    SAFE_METHODS,
+    Outgoing,
+    Unreachable,
+    is_submission,
+    outgoing_headers,
+    send,
+)
 from gateway.proxy.known import Known, deadline
 from gateway.ratelimits import TooManyRequests
 from meemaken_events.correlation import accept_correlation_id
@@ -71,8 +80,9 @@ class FastLane:
 
     def _take(self, environ: WSGIEnvironment) -> tuple[Known, str, str] | None:
         """The request's session, service and path when the lane may take it; None sends it the full way."""
-        if not self.known.enabled or "HTTP_AUTHORIZATION" in environ:
-            return None
+        method = environ["REQUEST_METHOD"]
+        if not self.known.enabled or "HTTP_AUTHORIZATION" in environ or method not in METHODS:
+            return None  # a method the full path does not forward: its 405 problem, from the full way
         full = environ.get("PATH_INFO", "")
         if not full.startswith("/api/"):
             return None
@@ -86,7 +96,6 @@ class FastLane:
         known = self.known.get(sid) or self._renewed(sid)
         if known is None:
             return None
-        method = environ["REQUEST_METHOD"]
         if method not in SAFE_METHODS:
             if known.csrf is None or environ.get("HTTP_X_CSRFTOKEN") != known.csrf:
                 return None
