@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from proposals.integration.incoming import (
 from proposals.integration.outgoing import EVENT_TYPES, envelope_for
 from proposals.service_layer.handlers import check_answer_deadlines
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork, utc_now
+from proposals.settings import ProposalsSettings
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 PROPOSAL_TOPIC = "meemaken.proposals.proposal"
@@ -66,16 +66,18 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
     )
 
 
-def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
+def loops(settings: ProposalsSettings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
     within, bootstrap = unit_of_work_within(settings, clock), settings.kafka_bootstrap_servers
     admissibility = ConsumerLoop(
         ADMISSIBILITY_CONSUMER, [PROPOSAL_TOPIC], admissibility_handlers(within), engine, tables.inbox, bootstrap
     )
     tally = ConsumerLoop(TALLY_CONSUMER, [ROUND_TOPIC], tally_handlers(within), engine, tables.inbox, bootstrap)
-    interval = float(os.environ.get("PROPOSALS_SCHEDULE_INTERVAL", "30"))
     factory = unit_of_work_factory(settings, engine, clock)
-    schedule = Periodic("schedule", lambda: check_answer_deadlines(factory), interval)  # answer terms that passed
+    # answer terms that passed
+    schedule = Periodic("schedule", lambda: check_answer_deadlines(factory), settings.schedule_interval)
     return [relay(settings, engine, tables.outbox, tables.relay_lease), admissibility, tally, schedule]
 
 
-SERVICE = ServiceDefinition("proposals", SERVICE_ROOT, create_app, loops, timers=TIMERS, events=EVENT_TYPES)
+SERVICE = ServiceDefinition[ProposalsSettings](
+    "proposals", SERVICE_ROOT, create_app, loops, timers=TIMERS, events=EVENT_TYPES
+)
