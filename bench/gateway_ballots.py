@@ -74,6 +74,21 @@ def provider(voters: list[str]) -> tuple[str, Any]:
     return f"http://localhost:{server.server_port}", server
 
 
+def gateway_env(issuer: str, public_url: str, proposals_url: str) -> dict[str, str]:
+    """A benchmark's gateway: logins through the mock provider at `issuer`, ballots to `proposals_url`."""
+    return {
+        "MEEMAKEN_OIDC_ISSUER": issuer,
+        "MEEMAKEN_OIDC_CLIENT_SECRET": "bench-client-secret",
+        "MEEMAKEN_PUBLIC_URL": public_url,
+        "MEEMAKEN_MUNICIPALITY": "bench",
+        "PROPOSALS_BASE_URL": proposals_url,
+        # the limiter stays in the path: each voter's own limits as configured by default, and
+        # the per-address ones raised, since every voter comes from this one address
+        "MEEMAKEN_RATELIMIT_LOGIN": "1000000/minute",
+        "MEEMAKEN_RATELIMIT_SUBMISSIONS_ADDRESS": "1000000/minute",
+    }
+
+
 def client() -> requests.Session:
     """A keep-alive HTTP client; a connection the server closed while idle is opened again (a ballot
     PUT replaces the voter's ballot: sending it twice is harmless)."""
@@ -171,7 +186,8 @@ def each_once(casts: list[Cast], threads: int) -> None:
 
 
 def profile(pid: int, svg: Path, casts: list[Cast], args: argparse.Namespace) -> None:
-    """A flame graph (py-spy) of a gunicorn master and its workers while ballots go through them."""
+    """A flame graph (py-spy) of a gunicorn (or Granian) master and its workers while ballots go through them;
+    the ballots cast meanwhile on stderr, to compare samples per ballot between graphs."""
     svg.parent.mkdir(parents=True, exist_ok=True)
     seconds = str(int(args.seconds))
     spy = subprocess.Popen(
@@ -192,8 +208,9 @@ def profile(pid: int, svg: Path, casts: list[Cast], args: argparse.Namespace) ->
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    closed_loop(casts, args.seconds, args.clients)
+    cast = len(closed_loop(casts, args.seconds, args.clients).latencies)
     spy.wait(timeout=120)
+    print(f"{svg.name}: {cast} ballots in {args.seconds:g} s", file=sys.stderr)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -239,15 +256,7 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
                 **env,
                 "GATEWAY_THREADS": args.gateway_threads,
                 "WEB_CONCURRENCY": args.gateway_workers or args.web_concurrency,
-                "MEEMAKEN_OIDC_ISSUER": issuer,
-                "MEEMAKEN_OIDC_CLIENT_SECRET": "bench-client-secret",
-                "MEEMAKEN_PUBLIC_URL": gateway_url,
-                "MEEMAKEN_MUNICIPALITY": "bench",
-                "PROPOSALS_BASE_URL": proposals.url,
-                # the limiter stays in the path: each voter's own limits as configured by default, and
-                # the per-address ones raised, since every voter comes from this one address
-                "MEEMAKEN_RATELIMIT_LOGIN": "1000000/minute",
-                "MEEMAKEN_RATELIMIT_SUBMISSIONS_ADDRESS": "1000000/minute",
+                **gateway_env(issuer, gateway_url, proposals.url),
             },
             port=gateway_port,
         )
@@ -287,6 +296,7 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
             warm()
             profile(proposals.processes[0].pid, args.profile / "proposals-ballot-direct.svg", direct, args)
             profile(gateway.processes[0].pid, args.profile / "gateway-ballot-pass-through.svg", via_gateway, args)
+            profile(proposals.processes[0].pid, args.profile / "proposals-ballot-via-gateway.svg", via_gateway, args)
         runs = harness.passes(one_pass, warm=warm)
         harness.emit(
             runs,

@@ -39,6 +39,10 @@ small sizes to check that it works, and leaves the README alone; `--only pipelin
 - notifications_fanout.py: a budget-results fan-out to 150,000 voters: e-mails handed to a real SMTP
   server per second, time until the last (target < 120 s), and a concurrent challenge e-mail's lag, beside
   plain smtplib into a sink of its own;
+- city_vote.py: a city-scale budget vote (150,000 residents, the peak hour of a two-week vote) through the
+  gateway on a 3-broker Kafka cluster of its own, with 1 then 2 replicas of the gateway and proposals:
+  ballots/s, p99, consumer lag, CPU per part beside the rate the cores allow; the recovery after the ballot
+  topic's partition leader is SIGKILLed (target < 30 s), with nothing lost or doubled;
 - sortition.py: seconds and minimum probability of our LEXIMIN/MAXIMIN beside the reference
   sortition-algorithms MAXIMIN (HiGHS, CBC) on 150/22 ... 2000/150 pools (BENCH_SORTITION_SIZES).
 """
@@ -105,6 +109,7 @@ def benchmarks() -> dict[str, Argv]:
         "portal_render": _services,
         "work_queue": _services,
         "notifications_fanout": lambda kafka, db: [*_services(kafka, db), "--voters", env("BENCH_VOTERS", "150000")],
+        "city_vote": lambda kafka, db: ["--server-url", db],  # on a 3-broker cluster of its own
         "sortition": lambda kafka, db: [
             "--sizes",
             env("BENCH_SORTITION_SIZES", "150/22,500/75,1000/100,2000/150"),
