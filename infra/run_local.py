@@ -7,6 +7,9 @@ topics, migrates every service's SQLite database under .run/data (or the databas
 <SERVICE>_DATABASE_URL names), then runs every service's API under gunicorn and its worker (relay +
 consumers), seeds the demo municipality's data through their APIs (infra/demo_data.py; not with
 MEEMAKEN_DEMO_DATA=0 or MEEMAKEN_ENV=production), prints where to log in with the demo accounts and waits.
+With MEEMAKEN_DATABASE=postgres the services keep their data in a local PostgreSQL cluster instead
+(infra/postgres/pg.sh, Debian's binaries, in .run/postgres on 127.0.0.1:MEEMAKEN_POSTGRES_PORT, default 5433):
+one role and one database per service, as in production; Ctrl-C (or `make stop`) stops it, the data stays.
 With MEEMAKEN_TRACING=zipkin it also starts a local Zipkin server (infra/zipkin/zipkin.sh) and every API and
 worker sends it their spans (meemaken_kit.tracing), unless OTEL_* variables already say where traces go.
 If any process dies, everything stops with a message saying which, so nothing keeps running half-broken.
@@ -24,6 +27,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psycopg
+
 from meemaken_kit.serve import api_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +36,8 @@ SERVICES = {"gateway": 8100, "proposals": 8101, "challenges": 8102, "panels": 81
 KAFKA = ["bash", str(ROOT / "infra" / "kafka" / "kafka.sh")]
 KEYCLOAK = ["bash", str(ROOT / "infra" / "keycloak" / "keycloak.sh")]
 ZIPKIN = ["bash", str(ROOT / "infra" / "zipkin" / "zipkin.sh")]
+PG = ["bash", str(ROOT / "infra" / "postgres" / "pg.sh")]
+PG_DIR = ROOT / ".run" / "postgres"
 DEMO_USERS = ROOT / "infra" / "keycloak" / "demo-users.md"
 CLIENTS = ("panels", "notifications", "scraper")  # services' own credentials at the gateway's token endpoint
 
@@ -76,6 +83,33 @@ def tracing_env(env: dict[str, str]) -> str | None:
     return url
 
 
+def database_env(env: dict[str, str]) -> str | None:
+    """MEEMAKEN_DATABASE=postgres: a local PostgreSQL cluster with one role and one database per service, and
+    each service's <SERVICE>_DATABASE_URL pointing at its own; the server's address, or None (SQLite files)."""
+    choice = env.get("MEEMAKEN_DATABASE", "").strip().lower()
+    if choice in ("", "sqlite"):
+        return None
+    if choice not in ("postgres", "postgresql"):
+        raise SystemExit(f"MEEMAKEN_DATABASE={choice!r}: use postgres (a local cluster), or leave it unset (SQLite)")
+    port = env.get("MEEMAKEN_POSTGRES_PORT", "5433")
+    print(f"Database: starting a local PostgreSQL cluster on 127.0.0.1:{port}")
+    subprocess.run([*PG, "start", str(PG_DIR), port], env=_without_database_url(env), check=True)
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+        for name in SERVICES:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is None:
+                conn.execute(f'CREATE ROLE "{name}" LOGIN')
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{name}" OWNER "{name}"')
+                conn.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+            env.setdefault(f"{name.upper()}_DATABASE_URL", f"postgresql+psycopg://{name}@127.0.0.1:{port}/{name}")
+    return f"127.0.0.1:{port}"
+
+
+def _without_database_url(env: dict[str, str]) -> dict[str, str]:
+    """pg.sh starts nothing when DATABASE_URL is set; this cluster is asked for explicitly."""
+    return {k: v for k, v in env.items() if k != "DATABASE_URL"}
+
+
 def service_env(name: str, env: dict[str, str]) -> dict[str, str]:
     """The gateway signs with its own keys; the services verify against its published JWKS."""
     if name == "gateway":
@@ -112,6 +146,7 @@ def main() -> int:
         ).stdout.strip()
     own_provider = identity_env(env)
     zipkin = tracing_env(env)
+    postgres = database_env(env)
 
     for name in SERVICES:
         subprocess.run([sys.executable, "-m", name, "migrate"], cwd=ROOT / "services" / name, env=env, check=True)
@@ -148,6 +183,10 @@ def main() -> int:
         if name != "gateway":
             print(f"  {name + ' API':<20}  {env['GATEWAY_BASE_URL']}/api/{name}/openapi.json")
     print(f"  identity provider     {env['MEEMAKEN_OIDC_ISSUER']}")
+    if postgres:
+        print(f"  PostgreSQL            {postgres}, a database and a role per service (data in {PG_DIR / 'data'})")
+    else:
+        print(f"  databases             SQLite files in {env['MEEMAKEN_DATA_DIR']}")
     if own_provider:
         print("  demo accounts (demo only; all in infra/keycloak/demo-users.md):")
         for row in demo_users():
@@ -183,6 +222,8 @@ def main() -> int:
         subprocess.run([*KEYCLOAK, "stop"], env=env, check=False)
     if zipkin:
         subprocess.run([*ZIPKIN, "stop"], env=env, check=False)
+    if postgres:
+        subprocess.run([*PG, "stop", str(PG_DIR)], env=_without_database_url(env), check=False)
     print("Stopped.")
     return 1 if failed else 0
 
