@@ -214,6 +214,8 @@ def read_environment(settings: type[Settings], service: str, env: Mapping[str, s
     for field in settings.model_fields.values():
         for name in names(field):
             value = env.get(name.replace(SERVICE, prefix), "")
+            if value and secret(field) and env.get(f"{name}_FILE"):
+                raise ConfigurationError(f"set {name} or {name}_FILE, not both")
             if not value and secret(field) and env.get(f"{name}_FILE"):
                 try:
                     value = Path(env[f"{name}_FILE"]).read_text().strip()

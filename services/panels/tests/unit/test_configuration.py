@@ -1,5 +1,6 @@
-"""The pseudonymisation key comes from configuration; in production the service refuses to start without a
-key of its own (the development key is in the source code: pseudonyms made with it are reversible)."""
+"""The panels service's settings. The pseudonymisation key comes from configuration; in production the service
+refuses to start without a key of its own (the development key is in the source code: pseudonyms made with it
+are reversible). A wrong value stops the start with one line naming the variable."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import logging
 
 import pytest
 
-from meemaken_kit import Settings
-from panels.bootstrap import DEVELOPMENT_KEY, MissingSecret, pseudonym_key, unit_of_work_factory
+from meemaken_kit.config import ConfigurationError
+from panels.bootstrap import SERVICE
+from panels.settings import DEVELOPMENT_KEY
 
 SECRET = "a-municipal-secret-of-some-length"
 PRODUCTION = {"MEEMAKEN_ENV": "production"}
@@ -24,38 +26,39 @@ PRODUCTION = {"MEEMAKEN_ENV": "production"}
     ],
 )
 def test_production_refuses_a_missing_development_or_weak_key(env, problem):
-    with pytest.raises(MissingSecret, match=problem):
-        pseudonym_key({**PRODUCTION, **env})
+    with pytest.raises(ConfigurationError, match=problem) as refused:
+        SERVICE.settings({**PRODUCTION, **env})
+    assert "short" not in str(refused.value), "a secret is never shown"
 
 
 def test_production_refuses_the_development_key_from_a_file_too(tmp_path):
     secret = tmp_path / "key"
     secret.write_text(DEVELOPMENT_KEY + "\n")
-    with pytest.raises(MissingSecret, match="reversible"):
-        pseudonym_key({**PRODUCTION, "PANELS_PSEUDONYM_KEY_FILE": str(secret)})
+    with pytest.raises(ConfigurationError, match="reversible"):
+        SERVICE.settings({**PRODUCTION, "PANELS_PSEUDONYM_KEY_FILE": str(secret)})
 
 
 def test_the_key_comes_from_the_environment_or_a_file(tmp_path):
-    assert pseudonym_key({**PRODUCTION, "PANELS_PSEUDONYM_KEY": SECRET}) == SECRET.encode()
+    assert SERVICE.settings({**PRODUCTION, "PANELS_PSEUDONYM_KEY": SECRET}).pseudonym_key_bytes() == SECRET.encode()
     secret = tmp_path / "key"
     secret.write_text(SECRET + "\n")
-    assert pseudonym_key({**PRODUCTION, "PANELS_PSEUDONYM_KEY_FILE": str(secret)}) == SECRET.encode()
-    with pytest.raises(MissingSecret, match="cannot be read"):
-        pseudonym_key({**PRODUCTION, "PANELS_PSEUDONYM_KEY_FILE": str(tmp_path / "absent")})
-    with pytest.raises(MissingSecret, match="not both"):
-        pseudonym_key({"PANELS_PSEUDONYM_KEY": SECRET, "PANELS_PSEUDONYM_KEY_FILE": str(secret)})
+    from_file = SERVICE.settings({**PRODUCTION, "PANELS_PSEUDONYM_KEY_FILE": str(secret)})
+    assert from_file.pseudonym_key_bytes() == SECRET.encode()
+    assert SECRET not in repr(from_file)
+    with pytest.raises(ConfigurationError, match="PANELS_PSEUDONYM_KEY_FILE: cannot read"):
+        SERVICE.settings({**PRODUCTION, "PANELS_PSEUDONYM_KEY_FILE": str(tmp_path / "absent")})
+    with pytest.raises(ConfigurationError, match="not both"):
+        SERVICE.settings({"PANELS_PSEUDONYM_KEY": SECRET, "PANELS_PSEUDONYM_KEY_FILE": str(secret)})
 
 
 def test_outside_production_a_missing_key_is_the_development_key_with_a_warning(caplog):
     with caplog.at_level(logging.WARNING, logger="meemaken.panels"):
-        assert pseudonym_key({}) == DEVELOPMENT_KEY.encode()
+        assert SERVICE.settings({}).pseudonym_key_bytes() == DEVELOPMENT_KEY.encode()
     assert "fit for trials only" in caplog.text
 
 
-def test_the_service_does_not_start_in_production_without_its_key(monkeypatch, tmp_path):
-    monkeypatch.setenv("MEEMAKEN_ENV", "production")
-    monkeypatch.delenv("PANELS_PSEUDONYM_KEY", raising=False)
-    monkeypatch.delenv("PANELS_PSEUDONYM_KEY_FILE", raising=False)
-    settings = Settings.from_env("panels", {"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
-    with pytest.raises(MissingSecret, match="MEEMAKEN_ENV=production"):
-        unit_of_work_factory(settings, engine=None)  # type: ignore[arg-type]
+def test_its_own_settings_and_a_wrong_one_refused_by_name():
+    settings = SERVICE.settings({"PANELS_LOTTERY_INTERVAL": "0.5", "NOTIFICATIONS_BASE_URL": "http://n:1"})
+    assert (settings.lottery_interval, settings.notifications_base_url) == (0.5, "http://n:1")
+    with pytest.raises(ConfigurationError, match=r"^panels: configuration refused: PANELS_LOTTERY_INTERVAL: "):
+        SERVICE.settings({"PANELS_LOTTERY_INTERVAL": "often"})
