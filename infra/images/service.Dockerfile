@@ -6,7 +6,7 @@
 #     -t localhost/meemaken/proposals:dev .
 #                                            after `docker build -f infra/images/base.Dockerfile -t localhost/meemaken/base:bookworm infra/images`
 # Ports: gateway 8100, proposals 8101, challenges 8102, panels 8103, notifications 8104 (infra/images.sh).
-# One image, several commands (infra/images/meemaken): api (default), worker, migrate, healthcheck.
+# One image, several commands (infra/images/meemaken): api (default), worker, migrate, topics, healthcheck.
 # Runs as uid 10001 with a writable home and /var/lib/meemaken; the root filesystem can be read-only
 # when /tmp is a tmpfs. Configuration only from the environment: see infra/README.md.
 ARG BASE_IMAGE=localhost/meemaken/base:bookworm
@@ -43,6 +43,8 @@ RUN useradd --no-log-init --uid 10001 --user-group --home-dir /home/meemaken --c
 COPY --from=build /opt/meemaken /opt/meemaken
 COPY --from=build /app /app
 COPY infra/images/meemaken /usr/local/bin/meemaken
+# `meemaken topics`: the declared topics, created as `make run` creates them (infra/kafka/create_topics.py)
+COPY infra/kafka/create_topics.py infra/kafka/topics.txt infra/kafka/consumers.txt /opt/meemaken/kafka/
 ENV PATH=/opt/meemaken/bin:/usr/local/bin:/usr/bin:/bin VIRTUAL_ENV=/opt/meemaken HOME=/home/meemaken \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     MEEMAKEN_SERVICE=${SERVICE} MEEMAKEN_PORT=${PORT} MEEMAKEN_DATA_DIR=/var/lib/meemaken

@@ -1,6 +1,12 @@
 """Create the declared topics on a broker or cluster; topics that exist already are left alone.
 
-python infra/kafka/create_topics.py 127.0.0.1:9092 infra/kafka/topics.txt
+python infra/kafka/create_topics.py 127.0.0.1:9092 infra/kafka/topics.txt [--acls]
+
+With --acls it also grants every service's Kafka user what it needs and nothing more, for brokers with an
+authorizer and allow.everyone.if.no.acl.found=false: WRITE on the topics of the event types it publishes (the
+event catalogue: meemaken.<service>.<aggregate>), READ on the topics its consumer groups read and on those groups
+(consumers.txt beside the topics file), WRITE and READ on its groups' dead-letter topics. The user of a service is
+<SERVICE>_KAFKA_USERNAME, else the service's name. It adds ACLs, never removes one (kafka.md says how).
 
 Environment (defaults: one broker, as the file says):
 - KAFKA_REPLICATION_FACTOR: copies of each partition (1; a cluster: 3);
@@ -18,9 +24,19 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import (
+    ACL,
+    ACLOperation,
+    ACLPermissionType,
+    ACLResourcePatternType,
+    KafkaAdminClient,
+    NewTopic,
+    ResourcePattern,
+    ResourceType,
+)
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from meemaken_events import catalogue
 from meemaken_events.brokers import connection_options
 
 
@@ -32,6 +48,47 @@ def declared(path: Path) -> list[tuple[str, int]]:
             name, partitions = line.split()
             topics.append((name, int(partitions)))
     return topics
+
+
+def consumers(path: Path) -> dict[str, list[str]]:
+    """Consumer group -> the topics it reads (consumers.txt: `<group> <topic>...`, `#` comments)."""
+    groups = {}
+    for line in path.read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            groups[words[0]] = words[1:]
+    return groups
+
+
+def access(groups: dict[str, list[str]]) -> dict[str, dict[str, set[str]]]:
+    """Per service: the topics it writes ("write"), the topics it reads ("read") and its groups ("groups")."""
+    services: dict[str, dict[str, set[str]]] = {}
+
+    def of(service: str) -> dict[str, set[str]]:
+        return services.setdefault(service, {"write": set(), "read": set(), "groups": set()})
+
+    for topic in catalogue().topics():  # meemaken.<service>.<aggregate>: its owner publishes the events
+        of(topic.split(".")[1])["write"].add(topic)
+    for group, topics in groups.items():
+        mine, dead_letters = of(group.split(".")[0]), f"meemaken.{group}.dlq"
+        mine["groups"].add(group)
+        mine["read"] |= {*topics, dead_letters}
+        mine["write"].add(dead_letters)
+    return services
+
+
+def acls(groups: dict[str, list[str]], env: Mapping[str, str]) -> list[ACL]:
+    """The ACLs of every service's user (<SERVICE>_KAFKA_USERNAME, else the service's name), from any host."""
+    rules = []
+    for service, needs in sorted(access(groups).items()):
+        principal = "User:" + (env.get(f"{service.upper()}_KAFKA_USERNAME") or service)
+        grants = [(ResourceType.TOPIC, t, ACLOperation.WRITE) for t in needs["write"]]
+        grants += [(ResourceType.TOPIC, t, ACLOperation.READ) for t in needs["read"]]
+        grants += [(ResourceType.GROUP, g, ACLOperation.READ) for g in needs["groups"]]
+        for kind, name, operation in sorted(grants):
+            pattern = ResourcePattern(kind, name, ACLResourcePatternType.LITERAL)
+            rules.append(ACL(principal, "*", operation, ACLPermissionType.ALLOW, pattern))
+    return rules
 
 
 def replication(env: Mapping[str, str]) -> tuple[int, int]:
@@ -56,8 +113,13 @@ def configs(name: str, in_sync: int = 1) -> dict[str, str]:
 
 
 def create_topics(
-    bootstrap: str, topics: list[tuple[str, int]], timeout: float = 60.0, env: Mapping[str, str] | None = None
+    bootstrap: str,
+    topics: list[tuple[str, int]],
+    timeout: float = 60.0,
+    env: Mapping[str, str] | None = None,
+    groups: dict[str, list[str]] | None = None,
 ) -> None:
+    """The topics that are missing, then (given the consumer groups) the services' ACLs."""
     env = os.environ if env is None else env
     factor, in_sync = replication(env)
     topics = sized(topics, env)
@@ -83,6 +145,10 @@ def create_topics(
             except TopicAlreadyExistsError:
                 pass
         _wait_until_usable(admin, dict(topics), deadline)
+        if groups is not None:
+            granted = admin.create_acls(acls(groups, env))
+            if granted["failed"]:
+                raise SystemExit(f"ACLs refused: {granted['failed']}")
     finally:
         admin.close()
 
@@ -108,5 +174,8 @@ def _wait_until_usable(admin: KafkaAdminClient, partitions: dict[str, int], dead
 
 
 if __name__ == "__main__":
-    create_topics(sys.argv[1], declared(Path(sys.argv[2])))
-    print(f"topics ready on {sys.argv[1]}")
+    declared_file = Path(sys.argv[2])
+    with_acls = "--acls" in sys.argv[3:]
+    groups = consumers(declared_file.with_name("consumers.txt")) if with_acls else None
+    create_topics(sys.argv[1], declared(declared_file), groups=groups)
+    print(f"topics ready on {sys.argv[1]}" + (", and every service's ACLs" if with_acls else ""))

@@ -84,6 +84,8 @@ def test_every_service_has_an_api_and_a_worker_a_migration_hook_and_autoscaling_
         assert named("Service", service)["spec"]["ports"][0]["port"] == port
         assert f"[{service}]={port}" in (ROOT / "infra" / "images.sh").read_text(), "the image is built for that port"
     for name, pod in pods():
+        if name == "meemaken-topics":  # the release's, not a service's (below)
+            continue
         [container] = pod["containers"]
         service, component = name.rsplit("-", 1)
         assert container["image"] == f"localhost/meemaken/{service}:dev"
@@ -98,6 +100,8 @@ def test_every_service_has_an_api_and_a_worker_a_migration_hook_and_autoscaling_
 
 def test_the_migrations_run_as_hooks_before_install_and_upgrade_with_what_migrate_reads() -> None:
     for job in of_kind("Job"):
+        if job["metadata"]["name"] == "meemaken-topics":
+            continue
         annotations = job["metadata"]["annotations"]
         assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
         assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation"
@@ -112,7 +116,7 @@ def test_the_migrations_run_as_hooks_before_install_and_upgrade_with_what_migrat
 
 @pytest.mark.parametrize("values", VALUE_SETS, ids=["defaults", "external-kafka"])
 def test_every_container_runs_non_root_on_a_read_only_root_with_requests_and_limits(values: tuple[Path, ...]) -> None:
-    assert len(pods(*values)) == 3 * len(SERVICES)
+    assert len(pods(*values)) == 3 * len(SERVICES) + 1, "an API, a worker and a migration per service; the topics"
     for name, pod in pods(*values):
         assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 10001, name
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
@@ -125,6 +129,50 @@ def test_every_container_runs_non_root_on_a_read_only_root_with_requests_and_lim
             assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
             assert {"cpu", "memory"} <= set(container["resources"]["limits"]), name
             assert [m for m in container["volumeMounts"] if m["mountPath"] == "/tmp"], f"{name}: a writable /tmp"
+
+
+def test_a_hook_creates_the_topics_before_the_migrations_with_the_charts_sizes_as_the_kafka_admin() -> None:
+    job = named("Job", "meemaken-topics")
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+    migrations = {j["metadata"]["annotations"]["helm.sh/hook-weight"] for j in of_kind("Job")} - {"-5"}
+    assert int(annotations["helm.sh/hook-weight"]) < min(map(int, migrations)), "before every migration"
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["topics"] and container["image"] == "localhost/meemaken/gateway:dev"
+    env = {k: e.get("value") for k, e in env_of(container).items()}
+    assert (env["KAFKA_TOPIC_PARTITIONS"], env["KAFKA_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"]) == (
+        "12",
+        "3",
+        "2",
+    )
+    assert not [k for k in env if k.startswith("KAFKA_SASL")], "PLAINTEXT: no credentials"
+
+    job = named("Job", "meemaken-topics", EXTERNAL)
+    pod = job["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["args"] == ["topics", "--acls"]
+    env = env_of(container)
+    assert env["KAFKA_TOPIC_PARTITIONS"]["value"] == "24"
+    assert env["KAFKA_SASL_USERNAME"]["valueFrom"]["secretKeyRef"] == {"name": "kafka-admin", "key": "kafka-username"}
+    assert env["KAFKA_SASL_PASSWORD_FILE"]["value"] == "/run/secrets/kafka-admin/kafka-password"
+    for service in SERVICES:  # whose ACLs it grants: each service's own user, from its Secret
+        user = env[f"{service.upper()}_KAFKA_USERNAME"]["valueFrom"]["secretKeyRef"]
+        assert user == {"name": f"meemaken-{service}", "key": "kafka-username"}
+    mounted = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+    assert mounted == {"kafka-admin": "kafka-admin", "kafka-ca": "kafka-cluster-ca"}
+    assert env["KAFKA_SSL_CAFILE"]["value"] == "/run/secrets/kafka-ca/ca.crt"
+
+
+def test_the_image_creates_the_topics_with_the_same_code_and_files_as_make_run() -> None:
+    dockerfile = (ROOT / "infra" / "images" / "service.Dockerfile").read_text()
+    assert (
+        "COPY infra/kafka/create_topics.py infra/kafka/topics.txt infra/kafka/consumers.txt /opt/meemaken/kafka/"
+        in (dockerfile)
+    )
+    allowed = (ROOT / ".dockerignore").read_text().splitlines()
+    assert {"!infra/kafka/create_topics.py", "!infra/kafka/topics.txt", "!infra/kafka/consumers.txt"} <= set(allowed)
+    entry = (ROOT / "infra" / "images" / "meemaken").read_text()
+    assert "/opt/meemaken/kafka/create_topics.py" in entry and "/opt/meemaken/kafka/topics.txt" in entry
 
 
 def test_the_apis_are_probed_on_healthz_and_readyz_and_the_workers_on_their_metrics_server() -> None:
@@ -145,7 +193,7 @@ def test_the_apis_are_probed_on_healthz_and_readyz_and_the_workers_on_their_metr
 @pytest.mark.parametrize("values", VALUE_SETS, ids=["defaults", "external-kafka"])
 def test_secrets_are_referenced_by_name_and_no_secret_value_is_in_the_chart(values: tuple[Path, ...]) -> None:
     assert not of_kind("Secret", *values), "secrets are the operators' to create, never in the chart"
-    secret_names = {f"meemaken-{s}" for s in SERVICES} | {"kafka-cluster-ca", "proposals-db-app"}
+    secret_names = {f"meemaken-{s}" for s in SERVICES} | {"kafka-cluster-ca", "proposals-db-app", "kafka-admin"}
     config = of_kind("ConfigMap", *values)[0]["data"]
     assert not [k for k in config if re.search("PASSWORD|SECRET|KEY$|DATABASE_URL$", k)], "no secret in the ConfigMap"
     for name, pod in pods(*values):
@@ -176,6 +224,8 @@ def test_external_kafka_takes_sasl_credentials_from_each_services_secret_and_the
     assert (config["DATABASE_POOL_SIZE"], config["DATABASE_MAX_OVERFLOW"]) == ("5", "5")
     assert config["MEEMAKEN_EVENT_SOURCE_PREFIX"] == "urn:meemaken:municipality:utrecht:system", "events say whose"
     for name, pod in pods(EXTERNAL):
+        if name == "meemaken-topics":  # the admin's credentials (test_a_hook_creates_the_topics_...)
+            continue
         dsn = env_of(pod["containers"][0])[f"{name.rsplit('-', 1)[0].upper()}_DATABASE_URL"]["valueFrom"]
         if name.startswith("proposals-"):
             assert dsn["secretKeyRef"] == {"name": "proposals-db-app", "key": "dsn"}, "a DSN Secret of its own"
@@ -199,9 +249,10 @@ def test_external_kafka_takes_sasl_credentials_from_each_services_secret_and_the
 def test_every_variable_set_is_one_the_code_reads() -> None:
     code = "\n".join(p.read_text() for p in [*ROOT.glob("libs/*/src/**/*.py"), *ROOT.glob("services/*/src/**/*.py")])
     code += (ROOT / "infra" / "images" / "meemaken").read_text()
+    code += (ROOT / "infra" / "kafka" / "create_topics.py").read_text()  # in every image: `meemaken topics`
     read = set(re.findall(r"\b[A-Z][A-Z0-9_]+\b", code))
     composed = re.compile(
-        r"(GATEWAY|PROPOSALS|CHALLENGES|PANELS|NOTIFICATIONS)_(BASE_URL|DATABASE_URL|WORKER_METRICS_BIND)"
+        r"(GATEWAY|PROPOSALS|CHALLENGES|PANELS|NOTIFICATIONS)_(BASE_URL|DATABASE_URL|WORKER_METRICS_BIND|KAFKA_USERNAME)"
     )
     for values in VALUE_SETS:
         variables = set(of_kind("ConfigMap", *values)[0]["data"])
