@@ -16,7 +16,8 @@ from gateway.adapters import tables
 from gateway.casework import alert_events
 from gateway.casework.alert_store import CrossingWatch
 from gateway.casework.consumer import consumers
-from gateway.casework.store import forget_closed
+from gateway.casework.retention import forget_closed_cases
+from gateway.casework.retention import retention_from_env as case_retention
 from gateway.context import Gateway
 from gateway.identity.claims import ClaimMapping
 from gateway.identity.oidc import Provider
@@ -27,7 +28,6 @@ from gateway.identity.verification import EVENT_TYPES
 from gateway.proxy.known import KnownSessions
 from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
-from meemaken_events.inbox import retention_from_env
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.secrets import production
 from meemaken_kit.service import relay
@@ -138,7 +138,8 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
     store = session_store(GatewaySettings.from_env(), engine)
     interval = float(os.environ.get("GATEWAY_SESSION_PURGE_INTERVAL", "300"))
     purge = Periodic("sessions", store.purge_expired, interval)  # ended sessions' rows
-    forget = Periodic("work queue", lambda: forget_closed(engine, retention_from_env()), interval)
+    kept = case_retention()  # a wrong setting stops the worker at its start
+    forget = Periodic("case retention", lambda: forget_closed_cases(engine, kept), interval)  # closed cases
     outbox, events = Outbox(tables.outbox), EventFactory(settings.event_source)
     alerts = Periodic(  # each deadline crossing of the queue's items, announced once
         "deadline alerts",

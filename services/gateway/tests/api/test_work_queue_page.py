@@ -10,7 +10,7 @@ from gateway_testing import ANNA, KAREL, csrf_token, login, rows
 
 from gateway.casework import case_store
 from gateway.casework.queue import change_for
-from gateway.casework.store import apply, forget_closed
+from gateway.casework.store import apply
 from gateway.casework.timeline import assignment_for, entry_for
 
 NOW = datetime.now(UTC)
@@ -149,15 +149,3 @@ def test_the_queue_speaks_dutch_by_default_and_french(gateway_app):
     assert '<html lang="nl">' in dutch and "Werkvoorraad" in dutch and "4 open zaken" in dutch
     french = official.get("/desk/queue?lang=fr").get_data(as_text=True)
     assert '<html lang="fr">' in french and "File de travail" in french and "4 dossiers ouverts" in french
-
-
-def test_closed_items_are_forgotten_once_no_event_of_theirs_can_come_again(gateway_app):
-    engine = gateway_app.extensions["gateway"].engine
-    long_ago = NOW - timedelta(days=40)
-    old, recent, waiting = (str(uuid.uuid4()) for _ in range(3))
-    with engine.begin() as conn:
-        for pid, at, name in ((old, long_ago, "answered"), (recent, NOW, "answered"), (waiting, long_ago, "admitted")):
-            data = {"proposal_id": pid, "process_id": "p", "title": "T", "author_id": pid, "position": "adopted"}
-            apply(conn, change_for(f"org.meemaken.proposals.proposal.{name}.v1", data, at))
-    assert forget_closed(engine, timedelta(days=30)) == 1
-    assert {r["case_id"] for r in rows(engine, "work_items")} == {recent, waiting}  # the open one stays, however old

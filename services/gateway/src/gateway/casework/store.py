@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -133,20 +133,6 @@ def summary(connection: sa.Connection, views: list[View], official: str, now: da
     totals = [sum(int(row[2 + i]) for row in groups) for i in range(len(views))]
     departments = sorted({str(row[0]) for row in groups if row[0] is not None})
     return Summary(totals, departments, sorted({str(row[1]) for row in groups if row[1] is not None}))
-
-
-def forget_closed(engine: sa.Engine, older_than: timedelta, batch: int = 1000) -> int:
-    """Remove closed items whose last event is older than ``older_than`` (the inbox's retention: no event
-    of theirs can be delivered again), a batch at a time; how many were removed (the worker's Periodic
-    goes on while there are)."""
-    t = work_items
-    cutoff = datetime.now(UTC) - older_than
-    oldest = sa.select(t.c.service, t.c.case_id).where(t.c.open == sa.false(), t.c.version < cutoff).limit(batch)
-    with engine.begin() as conn:
-        keys = conn.execute(oldest).all()
-        for service, case_id in keys:
-            conn.execute(t.delete().where(t.c.service == service, t.c.case_id == case_id, t.c.open == sa.false()))
-    return len(keys)
 
 
 # --- saved views ---------------------------------------------------------------------------------------
