@@ -21,7 +21,6 @@ A crash anywhere redelivers at most the last batch, which the inbox makes harmle
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -44,6 +43,7 @@ from meemaken_events.dead_letter_log import DeadLetterLog, NoDeadLetterTopic, de
 from meemaken_events.envelope import Envelope, from_kafka
 from meemaken_events.errors import PoisonMessage, TransientError
 from meemaken_events.inbox import Inbox, retention_from_env
+from meemaken_events.loop import Backoff, Loop
 from meemaken_events.metrics import CONSUMED, CONSUMER_LAG, DEAD_LETTERS_UNRESOLVED, HALTED, HANDLE_SECONDS
 from meemaken_events.relay import producer_config
 
@@ -89,22 +89,18 @@ def key_of(record: ConsumerRecord) -> dl.Key | None:
     return (record.topic, bytes(record.key)) if record.key is not None else None
 
 
-class Backoff:
-    """Bounded exponential backoff: 0.1 s doubling up to a ceiling, reset on success."""
-
-    def __init__(self, first: float = 0.1, ceiling: float = 10.0) -> None:
-        self.first, self.ceiling, self.next = first, ceiling, first
-
-    def delay(self) -> float:
-        current = self.next
-        self.next = min(self.next * 2, self.ceiling)
-        return current
-
-    def reset(self) -> None:
-        self.next = self.first
+class RolledBack(TransientError):
+    """A batch met a transient failure: rolled back and rewound, to be read again after the backoff."""
 
 
-class ConsumerLoop:
+class ConsumerLoop(Loop):
+    """The loop of one consumer group (see the module's text). Transient failures and broker trouble back off
+    0.1 s doubling up to 10 s; any other error ends the worker, which restarts clean (the polled records
+    were not committed)."""
+
+    retry_errors = False
+    transient = (KafkaError, TransientError)
+
     def __init__(
         self,
         name: str,
@@ -137,19 +133,11 @@ class ConsumerLoop:
             CONSUMED.labels(name, outcome)
         self._dead_letters: DeadLetterLog | None = None
         self._reassigned = False
-        self.backoff = Backoff()
-        self._stop = threading.Event()
+        super().__init__(0.0, Backoff(0.1, 10.0))
         self._bootstrap = bootstrap_servers
         self._options = dict(consumer_options or {})
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
 
     def _connect(self) -> KafkaConsumer:
         options: dict[str, Any] = {
@@ -182,28 +170,25 @@ class ConsumerLoop:
         consumer.subscribe(self.topics, listener=_Reassigned(self))
         return consumer
 
-    def run(self) -> None:
-        """Consume until stop() (or the dead-letter limit); the consumer leaves its group cleanly on the way out."""
-        while not self._stop.is_set() and not self.halted:
-            try:
-                if self._consumer is None:
-                    self._consumer = self._connect()
-                self.run_once(timeout_ms=200)
-                if time.monotonic() >= self._next_look:  # replays and discards made meanwhile, for the gauge
-                    self._catch_up_dead_letters()
-                    self._next_look = time.monotonic() + 30
-                if time.monotonic() >= self._next_lag:
-                    self.observe_lag()
-                    self._next_lag = time.monotonic() + LAG_INTERVAL
-                if time.monotonic() >= self._next_prune:
-                    self.prune_inbox()
-                    self._next_prune = time.monotonic() + 600
-            except KafkaError as exc:
-                wait = self.backoff.delay()
-                log.warning("consumer %s: broker trouble (%s), retrying in %.1fs", self.name, exc, wait)
-                self._stop.wait(wait)
-        self.close()
-        self._stop.wait()  # halted: the worker's other loops go on; a restart (after the fix) resumes
+    def step(self) -> bool:
+        """Consume one batch, and now and then read the dead letters, the lag and prune the inbox; busy while
+        records come. Once halted by the dead-letter limit it leaves its group and waits for stop(): the
+        worker's other loops go on; a restart (after the fix) resumes."""
+        if self.halted:
+            self.close()
+            self._stop.wait()
+            return False
+        done = self._consume(timeout_ms=200)
+        if time.monotonic() >= self._next_look:  # replays and discards made meanwhile, for the gauge
+            self._catch_up_dead_letters()
+            self._next_look = time.monotonic() + 30
+        if time.monotonic() >= self._next_lag:
+            self.observe_lag()
+            self._next_lag = time.monotonic() + LAG_INTERVAL
+        if time.monotonic() >= self._next_prune:
+            self.prune_inbox()
+            self._next_prune = time.monotonic() + 600
+        return done > 0
 
     def observe_lag(self) -> None:
         """Set the lag gauge of each partition this member holds: one offsets request to the broker
@@ -256,7 +241,17 @@ class ConsumerLoop:
             self._dead_letters = None
 
     def run_once(self, timeout_ms: int = 200) -> int:
-        """Poll and process one batch; return the number of records processed (0 once halted)."""
+        """Poll and process one batch; return the number of records processed (0 once halted, or after a
+        transient failure rolled the batch back and its backoff was waited)."""
+        try:
+            return self._consume(timeout_ms)
+        except RolledBack as exc:
+            wait = self.backoff.delay()
+            log.warning("consumer %s: %s, retrying in %.1fs", self.name, exc, wait)
+            self.wait(wait)
+            return 0
+
+    def _consume(self, timeout_ms: int) -> int:
         if self.halted:
             return 0
         if self._consumer is None:
@@ -274,17 +269,8 @@ class ConsumerLoop:
             self._dead_letter(batch.dead)
         except (*TRANSIENT, KafkaError) as exc:
             self._rewind(consumer, records)
-            wait = self.backoff.delay()
-            log.warning(
-                "consumer %s: transient failure (%s: %s); batch rolled back, retrying in %.1fs",
-                self.name,
-                type(exc).__name__,
-                exc,
-                wait,
-            )
             CONSUMED.labels(self.name, "retried").inc(len(records))
-            self._stop.wait(wait)
-            return 0
+            raise RolledBack(f"transient failure ({type(exc).__name__}: {exc}); batch rolled back") from exc
         batch.triage.settle()
         self._observe_dead_letters()
         done = records[: len(records) - len(batch.untouched)]

@@ -15,3 +15,8 @@ CONSUMER_LAG = Gauge(
     "Records not yet read by the consumer group, per partition this member holds (end offset - position)",
     ["consumer", "topic", "partition"],
 )
+LOOP_ROUNDS = Counter(
+    "meemaken_loop_rounds_total",
+    "Rounds of a worker loop: busy (found work), idle, paused (something it needs is away), failed",
+    ["loop", "outcome"],
+)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from opentelemetry.trace import StatusCode
 from meemaken_events import tracing
 from meemaken_events.brokers import connection_options
 from meemaken_events.envelope import Envelope
+from meemaken_events.loop import Backoff, Loop
 from meemaken_events.metrics import RELAY_PUBLISHED, RELAY_SEND_FAILURES
 
 log = logging.getLogger("meemaken.relay")
@@ -89,7 +89,7 @@ class Lease:
             conn.execute(t.delete().where(t.c.name == self.name).where(t.c.owner == self.owner))
 
 
-class Relay:
+class Relay(Loop):
     name = "relay"
 
     def __init__(
@@ -110,7 +110,7 @@ class Relay:
         self.batch_size, self.idle_wait, self.send_timeout = batch_size, idle_wait, send_timeout
         self.retention = retention
         self._next_prune = 0.0
-        self._stop = threading.Event()
+        super().__init__(idle_wait, Backoff(0.1, 5.0))
 
     @classmethod
     def for_service(
@@ -126,28 +126,19 @@ class Relay:
             self._producer = self._make_producer()  # raises a KafkaError while no broker answers
         return self._producer
 
-    def stop(self) -> None:
-        self._stop.set()
+    def step(self) -> bool:
+        """Publish a batch while this replica holds the lease (the loop backs off 0.1 s doubling up to 5 s
+        while the broker or the database is away); busy while full batches wait."""
+        if not self.lease.acquire():
+            self.wait(self.lease.ttl / 3)
+            return False
+        published = self.publish_once()
+        if time.monotonic() >= self._next_prune:
+            self.prune()
+            self._next_prune = time.monotonic() + 600
+        return published >= self.batch_size
 
-    def run(self) -> None:
-        """Publish until stop(); survives broker and database outages by waiting and retrying."""
-        backoff = 0.1
-        while not self._stop.is_set():
-            try:
-                if not self.lease.acquire():
-                    self._stop.wait(self.lease.ttl / 3)
-                    continue
-                published = self.publish_once()
-                if time.monotonic() >= self._next_prune:
-                    self.prune()
-                    self._next_prune = time.monotonic() + 600
-                backoff = 0.1
-                if published < self.batch_size:
-                    self._stop.wait(self.idle_wait)
-            except (KafkaError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-                log.warning("relay paused: %s; retrying in %.1fs", type(exc).__name__, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
+    def close(self) -> None:
         try:
             if self._producer is not None:
                 self._producer.flush(timeout=5)

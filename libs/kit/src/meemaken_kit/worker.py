@@ -1,4 +1,5 @@
-"""The worker process of a service: its relay and its consumer loops, stopped cleanly by SIGTERM."""
+"""The worker process of a service: its loops (meemaken_events.loop: the relay, the consumers, the timers),
+each in its thread, stopped cleanly by SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,20 +10,14 @@ import socketserver
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-import sqlalchemy as sa
+from meemaken_events.loop import Backoff, Loop, Periodic
 
 log = logging.getLogger("meemaken.worker")
-
-
-class Loop(Protocol):
-    name: str  # what `worker --only` selects it by: "relay", a consumer's name, "timers"
-
-    def run(self) -> None: ...
-    def stop(self) -> None: ...
+__all__ = ["Backoff", "Loop", "Periodic", "halted", "run_loops", "serve_metrics_and_health"]
 
 
 def halted(loops: Sequence[Loop]) -> dict[str, str]:
@@ -58,31 +53,6 @@ def serve_metrics_and_health(bind: str, loops: Sequence[Loop]) -> None:
     host, _, port = bind.rpartition(":")
     server = make_server(host.strip("[]") or "127.0.0.1", int(port), app, _ThreadingServer, _QuietHandler)
     threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True).start()
-
-
-class Periodic:
-    """A worker loop on a timer: `step` every `interval` seconds, and again at once while it finds work
-    (a truthy result). A database that is away pauses it; any other error is logged and the step is
-    tried again next round, so one bad row never stops the worker. Several workers may run the same
-    step: the steps claim their rows (skip-locked or a version check), so each effect happens once."""
-
-    def __init__(self, name: str, step: Callable[[], object], interval: float) -> None:
-        self.name, self.step, self.interval = name, step, interval
-        self._stop = threading.Event()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                while self.step() and not self._stop.is_set():
-                    pass
-            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-                log.warning("%s paused: database unavailable (%s)", self.name, type(exc).__name__)
-            except Exception:
-                log.warning("%s: this round failed; trying again next round", self.name, exc_info=True)
-            self._stop.wait(self.interval)
 
 
 SWITCH_INTERVAL = 0.0005  # seconds
