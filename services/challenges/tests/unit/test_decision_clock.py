@@ -4,14 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from challenges.domain.clock import ClockError, DecisionClock, add, in_words
+from challenges.domain.clock import ClockError, DecisionClock, in_words
+from meemaken_kit.deadlines import due
 
 START = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 
 
 def test_months_and_weeks_are_calendar_durations():
-    assert add(START, "P8W") == START + timedelta(weeks=8)
-    assert add(START, "P1M").date().isoformat() == "2026-02-28"
+    assert due(START, "P8W") == START + timedelta(weeks=8)  # ends on 28 March, before summer time
+    assert due(START, "P1M").date().isoformat() == "2026-02-28"
 
 
 def test_a_pause_moves_the_due_date_by_exactly_its_length():
@@ -32,7 +33,8 @@ def test_the_term_extends_once_with_a_reason_and_within_the_allowed_length():
     with pytest.raises(ClockError):
         clock.extend("P9W", "Complex case.", "P8W")
     extended = clock.extend("P4W", "An expert opinion is needed.", "P8W")
-    assert extended.due_at() == START + timedelta(weeks=12)
+    # 12 weeks on the municipality's calendar: 13:00 in Brussels again, over the start of summer time
+    assert extended.due_at() == START + timedelta(weeks=12, hours=-1) == due(START, "P12W")
     with pytest.raises(ClockError):
         extended.extend("P1W", "Again.", "P8W")
 

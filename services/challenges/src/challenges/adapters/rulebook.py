@@ -6,8 +6,8 @@ import json
 from functools import cache
 from importlib import resources
 
-from challenges.domain.clock import check_duration
 from challenges.domain.rules import CriteriaSet, Profile, criteria_set_from, profile_from
+from meemaken_kit import deadlines
 
 
 @cache
@@ -18,7 +18,7 @@ def profiles() -> dict[str, Profile]:
         if entry.name.startswith("profile-") and entry.name.endswith(".json"):
             profile = profile_from(json.loads(entry.read_text("utf-8")))
             for duration in vars(profile.deadlines).values():
-                check_duration(duration)
+                deadlines.check(duration)
             grounds = {g.code for g in profile.grounds}
             for gate in profile.gates:
                 if gate.ground not in grounds:

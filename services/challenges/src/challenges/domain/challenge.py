@@ -20,7 +20,7 @@ from typing import Literal
 from uuid import UUID
 
 from challenges.domain.assessment import Assessment
-from challenges.domain.clock import ClockError, DecisionClock, add
+from challenges.domain.clock import ClockError, DecisionClock
 from challenges.domain.events import (
     AgreementStarted,
     AssessmentOpened,
@@ -47,6 +47,7 @@ from challenges.domain.events import (
 from challenges.domain.gates import GateResult
 from challenges.domain.rules import CriteriaSet, Profile
 from challenges.domain.states import BEFORE_DECISION, EVENT_OF, RUNNING_CASE, TRANSITIONS, Status
+from meemaken_kit import deadlines
 from meemaken_kit.personal_data import Finding, describe, find_personal_data
 
 
@@ -258,7 +259,7 @@ class Challenge:
             raise IllegalTransition("an objection was already lodged against this decision")
         if self.decision is None:
             raise IllegalTransition("there is no decision to object to")
-        window_end = add(self.decision.decided_at, self.profile.deadlines.objection_window)
+        window_end = deadlines.due(self.decision.decided_at, self.profile.deadlines.objection_window)
         if now > window_end:
             raise InvalidAction(f"the objection window closed on {window_end.date().isoformat()}")
         self._move("object", now, _required(reason, "the grounds of the objection"))
@@ -296,7 +297,7 @@ class Challenge:
     def request_information(self, now: datetime, question: str, repair: bool = False) -> None:
         back = self.status
         question = _official(question, "the question", "/question")
-        due_at = add(now, self.profile.deadlines.repair_period).isoformat()
+        due_at = deadlines.due(now, self.profile.deadlines.repair_period).isoformat()
         self._move(
             "request_information",
             now,
@@ -445,7 +446,7 @@ class Challenge:
 
     def start_execution(self, now: datetime, summary: str) -> None:
         summary = _official(summary, "what was agreed", "/summary")
-        next_review_at = add(now, self.profile.deadlines.review_period).isoformat()
+        next_review_at = deadlines.due(now, self.profile.deadlines.review_period).isoformat()
         self._move("start_execution", now, summary, details=ReviewDue(reason=summary, next_review_at=next_review_at))
 
     def start_review(self, now: datetime) -> None:
@@ -458,7 +459,7 @@ class Challenge:
         motivation = _official(motivation, "a motivation", "/motivation")
         details: ReviewDue | Motivated = Motivated(reason=motivation)
         if action == "renew":
-            next_review_at = add(now, self.profile.deadlines.review_period).isoformat()
+            next_review_at = deadlines.due(now, self.profile.deadlines.review_period).isoformat()
             details = ReviewDue(reason=motivation, next_review_at=next_review_at)
         self._move(action, now, motivation, details=details)
 
@@ -514,7 +515,7 @@ class Challenge:
             outcome=outcome,
             grounds=list(grounds),
             notice=notice,
-            objection_until=add(now, self.profile.deadlines.objection_window).isoformat(),
+            objection_until=deadlines.due(now, self.profile.deadlines.objection_window).isoformat(),
             co_initiator_ids=[str(i) for i in self.group.co_initiator_ids],  # told, as the representative is
         )
         if motivation.strip():

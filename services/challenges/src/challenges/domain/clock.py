@@ -1,18 +1,12 @@
-"""Time limits: ISO-8601 durations and the decision clock that pauses while information is awaited."""
+"""Time limits: ISO-8601 durations (counted by meemaken_kit.deadlines) and the decision clock that pauses while
+information is awaited."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-import isodate
-
-
-def add(moment: datetime, duration: str) -> datetime:
-    """moment + an ISO-8601 duration (months and years in calendar terms: P1M from 31 Jan is 28/29 Feb)."""
-    result: datetime = moment + isodate.parse_duration(duration)
-    return result
-
+from meemaken_kit import deadlines
 
 UNITS = {  # (singular, plural) per language
     "en": {"year": ("year", "years"), "month": ("month", "months"), "day": ("day", "days"), "and": "and"},
@@ -26,23 +20,15 @@ def in_words(duration: str, language: str = "en") -> str:
     "1 year and 2 months". Weeks are counted in days (P6W -> 42 days); hours and less are not used
     for terms and are left out."""
     words = UNITS.get(language, UNITS["en"])
-    parsed = isodate.parse_duration(duration)
-    years = int(getattr(parsed, "years", 0))
-    months = int(getattr(parsed, "months", 0))
-    days = parsed.days if isinstance(parsed, timedelta) else parsed.tdelta.days
+    term = deadlines.term(duration)
     parts = []
-    for count, unit in ((years, "year"), (months, "month"), (days, "day")):
+    for count, unit in ((term.years, "year"), (term.months, "month"), (term.days, "day")):
         if count:
             singular, plural = words[unit]
             parts.append(f"{count} {singular if count == 1 else plural}")
     if not parts:
         return f"0 {words['day'][1]}"
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {words['and']} {parts[-1]}"
-
-
-def check_duration(duration: str) -> str:
-    isodate.parse_duration(duration)
-    return duration
 
 
 class ClockError(Exception):
@@ -69,15 +55,14 @@ class DecisionClock:
         """When the decision is due; None while paused (the remaining time is frozen)."""
         if self.paused_since is not None:
             return None
-        due = add(self.started_at, self.term) + self.paused_total
-        return add(due, self.extension) if self.extension else due
+        return self._due()
 
     def remaining(self, now: datetime) -> timedelta:
-        reference = self.paused_since or now
-        base = add(self.started_at, self.term) + self.paused_total
-        if self.extension:
-            base = add(base, self.extension)
-        return base - reference
+        return self._due() - (self.paused_since or now)
+
+    def _due(self) -> datetime:
+        due = deadlines.due(self.started_at, self.term, paused=self.paused_total)
+        return deadlines.due(due, self.extension) if self.extension else due
 
     def pause(self, now: datetime) -> DecisionClock:
         if self.paused_since is not None:
@@ -99,6 +84,6 @@ class DecisionClock:
             raise ClockError("the decision term was already extended once")
         if not reason.strip():
             raise ClockError("an extension needs a reason")
-        if add(self.started_at, check_duration(duration)) > add(self.started_at, allowed):
+        if deadlines.longer(deadlines.check(duration), allowed, self.started_at):
             raise ClockError(f"the extension may be at most {allowed}")
-        return replace(self, extension=check_duration(duration), extension_reason=reason.strip())
+        return replace(self, extension=duration, extension_reason=reason.strip())

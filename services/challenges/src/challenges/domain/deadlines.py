@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import isodate
-
 from challenges.domain.challenge import Challenge
-from challenges.domain.clock import add
 from challenges.domain.states import BEFORE_DECISION, Status
+from meemaken_kit.deadlines import before, due
 
 
 @dataclass(frozen=True)
@@ -31,19 +29,19 @@ def deadlines_of(c: Challenge) -> list[Deadline]:
     limits = c.profile.deadlines
     found: list[Deadline] = []
     if c.status is Status.SUBMITTED and c.submitted_at is not None:
-        found.append(Deadline("acknowledgement", add(c.submitted_at, limits.acknowledgement)))
+        found.append(Deadline("acknowledgement", due(c.submitted_at, limits.acknowledgement)))
     if c.status is Status.INFORMATION_REQUESTED:
-        found.append(Deadline("repair", add(_last_move(c), limits.repair_period)))
+        found.append(Deadline("repair", due(_last_move(c), limits.repair_period)))
     if c.status is Status.MODIFICATION_PROPOSED:
-        found.append(Deadline("modification_reply", add(_last_move(c), limits.modification_reply)))
+        found.append(Deadline("modification_reply", due(_last_move(c), limits.modification_reply)))
     if c.status in (Status.IN_EXECUTION, Status.RENEWED):
-        found.append(Deadline("review", add(_last_move(c), limits.review_period)))
+        found.append(Deadline("review", due(_last_move(c), limits.review_period)))
     if c.status in (Status.REJECTED, Status.OUT_OF_SCOPE) and c.decision is not None and not c.objected:
-        found.append(Deadline("objection_window", add(c.decision.decided_at, limits.objection_window)))
-    due = c.clock.due_at() if c.clock is not None and c.status in BEFORE_DECISION else None
-    if due is not None:
-        found.append(Deadline("decision", due))
-        found.append(Deadline("decision_near_breach", due - isodate.parse_duration(limits.near_breach_before)))
+        found.append(Deadline("objection_window", due(c.decision.decided_at, limits.objection_window)))
+    decision = c.clock.due_at() if c.clock is not None and c.status in BEFORE_DECISION else None
+    if decision is not None:
+        found.append(Deadline("decision", decision))
+        found.append(Deadline("decision_near_breach", before(decision, limits.near_breach_before)))
     return found
 
 
@@ -63,5 +61,5 @@ def fire(c: Challenge, kind: str, now: datetime) -> None:
     elif kind == "objection_window" and c.status in (Status.REJECTED, Status.OUT_OF_SCOPE) and not c.objected:
         c.decision_became_final(now)
     elif kind in ("decision", "decision_near_breach") and c.status in BEFORE_DECISION:
-        due = c.clock.due_at() if c.clock is not None else None
-        c.deadline_warning(now, "decision", breached=kind == "decision", due_at=due)
+        decision = c.clock.due_at() if c.clock is not None else None
+        c.deadline_warning(now, "decision", breached=kind == "decision", due_at=decision)

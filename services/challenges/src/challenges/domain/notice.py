@@ -16,14 +16,12 @@ in ``challenges/translations`` (nl, fr, en), with dates, scores and terms in the
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-import isodate
-
-from meemaken_kit import texts
+from meemaken_kit import deadlines, texts
 
 if TYPE_CHECKING:
     from challenges.domain.challenge import Challenge
@@ -100,6 +98,5 @@ def _approved(approved: dict[str, str], part: str) -> list[str]:
 
 def _period(duration: str) -> SimpleNamespace:
     """An ISO-8601 duration in years, months and days (weeks in days; hours and less are not terms)."""
-    parsed = isodate.parse_duration(duration)
-    days = parsed.days if isinstance(parsed, timedelta) else parsed.tdelta.days
-    return SimpleNamespace(years=int(getattr(parsed, "years", 0)), months=int(getattr(parsed, "months", 0)), days=days)
+    term = deadlines.term(duration)
+    return SimpleNamespace(years=term.years, months=term.months, days=term.days)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.casework.views import NEAR_BREACH, deadline
+from meemaken_kit.deadlines import due
 
 NEAR, BREACHED = "near_breach", "breached"
 LEVELS = (NEAR, BREACHED)
@@ -83,4 +84,4 @@ def to_announce(
 
 def window(now: datetime) -> datetime:
     """Items due before this moment may be near breach or breached now."""
-    return now + NEAR_BREACH
+    return due(now, NEAR_BREACH)

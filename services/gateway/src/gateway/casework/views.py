@@ -15,8 +15,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from gateway.casework.queue import SERVICES
+from meemaken_kit.deadlines import before, days
 
-NEAR_BREACH = timedelta(days=3)  # a deadline this close is near breach, whether or not a service warned
+NEAR_BREACH = days(3)  # a deadline this close (meemaken_kit.deadlines) is near breach, whether or not a service warned
 PAGE_SIZE = 25
 MAX_PAGE = 2000
 SORTS = ("due", "oldest", "newest", "title")
@@ -89,7 +90,7 @@ def deadline(due_at: datetime | None, alert: str | None, now: datetime) -> Deadl
     left = None if due_at is None else due_at - now
     if alert == "breached" or (left is not None and left <= timedelta(0)):
         flag = "breached"
-    elif alert == "near_breach" or (left is not None and left <= NEAR_BREACH):
+    elif alert == "near_breach" or (due_at is not None and now >= before(due_at, NEAR_BREACH)):
         flag = "near_breach"
     else:
         flag = "none" if due_at is None else "on_time"

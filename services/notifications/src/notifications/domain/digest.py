@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from meemaken_kit.deadlines import days, due
+
 
 def period_start(cadence: str, moment: datetime, zone: tzinfo) -> date:
     day = moment.astimezone(zone).date()
@@ -15,8 +17,7 @@ def period_start(cadence: str, moment: datetime, zone: tzinfo) -> date:
 
 
 def period_end(cadence: str, start: date, zone: tzinfo) -> datetime:
-    days = 7 if cadence == "weekly" else 1
-    return datetime.combine(start + timedelta(days=days), time(0), zone)
+    return due(datetime.combine(start, time(0), zone), days(7 if cadence == "weekly" else 1), zone)
 
 
 def last_closed_period_end(cadence: str, now: datetime, zone: tzinfo) -> datetime:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
+from meemaken_kit import deadlines
 from meemaken_kit.roles import Role
 from panels.adapters.repository import ConcurrentUpdate
 from panels.domain import deliberation
@@ -451,7 +451,7 @@ def log_contributions(
 def deliver_recommendations(
     uow: PanelsUnitOfWork, actor: Actor, panel_id: UUID, items: list[Recommendation], answer_within_days: int
 ) -> Panel:
-    due = uow.clock() + timedelta(days=answer_within_days)
+    due = deadlines.due(uow.clock(), deadlines.days(answer_within_days))
     return _official_step(
         uow, actor, panel_id, (COORDINATOR,), lambda p: p.deliver_recommendations(uow.clock(), items, due)
     )[0]

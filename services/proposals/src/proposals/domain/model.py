@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from meemaken_kit import deadlines
 from proposals.domain.audit import ActedBy
 
 
@@ -282,7 +283,7 @@ class Proposal:
         self._require(ProposalStatus.ADMITTED, "support")
         self.supporters = supporters
         if threshold is not None and supporters >= threshold and self.answer_due_at is None:
-            self.answer_due_at = now + timedelta(days=answer_days)
+            self.answer_due_at = deadlines.due(now, deadlines.days(answer_days))
             self._step(now, "threshold_reached", f"{supporters} supporters; answer due {self.answer_due_at:%Y-%m-%d}")
             self.events.append(
                 SupportThresholdReached(
