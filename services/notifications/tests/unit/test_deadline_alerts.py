@@ -32,3 +32,10 @@ def test_near_and_past_read_differently_in_each_language():
     assert near.subject == "Termijn loopt bijna af: uitdaagrechtdossier 0f3c9a1e"
     assert late.subject == "Délai dépassé : dossier de droit d'initiative 0f3c9a1e" and late.deadline
     assert "mobility" in " ".join(near.lines)
+    # each case with its article, as a French official writes it (not "le délai de dossier de ...")
+    assert late.lines[0] == "Le délai de traitement du dossier de droit d'initiative 0f3c9a1e est dépassé."
+    proposal = data | {"service": "proposals", "level": "near_breach"}
+    near_fr = render("deadline_alert", ALERT, proposal, "fr", "officials_concerned")
+    assert near_fr.lines[0] == "Le délai de traitement de la proposition 0f3c9a1e arrive bientôt à échéance."
+    panel = render("deadline_alert", ALERT, data | {"service": "panels"}, "en", "officials_concerned")
+    assert panel.lines[0] == "The deadline of citizen panel 0f3c9a1e has passed."
