@@ -28,17 +28,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import random
 import re
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,13 +43,12 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-import werkzeug.serving
 from ballot_intake import PROJECTS, open_round
+from deploy import gateway_env as gateway_env  # city_vote's gateways are this benchmark's
+from deploy import provider as deployed_provider
+from deploy import stack
 from figures import Figures, Harness, options
 
-from meemaken_testkit.deployed import deploy
-from meemaken_testkit.ports import free_port
-from meemaken_testkit.postgres import create_database
 from meemaken_testkit.tokens import token
 
 ATTRS = {"birthdate": "1985-05-05", "municipality": "bench", "district": "centrum", "roles": ["resident"]}
@@ -62,31 +57,8 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def provider(voters: list[str]) -> tuple[str, Any]:
-    import oidc_provider_mock
-
-    users = [oidc_provider_mock.User(sub=sub, claims=ATTRS) for sub in voters]
-    app = oidc_provider_mock.app(user_claims=users)
-    app.wsgi_app = app.wsgi_app.app  # without the debugger the mock wraps itself in
-    logging.getLogger("oidc_provider_mock").setLevel(logging.ERROR)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = werkzeug.serving.make_server("localhost", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://localhost:{server.server_port}", server
-
-
-def gateway_env(issuer: str, public_url: str, proposals_url: str) -> dict[str, str]:
-    """A benchmark's gateway: logins through the mock provider at `issuer`, ballots to `proposals_url`."""
-    return {
-        "MEEMAKEN_OIDC_ISSUER": issuer,
-        "MEEMAKEN_OIDC_CLIENT_SECRET": "bench-client-secret",
-        "MEEMAKEN_PUBLIC_URL": public_url,
-        "MEEMAKEN_MUNICIPALITY": "bench",
-        "PROPOSALS_BASE_URL": proposals_url,
-        # the limiter stays in the path: each voter's own limits as configured by default, and
-        # the per-address ones raised, since every voter comes from this one address
-        "MEEMAKEN_RATELIMIT_LOGIN": "1000000/minute",
-        "MEEMAKEN_RATELIMIT_SUBMISSIONS_ADDRESS": "1000000/minute",
-    }
+    """The mock OpenID provider with `voters`, each a resident of the bench municipality (bench/deploy.py)."""
+    return deployed_provider(voters, ATTRS)
 
 
 def client() -> requests.Session:
@@ -231,35 +203,14 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run(harness: Harness, args: argparse.Namespace) -> None:
-    logs = Path(tempfile.mkdtemp(prefix="meemaken-gateway-bench-"))
     env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency, "GUNICORN_THREADS": args.threads_per}
     # the gateway keeps its own default (GATEWAY_THREADS): it waits on proposals most of the time
-    gateway_port = free_port()
-    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    workers = args.gateway_workers or args.web_concurrency
     subjects = [f"voter-{i}" for i in range(args.voters)]
-    issuer, server = provider(subjects)
-    proposals = deploy(
-        "proposals",
-        create_database(args.server_url, f"bench_gw_proposals_{uuid.uuid4().hex[:8]}"),
-        args.bootstrap,
-        logs,
-        {**env, "MEEMAKEN_JWKS_URL": f"{gateway_url}/.well-known/jwks.json"},
-    )
-    gateway = None
-    try:
-        gateway = deploy(
-            "gateway",
-            create_database(args.server_url, f"bench_gw_gateway_{uuid.uuid4().hex[:8]}"),
-            args.bootstrap,
-            logs,
-            {
-                **env,
-                "GATEWAY_THREADS": args.gateway_threads,
-                "WEB_CONCURRENCY": args.gateway_workers or args.web_concurrency,
-                **gateway_env(issuer, gateway_url, proposals.url),
-            },
-            port=gateway_port,
-        )
+    threads = {"GATEWAY_THREADS": args.gateway_threads, "WEB_CONCURRENCY": workers}
+    with stack("gw", args, subjects, ATTRS, env, threads) as deployed:
+        gateway, gateway_url, proposals = deployed.gateway, deployed.gateway_url, deployed.proposals
+        assert proposals is not None
         rid = open_round(f"{proposals.url}/api/v1")
         logged_in = time.monotonic()
         sessions = [log_in(gateway_url, s) for s in subjects]  # the mock provider is not thread-safe
@@ -308,11 +259,6 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
             voters=args.voters,
             login_per_s=round(args.voters / login_seconds, 1),
         )
-    finally:
-        for deployed in (gateway, proposals):
-            if deployed is not None:
-                deployed.stop()
-        server.shutdown()
 
 
 def main() -> None:
