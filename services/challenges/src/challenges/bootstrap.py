@@ -15,6 +15,7 @@ from challenges.integration.incoming import GATES_CONSUMER, gate_handlers
 from challenges.integration.outgoing import EVENT_TYPES, TOPIC, envelope_for
 from challenges.service_layer.handlers import fire_due_timers
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
+from challenges.settings import ChallengesSettings
 from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
 from meemaken_kit.service import relay
@@ -52,7 +53,7 @@ def unit_of_work_within(settings: Settings, clock: Clock = utc_now) -> Callable[
     return make
 
 
-def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
+def create_app(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
     from challenges.entrypoints.api import ERRORS, blueprints, document_problems
 
     return create_service_app(
@@ -67,7 +68,7 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
     )
 
 
-def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
+def loops(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
     gates = ConsumerLoop(
         GATES_CONSUMER,
         [TOPIC],
@@ -81,4 +82,6 @@ def loops(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Sequ
     return [relay(settings, engine, tables.outbox, tables.relay_lease), gates, timers]
 
 
-SERVICE = ServiceDefinition("challenges", SERVICE_ROOT, create_app, loops, timers=TIMERS, events=EVENT_TYPES)
+SERVICE = ServiceDefinition[ChallengesSettings](
+    "challenges", SERVICE_ROOT, create_app, loops, timers=TIMERS, events=EVENT_TYPES
+)
