@@ -6,6 +6,7 @@ with validation, a confirmation step, and only what the official's roles allow."
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from gateway_testing import ANNA, INES, LOTTE, csrf_token, login, rows
@@ -143,10 +144,12 @@ def test_decline_needs_a_motivated_ground_and_a_confirmation(scene):
     data = {"csrf_token": token, "ground": "unlawful", "detail_unlawful": "Traffic lights are set by the region."}
     check = text(official.post(url, data={**data, "step": "check"}))
     assert "Check before you confirm" in check and service.get(ids["lights"])["status"] == "admitted"
-    done = official.post(url, data={**data, "step": "confirm"})
+    confirmed = {**data, "step": "confirm", "key": hidden(check, "key")}
+    done = official.post(url, data=confirmed)
     assert done.status_code == 303 and service.get(ids["lights"])["status"] == "declined"
     assert "The proposal was declined." in text(official.get(done.headers["Location"] + "?lang=en"))
-    again = official.post(url, data={**data, "step": "confirm"})
+    assert official.post(url, data=confirmed).status_code == 303  # the same confirmation twice: done once
+    again = official.post(url, data={**data, "step": "confirm", "key": str(uuid.uuid4())})  # a second decline
     assert again.status_code == 409 and "not possible in the proposal&#39;s current state" in text(again)
 
 
@@ -160,8 +163,9 @@ def test_merge_and_split_with_reasons(scene):
     wrong = official.post(merge, data={"csrf_token": token, "into": ids["trees"], "step": "check"})
     assert wrong.status_code == 400 and "Choose the proposal to merge it into." in text(wrong)
     data = {"csrf_token": token, "into": ids["crossing"], "reasons": "Both ask for a safe crossing."}
-    assert "Merged into" in text(official.post(merge, data={**data, "step": "check"}))
-    assert official.post(merge, data={**data, "step": "confirm"}).status_code == 303
+    check = text(official.post(merge, data={**data, "step": "check"}))
+    assert "Merged into" in check
+    assert official.post(merge, data={**data, "step": "confirm", "key": hidden(check, "key")}).status_code == 303
     assert service.get(ids["lights"])["status"] == "merged"
     split = f"/desk/proposals/{ids['crossing']}/split?lang=en"
     one = official.post(
@@ -172,7 +176,7 @@ def test_merge_and_split_with_reasons(scene):
     data = {"csrf_token": token, "parts": parts, "reasons": "Two different things to decide.", "step": "check"}
     check = text(official.post(split, data=data))
     assert "Part 1: A zebra crossing" in check and "Part 2: A traffic light" in check
-    assert official.post(split, data={**data, "step": "confirm"}).status_code == 303
+    assert official.post(split, data={**data, "step": "confirm", "key": hidden(check, "key")}).status_code == 303
     assert service.get(ids["crossing"])["status"] == "split"
 
 

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from gateway.casework import panel_work as work
+from gateway.casework.confirming import once_key
 
 ARTEFACTS = {
     "pool": {"p_a": {"gender": "female"}, "p_b": {"gender": "male"}, "p_c": {"gender": "male"}},
@@ -34,8 +35,8 @@ def test_chances_come_from_the_share_of_panels_each_respondent_sits_on():
 
 def test_a_confirmation_sends_once_and_a_tampered_one_not_at_all():
     nonce = str(uuid.uuid4())
-    assert work.once_key(nonce, "draw") == work.once_key(nonce, "draw") != work.once_key(nonce, "close")
-    assert work.once_key("not-a-nonce", "draw") is None
+    assert once_key(nonce, "draw") == once_key(nonce, "draw") != once_key(nonce, "close")
+    assert once_key("not-a-nonce", "draw") is None
 
 
 @pytest.mark.parametrize(

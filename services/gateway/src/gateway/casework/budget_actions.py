@@ -30,6 +30,7 @@ from gateway.backends import Refused, ServiceError, Unavailable, api
 from gateway.casework import budget_forms as forms
 from gateway.casework import budget_rounds as rounds
 from gateway.casework.budget_forms import Problems
+from gateway.casework.confirming import Desk, take
 from gateway.casework.next_actions import roles_of
 from gateway.context import gateway
 from gateway.portal.budgets import budgets_of, explained_parts, part_of, titles_of
@@ -81,6 +82,9 @@ def refusal(error: ServiceError) -> str:
         422: _("The proposals service did not accept what you sent."),
     }.get(error.status, _("The proposals service refused this."))
     return f"{lead} {error.detail}".strip()
+
+
+CONFIRMING = Desk("key", refusal, again=True)
 
 
 def _round(round_id: uuid.UUID) -> dict[str, Any]:
@@ -359,21 +363,14 @@ def open_round() -> Response | BaseResponse:
     except ServiceError:
         return _unavailable()
     body, problems = forms.read_opening(values, processes)
-    step = form.get("step")
-    if problems or step == "change":
-        return _opening_page(values, problems)
-    if step != "confirm":
-        return _opening_page(values, {}, confirming=True, body=body, key=str(uuid.uuid4()))
-    try:
-        key = str(uuid.UUID(form.get("key", "")))
-    except ValueError:
-        return _opening_page(values, {}, confirming=True, body=body, key=str(uuid.uuid4()))
-    try:
-        opened = api().post("proposals", "v1/rounds", body, idempotency_key=f"round-{key}")
-    except ServiceError as error:
-        return _opening_page(values, {}, 409, confirming=True, body=body, key=key, refused=refusal(error))
-    flash("opened", "budgets")
-    return redirect(url_for("budget_actions.round_page", round_id=opened["id"]), 303)
+
+    def show(problems: Mapping[str, Any], status: int = 200, **more: Any) -> Response:
+        return _opening_page(values, dict(problems), status, body=body, **more)
+
+    def send(key: str) -> Any:
+        return api().post("proposals", "v1/rounds", body, idempotency_key=key)
+
+    return take(CONFIRMING, show, problems, send, lambda opened: _noted("opened", opened["id"]), "round")
 
 
 # --- a project idea the municipality adds (one handed in on paper, or its own) ------------------------------
@@ -404,20 +401,19 @@ def add_idea(round_id: uuid.UUID) -> Response | BaseResponse:
         return _idea_page(r, dict.fromkeys(forms.IDEA_FIELDS, ""), {})
     values = {name: forms.text(request.form, name) for name in forms.IDEA_FIELDS}
     body, problems = forms.read_idea(r, values)
-    step = request.form.get("step")
-    if problems or step == "change":
-        return _idea_page(r, values, problems)
-    if step != "confirm":
-        return _idea_page(r, values, {}, confirming=True, body=body, key=str(uuid.uuid4()))
-    try:
-        key = str(uuid.UUID(request.form.get("key", "")))
-    except ValueError:
-        return _idea_page(r, values, {}, confirming=True, body=body, key=str(uuid.uuid4()))
-    try:
-        api().post("proposals", f"v1/rounds/{round_id}/projects", body, idempotency_key=f"idea-{key}")
-    except ServiceError as error:
-        return _idea_page(r, values, {}, 409, confirming=True, body=body, key=key, refused=refusal(error))
-    flash("idea", "budgets")
+
+    def show(problems: Mapping[str, Any], status: int = 200, **more: Any) -> Response:
+        return _idea_page(r, values, dict(problems), status, body=body, **more)
+
+    def send(key: str) -> Any:
+        return api().post("proposals", f"v1/rounds/{round_id}/projects", body, idempotency_key=key)
+
+    return take(CONFIRMING, show, problems, send, lambda _answer: _noted("idea", round_id), "idea")
+
+
+def _noted(note: str, round_id: uuid.UUID | str) -> BaseResponse:
+    """The round's page, with the note of what was done."""
+    flash(note, "budgets")
     return redirect(url_for("budget_actions.round_page", round_id=round_id), 303)
 
 
@@ -437,41 +433,26 @@ def track(round_id: uuid.UUID, project_id: str) -> Response | BaseResponse:
     project = next((p for p in r["projects"] if p["id"] == project_id and p["id"] in funded), None)
     if project is None:
         abort(404)
-    context = {"round": r, "project": project}
+    form = request.form
     if request.method == "GET":
         values = {"stage": project.get("stage") or "", "note": ""}
-        return page("casework/budgets/progress.html", values=values, problems={}, **context)
-    values = {"stage": request.form.get("stage", ""), "note": forms.text(request.form, "note")}
+    else:
+        values = {"stage": form.get("stage", ""), "note": forms.text(form, "note")}
+
+    def show(problems: Mapping[str, Any], status: int = 200, **more: Any) -> Response:
+        shown = {"round": r, "project": project, "values": values, "problems": problems, **more}
+        return page("casework/budgets/progress.html", 400 if problems else status, **shown)
+
+    if request.method == "GET":
+        return show({})
     body, problems = forms.read_tracking(values)
-    step = request.form.get("step")
-    if problems or step == "change":
-        return page(
-            "casework/budgets/progress.html", 400 if problems else 200, values=values, problems=problems, **context
-        )
-    key = request.form.get("key", "")
-    if step != "confirm" or not rounds.is_key(key):
-        return page(
-            "casework/budgets/progress.html",
-            values=values,
-            problems={},
-            confirming=True,
-            key=str(uuid.uuid4()),
-            **context,
-        )
-    try:
-        api().post(
-            "proposals", f"v1/rounds/{round_id}/projects/{project_id}/tracking", body, idempotency_key=f"progress-{key}"
-        )
-    except ServiceError as error:
-        return page(
-            "casework/budgets/progress.html",
-            409,
-            values=values,
-            problems={},
-            confirming=True,
-            key=key,
-            refused=refusal(error),
-            **context,
-        )
-    flash("progress", "budgets")
-    return redirect(url_for("budget_actions.results", round_id=round_id), 303)
+
+    def send(key: str) -> Any:
+        path = f"v1/rounds/{round_id}/projects/{project_id}/tracking"
+        return api().post("proposals", path, body, idempotency_key=key)
+
+    def noted(_answer: Any) -> BaseResponse:
+        flash("progress", "budgets")
+        return redirect(url_for("budget_actions.results", round_id=round_id), 303)
+
+    return take(CONFIRMING, show, problems, send, noted, "progress")

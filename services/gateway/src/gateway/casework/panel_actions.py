@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from gateway.backends import Refused, ServiceError, Unavailable, api
 from gateway.casework import panel_work as work
+from gateway.casework.confirming import Desk, take
 from gateway.casework.next_actions import roles_of
 from gateway.portal.panels import composition
 from gateway.web import install_page_answers, page
@@ -138,10 +139,7 @@ def panels() -> Response:
 @panel_actions.get("/desk/panels/<uuid:panel_id>")
 @allow(*DESK)
 def panel(panel_id: uuid.UUID) -> Response:
-    try:
-        found = _panel(str(panel_id))
-    except Unavailable:
-        return _unavailable()
+    found = _panel_or_page(panel_id)
     return page(
         "casework/panels/panel.html",
         panel=found,
@@ -155,10 +153,7 @@ def panel(panel_id: uuid.UUID) -> Response:
 @allow(*DESK)
 def overview(panel_id: uuid.UUID, view: str) -> Response:
     """The quotas (with the infeasibility explanation), the registrations against them, the answers to give."""
-    try:
-        found = _panel(str(panel_id))
-    except Unavailable:
-        return _unavailable()
+    found = _panel_or_page(panel_id)
     if view == "registrations":
         return _step_page(found, "registrations", {}, {})
     if view == "quotas":
@@ -201,6 +196,9 @@ def _step_page(
     )
 
 
+CONFIRMING = Desk("nonce", refusal, frozenset({403, 409, 422}), stale=_l("Check it again before you confirm it."))
+
+
 def _flow(
     panel: dict[str, Any],
     step: str,
@@ -213,38 +211,29 @@ def _flow(
 ) -> Response | BaseResponse:
     """Check, confirm, send once (``once`` names what the Idempotency-Key is for; the step by default): ``done``
     names the note on the panel's page; None shows the service's answer on the step's page."""
-    stage = request.form.get("step")
-    if problems or stage == "change":
-        return _step_page(panel, step, values, problems, **more)
-    if stage != "confirm":
-        return _step_page(panel, step, values, {}, confirming=True, nonce=str(uuid.uuid4()), **more)
-    key = work.once_key(request.form.get("nonce", ""), once or step)
-    if key is None:
-        return _step_page(panel, step, values, {"step": _("Check it again before you confirm it.")}, **more)
-    try:
-        answer = send(key)
-    except ServiceError as error:
-        status = error.status if isinstance(error, Refused) and error.status in (403, 409, 422) else 409
-        code = error.status if isinstance(error, Refused) else 0
-        detail = error.detail if isinstance(error, Refused) else ""
-        return _step_page(
-            panel, step, values, {}, status, refused=refusal(error), refusal_status=code, detail=detail, **more
-        )
-    if done is None:
-        return _step_page(_panel(panel["id"]), step, values, {}, answer=answer, **more)
-    flash(done, "panels")
-    return redirect(url_for("panel_actions.panel", panel_id=panel["id"]), 303)
+
+    def show(problems: Mapping[str, Any], status: int = 200, **shown: Any) -> Response:
+        return _step_page(panel, step, values, dict(problems), status, **more, **shown)
+
+    def after(answer: Any) -> Response | BaseResponse:
+        if done is None:
+            return _step_page(_panel(panel["id"]), step, values, {}, answer=answer, **more)
+        flash(done, "panels")
+        return redirect(url_for("panel_actions.panel", panel_id=panel["id"]), 303)
+
+    return take(CONFIRMING, show, problems, send, after, once or step)
 
 
 def _post(panel_id: str, path: str, body: Any) -> Send:
     return lambda key: api().post("panels", f"v1/panels/{panel_id}/{path}", body, idempotency_key=key)
 
 
-def _panel_or_page(panel_id: uuid.UUID) -> dict[str, Any] | Response:
+def _panel_or_page(panel_id: uuid.UUID) -> dict[str, Any]:
+    """The panel, or (the service not answering) the list's 503 page at once."""
     try:
         return _panel(str(panel_id))
     except Unavailable:
-        return _unavailable()
+        abort(_unavailable())
 
 
 # --- the quotas: new bounds, or the service's explanation why the pool cannot meet them ----------------------
@@ -263,8 +252,6 @@ def _quota_fields(panel: Mapping[str, Any]) -> list[tuple[str, str, str, str, Ma
 @allow(*roles_of("import_pool", "edit_quotas"))
 def quotas(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     fields = _quota_fields(found)
     values: Values = {name: _text(request.form, name) for *_, low, high, _b in fields for name in (low, high)}
     problems: Problems = {}
@@ -323,8 +310,6 @@ def _read_extract(panel: Mapping[str, Any]) -> tuple[Values, Problems]:
 @allow(*roles_of("import_pool", "import_pool"))
 def pool(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     if request.method == "GET":
         declared = ",".join(name for name in found["features"] if name not in ("age", "age_band", "district"))
         return _step_page(found, "pool", {"strata": declared}, {})
@@ -358,8 +343,6 @@ def _ratio_fields(panel: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 @allow(*roles_of("draw_invitations", "draw_invitations"))
 def invitations(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     fields = _ratio_fields(found)
     if request.method == "GET":
         return _step_page(
@@ -392,8 +375,6 @@ def invitations(panel_id: uuid.UUID) -> Response | BaseResponse:
 @allow(*roles_of("follow_registrations", "close_registrations"))
 def close(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     return _flow(found, "registrations", {}, {}, _post(found["id"], "close", {}), "closed")
 
 
@@ -404,8 +385,6 @@ def close(panel_id: uuid.UUID) -> Response | BaseResponse:
 @allow(*roles_of("run_draw", "run_draw"))
 def selection(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     if request.method == "GET":
         return _step_page(found, "selection", {"panels": "1000"}, {})
     values: Values = {"panels": _text(request.form, "panels")}
@@ -418,8 +397,6 @@ def selection(panel_id: uuid.UUID) -> Response | BaseResponse:
 @allow(*roles_of("run_draw", "run_draw"))
 def draw(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     if request.method == "GET":
         return _step_page(found, "draw", {"by": "", "number": "", "seed": ""}, {})
     form = request.form
@@ -448,8 +425,6 @@ def draw(panel_id: uuid.UUID) -> Response | BaseResponse:
 @allow(*roles_of("confirm_composition", "confirm_composition", "replace_member"))
 def members(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     if request.method == "GET":
         return _step_page(found, "members", {"member": request.args.get("member", ""), "reply": ""}, {})
     form = request.form
@@ -477,8 +452,6 @@ def members(panel_id: uuid.UUID) -> Response | BaseResponse:
 @allow(*roles_of("plan_sessions", "plan_session"))
 def sessions(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     names = ("title", "day", "time", "moderator", "experts", "materials")
     if request.method == "GET":
         return _step_page(found, "sessions", dict.fromkeys(names, ""), {})
@@ -545,8 +518,6 @@ def _read_recommendations(form: Mapping[str, str], seats: int) -> tuple[Values, 
 @allow(*roles_of("plan_sessions", "record_recommendations"))
 def recommendations(panel_id: uuid.UUID) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     if request.method == "GET":
         return _step_page(found, "recommendations", {"within": "90"}, {}, blocks=work.MAX_RECOMMENDATIONS)
     values, problems, items = _read_recommendations(request.form, len(found["selected"]))
@@ -563,8 +534,6 @@ def recommendations(panel_id: uuid.UUID) -> Response | BaseResponse:
 @allow(*roles_of("answer_recommendations", "answer_recommendations"))
 def answer(panel_id: uuid.UUID, number: int) -> Response | BaseResponse:
     found = _panel_or_page(panel_id)
-    if isinstance(found, Response):
-        return found
     if not 1 <= number <= len(found["recommendations"]):
         abort(404)
     chosen = found["recommendations"][number - 1]

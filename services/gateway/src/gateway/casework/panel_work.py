@@ -8,7 +8,6 @@ The panels service decides; this only shapes the requests and reads its answers.
 from __future__ import annotations
 
 import statistics
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -40,14 +39,6 @@ def steps(status: str) -> tuple[str, ...]:
 def takes_form(status: str, step: str) -> bool:
     """Whether the step's form is offered in this state (its page may show more)."""
     return step in steps(status) and status in FORM_STATES.get(step, (status,))
-
-
-def once_key(nonce: str, step: str) -> str | None:
-    """The Idempotency-Key of a confirmed step: the same confirmation page sends it once; None if tampered."""
-    try:
-        return str(uuid.uuid5(uuid.UUID(nonce), step))
-    except ValueError:
-        return None
 
 
 def lines(text: str) -> list[str]:

@@ -2,7 +2,8 @@
 reasons (from answer templates), decline with coded grounds, merge, split; and the answer templates page.
 
 Every action is a form (no JavaScript needed) with an error summary, then a confirmation page, then the
-proposals service's API through ``gateway.backends.api()`` with the official's own token. The service
+proposals service's API through ``gateway.backends.api()`` with the official's own token and an Idempotency-Key
+fixed on the confirmation page (``gateway.casework.confirming``: sent twice, done once). The service
 decides who may do what (case_officer; decision_body for answers); the pages only offer what the session's
 roles allow and say the service's refusal in words. A bulk answer sends each proposal with its own
 Idempotency-Key (the batch's, fixed on the confirmation page) and tells which were answered and which
@@ -33,6 +34,7 @@ from gateway.casework.answering import (
     proposal_ids,
     summary,
 )
+from gateway.casework.confirming import Desk, take
 from gateway.casework.next_actions import roles_of
 from gateway.context import gateway
 from gateway.web import install_page_answers, page
@@ -112,6 +114,9 @@ def refusal(error: ServiceError) -> str:
         422: _("The proposals service did not accept what you sent."),
     }.get(error.status, _("The proposals service refused this."))
     return f"{lead} {error.detail}".strip()
+
+
+CONFIRMING = Desk("key", refusal)
 
 
 def _proposal(proposal_id: str) -> dict[str, Any]:
@@ -291,15 +296,6 @@ def answer() -> Response:
 # --- decline, merge, split ---------------------------------------------------------------------------
 
 
-def _act(proposal_id: str, action: str, body: dict[str, Any]) -> str | None:
-    """Send one action; None when done, else the refusal in words."""
-    try:
-        api().post("proposals", f"v1/proposals/{proposal_id}/{action}", body, idempotency_key=str(uuid.uuid4()))
-    except ServiceError as error:
-        return refusal(error)
-    return None
-
-
 def _action_page(
     action: str, found: dict[str, Any], values: dict[str, Any], problems: Problems, status: int = 200, **more: Any
 ) -> Response:
@@ -376,17 +372,19 @@ def act(proposal_id: uuid.UUID, action: str) -> Response | BaseResponse:
     else:
         values, problems = _read_split(form)
         body = {"parts": [{"title": t, "text": x} for t, x in values["found"]], "reasons": values["reasons"]}
-    step = form.get("step")
-    if problems or step == "change":
-        return _action_page(action, found, values, problems, others=others)
-    if step != "confirm":
-        into = next((p for p in others if p["id"] == values.get("into")), None)
-        return _action_page(action, found, values, {}, others=others, confirming=True, into=into)
-    refused = _act(pid, action, body)
-    if refused:
-        return _action_page(action, found, values, {}, others=others, refused=refused, status=409)
-    flash(action, "proposals")
-    return redirect(url_for("proposal_actions.proposal", proposal_id=pid), 303)
+    into = next((p for p in others if p["id"] == values.get("into")), None)
+
+    def show(problems: Mapping[str, Any], status: int = 200, **more: Any) -> Response:
+        return _action_page(action, found, values, dict(problems), status, others=others, into=into, **more)
+
+    def send(key: str) -> Any:
+        return api().post("proposals", f"v1/proposals/{pid}/{action}", body, idempotency_key=key)
+
+    def done(_answer: Any) -> BaseResponse:
+        flash(action, "proposals")
+        return redirect(url_for("proposal_actions.proposal", proposal_id=pid), 303)
+
+    return take(CONFIRMING, show, problems, send, done, action)
 
 
 # --- answer templates ------------------------------------------------------------------------------------
