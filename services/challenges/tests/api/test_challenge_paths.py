@@ -139,3 +139,24 @@ def test_while_the_clock_runs_the_due_date_says_when_and_no_time_left_is_given(c
     view = case.get(f"/challenges/{challenge}", "group_representative").get_json()
     assert not view["decision_clock_paused"] and view["decision_due_at"] is not None
     assert view["decision_time_left"] is None
+
+
+def test_each_event_says_when_the_decision_is_due_as_the_case_does(case):
+    from datetime import datetime, timedelta
+
+    def due(value):
+        return None if value is None else datetime.fromisoformat(value)
+
+    challenge = case.draft(case.task("flanders"), submission={"why_better": "Better."})
+    case.post(f"/challenges/{challenge}/submit", "group_representative")
+    first = due(case.get(f"/challenges/{challenge}", "case_officer").get_json()["decision_due_at"])
+    case.gate_check(challenge)  # incomplete: the group is asked to complete it, the clock pauses
+    case.clock.advance(days=2)
+    answered = case.post(f"/challenges/{challenge}/information", "group_representative", {"answer": "Attached."})
+    assert answered.status_code == 200
+    later = due(answered.get_json()["decision_due_at"])
+    assert first is not None and later - first == timedelta(days=2)  # paused for two days
+    said = {e.type.split(".")[-2]: due(e.data["decision_due_at"]) for e in case.envelopes(challenge)}
+    assert said["submitted"] == said["acknowledged"] == first
+    assert said["information_requested"] is None  # paused while the group completes its submission
+    assert said["information_supplied"] == later

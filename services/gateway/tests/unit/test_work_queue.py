@@ -93,6 +93,30 @@ def test_a_challenge_s_state_says_what_it_asks_and_its_deadlines_come_from_its_e
     assert executing.fields["open"] is False
 
 
+def test_a_challenge_s_due_date_is_its_decision_clock_s_as_its_events_say():
+    cid, clock = str(uuid.uuid4()), NOW + timedelta(days=90)
+
+    def event(name: str, before: str, after: str, minutes: int, due: datetime | None, **details) -> Change | None:
+        data = {"challenge_id": cid, "task_id": str(uuid.uuid4()), "department": "mobility", "profile": "nl"}
+        data |= {"representative_id": str(uuid.uuid4()), "from_status": before, "to_status": after}
+        data |= {"at": NOW.isoformat(), "details": details, "decision_due_at": due and due.isoformat()}
+        return change_for(f"org.meemaken.challenges.challenge.{name}.v1", data, NOW + timedelta(minutes=minutes))
+
+    assert event("submitted", "draft", "submitted", 0, clock).fields["due_at"] == clock  # no longer left empty
+    opened = event("assessment_opened", "admissibility_check", "in_assessment", 1, clock, department="mobility")
+    assert opened.fields["due_at"] == clock and "alert" not in opened.fields  # a warning given stays
+    answer_by = NOW + timedelta(days=14)
+    by = answer_by.isoformat()
+    asked = event("information_requested", "in_assessment", "information_requested", 2, None, due_at=by)
+    assert asked.fields["due_at"] == answer_by  # the group's answer, while the clock is paused
+    later = clock + timedelta(days=3)
+    supplied = event("information_supplied", "information_requested", "in_assessment", 3, later)
+    assert supplied.fields["due_at"] == later and supplied.fields["alert"] is None  # running again, 3 days later
+    assert event("accepted", "decision_pending", "accepted", 4, None).fields["due_at"] is None  # nothing owed by then
+    reviewed = event("review_started", "in_execution", "under_review", 5, None)
+    assert reviewed.fields["kind"] == "review_execution" and reviewed.fields["due_at"] is None  # not a year-old date
+
+
 def test_a_panel_s_next_task_and_a_budget_round_s_projects_to_review():
     panel = str(uuid.uuid4())
     data = {"panel_id": panel, "at": NOW.isoformat(), "details": {"theme": "Climate", "mandate": "adviseren"}}

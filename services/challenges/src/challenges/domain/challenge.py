@@ -154,6 +154,7 @@ class ChallengeEvent:
     to_status: Status
     details: Details = field(default_factory=dict)  # type: ignore[assignment]  # Nothing, the empty details
     by: ActedBy | None = None
+    decision_due_at: datetime | None = None  # the decision clock's due date after the step (None: paused, decided)
 
 
 @dataclass(frozen=True)
@@ -230,18 +231,20 @@ class Challenge:
         self._note("draft_saved", now, DocumentAdded(document_id=str(document.id)))
 
     def submit(self, now: datetime) -> None:
-        self._move("submit", now)
+        self._check("submit")
         self.submitted_at = now
-        self.clock = DecisionClock(now, self.profile.deadlines.decision_term)
+        self.clock = DecisionClock(now, self.profile.deadlines.decision_term)  # its event says when it is due
+        self._move("submit", now)
 
     def supply_information(self, now: datetime, answer: str) -> None:
         if not answer.strip():
             raise InvalidAction("say what you supply")
         back = self.return_to or Status.ADMISSIBILITY_CHECK
+        self._check("supply_information")
+        if self.clock is not None and not self.clock.running:
+            self.clock = self.clock.resume(now)  # before the event, which says the new due date
         self._move("supply_information", now, answer.strip(), to=back)
         self.information_request, self.return_to = None, None
-        if self.clock is not None and not self.clock.running:
-            self.clock = self.clock.resume(now)
 
     def accept_modification(self, now: datetime) -> None:
         self._move("accept_modification", now)
@@ -298,6 +301,9 @@ class Challenge:
         back = self.status
         question = _official(question, "the question", "/question")
         due_at = deadlines.due(now, self.profile.deadlines.repair_period).isoformat()
+        self._check("request_information")
+        if self.clock is not None and self.clock.running:
+            self.clock = self.clock.pause(now)  # before the event, which says the clock is paused
         self._move(
             "request_information",
             now,
@@ -305,8 +311,6 @@ class Challenge:
             details=InformationRequested(reason=question, due_at=due_at, repair=repair),
         )
         self.information_request, self.return_to = question.strip(), back
-        if self.clock is not None and self.clock.running:
-            self.clock = self.clock.pause(now)
 
     def repair_period_ended(self, now: datetime) -> None:
         """The repair period passed without an answer: the submission is refused as incomplete."""
@@ -563,6 +567,7 @@ class Challenge:
             after,
             data,
             self.acting,
+            self.clock.due_at() if self.clock is not None and self.status in BEFORE_DECISION else None,
         )
 
 

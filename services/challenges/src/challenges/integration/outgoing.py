@@ -52,6 +52,16 @@ class _Case(TypedDict, Generic[Details]):
     to_status: Status
     at: DateTime
     details: Details
+    decision_due_at: NotRequired[
+        Annotated[
+            DateTime | None,
+            Doc(
+                "When the decision is due by the decision clock after this step (the officials' queue shows it); "
+                "null while the clock is paused for an information request, and once the case is decided. "
+                "Absent from events published before it was added."
+            ),
+        ]
+    ]
 
 
 class ChallengeStepData(_Case[Details], Generic[Details]):
@@ -89,6 +99,7 @@ def envelope_for(factory: EventFactory, event: ChallengeEvent) -> Envelope:
         "to_status": event.to_status,
         "at": event.at.isoformat(),
         "details": event.details,
+        "decision_due_at": None if event.decision_due_at is None else event.decision_due_at.isoformat(),
     }
     if event.by is not None:
         data["actor"] = Actor(id=str(event.by.id), role=event.by.role)  # type: ignore[typeddict-item]

@@ -136,10 +136,13 @@ def challenge_fields(name: str, data: Data) -> dict[str, Any] | None:
         work = "handle_information"
     fields = _opened(work, state, department=data["department"], title=None)
     due = moment(details.get("due_at") or details.get("next_review_at"))
+    clock = moment(data.get("decision_due_at"))  # the decision clock's, as the service has it after the step
     if due is not None or before in WAITING:
-        fields["due_at"] = due
-    else:
-        del fields["alert"]  # the decision clock runs on through the state: its warning stays
+        fields["due_at"] = due or clock  # a new deadline (or the clock running again): its warning is over
+        return fields
+    del fields["alert"]  # the decision clock runs on through the state: its warning stays
+    if "decision_due_at" in data:  # events published before it was added: the item keeps the due date it had
+        fields["due_at"] = clock  # None once decided: drafting the agreement or a review has no due date
     return fields
 
 
