@@ -332,3 +332,13 @@ def test_a_wrong_value_is_refused_by_its_name_before_anything_is_rendered(tmp_pa
     with pytest.raises(RuntimeError) as refused:
         check().template([wrong])
     assert "/kafka/securityProtocol" in str(refused.value) and "'portt' not allowed" in str(refused.value)
+
+
+def test_a_release_whose_pools_could_exceed_the_servers_connections_is_refused(tmp_path: Path) -> None:
+    rendered(EXTERNAL)  # 1430 of 1500: proposals (20 x 2 + 6 + 1) x 10, the others (10 x 2 + 3 + 1) x 10 each
+    tight = tmp_path / "tight.yaml"
+    tight.write_text("postgresql:\n  maxConnections: 1400\n")
+    with pytest.raises(RuntimeError) as refused:
+        check().template([EXTERNAL, tight])
+    message = str(refused.value)
+    assert "may open 1430 connections" in message and "proposals 470" in message and "1400" in message
