@@ -23,6 +23,7 @@ from notifications.entrypoints.loops import FanOutLoop, ScheduleLoop, SenderLoop
 from notifications.integration.incoming import subscriptions
 from notifications.service_layer.ports import Clock, Mailer, RemoteRecipients
 from notifications.service_layer.sending import Sender
+from notifications.settings import NotificationsSettings
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,10 +32,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
+def create_app(settings: NotificationsSettings, engine: sa.Engine, clock: Clock = utc_now) -> Flask:
     from notifications.entrypoints.api import blueprints
 
-    own = NotificationSettings.from_env()
+    own = settings.delivery()
     return create_service_app(
         settings,
         "meemaken notifications",
@@ -74,7 +75,7 @@ def consumers(
 
 
 def loops(
-    settings: Settings,
+    settings: NotificationsSettings,
     engine: sa.Engine,
     clock: Clock = utc_now,
     events: Catalogue | None = None,
@@ -82,7 +83,7 @@ def loops(
     mailers: Callable[[], Mailer] | None = None,
     recipients: RemoteRecipients | None = None,
 ) -> Sequence[Loop]:
-    own = own or NotificationSettings.from_env()
+    own = own or settings.delivery()
     smtp = own.smtp
     return [
         relay(settings, engine, tables.outbox, tables.relay_lease),
@@ -97,4 +98,4 @@ def loops(
     ]
 
 
-SERVICE = ServiceDefinition("notifications", SERVICE_ROOT, create_app, loops)
+SERVICE = ServiceDefinition[NotificationsSettings]("notifications", SERVICE_ROOT, create_app, loops)
