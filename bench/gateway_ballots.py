@@ -49,6 +49,7 @@ from deploy import provider as deployed_provider
 from deploy import stack
 from figures import Figures, Harness, options
 
+from meemaken_kit.serve import GRANIAN_THREADS, GRANIAN_WORKERS
 from meemaken_testkit.tokens import token
 
 ATTRS = {"birthdate": "1985-05-05", "municipality": "bench", "district": "centrum", "roles": ["resident"]}
@@ -204,8 +205,7 @@ def cpu_seconds(pid: int) -> float:
 
 def run(harness: Harness, args: argparse.Namespace) -> None:
     env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency, "GUNICORN_THREADS": args.threads_per}
-    # the gateway keeps its own default (GATEWAY_THREADS): it waits on proposals most of the time
-    workers = args.gateway_workers or args.web_concurrency
+    workers = args.gateway_workers  # by default as served (meemaken_kit.serve): one process, its threads waiting
     subjects = [f"voter-{i}" for i in range(args.voters)]
     threads = {"GATEWAY_THREADS": args.gateway_threads, "WEB_CONCURRENCY": workers}
     with stack("gw", args, subjects, ATTRS, env, threads) as deployed:
@@ -255,7 +255,7 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
             "direct_per_s",
             "ratio ≥ 0.8",
             ratio="ratio_gateway_to_direct",
-            case=f"{args.gateway_workers or args.web_concurrency} gateway workers",
+            case=f"{workers} gateway workers",
             voters=args.voters,
             login_per_s=round(args.voters / login_seconds, 1),
         )
@@ -271,8 +271,10 @@ def main() -> None:
     parser.add_argument("--slices", type=int, default=5, help="turns of each path within a pass (default 5)")
     parser.add_argument("--web-concurrency", default="2", help="gunicorn workers of each service")
     parser.add_argument("--threads-per", default="4", help="threads per gunicorn worker of proposals")
-    parser.add_argument("--gateway-threads", default="8", help="app threads per Granian worker of the gateway")
-    parser.add_argument("--gateway-workers", help="the gateway's Granian workers (default: --web-concurrency)")
+    parser.add_argument(
+        "--gateway-threads", default=GRANIAN_THREADS, help="app threads per Granian worker of the gateway"
+    )
+    parser.add_argument("--gateway-workers", default=GRANIAN_WORKERS, help="the gateway's Granian workers")
     parser.add_argument("--profile", type=Path, help="a folder for py-spy flame graphs of both paths (not measured)")
     args = options(parser).parse_args()
     if args.quick:

@@ -6,9 +6,12 @@ benchmark: gateway CPU per ballot 2.2 ms under gunicorn, 1.3 ms under Granian). 
 run under gunicorn (``gunicorn -c gunicorn.conf.py``) until their benchmarks are measured under Granian.
 
 Configuration from the environment, as with gunicorn: ``<SERVICE>_BIND`` (host:port, default the
-service's loopback port), ``WEB_CONCURRENCY`` (worker processes, default 2), ``<SERVICE>_THREADS``
-(threads per worker for the app, default 8). Metrics of all workers are summed through
-``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder unless one is given); the app answers ``Server: meemaken``.
+service's loopback port), ``WEB_CONCURRENCY`` (worker processes, default 2 under gunicorn, 1 under Granian),
+``<SERVICE>_THREADS`` (threads per Granian worker for the app, default 16). One gateway process with 16
+threads suits a host of two cores (``make run``): its threads mostly wait on the services, and each worker
+process learns each login session and signs its token once (bench/README.md, the gateway); production
+advice in infra/README.md. Metrics of all workers are summed through ``PROMETHEUS_MULTIPROC_DIR`` (a fresh
+folder unless one is given); the app answers ``Server: meemaken``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from pathlib import Path
 from meemaken_kit.logs import server_logconfig
 
 SERVED_BY_GRANIAN = frozenset({"gateway"})
+GRANIAN_WORKERS = "1"
+GRANIAN_THREADS = "16"
 
 
 def api_command(service: str) -> list[str]:
@@ -56,8 +61,8 @@ def serve(service: str, default_port: int | None, root: Path) -> None:
         address=host,
         port=port,
         interface=Interfaces.WSGI,
-        workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
-        blocking_threads=int(os.environ.get(f"{service.upper()}_THREADS", "8")),
+        workers=int(os.environ.get("WEB_CONCURRENCY", GRANIAN_WORKERS)),
+        blocking_threads=int(os.environ.get(f"{service.upper()}_THREADS", GRANIAN_THREADS)),
         websockets=False,
         log_dictconfig=server_logconfig(service, "_granian", "granian.access"),
         log_access=False,
