@@ -31,3 +31,17 @@ def assert_operations(service: Any, folder: Path) -> None:
     missing = client.get("/no/such/thing")
     assert missing.status_code == 404
     assert missing.content_type == "application/problem+json"
+
+
+def refused_settings(service: Any, env: dict[str, str]) -> str:
+    """The one line with which the service's start refuses the configuration ``env`` (its settings class)."""
+    import pytest
+
+    from meemaken_kit.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as refused:
+        service.settings(env)
+    line = str(refused.value)
+    assert line.startswith(f"{service.name}: configuration refused: ") and "\n" not in line
+    assert isinstance(refused.value, SystemExit), "uncaught, it ends the process with this line, no traceback"
+    return line

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from challenges.bootstrap import SERVICE
 from challenges.settings import ChallengesSettings
-from meemaken_kit.config import ConfigurationError
+from meemaken_testkit.service_checks import refused_settings
 
 
 def test_its_settings_are_its_own_class() -> None:
@@ -17,9 +15,7 @@ def test_its_settings_are_its_own_class() -> None:
 
 
 def test_a_wrong_value_stops_the_start_naming_the_variable() -> None:
-    with pytest.raises(ConfigurationError) as refused:
-        SERVICE.settings({"MEEMAKEN_MAX_CONTENT_LENGTH": "ten megabytes"})
-    assert str(refused.value) == (
+    assert refused_settings(SERVICE, {"MEEMAKEN_MAX_CONTENT_LENGTH": "ten megabytes"}) == (
         "challenges: configuration refused: MEEMAKEN_MAX_CONTENT_LENGTH: Input should be a valid integer, "
         "unable to parse string as an integer (got 'ten megabytes')"
     )
