@@ -6,7 +6,8 @@
 # KAFKA_BROKERS=3: a cluster of three nodes (each in <data>/node-<n>; ports 9092/9093, 9094/9095, 9096/9097
 # unless KAFKA_HOSTS, KAFKA_PORTS, KAFKA_CONTROLLER_PORTS list them per node), replication factor 3,
 # min.insync.replicas 2. KAFKA_SASL_SSL_PORTS (per node) adds a SASL_SSL listener (SCRAM-SHA-512) with the
-# PEM files of KAFKA_TLS_DIR (ca.pem, node-<n>.pem: key and certificate). KAFKA_NETNS (per node) starts each
+# PEM files of KAFKA_TLS_DIR (ca.pem, node-<n>.pem: key and certificate), the StandardAuthorizer (no ACL, no
+# access; KAFKA_ADMIN_USER a super user) and, at `topics`, every service's ACLs. KAFKA_NETNS (per node) starts each
 # node inside that network namespace (tests only).
 set -euo pipefail
 
@@ -122,6 +123,12 @@ listener.name.sasl_ssl.ssl.keystore.location=$tls/node-$n.pem
 listener.name.sasl_ssl.ssl.truststore.type=PEM
 listener.name.sasl_ssl.ssl.truststore.location=$tls/ca.pem
 PROPS
+    # Every client of the SASL_SSL listener is refused what no ACL grants it (topics --acls grants the services'
+    # users theirs). The PLAINTEXT and CONTROLLER listeners are the nodes' own on this host (ANONYMOUS: the
+    # brokers and controllers among themselves, and the admin tools): super users, as KAFKA_ADMIN_USER is.
+    echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    echo "allow.everyone.if.no.acl.found=false"
+    echo "super.users=User:ANONYMOUS${KAFKA_ADMIN_USER:+;User:$KAFKA_ADMIN_USER}"
   fi
 }
 
@@ -218,12 +225,14 @@ PY
 }
 
 # Event topics: KAFKA_TOPIC_PARTITIONS each when set (a cluster: 12, for up to 12 workers per consumer group).
+# With a SASL_SSL listener (or KAFKA_ACLS=1) also every service's ACLs (create_topics.py --acls).
 topics() {
-  local partitions="${KAFKA_TOPIC_PARTITIONS:-}"
+  local partitions="${KAFKA_TOPIC_PARTITIONS:-}" acls=()
   if [ -z "$partitions" ] && [ -z "$EXTERNAL" ] && [ "$BROKERS" -gt 1 ]; then partitions=12; fi
+  if [ -n "${KAFKA_SASL_SSL_PORTS:-}" ] || [ "${KAFKA_ACLS:-0}" = 1 ]; then acls=(--acls); fi
   KAFKA_REPLICATION_FACTOR="${KAFKA_REPLICATION_FACTOR:-$REPLICATION}" \
     KAFKA_MIN_INSYNC_REPLICAS="${KAFKA_MIN_INSYNC_REPLICAS:-$MIN_ISR}" KAFKA_TOPIC_PARTITIONS="$partitions" \
-    "$PY" "$HERE/create_topics.py" "$BOOTSTRAP" "${KAFKA_TOPICS_FILE:-$HERE/topics.txt}"
+    "$PY" "$HERE/create_topics.py" "$BOOTSTRAP" "${KAFKA_TOPICS_FILE:-$HERE/topics.txt}" "${acls[@]}"
 }
 
 # SIGTERM to every node at once (one by one, the last ones would wait for a quorum that is gone), SIGKILL after 30 s.

@@ -1,6 +1,8 @@
 """The proposals service's relay (producer) and admissibility consumer reach the 3-node cluster through its
 SASL_SSL listener (SCRAM-SHA-512 over TLS, the brokers' certificates from a CA made for this session), by the
-KAFKA_* settings alone; with a wrong password the brokers refuse it and nothing is published."""
+KAFKA_* settings alone, as the service's own user with only the ACLs `create_topics.py --acls` granted it; with a
+wrong password the brokers refuse it and nothing is published; another service's topic it may neither write nor
+read."""
 
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from helpers import wait_for
-from kafka.errors import KafkaError
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuthorizationFailedError
 from proposals_kit import TEXT, admissibility_loop, open_process, relay_for
 
+from meemaken_events.brokers import connection_options
+from meemaken_events.relay import producer_config
 from meemaken_kit import Settings, make_engine, migrate
 from proposals.adapters import tables
 from proposals.bootstrap import SERVICE, unit_of_work_factory
@@ -34,12 +39,18 @@ def status(engine: sa.Engine, proposal: uuid.UUID) -> str:
         )
 
 
+@pytest.fixture(scope="module")
+def proposals_password(kafka_cluster) -> str:
+    """The proposals service's own SCRAM user; its ACLs were granted with the topics."""
+    return str(kafka_cluster.add_user("proposals"))
+
+
 def test_the_services_producer_and_consumer_work_through_sasl_ssl_and_a_wrong_password_is_refused(
-    kafka_cluster, database_url, monkeypatch
+    kafka_cluster, proposals_password, database_url, monkeypatch
 ):
     migrate(SERVICE.migrations_dir, database_url)
     engine = make_engine(database_url)
-    for name, value in kafka_cluster.client_env(password="not-the-password").items():
+    for name, value in kafka_cluster.client_env(password="not-the-password", user="proposals").items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATABASE_URL", database_url)
     settings = Settings.from_env("proposals")
@@ -57,9 +68,9 @@ def test_the_services_producer_and_consumer_work_through_sasl_ssl_and_a_wrong_pa
     refusals = [n for n in (1, 2, 3) if "Failed authentication" in kafka_cluster.log(n)]
     assert refusals, "the brokers logged the refused authentication"
 
-    monkeypatch.setenv("KAFKA_SASL_PASSWORD", kafka_cluster.password)
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", proposals_password)
     relay = relay_for(settings, engine)
-    loop = admissibility_loop(settings, engine)
+    loop = admissibility_loop(settings, engine, group="proposals.admissibility")  # the group its ACL names
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
@@ -72,3 +83,33 @@ def test_the_services_producer_and_consumer_work_through_sasl_ssl_and_a_wrong_pa
         thread.join(timeout=30)
         relay.producer.close()
         engine.dispose()
+
+
+def test_a_service_user_may_neither_write_nor_read_another_services_topic(
+    kafka_cluster, proposals_password, monkeypatch
+):
+    env = kafka_cluster.client_env(password=proposals_password, user="proposals")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    producer = KafkaProducer(**producer_config(env["KAFKA_BOOTSTRAP_SERVERS"], "acl-test"))
+    try:
+        with pytest.raises(TopicAuthorizationFailedError):
+            producer.send("meemaken.challenges.challenge", b"not proposals' event").get(timeout=30)
+        with pytest.raises(TopicAuthorizationFailedError):  # nor a dead-letter topic of notifications'
+            producer.send("meemaken.notifications.proposals.dlq", b"x").get(timeout=30)
+    finally:
+        producer.close()
+    options = connection_options(env["KAFKA_BOOTSTRAP_SERVERS"])
+    consumer = KafkaConsumer(**options)  # no group: only the topic's READ is asked
+    try:
+        consumer.assign([TopicPartition("meemaken.gateway.identity", 0)])
+        with pytest.raises(TopicAuthorizationFailedError):
+            consumer.poll(timeout_ms=20000)
+    finally:
+        consumer.close()
+    consumer = KafkaConsumer("meemaken.proposals.proposal", group_id="notifications.proposals", **options)
+    try:
+        with pytest.raises(GroupAuthorizationFailedError):  # proposals' topic, but notifications' group
+            consumer.poll(timeout_ms=20000)
+    finally:
+        consumer.close()

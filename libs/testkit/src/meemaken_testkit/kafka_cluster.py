@@ -5,7 +5,9 @@ namespace of its own, joined to the test's by a bridge (10.x.y.1 here, 10.x.y.1n
 takes a node's link down, the way a network partition cuts it off, and ``reconnect(n)`` brings it back.
 Elsewhere the nodes listen on 127.0.0.1 and ``cut`` skips the test. Every node also has a SASL_SSL
 listener (SCRAM-SHA-512) with a CA and certificates made for this session, and one SCRAM user made with
-the cluster's metadata (kafka-storage's ``--add-scram``); ``client_env()`` is what a service needs to use it.
+the cluster's metadata (kafka-storage's ``--add-scram``), a super user; ``client_env()`` is what a service needs
+to use it. That listener refuses what no ACL grants (StandardAuthorizer): ``topics`` grants every service's user
+(named after the service) its own, and ``add_user`` gives one a password.
 
 The cluster is stopped, its namespaces and folder removed by ``destroy()``, at interpreter exit, or by a
 reaper process if the tests die without cleaning up.
@@ -85,6 +87,7 @@ class KafkaCluster(reaper.LocalServer):
             KAFKA_CONTROLLER_PORTS=",".join(map(str, self.controller_ports)),
             KAFKA_SASL_SSL_PORTS=",".join(map(str, self.secure_ports)),
             KAFKA_TLS_DIR=str(self.tls_dir),
+            KAFKA_ADMIN_USER=self.user,
             KAFKA_HEAP=os.environ.get("KAFKA_HEAP", self.heap),
             # C1 only and the serial collector: about half the CPU to start, enough for tests
             KAFKA_JVM_OPTS=os.environ.get("KAFKA_TEST_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"),
@@ -137,16 +140,32 @@ class KafkaCluster(reaper.LocalServer):
             time.sleep(0.05)
         (self.data_dir / f"node-{node}" / "kafka.pid").unlink(missing_ok=True)
 
-    def client_env(self, password: str | None = None) -> dict[str, str]:
-        """The environment of a service that reaches the cluster by SASL_SSL as the test user."""
+    def client_env(self, password: str | None = None, user: str | None = None) -> dict[str, str]:
+        """The environment of a service that reaches the cluster by SASL_SSL as `user` (default: the test user,
+        a super user)."""
         return {
             "KAFKA_BOOTSTRAP_SERVERS": self.secure_bootstrap,
             "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
             "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-            "KAFKA_SASL_USERNAME": self.user,
+            "KAFKA_SASL_USERNAME": user or self.user,
             "KAFKA_SASL_PASSWORD": self.password if password is None else password,
             "KAFKA_SSL_CAFILE": str(self.ca_file),
         }
+
+    def add_user(self, user: str) -> str:
+        """SCRAM-SHA-512 credentials for `user` (say, a service's), set through the admin listener; its password."""
+        from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
+
+        password = secrets.token_urlsafe(24)
+        admin = self.admin()
+        try:
+            upsert = UserScramCredentialUpsertion(user, ScramMechanism.SCRAM_SHA_512, password, iterations=8192)
+            errors = admin.alter_user_scram_credentials([upsert])
+            if errors.get(user):
+                raise RuntimeError(f"SCRAM credentials for {user}: {errors[user]}")
+        finally:
+            admin.close()
+        return password
 
     def log(self, node: int) -> str:
         return (self.data_dir / f"node-{node}" / "server.log").read_text(errors="replace")
