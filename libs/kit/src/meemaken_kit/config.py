@@ -61,7 +61,9 @@ class Settings(BaseSettings):
 
     service: str
     environment: Literal["development", "production"] = variable(
-        "MEEMAKEN_ENV", "development", "`production` refuses development keys, secrets and defaults"
+        "MEEMAKEN_ENV",
+        "development",
+        "`production` refuses development keys, secrets and defaults (gateway: `Secure` cookies, HSTS)",
     )
     data_dir: Path = variable("MEEMAKEN_DATA_DIR", Path(".run/data"), "where the embedded SQLite files live")
     database_url: str = variable(
@@ -125,11 +127,16 @@ class Settings(BaseSettings):
     def from_env(cls, service: str, env: Mapping[str, str] | None = None) -> Self:
         """The service's settings (its own subclass when it has one) from ``env`` (default: this process's)."""
         chosen = cls.for_service(service) if cls is Settings else cls
-        values: dict[str, Any] = read_environment(chosen, service, dict(os.environ if env is None else env))
+        values: dict[str, Any] = chosen.environment_values(service, dict(os.environ if env is None else env))
         try:
             return typing.cast(Self, chosen(service=service, **values))
         except ValidationError as error:
             raise ConfigurationError(explained(error, service, chosen)) from None
+
+    @classmethod
+    def environment_values(cls, service: str, env: Mapping[str, str]) -> dict[str, Any]:
+        """What the fields are made from (a subclass adds variables whose names it cannot list)."""
+        return read_environment(cls, service, env)
 
     @staticmethod
     def for_service(service: str) -> type[Settings]:

@@ -23,7 +23,7 @@ from flask import Flask
 
 from meemaken_events.definitions import EventDefinition, write_schemas
 from meemaken_kit import dead_letters_cli
-from meemaken_kit.config import Settings
+from meemaken_kit.config import ConfigurationError, Settings
 from meemaken_kit.db import make_engine, migrate
 from meemaken_kit.logs import configure_logging
 from meemaken_kit.metrics import DatabaseState, Timer
@@ -31,6 +31,7 @@ from meemaken_kit.tracing import configure_tracing
 from meemaken_kit.worker import Loop, run_loops, serve_metrics_and_health
 
 S = TypeVar("S", bound=Settings)
+WORKER_BOOT_ERROR = 3  # gunicorn's exit status for a worker that cannot boot: the arbiter halts
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,11 @@ class ServiceDefinition(Generic[S]):
         """The API as gunicorn runs it. Its engine does not ping each connection it takes from the pool
         (a round trip on every request): after a database restart one request gets a 503, and the
         pool, invalidated by that error, reconnects."""
-        settings = self.settings()
+        try:
+            settings = self.settings()
+        except ConfigurationError as refused:  # gunicorn stops at a worker that exits 3, not respawning it
+            print(refused, file=sys.stderr)
+            raise SystemExit(WORKER_BOOT_ERROR) from None
         configure_logging(self.name, settings.log_level)
         configure_tracing(self.name)
         return self.create_app(settings, self.engine(settings, pool_pre_ping=False))
@@ -129,6 +134,7 @@ def main(service: ServiceDefinition[Any], argv: Sequence[str] | None = None) -> 
     if args.command == "serve":
         from meemaken_kit.serve import serve
 
+        service.settings()  # a wrong value stops here, in one line, before the server starts its workers
         serve(service.name, service.port, service.root)
         return 0
     settings = service.settings()

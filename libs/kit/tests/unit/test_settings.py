@@ -76,3 +76,16 @@ def test_a_service_gets_its_own_settings_class() -> None:
         assert type(Settings.from_env("unknown", {})) is Settings
     finally:
         del Settings.by_service["kit-test"]
+
+
+def test_gunicorn_is_told_the_worker_cannot_boot(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from meemaken_kit.service import WORKER_BOOT_ERROR, ServiceDefinition
+
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    service = ServiceDefinition[Settings]("kit", Path("."), lambda *_: None, lambda *_: [])  # type: ignore[arg-type,return-value]
+    with pytest.raises(SystemExit) as stopped:
+        service.wsgi_app()
+    assert stopped.value.code == WORKER_BOOT_ERROR, "the arbiter halts instead of respawning the worker"
+    assert "kit: configuration refused: LOG_LEVEL: " in capsys.readouterr().err
