@@ -51,6 +51,16 @@ def test_a_proposal_awaits_an_answer_from_admission_until_it_is_answered():
     assert not item["open"] and item["state"] == "answered" and item["alert"] is None
 
 
+def test_a_split_s_part_owes_its_original_s_answer_and_a_proposal_keeps_its_district():
+    part, author, due = uuid.uuid4(), uuid.uuid4(), NOW + timedelta(days=60)
+    admitted = ProposalAdmitted(part, "p", author, "Bike lanes north", "noord", due)
+    reached = SupportThresholdReached(part, "p", author, "Bike lanes north", 300, 300, due)
+    item = fold([proposal_envelope(FACTORY, e) for e in (admitted, reached)])[("proposals", str(part))]
+    assert item["due_at"] == due and item["district"] == "noord"  # was: no due date, no district
+    whole = fold([proposal_envelope(FACTORY, ProposalAdmitted(part, "p", author, "T"))])[("proposals", str(part))]
+    assert whole["due_at"] is None and whole["district"] is None  # no answer owed yet, the whole municipality
+
+
 def test_an_older_event_changes_nothing_and_a_replay_ends_where_the_first_reading_ended():
     pid, author = uuid.uuid4(), uuid.uuid4()
     events = [

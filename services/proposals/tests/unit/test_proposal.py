@@ -43,3 +43,23 @@ def test_admitting_and_rejecting_are_one_way():
 def test_a_rejection_needs_a_reason():
     with pytest.raises(ValueError):
         submitted().reject(())
+
+
+def test_an_admitted_proposal_says_where_and_a_split_s_parts_owe_the_answer_their_original_owed():
+    from meemaken_events import EventFactory
+    from proposals.integration.outgoing import envelope_for
+
+    now = datetime.now(UTC)
+    original = Proposal.submit(uuid4(), "p", uuid4(), "Bike lanes", "Two districts.", now, district="noord")
+    original.admit(now)
+    original.count_support(300, 300, 90, now)  # the threshold: an answer is owed
+    parts = tuple(Proposal.part_of(original, uuid4(), f"Bike lanes {n}", "One district.", now) for n in (1, 2))
+    original.split_into(parts, "Two districts.", now)
+    factory = EventFactory("urn:meemaken:municipality:demo:system:proposals")
+    admitted = envelope_for(factory, original.events[1]).data
+    assert admitted["district"] == "noord" and admitted["answer_due_at"] is None  # nothing owed yet then
+    for part in parts:
+        (event,) = part.events
+        assert isinstance(event, ProposalAdmitted) and event.answer_due_at == original.answer_due_at
+        data = envelope_for(factory, event).data
+        assert data["answer_due_at"] == original.answer_due_at.isoformat() and data["district"] == "noord"

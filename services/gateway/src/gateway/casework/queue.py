@@ -62,9 +62,9 @@ def _closed(state: str) -> dict[str, Any]:
 
 
 def proposal_fields(name: str, data: Data) -> dict[str, Any] | None:
-    title = {"title": data["title"], "district": data.get("district")}
-    if name == "admitted":
-        return _opened("answer_proposal", "admitted", due_at=None, **title)
+    title = {"title": data["title"], **({"district": data["district"]} if "district" in data else {})}
+    if name == "admitted":  # a part of a split proposal owes the answer its original owed
+        return _opened("answer_proposal", "admitted", due_at=moment(data.get("answer_due_at")), **title)
     if name == "threshold_reached":
         return _opened("answer_proposal", "threshold_reached", due_at=moment(data.get("answer_due_at")), **title)
     if name == "answer_overdue":

@@ -97,9 +97,21 @@ class Submitted(ProposalData):
 
 
 class Admitted(ProposalData):
-    """The automatic admissibility check admitted the proposal."""
+    """The automatic admissibility check admitted the proposal (or a split made it, from an admitted one)."""
 
     author_id: ResidentId
+    district: NotRequired[
+        Annotated[str | None, MaxLength(100), Doc("The part of the municipality it is about; null: all of it.")]
+    ]
+    answer_due_at: NotRequired[
+        Annotated[
+            DateTime | None,
+            Doc(
+                "When the municipality must answer: a part of a split proposal owes what its original owed; "
+                "null: no answer owed yet."
+            ),
+        ]
+    ]
 
 
 class Rejection(TypedDict):

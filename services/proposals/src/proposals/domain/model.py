@@ -81,6 +81,8 @@ class ProposalAdmitted:
     process_id: str
     author_id: UUID
     title: str
+    district: str | None = None
+    answer_due_at: datetime | None = None  # a part of a split proposal owes the answer its original owed
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,7 @@ class Proposal:
         self._require(ProposalStatus.SUBMITTED, "admit")
         self.status = ProposalStatus.ADMITTED
         self._step(now, "admitted")
-        self.events.append(ProposalAdmitted(self.id, self.process_id, self.author_id, self.title))
+        self.events.append(ProposalAdmitted(self.id, self.process_id, self.author_id, self.title, self.district))
 
     def reject(self, reasons: tuple[RejectionReason, ...], now: datetime | None = None) -> None:
         if not reasons:
@@ -357,7 +359,10 @@ class Proposal:
         part.status, part.related = ProposalStatus.ADMITTED, (original.id,)
         part.supporters, part.answer_due_at = original.supporters, original.answer_due_at
         part.history = (Step(now, "split_from", str(original.id), by),)
-        part.events.append(ProposalAdmitted(part.id, part.process_id, part.author_id, part.title))
+        admitted = ProposalAdmitted(
+            part.id, part.process_id, part.author_id, part.title, part.district, part.answer_due_at
+        )
+        part.events.append(admitted)
         return part
 
     def follow_up(self, stage: FollowUpStage, note: str, now: datetime, by: ActedBy | None = None) -> None:

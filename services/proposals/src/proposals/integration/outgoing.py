@@ -103,7 +103,9 @@ def _proposal(factory: EventFactory, event: ProposalEvent) -> Envelope:
             )
             return factory.create(SUBMITTED, key, submitted)
         case ProposalAdmitted():
-            return factory.create(ADMITTED, key, data.Admitted(**ids, author_id=str(event.author_id)))
+            due = None if event.answer_due_at is None else event.answer_due_at.isoformat()
+            admitted = data.Admitted(**ids, author_id=str(event.author_id), district=event.district, answer_due_at=due)
+            return factory.create(ADMITTED, key, admitted)
         case ProposalRejected():
             reasons = [data.Rejection(code=r.code, detail=r.detail) for r in event.reasons]  # type: ignore[typeddict-item]
             return factory.create(REJECTED, key, data.Rejected(**ids, author_id=str(event.author_id), reasons=reasons))
