@@ -39,23 +39,19 @@ import argparse
 import gzip
 import re
 import statistics
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
 import urllib3
 from ballot_intake import open_round
+from deploy import stack
 from figures import Figures, Harness, open_call, options
-from gateway_ballots import cpu_seconds, log_in, provider
+from gateway_ballots import ATTRS, cpu_seconds, log_in
 
-from meemaken_testkit.deployed import deploy
-from meemaken_testkit.ports import free_port
-from meemaken_testkit.postgres import create_database
 from meemaken_testkit.tokens import bearer, token
 
 MUNICIPALITY = "bench"
@@ -229,36 +225,11 @@ def weight(http: urllib3.PoolManager, page: Request) -> dict[str, Any]:
 
 
 def run(harness: Harness, args: argparse.Namespace) -> None:
-    logs = Path(tempfile.mkdtemp(prefix="meemaken-portal-bench-"))
     env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency}
-    gateway_port = free_port()
-    gateway_url = f"http://127.0.0.1:{gateway_port}"
-    issuer, server = provider(["voter-0"])
-    proposals_db = create_database(args.server_url, f"bench_portal_proposals_{uuid.uuid4().hex[:8]}")
-    proposals = deploy(
-        "proposals",
-        proposals_db,
-        args.bootstrap,
-        logs,
-        {**env, "MEEMAKEN_JWKS_URL": f"{gateway_url}/.well-known/jwks.json"},
-    )
-    gateway = None
-    try:
-        gateway = deploy(
-            "gateway",
-            create_database(args.server_url, f"bench_portal_gateway_{uuid.uuid4().hex[:8]}"),
-            args.bootstrap,
-            logs,
-            {
-                **env,
-                "MEEMAKEN_OIDC_ISSUER": issuer,
-                "MEEMAKEN_OIDC_CLIENT_SECRET": "bench-client-secret",
-                "MEEMAKEN_PUBLIC_URL": gateway_url,
-                "MEEMAKEN_MUNICIPALITY": MUNICIPALITY,
-                "PROPOSALS_BASE_URL": proposals.url,
-            },
-            port=gateway_port,
-        )
+    with stack("portal", args, ["voter-0"], ATTRS, env, municipality=MUNICIPALITY) as deployed:
+        gateway, gateway_url, proposals = deployed.gateway, deployed.gateway_url, deployed.proposals
+        assert proposals is not None and deployed.proposals_database is not None
+        proposals_db = deployed.proposals_database
         api = f"{proposals.url}/api/v1"
         open_call(proposals.url, PROCESS, "Portal")
         rid = open_round(api)
@@ -332,11 +303,6 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
                 requests=args.requests,
                 clients=1,
             )
-    finally:
-        for deployed in (gateway, proposals):
-            if deployed is not None:
-                deployed.stop()
-        server.shutdown()
 
 
 def main() -> None:

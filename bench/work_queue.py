@@ -31,13 +31,11 @@ render pass (`work_queue_render.svg`) and of its worker during a lag pass (`work
 from __future__ import annotations
 
 import argparse
-import logging
 import random
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -49,7 +47,7 @@ from urllib.parse import urlsplit
 import requests
 import sqlalchemy as sa
 import urllib3
-import werkzeug.serving
+from deploy import stack
 from figures import Figures, Harness, options
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -59,9 +57,6 @@ from gateway.casework.queue import CHALLENGE_WORK, PANEL_STEPS, ROUND_STEPS, cha
 from gateway.casework.views import read_view
 from meemaken_events import EventFactory
 from meemaken_kit import make_engine
-from meemaken_testkit.deployed import deploy
-from meemaken_testkit.ports import free_port
-from meemaken_testkit.postgres import create_database
 from proposals.domain.model import ProposalAdmitted
 from proposals.integration.outgoing import envelope_for
 
@@ -70,18 +65,6 @@ DEPARTMENTS = ("mobility", "culture", "sports", "youth", "housing", "welfare", "
 DISTRICTS = ("centrum", "noord", "oost", "zuid", "west", "haven")
 FILTERED = "service=challenges&department=mobility&overdue=1"
 TOPIC = "meemaken.proposals.proposal"
-
-
-def provider(sub: str) -> tuple[str, Any]:
-    import oidc_provider_mock
-
-    app = oidc_provider_mock.app(user_claims=[oidc_provider_mock.User(sub=sub, claims=OFFICIAL)])
-    app.wsgi_app = app.wsgi_app.app  # without the debugger the mock wraps itself in
-    logging.getLogger("oidc_provider_mock").setLevel(logging.ERROR)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = werkzeug.serving.make_server("localhost", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://localhost:{server.server_port}", server
 
 
 def log_in(gateway: str, sub: str) -> str:
@@ -281,22 +264,10 @@ def profile(pid: int, svg: Path, work: Any) -> None:
 
 
 def run(harness: Harness, args: argparse.Namespace) -> None:
-    logs = Path(tempfile.mkdtemp(prefix="meemaken-queue-bench-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    issuer, server = provider("bench-official")
-    database = create_database(args.server_url, f"bench_queue_{uuid.uuid4().hex[:8]}")
-    env = {
-        "LOG_LEVEL": "WARNING",
-        "WEB_CONCURRENCY": args.web_concurrency,
-        "MEEMAKEN_OIDC_ISSUER": issuer,
-        "MEEMAKEN_OIDC_CLIENT_SECRET": "bench-client-secret",
-        "MEEMAKEN_PUBLIC_URL": url,
-        "MEEMAKEN_MUNICIPALITY": "bench",
-    }
-    gateway = deploy("gateway", database, args.bootstrap, logs, env, port=port)
-    engine = make_engine(database)
-    try:
+    env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency}
+    with stack("queue", args, ["bench-official"], OFFICIAL, env, with_proposals=False) as deployed:
+        gateway, url = deployed.gateway, deployed.gateway_url
+        engine = make_engine(deployed.gateway_database)
         cookie = log_in(url, "bench-official")
         with engine.connect() as conn:
             me = conn.execute(sa.text("SELECT person_id FROM sessions WHERE person_id IS NOT NULL")).scalar_one()
@@ -344,10 +315,7 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
             rate=args.rate,
             seconds=args.seconds,
         )
-    finally:
-        gateway.stop()
         engine.dispose()
-        server.shutdown()
 
 
 def main() -> None:
