@@ -4,7 +4,6 @@ portal's pages (server-rendered, nl/fr/en)."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +28,6 @@ from gateway.proxy.known import KnownSessions
 from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
-from meemaken_kit.secrets import production
 from meemaken_kit.service import relay
 from meemaken_kit.tokens import KeySet, TokenIssuer, TokenVerifier
 from meemaken_kit.worker import Loop, Periodic
@@ -44,6 +42,7 @@ def session_store(gateway: GatewaySettings, engine: sa.Engine) -> SessionStore:
 
 
 def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings | None = None) -> Flask:
+    """``settings`` are the gateway's own (GatewaySettings) unless a test gives them as ``gateway``."""
     from gateway import web
     from gateway.casework.alerts import alerts
     from gateway.casework.budget_actions import budget_actions
@@ -61,11 +60,11 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
     from gateway.proxy.lane import FastLane
     from gateway.reports.pages import reports
 
-    gateway = gateway or GatewaySettings.from_env()
+    gateway = gateway or _own(settings)
     issuer = TokenIssuer.configured(gateway.env)
     # The gateway checks bearer tokens for itself (aud=gateway) against its own keys, not over HTTP.
     verifier = TokenVerifier(
-        "gateway", issuer.issuer, KeySet.static(issuer.keys.jwks()), refuse_development_keys=production()
+        "gateway", issuer.issuer, KeySet.static(issuer.keys.jwks()), refuse_development_keys=gateway.production
     )
     holder: dict[str, Gateway] = {}
 
@@ -134,17 +133,24 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
     )
 
 
+def _own(settings: Settings) -> GatewaySettings:
+    if not isinstance(settings, GatewaySettings):
+        raise TypeError("the gateway needs its GatewaySettings (Settings.from_env('gateway') gives them)")
+    return settings
+
+
 def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
-    store = session_store(GatewaySettings.from_env(), engine)
-    interval = float(os.environ.get("GATEWAY_SESSION_PURGE_INTERVAL", "300"))
+    own = _own(settings)
+    store = session_store(own, engine)
+    interval = own.session_purge_interval
     purge = Periodic("sessions", store.purge_expired, interval)  # ended sessions' rows
-    kept = case_retention()  # a wrong setting stops the worker at its start
+    kept = case_retention(dict(own.env))  # a wrong setting stops the worker at its start
     forget = Periodic("case retention", lambda: forget_closed_cases(engine, kept), interval)  # closed cases
     outbox, events = Outbox(tables.outbox), EventFactory(settings.event_source)
     alerts = Periodic(  # each deadline crossing of the queue's items, announced once
         "deadline alerts",
         CrossingWatch(engine, outbox, events),
-        float(os.environ.get("GATEWAY_DEADLINE_ALERT_INTERVAL", "60")),
+        own.deadline_alert_interval,
     )
     return [
         relay(settings, engine, tables.outbox, tables.relay_lease),

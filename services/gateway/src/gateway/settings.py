@@ -1,4 +1,4 @@
-"""The gateway's own configuration, from environment variables (secrets also from files).
+"""The gateway's settings: the shared ones (meemaken_kit.config) and its own, read once at start.
 
 Every secret is read from ``<NAME>`` or from the file named by ``<NAME>_FILE``. In development,
 a secret that is not configured is made once on this machine, outside the repository (like the
@@ -11,12 +11,19 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
 from urllib.parse import urlsplit
 
-from meemaken_kit.secrets import configured_secret, production
+from pydantic import PrivateAttr, SecretStr, field_validator, model_validator
+
+from meemaken_kit.config import Settings, variable
+from meemaken_kit.secrets import configured_secret, development_secret
 
 SERVICE_PORTS = {"proposals": 8101, "challenges": 8102, "panels": 8103, "notifications": 8104}
 SESSION_ABSOLUTE_HOURS = 8
+CLAIM_PREFIX = "MEEMAKEN_OIDC_CLAIM_"
+MADE_IN_DEVELOPMENT = ("MEEMAKEN_PSEUDONYM_KEY", "MEEMAKEN_GATEWAY_SECRET_KEY")
 
 # What a resident sends when they submit, support or vote: rate-limited per account and per address.
 SUBMISSIONS = (
@@ -29,17 +36,13 @@ SUBMISSIONS = (
 )
 
 
-def development(env: Mapping[str, str]) -> bool:
-    return not production(env)
-
-
 @dataclass(frozen=True)
 class OidcSettings:
     """The identity provider: found by discovery at ``issuer``; claims read through ``profile``."""
 
     issuer: str | None
     client_id: str
-    client_secret: str | None
+    client_secret: str | None = field(repr=False)
     scopes: str
     profile: str
     claim_overrides: Mapping[str, str] = field(default_factory=dict)
@@ -55,32 +58,204 @@ class OidcSettings:
         return f"{parts.scheme}://{parts.netloc}"
 
 
-@dataclass(frozen=True)
-class GatewaySettings:
-    development: bool
-    public_url: str
-    municipality: str
-    oidc: OidcSettings
-    pseudonym_key: bytes
-    secret_key: str
-    session_idle_minutes: float  # fractions allowed (0.05 = 3 s: the browser test's idle expiry)
-    session_absolute_hours: int
-    services: Mapping[str, str]
-    ratelimit_storage_uri: str
-    ratelimit_enabled: bool
-    login_limits: str
-    login_account_limits: str
-    submission_limits: str
-    submission_address_limits: str
-    token_endpoint_limits: str
-    trusted_proxies: int
-    proxy_timeout_seconds: float
-    session_cache_seconds: float  # the pass-through's fast lane (gateway.proxy.lane); 0 turns it off
-    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+def _url(name: str, default: str, description: str) -> Any:
+    return variable(name, default, description, min_length=1)
+
+
+class GatewaySettings(Settings, service="gateway"):
+    public_url: str = _url(
+        "MEEMAKEN_PUBLIC_URL",
+        "http://127.0.0.1:8100",
+        "the gateway's address as browsers see it (redirect URIs are built from it, never `Host`)",
+    )
+    municipality: str = variable(
+        "MEEMAKEN_MUNICIPALITY",
+        "demo",
+        "the municipality this gateway serves (`resident` attribute, pseudonyms)",
+        min_length=1,
+    )
+    pseudonym_secret: SecretStr | None = variable(
+        "MEEMAKEN_PSEUDONYM_KEY",
+        None,
+        "the key of the pseudonymous ids (32+ characters in production; development: made once in ~/.cache/meemaken)",
+    )
+    session_secret: SecretStr | None = variable(
+        "MEEMAKEN_GATEWAY_SECRET_KEY", None, "signs the CSRF tokens (development: made once)"
+    )
+    oidc_issuer: str = variable(
+        "MEEMAKEN_OIDC_ISSUER",
+        "",
+        "the identity provider (discovery at `<issuer>/.well-known/openid-configuration`); empty: no login",
+    )
+    oidc_client_id: str = variable("MEEMAKEN_OIDC_CLIENT_ID", "meemaken-gateway", "the gateway's client there")
+    oidc_client_secret: SecretStr | None = variable(
+        "MEEMAKEN_OIDC_CLIENT_SECRET", None, "its secret there (none: a public client)"
+    )
+    oidc_scopes: str = variable("MEEMAKEN_OIDC_SCOPES", "openid profile email", "the scopes asked for")
+    oidc_profile: str = variable(
+        "MEEMAKEN_OIDC_PROFILE", "keycloak", "claim mapping: `keycloak`, `acm-idm`, `nl-broker` (docs/identity.md)"
+    )
+    oidc_claim_overrides: dict[str, str] = variable(
+        f"{CLAIM_PREFIX}<CLAIM>", {}, "rename one claim (`..._CLAIM_ROLES=realm_access.roles`); default: the profile's"
+    )
+    oidc_default_roles: str | None = variable(
+        "MEEMAKEN_OIDC_DEFAULT_ROLES",
+        None,
+        "roles everyone who logs in holds, comma-separated (set empty: none); unset: the profile's",
+    )
+    oidc_role_organisation: str = variable(
+        "MEEMAKEN_OIDC_ROLE_ORGANISATION", "", "ACM/IDM 3D roles count only for this organisation"
+    )
+    oidc_userinfo: bool = variable("MEEMAKEN_OIDC_USERINFO", True, "also read the userinfo endpoint")
+    proposals_base_url: str = _url("PROPOSALS_BASE_URL", "http://127.0.0.1:8101", "the proposals API")
+    challenges_base_url: str = _url("CHALLENGES_BASE_URL", "http://127.0.0.1:8102", "the challenges API")
+    panels_base_url: str = _url("PANELS_BASE_URL", "http://127.0.0.1:8103", "the panels API")
+    notifications_base_url: str = _url("NOTIFICATIONS_BASE_URL", "http://127.0.0.1:8104", "the notifications API")
+    session_idle_minutes: float = variable(
+        "MEEMAKEN_SESSION_IDLE_MINUTES", 30.0, "a session ends after this long unused (fractions allowed)", gt=0
+    )
+    session_absolute_hours: int = variable(
+        "MEEMAKEN_SESSION_ABSOLUTE_HOURS", SESSION_ABSOLUTE_HOURS, "a session ends this long after login", ge=1
+    )
+    session_cache_seconds: float = variable(
+        "MEEMAKEN_SESSION_CACHE_SECONDS",
+        30.0,
+        "how long a worker's fast lane trusts a session it checked (0: off)",
+        ge=0,
+    )
+    session_purge_interval: float = variable(
+        "GATEWAY_SESSION_PURGE_INTERVAL",
+        300.0,
+        "seconds between the worker's deletions of ended sessions and expired closed cases",
+        gt=0,
+    )
+    deadline_alert_interval: float = variable(
+        "GATEWAY_DEADLINE_ALERT_INTERVAL", 60.0, "seconds between the worker's looks for deadline crossings", gt=0
+    )
+    ratelimit_storage_uri: str = _url(
+        "MEEMAKEN_RATELIMIT_STORAGE_URI", "memory://", "the rate limits' storage (`redis://...` for several processes)"
+    )
+    ratelimit_enabled: bool = variable("MEEMAKEN_RATELIMIT_ENABLED", True, "rate limits on (off for benchmarks only)")
+    login_limits: str = variable(
+        "MEEMAKEN_RATELIMIT_LOGIN", "20/minute;200/hour", "logins per address (docs/identity.md)"
+    )
+    login_account_limits: str = variable("MEEMAKEN_RATELIMIT_LOGIN_ACCOUNT", "10/minute;50/hour", "per account")
+    submission_limits: str = variable(
+        "MEEMAKEN_RATELIMIT_SUBMISSIONS", "30/minute;300/hour", "submissions, per account"
+    )
+    submission_address_limits: str = variable(
+        "MEEMAKEN_RATELIMIT_SUBMISSIONS_ADDRESS", "120/minute", "submissions per address"
+    )
+    token_endpoint_limits: str = variable("MEEMAKEN_RATELIMIT_TOKEN", "60/minute", "POST /oauth/token per address")
+    trusted_proxies: int = variable(
+        "MEEMAKEN_TRUSTED_PROXIES", 0, "how many reverse proxies set X-Forwarded-For/-Proto in front", ge=0
+    )
+    proxy_timeout_seconds: float = variable(
+        "MEEMAKEN_PROXY_TIMEOUT_SECONDS", 30.0, "how long a service may take to answer", gt=0
+    )
+    casework_retention_days: float | None = variable(
+        "CASEWORK_RETENTION_DAYS",
+        None,
+        "days a closed case is kept after its last event (default 2557, seven years; at least the inbox's retention)",
+        gt=0,
+    )
+    theme_file: Path | None = variable(
+        "MEEMAKEN_THEME_FILE", None, "the portal's look: name, logo, colours; default src/gateway/theme/tokens.json"
+    )
+    population_file: Path | None = variable(
+        "MEEMAKEN_POPULATION_FILE",
+        None,
+        "residents per district, age band and gender for the reports; default src/gateway/theme/population.json",
+    )
+    _env: Mapping[str, str] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, service: str | Mapping[str, str] = "gateway", env: Mapping[str, str] | None = None) -> Self:
+        """``GatewaySettings.from_env(env)`` too: the gateway's settings from ``env`` (default: the process's)."""
+        if isinstance(service, str):
+            name, given = service, env
+        else:
+            name, given = "gateway", service
+        read = dict(os.environ if given is None else given)
+        settings = super().from_env(name, read)
+        settings._env = read
+        return settings
+
+    @classmethod
+    def environment_values(cls, service: str, env: Mapping[str, str]) -> dict[str, Any]:
+        values = super().environment_values(service, env)
+        values[f"{CLAIM_PREFIX}<CLAIM>"] = {
+            key.removeprefix(CLAIM_PREFIX).lower(): value
+            for key, value in env.items()
+            if key.startswith(CLAIM_PREFIX) and value
+        }
+        if "MEEMAKEN_OIDC_DEFAULT_ROLES" in env:  # set empty: nobody gets a role by default
+            values["MEEMAKEN_OIDC_DEFAULT_ROLES"] = env["MEEMAKEN_OIDC_DEFAULT_ROLES"]
+        if env.get("MEEMAKEN_ENV", "").strip().lower() != "production":
+            for name in MADE_IN_DEVELOPMENT:
+                values.setdefault(name, development_secret(name, env))
+        return values
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _secrets_in_production(self) -> Self:
+        for name, secret in zip(MADE_IN_DEVELOPMENT, (self.pseudonym_secret, self.session_secret), strict=True):
+            if secret is None:
+                raise ValueError(f"MEEMAKEN_ENV=production needs {name} or {name}_FILE")
+        if self.production and len(self.pseudonym_key) < 32:
+            raise ValueError("MEEMAKEN_PSEUDONYM_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The environment read at start, for the token issuer's keys and the clients' secrets."""
+        return self._env
+
+    @property
+    def development(self) -> bool:
+        return not self.production
 
     @property
     def secure_cookies(self) -> bool:
         return not self.development
+
+    @property
+    def pseudonym_key(self) -> bytes:
+        assert self.pseudonym_secret is not None
+        return self.pseudonym_secret.get_secret_value().encode()
+
+    @property
+    def secret_key(self) -> str:
+        assert self.session_secret is not None
+        return self.session_secret.get_secret_value()
+
+    @property
+    def services(self) -> Mapping[str, str]:
+        return {
+            "proposals": self.proposals_base_url.rstrip("/"),
+            "challenges": self.challenges_base_url.rstrip("/"),
+            "panels": self.panels_base_url.rstrip("/"),
+            "notifications": self.notifications_base_url.rstrip("/"),
+        }
+
+    @property
+    def oidc(self) -> OidcSettings:
+        roles = self.oidc_default_roles
+        return OidcSettings(
+            issuer=self.oidc_issuer.rstrip("/") or None,
+            client_id=self.oidc_client_id,
+            client_secret=self.oidc_client_secret.get_secret_value() if self.oidc_client_secret else None,
+            scopes=self.oidc_scopes,
+            profile=self.oidc_profile,
+            claim_overrides=self.oidc_claim_overrides,
+            default_roles=None if roles is None else tuple(r for r in roles.split(",") if r.strip()),
+            role_organisation=self.oidc_role_organisation or None,
+            userinfo=self.oidc_userinfo,
+        )
 
     def client_secret(self, client: str) -> str | None:
         """A service's client secret for ``POST /oauth/token`` (``<NAME>_CLIENT_SECRET`` or ``_FILE``)."""
@@ -88,56 +263,3 @@ class GatewaySettings:
             return None
         name = f"{client.upper().replace('-', '_')}_CLIENT_SECRET"
         return configured_secret(name, self.env, development_default=False)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> GatewaySettings:
-        env = dict(os.environ if env is None else env)
-        overrides = {
-            key.removeprefix("MEEMAKEN_OIDC_CLAIM_").lower(): value
-            for key, value in env.items()
-            if key.startswith("MEEMAKEN_OIDC_CLAIM_") and value
-        }
-        default_roles = env.get("MEEMAKEN_OIDC_DEFAULT_ROLES")
-        oidc = OidcSettings(
-            issuer=(env.get("MEEMAKEN_OIDC_ISSUER") or "").rstrip("/") or None,
-            client_id=env.get("MEEMAKEN_OIDC_CLIENT_ID", "meemaken-gateway"),
-            client_secret=configured_secret("MEEMAKEN_OIDC_CLIENT_SECRET", env, development_default=False),
-            scopes=env.get("MEEMAKEN_OIDC_SCOPES", "openid profile email"),
-            profile=env.get("MEEMAKEN_OIDC_PROFILE", "keycloak"),
-            claim_overrides=overrides,
-            default_roles=None if default_roles is None else tuple(r for r in default_roles.split(",") if r.strip()),
-            role_organisation=env.get("MEEMAKEN_OIDC_ROLE_ORGANISATION") or None,
-            userinfo=env.get("MEEMAKEN_OIDC_USERINFO", "true").lower() not in ("0", "false", "no"),
-        )
-        services = {
-            name: env.get(f"{name.upper()}_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/")
-            for name, port in SERVICE_PORTS.items()
-        }
-        pseudonym_key = configured_secret("MEEMAKEN_PSEUDONYM_KEY", env)
-        assert pseudonym_key is not None
-        if not development(env) and len(pseudonym_key) < 32:
-            raise RuntimeError("MEEMAKEN_PSEUDONYM_KEY must be at least 32 characters")
-        secret_key = configured_secret("MEEMAKEN_GATEWAY_SECRET_KEY", env)
-        assert secret_key is not None
-        return cls(
-            development=development(env),
-            public_url=env.get("MEEMAKEN_PUBLIC_URL", "http://127.0.0.1:8100").rstrip("/"),
-            municipality=env.get("MEEMAKEN_MUNICIPALITY", "demo"),
-            oidc=oidc,
-            pseudonym_key=pseudonym_key.encode(),
-            secret_key=secret_key,
-            session_idle_minutes=float(env.get("MEEMAKEN_SESSION_IDLE_MINUTES", "30")),
-            session_absolute_hours=int(env.get("MEEMAKEN_SESSION_ABSOLUTE_HOURS", str(SESSION_ABSOLUTE_HOURS))),
-            services=services,
-            ratelimit_storage_uri=env.get("MEEMAKEN_RATELIMIT_STORAGE_URI", "memory://"),
-            ratelimit_enabled=env.get("MEEMAKEN_RATELIMIT_ENABLED", "true").lower() not in ("0", "false", "no"),
-            login_limits=env.get("MEEMAKEN_RATELIMIT_LOGIN", "20/minute;200/hour"),
-            login_account_limits=env.get("MEEMAKEN_RATELIMIT_LOGIN_ACCOUNT", "10/minute;50/hour"),
-            submission_limits=env.get("MEEMAKEN_RATELIMIT_SUBMISSIONS", "30/minute;300/hour"),
-            submission_address_limits=env.get("MEEMAKEN_RATELIMIT_SUBMISSIONS_ADDRESS", "120/minute"),
-            token_endpoint_limits=env.get("MEEMAKEN_RATELIMIT_TOKEN", "60/minute"),
-            trusted_proxies=int(env.get("MEEMAKEN_TRUSTED_PROXIES", "0")),
-            proxy_timeout_seconds=float(env.get("MEEMAKEN_PROXY_TIMEOUT_SECONDS", "30")),
-            session_cache_seconds=float(env.get("MEEMAKEN_SESSION_CACHE_SECONDS", "30")),
-            env=env,
-        )

@@ -22,7 +22,9 @@ log = logging.getLogger("meemaken.panels")
 
 class PanelsSettings(Settings, service="panels"):
     pseudonym_key: SecretStr | None = variable(
-        "PANELS_PSEUDONYM_KEY", None, f"the municipality's secret for pseudonyms (production: {MIN_KEY_LENGTH}+ chars)"
+        "PANELS_PSEUDONYM_KEY",
+        None,
+        f"the municipality's secret for pseudonyms; production: required, {MIN_KEY_LENGTH}+ characters",
     )
     notifications_base_url: str = variable(
         "NOTIFICATIONS_BASE_URL", "http://127.0.0.1:8104", "the notifications API, asked for panel letters' addresses"

@@ -8,7 +8,6 @@ of what the pages show, except a resident's unsent drafts in their own login ses
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -30,8 +29,8 @@ install_page_answers(portal)
 def _load_theme(state: BlueprintSetupState) -> None:
     app = state.app
     gateway = app.extensions.get("gateway")
-    env = gateway.settings.env if gateway is not None else os.environ
-    app.extensions["gateway.theme"] = Theme.load(env.get("MEEMAKEN_THEME_FILE"))
+    configured = gateway.settings.theme_file if gateway is not None else None
+    app.extensions["gateway.theme"] = Theme.load(configured)
     app.jinja_env.filters.update(when=when, day=day, number=number, parsed=parsed)
 
 

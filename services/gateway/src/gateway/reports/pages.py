@@ -8,7 +8,6 @@ municipality's population file (``MEEMAKEN_POPULATION_FILE``, see the gateway's 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,8 +64,8 @@ def _load_population(state: BlueprintSetupState) -> None:
     """The population file is read at start: a broken one stops the gateway, never a report page."""
     app = state.app
     found = app.extensions.get("gateway")
-    env = found.settings.env if found is not None else os.environ
-    app.extensions["gateway.population"] = figures.Population.load(env.get("MEEMAKEN_POPULATION_FILE"))
+    configured = found.settings.population_file if found is not None else None
+    app.extensions["gateway.population"] = figures.Population.load(configured)
 
 
 def population() -> figures.Population:

@@ -1,0 +1,110 @@
+"""Writes docs/configuration.md, the one table of every variable the services read, from their settings
+classes (meemaken_kit.config.Settings and each service's subclass).
+
+    python tools/settings_table.py           # write it
+    python tools/settings_table.py --check   # fail when the committed table is not what the code says
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from meemaken_kit.config import Settings, names, secret
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = ROOT / "docs" / "configuration.md"
+SERVICES = ("gateway", "proposals", "challenges", "panels", "notifications")
+
+HEAD = """# Configuration
+
+Every service reads its configuration from the environment once, at start, into one typed settings object:
+`meemaken_kit.config.Settings` for what all services share, and a subclass per service
+(`services/<service>/src/<service>/settings.py`) for its own. A wrong value stops the process at start with
+one line naming the variable and what it expects. A secret (marked *secret*) is the variable, or the
+contents of the file named by the variable with `_FILE` appended (a mounted secret); it is never printed.
+An empty variable counts as unset. `<SERVICE>` stands for the service's name in capitals (`PROPOSALS`).
+
+This file is written by `python tools/settings_table.py` from those classes (a test checks that it is
+up to date): change a setting there, not here.
+"""
+
+# Read where a library or a server reads them itself (variables, meaning).
+ELSEWHERE = (
+    (
+        "`OTEL_TRACES_EXPORTER`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_ZIPKIN_ENDPOINT`, "
+        "`OTEL_SERVICE_NAME`, `OTEL_SDK_DISABLED`",
+        "tracing, read by the OpenTelemetry SDK (`meemaken_kit.tracing` only decides from them whether to trace)",
+    ),
+    (
+        "`MEEMAKEN_JWKS_URL`, `MEEMAKEN_JWKS_FILE`, `MEEMAKEN_TOKEN_ISSUER`, `MEEMAKEN_SIGNING_KEYS_FILE`, "
+        "`MEEMAKEN_DEV_KEY_FILE`",
+        "the tokens the gateway signs and every service verifies (`meemaken_kit.tokens`)",
+    ),
+    (
+        "`MEEMAKEN_TOKEN_URL`, `<SERVICE>_CLIENT_SECRET` (or `_FILE`)",
+        "a service's own credential for calling another (`meemaken_kit.credentials`); the gateway checks any client's",
+    ),
+    (
+        "`<SERVICE>_BIND`, `WEB_CONCURRENCY`",
+        "where the API listens (`127.0.0.1:810x`) and its processes (2 under gunicorn): each service's "
+        "`gunicorn.conf.py`; the gateway's `meemaken_kit.serve` (services/gateway/README.md)",
+    ),
+    ("`GUNICORN_THREADS`, `GATEWAY_THREADS`", "threads per API process: gunicorn's (4), the gateway's (its README)"),
+    ("`PROMETHEUS_MULTIPROC_DIR`", "set by `serve` and `gunicorn.conf.py` for prometheus_client, read at its import"),
+)
+
+
+def default(field: FieldInfo) -> str:
+    value: Any = field.default
+    if value is PydanticUndefined or value is None or value in ("", {}):
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"`{value}`"
+
+
+def rows(fields: dict[str, FieldInfo]) -> list[str]:
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for field in fields.values():
+        variables = ", ".join(f"`{name}`" for name in names(field))
+        if not variables:
+            continue
+        kind = " *secret*" if secret(field) else ""
+        lines.append(f"| {variables}{kind} | {default(field)} | {field.description or ''} |")
+    return lines
+
+
+def table() -> str:
+    shared = Settings.model_fields
+    parts = [HEAD, "## Every service\n", *rows(shared), ""]
+    for service in SERVICES:
+        own = {name: f for name, f in Settings.for_service(service).model_fields.items() if name not in shared}
+        parts.append(f"## {service}\n")
+        parts.extend([*rows(own), ""] if own else ["Nothing of its own.", ""])
+    parts += ["## Read by libraries and servers themselves\n", "| variable | meaning |", "|---|---|"]
+    parts += [f"| {variables} | {meaning} |" for variables, meaning in ELSEWHERE]
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if docs/configuration.md is out of date")
+    args = parser.parse_args(argv)
+    text = table()
+    if args.check:
+        if not TABLE.exists() or TABLE.read_text() != text:
+            print(f"{TABLE.relative_to(ROOT)} is out of date: run `python tools/settings_table.py`", file=sys.stderr)
+            return 1
+        return 0
+    TABLE.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
