@@ -30,6 +30,7 @@ from meemaken_events.brokers import connection_options
 from meemaken_events.envelope import Envelope
 from meemaken_events.loop import Backoff, Loop
 from meemaken_events.metrics import RELAY_PUBLISHED, RELAY_SEND_FAILURES
+from meemaken_events.tables import reading
 
 log = logging.getLogger("meemaken.relay")
 
@@ -58,9 +59,20 @@ class Lease:
     def __init__(self, engine: sa.Engine, table: sa.Table, name: str, ttl: float = 10.0) -> None:
         self.engine, self.table, self.name, self.ttl = engine, table, name, ttl
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._renew_after = 0.0  # monotonic: till then the lease is held for sure, without a write
 
     def acquire(self) -> bool:
-        """Take or renew the lease; True while this process holds it."""
+        """Take or renew the lease; True while this process holds it. A lease renewed less than a third of its
+        time ago is not written again (the relay asks every round: a write per round on SQLite's one lock)."""
+        if time.monotonic() < self._renew_after:
+            return True
+        renewing = time.monotonic() + self.ttl / 3
+        if self._take():
+            self._renew_after = renewing
+            return True
+        return False
+
+    def _take(self) -> bool:
         now = datetime.now(UTC)
         expires = now + timedelta(seconds=self.ttl)
         t = self.table
@@ -84,6 +96,7 @@ class Lease:
             return False
 
     def release(self) -> None:
+        self._renew_after = 0.0
         t = self.table
         with self.engine.begin() as conn:
             conn.execute(t.delete().where(t.c.name == self.name).where(t.c.owner == self.owner))
@@ -158,12 +171,16 @@ class Relay(Loop):
         """Send one batch of unpublished rows; return how many were confirmed and marked."""
         o = self.outbox
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(o.c.id, o.c.topic, o.c.envelope)
-                .where(o.c.published_at.is_(None))
-                .order_by(o.c.id)
-                .limit(self.batch_size)
-            ).all()
+            rows = (
+                reading(conn)
+                .execute(
+                    sa.select(o.c.id, o.c.topic, o.c.envelope)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.id)
+                    .limit(self.batch_size)
+                )
+                .all()
+            )
         if not rows:
             return 0
         futures = []

@@ -35,6 +35,16 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         return value
 
 
+READ_ONLY = "meemaken_read_only"
+
+
+def reading(connection: sa.Connection) -> sa.Connection:
+    """`connection`, marked as one that only reads (before its first statement): on SQLite its transaction
+    starts deferred, so it neither takes nor waits for the write lock (WAL: readers and the writer go on side
+    by side); elsewhere nothing changes."""
+    return connection.execution_options(**{READ_ONLY: True})
+
+
 UNPUBLISHED: dict[str, Any] = {
     "postgresql_where": sa.text("published_at IS NULL"),
     "sqlite_where": sa.text("published_at IS NULL"),

@@ -35,6 +35,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from meemaken_events.correlation import accept_correlation_id, reset_correlation_id, set_correlation_id
+from meemaken_events.tables import reading
 from meemaken_kit.auth import Principal, install_authentication, install_security_scheme, principal, public
 from meemaken_kit.config import Settings
 from meemaken_kit.idempotency import IdempotencyKeyDocs, install_idempotency
@@ -167,7 +168,7 @@ def _add_operations(app: Flask, engine: sa.Engine) -> None:
     def readyz() -> Any:
         try:
             with engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
+                reading(conn).execute(sa.text("SELECT 1"))
         except sa.exc.SQLAlchemyError as exc:
             return problem(503, "Not ready", f"database unavailable: {type(exc).__name__}")
         return {"status": "ready"}

@@ -1,7 +1,10 @@
 """Engines and migrations, one way for every service.
 
-SQLite (the embedded default of ``make run``) gets WAL, a busy timeout and real transactions
-(``BEGIN IMMEDIATE``, so savepoints work and writers queue instead of failing); PostgreSQL
+SQLite (the embedded default of ``make run``) gets, on every connection, WAL, ``synchronous=NORMAL``, a busy
+timeout and real transactions: a writing one starts ``BEGIN IMMEDIATE`` (savepoints work, writers queue instead of
+failing), after this process's other writers (a lock: a waiting thread is woken as soon as the one before it ends,
+where SQLite's busy handler polls with sleeps of up to 100 ms, the long tail under load); a transaction marked
+reading (``meemaken_events.tables.reading``) starts deferred and takes no lock. PostgreSQL
 gets pre-ping so a restarted server costs one retry, not a crash, and a pool per process of
 ``pool_size`` connections (10) plus ``max_overflow`` more in bursts (10): the settings'
 ``DATABASE_POOL_SIZE`` and ``DATABASE_MAX_OVERFLOW`` (``Settings.pool_sizes``).
@@ -9,6 +12,7 @@ gets pre-ping so a restarted server costs one retry, not a crash, and a pool per
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +20,11 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from meemaken_events.tables import READ_ONLY
+
 DEFAULT_POOL = {"pool_size": 10, "max_overflow": 10}
+WRITER_QUEUE_SECONDS = 10.0
+_WRITING = "meemaken_writing"
 
 
 def make_engine(url: str, **options: Any) -> sa.Engine:
@@ -37,9 +45,27 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        writers = threading.Lock()  # this process's writers queue here, woken at once, not polling SQLite's lock
+
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+                return
+            queued = writers.acquire(timeout=WRITER_QUEUE_SECONDS)  # past it: on to SQLite's busy timeout
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if queued:
+                    writers.release()
+                raise
+            conn.info[_WRITING] = queued
+
+        @sa.event.listens_for(engine, "commit")
+        @sa.event.listens_for(engine, "rollback")
+        def _sqlite_end(conn: sa.Connection) -> None:
+            if conn.info.pop(_WRITING, False):
+                writers.release()
 
         return engine
     options.setdefault("pool_pre_ping", True)

@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from meemaken_events.tables import reading
+
 log = logging.getLogger("meemaken.metrics")
 
 Count = Callable[[datetime], sa.Select[Any]]  # a SELECT count(*) ... for the moment given
@@ -92,6 +94,7 @@ class DatabaseState(Collector):
         now = self.clock()
         try:
             with self.engine.connect() as conn:
+                reading(conn)
                 if self.outbox is not None:
                     o = self.outbox
                     waiting = sa.select(sa.func.count(), sa.func.min(o.c.created_at)).where(o.c.published_at.is_(None))
