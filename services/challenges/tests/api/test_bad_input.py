@@ -182,6 +182,25 @@ def test_hostile_values_are_refused_before_anything_is_read(case):
     assert case.counts() == counts
 
 
+def test_a_member_count_beyond_what_a_group_can_have_is_refused_not_a_server_error(case):
+    """A task's minimum of members past the column's range was a 500 on PostgreSQL (found by Schemathesis
+    through the gateway): it is bounded as a group's member count is, a 422 naming it, nothing stored."""
+    task = case.task("flanders")
+    before = case.get(f"/tasks/{task}", "case_officer").get_json()
+    fresh = {k: v for k, v in before.items() if k not in ("id", "version")}
+    counts = case.counts()
+    for members in (2**31, 35_184_372_088_832, 1_000_001):
+        created = case.post("/tasks", "case_officer", {**fresh, "min_members": members})
+        assert created.status_code == 422, (members, created.get_json())
+        assert [e["pointer"] for e in created.get_json()["errors"]] == ["/min_members"]
+        changed = case.client.patch(
+            f"/api/v1/tasks/{task}", json={"min_members": members}, headers=case.headers("case_officer")
+        )
+        assert changed.status_code == 422 and changed.content_type == "application/problem+json"
+    assert case.counts() == counts
+    assert case.get(f"/tasks/{task}", "case_officer").get_json() == before
+
+
 def test_a_retried_decision_with_its_idempotency_key_gets_the_first_answer(case, in_assessment):
     """The decision body's connection dropped after it decided: it sends the same request again with
     the same Idempotency-Key and gets the decision, not a 409; the case is decided once."""

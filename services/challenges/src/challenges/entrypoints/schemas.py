@@ -37,7 +37,7 @@ class TaskSchema(Schema):
     open = fields.Boolean(load_default=True)
     blocked_by = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
     eligible_legal_forms = fields.List(Text(validate=validate.Length(min=1, max=50)), load_default=list)
-    min_members = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    min_members = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     windows = fields.List(fields.Nested(WindowSchema), load_default=list)
     version = fields.Integer(dump_only=True)
 
