@@ -8,8 +8,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from meemaken_events import ConsumerLoop, EventFactory, Lease, Outbox, Relay, messaging_tables
-from meemaken_kit import make_engine
+from meemaken_events import ConsumerLoop, EventFactory, Lease, Outbox, Relay
 
 SOURCE = "urn:meemaken:municipality:demo:system:test"
 ADMITTED = "org.meemaken.proposals.proposal.admitted.v1"
@@ -27,15 +26,6 @@ def decoded(monkeypatch):
 
     monkeypatch.setattr(json.decoder.JSONDecoder, "decode", spy)
     return seen
-
-
-@pytest.fixture
-def tables(tmp_path):
-    metadata = sa.MetaData()
-    outbox, inbox, lease = messaging_tables(metadata)
-    engine = make_engine(f"sqlite:///{tmp_path / 'once.sqlite'}")
-    metadata.create_all(engine)
-    return engine, outbox, inbox, lease
 
 
 def admitted(number):

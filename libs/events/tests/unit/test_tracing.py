@@ -6,11 +6,9 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 from opentelemetry import trace
 
-from meemaken_events import ConsumerLoop, Envelope, EventFactory, Lease, Outbox, Relay, from_kafka, messaging_tables
-from meemaken_kit import make_engine
+from meemaken_events import ConsumerLoop, Envelope, EventFactory, Lease, Outbox, Relay, from_kafka
 from meemaken_testkit.tracing import recorded_spans
 
 SOURCE = "urn:meemaken:municipality:demo:system:proposals"
@@ -23,15 +21,6 @@ AUTHOR = str(uuid.uuid4())
 @pytest.fixture
 def spans():
     return recorded_spans()
-
-
-@pytest.fixture
-def tables(tmp_path):
-    metadata = sa.MetaData()
-    outbox, inbox, lease = messaging_tables(metadata)
-    engine = make_engine(f"sqlite:///{tmp_path / 'e.sqlite'}")
-    metadata.create_all(engine)
-    return engine, outbox, inbox, lease
 
 
 class Producer:
