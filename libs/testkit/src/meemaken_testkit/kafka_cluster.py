@@ -91,7 +91,7 @@ class KafkaCluster(reaper.LocalServer):
             KAFKA_HEAP=os.environ.get("KAFKA_HEAP", self.heap),
             # C1 only and the serial collector: about half the CPU to start, enough for tests
             KAFKA_JVM_OPTS=os.environ.get("KAFKA_TEST_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"),
-            KAFKA_WAIT_SECONDS="180",
+            KAFKA_WAIT_SECONDS=os.environ.get("KAFKA_TEST_WAIT_SECONDS", "180"),  # more on a machine under load
             PYTHON=sys.executable,
         )
         if self.isolated:
