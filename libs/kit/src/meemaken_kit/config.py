@@ -95,7 +95,6 @@ class Settings(BaseSettings):
     max_content_length: int = variable(
         "MEEMAKEN_MAX_CONTENT_LENGTH", 1024 * 1024, "largest accepted request body (bytes)", ge=1
     )
-    api_base_url: str = variable(f"{SERVICE}_BASE_URL", "", "where the service's API is reached")
     worker_metrics_bind: str = variable(
         f"{SERVICE}_WORKER_METRICS_BIND", "", "host:port of the worker's /metrics and /healthz; empty: none"
     )
