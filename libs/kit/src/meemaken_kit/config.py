@@ -152,7 +152,10 @@ class Settings(BaseSettings):
     @field_validator("log_level", "kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
     @classmethod
     def _upper(cls, value: Any) -> Any:
-        return value.strip().upper() if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        named = value.strip().upper()
+        return {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(named, named)  # Python's logging accepts both
 
     @model_validator(mode="after")
     def _complete(self) -> Self:

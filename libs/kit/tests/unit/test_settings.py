@@ -25,6 +25,7 @@ def test_the_defaults_and_the_service_database_first(tmp_path: Path) -> None:
     assert (chosen.database_url, chosen.log_level) == ("sqlite:///own.db", "DEBUG")
     assert Settings.from_env("kit", {"DATABASE_URL": "sqlite://", "KIT_DATABASE_URL": ""}).database_url == "sqlite://"
     assert Settings.from_env("kit", {"MEEMAKEN_ENV": "Production"}).production
+    assert Settings.from_env("kit", {"LOG_LEVEL": "warn"}).log_level == "WARNING"
 
 
 def test_a_secret_comes_from_its_file_and_is_never_shown(tmp_path: Path) -> None:
