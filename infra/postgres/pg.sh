@@ -3,7 +3,7 @@
 #   pg.sh ensure                 install postgresql with apt-get when missing (as root), or say what to install
 #   pg.sh start <dir> <port>     initdb (trust auth, 127.0.0.1 only) if new, then start and wait
 #   pg.sh stop <dir>             fast shutdown
-# DATABASE_URL set means: use that server; start and stop nothing.
+# DATABASE_URL set means: use that server; start and stop nothing. PG_MAX_CONNECTIONS: max_connections (200).
 set -euo pipefail
 
 say() { echo "postgres: $*" >&2; }
@@ -49,7 +49,7 @@ start() {
   fi
   if as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then say "already running (data $dir/data)"; return 0; fi
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=128MB" start >/dev/null
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=${PG_MAX_CONNECTIONS:-200} -c shared_buffers=128MB" start >/dev/null
   say "running on 127.0.0.1:$port (data $dir/data)"
 }
 

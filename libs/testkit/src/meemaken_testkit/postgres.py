@@ -23,7 +23,8 @@ PG_SH = ROOT / "infra" / "postgres" / "pg.sh"
 
 
 class LocalPostgres(reaper.LocalServer):
-    def __init__(self) -> None:
+    def __init__(self, max_connections: int = 200) -> None:
+        self.max_connections = max_connections
         # Directly under /tmp: the postgres user must be able to reach it when tests run as root,
         # and the socket path inside it must stay short.
         self.directory = Path(tempfile.mkdtemp(prefix="meemaken-pg-", dir="/tmp"))
@@ -35,7 +36,8 @@ class LocalPostgres(reaper.LocalServer):
 
     def start(self) -> LocalPostgres:
         """Start (initdb the first time) and wait until it accepts connections."""
-        subprocess.run(["bash", str(PG_SH), "start", str(self.directory), str(self.port)], env=_env(), check=True)
+        env = _env() | {"PG_MAX_CONNECTIONS": str(self.max_connections)}
+        subprocess.run(["bash", str(PG_SH), "start", str(self.directory), str(self.port)], env=env, check=True)
         return self
 
     def stop(self) -> None:
