@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
@@ -234,6 +235,41 @@ class Fuzzed:
                 one_field_odd(seed).map(lambda body: operation.Case(body=body, media_type="application/json"))
             )
         return st.one_of(*strategies)
+
+
+def fuzz_settings(examples: int) -> settings:
+    """Hypothesis's settings for one operation's run: bounded, repeatable, no health checks (slow services)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=DERANDOMIZE,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+@dataclass
+class Failures:
+    """The failing examples of one operation's run, kept so that the run goes on and reports them all."""
+
+    found: list[str] = field(default_factory=list)
+
+    def add(self, case: Any, caller: str | None, status: int, why: str) -> None:
+        method = case.method.upper()
+        self.found.append(f"{method} {case.path} as {caller or 'nobody'} -> {status}: {why}\n{case.as_curl_command()}")
+
+    def documented(self, case: Any, response: Any, caller: str | None) -> bool:
+        """Is the answer one the document promises (the checks)? A failure is kept."""
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except (Exception, BaseExceptionGroup) as error:  # a FailureGroup: keep it and go on
+            self.add(case, caller, response.status_code, str(error))
+            return False
+        return True
+
+    def none(self) -> None:
+        assert not self.found, f"{len(self.found)} failing examples; the first:\n" + "\n\n".join(self.found[:3])
 
 
 def filled(path: str, body: dict[str, Any], got: list[str]) -> tuple[str, dict[str, Any]]:

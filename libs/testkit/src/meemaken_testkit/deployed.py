@@ -55,9 +55,11 @@ def deploy(
     extra_env: dict[str, str] | None = None,
     workers: Sequence[Sequence[str]] = ((),),
     port: int | None = None,
+    ready_within: float = 60,
 ) -> Deployed:
     """Migrate, then start the API and one worker process per entry of `workers`, each with those extra
-    arguments (e.g. `("--only", "relay")`); replicas share the consumer groups and the relay lease."""
+    arguments (e.g. `("--only", "relay")`); replicas share the consumer groups and the relay lease. The API
+    must answer ``/readyz`` within `ready_within` seconds."""
     port = port or free_port()
     env = {
         "DATABASE_URL": database_url,
@@ -73,7 +75,7 @@ def deploy(
     for replica, extra in enumerate(workers):
         log = logs / f"{service}-worker{'' if replica == 0 else replica + 1}.log"
         deployed.processes.append(service_process(service, ["-m", service, "worker", *extra], env, log))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + ready_within
     while not _ready(deployed.url):
         if time.monotonic() > deadline or any(p.poll() is not None for p in deployed.processes):
             deployed.stop()
