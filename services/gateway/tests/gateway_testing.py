@@ -180,6 +180,16 @@ def csrf_token(client: Any) -> str:
     return page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
 
 
+def sent_twice(client: Any, url: str, data: Mapping[str, Any]) -> Any:
+    """A desk confirmation sent twice (a double click, a resend after a time-out): the second answer is the
+    first's (the same status and next page, never a 409); the answer."""
+    first = client.post(url, data=data)
+    again = client.post(url, data=data)
+    assert again.status_code == first.status_code, again.get_data(as_text=True)
+    assert again.headers.get("Location") == first.headers.get("Location")
+    return again
+
+
 def rows(engine: sa.Engine, table: str) -> list[Mapping[str, Any]]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}")).mappings()]

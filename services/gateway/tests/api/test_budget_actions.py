@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from gateway_testing import ANNA, INES, KAREL, LOTTE, csrf_token, login
+from gateway_testing import ANNA, INES, KAREL, LOTTE, csrf_token, login, sent_twice
 from portal_testing import phase
 
 from meemaken_testkit.tokens import bearer
@@ -78,6 +78,11 @@ IDEAS = [  # title, cost in cents, district
 ]
 
 
+def stepped(token, confirmation):
+    """A phase step's confirmation, with the key its page fixed."""
+    return {"csrf_token": token, "step": "confirm", "key": hidden(confirmation, "key")}
+
+
 def open_with_ideas(app, service):
     """Lotte opens the round on the desk; residents add their ideas in the service."""
     official = signed_in(app, LOTTE)
@@ -133,16 +138,14 @@ def test_a_new_round_is_checked_confirmed_and_opened_with_its_eligibility(scene)
     assert "Only these districts: centrum, noord." in check and "cannot vote" in check
     assert rounds(service) == []  # nothing opened before the confirmation
     confirmed = {**OPENING, "csrf_token": token, "step": "confirm", "key": hidden(check, "key")}
-    done = official.post("/desk/budgets/new", data=confirmed)
+    done = sent_twice(official, "/desk/budgets/new", confirmed)
     assert done.status_code == 303
-    again = official.post("/desk/budgets/new", data=confirmed)  # the same confirmation sent twice
-    assert again.status_code == 303 and again.headers["Location"] == done.headers["Location"]
     (opened,) = rounds(service)
     assert opened["budget"] == 10_000_000 and opened["district_budgets"] == {"centrum": 3_000_000}
     rules = opened["eligibility"]
     assert rules["min_age"] == 18 and rules["districts"] == ["centrum", "noord"] and rules["unverified"] == "refuse"
     assert rules["residents_only"] is True and opened["rule"] == "greedy"
-    assert "The round was opened." in text(official.get(done.headers["Location"] + "?lang=en"))
+    assert text(official.get(done.headers["Location"] + "?lang=en")).count("The round was opened.") == 1
 
 
 def test_a_round_walks_from_its_ideas_to_results_explained_per_project(scene):
@@ -151,12 +154,12 @@ def test_a_round_walks_from_its_ideas_to_results_explained_per_project(scene):
     base = f"/desk/budgets/{rid}"
     confirm = text(official.get(f"{base}/feasibility?lang=en"))
     assert "The ideas phase ends with 3 project ideas." in confirm
-    assert (
-        official.post(f"{base}/feasibility", data={"csrf_token": token, "key": hidden(confirm, "key")}).status_code
-        == 303
+    started = sent_twice(official, f"{base}/feasibility", stepped(token, confirm))
+    assert started.status_code == 303 and the_round(service, rid)["phase"] == "feasibility"
+    assert text(official.get(f"{base}?lang=en")).count("The feasibility review started.") == 1
+    late = official.post(
+        f"{base}/feasibility?lang=en", data={"csrf_token": token, "step": "confirm", "key": str(uuid.uuid4())}
     )
-    assert the_round(service, rid)["phase"] == "feasibility"
-    late = official.post(f"{base}/feasibility?lang=en", data={"csrf_token": token, "key": str(uuid.uuid4())})
     assert late.status_code == 409 and "This step is not possible now" in text(late)
     assert "3 projects still need their review." in text(official.get(f"{base}/voting?lang=en"))
 
@@ -196,7 +199,7 @@ def test_a_round_walks_from_its_ideas_to_results_explained_per_project(scene):
 
     voting = text(official.get(f"{base}/voting?lang=en"))
     assert "2 feasible projects go on the ballot" in voting
-    assert official.post(f"{base}/voting", data={"csrf_token": token, "key": hidden(voting, "key")}).status_code == 303
+    assert sent_twice(official, f"{base}/voting", stepped(token, voting)).status_code == 303
     assert the_round(service, rid)["phase"] == "voting"
     for ballot in (["p1"], ["p1", "p3"], ["p3"]):
         cast = service.client.put(
@@ -208,7 +211,7 @@ def test_a_round_walks_from_its_ideas_to_results_explained_per_project(scene):
 
     close = text(official.get(f"{base}/close?lang=en"))
     assert "The count starts at once with the rule" in close and "Most votes first" in close
-    assert official.post(f"{base}/close", data={"csrf_token": token, "key": hidden(close, "key")}).status_code == 303
+    assert sent_twice(official, f"{base}/close", stepped(token, close)).status_code == 303
     assert "The votes are being counted" in text(official.get(f"{base}/results?lang=en"))
     from proposals.service_layer import budgets
 
@@ -227,7 +230,7 @@ def test_the_services_refusal_is_said_in_words_and_changes_nothing(scene):
     confirm = text(karel.get(f"/desk/budgets/{rid}/feasibility?lang=en"))
     refused = karel.post(
         f"/desk/budgets/{rid}/feasibility?lang=en",
-        data={"csrf_token": csrf_token(karel), "key": hidden(confirm, "key")},
+        data=stepped(csrf_token(karel), confirm),
     )
     page = text(refused)
     assert refused.status_code == 409 and "Nothing was changed. You may not do this for this budget round." in page
@@ -272,8 +275,9 @@ def test_a_case_officer_adds_an_idea_handed_in_on_paper(scene):
     check = text(official.post(url, data={**idea, "step": "check"}))
     assert "Check before you confirm" in check and "District: centrum" in check
     assert len(the_round(service, rid)["projects"]) == 3  # nothing before the confirmation
-    done = official.post(url, data={**idea, "step": "confirm", "key": hidden(check, "key")})
-    assert done.status_code == 303 and "The project idea was added." in text(official.get(done.headers["Location"]))
+    done = sent_twice(official, url, {**idea, "step": "confirm", "key": hidden(check, "key")})
+    assert done.status_code == 303 and len(the_round(service, rid)["projects"]) == 4  # sent twice, added once
+    assert text(official.get(done.headers["Location"])).count("The project idea was added.") == 1
     added = the_round(service, rid)["projects"][-1]
     assert added["title"] == "Benches at the bus stops" and added["cost"] == 250_000 and added["district"] == "centrum"
     contact = {**idea, "description": "Call me at 0470 12 34 56", "step": "confirm", "key": str(uuid.uuid4())}
@@ -313,10 +317,10 @@ def test_a_funded_projects_progress_is_reported_after_the_results(scene):
     data = {"csrf_token": token, "stage": "in_progress", "note": "The shelter is ordered; it is placed in May."}
     check = text(official.post(url, data={**data, "step": "check"}))
     assert "Check before you confirm" in check and "In progress" in check
-    done = official.post(url, data={**data, "step": "confirm", "key": hidden(check, "key")})
+    done = sent_twice(official, url, {**data, "step": "confirm", "key": hidden(check, "key")})
     assert done.status_code == 303
     page = text(official.get(done.headers["Location"]))
-    assert "The project's progress was recorded." in page
+    assert page.count("The project's progress was recorded.") == 1
     assert "In progress \u2013 The shelter is ordered" in page
     tracked = the_round(service, rid)["projects"][1]
     assert tracked["stage"] == "in_progress" and tracked["stage_note"].startswith("The shelter")

@@ -11,7 +11,7 @@ import re
 import uuid
 
 import pytest
-from gateway_testing import ANNA, INES, ROSA, csrf_token, login
+from gateway_testing import ANNA, INES, ROSA, csrf_token, login, sent_twice
 from panel_testing import CODES, QUOTAS, SEED
 
 from gateway.casework.next_actions import ACTIONS
@@ -64,11 +64,11 @@ def quota_form(features, changes):
 
 
 def confirmed(client, url, data):
-    """Check the form, then confirm it with the confirmation page's nonce; the confirmation's answer."""
+    """Check the form, then confirm it with the confirmation page's nonce, twice (acting once); the answer."""
     check = client.post(url, data={**data, "step": "check"})
     assert check.status_code == 200, text(check)
     assert "Check before you confirm" in text(check)
-    return client.post(url, data={**data, "step": "confirm", "nonce": hidden(text(check), "nonce")})
+    return sent_twice(client, url, {**data, "step": "confirm", "nonce": hidden(text(check), "nonce")})
 
 
 def test_a_panel_from_its_quotas_to_the_answered_recommendations(scene):
@@ -89,7 +89,7 @@ def test_a_panel_from_its_quotas_to_the_answered_recommendations(scene):
     assert backwards.status_code == 400 and 'href="#min-1-1"' in text(backwards)
     assert confirmed(rosa, f"{desk}/quotas?lang=en", bounds).status_code == 303
     assert service.get(f"/{panel}")["features"]["gender"]["female"] == {"min": 2, "max": 4}
-    assert "The quotas were changed." in text(rosa.get(f"{desk}?lang=en"))
+    assert text(rosa.get(f"{desk}?lang=en")).count("The quotas were changed.") == 1  # confirmed twice, said once
 
     # the register extract: the service's refused rows, by line
     url = f"{desk}/pool?lang=en"
@@ -101,7 +101,7 @@ def test_a_panel_from_its_quotas_to_the_answered_recommendations(scene):
     )
     assert upload.status_code == 200 and "Check before you confirm" in text(upload) and ">6</dd>" in text(upload)
     nonce = hidden(text(upload), "nonce")
-    report = rosa.post(url, data={**form, "extract": EXTRACT, "step": "confirm", "nonce": nonce})
+    report = sent_twice(rosa, url, {**form, "extract": EXTRACT, "step": "confirm", "nonce": nonce})
     page = text(report)
     assert report.status_code == 200 and "4 rows were imported." in page and "2 rows were refused." in page
     assert '<th scope="row">6</th>' in page and '<th scope="row">7</th>' in page
@@ -153,13 +153,15 @@ def test_a_panel_from_its_quotas_to_the_answered_recommendations(scene):
     replaced = text(confirmed(rosa, url, {"csrf_token": token, "member": second, "reply": "decline"}))
     assert f"{second} was replaced by" in replaced and "keeps every quota" in replaced
     assert second not in service.get(f"/{panel}")["selected"]
+    forged = {"csrf_token": token, "member": "../quotas", "reply": "accept", "step": "confirm", "nonce": nonce}
+    assert rosa.post(url, data=forged).status_code == 400  # a confirmation names a member, nothing else
 
     # a session, the recommendations
     session = {"csrf_token": token, "title": "Experts", "day": "2030-03-15", "time": "19:30", "moderator": "Samen"}
     past = rosa.post(f"{desk}/sessions?lang=en", data={**session, "day": "2020-01-01", "step": "check"})
     assert past.status_code == 400 and "Plan the session in the future." in text(past)
     assert confirmed(rosa, f"{desk}/sessions?lang=en", session).status_code == 303
-    assert service.get(f"/{panel}")["status"] == "deliberating"
+    assert service.get(f"/{panel}")["status"] == "deliberating" and len(service.get(f"/{panel}")["sessions"]) == 1
     advice = {
         "csrf_token": token,
         "text-1": "Plant forty trees.",

@@ -162,19 +162,21 @@ def phase_step(round_id: uuid.UUID, step: str) -> Response | BaseResponse:
         return _unavailable()
     context = {"round": r, "step": step, "pending": rounds.pending(r), "parts": budgets_of(r)}
     due = rounds.STEPS[step] == r["phase"]
-    if request.method == "GET" or not due:
-        return page("casework/budgets/step.html", 200 if due else 409, due=due, key=str(uuid.uuid4()), **context)
-    try:
-        key = str(uuid.UUID(request.form.get("key", "")))
-    except ValueError:
-        return page("casework/budgets/step.html", 400, due=due, key=str(uuid.uuid4()), **context)
-    try:
-        body = {} if step != "voting" else {"lot_order": None}
-        api().post("proposals", f"v1/rounds/{round_id}/{step}", body, idempotency_key=f"{step}-{key}")
-    except ServiceError as error:
-        return page("casework/budgets/step.html", 409, due=due, key=key, refused=refusal(error), **context)
-    flash(step, "budgets")
-    return redirect(url_for("budget_actions.round_page", round_id=round_id), 303)
+
+    def show(problems: Mapping[str, Any], status: int = 200, **more: Any) -> Response:
+        shown = {"key": str(uuid.uuid4()), **more}
+        return page("casework/budgets/step.html", status if due else 409, due=due, **context, **shown)
+
+    # a confirmation goes to the service even when the round moved on: sent again, it answers as the first time
+    if request.method == "GET" or (not due and request.form.get("step") != "confirm"):
+        return show({})
+
+    body = {"lot_order": None} if step == "voting" else {}
+
+    def send(key: str) -> Any:
+        return api().post("proposals", f"v1/rounds/{round_id}/{step}", body, idempotency_key=key)
+
+    return take(CONFIRMING, show, {}, send, lambda _answer: _noted(step, round_id), step)
 
 
 # --- the projects' feasibility and cost, many on one page --------------------------------------------------

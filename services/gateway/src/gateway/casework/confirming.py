@@ -1,7 +1,8 @@
 """One way to take an official's action on the desk's pages (the panels', the budget rounds', the proposals'):
 the form with its error summary, then a confirmation page with a key fixed on it, then the service's API once,
 with an Idempotency-Key made from that key, then the next page, or the service's refusal in words. A
-confirmation sent twice (a double click, a reload) acts once.
+confirmation sent twice (a double click, a reload) acts once: the service answers the retry as it did the
+first time, and the next page says what was done once.
 
 What differs between the desks is said once per desk (``Desk``); each action gives its page (``show``), what it
 sends (``send``) and what follows (``done``).
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import Response, request
+from flask import Response, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
 from gateway.backends import Refused, ServiceError
@@ -78,4 +79,14 @@ def take(
         detail = error.detail if isinstance(error, Refused) else ""
         shown = {"confirming": True, desk.field: given} if desk.again else {}
         return show({}, status, refused=desk.refusal(error), refusal_status=code, detail=detail, **shown)
-    return done(answer)
+    following = done(answer)
+    _said_once()
+    return following
+
+
+def _said_once() -> None:
+    """The notes of what was done that wait for the next page, each once: a confirmation sent again (its
+    first answer never reached the browser) notes it again."""
+    waiting = session.get("_flashes")
+    if waiting:
+        session["_flashes"] = list(dict.fromkeys(tuple(note) for note in waiting))

@@ -12,6 +12,7 @@ what the panel's state and the session's roles allow, and say the service's refu
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -38,6 +39,7 @@ VERDICT_NAMES = {"adopted": _l("Adopted"), "partly": _l("Partly adopted"), "not_
 EXTRACT_MAX = 1_000_000  # bytes of a register extract: within the panels service's request limit (1 MiB)
 EXTRACT_COLUMNS = ("register_id", "name", "address", "birth_year")
 TEXT_MAX = 5000
+PSEUDONYM = re.compile(r"p_[0-9a-f]{32}")  # a member as the panels service names them (never a name)
 Problems = dict[str, str]
 Values = dict[str, Any]
 Send = Callable[[str], Any]
@@ -430,7 +432,10 @@ def members(panel_id: uuid.UUID) -> Response | BaseResponse:
     form = request.form
     values: Values = {"member": form.get("member", ""), "reply": form.get("reply", "")}
     problems: Problems = {}
-    if values["member"] not in found["selected"]:
+    # a confirmation sent again finds the member replaced by the first: it goes to the service, which answers
+    # as the first time (or refuses a member it does not seat, in words)
+    listed = found["selected"] if request.form.get("step") != "confirm" else [values["member"]]
+    if values["member"] not in listed or not PSEUDONYM.fullmatch(values["member"]):
         problems["member"] = _("Choose a member from the list.")
     if values["reply"] not in ("accept", "decline"):
         problems["reply"] = _("Choose whether the member takes part or declines.")
