@@ -1,7 +1,8 @@
 """The decision clock and the timers on PostgreSQL, driven by an injected clock (no sleeping)."""
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +20,14 @@ def in_assessment(case, profile="netherlands"):
 
 def due(case, challenge):
     return case.get(f"/challenges/{challenge}", "case_officer").get_json()["decision_due_at"]
+
+
+def local_after(moment: datetime, **term: float) -> datetime:
+    """A term counted on the municipality's calendar: the same local hour, across a clock change (the tests'
+    clock starts on 2 March 2026, so eight weeks cross 29 March and end an hour earlier in UTC)."""
+    zone = ZoneInfo("Europe/Brussels")
+    local = moment.astimezone(zone).replace(tzinfo=None) + timedelta(**term)
+    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 def test_an_information_request_pauses_the_clock_and_the_answer_resumes_it(case):
@@ -40,7 +49,9 @@ def test_an_information_request_pauses_the_clock_and_the_answer_resumes_it(case)
 def test_near_breach_and_breach_fire_at_their_moments_and_once(case):
     challenge = in_assessment(case)  # netherlands: 8 weeks, warned 7 days before
     decision_due = due(case, challenge)
-    case.clock.advance(weeks=8, days=-7, seconds=-1)
+    warned_at = local_after(datetime.fromisoformat(decision_due), days=-7)
+    assert datetime.fromisoformat(decision_due) == local_after(case.clock(), weeks=8)
+    case.clock.now = warned_at - timedelta(seconds=1)
     assert case.fire_timers() == 0
     case.clock.advance(seconds=2)
     assert case.fire_timers() == 1
@@ -119,7 +130,7 @@ def test_a_rejection_becomes_final_when_the_objection_window_closes(case):
     case.post(f"/challenges/{challenge}/submit", "group_representative")
     case.gate_check(challenge)
     assert case.status(challenge) == "out_of_scope"
-    case.clock.advance(weeks=6, seconds=-1)
+    case.clock.now = local_after(case.clock(), weeks=6) - timedelta(seconds=1)
     case.fire_timers()
     assert "decision_final" not in case.events(challenge)
     case.clock.advance(seconds=2)
