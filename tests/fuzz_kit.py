@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from werkzeug.exceptions import HTTPException
 
 from meemaken_kit.input_guard import INT_MAX, INT_MIN
 from meemaken_kit.roles import ROLES
@@ -270,6 +271,15 @@ class Failures:
 
     def none(self) -> None:
         assert not self.found, f"{len(self.found)} failing examples; the first:\n" + "\n\n".join(self.found[:3])
+
+
+def routed(app: Any, method: str, path: str) -> bool:
+    """Does the path reach the operation's view? One whose parameters fit no route is a 404 for anyone."""
+    try:
+        app.url_map.bind("localhost").match(path, method)
+    except HTTPException:
+        return False
+    return True
 
 
 def filled(path: str, body: dict[str, Any], got: list[str]) -> tuple[str, dict[str, Any]]:

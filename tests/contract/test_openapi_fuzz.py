@@ -52,12 +52,12 @@ from fuzz_kit import (
     fuzz_settings,
     matrix,
     operations,
+    routed,
     seeds,
 )
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
-from werkzeug.exceptions import HTTPException
 
 from meemaken_kit import Settings, make_engine, migrate
 from meemaken_testkit.tokens import RESIDENT_ATTRS, token
@@ -160,15 +160,6 @@ def _start(name: str, tmp: Path) -> Service:
     return service
 
 
-def _routed(app: Any, method: str, path: str) -> bool:
-    """Does the path reach the operation's view? One whose parameters fit no route is a 404 for anyone."""
-    try:
-        app.url_map.bind("localhost").match(path, method)
-    except HTTPException:
-        return False
-    return True
-
-
 @pytest.mark.parametrize(("name", "method", "path"), list(operations()))
 def test_no_generated_input_gets_a_server_error_or_an_undocumented_answer(
     name: str, method: str, path: str, services: Callable[[str], Service]
@@ -195,7 +186,7 @@ def test_no_generated_input_gets_a_server_error_or_an_undocumented_answer(
 
         if not failures.documented(case, response, caller):
             return
-        guarded = not public and _routed(service.app, method, case.formatted_path)
+        guarded = not public and routed(service.app, method, case.formatted_path)
         if guarded and caller is None and status != 401:
             fail("nobody must get 401")
         if guarded and caller is not None and caller not in allowed and status not in (401, 403):
