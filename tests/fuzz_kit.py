@@ -250,6 +250,18 @@ def fuzz_settings(examples: int) -> settings:
     )
 
 
+def workflow_settings(workflows: int, steps: int) -> settings:
+    """Hypothesis's settings for a service's workflows: ``workflows`` runs of up to ``steps`` calls, repeatable."""
+    return settings(
+        max_examples=workflows,
+        stateful_step_count=steps,
+        deadline=None,
+        derandomize=DERANDOMIZE,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 @dataclass
 class Failures:
     """The failing examples of one operation's run, kept so that the run goes on and reports them all."""

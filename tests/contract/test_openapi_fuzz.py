@@ -54,8 +54,9 @@ from fuzz_kit import (
     operations,
     routed,
     seeds,
+    workflow_settings,
 )
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -318,14 +319,7 @@ def test_workflows_along_the_documents_links_get_no_server_error_and_only_docume
     try:
         run_state_machine_as_test(
             Workflow,
-            settings=settings(
-                max_examples=WORKFLOWS,
-                stateful_step_count=8,
-                deadline=None,
-                derandomize=DERANDOMIZE,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            ),
+            settings=workflow_settings(WORKFLOWS, 8),
         )
     finally:
         logging.disable(logging.NOTSET)

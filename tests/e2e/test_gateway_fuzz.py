@@ -55,8 +55,9 @@ from fuzz_kit import (
     operations,
     routed,
     seeds,
+    workflow_settings,
 )
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.generation import GenerationMode
@@ -372,14 +373,7 @@ def test_workflows_through_the_gateway_get_no_server_error_and_only_documented_a
 
     run_state_machine_as_test(
         Workflow,
-        settings=settings(
-            max_examples=WORKFLOWS,
-            stateful_step_count=6,
-            deadline=None,
-            derandomize=DERANDOMIZE,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        ),
+        settings=workflow_settings(WORKFLOWS, 6),
     )
 
 
