@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
@@ -304,7 +304,10 @@ def test_no_input_through_the_gateway_gets_a_server_error_or_an_undocumented_ans
 
         if not failures.documented(case, response, caller):
             return
-        reached = name == "gateway" or routed(service.routes, method, path_of(name, case.formatted_path))
+        # a path reaches the operation's view when the service's routes take it, and the gateway's: its route's
+        # path converter stops at a line break (a 404 for anyone)
+        path_sent = path_of(name, case.formatted_path)
+        reached = name == "gateway" or ("\n" not in unquote(path_sent) and routed(service.routes, method, path_sent))
         # input that breaks the document may be refused as such first: the gateway's door refuses what no endpoint
         # takes, before anyone's login counts (tests/contract proves the services check the login first)
         invalid = (400, 422) if broken(case) or hostile(case) else ()
