@@ -11,7 +11,8 @@ pass). `emit` prints one JSON line: min / median / max of every numeric figure, 
 and which its ceiling, the load average before and after the passes, and whether the run had load from
 outside the benchmark.
 
-Outside load: the one-minute load average over half a core per core before the benchmark starts, or
+Outside load: the one-minute load average over half a core per core before the benchmark starts (unless it
+falls during the probe as an idle machine's does, with the CPU idle: the residue of the benchmark before), or
 rising while the benchmark is idle (the probe: a few seconds with nothing of it running, at least one
 kernel update of the load average, 5 s), or more than a quarter of the CPU busy during that probe, or a
 one-minute load average over six per core after the passes (the benchmarks' own processes stay under four
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -65,6 +67,7 @@ class Probe:
     loadavg_start: list[float]
     loadavg_end: list[float]
     busy: float
+    seconds: float = PROBE_SECONDS
 
     @classmethod
     def take(cls, seconds: float = PROBE_SECONDS) -> Probe:
@@ -72,12 +75,19 @@ class Probe:
         time.sleep(seconds)
         end, (busy1, total1) = loadavg(), cpu_times()
         busy = (busy1 - busy0) / max(total1 - total0, 1)
-        return cls(os.cpu_count() or 1, start, end, round(busy, 3))
+        return cls(os.cpu_count() or 1, start, end, round(busy, 3), seconds)
+
+    def residue(self) -> bool:
+        """A high load average that falls during the probe as an idle machine's does (at least half its
+        exponential decay over the probe's seconds), with the CPU idle: what an earlier benchmark of the same
+        `make bench` left, not load from outside (the one-minute figure takes minutes to fall back)."""
+        idle_decay = self.loadavg_start[0] * (1 - math.exp(-self.seconds / 60))
+        return self.busy <= BUSY and self.loadavg_start[0] - self.loadavg_end[0] >= idle_decay / 2
 
     def outside_load(self) -> list[str]:
         """Why the run had load from outside the benchmark; empty on a quiet machine."""
         why = []
-        if self.loadavg_start[0] > PER_CORE * self.cores:
+        if self.loadavg_start[0] > PER_CORE * self.cores and not self.residue():
             why.append(f"load average {self.loadavg_start[0]} before the benchmark, over {PER_CORE} per core")
         if self.loadavg_end[0] > self.loadavg_start[0] + 0.05:
             why.append(

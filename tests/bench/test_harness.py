@@ -42,17 +42,23 @@ def test_a_quiet_machine_has_no_outside_load() -> None:
     assert quiet().outside_load() == []
 
 
+def test_the_falling_load_an_earlier_benchmark_left_on_an_idle_machine_is_not_outside_load() -> None:
+    # measured before gateway_ballots, right after submissions_load in one bench/run.py: 1.5% of the CPU busy
+    assert Probe(2, [6.93, 4.25, 13.5], [6.38, 4.18, 13.43], 0.015).outside_load() == []
+
+
 @pytest.mark.parametrize(
     ("probe", "reason"),
     [
-        (Probe(2, [1.4, 1.0, 0.8], [1.3, 1.0, 0.8], 0.04), "over 0.5 per core"),
+        (Probe(2, [1.4, 1.0, 0.8], [1.39, 1.0, 0.8], 0.04), "over 0.5 per core"),
+        (Probe(2, [6.93, 4.25, 13.5], [6.38, 4.18, 13.4], 0.3), "6.93 before the benchmark"),  # falling, CPU busy
         (Probe(2, [0.3, 0.4, 0.5], [0.6, 0.4, 0.5], 0.04), "rose from 0.3 to 0.6 with the benchmark idle"),
         (Probe(2, [0.3, 0.4, 0.5], [0.3, 0.4, 0.5], 0.6), "60% of the CPU busy with the benchmark idle"),
     ],
 )
 def test_load_from_outside_the_benchmark_is_named(probe: Probe, reason: str) -> None:
     why = probe.outside_load()
-    assert len(why) == 1 and reason in why[0]
+    assert any(reason in one for one in why)
 
 
 def test_warm_up_passes_are_thrown_away_and_the_load_is_taken_around_the_measured_ones() -> None:
