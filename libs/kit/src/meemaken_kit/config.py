@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     def from_env(cls, service: str, env: Mapping[str, str] | None = None) -> Self:
         """The service's settings (its own subclass when it has one) from ``env`` (default: this process's)."""
         chosen = cls.for_service(service) if cls is Settings else cls
+        if chosen is not cls:  # the service's own class reads it, with whatever it keeps besides its fields
+            return typing.cast(Self, chosen.from_env(service, env))
         values: dict[str, Any] = chosen.environment_values(service, dict(os.environ if env is None else env))
         try:
             return typing.cast(Self, chosen(service=service, **values))

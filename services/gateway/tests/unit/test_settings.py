@@ -62,3 +62,15 @@ def test_secrets_are_never_shown_and_production_needs_them() -> None:
 )
 def test_a_wrong_value_stops_the_start_naming_it(env: dict[str, str], expected: str) -> None:
     assert expected in refused_settings(SERVICE, env)
+
+
+def test_the_kit_reading_the_gateways_settings_keeps_what_the_token_issuer_reads() -> None:
+    """How a deployed process reads them (``Settings.from_env("gateway")``, in the kit's serve and app): the
+    environment read at start stays with them, so the token issuer finds ``MEEMAKEN_SIGNING_KEYS_FILE`` (the
+    image smoke test's gateway stopped at start: "MEEMAKEN_ENV=production needs MEEMAKEN_SIGNING_KEYS_FILE")."""
+    from meemaken_kit.config import Settings
+
+    env = {**PRODUCTION, "MEEMAKEN_SIGNING_KEYS_FILE": "/run/secrets/signing-keys.json"}
+    settings = Settings.from_env("gateway", env)
+    assert isinstance(settings, GatewaySettings)
+    assert settings.env["MEEMAKEN_SIGNING_KEYS_FILE"] == "/run/secrets/signing-keys.json"
