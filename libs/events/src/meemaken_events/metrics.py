@@ -20,3 +20,8 @@ LOOP_ROUNDS = Counter(
     "Rounds of a worker loop: busy (found work), idle, paused (something it needs is away), failed",
     ["loop", "outcome"],
 )
+DB_RETRIES = Counter(
+    "meemaken_db_retries_total",
+    "Transactions run again after a failure a retry cures (a request's units of work, a consumer's batch), by why",
+    ["reason"],
+)

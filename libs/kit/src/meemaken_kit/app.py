@@ -4,6 +4,9 @@
 
 - RFC 9457 problem+json for every error (validation, 404, 405, 413 oversized body, 500; 503 with
   Retry-After when the database is gone for a moment);
+- a view whose transaction collided with another one (SQLite busy, a PostgreSQL serialization failure or
+  deadlock) run again from the start before anything of it committed, up to ``MEEMAKEN_DB_RETRIES`` times
+  (``meemaken_kit.uow.retrying``), then the 503;
 - authentication: every request's bearer token verified (``meemaken_kit.auth``); endpoints not
   declared public refuse anonymous requests with 401;
 - ``Idempotency-Key`` on state-changing requests when ``idempotency=True`` (``meemaken_kit.idempotency``);
@@ -29,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from flask_smorest import Api, Blueprint
 from marshmallow import INCLUDE, Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
@@ -44,6 +48,7 @@ from meemaken_kit.problems import PROBLEM_JSON, from_http_exception, problem
 from meemaken_kit.roles import Role
 from meemaken_kit.tokens import TokenVerifier
 from meemaken_kit.tracing import install_tracing
+from meemaken_kit.uow import retrying
 
 log = logging.getLogger("meemaken.http")
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -81,6 +86,22 @@ class IsoJSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+class ServiceFlask(Flask):
+    """Flask whose views run again from the start when their units of work collided (``uow.retrying``)."""
+
+    transaction_retries = 0
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        if not self.transaction_retries:
+            return super().dispatch_request()
+        return retrying(super().dispatch_request, self.transaction_retries, _rewind_uploads)
+
+
+def _rewind_uploads() -> None:
+    for _name, upload in request.files.items(multi=True):  # the next run reads each file from its start
+        upload.stream.seek(0)
+
+
 class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api with errors as problem details, in the responses and in the OpenAPI document."""
 
@@ -111,13 +132,17 @@ def create_service_app(
     session_principal: Callable[[], Principal | None] | None = None,
     idempotency: bool = False,
     public_edge: bool = False,
+    retry_transactions: bool = True,
 ) -> Flask:
     """The service's app; `errors` maps its domain exceptions to a status and title: they answer as
     problem+json with the exception's message as the detail. `verifier` checks bearer tokens (by
     default the configured one: the gateway's JWKS, audience = the service's name); `session_principal`
     (the gateway's login session) says who is asking when a request carries no bearer token; the
-    `public_edge` (the gateway) starts a new trace whatever trace context a caller sends."""
-    app = Flask(settings.service)
+    `public_edge` (the gateway) starts a new trace whatever trace context a caller sends. Without
+    `retry_transactions` a view that collided answers 503 at once: for an app whose views call other
+    services, which a re-run would call twice."""
+    app = ServiceFlask(settings.service)
+    app.transaction_retries = settings.db_retries if retry_transactions else 0
     app.json = IsoJSONProvider(app)
     app.config.update(
         API_TITLE=title,

@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     database_max_overflow: int = variable(
         "DATABASE_MAX_OVERFLOW", 10, "more PostgreSQL connections each process may open in bursts", ge=0
     )
+    db_retries: int = variable(
+        "MEEMAKEN_DB_RETRIES",
+        3,
+        "times a request's transactions run again after colliding with another one (SQLite busy, PostgreSQL "
+        "serialization failure or deadlock) before it answers 503; 0: never",
+        ge=0,
+        le=10,
+    )
     kafka_bootstrap_servers: str = variable(
         "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "the Kafka cluster (host:port, comma-separated)", min_length=1
     )

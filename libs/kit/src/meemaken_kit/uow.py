@@ -7,16 +7,31 @@ stages it in the outbox inside the same transaction. The web process never talks
 It sees an aggregate when one of its repositories (a ``TrackingRepository``, built with
 ``uow.repository(...)``) hands it out from a load or takes it in ``add``: a use case cannot
 forget to have its events published.
+
+A unit of work that collides with another transaction (SQLite busy past its timeout, a PostgreSQL
+serialization failure or deadlock: ``meemaken_events.errors.is_transient``) is run again from the start,
+use case and outbox staging together, by ``retrying``: the service app wraps every request's view in it
+(``meemaken_kit.app``), so a request retries its units of work before any of them committed, and never after.
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Protocol, Self, TypeVar
 
 import sqlalchemy as sa
 
 from meemaken_events import Envelope, Outbox
+from meemaken_events.errors import transient_reason
+from meemaken_events.metrics import DB_RETRIES
+
+log = logging.getLogger("meemaken.uow")
+FIRST_PAUSE = 0.025  # seconds: the longest pause before the first retry; each next one may be twice as long
 
 
 class HasEvents(Protocol):
@@ -26,6 +41,7 @@ class HasEvents(Protocol):
 Publish = Callable[[Any], Envelope]
 Seen = Callable[[HasEvents], None]
 A = TypeVar("A", bound=HasEvents | None)
+T = TypeVar("T")
 R = TypeVar("R", bound="TrackingRepository")
 
 
@@ -98,3 +114,55 @@ class UnitOfWork:
         self.outbox.add(self.connection, envelopes)
         if self._owns_transaction and self._transaction is not None:
             self._transaction.commit()
+
+
+@dataclass
+class _Attempt:
+    """One run of a retried piece of work: did it (or anything it ran within) send a COMMIT?"""
+
+    parent: _Attempt | None
+    committed: bool = False
+
+
+_attempt: ContextVar[_Attempt | None] = ContextVar("meemaken_attempt", default=None)
+
+
+@sa.event.listens_for(sa.Engine, "commit")
+def _committing(_connection: sa.Connection) -> None:
+    """Any engine's COMMIT (a unit of work's or not) ends the retrying of the work it runs in (sent before
+    the database answered: a COMMIT that failed counts too, the safe side)."""
+    attempt = _attempt.get()
+    while attempt is not None:
+        attempt.committed = True
+        attempt = attempt.parent
+
+
+def retrying(
+    work: Callable[[], T],
+    retries: int,
+    before_again: Callable[[], None] | None = None,
+    pause: Callable[[float], None] = time.sleep,
+) -> T:
+    """``work()``, run again from the start when it failed for a reason a retry cures (``transient_reason``)
+    while none of its transactions had committed: at most ``retries`` more times, each after a random pause
+    (up to FIRST_PAUSE, doubling), counted in ``meemaken_db_retries_total{reason}``; ``before_again`` readies
+    its input for the next run. Then, or after a COMMIT, or for any other error, the error goes on as it came
+    (the app answers a collision with its 503 problem and Retry-After): nothing is done twice."""
+    done = 0
+    while True:
+        attempt = _Attempt(_attempt.get())
+        token = _attempt.set(attempt)
+        try:
+            return work()
+        except Exception as exc:
+            reason = transient_reason(exc)
+            if reason is None or attempt.committed or done >= retries:
+                raise
+            DB_RETRIES.labels(reason).inc()
+            log.info("transaction collided (%s): running it again (retry %d of %d)", reason, done + 1, retries)
+        finally:
+            _attempt.reset(token)
+        pause(random.uniform(0, FIRST_PAUSE * 2**done))  # at random: two requests that collided part ways
+        done += 1
+        if before_again is not None:
+            before_again()

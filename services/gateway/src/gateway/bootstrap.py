@@ -130,6 +130,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
         verifier=verifier,
         session_principal=lambda: holder["gw"].session_principal(),
         public_edge=True,  # the public door: a caller's traceparent is not followed
+        retry_transactions=False,  # its pages call the services: a re-run would send their requests twice
     )
 
 
