@@ -28,6 +28,7 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from meemaken_events import ConsumerLoop, EventFactory, Relay, messaging_tables
 from meemaken_events.relay import Lease, producer_config
+from meemaken_events.settings import EventSettings
 from meemaken_kit import make_engine
 
 EVENT_TYPE = "org.meemaken.proposals.proposal.submitted.v1"
@@ -62,7 +63,7 @@ def sample_events(count: int) -> list[Any]:
 
 def raw_produce(bootstrap: str, topic: str, count: int, start: Any) -> None:
     records = [e.to_kafka() for e in sample_events(count)]
-    producer = KafkaProducer(**producer_config(bootstrap, "bench-raw"))
+    producer = KafkaProducer(**producer_config(EventSettings(kafka_bootstrap_servers=bootstrap), "bench-raw"))
     start.wait()
     futures = [producer.send(topic, key=k, value=v, headers=h) for k, v, h in records]
     producer.flush()
@@ -121,7 +122,7 @@ def run_raw(bootstrap: str, count: int) -> float:
 def pipeline_relay(database_url: str, bootstrap: str, start: Any, stop: Any) -> None:
     _metadata, outbox, _inbox, lease, _effects = schema()
     engine = make_engine(database_url)
-    producer = KafkaProducer(**producer_config(bootstrap, "bench-relay"))
+    producer = KafkaProducer(**producer_config(EventSettings(kafka_bootstrap_servers=bootstrap), "bench-relay"))
     relay = Relay(engine, outbox, Lease(engine, lease, "bench-relay"), producer, batch_size=1000)
     start.wait()
     while not stop.is_set():
@@ -143,7 +144,7 @@ def pipeline_consume(database_url: str, bootstrap: str, topic: str, count: int, 
         {EVENT_TYPE: handle},
         engine,
         inbox,
-        bootstrap,
+        EventSettings(kafka_bootstrap_servers=bootstrap),
         consumer_options={"group_id": f"bench-{uuid.uuid4().hex[:6]}"},
     )
     loop.run_once(timeout_ms=100)

@@ -17,7 +17,7 @@ TEXT = "Close the street in front of the school for cars at the start and end of
 
 
 def relay_for(settings: Settings, engine) -> Relay:  # type: ignore[no-untyped-def]
-    return Relay.for_service("proposals", engine, tables.outbox, tables.relay_lease, settings.kafka_bootstrap_servers)
+    return Relay.for_service("proposals", engine, tables.outbox, tables.relay_lease, settings)
 
 
 def admissibility_loop(settings: Settings, engine, group: str | None = None) -> ConsumerLoop:  # type: ignore[no-untyped-def]
@@ -27,7 +27,7 @@ def admissibility_loop(settings: Settings, engine, group: str | None = None) -> 
         admissibility_handlers(unit_of_work_within(settings)),
         engine,
         tables.inbox,
-        settings.kafka_bootstrap_servers,
+        settings,
         consumer_options={"group_id": group or f"test-{uuid.uuid4().hex[:8]}"},
     )
 

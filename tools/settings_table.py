@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from meemaken_kit.config import Settings, names, secret
+from meemaken_kit.config import EventSettings, Settings, names, secret
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "docs" / "configuration.md"
@@ -69,20 +70,51 @@ def default(field: FieldInfo) -> str:
     return f"`{value}`"
 
 
+def kind(field: FieldInfo) -> str:
+    """The field's type in a reader's words: ``text``, ``number``, one of a few values, a file."""
+    annotation: Any = field.annotation
+    shown = "secret" if secret(field) else TYPES.get(str(annotation), "")
+    if not shown and typing.get_origin(annotation) is typing.Literal:
+        shown = " \\| ".join(f"`{value}`" for value in typing.get_args(annotation))
+    if not shown:
+        raise TypeError(f"tools/settings_table.py has no words for {annotation} ({names(field)})")
+    return shown
+
+
+TYPES = {
+    "<class 'str'>": "text",
+    "<class 'int'>": "whole number",
+    "<class 'float'>": "number",
+    "<class 'bool'>": "true/false",
+    "<class 'pathlib.Path'>": "path",
+    "pathlib.Path | None": "path",
+    "typing.Optional[pathlib.Path]": "path",
+    "typing.Optional[typing.Annotated[pathlib.Path, PathType(path_type='file')]]": "existing file",
+    "str | None": "text",
+    "typing.Optional[str]": "text",
+    "float | None": "number",
+    "typing.Optional[float]": "number",
+    "int | None": "whole number",
+    "typing.Optional[int]": "whole number",
+    "dict[str, str]": "text (one variable per claim)",
+}
+
+
 def rows(fields: dict[str, FieldInfo]) -> list[str]:
-    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    lines = ["| variable | type | default | meaning |", "|---|---|---|---|"]
     for field in fields.values():
         variables = ", ".join(f"`{name}`" for name in names(field))
         if not variables:
             continue
-        kind = " *secret*" if secret(field) else ""
-        lines.append(f"| {variables}{kind} | {default(field)} | {field.description or ''} |")
+        lines.append(f"| {variables} | {kind(field)} | {default(field)} | {field.description or ''} |")
     return lines
 
 
 def table() -> str:
+    events = EventSettings.model_fields
     shared = Settings.model_fields
-    parts = [HEAD, "## Every service\n", *rows(shared), ""]
+    parts = [HEAD, "## Every service\n", *rows({n: f for n, f in shared.items() if n not in events}), ""]
+    parts += ["## Every service: Kafka, dead letters, the inbox (`meemaken_events.settings`)\n", *rows(events), ""]
     for service in SERVICES:
         own = {name: f for name, f in Settings.for_service(service).model_fields.items() if name not in shared}
         parts.append(f"## {service}\n")

@@ -38,6 +38,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from meemaken_events import catalogue
 from meemaken_events.brokers import connection_options
+from meemaken_events.settings import EventSettings
 
 
 def declared(path: Path) -> list[tuple[str, int]]:
@@ -126,7 +127,8 @@ def create_topics(
     deadline = time.monotonic() + timeout
     while True:
         try:
-            admin = KafkaAdminClient(**connection_options(bootstrap, env), client_id="meemaken-topics")
+            brokers = EventSettings.from_env("create-topics", {**env, "KAFKA_BOOTSTRAP_SERVERS": bootstrap})
+            admin = KafkaAdminClient(**connection_options(brokers), client_id="meemaken-topics")
             break
         except KafkaError:
             if time.monotonic() > deadline:

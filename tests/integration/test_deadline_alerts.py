@@ -23,6 +23,7 @@ from gateway.casework.consumer import consumers as queue_consumers
 from gateway.casework.queue import Change
 from gateway.casework.timeline import Assignment
 from meemaken_events import ConsumerLoop, EventFactory, Outbox, Relay, catalogue
+from meemaken_events.settings import EventSettings
 from meemaken_kit import Settings, make_engine, migrate
 from meemaken_testkit.postgres import create_database, drop_database
 from notifications.adapters.tables import inbox as notifications_inbox
@@ -149,7 +150,11 @@ def test_a_breach_is_told_once_to_the_assignee_and_the_supervisor_even_after_a_r
         assert announce_crossings(gateway, outbox, factory) == 0  # the same crossings: nothing more
         (alert_id,) = alerts_of(gateway, case_id)
         relay = Relay.for_service(
-            "gateway", gateway, gateway_tables.outbox, gateway_tables.relay_lease, kafka_bootstrap
+            "gateway",
+            gateway,
+            gateway_tables.outbox,
+            gateway_tables.relay_lease,
+            EventSettings(kafka_bootstrap_servers=kafka_bootstrap),
         )
         assert relay.publish_once() >= 1
 

@@ -18,6 +18,7 @@ from proposals_kit import TEXT, admissibility_loop, open_process, relay_for
 
 from meemaken_events.brokers import connection_options
 from meemaken_events.relay import producer_config
+from meemaken_events.settings import EventSettings
 from meemaken_kit import Settings, make_engine, migrate
 from proposals.adapters import tables
 from proposals.bootstrap import SERVICE, unit_of_work_factory
@@ -91,7 +92,7 @@ def test_a_service_user_may_neither_write_nor_read_another_services_topic(
     env = kafka_cluster.client_env(password=proposals_password, user="proposals")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    producer = KafkaProducer(**producer_config(env["KAFKA_BOOTSTRAP_SERVERS"], "acl-test"))
+    producer = KafkaProducer(**producer_config(EventSettings.from_env("acl-test", env), "acl-test"))
     try:
         with pytest.raises(TopicAuthorizationFailedError):
             producer.send("meemaken.challenges.challenge", b"not proposals' event").get(timeout=30)
@@ -99,7 +100,7 @@ def test_a_service_user_may_neither_write_nor_read_another_services_topic(
             producer.send("meemaken.notifications.proposals.dlq", b"x").get(timeout=30)
     finally:
         producer.close()
-    options = connection_options(env["KAFKA_BOOTSTRAP_SERVERS"])
+    options = connection_options(EventSettings.from_env("acl-test", env))
     consumer = KafkaConsumer(**options)  # no group: only the topics' READ (which DESCRIBE comes with) is asked
     try:
         assert described(consumer, "meemaken.proposals.proposal"), "its own topic"

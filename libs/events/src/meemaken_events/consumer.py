@@ -42,10 +42,11 @@ from meemaken_events.correlation import correlated
 from meemaken_events.dead_letter_log import DeadLetterLog, NoDeadLetterTopic, dead_letter_headers
 from meemaken_events.envelope import Envelope, from_kafka
 from meemaken_events.errors import PoisonMessage, TransientError
-from meemaken_events.inbox import Inbox, retention_from_env
+from meemaken_events.inbox import Inbox
 from meemaken_events.loop import Backoff, Loop
 from meemaken_events.metrics import CONSUMED, CONSUMER_LAG, DEAD_LETTERS_UNRESOLVED, HALTED, HANDLE_SECONDS
 from meemaken_events.relay import producer_config
+from meemaken_events.settings import EventSettings
 
 log = logging.getLogger("meemaken.consumer")
 
@@ -108,7 +109,7 @@ class ConsumerLoop(Loop):
         handlers: Mapping[str, Handler],
         engine: sa.Engine,
         inbox_table: sa.Table,
-        bootstrap_servers: str,
+        settings: EventSettings,
         events: Catalogue | None = None,
         max_records: int = 500,
         consumer_options: Mapping[str, Any] | None = None,
@@ -119,13 +120,13 @@ class ConsumerLoop(Loop):
         self.name, self.topics, self.handlers = name, topics, dict(handlers)
         self.batch_scope = batch_scope
         self.engine, self.inbox = engine, Inbox(inbox_table, name)
-        self.inbox_retention = inbox_retention or retention_from_env()
+        self.inbox_retention = inbox_retention or settings.inbox_retention
         self._next_prune = self._next_look = self._next_lag = 0.0
         self._lagging: set[tuple[str, str]] = set()  # the (topic, partition) labels this member reports
         self.events = events or catalogue()
         self.max_records = max_records
         self.dead_letter_topic = dead_letter_topic(name)
-        self.dead_letter_limit = dead_letter_limit or dl.DeadLetterLimit.from_env()
+        self.dead_letter_limit = dead_letter_limit or dl.DeadLetterLimit.configured(settings)
         self.queues = dl.KeyQueues()  # the unresolved dead letters per key, read from the dead-letter topic
         self.halted: str | None = None  # why the consumer stopped consuming, for the worker's health
         HALTED.labels(name).set(0)
@@ -134,14 +135,14 @@ class ConsumerLoop(Loop):
         self._dead_letters: DeadLetterLog | None = None
         self._reassigned = False
         super().__init__(0.0, Backoff(0.1, 10.0))
-        self._bootstrap = bootstrap_servers
+        self._brokers = settings
         self._options = dict(consumer_options or {})
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
 
     def _connect(self) -> KafkaConsumer:
         options: dict[str, Any] = {
-            **connection_options(self._bootstrap),
+            **connection_options(self._brokers),
             "group_id": self.name,
             "client_id": self.name,
             "enable_auto_commit": False,
@@ -160,7 +161,7 @@ class ConsumerLoop(Loop):
                 raise KafkaError(f"topic {topic} has no partitions (is it created?)")
         try:  # which keys wait behind a dead letter, before the first record
             if self._dead_letters is None:
-                self._dead_letters = DeadLetterLog(self._bootstrap, self.dead_letter_topic, self.queues)
+                self._dead_letters = DeadLetterLog(self._brokers, self.dead_letter_topic, self.queues)
             self._catch_up_dead_letters()
         except NoDeadLetterTopic:  # so nothing was dead-lettered; sending the first dead letter will fail
             log.warning("consumer %s: no dead-letter topic %s", self.name, self.dead_letter_topic)
@@ -415,7 +416,7 @@ class ConsumerLoop(Loop):
         if not dead:
             return
         if self._producer is None:
-            self._producer = KafkaProducer(**producer_config(self._bootstrap, f"{self.name}-dlq"))
+            self._producer = KafkaProducer(**producer_config(self._brokers, f"{self.name}-dlq"))
         futures = []
         for item in sorted(dead, key=lambda p: (p.record.partition, p.record.offset)):
             r = item.record

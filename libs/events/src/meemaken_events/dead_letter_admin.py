@@ -23,6 +23,7 @@ from kafka import KafkaProducer
 from meemaken_events import dead_letters as dl
 from meemaken_events.dead_letter_log import DeadLetter, DeadLetterLog, write_resolution
 from meemaken_events.relay import producer_config
+from meemaken_events.settings import EventSettings
 
 log = logging.getLogger("meemaken.dead_letters")
 
@@ -39,9 +40,9 @@ class Replayer(Protocol):
 class DeadLetters:
     """One consumer's dead letters, read from its dead-letter topic when opened."""
 
-    def __init__(self, consumer: Replayer, bootstrap_servers: str) -> None:
-        self.consumer, self.bootstrap = consumer, bootstrap_servers
-        self.log = DeadLetterLog(bootstrap_servers, consumer.dead_letter_topic, keep=True)
+    def __init__(self, consumer: Replayer, brokers: EventSettings) -> None:
+        self.consumer, self.brokers = consumer, brokers
+        self.log = DeadLetterLog(brokers, consumer.dead_letter_topic, keep=True)
         self.log.catch_up()
         self._producer: KafkaProducer | None = None
 
@@ -53,7 +54,7 @@ class DeadLetters:
     @property
     def producer(self) -> KafkaProducer:
         if self._producer is None:
-            self._producer = KafkaProducer(**producer_config(self.bootstrap, f"{self.consumer.name}-dlq-admin"))
+            self._producer = KafkaProducer(**producer_config(self.brokers, f"{self.consumer.name}-dlq-admin"))
         return self._producer
 
     def letters(self, everything: bool = False) -> list[DeadLetter]:
@@ -119,8 +120,8 @@ class DeadLetters:
 
 
 @contextmanager
-def opened(consumer: Replayer, bootstrap_servers: str) -> Iterator[DeadLetters]:
-    letters = DeadLetters(consumer, bootstrap_servers)
+def opened(consumer: Replayer, brokers: EventSettings) -> Iterator[DeadLetters]:
+    letters = DeadLetters(consumer, brokers)
     try:
         yield letters
     finally:

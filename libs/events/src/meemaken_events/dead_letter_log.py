@@ -19,6 +19,7 @@ from kafka.errors import KafkaError
 
 from meemaken_events import dead_letters as dl
 from meemaken_events.brokers import connection_options
+from meemaken_events.settings import EventSettings
 
 
 class NoDeadLetterTopic(KafkaError):  # type: ignore[misc]
@@ -110,12 +111,12 @@ class DeadLetterLog:
     """Reads a dead-letter topic into `queues` (and, with `keep`, the dead letters themselves)."""
 
     def __init__(
-        self, bootstrap_servers: str, topic: str, queues: dl.KeyQueues | None = None, keep: bool = False
+        self, brokers: EventSettings, topic: str, queues: dl.KeyQueues | None = None, keep: bool = False
     ) -> None:
         self.topic = topic
         self._fold = _Fold(queues if queues is not None else dl.KeyQueues(), keep)
         self._consumer = KafkaConsumer(
-            **connection_options(bootstrap_servers),
+            **connection_options(brokers),
             client_id=f"{topic}-reader",
             group_id=None,
             enable_auto_commit=False,

@@ -20,16 +20,18 @@ nothing.
 **The limit.** More than ``limit`` dead letters (poison and parked alike) within ``window`` seconds
 means the consumer is producing nothing but poison (a broken release, a wrong schema): it stops
 before dead-lettering the one over the limit, without committing its offset, and says so. Defaults:
-20 within 600 s, from ``MEEMAKEN_DEAD_LETTER_LIMIT`` and ``MEEMAKEN_DEAD_LETTER_WINDOW_SECONDS``.
+20 within 600 s, from ``MEEMAKEN_DEAD_LETTER_LIMIT`` and ``MEEMAKEN_DEAD_LETTER_WINDOW_SECONDS``
+(``meemaken_events.settings.EventSettings``).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from meemaken_events.settings import EventSettings
 
 DEFAULT_LIMIT = 20
 DEFAULT_WINDOW_SECONDS = 600.0
@@ -110,16 +112,8 @@ class DeadLetterLimit:
         return f"{self.limit} dead letters within {self.window:g} s"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> DeadLetterLimit:
-        source = os.environ if env is None else env
-        try:
-            limit = int(source.get("MEEMAKEN_DEAD_LETTER_LIMIT", "") or DEFAULT_LIMIT)
-            window = float(source.get("MEEMAKEN_DEAD_LETTER_WINDOW_SECONDS", "") or DEFAULT_WINDOW_SECONDS)
-        except ValueError:
-            raise ValueError(
-                "MEEMAKEN_DEAD_LETTER_LIMIT is a whole number and MEEMAKEN_DEAD_LETTER_WINDOW_SECONDS a number"
-            ) from None
-        return cls(limit, window)
+    def configured(cls, settings: EventSettings) -> DeadLetterLimit:
+        return cls(settings.dead_letter_limit, settings.dead_letter_window_seconds)
 
 
 class KeyQueues:

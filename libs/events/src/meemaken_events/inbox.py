@@ -1,33 +1,18 @@
 """The inbox: remembers which events a consumer has handled, inside the handler's transaction.
 
-Rows are kept for ``MEEMAKEN_INBOX_RETENTION_DAYS`` (default 30), longer than any replay window (the
-topics keep events 7 days by default, `infra/kafka`): an event older than that is never delivered
-again, so forgetting that it was handled duplicates nothing. The consumer loop prunes every 10 minutes.
+Rows are kept for ``MEEMAKEN_INBOX_RETENTION_DAYS`` (default 30, ``EventSettings.inbox_retention``), longer
+than any replay window (the topics keep events 7 days by default, `infra/kafka`): an event older than that is
+never delivered again, so forgetting that it was handled duplicates nothing. The consumer loop prunes every 10 minutes.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meemaken_events.envelope import Envelope
-
-DEFAULT_RETENTION_DAYS = 30
-
-
-def retention_from_env(env: dict[str, str] | None = None) -> timedelta:
-    """The inbox's retention: at least one day, whatever the configuration says."""
-    raw = (env if env is not None else os.environ).get("MEEMAKEN_INBOX_RETENTION_DAYS", "")
-    try:
-        days = float(raw) if raw.strip() else DEFAULT_RETENTION_DAYS
-    except ValueError:
-        raise ValueError(f"MEEMAKEN_INBOX_RETENTION_DAYS is a number of days, not {raw!r}") from None
-    if not days >= 1:
-        raise ValueError("MEEMAKEN_INBOX_RETENTION_DAYS is at least 1 (longer than any replay window)")
-    return timedelta(days=days)
 
 
 class Inbox:

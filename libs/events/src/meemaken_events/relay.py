@@ -30,16 +30,17 @@ from meemaken_events.brokers import connection_options
 from meemaken_events.envelope import Envelope
 from meemaken_events.loop import Backoff, Loop
 from meemaken_events.metrics import RELAY_PUBLISHED, RELAY_SEND_FAILURES
+from meemaken_events.settings import EventSettings
 from meemaken_events.tables import reading
 
 log = logging.getLogger("meemaken.relay")
 
 
-def producer_config(bootstrap_servers: str, client_id: str) -> dict[str, Any]:
+def producer_config(brokers: EventSettings, client_id: str) -> dict[str, Any]:
     """acks=all with idempotence: on a cluster, a send counts once min.insync.replicas brokers have it, and
     a retried send after a broker loss is written once."""
     return {
-        **connection_options(bootstrap_servers),
+        **connection_options(brokers),
         "client_id": client_id,
         "acks": "all",
         "enable_idempotence": True,
@@ -127,9 +128,9 @@ class Relay(Loop):
 
     @classmethod
     def for_service(
-        cls, service: str, engine: sa.Engine, outbox: sa.Table, lease_table: sa.Table, bootstrap_servers: str
+        cls, service: str, engine: sa.Engine, outbox: sa.Table, lease_table: sa.Table, brokers: EventSettings
     ) -> Relay:
-        config = producer_config(bootstrap_servers, f"{service}-relay")
+        config = producer_config(brokers, f"{service}-relay")
         return cls(engine, outbox, Lease(engine, lease_table, f"{service}-relay"), lambda: KafkaProducer(**config))
 
     @property

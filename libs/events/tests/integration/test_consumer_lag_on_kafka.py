@@ -11,6 +11,7 @@ from kafka import KafkaProducer
 from prometheus_client import REGISTRY
 
 from meemaken_events import ConsumerLoop, EventFactory, dead_letter_topic, messaging_tables
+from meemaken_events.settings import EventSettings
 from meemaken_kit import make_engine
 
 pytestmark = pytest.mark.kafka
@@ -41,7 +42,13 @@ def test_the_lag_is_what_the_group_has_not_read_yet(tmp_path, kafka_bootstrap, m
     producer.close()
     handled = []
     loop = ConsumerLoop(
-        name, [topic], {ADMITTED: lambda _c, e: handled.append(e.id)}, engine, inbox, kafka_bootstrap, max_records=1
+        name,
+        [topic],
+        {ADMITTED: lambda _c, e: handled.append(e.id)},
+        engine,
+        inbox,
+        EventSettings(kafka_bootstrap_servers=kafka_bootstrap),
+        max_records=1,
     )
     try:
         while len(handled) < 1:  # joins the group, then reads one record

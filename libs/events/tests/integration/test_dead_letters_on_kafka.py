@@ -17,6 +17,7 @@ from meemaken_events import ConsumerLoop, EventFactory, dead_letter_topic, messa
 from meemaken_events.dead_letter_admin import opened
 from meemaken_events.dead_letter_log import DeadLetterLog
 from meemaken_events.dead_letters import DeadLetterLimit, Origin
+from meemaken_events.settings import EventSettings
 from meemaken_kit import make_engine
 
 pytestmark = pytest.mark.kafka
@@ -30,6 +31,7 @@ class Service:
 
     def __init__(self, tmp_path, bootstrap, make_topics, partitions=1):
         self.bootstrap, self.broken = bootstrap, set()
+        self.brokers = EventSettings(kafka_bootstrap_servers=bootstrap)
         self.name = f"test.dlq{uuid.uuid4().hex[:8]}"
         self.topic = f"test.{self.name}"
         make_topics((self.topic, partitions), (dead_letter_topic(self.name), 1))
@@ -58,7 +60,7 @@ class Service:
             {ADMITTED: self.handle},
             self.engine,
             self.inbox,
-            self.bootstrap,
+            self.brokers,
             dead_letter_limit=limit or DeadLetterLimit(10, 60),
         )
 
@@ -77,7 +79,7 @@ class Service:
             return list(conn.execute(query).scalars())
 
     def dead_letters(self):
-        log = DeadLetterLog(self.bootstrap, dead_letter_topic(self.name), keep=True)
+        log = DeadLetterLog(self.brokers, dead_letter_topic(self.name), keep=True)
         log.catch_up()
         log.close()
         return log.letters
@@ -124,7 +126,7 @@ def test_a_consumer_that_only_makes_poison_stops_at_the_limit_and_resumes_after_
     service.broken.clear()  # the fix, and a restart
     loop = service.loop(DeadLetterLimit(3, 60))
     run_until(loop, lambda: len(service.handled()) == 5)
-    with opened(loop, service.bootstrap) as letters:
+    with opened(loop, service.brokers) as letters:
         outcomes = letters.replay()
     loop.close()
     assert [outcome for _, outcome in outcomes] == ["handled"] * 3
@@ -154,7 +156,7 @@ def test_a_keys_later_events_wait_behind_its_dead_letter_and_a_replay_handles_th
     assert service.handled(a) == []
 
     service.broken.clear()  # the fix
-    with opened(loop, service.bootstrap) as dead:
+    with opened(loop, service.brokers) as dead:
         with pytest.raises(ValueError, match="waits behind"):
             dead.replay(Origin(service.topic, 0, 1))
         outcomes = dead.replay(poison)
@@ -177,7 +179,7 @@ def test_a_discarded_dead_letter_is_audited_and_what_waited_behind_it_is_replaye
     loop = service.loop()
     run_until(loop, lambda: len(service.dead_letters()) == 2)
     poison, parked = (letter.origin for letter in service.dead_letters())
-    with opened(loop, service.bootstrap) as dead, caplog.at_level(logging.WARNING, "meemaken.dead_letters"):
+    with opened(loop, service.brokers) as dead, caplog.at_level(logging.WARNING, "meemaken.dead_letters"):
         with pytest.raises(ValueError, match="reason"):
             dead.discard(poison, " ")
         dead.discard(poison, "the proposal was withdrawn before the event could be read")

@@ -8,7 +8,10 @@ import sqlalchemy as sa
 
 from meemaken_events import ConsumerLoop, EventFactory, TransientError, messaging_tables
 from meemaken_events.dead_letters import DeadLetterLimit, Origin
+from meemaken_events.settings import EventSettings
 from meemaken_kit import make_engine
+
+BROKERS = EventSettings(kafka_bootstrap_servers="127.0.0.1:1")  # never reached in these tests
 
 SOURCE = "urn:meemaken:municipality:demo:system:test"
 ADMITTED = "org.meemaken.proposals.proposal.admitted.v1"
@@ -36,7 +39,7 @@ def admitted(proposal_id=None):
 
 
 def loop(engine, inbox, handler):
-    return ConsumerLoop("test.consumer", ["t"], {ADMITTED: handler}, engine, inbox, "127.0.0.1:1")
+    return ConsumerLoop("test.consumer", ["t"], {ADMITTED: handler}, engine, inbox, BROKERS)
 
 
 def count(engine, table):

@@ -9,7 +9,10 @@ from kafka.errors import KafkaTimeoutError
 from prometheus_client import REGISTRY
 
 from meemaken_events import ConsumerLoop, messaging_tables
+from meemaken_events.settings import EventSettings
 from meemaken_kit import make_engine
+
+BROKERS = EventSettings(kafka_bootstrap_servers="127.0.0.1:1")  # never reached in these tests
 
 
 class Assigned:
@@ -33,7 +36,7 @@ def loop() -> ConsumerLoop:
     metadata = sa.MetaData()
     _outbox, inbox, _lease = messaging_tables(metadata)
     name = f"test.metrics{uuid.uuid4().hex[:8]}"
-    return ConsumerLoop(name, ["t"], {}, make_engine("sqlite://"), inbox, "127.0.0.1:1")
+    return ConsumerLoop(name, ["t"], {}, make_engine("sqlite://"), inbox, BROKERS)
 
 
 def lag(consumer: ConsumerLoop, partition: int) -> float | None:

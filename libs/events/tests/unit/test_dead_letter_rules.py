@@ -4,6 +4,7 @@ triage (test_consumer_batch.py has the consumer loop applying them)."""
 import pytest
 
 from meemaken_events.dead_letters import DeadLetterLimit, KeyQueues, Origin, Triage
+from meemaken_events.settings import EventSettings
 
 
 class Clock:
@@ -26,14 +27,11 @@ def test_the_limit_allows_that_many_dead_letters_within_the_window_and_forgets_o
     assert limit.recent == 0
 
 
-def test_the_limit_comes_from_the_environment_with_sane_defaults():
-    assert (DeadLetterLimit.from_env({}).limit, DeadLetterLimit.from_env({}).window) == (20, 600)
-    custom = DeadLetterLimit.from_env({"MEEMAKEN_DEAD_LETTER_LIMIT": "5", "MEEMAKEN_DEAD_LETTER_WINDOW_SECONDS": "30"})
-    assert (custom.limit, custom.window) == (5, 30)
+def test_the_limit_comes_from_the_event_settings():
+    limit = DeadLetterLimit.configured(EventSettings.from_env("events", {"MEEMAKEN_DEAD_LETTER_LIMIT": "5"}))
+    assert (limit.limit, limit.window) == (5, 600)
     with pytest.raises(ValueError):
-        DeadLetterLimit.from_env({"MEEMAKEN_DEAD_LETTER_LIMIT": "many"})
-    with pytest.raises(ValueError):
-        DeadLetterLimit.from_env({"MEEMAKEN_DEAD_LETTER_LIMIT": "0"})
+        DeadLetterLimit(0, 60)
 
 
 def test_a_key_waits_behind_its_first_unresolved_dead_letter_until_all_are_resolved():

@@ -9,6 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from meemaken_events import ConsumerLoop, EventFactory, Lease, Outbox, Relay
+from meemaken_events.settings import EventSettings
+
+BROKERS = EventSettings(kafka_bootstrap_servers="127.0.0.1:1")  # never reached in these tests
 
 SOURCE = "urn:meemaken:municipality:demo:system:test"
 ADMITTED = "org.meemaken.proposals.proposal.admitted.v1"
@@ -51,7 +54,7 @@ def test_the_consumer_decodes_each_record_once(tables, decoded, failing):
             raise ValueError("poison")
 
     records = [record(offset, event) for offset, event in enumerate(events)]
-    consumer = ConsumerLoop("test.once", ["t"], {ADMITTED: handler}, engine, inbox, "127.0.0.1:1")
+    consumer = ConsumerLoop("test.once", ["t"], {ADMITTED: handler}, engine, inbox, BROKERS)
     dead = consumer._handle(records).dead
     assert len(dead) == (0 if failing is None else 1)
     values = [r.value.decode() for r in records]

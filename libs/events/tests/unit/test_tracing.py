@@ -9,7 +9,10 @@ import pytest
 from opentelemetry import trace
 
 from meemaken_events import ConsumerLoop, Envelope, EventFactory, Lease, Outbox, Relay, from_kafka
+from meemaken_events.settings import EventSettings
 from meemaken_testkit.tracing import recorded_spans
+
+BROKERS = EventSettings(kafka_bootstrap_servers="127.0.0.1:1")  # never reached in these tests
 
 SOURCE = "urn:meemaken:municipality:demo:system:proposals"
 SUBMITTED = "org.meemaken.proposals.proposal.submitted.v1"
@@ -69,7 +72,7 @@ def test_one_trace_runs_from_the_request_through_outbox_relay_and_consumer_to_th
         data = {"proposal_id": envelope.key, "process_id": "p", "author_id": AUTHOR, "title": "t"}
         followed.append(EventFactory(SOURCE).create(ADMITTED, envelope.key, data))
 
-    consumer = ConsumerLoop("proposals.admissibility", [TOPIC], {SUBMITTED: admit}, engine, inbox, "127.0.0.1:1")
+    consumer = ConsumerLoop("proposals.admissibility", [TOPIC], {SUBMITTED: admit}, engine, inbox, BROKERS)
     assert consumer._handle([sent]).dead == []
 
     finished = spans.get_finished_spans()
@@ -103,7 +106,7 @@ def test_an_event_without_traceparent_still_reads_and_is_handled_in_a_trace_of_i
     assert from_kafka(key, value, headers).traceparent is None
 
     handled = []
-    consumer = ConsumerLoop("c", [TOPIC], {SUBMITTED: lambda conn, env: handled.append(env.id)}, engine, inbox, "x:1")
+    consumer = ConsumerLoop("c", [TOPIC], {SUBMITTED: lambda conn, env: handled.append(env.id)}, engine, inbox, BROKERS)
     record = SimpleNamespace(topic=TOPIC, partition=0, offset=0, key=key, value=value, headers=headers)
     assert consumer._handle([record]).dead == [] and handled == [event.id]
     [process] = spans.get_finished_spans()

@@ -25,6 +25,7 @@ from kafka.errors import KafkaError
 from meemaken_events.dead_letter_admin import DeadLetters, Replayer
 from meemaken_events.dead_letter_log import DeadLetter
 from meemaken_events.dead_letters import Origin
+from meemaken_events.settings import EventSettings
 from meemaken_kit.personal_data import find_personal_data
 
 
@@ -46,7 +47,7 @@ def add_parser(commands: Any) -> None:
     discard.add_argument("--reason", required=True)
 
 
-def run(args: argparse.Namespace, consumers: Sequence[Replayer], bootstrap_servers: str) -> int:
+def run(args: argparse.Namespace, consumers: Sequence[Replayer], brokers: EventSettings) -> int:
     if args.consumer:
         consumers = [c for c in consumers if c.name == args.consumer]
         if not consumers:
@@ -57,13 +58,15 @@ def run(args: argparse.Namespace, consumers: Sequence[Replayer], bootstrap_serve
         return 0
     opened: list[DeadLetters] = []
     try:
-        opened += [DeadLetters(consumer, bootstrap_servers) for consumer in consumers]
+        opened += [DeadLetters(consumer, brokers) for consumer in consumers]
         return _act(args, opened)
     except (LookupError, ValueError) as exc:
         print(str(exc).strip("'\""), file=sys.stderr)
         return 1
     except KafkaError as exc:
-        print(f"the broker at {bootstrap_servers} cannot tell: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"the broker at {brokers.kafka_bootstrap_servers} cannot tell: {type(exc).__name__}: {exc}", file=sys.stderr
+        )
         return 1
     finally:
         for letters in opened:

@@ -84,7 +84,7 @@ def relay(settings: Settings, engine: sa.Engine, outbox: sa.Table, lease: sa.Tab
     """The service's relay: every worker has one, whether or not it consumes anything yet."""
     from meemaken_events import Relay
 
-    return Relay.for_service(settings.service, engine, outbox, lease, settings.kafka_bootstrap_servers)
+    return Relay.for_service(settings.service, engine, outbox, lease, settings)
 
 
 def watch_database(service: ServiceDefinition[Any], engine: sa.Engine, loops: Sequence[Loop]) -> None:
@@ -149,7 +149,7 @@ def main(service: ServiceDefinition[Any], argv: Sequence[str] | None = None) -> 
         from meemaken_events import ConsumerLoop
 
         consumers = [loop for loop in loops if isinstance(loop, ConsumerLoop)]
-        return dead_letters_cli.run(args, consumers, settings.kafka_bootstrap_servers)
+        return dead_letters_cli.run(args, consumers, settings)
     if args.only:
         unknown = set(args.only) - {loop.name for loop in loops}
         if unknown:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from meemaken_kit.config import ConfigurationError, Settings
+from meemaken_events.brokers import connection_options
+from meemaken_kit.config import ConfigurationError, EventSettings, Settings
 
 
 def test_the_defaults_and_the_service_database_first(tmp_path: Path) -> None:
@@ -39,7 +40,8 @@ def test_a_secret_comes_from_its_file_and_is_never_shown(tmp_path: Path) -> None
     assert settings.kafka_sasl_password is not None
     assert settings.kafka_sasl_password.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(settings) and "s3cret" not in str(settings)
-    assert settings.kafka_environment()["KAFKA_SASL_PASSWORD"] == "s3cret"
+    assert isinstance(settings, EventSettings), "the kit's settings are the event library's too"
+    assert connection_options(settings)["sasl_plain_password"] == "s3cret"
 
 
 @pytest.mark.parametrize(

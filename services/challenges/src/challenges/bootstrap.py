@@ -75,7 +75,7 @@ def loops(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = utc_no
         gate_handlers(unit_of_work_within(settings, clock)),
         engine,
         tables.inbox,
-        settings.kafka_bootstrap_servers,
+        settings,
     )
     factory = unit_of_work_factory(settings, engine, clock)
     timers = Periodic("timers", lambda: fire_due_timers(factory, clock()), interval=1.0)

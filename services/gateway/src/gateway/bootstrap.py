@@ -16,7 +16,6 @@ from gateway.casework import alert_events
 from gateway.casework.alert_store import CrossingWatch
 from gateway.casework.consumer import consumers
 from gateway.casework.retention import forget_closed_cases
-from gateway.casework.retention import retention_from_env as case_retention
 from gateway.context import Gateway
 from gateway.identity.claims import ClaimMapping
 from gateway.identity.oidc import Provider
@@ -145,7 +144,7 @@ def loops(settings: Settings, engine: sa.Engine) -> Sequence[Loop]:
     store = session_store(own, engine)
     interval = own.session_purge_interval
     purge = Periodic("sessions", store.purge_expired, interval)  # ended sessions' rows
-    kept = case_retention(dict(own.env))  # a wrong setting stops the worker at its start
+    kept = own.casework_retention
     forget = Periodic("case retention", lambda: forget_closed_cases(engine, kept), interval)  # closed cases
     outbox, events = Outbox(tables.outbox), EventFactory(settings.event_source)
     alerts = Periodic(  # each deadline crossing of the queue's items, announced once

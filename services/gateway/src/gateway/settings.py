@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -153,10 +154,10 @@ class GatewaySettings(Settings, service="gateway"):
     proxy_timeout_seconds: float = variable(
         "MEEMAKEN_PROXY_TIMEOUT_SECONDS", 30.0, "how long a service may take to answer", gt=0
     )
-    casework_retention_days: float | None = variable(
+    casework_retention_days: float = variable(
         "CASEWORK_RETENTION_DAYS",
-        None,
-        "days a closed case is kept after its last event (default 2557, seven years; at least the inbox's retention)",
+        7 * 365 + 2,  # seven years, with their leap days (the gateway's README)
+        "days a closed case is kept after its last event (at least MEEMAKEN_INBOX_RETENTION_DAYS)",
         gt=0,
     )
     theme_file: Path | None = variable(
@@ -208,12 +209,20 @@ class GatewaySettings(Settings, service="gateway"):
                 raise ValueError(f"MEEMAKEN_ENV=production needs {name} or {name}_FILE")
         if self.production and len(self.pseudonym_key) < 32:
             raise ValueError("MEEMAKEN_PSEUDONYM_KEY must be at least 32 characters")
+        if self.casework_retention_days < self.inbox_retention_days:  # an event may come again until then
+            raise ValueError(
+                f"CASEWORK_RETENTION_DAYS is at least the inbox's retention, {self.inbox_retention_days:g} days"
+            )
         return self
 
     @property
     def env(self) -> Mapping[str, str]:
         """The environment read at start, for the token issuer's keys and the clients' secrets."""
         return self._env
+
+    @property
+    def casework_retention(self) -> timedelta:
+        return timedelta(days=self.casework_retention_days)
 
     @property
     def development(self) -> bool:

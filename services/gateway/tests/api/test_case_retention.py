@@ -16,11 +16,13 @@ from gateway.bootstrap import SERVICE
 from gateway.casework import case_store, mentor_store
 from gateway.casework.alert_store import announce_crossings
 from gateway.casework.queue import change_for
-from gateway.casework.retention import CASE_TABLES, forget_closed_cases, retention_from_env
+from gateway.casework.retention import CASE_TABLES, forget_closed_cases
 from gateway.casework.store import apply
 from gateway.casework.timeline import Assignment, entry_for
+from gateway.settings import GatewaySettings
 from meemaken_events import EventFactory, Outbox
 from meemaken_kit import make_engine, migrate
+from meemaken_kit.config import ConfigurationError
 
 NOW = datetime.now(UTC)
 KEPT = timedelta(days=365)
@@ -91,10 +93,11 @@ def test_closed_cases_past_their_retention_go_in_batches_and_open_ones_stay(engi
 
 
 def test_the_retention_is_seven_years_unless_set_and_never_shorter_than_the_inbox_s():
-    assert retention_from_env({}) == timedelta(days=2557)
-    assert retention_from_env({"CASEWORK_RETENTION_DAYS": "3653"}) == timedelta(days=3653)
-    assert retention_from_env({"CASEWORK_RETENTION_DAYS": "60", "MEEMAKEN_INBOX_RETENTION_DAYS": "60"}).days == 60
-    with pytest.raises(ValueError, match="at least the inbox's retention, 30 days"):
-        retention_from_env({"CASEWORK_RETENTION_DAYS": "7"})
-    with pytest.raises(ValueError, match="a number of days"):
-        retention_from_env({"CASEWORK_RETENTION_DAYS": "seven years"})
+    assert GatewaySettings.from_env({}).casework_retention == timedelta(days=2557)
+    assert GatewaySettings.from_env({"CASEWORK_RETENTION_DAYS": "3653"}).casework_retention == timedelta(days=3653)
+    env = {"CASEWORK_RETENTION_DAYS": "60", "MEEMAKEN_INBOX_RETENTION_DAYS": "60"}
+    assert GatewaySettings.from_env(env).casework_retention.days == 60
+    with pytest.raises(ConfigurationError, match="CASEWORK_RETENTION_DAYS is at least the inbox's retention, 30 days"):
+        GatewaySettings.from_env({"CASEWORK_RETENTION_DAYS": "7"})
+    with pytest.raises(ConfigurationError, match="CASEWORK_RETENTION_DAYS: Input should be a valid number"):
+        GatewaySettings.from_env({"CASEWORK_RETENTION_DAYS": "seven years"})

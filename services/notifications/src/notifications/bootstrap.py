@@ -66,7 +66,7 @@ def consumers(
             handlers,
             engine,
             tables.inbox,
-            settings.kafka_bootstrap_servers,
+            settings,
             consumer_options={"group_id": group_prefix + name} if group_prefix else None,
             events=events,
         )

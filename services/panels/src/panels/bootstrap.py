@@ -74,12 +74,11 @@ def create_app(settings: PanelsSettings, engine: sa.Engine, clock: Clock = utc_n
 
 def loops(settings: PanelsSettings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
     within = unit_of_work_within(settings, clock)
-    bootstrap = settings.kafka_bootstrap_servers
     eligibility = ConsumerLoop(
-        ELIGIBILITY_CONSUMER, [RESPONDENT_TOPIC], eligibility_handlers(within), engine, tables.inbox, bootstrap
+        ELIGIBILITY_CONSUMER, [RESPONDENT_TOPIC], eligibility_handlers(within), engine, tables.inbox, settings
     )
     referrals = ConsumerLoop(
-        REFERRALS_CONSUMER, [CHALLENGE_TOPIC], referral_handlers(within), engine, tables.inbox, bootstrap
+        REFERRALS_CONSUMER, [CHALLENGE_TOPIC], referral_handlers(within), engine, tables.inbox, settings
     )
     factory = unit_of_work_factory(settings, engine, clock)
     directory = HttpDirectory(settings.notifications_base_url, ServiceCredentials.configured("panels"))

@@ -67,11 +67,11 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
 
 
 def loops(settings: ProposalsSettings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
-    within, bootstrap = unit_of_work_within(settings, clock), settings.kafka_bootstrap_servers
+    within = unit_of_work_within(settings, clock)
     admissibility = ConsumerLoop(
-        ADMISSIBILITY_CONSUMER, [PROPOSAL_TOPIC], admissibility_handlers(within), engine, tables.inbox, bootstrap
+        ADMISSIBILITY_CONSUMER, [PROPOSAL_TOPIC], admissibility_handlers(within), engine, tables.inbox, settings
     )
-    tally = ConsumerLoop(TALLY_CONSUMER, [ROUND_TOPIC], tally_handlers(within), engine, tables.inbox, bootstrap)
+    tally = ConsumerLoop(TALLY_CONSUMER, [ROUND_TOPIC], tally_handlers(within), engine, tables.inbox, settings)
     factory = unit_of_work_factory(settings, engine, clock)
     # answer terms that passed
     schedule = Periodic("schedule", lambda: check_answer_deadlines(factory), settings.schedule_interval)

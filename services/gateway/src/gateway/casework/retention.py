@@ -1,7 +1,8 @@
 """How long the gateway keeps a closed case: its work item, its history as the events told it, its
 assignments, the officials' internal notes and attachments, its mentors and their guidance, and the
-deadline crossings announced for it. All of it goes together, ``CASEWORK_RETENTION_DAYS`` after the
-case's last event once it is closed (the work item's ``open`` and ``version``); an open case's rows stay
+deadline crossings announced for it. All of it goes together, ``CASEWORK_RETENTION_DAYS`` (the gateway's
+settings; never shorter than the inbox's retention, as an event of a closed case may come again until then)
+after the case's last event once it is closed (the work item's ``open`` and ``version``); an open case's rows stay
 however old. The worker's ``case retention`` step deletes a bounded batch of cases per transaction and
 goes on at once while there are more; it logs and counts the rows it deleted.
 
@@ -12,7 +13,6 @@ rest. A case the queue never heard of (no work item) is left alone: nothing says
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -22,12 +22,9 @@ from prometheus_client import Counter as Metric
 from gateway.adapters.case_tables import case_assignments, case_attachments, case_events, case_notes
 from gateway.adapters.desk_tables import deadline_alerts, mentor_assignments, mentor_guidance
 from gateway.adapters.tables import work_items
-from meemaken_events.inbox import retention_from_env as inbox_retention
 
 log = logging.getLogger("gateway.casework.retention")
 
-VARIABLE = "CASEWORK_RETENTION_DAYS"
-DEFAULT_DAYS = 7 * 365 + 2  # seven years (with their leap days): see the gateway's README
 BATCH = 100  # cases per transaction (each with up to 20 attachments)
 CASE_TABLES = (
     case_events,
@@ -43,21 +40,6 @@ FORGOTTEN = Metric(
     "Rows of closed cases past their retention deleted by the worker's case retention step",
     ["table"],
 )
-
-
-def retention_from_env(env: dict[str, str] | None = None) -> timedelta:
-    """``CASEWORK_RETENTION_DAYS`` (default seven years); never shorter than the inbox's retention, since
-    an event of a closed case may be delivered again until then (it would open a half-forgotten case)."""
-    env = env if env is not None else dict(os.environ)
-    raw = env.get(VARIABLE, "")
-    try:
-        days = float(raw) if raw.strip() else DEFAULT_DAYS
-    except ValueError:
-        raise ValueError(f"{VARIABLE} is a number of days, not {raw!r}") from None
-    floor = inbox_retention(env)
-    if not timedelta(days=days) >= floor:
-        raise ValueError(f"{VARIABLE} is at least the inbox's retention, {floor.days} days")
-    return timedelta(days=days)
 
 
 def forget_closed_cases(
