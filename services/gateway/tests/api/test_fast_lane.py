@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from gateway_testing import ANNA, csrf_token, login
 
 from gateway.identity.sessions import SessionStore
-from gateway.proxy import forward
+from gateway.proxy import forward, lane
 from meemaken_testkit.tokens import bearer
 
 
@@ -188,3 +188,17 @@ def test_a_method_the_full_path_refuses_is_refused_for_a_known_session_too(app, 
         assert refused.content_type == "application/problem+json" == anonymous.content_type
         assert refused.get_json() == anonymous.get_json()
     assert len(upstream.received) == before  # nothing forwarded
+
+
+def test_a_path_with_a_line_break_gets_the_full_path_s_404_and_reaches_no_service(app, monkeypatch):
+    client, _headers = logged_in(app)
+    assert client.get("/api/proposals/v1/proposals").status_code == 200  # the lane knows the session now
+    passed = []
+    monkeypatch.setattr(lane, "send", lambda *args, **kwargs: passed.append(args) or forward.send(*args, **kwargs))
+    assert client.get("/api/proposals/v1/proposals?page=2").status_code == 200 and len(passed) == 1  # the lane
+    broken = "/api/proposals/v1/proposals%0Aanything"
+    full = app.test_client().get(broken)  # anonymous: the full way
+    taken = client.get(broken)
+    assert taken.status_code == full.status_code == 404
+    assert (taken.content_type, taken.get_json()) == (full.content_type, full.get_json())
+    assert len(passed) == 1  # not passed on

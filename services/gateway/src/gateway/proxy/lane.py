@@ -89,6 +89,8 @@ class FastLane:
         service, _, path = full[5:].partition("/")
         if service not in self.gw.settings.services or not path or any(s in ("", ".", "..") for s in path.split("/")):
             return None
+        if "\n" in path:  # the full path's route (<path:path>) stops at a line break: its 404, not a forward
+            return None
         cookies = environ.get("HTTP_COOKIE")
         sid = parse_cookie(cookies).get(self.cookie_name) if cookies else None
         if not sid:
