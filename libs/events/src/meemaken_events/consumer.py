@@ -10,9 +10,10 @@ For each polled batch:
    (topic, partition, offset), the error and the consumer's name in headers; later records of
    the same key are parked behind it on that topic, so that no key is handled out of order, and
    more dead letters than the limit within its window halt the consumer (`dead_letters.py`);
-3. a transient failure (database gone, lock timeout, TransientError) rolls the whole batch
-   back, waits with bounded exponential backoff and reads the same records again: nothing is
-   skipped;
+3. a transient failure (database gone, lock timeout, TransientError, and whatever a retry cures:
+   SQLite busy, a PostgreSQL serialization failure or deadlock, ``errors.is_transient``, even raised
+   from a handler's own error) rolls the whole batch back, waits with bounded exponential backoff and
+   reads the same records again: nothing is skipped, nothing of it is dead-lettered;
 4. offsets are committed only after the transaction and the dead-letter sends succeeded.
 
 A crash anywhere redelivers at most the last batch, which the inbox makes harmless.
@@ -41,10 +42,10 @@ from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.correlation import correlated
 from meemaken_events.dead_letter_log import DeadLetterLog, NoDeadLetterTopic, dead_letter_headers
 from meemaken_events.envelope import Envelope, from_kafka
-from meemaken_events.errors import PoisonMessage, TransientError
+from meemaken_events.errors import PoisonMessage, TransientError, is_transient, transient_reason
 from meemaken_events.inbox import Inbox
 from meemaken_events.loop import Backoff, Loop
-from meemaken_events.metrics import CONSUMED, CONSUMER_LAG, DEAD_LETTERS_UNRESOLVED, HALTED, HANDLE_SECONDS
+from meemaken_events.metrics import CONSUMED, CONSUMER_LAG, DB_RETRIES, DEAD_LETTERS_UNRESOLVED, HALTED, HANDLE_SECONDS
 from meemaken_events.relay import producer_config
 from meemaken_events.settings import EventSettings
 
@@ -57,6 +58,11 @@ BatchScope = Callable[[sa.Connection], AbstractContextManager[object]]
 LAG_INTERVAL = 15.0  # seconds between two readings of the consumer's lag
 LAG_TIMEOUT_MS = 5_000  # how long a lag reading may wait for the brokers
 TRANSIENT = (TransientError, sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+def redelivered(exc: BaseException) -> bool:
+    """A failure that rolls the batch back to be read again, never poison: see the module's text."""
+    return isinstance(exc, TRANSIENT) or is_transient(exc)
 
 
 def dead_letter_topic(consumer: str) -> str:
@@ -268,9 +274,13 @@ class ConsumerLoop(Loop):
             with HANDLE_SECONDS.labels(self.name).time():
                 batch = self._handle(records)
             self._dead_letter(batch.dead)
-        except (*TRANSIENT, KafkaError) as exc:
+        except Exception as exc:
+            if not (redelivered(exc) or isinstance(exc, KafkaError)):
+                raise
             self._rewind(consumer, records)
             CONSUMED.labels(self.name, "retried").inc(len(records))
+            if (reason := transient_reason(exc)) is not None:
+                DB_RETRIES.labels(reason).inc()
             raise RolledBack(f"transient failure ({type(exc).__name__}: {exc}); batch rolled back") from exc
         batch.triage.settle()
         self._observe_dead_letters()
@@ -338,9 +348,9 @@ class ConsumerLoop(Loop):
                 self._handle_batch(work)
                 CONSUMED.labels(self.name, "ignored").inc(len(items) - len(work))
                 return Batch([], [], triage)
-            except TRANSIENT:
-                raise
-            except Exception:
+            except Exception as exc:
+                if redelivered(exc):
+                    raise
                 log.warning("consumer %s: a handler failed; redoing the batch one event at a time", self.name)
         return self._handle_one_by_one(items, triage)
 
@@ -395,10 +405,10 @@ class ConsumerLoop(Loop):
                     CONSUMED.labels(self.name, "duplicate").inc()
             savepoint.commit()
             return None
-        except TRANSIENT:
-            raise
-        except Exception as exc:  # any other failure of this one event makes it poison
-            savepoint.rollback()
+        except Exception as exc:
+            if redelivered(exc):
+                raise
+            savepoint.rollback()  # any other failure of this one event makes it poison
             log.error(
                 "consumer %s: event %s (%s) at %s[%d]@%d is poison: %s",
                 self.name,

@@ -5,9 +5,11 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from psycopg import errors as pg
 
 from meemaken_events import ConsumerLoop, EventFactory, TransientError, messaging_tables
 from meemaken_events.dead_letters import DeadLetterLimit, Origin
+from meemaken_events.metrics import DB_RETRIES
 from meemaken_events.settings import EventSettings
 from meemaken_kit import make_engine
 
@@ -92,6 +94,41 @@ def test_a_transient_failure_rolls_back_the_whole_batch(setup):
         consumer._handle([record(0, admitted()), record(1, admitted())])
     assert count(engine, effects) == 0
     assert count(engine, inbox) == 0
+
+
+class Polled:
+    """A Kafka consumer that hands out one batch and records where it is rewound to."""
+
+    def __init__(self, records):
+        self.records, self.seeks = records, []
+
+    def poll(self, timeout_ms, max_records):
+        return {("t", 0): self.records}
+
+    def seek(self, partition, offset):
+        self.seeks.append((partition.partition, offset))
+
+
+@pytest.mark.parametrize("with_poison", [False, True], ids=["batch", "one-by-one"])
+def test_a_handler_error_raised_from_a_deadlock_is_redelivered_not_dead_lettered(setup, with_poison):
+    engine, inbox, effects = setup
+
+    def handler(conn, env):
+        conn.execute(effects.insert().values(proposal_id=env.data["proposal_id"]))
+        try:
+            raise sa.exc.OperationalError("UPDATE ...", {}, pg.DeadlockDetected("deadlock detected"))
+        except sa.exc.OperationalError as exc:
+            raise LookupError("the panel could not be saved") from exc  # a handler's own words for it
+
+    consumer = loop(engine, inbox, handler)
+    consumer._consumer = Polled([record(1, admitted()), *([record(2, value=b"garbage")] if with_poison else [])])
+    dead_lettered = []
+    consumer._dead_letter = dead_lettered.extend  # type: ignore[method-assign]
+    before = DB_RETRIES.labels("deadlock")._value.get()
+    assert consumer.run_once() == 0  # rolled back, waited its backoff
+    assert consumer._consumer.seeks == [(0, 1)] and dead_lettered == []  # read again from the first record
+    assert DB_RETRIES.labels("deadlock")._value.get() == before + 1
+    assert count(engine, effects) == 0 and count(engine, inbox) == 0
 
 
 def test_offsets_to_commit_point_past_the_last_record_of_each_partition():
