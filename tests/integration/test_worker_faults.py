@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
+import sys
 import threading
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import sqlalchemy as sa
-from helpers import ROOT, service_process, wait_for
-from proposals_kit import TEXT, admissibility_loop, open_process, relay_for
+from helpers import ROOT, service_process, start_after_earlier_tests, wait_for
+from proposals_kit import TEXT, TOPIC, admissibility_loop, open_process, relay_for
 
-from meemaken_events import Envelope
-from meemaken_kit import migrate
+from meemaken_events import Envelope, EventFactory
+from meemaken_kit import make_engine, migrate
+from notifications.adapters.tables import contacts, deliveries, fanouts
+from notifications.bootstrap import SERVICE as NOTIFICATIONS
+from notifications.service_layer.planning import note_event
 from proposals.adapters import tables
 from proposals.bootstrap import SERVICE, unit_of_work_factory
+from proposals.integration.incoming import ADMISSIBILITY_CONSUMER
 from proposals.service_layer import handlers
+
+sys.path.insert(0, str(ROOT / "services" / "notifications" / "tests"))
+from smtp_server import SmtpServer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -47,15 +59,18 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(service, tmp_pat
     settings, engine, env = service
     total = 1500
     submit_many(settings, engine, total)
+    # the real group reads the shared topic: not the proposals earlier tests left there (in other databases)
+    start_after_earlier_tests(env["KAFKA_BOOTSTRAP_SERVERS"], ADMISSIBILITY_CONSUMER, TOPIC)
     log = tmp_path / "worker.log"
     worker = service_process("proposals", ["-m", "proposals", "worker"], env, log)
     try:
-        wait_for(lambda: total - undecided(engine) >= 50, timeout=90, interval=0.02)
+        wait_for(lambda: total - undecided(engine) >= 50, timeout=60, interval=0.02)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         assert undecided(engine) > 0, "the worker finished before it could be killed; raise `total`"
         worker = service_process("proposals", ["-m", "proposals", "worker"], env, log)
-        wait_for(lambda: undecided(engine) == 0, timeout=120, interval=0.2)
+        # the killed member's session (10 s) ends before the group rebalances to the new one
+        wait_for(lambda: undecided(engine) == 0, timeout=60, interval=0.2, progress=lambda: undecided(engine))
         with engine.connect() as conn:
             outbox_pending = sa.select(sa.func.count()).where(tables.outbox.c.published_at.is_(None))
             wait_for(lambda: conn.execute(outbox_pending).scalar_one() == 0 or conn.rollback(), timeout=60)
@@ -84,7 +99,8 @@ def test_a_database_restart_pauses_the_consumer_without_losing_or_doubling(servi
     try:
         wait_for(lambda: _safe_undecided(engine) < total, timeout=60, interval=0.02)
         postgres.restart()
-        wait_for(lambda: _safe_undecided(engine) == 0, timeout=120, interval=0.2)
+        remaining = lambda: _safe_undecided(engine)  # noqa: E731
+        wait_for(lambda: remaining() == 0, timeout=60, interval=0.2, progress=remaining)
     finally:
         loop.stop()
         thread.join(timeout=30)
@@ -110,3 +126,87 @@ def test_a_worker_started_while_the_broker_is_down_waits_and_stops_cleanly(datab
     finally:
         worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0, log.read_text()[-2000:]
+
+
+class RoundVoters(BaseHTTPRequestHandler):
+    """The proposals service's voters endpoint for one round, 250 a page (fewer than the worker asks)."""
+
+    round_id = ""
+    voters: list[str] = []
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        if url.path != f"/api/v1/rounds/{self.round_id}/voters":
+            self.send_error(404)
+            return
+        start = int(parse_qs(url.query).get("after", ["0"])[0])
+        end = min(start + 250, len(self.voters))
+        body = json.dumps({"voters": self.voters[start:end], "next": str(end) if end < len(self.voters) else None})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_fan_out_worker_killed_mid_page_sends_every_voter_one_e_mail(database_url, kafka_bootstrap, tmp_path):
+    """A round's results to 1,500 voters, 250 a page (each page's deliveries and messages COPYed in one
+    transaction with the cursor): the worker killed while planning, started again, then sending to the real
+    SMTP server process: each voter gets one e-mail and one in-app message, the delivery log one row each."""
+    migrate(NOTIFICATIONS.migrations_dir, database_url)
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    RoundVoters.round_id, RoundVoters.voters = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(1500)]
+    contact = {"postal_address": [], "language": "nl", "digest": "immediately", "muted_topics": [], "updated_at": now}
+    with engine.begin() as conn:
+        conn.execute(
+            contacts.insert(),
+            [
+                contact | {"person_id": v, "email": f"voter{i}@example.org", "channels": ["inapp", "email"]}
+                for i, v in enumerate(RoundVoters.voters)
+            ],
+        )
+        results = EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
+            "org.meemaken.proposals.round.results_published.v1",
+            RoundVoters.round_id,
+            {"round_id": RoundVoters.round_id, "process_id": "b", "rule": "equal_shares", "voters": 1500}
+            | {"paper_ballots": 0, "spent": 1, "selected": [{"project_id": "p1", "title": "Benches"}]},
+        )
+        note_event(conn, results.source, results.id, results.type, results.data, now)
+    voters = ThreadingHTTPServer(("127.0.0.1", 0), RoundVoters)
+    threading.Thread(target=voters.serve_forever, daemon=True).start()
+    smtp = SmtpServer(tmp_path)
+    env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, **smtp.env}
+    env["PROPOSALS_BASE_URL"] = f"http://127.0.0.1:{voters.server_address[1]}"
+    log = tmp_path / "worker.log"
+
+    def planned() -> tuple[int, bool]:
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(fanouts.c.planned, fanouts.c.done_at)).one()
+        return row.planned, row.done_at is not None
+
+    worker = service_process("notifications", ["-m", "notifications", "worker", "--only", "fanout"], env, log)
+    try:
+        wait_for(lambda: planned()[0] >= 500, timeout=90, interval=0.01)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+        assert not planned()[1], "the fan-out finished before the worker could be killed; raise the voters"
+        args = ["-m", "notifications", "worker", "--only", "fanout", "--only", "sender"]
+        worker = service_process("notifications", args, env, log)
+        wait_for(lambda: len(list(smtp.maildir.glob("new/*"))) >= 1500, timeout=180, interval=0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=30)
+        voters.shutdown()
+        smtp.stop()
+    assert code == 0, log.read_text()[-2000:]
+    received = Counter(str(m["To"]) for m in smtp.received())
+    assert len(received) == 1500 and set(received.values()) == {1}
+    with engine.connect() as conn:
+        statuses = Counter(conn.execute(sa.select(deliveries.c.status)).scalars())
+        inbox = conn.execute(sa.text("SELECT count(DISTINCT recipient_id), count(*) FROM messages")).one()
+    assert planned() == (3000, True)  # an in-app message and an e-mail each, the killed page planned once
+    engine.dispose()
+    assert statuses == {"sent": 1500} and tuple(inbox) == (1500, 1500)

@@ -34,9 +34,10 @@ class DeliveryLog:
         """Add deliveries; those whose idempotency key exists already are skipped."""
         return insert_new(self.connection, deliveries, rows)
 
-    def claim_due(self, now: datetime, limit: int, lease_until: datetime) -> list[Due]:
+    def claim_due(self, now: datetime, limit: int, lease_until: datetime, below: int | None = None) -> list[Due]:
         """Due e-mails, best first, marked `sending` until `lease_until` (a worker that dies mid-send leaves
-        them to be claimed again then). Rows another worker holds are skipped, not awaited."""
+        them to be claimed again then). Rows another worker holds are skipped, not awaited. `below`: only
+        those of a priority under it (the lane that fan-outs never fill)."""
         d = deliveries.c
         query = (
             sa.select(d.id)
@@ -44,6 +45,8 @@ class DeliveryLog:
             .order_by(d.priority, d.next_attempt_at)
             .limit(limit)
         )
+        if below is not None:
+            query = query.where(d.priority < below)
         if self.connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = list(self.connection.execute(query).scalars())

@@ -11,15 +11,19 @@ import sqlalchemy as sa
 
 from meemaken_events.loop import Backoff, Loop
 from notifications.service_layer.fanout import fan_out_step
+from notifications.service_layer.planning import FAN_OUT
 from notifications.service_layer.ports import Clock, Mailer, RemoteRecipients
 from notifications.service_layer.schedule import build_digests, purge_delivery_log
 from notifications.service_layer.sending import Sender
 
 
 class SenderLoop(Loop):
-    """Sends due e-mails on `connections` threads, each with its own SMTP connection."""
+    """Sends due e-mails on `connections` threads, each with its own SMTP connection, and on one more thread,
+    the personal lane, only those of a priority under `FAN_OUT` (legally required and personal messages):
+    a fan-out's batches on the other threads never keep a challenge's e-mail waiting."""
 
     name = "sender"
+    lane_interval = 0.1  # seconds the personal lane waits, idle, before it looks again
 
     def __init__(self, sender: Sender, mailers: Callable[[], Mailer], connections: int, interval: float = 0.5):
         super().__init__(interval)
@@ -27,6 +31,7 @@ class SenderLoop(Loop):
 
     def run(self) -> None:
         connections = [_Connection(self, index) for index in range(self.connections)]
+        connections.append(_Connection(self, "personal", below=FAN_OUT, interval=self.lane_interval))
         threads = [threading.Thread(target=c.run, name=c.name, daemon=True) for c in connections]
         for thread in threads:
             thread.start()
@@ -37,16 +42,18 @@ class SenderLoop(Loop):
 class _Connection(Loop):
     """One of the sender's threads: its own SMTP connection, closed while there is nothing to send."""
 
-    def __init__(self, loop: SenderLoop, index: int) -> None:
+    def __init__(
+        self, loop: SenderLoop, index: int | str, below: int | None = None, interval: float | None = None
+    ) -> None:
         self.name = f"{loop.name}-{index}"
-        super().__init__(loop.interval, stop=loop._stop)
-        self.sender, self.mailers = loop.sender, loop.mailers
+        super().__init__(loop.interval if interval is None else interval, stop=loop._stop)
+        self.sender, self.mailers, self.below = loop.sender, loop.mailers, below
         self.mailer: Mailer | None = None
 
     def step(self) -> int:
         self.mailer = self.mailer or self.mailers()
         try:
-            sent = self.sender.send_due(self.mailer)
+            sent = self.sender.send_due(self.mailer, self.below)
         except Exception:
             self.close()
             raise

@@ -28,6 +28,7 @@ from notifications.domain.routing import ROUTES, Route, Tell
 from notifications.domain.templates import Rendered, render
 
 log = logging.getLogger(__name__)
+FAN_OUT = 2  # the priority of a fan-out's e-mails (legally required 0, personal 1): sent after the others
 
 
 def note_event(
@@ -63,10 +64,10 @@ def plan_for(
 ) -> int:
     """In-app messages and deliveries for these people, by their preferences; duplicates are skipped."""
     contacts = ContactStore(connection).many(person_ids)
-    rendered: dict[str, Rendered] = {}
+    rendered: dict[str, tuple[Rendered, str]] = {}  # once per language, not once per person (a fan-out's page)
     inapp: list[dict[str, Any]] = []
     queued: list[dict[str, Any]] = []
-    priority = 0 if tell.legally_required else 2 if role in REMOTE_ROLES else 1
+    priority = 0 if tell.legally_required else FAN_OUT if role in REMOTE_ROLES else 1
     for person in person_ids:
         contact = contacts.get(person)
         inbox = _inbox_id(person)
@@ -75,8 +76,9 @@ def plan_for(
         for channel in plan.channels:
             if channel == "inapp" and inbox is not None:
                 if language not in rendered:
-                    rendered[language] = render(tell.template, notice.event_type, notice.data, language, role)
-                inapp.append(_message(notice, inbox, tell.template, rendered[language], now))
+                    message = render(tell.template, notice.event_type, notice.data, language, role)
+                    rendered[language] = (message, message.text())
+                inapp.append(_message(notice, inbox, tell.template, *rendered[language], now))
             elif channel in ("email", "letter"):
                 held = channel == "email" and plan.held_for_digest
                 queued.append(
@@ -100,14 +102,14 @@ def plan_for(
     return insert_new(connection, messages, inapp) + DeliveryLog(connection).plan(queued)
 
 
-def _message(notice: Notice, recipient: UUID, kind: str, r: Rendered, now: datetime) -> dict[str, Any]:
+def _message(notice: Notice, recipient: UUID, kind: str, r: Rendered, body: str, now: datetime) -> dict[str, Any]:
     return {
         "id": uuid.uuid4(),
         "recipient_id": recipient,
         "kind": kind,
         "language": r.language,
         "subject": r.subject[:300],
-        "body": r.text(),
+        "body": body,
         "event_source": notice.event_source,
         "event_id": notice.event_id,
         "created_at": now,

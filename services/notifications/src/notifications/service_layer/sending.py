@@ -65,11 +65,12 @@ class Sender:
     batch: int = 100
     prepared: PreparedMails = field(default_factory=PreparedMails, compare=False, repr=False)
 
-    def send_due(self, mailer: Mailer) -> int:
-        """Claim one batch of due e-mails and send it; the number of deliveries handled."""
+    def send_due(self, mailer: Mailer, below: int | None = None) -> int:
+        """Claim one batch of due e-mails (of a priority under `below`, when given) and send it; the number
+        of deliveries handled."""
         now = self.clock()
         with self.engine.begin() as conn:
-            due = DeliveryLog(conn).claim_due(now, self.batch, now + LEASE)
+            due = DeliveryLog(conn).claim_due(now, self.batch, now + LEASE, below)
         if not due:
             return 0
         with self.engine.connect() as conn:
