@@ -105,6 +105,8 @@ class Backends:
         if answer.status >= 500:
             log.warning("service failed", extra={"service": service, "status": answer.status})
             raise Unavailable(service, f"status {answer.status}")
+        if idempotency_key:  # the service's answer again, to a retry of what it did: not noted twice (confirming.noted)
+            g.replayed = any(k.lower() == "idempotent-replayed" and v == "true" for k, v in answer.headers)
         content = _json(received)
         if answer.status >= 400:
             problem = content if isinstance(content, dict) else {}

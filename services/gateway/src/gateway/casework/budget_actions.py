@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, get_flashed_messages, redirect, request, url_for
+from flask import Blueprint, Response, abort, get_flashed_messages, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -30,7 +30,7 @@ from gateway.backends import Refused, ServiceError, Unavailable, api
 from gateway.casework import budget_forms as forms
 from gateway.casework import budget_rounds as rounds
 from gateway.casework.budget_forms import Problems
-from gateway.casework.confirming import Desk, take
+from gateway.casework.confirming import Desk, noted, refused_by_proposals, take
 from gateway.casework.next_actions import roles_of
 from gateway.context import gateway
 from gateway.portal.budgets import budgets_of, explained_parts, part_of, titles_of
@@ -71,17 +71,12 @@ def _budget_desk() -> dict[str, Any]:
 
 def refusal(error: ServiceError) -> str:
     """What the service said, in plain words (its own detail follows, as it gave it)."""
-    if isinstance(error, Unavailable):
-        return _("The proposals service did not answer. Nothing was changed; try again in a moment.")
-    assert isinstance(error, Refused)
-    lead = {
-        401: _("Your session has ended; log in again."),
+    leads = {
         403: _("You may not do this for this budget round."),
         404: _("There is no such budget round or project."),
         409: _("This is not possible in the round's current phase."),
-        422: _("The proposals service did not accept what you sent."),
-    }.get(error.status, _("The proposals service refused this."))
-    return f"{lead} {error.detail}".strip()
+    }
+    return refused_by_proposals(error, leads)
 
 
 CONFIRMING = Desk("key", refusal, again=True)
@@ -415,7 +410,7 @@ def add_idea(round_id: uuid.UUID) -> Response | BaseResponse:
 
 def _noted(note: str, round_id: uuid.UUID | str) -> BaseResponse:
     """The round's page, with the note of what was done."""
-    flash(note, "budgets")
+    noted(note, "budgets")
     return redirect(url_for("budget_actions.round_page", round_id=round_id), 303)
 
 
@@ -453,8 +448,8 @@ def track(round_id: uuid.UUID, project_id: str) -> Response | BaseResponse:
         path = f"v1/rounds/{round_id}/projects/{project_id}/tracking"
         return api().post("proposals", path, body, idempotency_key=key)
 
-    def noted(_answer: Any) -> BaseResponse:
-        flash("progress", "budgets")
+    def progressed(_answer: Any) -> BaseResponse:
+        noted("progress", "budgets")
         return redirect(url_for("budget_actions.results", round_id=round_id), 303)
 
-    return take(CONFIRMING, show, problems, send, noted, "progress")
+    return take(CONFIRMING, show, problems, send, progressed, "progress")

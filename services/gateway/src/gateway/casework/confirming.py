@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import Response, request, session
+from flask import Response, flash, g, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from gateway.backends import Refused, ServiceError
+from gateway.backends import Refused, ServiceError, Unavailable
 
 
 class Show(Protocol):
@@ -79,14 +80,25 @@ def take(
         detail = error.detail if isinstance(error, Refused) else ""
         shown = {"confirming": True, desk.field: given} if desk.again else {}
         return show({}, status, refused=desk.refusal(error), refusal_status=code, detail=detail, **shown)
-    following = done(answer)
-    _said_once()
-    return following
+    return done(answer)
 
 
-def _said_once() -> None:
-    """The notes of what was done that wait for the next page, each once: a confirmation sent again (its
-    first answer never reached the browser) notes it again."""
-    waiting = session.get("_flashes")
-    if waiting:
-        session["_flashes"] = list(dict.fromkeys(tuple(note) for note in waiting))
+def noted(message: str, category: str) -> None:
+    """The note of what was done, for the next page: not again when the service replayed its answer (a
+    confirmation sent twice, whose first answer never reached the browser, has its note waiting already)."""
+    if not g.get("replayed"):
+        flash(message, category)
+
+
+def refused_by_proposals(error: ServiceError, leads: Mapping[int, str]) -> str:
+    """What the proposals service said, in plain words: the desk's own ``leads`` for 403, 404 and 409, then the
+    service's detail as it gave it."""
+    if isinstance(error, Unavailable):
+        return _("The proposals service did not answer. Nothing was changed; try again in a moment.")
+    assert isinstance(error, Refused)
+    lead = {
+        401: _("Your session has ended; log in again."),
+        **leads,
+        422: _("The proposals service did not accept what you sent."),
+    }.get(error.status, _("The proposals service refused this."))
+    return f"{lead} {error.detail}".strip()

@@ -17,14 +17,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, get_flashed_messages, redirect, request, url_for
+from flask import Blueprint, Response, abort, get_flashed_messages, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
 
 from gateway.backends import Refused, ServiceError, Unavailable, api
 from gateway.casework import panel_work as work
-from gateway.casework.confirming import Desk, take
+from gateway.casework.confirming import Desk, noted, take
 from gateway.casework.next_actions import roles_of
 from gateway.portal.panels import composition
 from gateway.web import install_page_answers, page
@@ -220,7 +220,7 @@ def _flow(
     def after(answer: Any) -> Response | BaseResponse:
         if done is None:
             return _step_page(_panel(panel["id"]), step, values, {}, answer=answer, **more)
-        flash(done, "panels")
+        noted(done, "panels")
         return redirect(url_for("panel_actions.panel", panel_id=panel["id"]), 303)
 
     return take(CONFIRMING, show, problems, send, after, once or step)

@@ -34,7 +34,7 @@ from gateway.casework.answering import (
     proposal_ids,
     summary,
 )
-from gateway.casework.confirming import Desk, take
+from gateway.casework.confirming import Desk, noted, refused_by_proposals, take
 from gateway.casework.next_actions import roles_of
 from gateway.context import gateway
 from gateway.web import install_page_answers, page
@@ -103,17 +103,12 @@ def _managed() -> list[str]:
 
 def refusal(error: ServiceError) -> str:
     """What the service said, in plain words (its own detail follows, as it gave it)."""
-    if isinstance(error, Unavailable):
-        return _("The proposals service did not answer. Nothing was changed; try again in a moment.")
-    assert isinstance(error, Refused)
-    lead = {
-        401: _("Your session has ended; log in again."),
+    leads = {
         403: _("You may not do this for this proposal."),
         404: _("There is no such proposal."),
         409: _("This is not possible in the proposal's current state."),
-        422: _("The proposals service did not accept what you sent."),
-    }.get(error.status, _("The proposals service refused this."))
-    return f"{lead} {error.detail}".strip()
+    }
+    return refused_by_proposals(error, leads)
 
 
 CONFIRMING = Desk("key", refusal)
@@ -381,7 +376,7 @@ def act(proposal_id: uuid.UUID, action: str) -> Response | BaseResponse:
         return api().post("proposals", f"v1/proposals/{pid}/{action}", body, idempotency_key=key)
 
     def done(_answer: Any) -> BaseResponse:
-        flash(action, "proposals")
+        noted(action, "proposals")
         return redirect(url_for("proposal_actions.proposal", proposal_id=pid), 303)
 
     return take(CONFIRMING, show, problems, send, done, action)
