@@ -23,6 +23,7 @@ import importlib
 import importlib.util
 import typing
 from collections.abc import Mapping
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
@@ -38,6 +39,7 @@ from meemaken_events.settings import (
     secret,
     variable,
 )
+from meemaken_kit import deadlines
 
 __all__ = [
     "SERVICE",
@@ -95,6 +97,11 @@ class Settings(EventSettings):
     worker_metrics_bind: str = variable(
         f"{SERVICE}_WORKER_METRICS_BIND", "", "host:port of the worker's /metrics and /healthz; empty: none"
     )
+    time_zone: str = variable(
+        "MEEMAKEN_TIME_ZONE",
+        deadlines.DEFAULT_ZONE,
+        "the municipality's calendar, on which deadlines are counted (an IANA time zone)",
+    )
 
     def __init_subclass__(cls, service: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,6 +132,12 @@ class Settings(EventSettings):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        deadlines.zone_named(value)
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _level(cls, value: Any) -> Any:
@@ -143,6 +156,10 @@ class Settings(EventSettings):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def zone(self) -> tzinfo:
+        return deadlines.zone_named(self.time_zone)
 
     @property
     def event_source(self) -> str:

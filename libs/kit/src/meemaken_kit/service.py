@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from meemaken_events.definitions import EventDefinition, write_schemas
-from meemaken_kit import dead_letters_cli
+from meemaken_kit import dead_letters_cli, deadlines
 from meemaken_kit.config import ConfigurationError, Settings
 from meemaken_kit.db import make_engine, migrate
 from meemaken_kit.logs import configure_logging
@@ -54,8 +54,10 @@ class ServiceDefinition(Generic[S]):
 
     def settings(self, env: dict[str, str] | None = None) -> S:
         """Read once at start (the service's own subclass of Settings): a wrong value stops the process
-        here with one line (ConfigurationError)."""
-        return cast(S, Settings.from_env(self.name, env))
+        here with one line (ConfigurationError). Deadlines are counted on its MEEMAKEN_TIME_ZONE from then on."""
+        settings = cast(S, Settings.from_env(self.name, env))
+        deadlines.use_zone(settings.zone)
+        return settings
 
     def engine(self, settings: Settings, **options: Any) -> sa.Engine:
         return make_engine(settings.database_url, **settings.pool_sizes, **options)

@@ -5,7 +5,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from meemaken_kit.deadlines import before, check, days, due, longer, term
+from meemaken_kit.deadlines import (
+    DEFAULT_ZONE,
+    before,
+    check,
+    days,
+    days_left,
+    due,
+    longer,
+    term,
+    use_zone,
+    zone_named,
+)
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -86,3 +97,27 @@ def test_terms_are_read_checked_and_compared():
         days(-1)
     with pytest.raises(ValueError):
         due(datetime(2026, 1, 1), "P1D")  # a naive moment is no moment
+
+
+def test_the_days_left_are_calendar_days_of_the_municipality_across_a_change_of_the_clocks():
+    due_at = local(BRUSSELS, 2026, 4, 17, 10, 0).astimezone(UTC)  # summer time from 29 March: 28 days, 671 h
+    now = local(BRUSSELS, 2026, 3, 20, 10, 0).astimezone(UTC)  # as the desk reads them, in UTC
+    assert due_at - now == timedelta(days=27, hours=23)  # what elapsed-time arithmetic would call 27 days
+    assert days_left(due_at, now) == 28
+    assert days_left(due_at, local(BRUSSELS, 2026, 4, 17, 9, 0)) == 0  # due today
+    assert days_left(due_at, local(BRUSSELS, 2026, 4, 19, 10, 0)) == -2  # two days late
+    assert days_left(due_at, local(BRUSSELS, 2026, 4, 19, 10, 1)) == -3
+    autumn = local(BRUSSELS, 2026, 10, 27, 16, 30)  # winter time from 25 October: 7 days hold 169 hours
+    assert days_left(autumn, local(BRUSSELS, 2026, 10, 20, 16, 30).astimezone(UTC)) == 7
+
+
+def test_the_municipality_s_zone_is_the_configured_one():
+    start = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
+    try:
+        use_zone(ZoneInfo("America/New_York"))  # summer time from 8 March there: none crossed
+        assert due(start, "P28D") == datetime(2026, 4, 17, 9, 0, tzinfo=UTC)
+    finally:
+        use_zone(ZoneInfo(DEFAULT_ZONE))
+    assert due(start, "P28D") == datetime(2026, 4, 17, 8, 0, tzinfo=UTC)  # Brussels: one hour of it skipped
+    with pytest.raises(ValueError, match="an IANA time zone"):
+        zone_named("Europe/Brusels")

@@ -53,6 +53,7 @@ def test_a_secret_comes_from_its_file_and_is_never_shown(tmp_path: Path) -> None
         ({"KAFKA_SECURITY_PROTOCOL": "TLS"}, "KAFKA_SECURITY_PROTOCOL: Input should be 'PLAINTEXT'"),
         ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "SASL needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"),
         ({"MEEMAKEN_INBOX_RETENTION_DAYS": "0.5"}, "MEEMAKEN_INBOX_RETENTION_DAYS: Input should be greater than"),
+        ({"MEEMAKEN_TIME_ZONE": "Brussels"}, "MEEMAKEN_TIME_ZONE: an IANA time zone such as Europe/Brussels (got"),
     ],
 )
 def test_a_wrong_value_stops_the_start_with_one_line_naming_it(env: dict[str, str], expected: str) -> None:

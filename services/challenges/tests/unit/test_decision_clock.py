@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from challenges.domain.clock import ClockError, DecisionClock, in_words
+from challenges.domain.clock import ClockError, DecisionClock
 from meemaken_kit.deadlines import due
 
 START = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
@@ -45,21 +45,3 @@ def test_pausing_twice_or_resuming_a_running_clock_is_refused():
         clock.resume(START)
     with pytest.raises(ClockError):
         clock.pause(START).pause(START)
-
-
-@pytest.mark.parametrize(
-    ("duration", "language", "words"),
-    [
-        ("P28D", "en", "28 days"),
-        ("P28D", "fr", "28 jours"),
-        ("P28D", "nl", "28 dagen"),
-        ("P1D", "nl", "1 dag"),
-        ("P6W", "en", "42 days"),
-        ("P2M", "fr", "2 mois"),
-        ("P1Y2M10D", "en", "1 year, 2 months and 10 days"),
-        ("P1Y", "nl", "1 jaar"),
-        ("P3M", "nl", "3 maanden"),
-    ],
-)
-def test_a_term_in_words_as_people_read_it(duration: str, language: str, words: str):
-    assert in_words(duration, language) == words

@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from gateway.casework.queue import Change, change_for
-from gateway.casework.views import View, days_left, deadline, read_view
+from gateway.casework.views import View, deadline, read_view
 from meemaken_events import EventFactory
+from meemaken_kit.deadlines import due
 from proposals.domain.model import AnswerOverdue, Position, ProposalAdmitted, ProposalAnswered, SupportThresholdReached
 from proposals.integration.outgoing import envelope_for as proposal_envelope
 
@@ -156,8 +157,15 @@ def test_deadline_flags_are_read_at_a_moment():
     assert deadline(NOW + timedelta(days=10), "near_breach", NOW).flag == "near_breach"  # the service warned
     assert deadline(NOW - timedelta(minutes=1), None, NOW).flag == "breached"
     assert deadline(None, "breached", NOW).flag == "breached"
-    assert days_left(timedelta(days=2, hours=3)) == 2 and days_left(timedelta(hours=-3)) == -1
-    assert days_left(timedelta(hours=5)) == 0
+    assert deadline(NOW + timedelta(days=2, hours=3), None, NOW).days == 2
+    assert deadline(NOW - timedelta(hours=3), None, NOW).days == -1
+    assert deadline(NOW + timedelta(hours=5), None, NOW).days == 0 and deadline(None, None, NOW).days is None
+
+
+def test_the_days_left_on_the_desk_are_the_municipality_s_calendar_days_across_a_change_of_the_clocks():
+    now = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)  # 10:00 in Brussels; summer time from 29 March
+    due_at = due(now, "P28D")  # 10:00 in Brussels on 17 April: 27 days and 23 hours later
+    assert due_at - now < timedelta(days=28) and deadline(due_at, None, now).days == 28
 
 
 def test_a_view_is_read_from_its_query_string_and_refuses_what_it_does_not_know():

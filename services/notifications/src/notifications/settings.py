@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, field_validator
 
+from meemaken_kit import deadlines
 from meemaken_kit.config import Settings, variable
 from notifications.adapters.config import NotificationSettings, SmtpSettings
 
@@ -45,11 +45,8 @@ class NotificationsSettings(Settings, service="notifications"):
 
     @field_validator("digest_timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"an IANA time zone such as Europe/Brussels, not {value!r}") from None
+    def _known_digest_zone(cls, value: str) -> str:
+        deadlines.zone_named(value)
         return value
 
     def delivery(self) -> NotificationSettings:

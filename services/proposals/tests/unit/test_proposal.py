@@ -5,6 +5,7 @@ import pytest
 
 from proposals.domain.model import (
     IllegalTransition,
+    InvalidStep,
     Proposal,
     ProposalAdmitted,
     ProposalRejected,
@@ -63,3 +64,13 @@ def test_an_admitted_proposal_says_where_and_a_split_s_parts_owe_the_answer_thei
         assert isinstance(event, ProposalAdmitted) and event.answer_due_at == original.answer_due_at
         data = envelope_for(factory, event).data
         assert data["answer_due_at"] == original.answer_due_at.isoformat() and data["district"] == "noord"
+
+
+def test_the_co_authors_link_expires_after_14_days_of_the_municipality_s_calendar_across_a_change_of_the_clocks():
+    invited = datetime(2026, 3, 20, 11, 0, tzinfo=UTC)  # 12:00 in Brussels; summer time from 29 March
+    proposal = Proposal.submit(uuid4(), "p", uuid4(), "Benches", "By the river.", invited)
+    link = proposal.invite_co_authors("hash", proposal.author_id, invited)
+    assert link.expires_at == datetime(2026, 4, 3, 10, 0, tzinfo=UTC)  # 12:00 in Brussels, 14 days on
+    assert proposal.join_as_co_author(uuid4(), "hash", datetime(2026, 4, 3, 9, 59, tzinfo=UTC))
+    with pytest.raises(InvalidStep, match="not valid"):
+        proposal.join_as_co_author(uuid4(), "hash", link.expires_at)

@@ -1,5 +1,6 @@
 """Time limits: ISO-8601 durations (counted by meemaken_kit.deadlines) and the decision clock that pauses while
-information is awaited."""
+information is awaited. A term is printed in words by the notice's templates (``notice._period`` and the
+catalogues' plural forms: "28 dagen", "28 jours", "28 days"), never here."""
 
 from __future__ import annotations
 
@@ -7,28 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from meemaken_kit import deadlines
-
-UNITS = {  # (singular, plural) per language
-    "en": {"year": ("year", "years"), "month": ("month", "months"), "day": ("day", "days"), "and": "and"},
-    "fr": {"year": ("an", "ans"), "month": ("mois", "mois"), "day": ("jour", "jours"), "and": "et"},
-    "nl": {"year": ("jaar", "jaar"), "month": ("maand", "maanden"), "day": ("dag", "dagen"), "and": "en"},
-}
-
-
-def in_words(duration: str, language: str = "en") -> str:
-    """An ISO-8601 duration as people read it: P28D -> "28 days" / "28 jours" / "28 dagen"; P1Y2M ->
-    "1 year and 2 months". Weeks are counted in days (P6W -> 42 days); hours and less are not used
-    for terms and are left out."""
-    words = UNITS.get(language, UNITS["en"])
-    term = deadlines.term(duration)
-    parts = []
-    for count, unit in ((term.years, "year"), (term.months, "month"), (term.days, "day")):
-        if count:
-            singular, plural = words[unit]
-            parts.append(f"{count} {singular if count == 1 else plural}")
-    if not parts:
-        return f"0 {words['day'][1]}"
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {words['and']} {parts[-1]}"
 
 
 class ClockError(Exception):

@@ -15,10 +15,11 @@ from flask import Blueprint, Response
 
 from gateway.casework import alert_store, labels
 from gateway.casework.pages import QUEUE_ROLES
-from gateway.casework.views import days_left, deadline
+from gateway.casework.views import deadline
 from gateway.context import gateway
 from gateway.web import install_page_answers, page
 from meemaken_kit.auth import allow, principal
+from meemaken_kit.deadlines import days_left
 from meemaken_kit.roles import Role
 
 alerts = Blueprint("alerts", __name__)
@@ -55,7 +56,6 @@ def mine() -> Response:
         departments=departments,
         me=me,
         labels=labels,
-        days_left=days_left,
     )
 
 

@@ -33,7 +33,7 @@ from gateway.casework.next_actions import Action, next_actions
 from gateway.casework.pages import QUEUE_ROLES
 from gateway.casework.queue import SERVICES
 from gateway.casework.timeline import Assignment, acting_role, timeline
-from gateway.casework.views import days_left, deadline
+from gateway.casework.views import deadline
 from gateway.context import gateway
 from gateway.identity.pseudonyms import display_reference, normalise_reference
 from gateway.portal.documents import DocumentForm, document_form, install_document_uploads
@@ -152,7 +152,6 @@ def _render(
         case_id=case_id,
         item=item,
         due=deadline(item["due_at"], item["alert"], datetime.now(UTC)) if item else None,
-        days_left=days_left,
         moments=timeline(entries, given),
         notes=notes,
         actions=actions,

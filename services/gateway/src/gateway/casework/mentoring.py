@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from gateway.casework import case_store, labels, mentor_store
 from gateway.casework.case_pages import CASE_ID, _plain, _stripped
-from gateway.casework.views import days_left, deadline
+from gateway.casework.views import deadline
 from gateway.context import gateway
 from gateway.identity.pseudonyms import display_reference
 from gateway.identity.sessions import ServerSession
@@ -180,7 +180,6 @@ def my_groups() -> Response:
         groups=groups,
         upcoming=[g for g in groups if g["deadline"] is not None and g["deadline"].due_at is not None],
         labels=labels,
-        days_left=days_left,
     )
 
 
@@ -201,7 +200,6 @@ def _group_page(service: str, case_id: str, form: GuidanceForm | None = None, st
         written=written,
         form=form or GuidanceForm(formdata=None),
         labels=labels,
-        days_left=days_left,
         flashed=get_flashed_messages(category_filter=["guidance"]),
     )
 

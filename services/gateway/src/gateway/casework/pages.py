@@ -18,7 +18,7 @@ from wtforms import BooleanField, Form, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from gateway.casework import labels, store
-from gateway.casework.views import PAGE_SIZE, View, days_left, read_view
+from gateway.casework.views import PAGE_SIZE, View, read_view
 from gateway.context import gateway
 from gateway.identity.sessions import ServerSession
 from gateway.web import install_page_answers, page
@@ -139,7 +139,6 @@ def _render(view: View, problems: dict[str, str], save: SaveViewForm | None = No
         save=save,
         me=official,
         labels=labels,
-        days_left=days_left,
         pages=max(1, -(-found.counts[0] // PAGE_SIZE)),
         flashed=get_flashed_messages(category_filter=["queue"]),
     )

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from gateway.casework.queue import SERVICES
-from meemaken_kit.deadlines import before, days
+from meemaken_kit.deadlines import before, days, days_left
 
 NEAR_BREACH = days(3)  # a deadline this close (meemaken_kit.deadlines) is near breach, whether or not a service warned
 PAGE_SIZE = 25
@@ -79,11 +79,13 @@ def read_view(args: Mapping[str, str]) -> tuple[View, dict[str, str]]:
 
 @dataclass(frozen=True)
 class Deadline:
-    """An item's deadline as read now: time left (negative when passed), and its flag."""
+    """An item's deadline as read now: time left (negative when passed), the days of the municipality's
+    calendar left (meemaken_kit.deadlines.days_left: 0 today, -2 two days late), and its flag."""
 
     due_at: datetime | None
     left: timedelta | None
     flag: str  # "breached", "near_breach", "on_time" or "none"
+    days: int | None = None
 
 
 def deadline(due_at: datetime | None, alert: str | None, now: datetime) -> Deadline:
@@ -94,9 +96,4 @@ def deadline(due_at: datetime | None, alert: str | None, now: datetime) -> Deadl
         flag = "near_breach"
     else:
         flag = "none" if due_at is None else "on_time"
-    return Deadline(due_at, left, flag)
-
-
-def days_left(left: timedelta) -> int:
-    """Whole days, rounded towards the deadline: 0 means today; -2 means two days late."""
-    return left.days if left >= timedelta(0) else -((-left).days + (1 if (-left).seconds else 0))
+    return Deadline(due_at, left, flag, None if due_at is None else days_left(due_at, now))

@@ -19,12 +19,10 @@ The case lives in the service, drafts included; the gateway keeps none of it.
 
 from __future__ import annotations
 
-import re
 import uuid
-from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response as FlaskResponse
@@ -41,6 +39,7 @@ from gateway.portal import parsed, portal
 from gateway.portal.proposals import submission_limits
 from gateway.web import page
 from meemaken_kit.auth import principal, public
+from meemaken_kit.deadlines import due
 
 SERVICE = "challenges"
 REPRESENTATIVE = "group_representative"
@@ -69,21 +68,16 @@ def local(text: Mapping[str, str] | str | None) -> str:
     return text.get(str(get_locale() or "nl")) or text.get("en", "")
 
 
-# --- deadlines: an ISO 8601 duration of the rule book added to a moment ---------------------------------
-
-DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+# --- deadlines: a rule book's term from a moment, counted as every service counts it ------------------------
 
 
 def after(moment: datetime, duration: str) -> datetime | None:
-    """``moment`` plus a rule book's duration (``P14D``, ``P8W``, ``P1Y``; months by the calendar)."""
-    found = DURATION.match(duration or "")
-    if found is None or duration == "P":
+    """``moment`` plus a rule book's term (``P14D``, ``P8W``, ``P1Y``) on the municipality's calendar
+    (meemaken_kit.deadlines); None without one."""
+    try:
+        return due(moment if moment.tzinfo else moment.replace(tzinfo=UTC), duration) if duration else None
+    except ValueError:
         return None
-    years, months, weeks, days = (int(n or 0) for n in found.groups())
-    month = moment.month - 1 + months + 12 * years
-    year, month = moment.year + month // 12, month % 12 + 1
-    moved = moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
-    return moved + timedelta(weeks=weeks, days=days)
 
 
 def requested_at(case: Mapping[str, Any], action: str) -> datetime | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -391,7 +391,7 @@ class Proposal:
         if by != self.author_id:
             raise NotTheAuthor("only the first author invites co-authors")
         self._open_to_author(by, "invite co-authors to")
-        self.co_author_invitation = CoAuthorInvitation(code_hash, now + timedelta(days=days))
+        self.co_author_invitation = CoAuthorInvitation(code_hash, deadlines.due(now, deadlines.days(days)))
         return self.co_author_invitation
 
     def join_as_co_author(self, resident: UUID, code_hash: str, now: datetime) -> bool:
