@@ -25,6 +25,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -32,13 +33,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 DURING_PER_CORE = 6.0  # after the passes: more than the benchmark's own processes make
 PER_CORE = 0.5  # load average per core above which a run is not on a quiet machine
 BUSY = 0.25  # share of all CPU time busy during the probe above which something else runs
 PROBE_SECONDS = 5.5  # the kernel updates the load average every 5 s
+T = TypeVar("T")
 
 Figures = dict[str, Any]
 
@@ -126,6 +128,22 @@ def consumers_to_end(bootstrap: str) -> list[str]:
         return groups
     finally:
         admin.close()
+
+
+def profile(pid: int, svg: Path, work: Callable[[], T]) -> T:
+    """A flame graph (py-spy, 200 samples/s) of a process and its children while ``work()`` runs; its result.
+    Profiles may nest (several processes during the same work)."""
+    svg.parent.mkdir(parents=True, exist_ok=True)
+    found = Path(sys.executable).parent / "py-spy"  # installed with the dev requirements
+    command = [str(found) if found.exists() else "py-spy", "record", "--subprocesses", "--pid", str(pid)]
+    command += ["--rate", "200", "--output", str(svg), "--nonblocking"]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # py-spy attached
+    try:
+        return work()
+    finally:
+        spy.send_signal(signal.SIGINT)  # it writes the graph and ends
+        spy.wait(timeout=120)
 
 
 def commit() -> str:

@@ -1,15 +1,23 @@
 """Events per second through outbox → relay → Kafka → consumer → inbox, beside raw kafka-python.
 
-Both runs move the same number of events of the same size between two processes on the same
-broker: the raw run produces (acks=all, idempotent) and consumes with plain kafka-python; the
-pipeline run has the relay publish pre-written outbox rows and the consumer loop handle each
-event in a database transaction with its inbox row and one effect row. The figure is events
-per second from the first send to the last event's effect committed (or received, for raw).
+Both runs move the same number of events of the same size on the same broker: the raw run produces
+(acks=all, idempotent) from one process and consumes with plain kafka-python; the pipeline run has the relay
+publish pre-written outbox rows and the consumer loop handle each polled batch in a database transaction with
+its inbox rows and one effect row per event (`meemaken_events.deferred`: the batch's effect rows in one
+executemany, as a service's handler that writes a row per event does). The figure is events per second
+from the first send to the last event's effect committed (or received, for raw).
 
-Each pass runs both, raw first, on topics of their own; `--warmup` passes (default 1) are thrown away, then
-`--repeat` (3) are measured: min / median / max of each rate and of the ratio pass by pass (bench/figures.py).
+Each pass runs both, raw first, on topics of their own (3 partitions, one consumer process); `--warmup` passes
+(default 1) are thrown away, then `--repeat` (3) are measured: min / median / max of each rate and of the ratio
+pass by pass (bench/figures.py).
+
+`--scale 1,2,4` measures instead, at each point n, both runs on n partitions with n consumer processes in one
+group (one relay, as deployed: its lease lets one publish), one JSON line per point, and draws the curve
+(bench/curves/pipeline-scaling.svg, `--curve`). `--profile DIR` first records, unmeasured, py-spy flame graphs
+of the relay and the consumer process during one pipeline run (DIR/pipeline-relay.svg, pipeline-consumer.svg).
 
     python bench/pipeline.py --bootstrap HOST:PORT --database-url postgresql+psycopg://... --events 20000
+    python bench/pipeline.py ... --scale 1,2,4 --events 5000
     python bench/pipeline.py ... --quick              # 500 events, checks that it runs
 """
 
@@ -19,20 +27,26 @@ import argparse
 import multiprocessing as mp
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from figures import Harness, options
+from curves import Series, write_svg
+from figures import Figures, Harness, options, profile
 from kafka import KafkaConsumer, KafkaProducer
 
-from meemaken_events import ConsumerLoop, EventFactory, Relay, messaging_tables
+from meemaken_events import ConsumerLoop, EventFactory, Relay, deferred, messaging_tables
 from meemaken_events.relay import Lease, producer_config
 from meemaken_events.settings import EventSettings
 from meemaken_kit import make_engine
 
 EVENT_TYPE = "org.meemaken.proposals.proposal.submitted.v1"
 SOURCE = "urn:meemaken:municipality:bench:system:proposals"
+PARTITIONS = 3  # the headline's topics, as in every earlier run
+CURVE = Path(__file__).resolve().parent / "curves" / "pipeline-scaling.svg"
+TIMEOUT = 600.0
 
 
 def schema() -> tuple[sa.MetaData, sa.Table, sa.Table, sa.Table, sa.Table]:
@@ -40,6 +54,10 @@ def schema() -> tuple[sa.MetaData, sa.Table, sa.Table, sa.Table, sa.Table]:
     outbox, inbox, lease = messaging_tables(metadata)
     effects = sa.Table("effects", metadata, sa.Column("proposal_id", sa.String(36), primary_key=True))
     return metadata, outbox, inbox, lease, effects
+
+
+def brokers(bootstrap: str) -> EventSettings:
+    return EventSettings(kafka_bootstrap_servers=bootstrap)
 
 
 def sample_events(count: int) -> list[Any]:
@@ -58,12 +76,66 @@ def sample_events(count: int) -> list[Any]:
     return events
 
 
+def new_topic(kind: str, bootstrap: str, partitions: int) -> str:
+    from meemaken_testkit import create_topics
+
+    topic = f"bench.{kind}.{uuid.uuid4().hex[:8]}"
+    create_topics(bootstrap, [(topic, partitions)])
+    return topic
+
+
+class Processes:
+    """A run's processes: `consumers` consumer processes in one group, each saying when its partitions are
+    assigned (`ready`) and how many events each committed batch held, and when (`done`); plus one sender."""
+
+    def __init__(self) -> None:
+        self.ctx = mp.get_context("spawn")
+        self.start, self.stop = self.ctx.Event(), self.ctx.Event()
+        self.ready, self.done = self.ctx.Queue(), self.ctx.Queue()
+        self.consumers: list[Any] = []
+        self.sender: Any = None
+
+    def run(self, sender: Callable[..., None], consumer: Callable[..., None], args: tuple[Any, ...], n: int) -> None:
+        group = f"bench-{uuid.uuid4().hex[:6]}"
+        for _ in range(n):
+            self.consumers.append(
+                self.ctx.Process(target=consumer, args=(*args, group, self.ready, self.done, self.stop))
+            )
+        self.sender = self.ctx.Process(target=sender, args=(*args, self.start, self.stop))
+        for process in [*self.consumers, self.sender]:
+            process.start()
+        for _ in range(n):  # every member holds its partitions: the group's last rebalance is done
+            self.ready.get(timeout=TIMEOUT)
+        time.sleep(2)  # let the sender build its records
+
+    def measure(self, count: int) -> float:
+        """Seconds from the start signal to the last of `count` events done, as the consumers report them."""
+        began = time.perf_counter()
+        self.start.set()
+        total, ended = 0, began
+        while total < count:
+            n, at = self.done.get(timeout=TIMEOUT)
+            total, ended = total + n, max(ended, at)
+        return ended - began
+
+    def close(self) -> None:
+        self.stop.set()
+        for process in [self.sender, *self.consumers]:
+            if process is not None and process.pid is not None:
+                process.join(timeout=60)
+
+
+def until_assigned(poll: Callable[[], object], assignment: Callable[[], set[Any]]) -> None:
+    while not assignment():
+        poll()
+
+
 # --- raw kafka-python ------------------------------------------------------------------------
 
 
-def raw_produce(bootstrap: str, topic: str, count: int, start: Any) -> None:
+def raw_produce(bootstrap: str, topic: str, count: int, start: Any, stop: Any) -> None:
     records = [e.to_kafka() for e in sample_events(count)]
-    producer = KafkaProducer(**producer_config(EventSettings(kafka_bootstrap_servers=bootstrap), "bench-raw"))
+    producer = KafkaProducer(**producer_config(brokers(bootstrap), "bench-raw"))
     start.wait()
     futures = [producer.send(topic, key=k, value=v, headers=h) for k, v, h in records]
     producer.flush()
@@ -72,57 +144,43 @@ def raw_produce(bootstrap: str, topic: str, count: int, start: Any) -> None:
     producer.close()
 
 
-def raw_consume(bootstrap: str, topic: str, count: int, ready: Any, result: Any) -> None:
+def raw_consume(bootstrap: str, topic: str, _count: int, group: str, ready: Any, done: Any, stop: Any) -> None:
     consumer = KafkaConsumer(
         topic,
         bootstrap_servers=bootstrap.split(","),
-        group_id=f"bench-{uuid.uuid4().hex[:6]}",
+        group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_poll_records=500,
         fetch_max_wait_ms=100,
     )
-    consumer.partitions_for_topic(topic)
-    ready.set()
-    seen = 0
-    while seen < count:
+    until_assigned(lambda: consumer.poll(timeout_ms=100), consumer.assignment)
+    ready.put(True)
+    while not stop.is_set():
         batch = consumer.poll(timeout_ms=200, max_records=500)
-        for records in batch.values():
-            seen += len(records)
-        if batch:
+        if seen := sum(len(records) for records in batch.values()):
             consumer.commit()
-    result.put(time.perf_counter())
+            done.put((seen, time.perf_counter()))
     consumer.close()
 
 
-def run_raw(bootstrap: str, count: int) -> float:
-    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
-    from meemaken_testkit import create_topics
-
-    create_topics(bootstrap, [(topic, 3)])
-    ctx = mp.get_context("spawn")
-    start, ready, result = ctx.Event(), ctx.Event(), ctx.Queue()
-    consumer = ctx.Process(target=raw_consume, args=(bootstrap, topic, count, ready, result))
-    producer = ctx.Process(target=raw_produce, args=(bootstrap, topic, count, start))
-    consumer.start()
-    producer.start()
-    ready.wait()
-    time.sleep(2)  # let the consumer join its group and the producer build its records
-    began = time.perf_counter()
-    start.set()
-    ended = result.get(timeout=600)
-    producer.join()
-    consumer.join()
-    return count / (ended - began)
+def run_raw(bootstrap: str, count: int, partitions: int = PARTITIONS, consumers: int = 1) -> float:
+    topic = new_topic("raw", bootstrap, partitions)
+    processes = Processes()
+    try:
+        processes.run(raw_produce, raw_consume, (bootstrap, topic, count), consumers)
+        return count / processes.measure(count)
+    finally:
+        processes.close()
 
 
 # --- the meemaken pipeline ---------------------------------------------------------------
 
 
-def pipeline_relay(database_url: str, bootstrap: str, start: Any, stop: Any) -> None:
+def pipeline_relay(database_url: str, bootstrap: str, _topic: str, _count: int, start: Any, stop: Any) -> None:
     _metadata, outbox, _inbox, lease, _effects = schema()
     engine = make_engine(database_url)
-    producer = KafkaProducer(**producer_config(EventSettings(kafka_bootstrap_servers=bootstrap), "bench-relay"))
+    producer = KafkaProducer(**producer_config(brokers(bootstrap), "bench-relay"))
     relay = Relay(engine, outbox, Lease(engine, lease, "bench-relay"), producer, batch_size=1000)
     start.wait()
     while not stop.is_set():
@@ -131,12 +189,17 @@ def pipeline_relay(database_url: str, bootstrap: str, start: Any, stop: Any) -> 
     producer.close()
 
 
-def pipeline_consume(database_url: str, bootstrap: str, topic: str, count: int, ready: Any, result: Any) -> None:
+def pipeline_consume(
+    database_url: str, bootstrap: str, topic: str, _count: int, group: str, ready: Any, done: Any, stop: Any
+) -> None:
     _metadata, _outbox, inbox, _lease, effects = schema()
     engine = make_engine(database_url)
+    handled = 0
 
     def handle(conn: sa.Connection, envelope: Any) -> None:
-        conn.execute(effects.insert(), {"proposal_id": envelope.data["proposal_id"]})
+        nonlocal handled
+        deferred.insert(conn, effects, {"proposal_id": envelope.data["proposal_id"]})
+        handled += 1
 
     loop = ConsumerLoop(
         "bench.consumer",
@@ -144,23 +207,32 @@ def pipeline_consume(database_url: str, bootstrap: str, topic: str, count: int, 
         {EVENT_TYPE: handle},
         engine,
         inbox,
-        EventSettings(kafka_bootstrap_servers=bootstrap),
-        consumer_options={"group_id": f"bench-{uuid.uuid4().hex[:6]}"},
+        brokers(bootstrap),
+        consumer_options={"group_id": group},
+        batch_scope=deferred.batch_inserts,
     )
-    loop.run_once(timeout_ms=100)
-    ready.set()
-    handled = 0
-    while handled < count:
-        handled += loop.run_once(timeout_ms=200)
-    result.put(time.perf_counter())
+    until_assigned(
+        lambda: loop.run_once(timeout_ms=100),
+        lambda: loop._consumer.assignment() if loop._consumer is not None else set(),
+    )
+    ready.put(True)
+    while not stop.is_set():
+        handled = 0
+        if loop.run_once(timeout_ms=200):  # a batch committed: its handlers' effects are in
+            done.put((handled, time.perf_counter()))
     loop.close()
 
 
-def run_pipeline(database_url: str, bootstrap: str, count: int) -> dict[str, float]:
-    topic = f"bench.pipeline.{uuid.uuid4().hex[:8]}"
-    from meemaken_testkit import create_topics
-
-    create_topics(bootstrap, [(topic, 3)])
+def run_pipeline(
+    database_url: str,
+    bootstrap: str,
+    count: int,
+    partitions: int = PARTITIONS,
+    consumers: int = 1,
+    profiles: Path | None = None,
+) -> dict[str, float]:
+    """One pipeline run on fresh tables; with `profiles`, flame graphs of the relay and the first consumer."""
+    topic = new_topic("pipeline", bootstrap, partitions)
     metadata, outbox, inbox, _lease, effects = schema()
     engine = make_engine(database_url)
     metadata.create_all(engine)
@@ -179,21 +251,65 @@ def run_pipeline(database_url: str, bootstrap: str, count: int) -> dict[str, flo
     write_rate = count / (time.perf_counter() - written)
     engine.dispose()
 
-    ctx = mp.get_context("spawn")
-    start, stop, ready, result = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Queue()
-    consumer = ctx.Process(target=pipeline_consume, args=(database_url, bootstrap, topic, count, ready, result))
-    relay = ctx.Process(target=pipeline_relay, args=(database_url, bootstrap, start, stop))
-    consumer.start()
-    relay.start()
-    ready.wait()
-    time.sleep(2)
-    began = time.perf_counter()
-    start.set()
-    ended = result.get(timeout=600)
-    stop.set()
-    relay.join()
-    consumer.join()
-    return {"pipeline_events_per_s": count / (ended - began), "outbox_batch_write_events_per_s": write_rate}
+    processes = Processes()
+    try:
+        processes.run(pipeline_relay, pipeline_consume, (database_url, bootstrap, topic, count), consumers)
+        if profiles is None:
+            seconds = processes.measure(count)
+        else:
+            relay, consumer = processes.sender.pid, processes.consumers[0].pid
+            seconds = profile(
+                relay,
+                profiles / "pipeline-relay.svg",
+                lambda: profile(consumer, profiles / "pipeline-consumer.svg", lambda: processes.measure(count)),
+            )
+    finally:
+        processes.close()
+    return {"pipeline_events_per_s": count / seconds, "outbox_batch_write_events_per_s": write_rate}
+
+
+def one_pass(args: argparse.Namespace, events: int, n: int | None = None) -> Figures:
+    """Raw, then the pipeline: at the headline's shape, or at n partitions x n consumers."""
+    shape = {} if n is None else {"partitions": n, "consumers": n}
+    raw = run_raw(args.bootstrap, events, **shape)
+    pipeline = run_pipeline(args.database_url, args.bootstrap, events, **shape)
+    ratio = pipeline["pipeline_events_per_s"] / raw
+    return {"raw_kafka_python_events_per_s": raw, **pipeline, "pipeline_to_raw_ratio": ratio}
+
+
+def scaling(harness: Harness, args: argparse.Namespace, events: int, points: list[int]) -> None:
+    """One JSON line per point, and the curve of both rates against n."""
+    lines = []
+    for n in points:
+        runs = harness.passes(lambda n=n: one_pass(args, events, n))
+        case = f"{n} partitions x {n} consumers"
+        lines.append(
+            harness.emit(
+                runs,
+                "pipeline_events_per_s",
+                "raw_kafka_python_events_per_s",
+                "ratio ≥ 0.5",
+                ratio="pipeline_to_raw_ratio",
+                case=case,
+                events=events,
+                partitions=n,
+            )
+        )
+    series = [
+        Series(
+            label,
+            [(n, line["figures"][figure]["median"]) for n, line in zip(points, lines, strict=True)],
+            low=[line["figures"][figure]["min"] for line in lines],
+            high=[line["figures"][figure]["max"] for line in lines],
+        )
+        for label, figure in (
+            ("pipeline (one relay, n consumer processes)", "pipeline_events_per_s"),
+            ("raw kafka-python (one producer, n consumers)", "raw_kafka_python_events_per_s"),
+        )
+    ]
+    load = f"load average {harness.before[0]} before, {harness.after[0]} after" if harness.before else ""
+    note = f"{events} events a pass, median and min-max of {harness.repeat} passes, {harness.measured_on}; {load}"
+    write_svg(args.curve, "Event pipeline: events/s by partitions x consumers", "n", "events/s", series, note=note)
 
 
 def main() -> None:
@@ -201,17 +317,18 @@ def main() -> None:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--scale", help="points n, e.g. 1,2,4: n partitions x n consumer processes, and the curve")
+    parser.add_argument("--curve", type=Path, default=CURVE, help="the SVG --scale draws")
+    parser.add_argument("--profile", type=Path, help="a folder for py-spy flame graphs of one run (not measured)")
     args = options(parser).parse_args()
     events = 500 if args.quick else args.events
     harness = Harness.start("pipeline", args)
-
-    def one_pass() -> dict[str, float]:
-        raw = run_raw(args.bootstrap, events)
-        pipeline = run_pipeline(args.database_url, args.bootstrap, events)
-        ratio = pipeline["pipeline_events_per_s"] / raw
-        return {"raw_kafka_python_events_per_s": raw, **pipeline, "pipeline_to_raw_ratio": ratio}
-
-    runs = harness.passes(one_pass)
+    if args.profile:
+        run_pipeline(args.database_url, args.bootstrap, events, profiles=args.profile)
+    if args.scale:
+        scaling(harness, args, events, [int(n) for n in args.scale.split(",")])
+        return
+    runs = harness.passes(lambda: one_pass(args, events))
     harness.emit(
         runs,
         "pipeline_events_per_s",

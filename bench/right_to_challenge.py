@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from figures import Figures, Harness, consumers_to_end, options
+from figures import Figures, Harness, consumers_to_end, options, profile
 from kafka import KafkaConsumer, TopicPartition
 from pipeline import run_pipeline
 
@@ -156,13 +156,16 @@ def _window() -> dict[str, str]:
     return {"opens_at": (now - timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=30)).isoformat()}
 
 
-def backlog_pass(bootstrap: str, server_url: str, count: int, topology: str = "one") -> Figures:
+def backlog_pass(
+    bootstrap: str, server_url: str, count: int, topology: str = "one", profiled: Path | None = None
+) -> Figures:
     """The chain's automatic links alone, as the event pipeline sees them.
 
     `count` challenges are submitted while no worker runs (their events wait in the outbox); then
     the service starts, and the relay, the gate consumer and the relay again move each challenge
     from submitted to in assessment. The figure is events/s at a downstream consumer from the
-    first event to the last `assessment_opened`.
+    first event to the last `assessment_opened`. With `profiled`, a py-spy flame graph of the first worker
+    process (and its children) into that file while it works the backlog.
     """
     logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
     database_url = create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}")
@@ -183,7 +186,10 @@ def backlog_pass(bootstrap: str, server_url: str, count: int, topology: str = "o
     downstream.start()
     deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, TOPOLOGIES[topology])
     try:
-        _wait(lambda: len(downstream.opened) >= count, 600)
+        if profiled is None:
+            _wait(lambda: len(downstream.opened) >= count, 600)
+        else:  # processes[0] is the API
+            profile(deployed.processes[1].pid, profiled, lambda: _wait(lambda: len(downstream.opened) >= count, 600))
         downstream.stopping.set()
         downstream.join()
         assert downstream.first is not None
@@ -323,11 +329,16 @@ def main() -> None:
     parser.add_argument(
         "--workers", choices=sorted(TOPOLOGIES), default="one", help="worker processes for --driver backlog"
     )
+    parser.add_argument(
+        "--profile", type=Path, help="--driver backlog: py-spy flame graph of the worker during one pass (not measured)"
+    )
     args = options(parser).parse_args()
     count = 16 if args.quick else args.challenges
     harness = Harness.start("right_to_challenge", args)
     goal = "events/s ≥ half the pipeline's"
     if args.driver == "backlog":
+        if args.profile:
+            backlog_pass(args.bootstrap, args.server_url, count, args.workers, args.profile / "r2c-backlog.svg")
         runs = harness.passes(
             lambda: with_ceiling(
                 backlog_pass(args.bootstrap, args.server_url, count, args.workers), args.bootstrap, args.server_url

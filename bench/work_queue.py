@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import argparse
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -48,7 +46,7 @@ import requests
 import sqlalchemy as sa
 import urllib3
 from deploy import stack
-from figures import Figures, Harness, options
+from figures import Figures, Harness, options, profile
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from gateway.adapters.tables import work_items
@@ -246,21 +244,6 @@ def lag_pass(bootstrap: str, engine: sa.Engine, rate: float, seconds: float) -> 
         "missing": len(published) - len(seen),
         "published_per_s": round(sent_rate, 1),
     }
-
-
-def profile(pid: int, svg: Path, work: Any) -> None:
-    """A flame graph (py-spy) of a process and its children while ``work()`` runs (not measured)."""
-    svg.parent.mkdir(parents=True, exist_ok=True)
-    found = Path(sys.executable).parent / "py-spy"
-    command = [str(found) if found.exists() else "py-spy", "record", "--subprocesses", "--pid", str(pid)]
-    command += ["--rate", "200", "--output", str(svg), "--nonblocking"]
-    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1)  # py-spy attached
-    try:
-        work()
-    finally:
-        spy.send_signal(signal.SIGINT)  # it writes the graph and ends
-        spy.wait(timeout=120)
 
 
 def run(harness: Harness, args: argparse.Namespace) -> None:

@@ -1,0 +1,184 @@
+"""Crashes on the batched paths, on the real broker and PostgreSQL: nothing lost, nothing done twice.
+
+- the consumer dies after a polled batch's inbox and effect rows are written (one executemany at the batch's
+  end, `meemaken_events.deferred`) and before its commit: the rows vanish with the transaction, the offsets
+  were not committed, and the next member of the group does the batch again, once;
+- the relay dies after Kafka confirmed a batch and before the outbox rows are marked: the next relay sends
+  the batch again, and the consumer's inbox skips the copies.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from kafka import KafkaProducer
+
+from meemaken_events import ConsumerLoop, EventFactory, Lease, Relay, dead_letter_topic, deferred, messaging_tables
+from meemaken_events.relay import producer_config
+from meemaken_events.settings import EventSettings
+from meemaken_kit import make_engine
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+SOURCE = "urn:meemaken:municipality:demo:system:test"
+SUBMITTED = "org.meemaken.proposals.proposal.submitted.v1"
+EVENTS = 40
+
+
+class Crash(BaseException):
+    """The process dies here: no handler, rollback hook or loop catches it."""
+
+
+def envelopes(count):
+    factory = EventFactory(SOURCE)
+    for i in range(count):
+        proposal = str(uuid.uuid4())
+        data = {"proposal_id": proposal, "process_id": "p", "author_id": str(uuid.uuid4()), "title": f"t{i}"}
+        data["submitted_at"] = datetime.now(UTC).isoformat()
+        yield factory.create(SUBMITTED, proposal, data)
+
+
+@pytest.fixture
+def stage(database_url, kafka_bootstrap, make_topics):
+    """A topic of 2 partitions, its consumer's dead-letter topic, and a database with the messaging tables
+    and an effects table (one row per handled event, its key unique)."""
+    name = f"test.batch{uuid.uuid4().hex[:8]}"
+    topic = f"test.{name}"
+    make_topics((topic, 2), (dead_letter_topic(name), 1))
+    metadata = sa.MetaData()
+    outbox, inbox, lease = messaging_tables(metadata)
+    effects = sa.Table("effects", metadata, sa.Column("proposal_id", sa.String(36), primary_key=True))
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    yield name, topic, engine, outbox, inbox, lease, effects
+    engine.dispose()
+
+
+def consumer(stage, kafka_bootstrap, scope=deferred.batch_inserts):
+    name, topic, engine, _outbox, inbox, _lease, effects = stage
+
+    def handle(connection, envelope):
+        deferred.insert(connection, effects, {"proposal_id": envelope.data["proposal_id"]})
+
+    return ConsumerLoop(
+        name,
+        [topic],
+        {SUBMITTED: handle},
+        engine,
+        inbox,
+        EventSettings(kafka_bootstrap_servers=kafka_bootstrap),
+        max_records=7,
+        batch_scope=scope,
+    )
+
+
+def rows(engine, table):
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def consume_all(loop, engine, effects, expected):
+    deadline = time.monotonic() + 90
+    while rows(engine, effects) < expected:
+        assert time.monotonic() < deadline, f"{rows(engine, effects)} of {expected} effects"
+        loop.run_once(timeout_ms=500)
+    for _ in range(3):  # whatever else is still on the topic (copies) comes and is skipped
+        loop.run_once(timeout_ms=500)
+
+
+def test_a_consumer_dying_between_its_batch_write_and_the_commit_loses_and_doubles_nothing(stage, kafka_bootstrap):
+    name, topic, engine, _outbox, inbox, _lease, effects = stage
+    sent = list(envelopes(EVENTS))
+    producer = KafkaProducer(**producer_config(EventSettings(kafka_bootstrap_servers=kafka_bootstrap), "test"))
+    for envelope in sent:
+        key, value, headers = envelope.to_kafka()
+        producer.send(topic, key=key, value=value, headers=headers)
+    producer.flush()
+    producer.close()
+    written_before_crash = []
+
+    @contextmanager
+    def dying_on_the_second_batch(connection: sa.Connection) -> Iterator[None]:
+        with deferred.batch_inserts(connection):
+            yield
+        if rows(engine, effects) > 0:  # a batch was committed before this one
+            written_before_crash.append(connection.execute(sa.select(sa.func.count()).select_from(effects)).scalar())
+            raise Crash
+
+    doomed = consumer(stage, kafka_bootstrap, dying_on_the_second_batch)
+    with pytest.raises(Crash):
+        while True:
+            doomed.run_once(timeout_ms=500)
+    doomed.close()  # leaves the group at once (a killed process is let go after its session timeout)
+    committed = rows(engine, effects)
+    assert 0 < committed < written_before_crash[0]  # the dying batch's rows were written, then rolled back
+    assert rows(engine, inbox) == committed
+
+    survivor = consumer(stage, kafka_bootstrap)
+    try:
+        consume_all(survivor, engine, effects, EVENTS)
+    finally:
+        survivor.close()
+    with engine.connect() as conn:
+        done = conn.execute(sa.select(effects.c.proposal_id)).scalars().all()
+        handled = conn.execute(sa.select(inbox.c.event_id).where(inbox.c.consumer == name)).scalars().all()
+    assert sorted(done) == sorted(e.data["proposal_id"] for e in sent)  # each once: the key is unique anyway
+    assert sorted(handled) == sorted(e.id for e in sent)
+
+
+def test_a_relay_dying_between_the_send_and_the_outbox_mark_loses_and_doubles_nothing(stage, kafka_bootstrap):
+    name, topic, engine, outbox, inbox, lease, effects = stage
+    sent = list(envelopes(EVENTS))
+    now = datetime.now(UTC)
+    staged = {"topic": topic, "created_at": now}
+    with engine.begin() as conn:  # as the service's transactions left them
+        conn.execute(
+            outbox.insert(),
+            [{"event_id": e.id, "key": e.key, "type": e.type, "envelope": e.to_json()} | staged for e in sent],
+        )
+    brokers = EventSettings(kafka_bootstrap_servers=kafka_bootstrap)
+
+    def relay():
+        producer = KafkaProducer(**producer_config(brokers, "test-relay"))
+        return Relay(engine, outbox, Lease(engine, lease, f"{name}-relay"), producer, batch_size=25)
+
+    def die_at_the_mark(conn, clauseelement, *_args):
+        if isinstance(clauseelement, sa.Update) and clauseelement.table is outbox:
+            raise Crash
+
+    doomed = relay()
+    sa.event.listen(engine, "before_execute", die_at_the_mark)
+    try:
+        with pytest.raises(Crash):
+            doomed.publish_once()
+    finally:
+        sa.event.remove(engine, "before_execute", die_at_the_mark)
+    doomed.producer.close()
+    with engine.connect() as conn:
+        unmarked = conn.execute(sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))).scalar_one()
+    assert unmarked == EVENTS  # 25 of them are on the broker, none marked
+
+    survivor = relay()
+    try:
+        while survivor.publish_once():
+            pass
+    finally:
+        survivor.close()
+    loop = consumer(stage, kafka_bootstrap)
+    try:
+        consume_all(loop, engine, effects, EVENTS)
+    finally:
+        loop.close()
+    with engine.connect() as conn:
+        done = conn.execute(sa.select(effects.c.proposal_id)).scalars().all()
+        handled = conn.execute(sa.select(inbox.c.event_id).where(inbox.c.consumer == name)).scalars().all()
+        unmarked = conn.execute(sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))).scalar_one()
+    assert unmarked == 0
+    assert sorted(done) == sorted(e.data["proposal_id"] for e in sent)
+    assert sorted(handled) == sorted(e.id for e in sent)
