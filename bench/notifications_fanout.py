@@ -16,12 +16,17 @@ the fan-out ran; beside the ceiling in the same pass: as many plain messages as 
 smtplib over the same number of connections (`--ceiling-messages`).
 
     python bench/notifications_fanout.py --quick     # 2,000 voters
+    python bench/notifications_fanout.py --sizes 10000,50000,150000   # bench/curves/fanout-size.svg
+
+`--sizes` runs the passes for each number of voters in turn (a database of its own each) and draws the
+time to the last e-mail, the planning time and the challenge e-mails' lag against it (bench/curves.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import smtplib
 import statistics
 import sys
@@ -269,13 +274,13 @@ def smtp_ceiling(folder: Path, connections: int, messages: int) -> float:
         sink.stop()
 
 
-def run(harness: Harness, args: argparse.Namespace, bootstrap: str, server: str) -> None:
-    fanout = Fanout(bootstrap, server, args.voters, args.connections, args.every)
+def run(harness: Harness, args: argparse.Namespace, bootstrap: str, server: str, voters: int) -> list[Figures]:
+    fanout = Fanout(bootstrap, server, voters, args.connections, args.every)
     try:
 
         def one_pass() -> Figures:
             figures = fanout.one_pass()
-            ceiling = smtp_ceiling(fanout.folder, args.connections, min(args.voters, args.ceiling_messages))
+            ceiling = smtp_ceiling(fanout.folder, args.connections, min(voters, args.ceiling_messages))
             return figures | {
                 "smtp_ceiling_per_s": ceiling,
                 "emails_to_ceiling_ratio": figures["emails_per_s"] / ceiling,
@@ -288,11 +293,40 @@ def run(harness: Harness, args: argparse.Namespace, bootstrap: str, server: str)
             "smtp_ceiling_per_s",
             "the last e-mail within 120 s (1,250/s for 150,000), other events' lag < 1 s",
             ratio="emails_to_ceiling_ratio",
-            case=f"{args.voters} voters, {args.connections} SMTP connections",
+            case=f"{voters} voters, {args.connections} SMTP connections",
             contacts_setup_s=round(fanout.setup_seconds, 1),
         )
+        return runs
     finally:
         fanout.stop()
+
+
+def size_curve(runs: dict[int, list[Figures]], args: argparse.Namespace) -> None:
+    """The fan-out's time against its recipients, with the challenge e-mails' lag meanwhile (median, min - max)."""
+    from curves import Series, write_svg
+
+    def series(label: str, figure: str) -> Series:
+        values = {n: [r[figure] for r in passes] for n, passes in sorted(runs.items())}
+        return Series(
+            label,
+            [(float(n), statistics.median(v)) for n, v in values.items()],
+            low=[min(v) for v in values.values()],
+            high=[max(v) for v in values.values()],
+        )
+
+    write_svg(
+        args.curve_svg,
+        "Budget-results fan-out: the last e-mail against the recipients",
+        "voters with an e-mail address",
+        "seconds from the event",
+        [
+            series("last e-mail handed to SMTP", "last_email_after_s"),
+            series("fan-out planned", "fanout_planned_s"),
+            series("a challenge e-mail's lag meanwhile (max)", "challenge_lag_max_s"),
+        ],
+        note=f"2 cores; {args.connections} SMTP connections + the personal lane; load average "
+        f"{os.getloadavg()[0]:.1f} at the end; {args.repeat} passes a point",
+    )
 
 
 def _kafka(envelope: Any) -> tuple[Any, ...]:
@@ -306,6 +340,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4, help="SMTP connections (sender threads)")
     parser.add_argument("--every", type=float, default=5.0, help="seconds between challenge events")
     parser.add_argument("--ceiling-messages", type=int, default=20_000, help="messages sent for the SMTP ceiling")
+    parser.add_argument("--sizes", help="voters to run in turn, e.g. 10000,50000,150000: the size curve (--curve-svg)")
+    parser.add_argument("--curve-svg", type=Path, default=ROOT / "bench" / "curves" / "fanout-size.svg")
     parser.add_argument("--bootstrap")
     parser.add_argument("--server-url")
     args = options(parser).parse_args()
@@ -323,7 +359,10 @@ def main() -> int:
         if not server:
             postgres = LocalPostgres().start()
             server = postgres.url()
-        run(harness, args, bootstrap, server)
+        if not args.sizes:
+            run(harness, args, bootstrap, server, args.voters)
+            return 0
+        size_curve({int(n): run(harness, args, bootstrap, server, int(n)) for n in args.sizes.split(",")}, args)
         return 0
     finally:
         if kafka is not None:
