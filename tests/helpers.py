@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from meemaken_testkit.deployed import service_process
+from meemaken_testkit.waiting import scaled, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,7 +20,7 @@ def read_topic(bootstrap: str, topic: str, until: Callable[[list[Any]], bool], t
     """Every record of a topic from the beginning, read until `until(records)` holds or time runs out."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False)
     records: list[Any] = []
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         consumer.assign([TopicPartition(topic, p) for p in partitions])
@@ -41,14 +43,27 @@ def produce(bootstrap: str, topic: str, key: bytes, value: bytes, headers: list[
     producer.close()
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+def start_after_earlier_tests(bootstrap: str, group: str, topic: str) -> None:
+    """Commit `group`'s offsets at the end of `topic`, as a deployment that has handled all before: the
+    session's broker is shared, and records other tests left there name aggregates in their own databases
+    (to this test's service: poison, each handled alone and dead-lettered). Call it while no member of
+    `group` runs and before this test publishes."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+        ends = consumer.end_offsets(partitions)
+        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in ends.items()})
+    finally:
+        consumer.close(autocommit=False)
 
 
-__all__ = ["ROOT", "headers_of", "produce", "read_topic", "service_process", "wait_for"]
+__all__ = [
+    "ROOT",
+    "headers_of",
+    "produce",
+    "read_topic",
+    "scaled",
+    "service_process",
+    "start_after_earlier_tests",
+    "wait_for",
+]
