@@ -1,7 +1,8 @@
 """A closed case's records go CASEWORK_RETENTION_DAYS after its last event, on PostgreSQL, through the
 gateway's own stores: its work item, history, assignment, note, attachment, mentor, guidance and the
 deadline crossing announced for it, in bounded batches; an open case's rows stay however old, and so do
-those of a case closed more recently."""
+those of a case closed more recently. The upgrade to 0011 deletes what the old 30-day forgetting of closed work items
+left of their cases, and nothing of a case whose item is still there or whose rows are recent."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from gateway.casework.retention import CASE_TABLES, forget_closed_cases
 from gateway.casework.store import apply
 from gateway.casework.timeline import Assignment, entry_for
 from gateway.settings import GatewaySettings
-from meemaken_events import EventFactory, Outbox
+from meemaken_events import EventFactory, Outbox, UtcDateTime
 from meemaken_kit import make_engine, migrate
 from meemaken_kit.config import ConfigurationError
 
@@ -101,3 +102,29 @@ def test_the_retention_is_seven_years_unless_set_and_never_shorter_than_the_inbo
         GatewaySettings.from_env({"CASEWORK_RETENTION_DAYS": "7"})
     with pytest.raises(ConfigurationError, match="CASEWORK_RETENTION_DAYS: Input should be a valid number"):
         GatewaySettings.from_env({"CASEWORK_RETENTION_DAYS": "seven years"})
+
+
+def backdate(engine, case_id: str, when: datetime) -> None:
+    """Every time of the case's rows set to ``when`` (notes, files and mentors are stamped when they are written)."""
+    with engine.begin() as conn:
+        for table in CASE_TABLES:
+            times = {c.name: when for c in table.columns if isinstance(c.type, UtcDateTime)}
+            conn.execute(table.update().where(table.c.case_id == case_id).values(**times))
+
+
+def test_the_upgrade_deletes_the_rows_the_old_forgetting_left_without_their_work_item(database_url):
+    migrate(SERVICE.migrations_dir, database_url, "0010")
+    engine = make_engine(database_url)
+    long_ago = NOW - timedelta(days=400)
+    orphaned, closed = (proposal_case(engine, long_ago, long_ago + timedelta(days=3)) for _ in range(2))
+    early = proposal_case(engine, NOW - timedelta(days=3), None)  # recent rows, its item not (yet) there
+    backdate(engine, orphaned, long_ago + timedelta(days=3))
+    backdate(engine, closed, long_ago + timedelta(days=3))
+    w = tables.work_items
+    with engine.begin() as conn:  # what the old forgetting did 30 days after a closed case's last event
+        conn.execute(w.delete().where(w.c.case_id.in_([orphaned, early])))
+    migrate(SERVICE.migrations_dir, database_url)
+    left = kept(engine)
+    engine.dispose()
+    assert left.pop("work_items") == {closed}
+    assert all(cases == {closed, early} for cases in left.values()), left
