@@ -17,6 +17,7 @@ from pathlib import Path
 
 from meemaken_kit.serve import api_command
 from meemaken_testkit.ports import free_port
+from meemaken_testkit.waiting import scaled
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -59,7 +60,7 @@ def deploy(
 ) -> Deployed:
     """Migrate, then start the API and one worker process per entry of `workers`, each with those extra
     arguments (e.g. `("--only", "relay")`); replicas share the consumer groups and the relay lease. The API
-    must answer ``/readyz`` within `ready_within` seconds."""
+    must answer ``/readyz`` within `ready_within` seconds (times MEEMAKEN_TEST_TIME_FACTOR)."""
     port = port or free_port()
     env = {
         "DATABASE_URL": database_url,
@@ -75,7 +76,7 @@ def deploy(
     for replica, extra in enumerate(workers):
         log = logs / f"{service}-worker{'' if replica == 0 else replica + 1}.log"
         deployed.processes.append(service_process(service, ["-m", service, "worker", *extra], env, log))
-    deadline = time.monotonic() + ready_within
+    deadline = time.monotonic() + scaled(ready_within)
     while not _ready(deployed.url):
         if time.monotonic() > deadline or any(p.poll() is not None for p in deployed.processes):
             deployed.stop()
