@@ -1,0 +1,32 @@
+"""A wait fails after its timeout without progress, not after a fixed total; MEEMAKEN_TEST_TIME_FACTOR scales it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from meemaken_testkit.waiting import scaled, wait_for
+
+
+def test_a_moving_reading_keeps_a_wait_going_past_its_timeout_and_a_stuck_one_ends_it():
+    started = time.monotonic()
+    readings = iter(range(1000))
+    moving = lambda: next(readings)  # noqa: E731
+    assert wait_for(lambda: time.monotonic() - started > 0.3, timeout=0.1, interval=0.01, progress=moving)
+    with pytest.raises(AssertionError, match="progress stuck at 7"):
+        wait_for(lambda: False, timeout=0.1, interval=0.01, progress=lambda: 7)
+    with pytest.raises(AssertionError, match=r"within 0\.1 s"):
+        wait_for(lambda: False, timeout=0.1, interval=0.01)
+
+
+def test_the_factor_from_the_environment_scales_every_timeout(monkeypatch):
+    assert scaled(30) == 30
+    monkeypatch.setenv("MEEMAKEN_TEST_TIME_FACTOR", "2.5")
+    assert scaled(30) == 75
+    with pytest.raises(AssertionError, match=r"within 0\.25 s"):
+        wait_for(lambda: False, timeout=0.1, interval=0.01)
+    for wrong in ("slow", "0"):
+        monkeypatch.setenv("MEEMAKEN_TEST_TIME_FACTOR", wrong)
+        with pytest.raises(ValueError, match="MEEMAKEN_TEST_TIME_FACTOR"):
+            scaled(1)
