@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.envelope import Envelope
+from meemaken_events.wakeup import notify
 
 
 class Outbox:
@@ -17,7 +18,8 @@ class Outbox:
         self.events = events or catalogue()
 
     def add(self, connection: sa.Connection, envelopes: Iterable[Envelope]) -> None:
-        """Stage envelopes in the caller's open transaction; they commit (or vanish) with it."""
+        """Stage envelopes in the caller's open transaction; they commit (or vanish) with it, and their commit
+        wakes the relay (meemaken_events.wakeup)."""
         now = datetime.now(UTC)
         rows = [
             {
@@ -32,6 +34,7 @@ class Outbox:
         ]
         if rows:
             connection.execute(self.table.insert(), rows)
+            notify(connection)
 
     def pending_count(self, connection: sa.Connection) -> int:
         query = sa.select(sa.func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
