@@ -26,6 +26,7 @@ A warm-up pass of a few seconds (pools, the consumers' group joins, code paths),
 
     python bench/latency.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://... --rate 50 --seconds 30
     python bench/latency.py ... --rate 50,200   # one row per rate, each with its own passes
+    python bench/latency.py ... --rate 25,50,100,200 --curve bench/curves/latency-rate.svg   # p50 / p99 by rate
     python bench/latency.py ... --quick     # 20/s for 3 s a pass
 """
 
@@ -59,7 +60,9 @@ STAGES = ("api", "relay_submitted", "kafka_admissibility", "admit", "relay_admit
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
 
-def run(harness: Harness, bootstrap: str, server_url: str, rates: list[float], seconds: float) -> None:
+def run(harness: Harness, bootstrap: str, server_url: str, rates: list[float], seconds: float) -> list[Figures]:
+    """Every rate's passes on one deployment; the JSON line of each rate."""
+    lines = []
     logs = Path(tempfile.mkdtemp(prefix="meemaken-latency-"))
     databases = {
         s: create_database(server_url, f"bench_{s}_{uuid.uuid4().hex[:8]}") for s in ("proposals", "notifications")
@@ -77,9 +80,10 @@ def run(harness: Harness, bootstrap: str, server_url: str, rates: list[float], s
                 warm=lambda rate=rate: one_pass(urls["proposals"], engines, bootstrap, rate, min(seconds, 3)),
             )
             goal = "p99 < 100 ms at 50/s, < 250 ms at 200/s, none lost"
-            harness.emit(runs, "p99_ms", "post_p99_ms", goal, case=f"{rate:g}/s")
+            lines.append(harness.emit(runs, "p99_ms", "post_p99_ms", goal, case=f"{rate:g}/s"))
         for engine in engines.values():
             engine.dispose()
+        return lines
     finally:
         for d in deployed:
             d.stop()
@@ -127,18 +131,17 @@ def one_pass(proposals: str, engines: dict[str, sa.Engine], bootstrap: str, rate
         time.sleep(0.5)
     latencies = sorted((delivered[a].created_at.timestamp() - t) * 1000 for a, t in sent.items() if a in delivered)
     stages = _stages(engines, bootstrap, [(t, delivered[a]) for a, t in sent.items() if a in delivered])
-    q, posts = statistics.quantiles(latencies, n=100), statistics.quantiles(answered, n=100)
     return {
         "submissions": total,
         "http_failures": failures,
         "delivered": len(latencies),
-        "lost": len(sent) - len(latencies),
-        "p50_ms": q[49],
-        "p90_ms": q[89],
-        "p99_ms": q[98],
-        "max_ms": latencies[-1],
-        "post_p50_ms": posts[49],
-        "post_p99_ms": posts[98],
+        "lost": len(sent) - len(latencies),  # no message within a minute of the last submission
+        "p50_ms": _quantile(latencies, 50),
+        "p90_ms": _quantile(latencies, 90),
+        "p99_ms": _quantile(latencies, 99),
+        "max_ms": latencies[-1] if latencies else math.nan,
+        "post_p50_ms": _quantile(answered, 50),
+        "post_p99_ms": _quantile(answered, 99),
         "stages_p50_ms": {name: _quantile(values, 50) for name, values in stages.items()},
         "stages_p99_ms": {name: _quantile(values, 99) for name, values in stages.items()},
     }
@@ -207,6 +210,40 @@ def _quantile(values: list[float], percent: int) -> float:
     return statistics.quantiles(values, n=100)[percent - 1]
 
 
+def curve(lines: list[Figures], path: Path) -> None:
+    """p50 and p99 against the offered rate (median of the passes, min - max as a band), beside the POST's p99."""
+    from curves import Series, write_svg
+
+    def series(label: str, figure: str) -> Series:
+        spreads = [line["figures"][figure] for line in lines]
+        return Series(
+            label,
+            [(float(line["case"].removesuffix("/s")), s["median"]) for line, s in zip(lines, spreads, strict=True)],
+            low=[s["min"] for s in spreads],
+            high=[s["max"] for s in spreads],
+        )
+
+    last = lines[-1]
+    note = (
+        f"2 cores; load average {last['loadavg_before'][0]:g} -> {last['loadavg_after'][0]:g}"
+        f"{' (outside load: not a result)' if any(line['outside_load'] for line in lines) else ''}; "
+        f"{last['repeat']} passes a rate; commit {last['commit']}"
+    )
+    write_svg(
+        path,
+        "Submit -> notification latency against the offered rate",
+        "submissions per second (open loop)",
+        "ms",
+        [
+            series("p99 to the notification", "p99_ms"),
+            series("p50 to the notification", "p50_ms"),
+            series("p99 of the POST's answer", "post_p99_ms"),
+        ],
+        log_y=True,
+        note=note,
+    )
+
+
 def _as(author: uuid.UUID) -> dict[str, str]:
     """The gateway's token for the author (the author is the token's subject, never a body field)."""
     return bearer("proposals", "resident", sub=author)
@@ -227,10 +264,13 @@ def main() -> None:
     parser.add_argument("--server-url", required=True, help="a PostgreSQL server URL; databases are created on it")
     parser.add_argument("--rate", default="50", help="submissions per second; a comma-separated list: a row each")
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--curve", type=Path, help="draw p50 / p99 against the rates into this SVG (bench/curves.py)")
     args = options(parser).parse_args()
     harness = Harness.start("latency", args)
     rates, seconds = ([20.0], 3.0) if args.quick else ([float(r) for r in args.rate.split(",")], args.seconds)
-    run(harness, args.bootstrap, args.server_url, rates, seconds)
+    lines = run(harness, args.bootstrap, args.server_url, rates, seconds)
+    if args.curve:
+        curve(lines, args.curve)
 
 
 if __name__ == "__main__":
