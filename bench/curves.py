@@ -13,9 +13,11 @@ rerun that measures the same figures writes the same file and a changed curve sh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -41,6 +43,17 @@ class Series:
         for name, bound in (("low", self.low), ("high", self.high)):
             if bound is not None and len(bound) != len(self.points):
                 raise ValueError(f"{self.label}: {name} has {len(bound)} values for {len(self.points)} points")
+
+
+def of_passes(label: str, passes: Mapping[float, Sequence[Mapping[str, Any]]], figure: str) -> Series:
+    """One figure of a benchmark's passes (bench/figures.py) at each x: the median, with the min-max band."""
+    values = {x: [float(p[figure]) for p in runs] for x, runs in sorted(passes.items())}
+    return Series(
+        label,
+        [(float(x), statistics.median(v)) for x, v in values.items()],
+        low=[min(v) for v in values.values()],
+        high=[max(v) for v in values.values()],
+    )
 
 
 def write_svg(

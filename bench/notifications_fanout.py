@@ -303,16 +303,7 @@ def run(harness: Harness, args: argparse.Namespace, bootstrap: str, server: str,
 
 def size_curve(runs: dict[int, list[Figures]], args: argparse.Namespace) -> None:
     """The fan-out's time against its recipients, with the challenge e-mails' lag meanwhile (median, min - max)."""
-    from curves import Series, write_svg
-
-    def series(label: str, figure: str) -> Series:
-        values = {n: [r[figure] for r in passes] for n, passes in sorted(runs.items())}
-        return Series(
-            label,
-            [(float(n), statistics.median(v)) for n, v in values.items()],
-            low=[min(v) for v in values.values()],
-            high=[max(v) for v in values.values()],
-        )
+    from curves import of_passes, write_svg
 
     write_svg(
         args.curve_svg,
@@ -320,9 +311,9 @@ def size_curve(runs: dict[int, list[Figures]], args: argparse.Namespace) -> None
         "voters with an e-mail address",
         "seconds from the event",
         [
-            series("last e-mail handed to SMTP", "last_email_after_s"),
-            series("fan-out planned", "fanout_planned_s"),
-            series("a challenge e-mail's lag meanwhile (max)", "challenge_lag_max_s"),
+            of_passes("last e-mail handed to SMTP", runs, "last_email_after_s"),
+            of_passes("fan-out planned", runs, "fanout_planned_s"),
+            of_passes("a challenge e-mail's lag meanwhile (max)", runs, "challenge_lag_max_s"),
         ],
         note=f"2 cores; {args.connections} SMTP connections + the personal lane; load average "
         f"{os.getloadavg()[0]:.1f} at the end; {args.repeat} passes a point",

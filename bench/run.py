@@ -104,7 +104,7 @@ def benchmarks() -> dict[str, Argv]:
         "budget_rules": lambda kafka, db: [],
         "pb_sweep": lambda kafka, db: [],
         "submissions_load": _services,
-        "ballot_intake": lambda kafka, db: [*_services(kafka, db), "--rate", env("BENCH_BALLOT_RATE", "300")],
+        "ballot_intake": lambda kafka, db: [*_services(kafka, db), "--rate", env("BENCH_BALLOT_RATE", "600")],
         "gateway_ballots": _services,
         "portal_render": _services,
         "work_queue": _services,
