@@ -7,10 +7,14 @@ authorizer and allow.everyone.if.no.acl.found=false: WRITE on the topics of the 
 event catalogue: meemaken.<service>.<aggregate>), READ on the topics its consumer groups read and on those groups
 (consumers.txt beside the topics file), WRITE and READ on its groups' dead-letter topics. The user of a service is
 <SERVICE>_KAFKA_USERNAME, else the service's name. It adds ACLs, never removes one (kafka.md says how).
+It also makes (or updates) the SCRAM credentials of every service's user whose password it is given:
+<SERVICE>_KAFKA_PASSWORD_FILE (a mounted secret) or <SERVICE>_KAFKA_PASSWORD, never the repository; a user
+that already signs in with that password is left alone, so a rerun changes nothing.
 
 Environment (defaults: one broker, as the file says):
 - KAFKA_REPLICATION_FACTOR: copies of each partition (1; a cluster: 3);
 - KAFKA_MIN_INSYNC_REPLICAS: copies a write needs before it counts (2 from 3 copies, else 1);
+- KAFKA_SCRAM_MECHANISM: the services' users' SCRAM-SHA-512 (default) or SCRAM-SHA-256 credentials;
 - KAFKA_TOPIC_PARTITIONS: partitions of each event topic instead of the file's (dead-letter topics keep theirs:
   one partition, read in order); the most worker replicas a consumer group can keep busy;
 - the brokers' TLS and SASL settings, as every client of the services reads them (meemaken_events.brokers).
@@ -21,7 +25,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from kafka.admin import (
@@ -33,6 +37,8 @@ from kafka.admin import (
     NewTopic,
     ResourcePattern,
     ResourceType,
+    ScramMechanism,
+    UserScramCredentialUpsertion,
 )
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -78,11 +84,16 @@ def access(groups: dict[str, list[str]]) -> dict[str, dict[str, set[str]]]:
     return services
 
 
+def user(service: str, env: Mapping[str, str]) -> str:
+    """The service's Kafka user: <SERVICE>_KAFKA_USERNAME, else the service's name."""
+    return env.get(f"{service.upper()}_KAFKA_USERNAME") or service
+
+
 def acls(groups: dict[str, list[str]], env: Mapping[str, str]) -> list[ACL]:
-    """The ACLs of every service's user (<SERVICE>_KAFKA_USERNAME, else the service's name), from any host."""
+    """The ACLs of every service's user, from any host."""
     rules = []
     for service, needs in sorted(access(groups).items()):
-        principal = "User:" + (env.get(f"{service.upper()}_KAFKA_USERNAME") or service)
+        principal = "User:" + user(service, env)
         grants = [(ResourceType.TOPIC, t, ACLOperation.WRITE) for t in needs["write"]]
         grants += [(ResourceType.TOPIC, t, ACLOperation.READ) for t in needs["read"]]
         grants += [(ResourceType.GROUP, g, ACLOperation.READ) for g in needs["groups"]]
@@ -90,6 +101,47 @@ def acls(groups: dict[str, list[str]], env: Mapping[str, str]) -> list[ACL]:
             pattern = ResourcePattern(kind, name, ACLResourcePatternType.LITERAL)
             rules.append(ACL(principal, "*", operation, ACLPermissionType.ALLOW, pattern))
     return rules
+
+
+def passwords(services: Iterable[str], env: Mapping[str, str]) -> dict[str, str]:
+    """User -> password of every service given one (<SERVICE>_KAFKA_PASSWORD_FILE, else <SERVICE>_KAFKA_PASSWORD)."""
+    found = {}
+    for service in sorted(services):
+        variable = f"{service.upper()}_KAFKA_PASSWORD"
+        password = Path(env[f"{variable}_FILE"]).read_text().strip() if env.get(f"{variable}_FILE") else ""
+        if password := password or env.get(variable, ""):
+            found[user(service, env)] = password
+    return found
+
+
+def set_users(admin: KafkaAdminClient, users: dict[str, str], env: Mapping[str, str]) -> list[str]:
+    """SCRAM credentials for each user that does not sign in with its password yet; the users set."""
+    name = env.get("KAFKA_SCRAM_MECHANISM") or "SCRAM-SHA-512"
+    mechanism = {"SCRAM-SHA-512": ScramMechanism.SCRAM_SHA_512, "SCRAM-SHA-256": ScramMechanism.SCRAM_SHA_256}[name]
+    known = admin.describe_user_scram_credentials(list(users)) if users else {}
+    made = {u for u, found in known.items() if any(c["mechanism"] == mechanism for c in found["credential_infos"])}
+    stale = sorted(u for u, password in users.items() if u not in made or not signs_in(admin, u, password, name))
+    if stale:
+        upserts = [UserScramCredentialUpsertion(u, mechanism, users[u], iterations=8192) for u in stale]
+        refused = {u: error for u, error in admin.alter_user_scram_credentials(upserts).items() if error}
+        if refused:
+            raise SystemExit(f"SCRAM credentials refused: {refused}")
+    return stale
+
+
+def signs_in(admin: KafkaAdminClient, name: str, password: str, mechanism: str) -> bool:
+    """Do the brokers the admin reaches (by SASL) let `name` in with `password`?"""
+    config = admin.config
+    if not str(config["security_protocol"]).startswith("SASL_"):
+        return False  # no way to ask: set the credentials
+    reach = {k: v for k, v in config.items() if k.startswith("ssl_") or k in ("bootstrap_servers", "security_protocol")}
+    login = {"sasl_mechanism": mechanism, "sasl_plain_username": name, "sasl_plain_password": password}
+    try:
+        timeouts = {"request_timeout_ms": 10000, "bootstrap_timeout_ms": 10000}  # a refused password: retried till then
+        KafkaAdminClient(**reach, **login, **timeouts, client_id="meemaken-topics").close()
+    except KafkaError:
+        return False
+    return True
 
 
 def replication(env: Mapping[str, str]) -> tuple[int, int]:
@@ -119,8 +171,9 @@ def create_topics(
     timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
     groups: dict[str, list[str]] | None = None,
-) -> None:
-    """The topics that are missing, then (given the consumer groups) the services' ACLs."""
+) -> list[str]:
+    """The topics that are missing, then (given the consumer groups) the services' SCRAM users whose passwords
+    are given and their ACLs; the users whose credentials it set."""
     env = os.environ if env is None else env
     factor, in_sync = replication(env)
     topics = sized(topics, env)
@@ -147,10 +200,13 @@ def create_topics(
             except TopicAlreadyExistsError:
                 pass
         _wait_until_usable(admin, dict(topics), deadline)
-        if groups is not None:
-            granted = admin.create_acls(acls(groups, env))
-            if granted["failed"]:
-                raise SystemExit(f"ACLs refused: {granted['failed']}")
+        if groups is None:
+            return []
+        users = set_users(admin, passwords(access(groups), env), env)
+        granted = admin.create_acls(acls(groups, env))
+        if granted["failed"]:
+            raise SystemExit(f"ACLs refused: {granted['failed']}")
+        return users
     finally:
         admin.close()
 
@@ -179,5 +235,7 @@ if __name__ == "__main__":
     declared_file = Path(sys.argv[2])
     with_acls = "--acls" in sys.argv[3:]
     groups = consumers(declared_file.with_name("consumers.txt")) if with_acls else None
-    create_topics(sys.argv[1], declared(declared_file), groups=groups)
+    users = create_topics(sys.argv[1], declared(declared_file), groups=groups)
     print(f"topics ready on {sys.argv[1]}" + (", and every service's ACLs" if with_acls else ""))
+    if with_acls:
+        print("SCRAM credentials set: " + (", ".join(users) or "none (every given password signs in already)"))

@@ -7,8 +7,11 @@
 # unless KAFKA_HOSTS, KAFKA_PORTS, KAFKA_CONTROLLER_PORTS list them per node), replication factor 3,
 # min.insync.replicas 2. KAFKA_SASL_SSL_PORTS (per node) adds a SASL_SSL listener (SCRAM-SHA-512) with the
 # PEM files of KAFKA_TLS_DIR (ca.pem, node-<n>.pem: key and certificate), the StandardAuthorizer (no ACL, no
-# access; KAFKA_ADMIN_USER a super user) and, at `topics`, every service's ACLs. KAFKA_NETNS (per node) starts each
-# node inside that network namespace (tests only).
+# access) and, at `topics`, every service's ACLs (and SCRAM users, given their passwords); then no listener is
+# PLAINTEXT: the nodes' own (KAFKA_PORT: inter-broker, the admin tools) is SASL_PLAINTEXT with SCRAM-SHA-512,
+# the controllers' SASL_PLAINTEXT with PLAIN, both as the user `broker` (password KAFKA_BROKER_PASSWORD, else
+# made once in <data>/broker.password), the only super user (with KAFKA_ADMIN_USER when set). KAFKA_NETNS (per
+# node) starts each node inside that network namespace (tests only).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,6 +39,28 @@ node_cport() { nth "${KAFKA_CONTROLLER_PORTS:-}" "$1" $((CPORT + 2 * ($1 - 1)));
 node_sport() { nth "${KAFKA_SASL_SSL_PORTS:-}" "$1" ""; }
 node_netns() { nth "${KAFKA_NETNS:-}" "$1" ""; }
 nodes() { seq 1 "$BROKERS"; }
+secured() { [ -n "${KAFKA_SASL_SSL_PORTS:-}" ]; }
+
+# The password of the nodes' own user `broker`: KAFKA_BROKER_PASSWORD, else one made at the first format.
+broker_password() {
+  if [ -n "${KAFKA_BROKER_PASSWORD:-}" ]; then echo "$KAFKA_BROKER_PASSWORD"; return; fi
+  local file="$DATA/broker.password"
+  if [ ! -f "$file" ]; then
+    mkdir -p "$DATA"
+    (umask 077; head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$file")
+  fi
+  cat "$file"
+}
+
+# Run the admin tools (wait, topics) as `broker` through the nodes' own SASL listener, when it is one.
+as_broker() {
+  if secured && [ -z "$EXTERNAL" ]; then
+    KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT KAFKA_SASL_MECHANISM=SCRAM-SHA-512 KAFKA_SASL_USERNAME=broker \
+      KAFKA_SASL_PASSWORD="$(broker_password)" KAFKA_SASL_PASSWORD_FILE= "$@"
+  else
+    "$@"
+  fi
+}
 
 # Replication: every partition on three nodes (or all, when fewer), a write acknowledged once two have it.
 REPLICATION=$((BROKERS < 3 ? BROKERS : 3))
@@ -69,9 +94,10 @@ properties() {
   local n=$1 dir host port cport sport
   dir="$(node_dir "$n")" host="$(node_host "$n")" port="$(node_port "$n")" cport="$(node_cport "$n")"
   sport="$(node_sport "$n")"
-  local listeners="PLAINTEXT://$host:$port,CONTROLLER://$host:$cport"
-  local advertised="PLAINTEXT://$host:$port,CONTROLLER://$host:$cport"
-  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  local own=PLAINTEXT protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if secured; then own=BROKER protocols="BROKER:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"; fi
+  local listeners="$own://$host:$port,CONTROLLER://$host:$cport"
+  local advertised="$own://$host:$port,CONTROLLER://$host:$cport"
   if [ -n "$sport" ]; then
     listeners="$listeners,SASL_SSL://$host:$sport" advertised="$advertised,SASL_SSL://$host:$sport"
     protocols="$protocols,SASL_SSL:SASL_SSL"
@@ -90,7 +116,7 @@ listeners=$listeners
 advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=$protocols
-inter.broker.listener.name=PLAINTEXT
+inter.broker.listener.name=$own
 log.dirs=$dir/logs
 auto.create.topics.enable=false
 num.partitions=3
@@ -114,8 +140,18 @@ PROPS
     echo "replica.lag.time.max.ms=10000"
   fi
   if [ -n "$sport" ]; then
-    local tls="${KAFKA_TLS_DIR:?KAFKA_SASL_SSL_PORTS needs KAFKA_TLS_DIR}"
+    local tls="${KAFKA_TLS_DIR:?KAFKA_SASL_SSL_PORTS needs KAFKA_TLS_DIR}" password
+    password="$(broker_password)"
+    # The nodes among themselves as `broker`: SCRAM between brokers (its credentials are written with the
+    # metadata at format), PLAIN to the controllers (KRaft controllers cannot read SCRAM credentials before
+    # they have the metadata, so theirs are in this file).
     cat <<PROPS
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.broker.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.broker.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="$password";
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="$password" user_broker="$password";
 listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.ssl.keystore.type=PEM
@@ -123,12 +159,11 @@ listener.name.sasl_ssl.ssl.keystore.location=$tls/node-$n.pem
 listener.name.sasl_ssl.ssl.truststore.type=PEM
 listener.name.sasl_ssl.ssl.truststore.location=$tls/ca.pem
 PROPS
-    # Every client of the SASL_SSL listener is refused what no ACL grants it (topics --acls grants the services'
-    # users theirs). The PLAINTEXT and CONTROLLER listeners are the nodes' own on this host (ANONYMOUS: the
-    # brokers and controllers among themselves, and the admin tools): super users, as KAFKA_ADMIN_USER is.
+    # Every authenticated user is refused what no ACL grants it (topics --acls grants the services' users
+    # theirs); no listener lets anyone in unauthenticated. `broker` (and KAFKA_ADMIN_USER) may do anything.
     echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
     echo "allow.everyone.if.no.acl.found=false"
-    echo "super.users=User:ANONYMOUS${KAFKA_ADMIN_USER:+;User:$KAFKA_ADMIN_USER}"
+    echo "super.users=User:broker${KAFKA_ADMIN_USER:+;User:$KAFKA_ADMIN_USER}"
   fi
 }
 
@@ -138,13 +173,16 @@ format() {
   if [ ! -f "$DATA/cluster.id" ]; then new_cluster_id > "$DATA/cluster.id"; fi
   cluster_id="$(cat "$DATA/cluster.id")"
   local pids=() scram=()
+  if secured; then  # the nodes' own user, written with the cluster's metadata
+    scram+=(--add-scram "SCRAM-SHA-512=[name=broker,iterations=8192,password=$(broker_password)]")
+  fi
   if [ -n "${KAFKA_SCRAM_USER:-}" ]; then  # a first SCRAM user, written with the cluster's metadata
-    scram=(--add-scram "SCRAM-SHA-512=[name=$KAFKA_SCRAM_USER,iterations=8192,password=${KAFKA_SCRAM_PASSWORD:?}]")
+    scram+=(--add-scram "SCRAM-SHA-512=[name=$KAFKA_SCRAM_USER,iterations=8192,password=${KAFKA_SCRAM_PASSWORD:?}]")
   fi
   for n in $(nodes); do
     dir="$(node_dir "$n")"
     mkdir -p "$dir/logs"
-    properties "$n" > "$dir/server.properties"
+    (umask 077; properties "$n" > "$dir/server.properties")  # it may hold the nodes' password
     if [ -f "$dir/logs/meta.properties" ]; then continue; fi
     if [ "$BROKERS" -eq 1 ]; then
       java_cmd kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$dir/server.properties" "${scram[@]}" >/dev/null &
@@ -199,10 +237,15 @@ port_open() {
 wait_ready() {
   local deadline=$((SECONDS + ${KAFKA_WAIT_SECONDS:-90})) expected="$BROKERS"
   [ -z "$EXTERNAL" ] || expected=1
-  until port_open && "$PY" - "$BOOTSTRAP" "$expected" <<'PY' 2>/dev/null
-import sys
+  until port_open && as_broker "$PY" - "$BOOTSTRAP" "$expected" <<'PY' 2>/dev/null
+import os, sys
 from kafka.admin import KafkaAdminClient
-admin = KafkaAdminClient(bootstrap_servers=sys.argv[1].split(","), request_timeout_ms=3000)
+login = {}
+if os.environ.get("KAFKA_SECURITY_PROTOCOL") == "SASL_PLAINTEXT":  # as_broker's
+    login = {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+             "sasl_plain_username": os.environ["KAFKA_SASL_USERNAME"],
+             "sasl_plain_password": os.environ["KAFKA_SASL_PASSWORD"]}
+admin = KafkaAdminClient(bootstrap_servers=sys.argv[1].split(","), request_timeout_ms=3000, **login)
 assert len(admin.describe_cluster()["brokers"]) >= int(sys.argv[2])
 admin.close()
 PY
@@ -230,7 +273,7 @@ topics() {
   local partitions="${KAFKA_TOPIC_PARTITIONS:-}" acls=()
   if [ -z "$partitions" ] && [ -z "$EXTERNAL" ] && [ "$BROKERS" -gt 1 ]; then partitions=12; fi
   if [ -n "${KAFKA_SASL_SSL_PORTS:-}" ] || [ "${KAFKA_ACLS:-0}" = 1 ]; then acls=(--acls); fi
-  KAFKA_REPLICATION_FACTOR="${KAFKA_REPLICATION_FACTOR:-$REPLICATION}" \
+  as_broker env KAFKA_REPLICATION_FACTOR="${KAFKA_REPLICATION_FACTOR:-$REPLICATION}" \
     KAFKA_MIN_INSYNC_REPLICAS="${KAFKA_MIN_INSYNC_REPLICAS:-$MIN_ISR}" KAFKA_TOPIC_PARTITIONS="$partitions" \
     "$PY" "$HERE/create_topics.py" "$BOOTSTRAP" "${KAFKA_TOPICS_FILE:-$HERE/topics.txt}" "${acls[@]}"
 }
@@ -240,8 +283,15 @@ topics() {
 # as Kafka's kafka-configs.sh makes one.
 scram_user() {
   local user="${KAFKA_SCRAM_USER:?}" password="${KAFKA_SCRAM_PASSWORD:?}"
+  local as=()
+  if secured && [ -z "$EXTERNAL" ]; then  # as `broker`, through the nodes' own listener
+    (umask 077; printf '%s\n' security.protocol=SASL_PLAINTEXT sasl.mechanism=SCRAM-SHA-512 \
+      "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\" password=\"$(broker_password)\";" \
+      >"$DATA/broker-client.properties")
+    as=(--command-config "$DATA/broker-client.properties")
+  fi
   java_args "$DATA"
-  java "${JAVA_ARGS[@]}" kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" --alter \
+  java "${JAVA_ARGS[@]}" kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" "${as[@]}" --alter \
     --add-config "SCRAM-SHA-512=[iterations=8192,password=$password]" --entity-type users --entity-name "$user" >/dev/null
   say "SCRAM-SHA-512 credentials for $user set"
 }

@@ -83,13 +83,14 @@ def system(kafka_cluster, postgres_server_url, tmp_path_factory):
         name: create_database(postgres_server_url, f"cluster_{name}_{uuid.uuid4().hex[:8]}")
         for name in ("proposals", "notifications")
     }
-    proposals = deploy("proposals", databases["proposals"], kafka_cluster.bootstrap, logs, {"WEB_CONCURRENCY": "1"})
+    env = kafka_cluster.admin_env() | {"WEB_CONCURRENCY": "1"}  # the nodes' own listener: SASL, as `broker`
+    proposals = deploy("proposals", databases["proposals"], kafka_cluster.bootstrap, logs, env)
     notifications = deploy(
         "notifications",
         databases["notifications"],
         kafka_cluster.bootstrap,
         logs,
-        {"WEB_CONCURRENCY": "1", "PROPOSALS_BASE_URL": proposals.url},
+        env | {"PROPOSALS_BASE_URL": proposals.url},
     )
     running = System({"proposals": proposals.url, "notifications": notifications.url}, databases)
     running.post("processes", process_body("cluster-call"))

@@ -155,11 +155,14 @@ def test_a_hook_creates_the_topics_before_the_migrations_with_the_charts_sizes_a
     assert env["KAFKA_TOPIC_PARTITIONS"]["value"] == "24"
     assert env["KAFKA_SASL_USERNAME"]["valueFrom"]["secretKeyRef"] == {"name": "kafka-admin", "key": "kafka-username"}
     assert env["KAFKA_SASL_PASSWORD_FILE"]["value"] == "/run/secrets/kafka-admin/kafka-password"
-    for service in SERVICES:  # whose ACLs it grants: each service's own user, from its Secret
+    for service in SERVICES:  # whose ACLs it grants and SCRAM users it makes: each service's own, from its Secret
         user = env[f"{service.upper()}_KAFKA_USERNAME"]["valueFrom"]["secretKeyRef"]
         assert user == {"name": f"meemaken-{service}", "key": "kafka-username"}
+        password = f"/run/secrets/kafka-users/{service}/kafka-password"
+        assert env[f"{service.upper()}_KAFKA_PASSWORD_FILE"]["value"] == password
     mounted = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
-    assert mounted == {"kafka-admin": "kafka-admin", "kafka-ca": "kafka-cluster-ca"}
+    users = {f"kafka-user-{s}": f"meemaken-{s}" for s in SERVICES}
+    assert mounted == {"kafka-admin": "kafka-admin", "kafka-ca": "kafka-cluster-ca"} | users
     assert env["KAFKA_SSL_CAFILE"]["value"] == "/run/secrets/kafka-ca/ca.crt"
 
 

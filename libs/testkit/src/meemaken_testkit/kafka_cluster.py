@@ -3,11 +3,13 @@
 Each node is a KRaft broker and controller. As root, where network namespaces work, every node runs in a
 namespace of its own, joined to the test's by a bridge (10.x.y.1 here, 10.x.y.1n the nodes): ``cut(n)``
 takes a node's link down, the way a network partition cuts it off, and ``reconnect(n)`` brings it back.
-Elsewhere the nodes listen on 127.0.0.1 and ``cut`` skips the test. Every node also has a SASL_SSL
-listener (SCRAM-SHA-512) with a CA and certificates made for this session, and one SCRAM user made with
-the cluster's metadata (kafka-storage's ``--add-scram``), a super user; ``client_env()`` is what a service needs
-to use it. That listener refuses what no ACL grants (StandardAuthorizer): ``topics`` grants every service's user
-(named after the service) its own, and ``add_user`` gives one a password.
+Elsewhere the nodes listen on 127.0.0.1 and ``cut`` skips the test. No listener is PLAINTEXT: the nodes' own
+(``bootstrap``: inter-broker, the admin tools) is SASL_PLAINTEXT with SCRAM-SHA-512, the controllers' SASL_PLAINTEXT
+with PLAIN, both as the user ``broker``, the only super user, its SCRAM credentials made with the cluster's
+metadata (kafka-storage's ``--add-scram``); ``admin_env()`` is what a client needs to use it. Every node also has
+a SASL_SSL listener (SCRAM-SHA-512) with a CA and certificates made for this session (``client_env()``). Both
+refuse what no ACL grants (StandardAuthorizer): ``topics`` grants every service's user (named after the service)
+its own; ``create_topics.py --acls`` makes a service's user given its password.
 
 The cluster is stopped, its namespaces and folder removed by ``destroy()``, at interpreter exit, or by a
 reaper process if the tests die without cleaning up.
@@ -29,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,7 +70,7 @@ class KafkaCluster(reaper.LocalServer):
         self.secure_bootstrap = ",".join(f"{h}:{p}" for h, p in zip(self.hosts, self.secure_ports, strict=True))
         self.tls_dir = self.data_dir / "tls"
         self.ca_file = self.tls_dir / "ca.pem"
-        self.user, self.password = "meemaken-test", secrets.token_urlsafe(24)
+        self.user, self.password = "broker", secrets.token_urlsafe(24)
         cleanup = f"bash {shlex.quote(str(KAFKA_SH))} stop; {self._teardown_network_script()}"
         self._reaper: subprocess.Popen[bytes] | None = reaper.spawn(
             str(self.data_dir), ["bash", "-c", cleanup], env=self._env()
@@ -87,7 +90,7 @@ class KafkaCluster(reaper.LocalServer):
             KAFKA_CONTROLLER_PORTS=",".join(map(str, self.controller_ports)),
             KAFKA_SASL_SSL_PORTS=",".join(map(str, self.secure_ports)),
             KAFKA_TLS_DIR=str(self.tls_dir),
-            KAFKA_ADMIN_USER=self.user,
+            KAFKA_BROKER_PASSWORD=self.password,
             KAFKA_HEAP=os.environ.get("KAFKA_HEAP", self.heap),
             # C1 only and the serial collector: about half the CPU to start, enough for tests
             KAFKA_JVM_OPTS=os.environ.get("KAFKA_TEST_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"),
@@ -108,7 +111,7 @@ class KafkaCluster(reaper.LocalServer):
         _write_tls(self.tls_dir, self.hosts)
         if self.isolated:
             self._setup_network()
-        self._run("start", KAFKA_SCRAM_USER=self.user, KAFKA_SCRAM_PASSWORD=self.password)
+        self._run("start")
         self._run("wait")
         self._run("topics", KAFKA_TOPICS_FILE=str(TOPICS_FILE))
         return self
@@ -141,8 +144,8 @@ class KafkaCluster(reaper.LocalServer):
         (self.data_dir / f"node-{node}" / "kafka.pid").unlink(missing_ok=True)
 
     def client_env(self, password: str | None = None, user: str | None = None) -> dict[str, str]:
-        """The environment of a service that reaches the cluster by SASL_SSL as `user` (default: the test user,
-        a super user)."""
+        """The environment of a service that reaches the cluster by SASL_SSL as `user` (default: `broker`, the
+        super user)."""
         return {
             "KAFKA_BOOTSTRAP_SERVERS": self.secure_bootstrap,
             "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
@@ -152,20 +155,27 @@ class KafkaCluster(reaper.LocalServer):
             "KAFKA_SSL_CAFILE": str(self.ca_file),
         }
 
-    def add_user(self, user: str) -> str:
-        """SCRAM-SHA-512 credentials for `user` (say, a service's), set through the admin listener; its password."""
-        from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
+    def admin_env(self) -> dict[str, str]:
+        """The environment of a client of the nodes' own listener (SASL_PLAINTEXT), as `broker`."""
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+            "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_SASL_USERNAME": self.user,
+            "KAFKA_SASL_PASSWORD": self.password,
+        }
 
-        password = secrets.token_urlsafe(24)
-        admin = self.admin()
-        try:
-            upsert = UserScramCredentialUpsertion(user, ScramMechanism.SCRAM_SHA_512, password, iterations=8192)
-            errors = admin.alter_user_scram_credentials([upsert])
-            if errors.get(user):
-                raise RuntimeError(f"SCRAM credentials for {user}: {errors[user]}")
-        finally:
-            admin.close()
-        return password
+    def client_options(self, user: str | None = None, password: str | None = None, tls: bool = True) -> dict[str, Any]:
+        """kafka-python's options for a client as `user` (default `broker`) through the SASL_SSL listener, or
+        (tls=False) the nodes' own."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": (self.secure_bootstrap if tls else self.bootstrap).split(","),
+            "security_protocol": "SASL_SSL" if tls else "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": user or self.user,
+            "sasl_plain_password": self.password if password is None else password,
+        }
+        return options | ({"ssl_cafile": str(self.ca_file), "ssl_check_hostname": True} if tls else {})
 
     def log(self, node: int) -> str:
         return (self.data_dir / f"node-{node}" / "server.log").read_text(errors="replace")
@@ -186,7 +196,7 @@ class KafkaCluster(reaper.LocalServer):
     def admin(self):  # type: ignore[no-untyped-def]
         from kafka.admin import KafkaAdminClient
 
-        return KafkaAdminClient(bootstrap_servers=self.bootstrap.split(","), request_timeout_ms=5000)
+        return KafkaAdminClient(**self.client_options(tls=False), request_timeout_ms=5000)
 
     def leader_of(self, topic: str, partition: int = 0) -> int:
         admin = self.admin()

@@ -115,9 +115,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.write_line(f"privacy scan: no personal data in {scanned}")
 
 
-def _scan_broker(bootstrap: str) -> None:
+def _scan_broker(bootstrap: str, **login: Any) -> None:
     try:
-        SCAN.check_kafka(bootstrap)
+        SCAN.check_kafka(bootstrap, **login)
     except Exception as exc:  # the broker is gone already: say so, do not hide it
         SCAN.findings.append(f"the Kafka records could not be scanned: {type(exc).__name__}: {exc}")
 
@@ -154,7 +154,9 @@ def kafka_cluster() -> Iterator[KafkaCluster]:
     try:
         cluster.start()
         yield cluster
-        _scan_broker(cluster.bootstrap)
+        login = cluster.client_options(tls=False)
+        del login["bootstrap_servers"]
+        _scan_broker(cluster.bootstrap, **login)
     finally:
         cluster.destroy()
 

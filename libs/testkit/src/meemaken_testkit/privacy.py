@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # Belgian national register number, with or without its punctuation: yymmdd-sss-cc, check digits mod 97.
@@ -86,11 +87,13 @@ class PrivacyScan:
             for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
                 self.check(f"{path.name}:{number}", line, "log lines")
 
-    def check_kafka(self, bootstrap: str) -> None:
-        """Every record of every topic on the broker, from the beginning."""
+    def check_kafka(self, bootstrap: str, **login: Any) -> None:
+        """Every record of every topic on the broker, from the beginning (`login`: kafka-python's SASL options)."""
         from kafka import KafkaConsumer
 
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=3000)
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=3000, **login
+        )
         try:
             topics = sorted(t for t in consumer.topics() if not t.startswith("__"))
             if not topics:
