@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from gateway.adapters.tables import people, sessions
 from gateway.backends import Refused, ServiceError, Unavailable, api
 from gateway.casework import challenge_handling as handling
+from gateway.casework.confirming import in_words
 from gateway.context import gateway
 from gateway.identity.pseudonyms import normalise_reference
 from gateway.portal.challenges import after, rules_for
@@ -115,18 +116,15 @@ def _words(code: str, detail: Any, name: str, action: str) -> str:
 
 def refusal(error: ServiceError) -> str:
     """What the service said, in plain words (its own detail follows, as it gave it)."""
-    if isinstance(error, Unavailable):
-        return _("The Right to Challenge service did not answer. Nothing was changed; try again in a moment.")
-    assert isinstance(error, Refused)
-    lead = {
-        401: _("Your session has ended; log in again."),
+    silent = _("The Right to Challenge service did not answer. Nothing was changed; try again in a moment.")
+    leads = {
         403: _("You may not do this for this case."),
         404: _("There is no such case."),
         409: _("This is not possible in the case's current state."),
         412: _("The case changed in the meantime. Look at it again before you act."),
         422: _("The Right to Challenge service did not accept what you sent."),
-    }.get(error.status, _("The Right to Challenge service refused this."))
-    return f"{lead} {error.detail}".strip()
+    }
+    return in_words(error, silent, leads, _("The Right to Challenge service refused this."))
 
 
 # --- the case as officials see it -------------------------------------------------------------------------

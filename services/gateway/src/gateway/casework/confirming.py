@@ -90,15 +90,18 @@ def noted(message: str, category: str) -> None:
         flash(message, category)
 
 
-def refused_by_proposals(error: ServiceError, leads: Mapping[int, str]) -> str:
-    """What the proposals service said, in plain words: the desk's own ``leads`` for 403, 404 and 409, then the
-    service's detail as it gave it."""
+def in_words(error: ServiceError, silent: str, leads: Mapping[int, str], otherwise: str) -> str:
+    """A service's refusal in plain words: ``silent`` when it did not answer, else the desk's lead for its status
+    (``otherwise`` for any other; an ended session is said here) and the service's detail as it gave it."""
     if isinstance(error, Unavailable):
-        return _("The proposals service did not answer. Nothing was changed; try again in a moment.")
+        return silent
     assert isinstance(error, Refused)
-    lead = {
-        401: _("Your session has ended; log in again."),
-        **leads,
-        422: _("The proposals service did not accept what you sent."),
-    }.get(error.status, _("The proposals service refused this."))
+    lead = {401: _("Your session has ended; log in again."), **leads}.get(error.status, otherwise)
     return f"{lead} {error.detail}".strip()
+
+
+def refused_by_proposals(error: ServiceError, leads: Mapping[int, str]) -> str:
+    """The proposals service's refusal in words, with the desk's own ``leads`` for 403, 404 and 409."""
+    silent = _("The proposals service did not answer. Nothing was changed; try again in a moment.")
+    leads = {**leads, 422: _("The proposals service did not accept what you sent.")}
+    return in_words(error, silent, leads, _("The proposals service refused this."))

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from gateway.backends import Refused, ServiceError, Unavailable, api
 from gateway.casework import panel_work as work
-from gateway.casework.confirming import Desk, noted, take
+from gateway.casework.confirming import Desk, in_words, noted, take
 from gateway.casework.next_actions import roles_of
 from gateway.portal.panels import composition
 from gateway.web import install_page_answers, page
@@ -65,19 +65,19 @@ def offered(panel: Mapping[str, Any]) -> list[str]:
 
 
 def refusal(error: ServiceError) -> str:
-    """What the service said, in plain words (its own detail follows, as it gave it)."""
-    if isinstance(error, Unavailable):
-        return _("The panels service did not answer. Nothing was changed; try again in a moment.")
-    assert isinstance(error, Refused)
-    lead = {
-        401: _("Your session has ended; log in again."),
+    """What the service said, in plain words (its own detail follows, as it gave it, and its fields' problems)."""
+    silent = _("The panels service did not answer. Nothing was changed; try again in a moment.")
+    leads = {
         403: _("You may not do this for this panel."),
         404: _("There is no such panel."),
         409: _("This is not possible in the panel's current state."),
         422: _("The panels service did not accept what you sent."),
-    }.get(error.status, _("The panels service refused this."))
-    fields = "; ".join(f"{name}: {message}" for name, message in _flat(error.errors))
-    return " ".join(x for x in (lead, error.detail, fields) if x)
+    }
+    said = in_words(error, silent, leads, _("The panels service refused this."))
+    fields = (
+        "; ".join(f"{name}: {message}" for name, message in _flat(error.errors)) if isinstance(error, Refused) else ""
+    )
+    return " ".join(x for x in (said, fields) if x)
 
 
 def _flat(errors: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
