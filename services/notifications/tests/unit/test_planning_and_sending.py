@@ -16,6 +16,7 @@ from notifications.domain.delivery import RetryPolicy, SendFailure
 from notifications.domain.people import Contact, Preferences
 from notifications.integration.incoming import handler
 from notifications.service_layer.fanout import fan_out_step
+from notifications.service_layer.planning import FAN_OUT
 from notifications.service_layer.schedule import build_digests, purge_delivery_log
 from notifications.service_layer.sending import Sender
 
@@ -280,3 +281,21 @@ def results_published(voters: int):
             "selected": [{"project_id": "p1", "title": "Benches"}],
         },
     )
+
+
+def test_the_personal_lane_takes_a_decision_before_a_fan_out_and_leaves_the_fan_out_to_the_other_threads(
+    engine, clock, sender
+):
+    voters = [str(uuid.uuid4()) for _ in range(3)]
+    for v in voters:
+        contact(engine, v)
+    handle(engine, clock, results_published(voters=3))
+    assert fan_out_step(engine, FakeVoters(voters), clock()) == 3
+    representative = uuid.uuid4()
+    contact(engine, representative)
+    handle(engine, clock, rejected(representative))
+    lane, others = FakeMailer(), FakeMailer()
+    assert sender.send_due(lane, below=FAN_OUT) == 1 and sender.send_due(lane, below=FAN_OUT) == 0
+    assert sender.send_due(others) == 3
+    assert {str(m["To"]) for m in others.sent}.isdisjoint({str(m["To"]) for m in lane.sent})
+    assert [r.status for r in rows(engine)] == ["sent"] * 4
