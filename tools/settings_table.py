@@ -43,13 +43,9 @@ ELSEWHERE = (
         "tracing, read by the OpenTelemetry SDK (`meemaken_kit.tracing` only decides from them whether to trace)",
     ),
     (
-        "`MEEMAKEN_JWKS_URL`, `MEEMAKEN_JWKS_FILE`, `MEEMAKEN_TOKEN_ISSUER`, `MEEMAKEN_SIGNING_KEYS_FILE`, "
-        "`MEEMAKEN_DEV_KEY_FILE`",
-        "the tokens the gateway signs and every service verifies (`meemaken_kit.tokens`)",
-    ),
-    (
-        "`MEEMAKEN_TOKEN_URL`, `<SERVICE>_CLIENT_SECRET` (or `_FILE`)",
-        "a service's own credential for calling another (`meemaken_kit.credentials`); the gateway checks any client's",
+        "`XDG_CACHE_HOME`",
+        "where development secrets and the development signing key are made once (default `~/.cache`), "
+        "outside the repository; never in production",
     ),
     (
         "`<SERVICE>_BIND`, `WEB_CONCURRENCY`",

@@ -146,8 +146,9 @@ def read_environment(settings: type[BaseSettings], service: str, env: Mapping[st
     prefix = service.upper().replace("-", "_")
     values: dict[str, str] = {}
     for field in settings.model_fields.values():
-        for name in names(field):
-            value = env.get(name.replace(SERVICE, prefix), "")
+        for declared in names(field):
+            name = declared.replace(SERVICE, prefix)
+            value = env.get(name, "")
             if value and secret(field) and env.get(f"{name}_FILE"):
                 raise ConfigurationError(f"{service}: configuration refused: set {name} or {name}_FILE, not both")
             if not value and secret(field) and env.get(f"{name}_FILE"):
@@ -159,7 +160,7 @@ def read_environment(settings: type[BaseSettings], service: str, env: Mapping[st
                         f"({error.strerror})"
                     ) from None
             if value:
-                values[name] = value
+                values[declared] = value
     return values
 
 

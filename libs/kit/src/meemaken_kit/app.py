@@ -163,7 +163,7 @@ def create_service_app(
         api.register_blueprint(blueprint)
     app.extensions["meemaken"]["api"] = api
     app.extensions["meemaken"]["public_endpoints"] = {"api-docs.openapi_json"}
-    install_authentication(app, verifier or TokenVerifier.configured(settings.service), session_principal)
+    install_authentication(app, verifier or TokenVerifier.configured(settings.service, settings), session_principal)
     install_input_guard(app)
     if idempotency:  # the service's migrations create its table (meemaken_kit.idempotency)
         install_idempotency(app)

@@ -27,7 +27,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import field_validator, model_validator
+from pydantic import FilePath, SecretStr, field_validator, model_validator
 
 from meemaken_events.settings import (
     SERVICE,
@@ -59,6 +59,7 @@ class Settings(EventSettings):
     """What every service shares (the first rows of ``docs/configuration.md``), the event settings included."""
 
     by_service: ClassVar[dict[str, type[Settings]]] = {}
+    signs_tokens: ClassVar[bool] = False  # the gateway: checks tokens with its own keys, not a JWKS from elsewhere
 
     service: str
     environment: Literal["development", "production"] = variable(
@@ -96,6 +97,34 @@ class Settings(EventSettings):
     )
     worker_metrics_bind: str = variable(
         f"{SERVICE}_WORKER_METRICS_BIND", "", "host:port of the worker's /metrics and /healthz; empty: none"
+    )
+    token_issuer: str = variable(
+        "MEEMAKEN_TOKEN_ISSUER",
+        "",
+        "the gateway's issuer URL, in every token it signs and every service checks (production: required); "
+        "empty: the development issuer",
+    )
+    jwks_url: str = variable(
+        "MEEMAKEN_JWKS_URL",
+        "",
+        "the gateway's `/.well-known/jwks.json`, its public keys (production: it or the file)",
+    )
+    jwks_file: FilePath | None = variable("MEEMAKEN_JWKS_FILE", None, "or those keys in a file")
+    signing_keys_file: FilePath | None = variable(
+        "MEEMAKEN_SIGNING_KEYS_FILE",
+        None,
+        "the gateway's signing keys: a JWKS with private keys, the first signs (production: required at the gateway)",
+    )
+    development_key_file: Path | None = variable(
+        "MEEMAKEN_DEV_KEY_FILE",
+        None,
+        "development only: the signing key made once on this machine; default `$XDG_CACHE_HOME/meemaken/...`",
+    )
+    token_url: str = variable(
+        "MEEMAKEN_TOKEN_URL", "", "the gateway's `POST /oauth/token`, for a service's own calls to another"
+    )
+    service_secret: SecretStr | None = variable(
+        f"{SERVICE}_CLIENT_SECRET", None, "the service's secret there (the gateway checks any client's, `_FILE` too)"
     )
     time_zone: str = variable(
         "MEEMAKEN_TIME_ZONE",
@@ -151,6 +180,10 @@ class Settings(EventSettings):
         if not self.database_url:
             url = f"sqlite:///{self.data_dir.resolve() / (self.service + '.sqlite')}"
             object.__setattr__(self, "database_url", url)
+        if self.production and not self.token_issuer:
+            raise ValueError("MEEMAKEN_ENV=production needs MEEMAKEN_TOKEN_ISSUER (the gateway's issuer URL)")
+        if self.production and not (self.jwks_url or self.jwks_file or self.signs_tokens):
+            raise ValueError("MEEMAKEN_ENV=production needs MEEMAKEN_JWKS_URL (the gateway's JWKS)")
         return self
 
     @property

@@ -2,8 +2,8 @@
 
 Which service may ask which other for what is one table, :data:`SERVICE_GRANTS`; the gateway's token
 endpoint (``POST /oauth/token``, OAuth2 client credentials, HTTP Basic with the service's name and its
-secret) issues nothing beyond it. A caller configures ``MEEMAKEN_TOKEN_URL`` and
-``<SERVICE>_CLIENT_SECRET``; the token is cached until shortly before it expires. In development,
+secret) issues nothing beyond it. A caller's settings name ``MEEMAKEN_TOKEN_URL`` and
+``<SERVICE>_CLIENT_SECRET`` (or ``_FILE``); the token is cached until shortly before it expires. In development,
 without ``MEEMAKEN_TOKEN_URL``, the token is signed locally with the development key (refused in
 production), so tests and ``make run`` without a gateway still call each other with narrow tokens.
 """
@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
+from meemaken_kit.config import Settings
 from meemaken_kit.roles import Role
-from meemaken_kit.secrets import configured_secret, production
-from meemaken_kit.tokens import TokenIssuer
+from meemaken_kit.tokens import TokenIssuer, refused
 
 # caller -> audience -> the scopes it may hold there. ``scraper`` is Prometheus.
 SERVICE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
@@ -61,16 +60,17 @@ class ServiceCredentials:
         self._lock = threading.Lock()
 
     @classmethod
-    def configured(cls, service: str, env: Mapping[str, str] | None = None) -> ServiceCredentials:
-        env = os.environ if env is None else env
-        token_url = env.get("MEEMAKEN_TOKEN_URL")
-        name = f"{service.upper()}_CLIENT_SECRET"
-        secret = configured_secret(name, env, development_default=False)  # or a mounted file: <NAME>_FILE
-        if token_url and not secret:
-            raise RuntimeError(f"MEEMAKEN_TOKEN_URL is set: {name} (or {name}_FILE) must be too")
-        if not token_url and production():
-            raise RuntimeError("MEEMAKEN_ENV=production needs MEEMAKEN_TOKEN_URL and the service's client secret")
-        return cls(service, token_url, secret)
+    def configured(cls, settings: Settings) -> ServiceCredentials:
+        """The service's credentials from its settings: the gateway's token endpoint and the service's secret
+        (both checked at start), or in development, without a token endpoint, tokens signed locally."""
+        if settings.token_url:  # set for every service (compose, the images): only a caller needs its secret
+            if settings.service_secret is None:
+                name = f"{settings.service.upper().replace('-', '_')}_CLIENT_SECRET"
+                raise refused(settings, f"MEEMAKEN_TOKEN_URL is set: {name} (or {name}_FILE) must be too")
+            return cls(settings.service, settings.token_url, settings.service_secret.get_secret_value())
+        if settings.production:
+            raise refused(settings, "MEEMAKEN_ENV=production needs MEEMAKEN_TOKEN_URL and the service's client secret")
+        return cls(settings.service, issuer=TokenIssuer.configured(settings))
 
     def headers(self, audience: str, *scopes: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(audience, scopes)}"}

@@ -1,8 +1,10 @@
 """Secrets and keys from configuration, never from the repository: one way for every service.
 
-``configured_secret("NAME")`` is ``NAME``, or the contents of the file ``NAME_FILE`` names (a mounted
-secret). Outside production, a missing one may fall back to a random secret made once on this machine
-(``~/.cache/meemaken/``, outside the repository); ``MEEMAKEN_ENV=production`` refuses that fallback.
+A secret the settings list is a ``SecretStr`` field (meemaken_kit.config: ``NAME`` or the file ``NAME_FILE``
+names). ``configured_secret("NAME", env)`` reads one whose name no field can list (a client's, at the gateway)
+from the environment its settings read. Outside production, a missing one may fall back to a random secret made
+once on this machine (``$XDG_CACHE_HOME/meemaken/``, outside the repository); ``MEEMAKEN_ENV=production``
+refuses that fallback.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 
-def production(env: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env
-    return env.get("MEEMAKEN_ENV", "development").lower() == "production"
+def production(env: Mapping[str, str]) -> bool:
+    return env.get("MEEMAKEN_ENV", "development").strip().lower() == "production"
 
 
-def machine_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where this machine keeps its development secrets and keys."""
-    env = os.environ if env is None else env
+def machine_dir(env: Mapping[str, str]) -> Path:
+    """Where this machine keeps its development secrets and keys: the XDG cache (``XDG_CACHE_HOME``, the
+    desktop's convention, default ~/.cache), outside the repository."""
     return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "meemaken"
 
 
@@ -42,7 +43,7 @@ def write_once(path: Path, content: Callable[[], str]) -> None:
         tmp.unlink()
 
 
-def development_secret(name: str, env: Mapping[str, str] | None = None) -> str:
+def development_secret(name: str, env: Mapping[str, str]) -> str:
     """A random secret kept on this machine for ``name``; refused in production."""
     if production(env):
         raise RuntimeError(f"MEEMAKEN_ENV=production needs {name} or {name}_FILE")
@@ -51,12 +52,9 @@ def development_secret(name: str, env: Mapping[str, str] | None = None) -> str:
     return path.read_text().strip()
 
 
-def configured_secret(
-    name: str, env: Mapping[str, str] | None = None, *, development_default: bool = True
-) -> str | None:
+def configured_secret(name: str, env: Mapping[str, str], *, development_default: bool = True) -> str | None:
     """``name``, or the file ``name_FILE`` names; else (development only) a machine-local secret, or
     None when ``development_default`` is off."""
-    env = os.environ if env is None else env
     value = env.get(name)
     if value:
         return value

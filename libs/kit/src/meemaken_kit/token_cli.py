@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from meemaken_kit.roles import ROLES
-from meemaken_kit.secrets import production
-from meemaken_kit.tokens import SigningKeys, TokenIssuer, configured_issuer, development_key
+from meemaken_kit.tokens import SigningKeys, TokenIssuer, configured_issuer, development_key, read
 
 SERVICES = ("proposals", "challenges", "panels", "notifications", "gateway")
 
@@ -48,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--oauth-scope", action="append", default=[], help="a service credential's scope")
     parser.add_argument("--minutes", type=int, default=60)
     args = parser.parse_args(argv)
-    if production():
+    settings = read(None)  # this command's own configuration, from the environment
+    if settings.production:
         print("meemaken-token refuses to run when MEEMAKEN_ENV=production", file=sys.stderr)
         return 2
     attrs = {}
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not sep:
             parser.error(f"--scope {item}: write ROLE=SCOPE")
         role_scopes.setdefault(role, []).append(scope)
-    issuer = TokenIssuer(SigningKeys((development_key(),)), configured_issuer())
+    issuer = TokenIssuer(SigningKeys((development_key(settings),)), configured_issuer(settings))
     token = issuer.issue(
         args.sub or str(uuid.uuid4()),
         args.aud or SERVICES,

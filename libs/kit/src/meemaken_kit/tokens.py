@@ -7,10 +7,12 @@ The gateway signs a short-lived JWT (RS256) for each call to a service: ``iss`` 
 service's own credentials, ``scope``. Every service verifies signature, issuer, audience and expiry
 against the gateway's published JWKS with :class:`TokenVerifier`, and trusts nothing else.
 
-Keys come from configuration (``MEEMAKEN_SIGNING_KEYS_FILE``: a JWKS with private keys, the first
+Keys come from the service's settings (``MEEMAKEN_SIGNING_KEYS_FILE``: a JWKS with private keys, the first
 signs, the others stay published until tokens signed with them have expired). Without it, in
 development only, a development key is generated once on this machine (outside the repository);
 its key id starts with ``development-`` and production refuses it, at the gateway and in every service.
+Each ``configured(settings)`` takes the service's settings (meemaken_kit.config); without them (a command
+line tool, a test) it reads the process's environment once, as ``Settings.from_env("tokens")``.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from meemaken_kit.config import ConfigurationError, Settings
 from meemaken_kit.roles import OFFICIALS, Role
-from meemaken_kit.secrets import machine_dir, production, write_once
+from meemaken_kit.secrets import machine_dir, write_once
 
 ALGORITHM = "RS256"
 DEVELOPMENT_KID_PREFIX = "development-"
@@ -102,34 +105,41 @@ class SigningKeys:
         return cls(keys)
 
     @classmethod
-    def configured(cls, env: Mapping[str, str] | None = None) -> SigningKeys:
+    def configured(cls, settings: Settings | None = None) -> SigningKeys:
         """``MEEMAKEN_SIGNING_KEYS_FILE``, else (development only) this machine's development key."""
-        env = os.environ if env is None else env
-        path = env.get("MEEMAKEN_SIGNING_KEYS_FILE")
-        if path:
-            keys = cls.from_file(Path(path))
-            if production() and any(k.development for k in keys.keys):
-                raise RuntimeError("MEEMAKEN_ENV=production refuses development signing keys")
+        settings = read(settings)
+        if settings.signing_keys_file is not None:
+            keys = cls.from_file(settings.signing_keys_file)
+            if settings.production and any(k.development for k in keys.keys):
+                raise refused(settings, "MEEMAKEN_SIGNING_KEYS_FILE: production refuses development keys")
             return keys
-        if production():
-            raise RuntimeError("MEEMAKEN_ENV=production needs MEEMAKEN_SIGNING_KEYS_FILE (a JWKS with private keys)")
-        return cls((development_key(),))
+        if settings.production:
+            raise refused(
+                settings, "MEEMAKEN_ENV=production needs MEEMAKEN_SIGNING_KEYS_FILE (a JWKS with private keys)"
+            )
+        return cls((development_key(settings),))
 
 
-def development_key_path() -> Path:
-    configured = os.environ.get("MEEMAKEN_DEV_KEY_FILE")
-    return Path(configured) if configured else machine_dir() / "development-signing-key.json"
+def read(settings: Settings | None) -> Settings:
+    """The service's settings, or (a command line tool, a test) the process's environment's, read now."""
+    return settings if settings is not None else Settings.from_env("tokens")
+
+
+def refused(settings: Settings, reason: str) -> ConfigurationError:
+    """A configuration the tokens cannot work with: one line naming the variable, the start stops."""
+    return ConfigurationError(f"{settings.service}: configuration refused: {reason}")
 
 
 _dev_key_lock = threading.Lock()
 _dev_keys: dict[Path, SigningKey] = {}
 
 
-def development_key() -> SigningKey:
-    """This machine's development key, made on first use; refused whenever MEEMAKEN_ENV=production."""
-    if production():
-        raise RuntimeError("the development signing key is refused when MEEMAKEN_ENV=production")
-    path = development_key_path()
+def development_key(settings: Settings | None = None) -> SigningKey:
+    """This machine's development key (``MEEMAKEN_DEV_KEY_FILE``), made on first use; refused in production."""
+    settings = read(settings)
+    if settings.production:
+        raise refused(settings, "the development signing key is refused when MEEMAKEN_ENV=production")
+    path = settings.development_key_file or machine_dir(os.environ) / "development-signing-key.json"
     with _dev_key_lock:
         cached = _dev_keys.get(path)
         if cached is not None:
@@ -181,17 +191,14 @@ class TokenIssuer:
         return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     @classmethod
-    def configured(cls, env: Mapping[str, str] | None = None) -> TokenIssuer:
-        env = os.environ if env is None else env
-        return cls(SigningKeys.configured(env), configured_issuer(env))
+    def configured(cls, settings: Settings | None = None) -> TokenIssuer:
+        settings = read(settings)
+        return cls(SigningKeys.configured(settings), configured_issuer(settings))
 
 
-def configured_issuer(env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    issuer = env.get("MEEMAKEN_TOKEN_ISSUER")
-    if not issuer and production():
-        raise RuntimeError("MEEMAKEN_ENV=production needs MEEMAKEN_TOKEN_ISSUER (the gateway's issuer URL)")
-    return issuer or DEFAULT_ISSUER
+def configured_issuer(settings: Settings | None = None) -> str:
+    """``MEEMAKEN_TOKEN_ISSUER`` (required in production, where the settings refuse to start without it)."""
+    return read(settings).token_issuer or DEFAULT_ISSUER
 
 
 # --- verification --------------------------------------------------------------------------------
@@ -260,17 +267,18 @@ class KeySet:
         return cls(lambda: jwks, ttl=float("inf"))
 
     @classmethod
-    def configured(cls, env: Mapping[str, str] | None = None) -> KeySet:
+    def configured(cls, settings: Settings | None = None) -> KeySet:
         """``MEEMAKEN_JWKS_URL`` (the gateway's /.well-known/jwks.json), ``MEEMAKEN_JWKS_FILE``, or in
         development this machine's development key."""
-        env = os.environ if env is None else env
-        if env.get("MEEMAKEN_JWKS_URL"):
-            return cls.from_url(env["MEEMAKEN_JWKS_URL"])
-        if env.get("MEEMAKEN_JWKS_FILE"):
-            return cls.from_file(Path(env["MEEMAKEN_JWKS_FILE"]))
-        if production():
-            raise RuntimeError("MEEMAKEN_ENV=production needs MEEMAKEN_JWKS_URL (the gateway's JWKS)")
-        return cls(lambda: SigningKeys((development_key(),)).jwks(), ttl=float("inf"))
+        settings = read(settings)
+        if settings.jwks_url:
+            return cls.from_url(settings.jwks_url)
+        if settings.jwks_file is not None:
+            return cls.from_file(settings.jwks_file)
+        if settings.production:
+            raise refused(settings, "MEEMAKEN_ENV=production needs MEEMAKEN_JWKS_URL (the gateway's JWKS)")
+        key = development_key(settings)
+        return cls(lambda: SigningKeys((key,)).jwks(), ttl=float("inf"))
 
 
 @dataclass(frozen=True)
@@ -326,8 +334,15 @@ class TokenVerifier:
         self.refuse_development_keys = refuse_development_keys
 
     @classmethod
-    def configured(cls, audience: str, env: Mapping[str, str] | None = None) -> TokenVerifier:
-        return cls(audience, configured_issuer(env), KeySet.configured(env), refuse_development_keys=production())
+    def configured(cls, audience: str, settings: Settings | None = None) -> TokenVerifier:
+        """The verifier of the service named by ``audience``, with its settings."""
+        settings = read(settings)
+        return cls(
+            audience,
+            configured_issuer(settings),
+            KeySet.configured(settings),
+            refuse_development_keys=settings.production,
+        )
 
     def verify(self, token: str) -> Principal:
         """PyJWT's RS256 algorithm checks the signature; the compact form is parsed here once, against a

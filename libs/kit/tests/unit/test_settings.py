@@ -25,7 +25,12 @@ def test_the_defaults_and_the_service_database_first(tmp_path: Path) -> None:
     chosen = Settings.from_env("kit", env)
     assert (chosen.database_url, chosen.log_level) == ("sqlite:///own.db", "DEBUG")
     assert Settings.from_env("kit", {"DATABASE_URL": "sqlite://", "KIT_DATABASE_URL": ""}).database_url == "sqlite://"
-    assert Settings.from_env("kit", {"MEEMAKEN_ENV": "Production"}).production
+    production = {
+        "MEEMAKEN_ENV": "Production",
+        "MEEMAKEN_TOKEN_ISSUER": "https://gw",
+        "MEEMAKEN_JWKS_URL": "https://gw/k",
+    }
+    assert Settings.from_env("kit", production).production
     assert Settings.from_env("kit", {"LOG_LEVEL": "warn"}).log_level == "WARNING"
 
 

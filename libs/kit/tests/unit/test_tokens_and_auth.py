@@ -17,6 +17,7 @@ from marshmallow import Schema, fields
 
 from meemaken_kit import Settings, create_service_app
 from meemaken_kit.auth import allow, allowed_roles, principal, public, require
+from meemaken_kit.config import ConfigurationError
 from meemaken_kit.credentials import NotGranted, ServiceCredentials
 from meemaken_kit.tokens import InvalidToken, KeySet, SigningKey, SigningKeys, TokenIssuer, TokenVerifier
 
@@ -113,11 +114,14 @@ def test_production_refuses_development_keys(monkeypatch: pytest.MonkeyPatch, tm
     verifier = TokenVerifier("proposals", dev.issuer, KeySet.static(dev.keys.jwks()), refuse_development_keys=True)
     with pytest.raises(InvalidToken, match="development"):
         verifier.verify(token)
-    monkeypatch.setenv("MEEMAKEN_ENV", "production")
-    with pytest.raises(RuntimeError):
-        TokenIssuer.configured()
-    with pytest.raises(RuntimeError):
-        KeySet.configured()
+    production = {"MEEMAKEN_ENV": "production", "MEEMAKEN_TOKEN_ISSUER": "https://gateway.example"}
+    with pytest.raises(ConfigurationError, match="needs MEEMAKEN_JWKS_URL"):
+        Settings.from_env("proposals", production)  # the start stops: no key set to check tokens with
+    settings = Settings.from_env("proposals", production | {"MEEMAKEN_JWKS_URL": "https://gateway.example/jwks"})
+    with pytest.raises(ConfigurationError, match=r"proposals: configuration refused: .*MEEMAKEN_SIGNING_KEYS_FILE"):
+        TokenIssuer.configured(settings)
+    with pytest.raises(ConfigurationError, match="needs MEEMAKEN_JWKS_URL"):
+        KeySet.configured(settings.model_copy(update={"jwks_url": ""}))
 
 
 def test_service_credentials_are_narrow(keys: SigningKeys) -> None:

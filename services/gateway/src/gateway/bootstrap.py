@@ -60,7 +60,7 @@ def create_app(settings: Settings, engine: sa.Engine, gateway: GatewaySettings |
     from gateway.reports.pages import reports
 
     gateway = gateway or _own(settings)
-    issuer = TokenIssuer.configured(gateway.env)
+    issuer = TokenIssuer.configured(gateway)
     # The gateway checks bearer tokens for itself (aud=gateway) against its own keys, not over HTTP.
     verifier = TokenVerifier(
         "gateway", issuer.issuer, KeySet.static(issuer.keys.jwks()), refuse_development_keys=gateway.production

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from pydantic import PrivateAttr, SecretStr, field_validator, model_validator
@@ -64,6 +64,7 @@ def _url(name: str, default: str, description: str) -> Any:
 
 
 class GatewaySettings(Settings, service="gateway"):
+    signs_tokens: ClassVar[bool] = True
     public_url: str = _url(
         "MEEMAKEN_PUBLIC_URL",
         "http://127.0.0.1:8100",
@@ -207,6 +208,8 @@ class GatewaySettings(Settings, service="gateway"):
         for name, secret in zip(MADE_IN_DEVELOPMENT, (self.pseudonym_secret, self.session_secret), strict=True):
             if secret is None:
                 raise ValueError(f"MEEMAKEN_ENV=production needs {name} or {name}_FILE")
+        if self.production and self.signing_keys_file is None:
+            raise ValueError("MEEMAKEN_ENV=production needs MEEMAKEN_SIGNING_KEYS_FILE (a JWKS with private keys)")
         if self.production and len(self.pseudonym_key) < 32:
             raise ValueError("MEEMAKEN_PSEUDONYM_KEY must be at least 32 characters")
         if self.casework_retention_days < self.inbox_retention_days:  # an event may come again until then
@@ -217,7 +220,7 @@ class GatewaySettings(Settings, service="gateway"):
 
     @property
     def env(self) -> Mapping[str, str]:
-        """The environment read at start, for the token issuer's keys and the clients' secrets."""
+        """The environment read at start, for the secrets of clients whose names no field can list."""
         return self._env
 
     @property

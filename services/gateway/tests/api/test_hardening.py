@@ -27,7 +27,13 @@ def test_every_response_carries_the_security_headers(gateway_app, provider):
 
 
 def test_outside_development_the_browser_is_told_to_use_https_only():
-    settings = GatewaySettings.from_env(gateway_env(None, MEEMAKEN_ENV="production"))
+    keys = str(Path(__file__).parents[1] / "no-signing-keys.json")  # a file is all the settings check at start
+    production = {
+        "MEEMAKEN_ENV": "production",
+        "MEEMAKEN_TOKEN_ISSUER": "https://gw",
+        "MEEMAKEN_SIGNING_KEYS_FILE": keys,
+    }
+    settings = GatewaySettings.from_env(gateway_env(None, **production))
     assert security_headers(settings)["Strict-Transport-Security"].startswith("max-age=31536000")
     assert settings.secure_cookies
 

@@ -3,6 +3,8 @@ a wrong value stops the start with one line naming the variable."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gateway.bootstrap import SERVICE
@@ -10,10 +12,13 @@ from gateway.settings import GatewaySettings
 from meemaken_kit.config import ConfigurationError
 from meemaken_testkit.service_checks import refused_settings
 
+NO_KEYS = Path(__file__).parents[1] / "no-signing-keys.json"  # a file is all the settings check at start
 PRODUCTION = {
     "MEEMAKEN_ENV": "production",
     "MEEMAKEN_PSEUDONYM_KEY": "p" * 32,
     "MEEMAKEN_GATEWAY_SECRET_KEY": "a-session-signing-secret",
+    "MEEMAKEN_TOKEN_ISSUER": "https://gateway.example",
+    "MEEMAKEN_SIGNING_KEYS_FILE": str(NO_KEYS),
 }
 
 
@@ -64,13 +69,14 @@ def test_a_wrong_value_stops_the_start_naming_it(env: dict[str, str], expected: 
     assert expected in refused_settings(SERVICE, env)
 
 
-def test_the_kit_reading_the_gateways_settings_keeps_what_the_token_issuer_reads() -> None:
+def test_the_kit_reading_the_gateways_settings_keeps_what_the_token_issuer_reads(tmp_path) -> None:
     """How a deployed process reads them (``Settings.from_env("gateway")``, in the kit's serve and app): the
     environment read at start stays with them, so the token issuer finds ``MEEMAKEN_SIGNING_KEYS_FILE`` (the
     image smoke test's gateway stopped at start: "MEEMAKEN_ENV=production needs MEEMAKEN_SIGNING_KEYS_FILE")."""
     from meemaken_kit.config import Settings
 
-    env = {**PRODUCTION, "MEEMAKEN_SIGNING_KEYS_FILE": "/run/secrets/signing-keys.json"}
-    settings = Settings.from_env("gateway", env)
+    keys = tmp_path / "signing-keys.json"
+    keys.write_text('{"keys": []}')
+    settings = Settings.from_env("gateway", {**PRODUCTION, "MEEMAKEN_SIGNING_KEYS_FILE": str(keys)})
     assert isinstance(settings, GatewaySettings)
-    assert settings.env["MEEMAKEN_SIGNING_KEYS_FILE"] == "/run/secrets/signing-keys.json"
+    assert settings.signing_keys_file == keys

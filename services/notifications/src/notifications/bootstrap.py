@@ -12,6 +12,7 @@ from flask import Flask
 
 from meemaken_events import Catalogue, ConsumerLoop
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
+from meemaken_kit.credentials import ServiceCredentials
 from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop
 from notifications.adapters import tables
@@ -88,7 +89,9 @@ def loops(
     return [
         relay(settings, engine, tables.outbox, tables.relay_lease),
         *consumers(settings, engine, clock, events),
-        FanOutLoop(engine, recipients or HttpVoters(own.proposals_base_url), clock),
+        FanOutLoop(
+            engine, recipients or HttpVoters(own.proposals_base_url, ServiceCredentials.configured(settings)), clock
+        ),
         SenderLoop(
             sender(engine, own, clock),
             mailers or (lambda: SmtpMailer(smtp)),

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from meemaken_events import TransientError
+from meemaken_kit.credentials import ServiceCredentials
 from meemaken_kit.tokens import TokenVerifier
 from notifications.adapters.voters import HttpVoters
 
@@ -51,7 +52,9 @@ def proposals():
 
 
 def test_voters_are_asked_with_the_services_own_token_scoped_to_voters_read(proposals):
-    voters, following = HttpVoters(proposals).page("voters", {"round_id": str(uuid.uuid4())}, None, 10)
+    voters, following = HttpVoters(proposals, ServiceCredentials("notifications")).page(
+        "voters", {"round_id": str(uuid.uuid4())}, None, 10
+    )
     assert voters == [str(uuid.UUID(int=1))] and following is None
     [request] = VotersApi.seen
     assert not any(name.lower().startswith("x-meemaken") for name in request)
@@ -61,7 +64,7 @@ def test_voters_are_asked_with_the_services_own_token_scoped_to_voters_read(prop
 
 
 def test_a_refused_credential_is_a_transient_error_the_fanout_backs_off_from(proposals, monkeypatch):
-    client = HttpVoters(proposals)
+    client = HttpVoters(proposals, ServiceCredentials("notifications"))
     monkeypatch.setattr(client.credentials, "headers", lambda *a: {"Authorization": "Bearer not-a-token"})
     with pytest.raises(TransientError, match="401"):
         client.page("voters", {"round_id": str(uuid.uuid4())}, None, 10)

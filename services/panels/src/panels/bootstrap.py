@@ -81,7 +81,7 @@ def loops(settings: PanelsSettings, engine: sa.Engine, clock: Clock = utc_now) -
         REFERRALS_CONSUMER, [CHALLENGE_TOPIC], referral_handlers(within), engine, tables.inbox, settings
     )
     factory = unit_of_work_factory(settings, engine, clock)
-    directory = HttpDirectory(settings.notifications_base_url, ServiceCredentials.configured("panels"))
+    directory = HttpDirectory(settings.notifications_base_url, ServiceCredentials.configured(settings))
     # the lottery a coordinator asked for, one panel at a time (minutes for a large pool)
     lotteries = Periodic(
         "lotteries",

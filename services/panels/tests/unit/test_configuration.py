@@ -13,7 +13,11 @@ from panels.bootstrap import SERVICE
 from panels.settings import DEVELOPMENT_KEY
 
 SECRET = "a-municipal-secret-of-some-length"
-PRODUCTION = {"MEEMAKEN_ENV": "production"}
+PRODUCTION = {
+    "MEEMAKEN_ENV": "production",
+    "MEEMAKEN_TOKEN_ISSUER": "https://gateway.example",
+    "MEEMAKEN_JWKS_URL": "https://gateway.example/.well-known/jwks.json",
+}
 
 
 @pytest.mark.parametrize(

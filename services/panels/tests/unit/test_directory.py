@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from meemaken_kit.credentials import ServiceCredentials
 from meemaken_kit.tokens import TokenVerifier
 from panels.adapters.directory import HttpDirectory, contact_body
 
@@ -50,7 +51,7 @@ def store():
 
 
 def test_contacts_go_with_the_services_own_token_for_contacts_write_at_notifications(store):
-    directory = HttpDirectory(store)
+    directory = HttpDirectory(store, ServiceCredentials("panels"))
     pseudonym = "p_" + "a" * 32
     directory.put(pseudonym, {"name": "An", "email": "an@example.org"})
     directory.delete(pseudonym)

@@ -20,9 +20,9 @@ AUDIENCE, SCOPE = "proposals", "voters:read"
 
 
 class HttpVoters:
-    def __init__(self, base_url: str, timeout: float = 30.0, credentials: ServiceCredentials | None = None) -> None:
+    def __init__(self, base_url: str, credentials: ServiceCredentials, timeout: float = 30.0) -> None:
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
-        self.credentials = credentials or ServiceCredentials.configured("notifications")
+        self.credentials = credentials
 
     def page(self, role: str, data: dict[str, Any], cursor: str | None, limit: int) -> tuple[list[str], str | None]:
         query = {"limit": str(limit), **({"after": cursor} if cursor else {})}

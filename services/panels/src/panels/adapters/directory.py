@@ -38,9 +38,9 @@ def contact_body(contact: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class HttpDirectory:
-    def __init__(self, base_url: str, credentials: ServiceCredentials | None = None, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, credentials: ServiceCredentials, timeout: float = 10.0) -> None:
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
-        self.credentials = credentials or ServiceCredentials.configured("panels")
+        self.credentials = credentials
 
     def headers(self) -> dict[str, str]:
         """This service's own narrow token for the contact store (cached until shortly before it expires)."""
