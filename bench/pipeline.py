@@ -13,17 +13,20 @@ pass by pass (bench/figures.py).
 
 `--scale 1,2,4` measures instead, at each point n, both runs on n partitions with n consumer processes in one
 group (one relay, as deployed: its lease lets one publish), one JSON line per point, and draws the curve
-(bench/curves/pipeline-scaling.svg, `--curve`). `--profile DIR` first records, unmeasured, py-spy flame graphs
-of the relay and the consumer process during one pipeline run (DIR/pipeline-relay.svg, pipeline-consumer.svg).
+(bench/curves/pipeline-scaling.svg, `--curve`; redrawn after each point). `--profile DIR` first records,
+unmeasured, py-spy flame graphs of the relay and the consumer process during one pipeline run
+(DIR/pipeline-relay.svg, DIR/pipeline-consumer.svg).
 
     python bench/pipeline.py --bootstrap HOST:PORT --database-url postgresql+psycopg://... --events 20000
-    python bench/pipeline.py ... --scale 1,2,4 --events 5000
+    python bench/pipeline.py ... --scale 1,2,4 --events 5000 > scale.jsonl
+    python bench/pipeline.py --curve-from scale.jsonl  # the curve again from a saved run's lines
     python bench/pipeline.py ... --quick              # 500 events, checks that it runs
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import time
 import uuid
@@ -278,7 +281,7 @@ def one_pass(args: argparse.Namespace, events: int, n: int | None = None) -> Fig
 
 
 def scaling(harness: Harness, args: argparse.Namespace, events: int, points: list[int]) -> None:
-    """One JSON line per point, and the curve of both rates against n."""
+    """One JSON line per point; the curve of both rates against n, redrawn after each point."""
     lines = []
     for n in points:
         runs = harness.passes(lambda n=n: one_pass(args, events, n))
@@ -295,6 +298,14 @@ def scaling(harness: Harness, args: argparse.Namespace, events: int, points: lis
                 partitions=n,
             )
         )
+        draw(lines, args.curve)
+
+
+def draw(lines: list[Figures], svg: Path) -> None:
+    """The curve of the pipeline's and raw kafka-python's events/s (median, min - max band) against n, from the
+    JSON lines of `--scale` points (of this run, or of a saved one: `--curve-from`)."""
+    lines = sorted(lines, key=lambda line: int(line["partitions"]))
+    points = [int(line["partitions"]) for line in lines]
     series = [
         Series(
             label,
@@ -307,20 +318,31 @@ def scaling(harness: Harness, args: argparse.Namespace, events: int, points: lis
             ("raw kafka-python (one producer, n consumers)", "raw_kafka_python_events_per_s"),
         )
     ]
-    load = f"load average {harness.before[0]} before, {harness.after[0]} after" if harness.before else ""
-    note = f"{events} events a pass, median and min-max of {harness.repeat} passes, {harness.measured_on}; {load}"
-    write_svg(args.curve, "Event pipeline: events/s by partitions x consumers", "n", "events/s", series, note=note)
+    loads = sorted({load for line in lines for load in (line["loadavg_before"][0], line["loadavg_after"][0])})
+    commits = ", ".join(sorted({line["commit"] for line in lines}))
+    note = (
+        f"{lines[0]['events']} events a pass, median and min-max of {lines[0]['repeat']} passes, {commits}; "
+        f"load average {loads[0]} - {loads[-1]}"
+        + (" (outside load: indicative only)" if any(line["outside_load"] for line in lines) else "")
+    )
+    write_svg(svg, "Event pipeline: events/s by partitions x consumers", "n", "events/s", series, note=note)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--bootstrap")
+    parser.add_argument("--database-url")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--scale", help="points n, e.g. 1,2,4: n partitions x n consumer processes, and the curve")
     parser.add_argument("--curve", type=Path, default=CURVE, help="the SVG --scale draws")
+    parser.add_argument("--curve-from", type=Path, help="draw --curve from a saved run's JSON lines, run nothing")
     parser.add_argument("--profile", type=Path, help="a folder for py-spy flame graphs of one run (not measured)")
     args = options(parser).parse_args()
+    if args.curve_from:
+        draw([json.loads(t) for t in args.curve_from.read_text().splitlines() if '"partitions"' in t], args.curve)
+        return
+    if not (args.bootstrap and args.database_url):
+        parser.error("--bootstrap and --database-url are needed to measure")
     events = 500 if args.quick else args.events
     harness = Harness.start("pipeline", args)
     if args.profile:

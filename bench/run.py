@@ -82,6 +82,16 @@ def benchmarks() -> dict[str, Argv]:
             "--events",
             env("BENCH_EVENTS", "20000"),
         ],
+        "pipeline_scaling": lambda kafka, db: [
+            "--bootstrap",
+            kafka,
+            "--database-url",
+            _database(db, "bench_pipeline_scaling"),
+            "--events",
+            env("BENCH_EVENTS", "20000"),
+            "--scale",
+            "1,2,4",
+        ],
         "latency": lambda kafka, db: [
             *_services(kafka, db),
             "--rate",
@@ -128,7 +138,7 @@ def _database(server: str, name: str) -> str:
 
 
 def script(name: str) -> Path:
-    return HERE / f"{name.removesuffix('_backlog')}.py"
+    return HERE / f"{name.removesuffix('_backlog').removesuffix('_scaling')}.py"
 
 
 def run_one(argv: list[str]) -> tuple[int, list[dict[str, Any]]]:
