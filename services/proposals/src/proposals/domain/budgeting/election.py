@@ -10,9 +10,11 @@ count over a `Multiprofile`: each distinct ballot once, with the number of voter
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -172,35 +174,55 @@ class Multiprofile:
         """`deduplicate=False` keeps one group per voter (the plain profile, for checking)."""
         pids = tuple(project_ids)
         index = {pid: j for j, pid in enumerate(pids)}
-        counts: dict[tuple[tuple[str, Number], ...], int] = {}
-        groups: list[tuple[tuple[str, Number], ...]] = []
-        for b in ballots:
-            if vote_type in POINT_TYPES:
+        # Count the ballots as cast first (C-level hashing), then bring each distinct one to its key: a city's
+        # tens of thousands of ballots repeat, and the keys are the costly part.
+        ballots = tuple(ballots)
+        if vote_type in POINT_TYPES:
+            for b in ballots:
                 if b.points is None:
                     raise ValueError(f"voter {b.voter_id}: a {vote_type} ballot needs points")
-                key = tuple(sorted(zip(b.projects, b.points, strict=True)))
-            elif vote_type == ORDINAL:
-                k = len(b.projects)
-                key = tuple((pid, k - r) for r, pid in enumerate(b.projects))
-            else:
-                key = tuple((pid, 1) for pid in sorted(set(b.projects)))
-            counts[key] = counts.get(key, 0) + 1
-            groups.append(key)
-        keys = tuple(counts) if deduplicate else tuple(groups)
-        weights = list(counts.values()) if deduplicate else [1] * len(groups)
-        cols: list[list[int]] = [[] for _ in pids]
-        vals: list[list[float]] = [[] for _ in pids]
-        for g, key in enumerate(keys):
-            for pid, pts in key:
-                j = index.get(pid)
-                if j is None:
-                    raise ValueError(f"a ballot names unknown project {pid!r}")
-                cols[j].append(g)
-                vals[j].append(float(pts))
+            cast = [(b.projects, b.points) for b in ballots]
+        else:
+            cast = [(b.projects, None) for b in ballots]
+        times = Counter(cast)
+        normal = {form: _key(form, vote_type) for form in times}
+        if deduplicate:
+            counts: dict[tuple[tuple[str, Number], ...], int] = {}
+            for form, n in times.items():
+                key = normal[form]
+                counts[key] = counts.get(key, 0) + n
+            keys, weights = tuple(counts), np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        else:
+            keys, weights = tuple(normal[form] for form in cast), np.ones(len(cast))
+        pairs = [pair for key in keys for pair in key]
+        try:
+            column = [index[pid] for pid, _ in pairs]
+        except KeyError as unknown:
+            raise ValueError(f"a ballot names unknown project {unknown.args[0]!r}") from None
+        group = np.repeat(np.arange(len(keys), dtype=np.int64), [len(key) for key in keys])
+        value = np.asarray([float(pts) for _, pts in pairs], dtype=np.float64)
+        columns = np.asarray(column, dtype=np.int64)
+        by_project = np.argsort(columns, kind="stable")  # each project's ballots in their order
+        bounds = np.searchsorted(columns[by_project], np.arange(len(pids) + 1))
+        groups, values = group[by_project], value[by_project]
         return Multiprofile(
             project_ids=pids,
-            weights=np.asarray(weights, dtype=np.float64),
-            supporters=tuple(np.asarray(c, dtype=np.int64) for c in cols),
-            points=tuple(np.asarray(v, dtype=np.float64) for v in vals),
+            weights=weights,
+            supporters=tuple(groups[a:z] for a, z in pairwise(bounds.tolist())),
+            points=tuple(values[a:z] for a, z in pairwise(bounds.tolist())),
             keys=keys,
         )
+
+
+_Cast = tuple[tuple[str, ...], tuple[Number, ...] | None]  # a ballot as cast: its projects, and points if counted
+
+
+def _key(raw: _Cast, vote_type: str) -> tuple[tuple[str, Number], ...]:
+    """A ballot's multiprofile key: (project, points) pairs, sorted unless the order is the ballot (ordinal)."""
+    projects, points = raw
+    if points is not None:
+        return tuple(sorted(zip(projects, points, strict=True)))
+    if vote_type == ORDINAL:
+        k = len(projects)
+        return tuple((pid, k - r) for r, pid in enumerate(projects))
+    return tuple(zip(sorted(set(projects)), repeat(1)))

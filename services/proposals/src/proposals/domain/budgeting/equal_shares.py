@@ -37,6 +37,7 @@ from proposals.domain.budgeting.outcome import Outcome, ProjectResult, tie_order
 EQUAL_SHARES, EQUAL_SHARES_ADD1 = "equalshares", "equalshares/add1"
 _TIE = 1e-10  # relative: rhos closer than this are tied (float noise, not a real difference)
 _AFFORD = 1e-9  # relative slack when checking that supporters' money covers a cost
+_SURE = 1e-12  # relative margin of a test that a price is above a bound (float noise, not a difference)
 
 Comparison = Literal["satisfaction", "cost", "exclusion"]
 
@@ -98,6 +99,10 @@ class _Count:
         self.w = [self.weights[s] for s in self.sup]
         self.wu = [w * u for w, u in zip(self.w, self.u, strict=True)]
         self.wu_total = np.array([float(x.sum()) for x in self.wu])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.rho0 = self.costs / self.wu_total  # the price while nobody runs out
+        self.u_max = np.array([float(x.max(initial=0.0)) for x in self.u])
+        self.weight = np.array([float(x.sum()) for x in self.w])  # voters per project
         ties = tie_order(election, lot)
         self.rank = np.array([ties[pid] for pid in self.ids], dtype=np.int64)
         self.candidates = [j for j in range(len(self.ids)) if len(self.sup[j]) > 0]
@@ -107,37 +112,76 @@ class _Count:
         cost = self.costs[j]
         if cost <= 0:
             return 0.0
-        idx, u, w = self.sup[j], self.u[j], self.w[j]
-        b = budgets[idx]
-        ratio = b / u
-        rho0 = cost / self.wu_total[j]
-        if ratio.min() >= rho0:  # nobody runs out: everyone pays rho0 * u_i
-            return float(rho0)
-        wb = w * b
+        b = budgets[self.sup[j]]
+        ratio = b / self.u[j]
+        rho = self.rho0[j]
+        if ratio.min() >= rho:  # nobody runs out: everyone pays rho0 * u_i
+            return float(rho)
+        wb = self.w[j] * b
         if wb.sum() < cost * (1 - _AFFORD):
             return math.inf
         # The supporters who cannot pay rho * u_i pay all they have; the others share the rest. Start from
-        # rho0 and raise rho as more supporters run out, until none is left who cannot pay: a few masked
-        # sums instead of sorting the supporters (rho only rises, so the set of those who run out only grows).
+        # rho0 and raise rho as more supporters run out (Newton's method on the concave, piecewise linear
+        # sum), until no more do: a few masked sums instead of sorting the supporters. Those who run out
+        # only ever grow in number, so counting them tells whether any more did.
         wu = self.wu[j]
-        rho = rho0
         out = ratio < rho
+        running_out = int(np.count_nonzero(out))
         while True:
             rest = float(wu[~out].sum())
             if rest <= 0:  # everyone pays all they have, which covers the cost (within _AFFORD, checked above)
                 return float(ratio.max())
             rho = (cost - float(wb[out].sum())) / rest
-            more = ratio < rho / (1 + 1e-12)
-            if not (more & ~out).any():
+            out |= ratio < rho / (1 + 1e-12)
+            now = int(np.count_nonzero(out))
+            if now == running_out:
                 return float(max(rho, 0.0))
-            out |= more
+            running_out = now
+
+    def _above(self, j: int, budgets: npt.NDArray[np.float64], bound: float) -> float | None:
+        """A lower bound on project j's price above `bound` if there surely is one, else `bound` (None: its
+        supporters cannot pay at all). What they would pay at rho = bound falls short of the cost: then one
+        Newton step from there (the sum is concave in rho) bounds the price from below."""
+        cost = self.costs[j]
+        wb = self.w[j] * budgets[self.sup[j]]
+        if wb.sum() < cost * (1 - _AFFORD):
+            return None
+        wu = self.wu[j]
+        at = bound * wu
+        rich = wb > at  # who would still have money left at rho = bound
+        short = cost - (float(wb[~rich].sum()) + float(at[rich].sum()))
+        slope = float(wu[rich].sum())
+        if short <= cost * _SURE or slope <= 0:
+            return bound
+        return max(bound, (bound + short / slope) * (1 - _SURE))  # a little below: float noise stays below
+
+    def _first_prices(self, share: float) -> dict[int, float]:
+        """Every candidate's price while each voter still has `share`: rho0 when the supporter with the
+        largest utility can pay it (so all can), inf when all of them together cannot pay the cost (by a clear
+        margin, else priced), the others priced one by one."""
+        cand = np.asarray(self.candidates, dtype=np.int64)
+        free = self.costs[cand] <= 0
+        easy = cand[(share / self.u_max[cand] >= self.rho0[cand]) & ~free]
+        poor = cand[share * self.weight[cand] < self.costs[cand] * (1 - _AFFORD) * (1 - _SURE)]
+        prices = dict.fromkeys(poor.tolist(), math.inf)
+        prices |= dict.fromkeys(cand[free].tolist(), 0.0)
+        prices |= dict(zip(easy.tolist(), self.rho0[easy].tolist(), strict=True))
+        budgets = np.full(len(self.weights), share)
+        for j in self.candidates:
+            if j not in prices:
+                prices[j] = self._price(j, budgets)
+        return prices
 
     def run(self, share: float, *, with_details: bool = False) -> _Run:
+        """One count with `share` per voter. Only the winner of a round needs its exact price: a rival is
+        first tested against the best so far (the exact price then only when it might win), except in the
+        detailed run, whose last prices explain the projects left out."""
         budgets = np.full(len(self.weights), share)
         m = len(self.ids)
         last = np.zeros(m)
         alive = np.zeros(m, dtype=bool)
         alive[self.candidates] = True
+        known = self._first_prices(share)
         chosen: list[int] = []
         rho_at: dict[int, float] = {}
         paid_total: dict[int, float] = {}
@@ -150,7 +194,19 @@ class _Count:
             for j in cand.tolist():
                 if last[j] > best_rho * (1 + _TIE):
                     break
-                rho = self._price(j, budgets)
+                if j in known:
+                    rho = known.pop(j)
+                elif best >= 0 and not with_details:
+                    bound = self._above(j, budgets, best_rho * (1 + _TIE))
+                    if bound is None:
+                        alive[j] = False
+                        continue
+                    if bound > best_rho * (1 + _TIE):
+                        last[j] = bound  # a lower bound: the price is above it, so j cannot win this round
+                        continue
+                    rho = self._price(j, budgets)
+                else:
+                    rho = self._price(j, budgets)
                 if rho == math.inf:
                     alive[j] = False
                     continue
@@ -161,6 +217,7 @@ class _Count:
                     or (rho <= best_rho * (1 + _TIE) and self.rank[j] < self.rank[best])
                 ):
                     best, best_rho = j, rho
+            known.clear()
             if best < 0:
                 break
             alive[best] = False
