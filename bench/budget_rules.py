@@ -11,6 +11,11 @@ add1 >= 100x faster (issue 18).
 
     python bench/budget_rules.py [--instances lodz,synthetic] [--timeout 900]
     python bench/budget_rules.py --quick     # a small synthetic round (2,000 voters, 20 projects)
+    python bench/budget_rules.py --curve 10000x50,50000x150,150000x300   # bench/curves/mes-size.svg
+
+`--curve VOTERSxPROJECTS,...` runs the passes on synthetic rounds of those sizes instead of `--instances`
+and draws MES with add1's seconds against voters x projects, beside pabutools where it finished in
+`--timeout` (bench/curves.py).
     pip install -r bench/requirements-budget.txt   # for the pabutools columns
 """
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -136,11 +142,38 @@ def one_pass(election: Election, path: Path, reference_too: bool, timeout: float
     return row
 
 
+def size_curve(runs: dict[tuple[int, int], list[Figures]], svg: Path) -> None:
+    """MES with add1's seconds against voters x projects (median, min - max of the passes), and pabutools'
+    at the sizes where it finished in every pass."""
+    from curves import of_passes, write_svg
+
+    cells = {v * p: passes for (v, p), passes in runs.items()}
+    finished = {
+        x: passes for x, passes in cells.items() if not any(r.get("pabutools_mes_add1_timed_out", 1) for r in passes)
+    }
+    series = [of_passes("ours (proposals.domain.budgeting)", cells, "mes_add1_s")]
+    if finished:
+        series.append(of_passes("pabutools", finished, "pabutools_mes_add1_s"))
+    sizes = ", ".join(f"{v:,}x{p}" for v, p in runs)
+    write_svg(
+        svg,
+        "Method of Equal Shares with add1: seconds against the round's size",
+        "voters x projects (synthetic rounds: " + sizes + ")",
+        "seconds",
+        series,
+        log_x=True,
+        log_y=True,
+        note=f"2 cores; load average {os.getloadavg()[0]:.1f} at the end; {min(map(len, runs.values()))} passes each",
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--instances", default="lodz,synthetic", help="lodz, synthetic, small (2,000 voters)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per pabutools run")
     ap.add_argument("--no-reference", action="store_true", help="skip pabutools")
+    ap.add_argument("--curve", help="synthetic sizes VOTERSxPROJECTS, comma-separated: the scaling curve")
+    ap.add_argument("--curve-svg", type=Path, default=Path(__file__).parent / "curves" / "mes-size.svg")
     args = options(ap).parse_args()
     if args.quick:  # pabutools' MES with add1 may need minutes even here: a timeout makes its figure a bound
         args.instances, args.timeout = "small", min(args.timeout, 30.0)
@@ -151,9 +184,17 @@ def main() -> None:
     except ImportError:
         have_reference = False
     harness = Harness.start("budget_rules", args)
+    if args.curve:
+        args.instances = args.curve
+    curve: dict[tuple[int, int], list[Figures]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.instances.split(","):
-            if name == "lodz":
+            if "x" in name:  # a size of the curve
+                voters, projects = (int(n) for n in name.split("x"))
+                election = synthetic(voters, projects)
+                path = Path(tmp) / f"{name}.pb"
+                save(election, path)
+            elif name == "lodz":
                 path = DATA / "Poland_Lodz_2023.pb"
                 if not path.exists():
                     print(json.dumps({"bench": "budget_rules", "case": name, "skipped": f"{path} not found"}))
@@ -167,6 +208,8 @@ def main() -> None:
                 lambda election=election, path=path: one_pass(election, path, have_reference, args.timeout),  # type: ignore[misc]
                 warm=lambda election=election: ours(election),  # type: ignore[misc]
             )
+            if "x" in name:
+                curve[(voters, projects)] = runs
             harness.emit(
                 runs,
                 "mes_add1_s",
@@ -178,6 +221,8 @@ def main() -> None:
                 projects=len(election.projects),
                 distinct_ballots=len(election.multiprofile.keys),
             )
+    if curve:
+        size_curve(curve, args.curve_svg)
 
 
 if __name__ == "__main__":

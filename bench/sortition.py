@@ -10,6 +10,10 @@ LEXIMIN faster than the reference MAXIMIN at every size, never a lower minimum, 
 
     python bench/sortition.py --sizes 150/22,500/75 --timeout 600
     python bench/sortition.py --quick     # 150/22 only
+    python bench/sortition.py --curve     # also draws bench/curves/leximin-size.svg over --sizes
+
+`--curve` draws LEXIMIN's seconds against the pool (and panel) size beside the reference MAXIMIN (HiGHS,
+and CBC where it finished in every pass) with bench/curves.py.
     pip install -r bench/requirements-sortition.txt   # for the reference columns
 """
 
@@ -17,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from figures import Figures, Harness, options
@@ -113,6 +119,34 @@ def one_pass(runs: list[str], size: str, seed: int, timeout: float) -> Figures:
     return figures
 
 
+def size_curve(runs: dict[str, list[Figures]], svg: Path) -> None:
+    """LEXIMIN's seconds against the pool size (median, min - max of the passes) and each reference's at the
+    sizes where it finished in every pass."""
+    from curves import of_passes, write_svg
+
+    def pool(size: str) -> float:
+        return float(size.split("/")[0])
+
+    series = [of_passes("LEXIMIN (panels.domain.sortition)", {pool(k): v for k, v in runs.items()}, "leximin_seconds")]
+    for run in RUNS[2:]:
+        done = {
+            pool(k): v for k, v in runs.items() if all(f"{run}_seconds" in r and not r[f"{run}_timed_out"] for r in v)
+        }
+        if done:
+            label = "reference MAXIMIN on " + ("HiGHS" if run.endswith("highs") else "CBC")
+            series.append(of_passes(label, done, f"{run}_seconds"))
+    write_svg(
+        svg,
+        "LEXIMIN: seconds against the pool size",
+        "respondents in the pool (panel: " + ", ".join(runs) + ")",
+        "seconds",
+        series,
+        log_x=True,
+        log_y=True,
+        note=f"2 cores; load average {os.getloadavg()[0]:.1f} at the end; {min(map(len, runs.values()))} passes each",
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated respondents/panel")
@@ -120,6 +154,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--curve", action="store_true", help="draw the seconds against the sizes (--curve-svg)")
+    parser.add_argument("--curve-svg", type=Path, default=Path(__file__).parent / "curves" / "leximin-size.svg")
     args = options(parser).parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.sizes, args.seed)))
@@ -129,9 +165,11 @@ def main() -> int:
     harness = Harness.start("sortition", args)
     runs = args.runs.split(",")
     reference = any(r.startswith("reference") for r in runs)
+    curve: dict[str, list[Figures]] = {}
     for size in args.sizes.split(","):
         instance = _instance(size, args.seed)
         passes = harness.passes(lambda size=size: one_pass(runs, size, args.seed, args.timeout))  # type: ignore[misc]
+        curve[size] = passes
         harness.emit(
             passes,
             "leximin_seconds",
@@ -143,6 +181,8 @@ def main() -> int:
             households=len(instance.households),
             seed=args.seed,
         )
+    if args.curve:
+        size_curve(curve, args.curve_svg)
     return 0
 
 
