@@ -280,24 +280,19 @@ def one_pass(args: argparse.Namespace, events: int, n: int | None = None) -> Fig
     return {"raw_kafka_python_events_per_s": raw, **pipeline, "pipeline_to_raw_ratio": ratio}
 
 
+def emit(harness: Harness, runs: list[Figures], **extra: Any) -> Figures:
+    """The JSON line of a set of passes: the pipeline's rate beside raw kafka-python's, their ratio pass by pass."""
+    figures = ("pipeline_events_per_s", "raw_kafka_python_events_per_s", "ratio ≥ 0.5")
+    return harness.emit(runs, *figures, ratio="pipeline_to_raw_ratio", **extra)
+
+
 def scaling(harness: Harness, args: argparse.Namespace, events: int, points: list[int]) -> None:
     """One JSON line per point; the curve of both rates against n, redrawn after each point."""
     lines = []
     for n in points:
         runs = harness.passes(lambda n=n: one_pass(args, events, n))
         case = f"{n} partitions x {n} consumers"
-        lines.append(
-            harness.emit(
-                runs,
-                "pipeline_events_per_s",
-                "raw_kafka_python_events_per_s",
-                "ratio ≥ 0.5",
-                ratio="pipeline_to_raw_ratio",
-                case=case,
-                events=events,
-                partitions=n,
-            )
-        )
+        lines.append(emit(harness, runs, case=case, events=events, partitions=n))
         draw(lines, args.curve)
 
 
@@ -350,15 +345,7 @@ def main() -> None:
     if args.scale:
         scaling(harness, args, events, [int(n) for n in args.scale.split(",")])
         return
-    runs = harness.passes(lambda: one_pass(args, events))
-    harness.emit(
-        runs,
-        "pipeline_events_per_s",
-        "raw_kafka_python_events_per_s",
-        "ratio ≥ 0.5",
-        ratio="pipeline_to_raw_ratio",
-        events=events,
-    )
+    emit(harness, harness.passes(lambda: one_pass(args, events)), events=events)
 
 
 if __name__ == "__main__":
