@@ -38,9 +38,10 @@ up to date): change a setting there, not here.
 # Read where a library or a server reads them itself (variables, meaning).
 ELSEWHERE = (
     (
-        "`OTEL_TRACES_EXPORTER`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_ZIPKIN_ENDPOINT`, "
-        "`OTEL_SERVICE_NAME`, `OTEL_SDK_DISABLED`",
-        "tracing, read by the OpenTelemetry SDK (`meemaken_kit.tracing` only decides from them whether to trace)",
+        "the other `OTEL_*` (`OTEL_EXPORTER_OTLP_HEADERS`, `..._TIMEOUT`, `..._CERTIFICATE`, "
+        "`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER`, ...)",
+        "the OpenTelemetry SDK's exporters and sampler, read by the SDK itself (the `OTEL_*` rows above decide "
+        "whether and where `meemaken_kit.tracing` traces)",
     ),
     (
         "`XDG_CACHE_HOME`",

@@ -125,8 +125,9 @@ UNTRACED = """
 import uuid
 from opentelemetry import trace
 from meemaken_events import EventFactory, tracing
+from meemaken_kit.config import Settings
 from meemaken_kit.tracing import configure_tracing
-assert not configure_tracing("proposals", {"OTEL_SERVICE_NAME": "proposals"})
+assert not configure_tracing(Settings.from_env("proposals", {"OTEL_SERVICE_NAME": "proposals"}))
 proposal_id = str(uuid.uuid4())
 data = {"proposal_id": proposal_id, "process_id": "p", "author_id": proposal_id, "title": "t"}
 with trace.get_tracer("test").start_as_current_span("request"):

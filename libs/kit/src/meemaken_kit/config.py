@@ -12,8 +12,8 @@ A secret (``SecretStr``) is ``NAME`` or the contents of the file ``NAME_FILE`` n
 An empty variable is the same as an unset one. A wrong value stops the process at start with one line
 naming the variable and what it expects (``ConfigurationError``), never a traceback in a request.
 
-Read elsewhere because a library reads them itself: ``OTEL_*`` (the OpenTelemetry SDK's exporters; the
-kit only decides from them whether to trace, ``meemaken_kit.tracing``), ``PROMETHEUS_MULTIPROC_DIR``
+Read elsewhere because a library reads them itself: the other ``OTEL_*`` (the OpenTelemetry SDK's exporters'
+headers, timeouts, sampler; the fields above decide whether and where to trace), ``PROMETHEUS_MULTIPROC_DIR``
 (prometheus_client, at import), gunicorn's ``gunicorn.conf.py`` (``<SERVICE>_BIND``, ``WEB_CONCURRENCY``).
 """
 
@@ -53,6 +53,7 @@ __all__ = [
     "variable",
 ]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+EXPORTERS = ("otlp", "zipkin", "console")  # the span exporters meemaken_kit.tracing sets up
 
 
 class Settings(EventSettings):
@@ -126,6 +127,17 @@ class Settings(EventSettings):
     service_secret: SecretStr | None = variable(
         f"{SERVICE}_CLIENT_SECRET", None, "the service's secret there (the gateway checks any client's, `_FILE` too)"
     )
+    otel_sdk_disabled: bool = variable("OTEL_SDK_DISABLED", False, "`true`: no tracing at all")
+    otel_traces_exporter: str = variable(
+        "OTEL_TRACES_EXPORTER",
+        "",
+        "`otlp` (over HTTP), `zipkin`, `console` or `none`, comma-separated; empty: an endpoint below chooses",
+    )
+    otel_otlp_endpoint: str = variable(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT|OTEL_EXPORTER_OTLP_ENDPOINT", "", "where OTLP spans go (the first wins)"
+    )
+    otel_zipkin_endpoint: str = variable("OTEL_EXPORTER_ZIPKIN_ENDPOINT", "", "where Zipkin spans go")
+    otel_service_name: str = variable("OTEL_SERVICE_NAME", "", "the spans' service name; empty: the service's")
     time_zone: str = variable(
         "MEEMAKEN_TIME_ZONE",
         deadlines.DEFAULT_ZONE,
@@ -160,6 +172,25 @@ class Settings(EventSettings):
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("otel_traces_exporter")
+    @classmethod
+    def _known_exporters(cls, value: str) -> str:
+        unknown = sorted({name.strip().lower() for name in value.split(",") if name.strip()} - {*EXPORTERS, "none"})
+        if unknown:
+            raise ValueError(f"unknown exporter {', '.join(unknown)} (use {', '.join(EXPORTERS)} or none)")
+        return value
+
+    @property
+    def exporters(self) -> list[str]:
+        """The span exporters this configuration asks for; empty when tracing is not configured."""
+        if self.otel_sdk_disabled:
+            return []
+        if not self.otel_traces_exporter:
+            chosen = (("otlp", self.otel_otlp_endpoint), ("zipkin", self.otel_zipkin_endpoint))
+            return [name for name, endpoint in chosen if endpoint]
+        named = [name.strip().lower() for name in self.otel_traces_exporter.split(",") if name.strip()]
+        return [name for name in named if name != "none"]
 
     @field_validator("time_zone")
     @classmethod

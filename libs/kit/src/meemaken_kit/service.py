@@ -72,7 +72,7 @@ class ServiceDefinition(Generic[S]):
             print(refused, file=sys.stderr)
             raise SystemExit(WORKER_BOOT_ERROR) from None
         configure_logging(self.name, settings.log_level)
-        configure_tracing(self.name)
+        configure_tracing(settings)
         return self.create_app(settings, self.engine(settings, pool_pre_ping=False))
 
     def openapi(self) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def main(service: ServiceDefinition[Any], argv: Sequence[str] | None = None) -> 
     if args.command == "migrate":
         migrate(service.migrations_dir, settings.database_url)
         return 0
-    configure_tracing(service.name)
+    configure_tracing(settings)
     engine = service.engine(settings)
     loops = all_loops = service.loops(settings, engine)
     if args.command == "dead-letters":

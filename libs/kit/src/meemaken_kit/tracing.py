@@ -1,4 +1,5 @@
-"""Tracing with OpenTelemetry, set up once per process from the standard ``OTEL_*`` variables.
+"""Tracing with OpenTelemetry, set up once per process from the standard ``OTEL_*`` variables, read with the
+service's settings (meemaken_kit.config: a wrong exporter name stops the start in one line).
 
 - ``OTEL_TRACES_EXPORTER``: ``otlp`` (OTLP over HTTP), ``zipkin``, ``console`` or ``none``, comma-separated.
   Unset, an endpoint chooses: ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``)
@@ -16,8 +17,7 @@ public door, starts a new one whatever a caller sends. Spans across the outbox a
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
@@ -25,36 +25,15 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 
 from meemaken_events.tracing import incoming, trace_headers
+from meemaken_kit.config import Settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from opentelemetry.sdk.trace.export import SpanExporter
 
-__all__ = ["configure_tracing", "enabled", "exporters_from_env", "install_tracing", "routed", "trace_headers"]
+__all__ = ["configure_tracing", "enabled", "install_tracing", "routed", "trace_headers"]
 
-EXPORTERS = ("otlp", "zipkin", "console")
 TRACER = "meemaken.http"
-
-
-def exporters_from_env(env: Mapping[str, str]) -> list[str]:
-    """The exporters the environment asks for; empty when tracing is not configured."""
-    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
-        return []
-    named = env.get("OTEL_TRACES_EXPORTER")
-    if named is None:
-        otlp = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-        return [
-            name
-            for name, endpoint in (("otlp", otlp), ("zipkin", env.get("OTEL_EXPORTER_ZIPKIN_ENDPOINT")))
-            if endpoint
-        ]
-    names = [name.strip().lower() for name in named.split(",") if name.strip()]
-    unknown = sorted(set(names) - {*EXPORTERS, "none"})
-    if unknown:
-        raise SystemExit(
-            f"OTEL_TRACES_EXPORTER: unknown exporter {', '.join(unknown)} (use {', '.join(EXPORTERS)} or none)"
-        )
-    return [name for name in names if name != "none"]
 
 
 def enabled() -> bool:
@@ -64,20 +43,20 @@ def enabled() -> bool:
     return isinstance(trace.get_tracer_provider(), TracerProvider)
 
 
-def configure_tracing(service: str, env: Mapping[str, str] | None = None) -> bool:
+def configure_tracing(settings: Settings) -> bool:
     """Set up the SDK with the configured exporters, once per process (after gunicorn forked: each worker
     exports its own spans in a background thread). True when spans are now recorded."""
     if enabled():
         return True
-    env = os.environ if env is None else env
-    names = exporters_from_env(env)
+    names = settings.exporters
     if not names:
         return False
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: env.get("OTEL_SERVICE_NAME") or service}))
+    service = settings.otel_service_name or settings.service
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service}))
     for name in names:
         provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
     trace.set_tracer_provider(provider)  # flushed and shut down at exit

@@ -12,8 +12,8 @@ from opentelemetry import trace
 
 from meemaken_kit import Settings, create_service_app
 from meemaken_kit.auth import public
+from meemaken_kit.config import ConfigurationError
 from meemaken_kit.tokens import KeySet, SigningKey, SigningKeys, TokenVerifier
-from meemaken_kit.tracing import exporters_from_env
 from meemaken_testkit.tracing import recorded_spans
 
 CALLER = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -47,12 +47,16 @@ class Private(MethodView):
     ],
 )
 def test_nothing_is_exported_unless_the_environment_says_where(env, exporters) -> None:  # type: ignore[no-untyped-def]
-    assert exporters_from_env(env) == exporters
+    assert Settings.from_env("kit", env).exporters == exporters
 
 
-def test_an_unknown_exporter_stops_the_process_with_what_to_use() -> None:
-    with pytest.raises(SystemExit, match="unknown exporter jaeger"):
-        exporters_from_env({"OTEL_TRACES_EXPORTER": "jaeger"})
+def test_an_unknown_exporter_stops_the_start_in_one_line_with_what_to_use() -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        Settings.from_env("kit", {"OTEL_TRACES_EXPORTER": "otlp,jaeger"})
+    assert str(refused.value) == (
+        "kit: configuration refused: OTEL_TRACES_EXPORTER: unknown exporter jaeger (use otlp, zipkin, console or none)"
+        " (got 'otlp,jaeger')"
+    )
 
 
 def app(public_edge: bool = False):  # type: ignore[no-untyped-def]
