@@ -62,15 +62,22 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(service, tmp_pat
     # the real group reads the shared topic: not the proposals earlier tests left there (in other databases)
     start_after_earlier_tests(env["KAFKA_BOOTSTRAP_SERVERS"], ADMISSIBILITY_CONSUMER, TOPIC)
     log = tmp_path / "worker.log"
+
+    def working() -> tuple[int, int]:
+        """What moves while the worker decides: the proposals still undecided (a polled batch of up to 500 commits
+        at once, a minute or more apart on a loaded machine) and the decisions its open batch logged."""
+        logged = log.read_text() if log.exists() else ""
+        return undecided(engine), logged.count(' admitted"') + logged.count(' rejected"')
+
     worker = service_process("proposals", ["-m", "proposals", "worker"], env, log)
     try:
-        wait_for(lambda: total - undecided(engine) >= 50, timeout=60, interval=0.02)
+        wait_for(lambda: total - undecided(engine) >= 50, timeout=60, interval=0.02, progress=working)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         assert undecided(engine) > 0, "the worker finished before it could be killed; raise `total`"
         worker = service_process("proposals", ["-m", "proposals", "worker"], env, log)
         # the killed member's session (10 s) ends before the group rebalances to the new one
-        wait_for(lambda: undecided(engine) == 0, timeout=60, interval=0.2, progress=lambda: undecided(engine))
+        wait_for(lambda: undecided(engine) == 0, timeout=60, interval=0.2, progress=working)
         with engine.connect() as conn:
             outbox_pending = sa.select(sa.func.count()).where(tables.outbox.c.published_at.is_(None))
             wait_for(lambda: conn.execute(outbox_pending).scalar_one() == 0 or conn.rollback(), timeout=60)
