@@ -17,6 +17,8 @@ What is proven:
    worker tells the resident, who reads the message in their inbox, all through /api/<service>/ with
    bearer tokens for the gateway; the challenges and panels APIs answer through it too.
 4. Every container stops cleanly on SIGTERM (exit code 0).
+5. `meemaken topics` from a built image creates declared topics on the session's broker with the partitions,
+   replication factor and configs its environment asks for.
 
 Where podman and buildah cannot run (not installed, not root, no usable runtime), the test is skipped
 and says why.
@@ -44,6 +46,7 @@ import pytest
 import requests
 
 from meemaken_kit.tokens import SigningKey, SigningKeys, TokenIssuer
+from meemaken_testkit.kafka import declared_topics
 from meemaken_testkit.keycloak import Keycloak, LoopbackCookiePolicy
 from meemaken_testkit.ports import free_port
 from meemaken_testkit.postgres import create_database
@@ -313,3 +316,39 @@ def test_the_images_run_the_whole_system_and_a_proposal_reaches_its_author_throu
     assert someone_else.status_code == 403, "a resident reads only their own inbox"
 
     assert _stop_cleanly(system) == dict.fromkeys(system.containers, 0), "every container stops cleanly on SIGTERM"
+
+
+def test_the_images_topics_command_creates_the_declared_topics_as_configured(
+    images: dict[str, str], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """`meemaken topics` (the chart's hook Job) from a built image against the session's broker: the declared
+    topics, under a prefix of this run's (their list mounted over the image's), get the partitions, replication
+    factor and configs the environment asks for; dead-letter topics keep one partition and every record."""
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    prefix = f"smoke{uuid.uuid4().hex[:6]}."
+    wanted = {prefix + name: 1 if name.endswith(".dlq") else 4 for name, _ in declared_topics()}
+    listing = tmp_path / "topics.txt"
+    listing.write_text("".join(f"{name} 1\n" for name in wanted))
+    listing.chmod(0o444)
+    env = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "KAFKA_TOPIC_PARTITIONS": "4", "KAFKA_REPLICATION_FACTOR": "1"}
+    args = ["run", "--rm", "--network", "host", "--read-only", "--tmpfs", "/tmp:rw,size=16m,mode=1777"]
+    args += ["--cap-drop", "all", "--security-opt", "no-new-privileges"]
+    args += ["--volume", f"{listing}:/opt/meemaken/kafka/topics.txt:ro"]
+    args += [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
+    done = podman(*args, images["proposals"], "topics", timeout=180)
+    assert f"topics ready on {kafka_bootstrap}" in done.stdout, done.stdout + done.stderr
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap.split(","), request_timeout_ms=10000)
+    try:
+        shapes = {
+            t["name"]: (len(t["partitions"]), {len(p["replica_nodes"]) for p in t["partitions"]})
+            for t in admin.describe_topics(list(wanted))
+        }
+        assert shapes == {name: (partitions, {1}) for name, partitions in wanted.items()}
+        dead_letters = next(name for name in wanted if name.endswith(".dlq"))
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, dead_letters)])
+        assert configs["topic"][dead_letters]["retention.ms"]["value"] == "-1", configs
+    finally:
+        admin.delete_topics(list(wanted))
+        admin.close()
