@@ -49,11 +49,11 @@ ELSEWHERE = (
         "outside the repository; never in production",
     ),
     (
-        "`<SERVICE>_BIND`, `WEB_CONCURRENCY`",
-        "where the API listens (`127.0.0.1:810x`) and its processes (2 under gunicorn): each service's "
-        "`gunicorn.conf.py`; the gateway's `meemaken_kit.serve` (services/gateway/README.md)",
+        "`WEB_CONCURRENCY`",
+        "the API's processes, read by gunicorn (2, each service's `gunicorn.conf.py`) and, for the gateway under "
+        "Granian, by `meemaken_kit.serve` (1; services/gateway/README.md)",
     ),
-    ("`GUNICORN_THREADS`, `GATEWAY_THREADS`", "threads per API process: gunicorn's (4), the gateway's (its README)"),
+    ("`GUNICORN_THREADS`", "threads per API process under gunicorn (4), read by each service's `gunicorn.conf.py`"),
     ("`PROMETHEUS_MULTIPROC_DIR`", "set by `serve` and `gunicorn.conf.py` for prometheus_client, read at its import"),
 )
 

@@ -96,6 +96,18 @@ class Settings(EventSettings):
     max_content_length: int = variable(
         "MEEMAKEN_MAX_CONTENT_LENGTH", 1024 * 1024, "largest accepted request body (bytes)", ge=1
     )
+    bind: str = variable(
+        f"{SERVICE}_BIND",
+        "",
+        "host:port where the API listens (each service's gunicorn.conf.py reads it too); empty: its loopback port",
+        pattern=r"^(\S*:\d{1,5})?$",
+    )
+    threads: int = variable(
+        f"{SERVICE}_THREADS",
+        16,
+        "threads per API process under Granian (the gateway; gunicorn: GUNICORN_THREADS)",
+        ge=1,
+    )
     worker_metrics_bind: str = variable(
         f"{SERVICE}_WORKER_METRICS_BIND", "", "host:port of the worker's /metrics and /healthz; empty: none"
     )

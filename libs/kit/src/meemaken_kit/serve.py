@@ -5,9 +5,10 @@ which matters where the Python work per request is small, as in the gateway's pa
 benchmark: gateway CPU per ballot 2.2 ms under gunicorn, 1.3 ms under Granian). The other services still
 run under gunicorn (``gunicorn -c gunicorn.conf.py``) until their benchmarks are measured under Granian.
 
-Configuration from the environment, as with gunicorn: ``<SERVICE>_BIND`` (host:port, default the
-service's loopback port), ``WEB_CONCURRENCY`` (worker processes, default 2 under gunicorn, 1 under Granian),
-``<SERVICE>_THREADS`` (threads per Granian worker for the app, default 16). One gateway process with 16
+Configuration from the service's settings: ``<SERVICE>_BIND`` (host:port, default the service's loopback port;
+gunicorn.conf.py reads it too) and ``<SERVICE>_THREADS`` (threads per Granian worker for the app, default 16);
+and, as gunicorn reads it itself, ``WEB_CONCURRENCY`` (worker processes, default 2 under gunicorn, 1 under
+Granian). One gateway process with 16
 threads suits a host of two cores (``make run``): its threads mostly wait on the services, and each worker
 process learns each login session and signs its token once (bench/README.md, the gateway); production
 advice in infra/README.md. Metrics of all workers are summed through ``PROMETHEUS_MULTIPROC_DIR`` (a fresh
@@ -19,14 +20,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
+from meemaken_kit.config import Settings
 from meemaken_kit.logs import server_logconfig
 
 SERVED_BY_GRANIAN = frozenset({"gateway"})
 GRANIAN_WORKERS = "1"
-GRANIAN_THREADS = "16"
+GRANIAN_THREADS = str(Settings.model_fields["threads"].default)  # <SERVICE>_THREADS unset
 
 
 def api_command(service: str) -> list[str]:
@@ -35,17 +36,18 @@ def api_command(service: str) -> list[str]:
     return ["-m", service, "serve"]
 
 
-def bind(service: str, default_port: int | None, env: Mapping[str, str]) -> tuple[str, int]:
+def bind(settings: Settings, default_port: int | None) -> tuple[str, int]:
     """``<SERVICE>_BIND`` as (host, port); loopback unless told otherwise."""
-    configured = env.get(f"{service.upper()}_BIND") or (f"127.0.0.1:{default_port}" if default_port else "")
+    configured = settings.bind or (f"127.0.0.1:{default_port}" if default_port else "")
     host, _, port = configured.rpartition(":")
     if not port.isdigit():
-        raise SystemExit(f"set {service.upper()}_BIND to host:port (now {configured!r})")
+        raise SystemExit(f"set {settings.service.upper()}_BIND to host:port (now {configured!r})")
     return host or "127.0.0.1", int(port)
 
 
-def serve(service: str, default_port: int | None, root: Path) -> None:
+def serve(settings: Settings, default_port: int | None, root: Path) -> None:
     """The gateway under Granian; the other services under gunicorn with their ``gunicorn.conf.py``."""
+    service = settings.service
     if service not in SERVED_BY_GRANIAN:
         os.chdir(root)
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py")]
@@ -55,14 +57,14 @@ def serve(service: str, default_port: int | None, root: Path) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    host, port = bind(service, default_port, os.environ)
+    host, port = bind(settings, default_port)
     Granian(
         f"{service}.entrypoints.wsgi:app",
         address=host,
         port=port,
         interface=Interfaces.WSGI,
         workers=int(os.environ.get("WEB_CONCURRENCY", GRANIAN_WORKERS)),
-        blocking_threads=int(os.environ.get(f"{service.upper()}_THREADS", GRANIAN_THREADS)),
+        blocking_threads=settings.threads,
         websockets=False,
         log_dictconfig=server_logconfig(service, "_granian", "granian.access"),
         log_access=False,

@@ -136,8 +136,8 @@ def main(service: ServiceDefinition[Any], argv: Sequence[str] | None = None) -> 
     if args.command == "serve":
         from meemaken_kit.serve import serve
 
-        service.settings()  # a wrong value stops here, in one line, before the server starts its workers
-        serve(service.name, service.port, service.root)
+        settings = service.settings()  # a wrong value stops here, in one line, before the server starts its workers
+        serve(settings, service.port, service.root)
         return 0
     settings = service.settings()
     configure_logging(service.name, settings.log_level)

@@ -58,6 +58,8 @@ def test_a_secret_comes_from_its_file_and_is_never_shown(tmp_path: Path) -> None
         ({"KAFKA_SECURITY_PROTOCOL": "TLS"}, "KAFKA_SECURITY_PROTOCOL: Input should be 'PLAINTEXT'"),
         ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "SASL needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"),
         ({"MEEMAKEN_INBOX_RETENTION_DAYS": "0.5"}, "MEEMAKEN_INBOX_RETENTION_DAYS: Input should be greater than"),
+        ({"KIT_BIND": "8100"}, "KIT_BIND: String should match pattern"),
+        ({"KIT_THREADS": "0"}, "KIT_THREADS: Input should be greater than or equal to 1"),
         ({"MEEMAKEN_TIME_ZONE": "Brussels"}, "MEEMAKEN_TIME_ZONE: an IANA time zone such as Europe/Brussels (got"),
     ],
 )
