@@ -35,6 +35,14 @@ def notify(connection: sa.Connection) -> None:
         connection.execute(sa.text(f"NOTIFY {CHANNEL}"))
 
 
+def pool_capacity(pool: sa.pool.Pool) -> int:
+    """How many connections the pool may hand out at once (unbounded pools: a large number)."""
+    if isinstance(pool, sa.pool.QueuePool):
+        overflow = pool._max_overflow
+        return 1_000_000 if overflow < 0 else pool.size() + overflow
+    return 1_000_000
+
+
 class Wakeup:
     """A pooled connection that LISTENs to the outbox's channel."""
 
@@ -45,7 +53,11 @@ class Wakeup:
 
     @classmethod
     def for_engine(cls, engine: sa.Engine) -> Wakeup | None:
-        return cls(engine) if engine.dialect.name == "postgresql" else None
+        """A wake-up on PostgreSQL when the pool can spare the listening connection: the relay's own rounds need
+        another one, so a pool of one (``DATABASE_POOL_SIZE=1``, no overflow) polls instead of waiting forever."""
+        if engine.dialect.name != "postgresql":
+            return None
+        return cls(engine) if pool_capacity(engine.pool) >= 2 else None
 
     def wait(self, seconds: float, stop: threading.Event) -> bool:
         """Until a notification came (True; every pending one taken), `seconds` passed or `stop` was set (False).
