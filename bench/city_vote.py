@@ -200,8 +200,8 @@ class Ideas:
 class Lag:
     """The consumer groups' lag (events on their topics not yet committed), sampled each second in a thread."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self.admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), request_timeout_ms=3000)
+    def __init__(self, cluster: KafkaCluster) -> None:
+        self.admin = KafkaAdminClient(**cluster.client_options(tls=False), request_timeout_ms=3000)
         self.samples: dict[str, list[int]] = {g: [] for g in GROUPS}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -247,7 +247,7 @@ def one_pass(city: City, args: argparse.Namespace, during: Callable[[int, Tally]
     after each slice (the recovery pass kills a broker there). Figures of the ballots, the parts' CPU, the
     ideas' admission and the consumers' lag."""
     casts, tally = city.casts(), Tally()
-    lag, ideas = Lag(city.cluster.bootstrap), Ideas(city, args.idea_rate, len(city.ideas) + 10_000 * len(city.replicas))
+    lag, ideas = Lag(city.cluster), Ideas(city, args.idea_rate, len(city.ideas) + 10_000 * len(city.replicas))
     cpu0, busy0, began = city.cpu(), cpu_times(), time.monotonic()
     per_slice = []
     for n in range(int(args.seconds)):
@@ -428,7 +428,9 @@ def add_replica(city: City, args: argparse.Namespace, urls: dict[str, str], issu
     n = len(city.replicas) + 1
     folder = logs / name
     folder.mkdir(parents=True)
-    env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": args.threads_per}
+    # the nodes' own listener: SASL as `broker`, the cluster's one super user (no listener is PLAINTEXT)
+    env = city.cluster.admin_env() | {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": "1"}
+    env["GUNICORN_THREADS"] = args.threads_per
     if args.quick:  # a few sessions take the whole load: the per-account limit would refuse most ballots
         env["MEEMAKEN_RATELIMIT_SUBMISSIONS"] = "1000000/minute"
     gateway_jwks = {"MEEMAKEN_JWKS_URL": f"{urls['jwks']}/.well-known/jwks.json"}
