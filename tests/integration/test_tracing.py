@@ -16,6 +16,7 @@ from opentelemetry.trace import SpanKind
 from proposals_kit import TEXT, TOPIC, admissibility_loop, open_process, relay_for, resident
 
 from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.plugin import session_env
 from meemaken_testkit.postgres import create_database
 from meemaken_testkit.tokens import bearer
 from meemaken_testkit.tracing import recorded_spans
@@ -36,7 +37,7 @@ def notifications_service(postgres_server_url, kafka_bootstrap):
     url = create_database(postgres_server_url, f"trace_notifications_{uuid.uuid4().hex[:8]}")
     migrate(notifications.SERVICE.migrations_dir, url)
     engine = make_engine(url)
-    env = {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    env = session_env() | {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
     yield Settings.from_env("notifications", env), engine
     engine.dispose()
 

@@ -20,6 +20,7 @@ from gateway.bootstrap import SERVICE
 from gateway.casework.consumer import batch_scope, consumers, subscriptions
 from meemaken_events import EventFactory
 from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.plugin import session_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -135,7 +136,8 @@ def drain(loops, engine, event_ids: set[str]) -> None:
 def test_the_services_events_become_work_items_and_a_restart_or_replay_changes_nothing(database_url, kafka_bootstrap):
     migrate(SERVICE.migrations_dir, database_url)
     engine = make_engine(database_url)
-    settings = Settings.from_env("gateway", {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap})
+    env = session_env() | {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    settings = Settings.from_env("gateway", env)
     envelopes, ids = [], set()
     for make in (proposal_events, challenge_events, panel_events):
         built, their_ids = make()

@@ -89,14 +89,20 @@ def _kafka_container() -> Any:
     return container, f"127.0.0.1:{port}"
 
 
+def session_env() -> dict[str, str]:
+    """What every service of the test session is configured with, beside its own variables: merge it into the
+    environment a test builds its settings from (``Settings.from_env(service, env)`` reads nothing else). The
+    session's tests share the declared topics but not their databases: a consumer in a fresh group reads the
+    events of earlier tests, which are poison to it (their aggregates are elsewhere); the dead-letter limit is
+    for production, and the tests of the limit set their own."""
+    return {"MEEMAKEN_DEAD_LETTER_LIMIT": os.environ.get("MEEMAKEN_DEAD_LETTER_LIMIT", "1000000")}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     import logging
 
     watch()
-    # The session's tests share the declared topics but not their databases: a consumer in a fresh group
-    # reads the events of earlier tests, which are poison to it (their aggregates are elsewhere). The
-    # dead-letter limit is for production; the tests of the limit set their own.
-    os.environ.setdefault("MEEMAKEN_DEAD_LETTER_LIMIT", "1000000")
+    os.environ.update(session_env())  # for the processes the tests start, which inherit it
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("kafka").setLevel(logging.WARNING)
 
