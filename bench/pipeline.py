@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -128,9 +129,29 @@ class Processes:
                 process.join(timeout=60)
 
 
-def until_assigned(poll: Callable[[], object], assignment: Callable[[], set[Any]]) -> None:
+JOIN_SECONDS = 60.0  # a member still without partitions after this joins again (see `joined`)
+
+
+def until_assigned(poll: Callable[[], object], assignment: Callable[[], set[Any]]) -> bool:
+    deadline = time.monotonic() + JOIN_SECONDS
     while not assignment():
+        if time.monotonic() > deadline:
+            return False
         poll()
+    return True
+
+
+def joined(member: Callable[[], tuple[Callable[[], object], Callable[[], set[Any]], Callable[[], None]]]) -> None:
+    """Make a group member (its poll, its assignment, its close) until one holds partitions. kafka-python
+    3.0.12 can leave a member that joined during another's join spinning in `poll` without heartbeats, never
+    assigned (seen at 2 x 2 on a quiet machine: 100% of a core for 5 minutes, the group rebalanced without it);
+    a fresh member joins cleanly."""
+    while True:
+        poll, assignment, close = member()
+        if until_assigned(poll, assignment):
+            return
+        print(f"bench: a group member held no partition after {JOIN_SECONDS:.0f} s; joining again", file=sys.stderr)
+        close()
 
 
 # --- raw kafka-python ------------------------------------------------------------------------
@@ -148,16 +169,23 @@ def raw_produce(bootstrap: str, topic: str, count: int, start: Any, stop: Any) -
 
 
 def raw_consume(bootstrap: str, topic: str, _count: int, group: str, ready: Any, done: Any, stop: Any) -> None:
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap.split(","),
-        group_id=group,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_poll_records=500,
-        fetch_max_wait_ms=100,
-    )
-    until_assigned(lambda: consumer.poll(timeout_ms=100), consumer.assignment)
+    consumer: KafkaConsumer | None = None
+
+    def member() -> tuple[Callable[[], object], Callable[[], set[Any]], Callable[[], None]]:
+        nonlocal consumer
+        consumer = KafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap.split(","),
+            group_id=group,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            max_poll_records=500,
+            fetch_max_wait_ms=100,
+        )
+        return lambda: consumer.poll(timeout_ms=100), consumer.assignment, consumer.close
+
+    joined(member)
+    assert consumer is not None
     ready.put(True)
     while not stop.is_set():
         batch = consumer.poll(timeout_ms=200, max_records=500)
@@ -214,9 +242,12 @@ def pipeline_consume(
         consumer_options={"group_id": group},
         batch_scope=deferred.batch_inserts,
     )
-    until_assigned(
-        lambda: loop.run_once(timeout_ms=100),
-        lambda: loop._consumer.assignment() if loop._consumer is not None else set(),
+    joined(
+        lambda: (
+            lambda: loop.run_once(timeout_ms=100),
+            lambda: loop._consumer.assignment() if loop._consumer is not None else set(),
+            loop.close,
+        )
     )
     ready.put(True)
     while not stop.is_set():
@@ -273,9 +304,9 @@ def run_pipeline(
 
 def one_pass(args: argparse.Namespace, events: int, n: int | None = None) -> Figures:
     """Raw, then the pipeline: at the headline's shape, or at n partitions x n consumers."""
-    shape = {} if n is None else {"partitions": n, "consumers": n}
-    raw = run_raw(args.bootstrap, events, **shape)
-    pipeline = run_pipeline(args.database_url, args.bootstrap, events, **shape)
+    partitions, consumers = (PARTITIONS, 1) if n is None else (n, n)
+    raw = run_raw(args.bootstrap, events, partitions, consumers)
+    pipeline = run_pipeline(args.database_url, args.bootstrap, events, partitions, consumers)
     ratio = pipeline["pipeline_events_per_s"] / raw
     return {"raw_kafka_python_events_per_s": raw, **pipeline, "pipeline_to_raw_ratio": ratio}
 
