@@ -163,12 +163,15 @@ def test_no_listener_lets_anyone_in_unauthenticated_and_the_brokers_are_the_only
     own, secure = kafka_cluster.bootstrap.split(","), kafka_cluster.secure_bootstrap.split(",")
     controllers = [f"{h}:{p}" for h, p in zip(kafka_cluster.hosts, kafka_cluster.controller_ports, strict=True)]
     tls_only = {"security_protocol": "SSL", "ssl_cafile": str(kafka_cluster.ca_file)}
+    # A refused client retries its bootstrap until bootstrap_timeout_ms (30 s by default, 120 s for the four):
+    # 5 s is several refused attempts on every listener, as the brokers drop each at its first request.
+    refused = {"request_timeout_ms": 5000, "bootstrap_timeout_ms": 5000}
     for servers, options in ((own, {}), (controllers, {}), (secure, tls_only)):
         with pytest.raises(KafkaError):  # the SASL listeners drop a client that does not authenticate
-            KafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=5000, **options).list_topics()
+            KafkaAdminClient(bootstrap_servers=servers, **refused, **options).list_topics()
     anyone = kafka_cluster.client_options(user="broker", password="a guess", tls=False)
     with pytest.raises(KafkaError):
-        KafkaAdminClient(**anyone, request_timeout_ms=5000).list_topics()
+        KafkaAdminClient(**anyone, **refused).list_topics()
 
 
 def test_the_topics_command_makes_a_services_user_once_and_it_writes_its_own_topics_only(kafka_cluster, tmp_path):
