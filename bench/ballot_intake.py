@@ -4,9 +4,13 @@ Runs the proposals service as deployed (gunicorn API + worker, its own PostgreSQ
 opens a budget round of 20 feasible projects through the API, then:
 
 1. open loop: ballots of distinct residents sent at a steady `--rate` for `--seconds` (each at its planned
-   time, whether or not earlier ones are done); figures: accepted/s, p50/p90/p99/max latency;
+   time, whether or not earlier ones are done); figures: accepted/s, p50/p90/p99/max latency, CPU ms per
+   ballot of the API's processes and of the load generator, and the generator's share of the machine;
 2. ceiling: the same clients in a closed loop on `GET /healthz` (gunicorn + Flask doing nothing) and on
    ballots, for `--closed-seconds` each: the most the stack and the ballot path take on this machine.
+
+The load generator takes as little of the 2 cores as it can: `--clients` processes (2) of 32 threads, one
+kept-alive connection a thread, each resident's token signed and each request built before the loop starts.
 
 Each pass does both, after a warm-up pass (50/s for 4 s); `--repeat` passes, min / median / max
 (bench/figures.py). Target (issue 18): 600 ballots/s offered (the default `--rate`), all accepted with p99
@@ -24,8 +28,13 @@ the API processes on one PostgreSQL are what scales) and draws bench/curves/ball
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import multiprocessing
 import os
 import random
+import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -35,8 +44,10 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from figures import Figures, Harness, options
@@ -85,107 +96,218 @@ def _ballot(rng: random.Random) -> dict[str, Any]:
     return {"projects": [f"p{i}" for i in chosen]}
 
 
-class Clients:
-    """Threads with one HTTP session each."""
+class Loader:
+    """One process of the load generator: threads with one kept-alive connection each, sending requests built
+    before the loop (the residents' tokens signed, ~1 ms of RSA each: the gateway's work, not the API's) and
+    reading only the status line and the body's length of each answer (http.client and requests cost the
+    client more CPU per ballot than the API's Flask takes, on the same 2 cores)."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: str, threads: int) -> None:
+        self.address, self.threads = urlsplit(base).netloc, threads
         self.local = threading.local()
+        self.tokens: list[str] = []
 
-    def session(self) -> requests.Session:
-        s = getattr(self.local, "session", None)
-        if s is None:
-            s = self.local.session = requests.Session()
-        return s
+    def sign(self, count: int) -> None:
+        self.tokens = [_resident()["Authorization"] for _ in range(count)]
+
+    def built(self, method: str, path: str, body: bytes = b"", token: str | None = None) -> bytes:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.address}\r\n"
+        head += f"Authorization: {token}\r\n" if token else ""
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        return head.encode() + body
+
+    def ballots(self, count: int, path: str, rng: random.Random) -> list[bytes]:
+        """`count` ballots of as many signed residents, ready to send (the tokens used up)."""
+        tokens, self.tokens = self.tokens[:count], self.tokens[count:]
+        return [self.built("PUT", path, json.dumps(_ballot(rng)).encode(), token) for token in tokens]
+
+    def send(self, request: bytes) -> int:
+        """The answer's status; 0 when the connection failed (a new one is opened next time)."""
+        local = self.local
+        if getattr(local, "socket", None) is None or time.monotonic() - local.used > 1:  # gunicorn: 2 s idle
+            self.hang_up()
+            host, port = self.address.rsplit(":", 1)
+            local.socket = socket.create_connection((host, int(port)), timeout=10)
+            local.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            local.socket.sendall(request)
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += local.socket.recv(65536) or _closed()
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = CONTENT_LENGTH.search(head)
+            while length and len(body) < int(length[1]):
+                body += local.socket.recv(65536) or _closed()
+            if length is None or b"onnection: close" in head:
+                self.hang_up()
+            return int(head[9:12])
+        except OSError:
+            self.hang_up()
+            return 0
+        finally:
+            local.used = time.monotonic()
+
+    def hang_up(self) -> None:
+        if getattr(self.local, "socket", None) is not None:
+            self.local.socket.close()
+        self.local.socket = None
+
+    def open_loop(self, path: str, rate: float, seconds: float, start: float, seed: int) -> dict[str, Any]:
+        """Ballots of distinct residents at `rate` from `start` (time.monotonic), each at its planned time."""
+        lock, latencies, failures = threading.Lock(), [], 0
+        ballots = self.ballots(int(rate * seconds), path, random.Random(seed))
+
+        def vote(request: bytes) -> None:
+            nonlocal failures
+            started = time.perf_counter()
+            status = self.send(request)
+            took = (time.perf_counter() - started) * 1000
+            with lock:
+                if status == 201:
+                    latencies.append(took)
+                else:
+                    failures += 1
+
+        cpu = time.process_time()
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            for i, request in enumerate(ballots):
+                delay = start + i / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                pool.submit(vote, request)
+        return {"latencies": latencies, "failures": failures, "cpu": time.process_time() - cpu}
+
+    def closed_loop(self, path: str, ballots: bool, seconds: float, start: float) -> dict[str, Any]:
+        """Each thread sends its next request as soon as the last one is answered, until `start + seconds`
+        (or, for ballots, until the residents signed run out): how many were answered 200/201."""
+        if ballots:
+            sent = iter(self.ballots(len(self.tokens), path, random.Random(13)))
+        else:
+            sent = itertools.repeat(self.built("GET", path))
+        done, stop = [0] * self.threads, start + seconds
+        time.sleep(max(start - time.monotonic(), 0))
+
+        def run(i: int) -> None:
+            while time.monotonic() < stop and (request := next(sent, None)) is not None:
+                if self.send(request) in (200, 201):
+                    done[i] += 1
+
+        cpu = time.process_time()
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            list(pool.map(run, range(self.threads)))
+        return {"done": sum(done), "ended": time.monotonic(), "cpu": time.process_time() - cpu}
 
 
-def open_loop(url: str, rate: float, seconds: float, threads: int) -> dict[str, float]:
-    clients, lock, rng = Clients(), threading.Lock(), random.Random(7)
-    latencies: list[float] = []
-    failures = 0
-
-    def vote(body: dict[str, Any]) -> None:
-        nonlocal failures
-        headers = _resident()
-        started = time.perf_counter()
-        response = clients.session().put(url, json=body, headers=headers, timeout=10)
-        took = (time.perf_counter() - started) * 1000
-        with lock:
-            if response.status_code == 201:
-                latencies.append(took)
-            else:
-                failures += 1
-
-    total = int(rate * seconds)
-    began = time.monotonic()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for i in range(total):
-            delay = began + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(vote, _ballot(rng))
-    elapsed = time.monotonic() - began
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100)
-    return {
-        "offered_per_s": rate,
-        "ballots": total,
-        "accepted": len(latencies),
-        "failures": failures,
-        "accepted_per_s": len(latencies) / elapsed,
-        "p50_ms": q[49],
-        "p90_ms": q[89],
-        "p99_ms": q[98],
-        "max_ms": latencies[-1],
-    }
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
 
 
-def closed_loop(request: Callable[[requests.Session], int], seconds: float, threads: int) -> float:
-    clients, done, stop = Clients(), [0] * threads, time.monotonic() + seconds
+def _closed() -> bytes:
+    raise ConnectionResetError("the API closed the connection")
 
-    def run(i: int) -> None:
-        while time.monotonic() < stop:
-            if request(clients.session()) in (200, 201):
-                done[i] += 1
 
-    began = time.monotonic()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(run, range(threads)))
-    return sum(done) / (time.monotonic() - began)
+def _serve(connection: Connection, base: str, threads: int) -> None:
+    """A load generator process: runs each (method, args) it is sent on its Loader, answers the result."""
+    loader = Loader(base, threads)
+    while (command := connection.recv()) is not None:
+        connection.send(getattr(loader, command[0])(*command[1:]))
+
+
+class Load:
+    """`processes` load generator processes (so that the client's CPU is no bottleneck: its share is
+    reported), given the same work in equal parts and started at the same moment."""
+
+    def __init__(self, base: str, processes: int, threads: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipes = []
+        for _ in range(processes):
+            ours, theirs = context.Pipe()
+            context.Process(target=_serve, args=(theirs, base, threads), daemon=True).start()
+            self.pipes.append(ours)
+
+    def each(self, *command: Any) -> list[Any]:
+        for pipe in self.pipes:
+            pipe.send(command)
+        return [pipe.recv() for pipe in self.pipes]
+
+    def sign(self, tokens: int) -> None:
+        """Tokens of as many new residents, signed before the loop and outside its time."""
+        self.each("sign", -(-tokens // len(self.pipes)))
+
+    def open_loop(self, path: str, rate: float, seconds: float) -> dict[str, float]:
+        self.sign(int(rate * seconds))
+        share, start = rate / len(self.pipes), time.monotonic() + 0.5
+        cpu0 = time.process_time()
+        found = [p.recv() for p in self._send_all(lambda i: ("open_loop", path, share, seconds, start + i / rate, i))]
+        elapsed = time.monotonic() - start
+        latencies = sorted(t for f in found for t in f["latencies"])
+        q = statistics.quantiles(latencies, n=100)
+        total = int(share * seconds) * len(self.pipes)
+        client_cpu = sum(f["cpu"] for f in found) + time.process_time() - cpu0
+        return {
+            "offered_per_s": rate,
+            "ballots": total,
+            "accepted": len(latencies),
+            "failures": sum(f["failures"] for f in found),
+            "accepted_per_s": len(latencies) / elapsed,
+            "p50_ms": q[49],
+            "p90_ms": q[89],
+            "p99_ms": q[98],
+            "max_ms": latencies[-1],
+            "client_cpu_ms_per_ballot": client_cpu * 1000 / total,
+            "client_cpu_share": client_cpu / (elapsed * (os.cpu_count() or 1)),
+            "seconds": elapsed,
+        }
+
+    def closed_loop(self, path: str, ballots: bool, seconds: float, most: float) -> float:
+        """Requests answered per second (ballots: at most `most` a second, the residents signed beforehand)."""
+        if ballots:
+            self.sign(int(most * seconds))
+        start = time.monotonic() + 0.5
+        found = [p.recv() for p in self._send_all(lambda i: ("closed_loop", path, ballots, seconds, start))]
+        return sum(f["done"] for f in found) / (max(f["ended"] for f in found) - start)
+
+    def _send_all(self, command: Callable[[int], tuple[Any, ...]]) -> list[Connection]:
+        for i, pipe in enumerate(self.pipes):
+            pipe.send(command(i))
+        return self.pipes
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(None)
 
 
 def run(harness: Harness, args: argparse.Namespace, workers: str) -> list[Figures]:
     """The passes on proposals with `workers` gunicorn processes (of `--threads` threads); emitted."""
+    from gateway_ballots import cpu_seconds  # it imports this module
+
     logs = Path(tempfile.mkdtemp(prefix="meemaken-ballots-"))
     database = create_database(args.server_url, f"bench_ballots_{uuid.uuid4().hex[:8]}")
     env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": workers, "GUNICORN_THREADS": args.threads}
     deployed = deploy("proposals", database, args.bootstrap, logs, env)
+    load = Load(deployed.url, args.clients, 32)
     try:
-        api = f"{deployed.url}/api/v1"
-        rid = open_round(api)
-        url = f"{api}/rounds/{rid}/ballot"
-        rng = random.Random(11)
-
-        def healthz(s: requests.Session) -> int:
-            return s.get(f"{deployed.url}/healthz", timeout=10).status_code
-
-        def ballot(s: requests.Session) -> int:
-            headers = _resident()
-            return s.put(url, json=_ballot(rng), headers=headers, timeout=10).status_code
+        rid = open_round(f"{deployed.url}/api/v1")
+        path = f"/api/v1/rounds/{rid}/ballot"
+        api = deployed.processes[0].pid  # the gunicorn master; its workers are its children
 
         def one_pass() -> dict[str, Any]:
-            figures = open_loop(url, args.rate, args.seconds, 32)
-            ceiling = closed_loop(healthz, args.closed_seconds, 16)
-            most = closed_loop(ballot, args.closed_seconds, 16)
+            cpu = cpu_seconds(api)
+            figures = load.open_loop(path, args.rate, args.seconds)
+            api_cpu = cpu_seconds(api) - cpu
+            ceiling = load.closed_loop("/healthz", False, args.closed_seconds, 0)
+            most = load.closed_loop(path, True, args.closed_seconds, 2 * args.rate)
             return figures | {
+                "api_cpu_ms_per_ballot": api_cpu * 1000 / figures["ballots"],
                 "closed_loop_healthz_per_s": ceiling,
                 "closed_loop_ballots_per_s": most,
                 "ballots_to_healthz_ratio": most / ceiling,
             }
 
-        runs = harness.passes(one_pass, warm=lambda: open_loop(url, 50, 4, 16))  # the pools and code paths
+        runs = harness.passes(one_pass, warm=lambda: load.open_loop(path, 50, 4))  # the pools and code paths
         if args.profile and workers == args.web_concurrency:  # after the passes, not measured: under py-spy
-            spy = py_spy(deployed.processes[0].pid, args.profile, args.seconds)
-            open_loop(url, args.rate, args.seconds, 32)
+            load.sign(int(args.rate * args.seconds))
+            spy = py_spy(api, args.profile, args.seconds)
+            load.open_loop(path, args.rate, args.seconds)
             spy.wait(timeout=120)
         harness.emit(
             runs,
@@ -196,6 +318,7 @@ def run(harness: Harness, args: argparse.Namespace, workers: str) -> list[Figure
         )
         return runs
     finally:
+        load.close()
         deployed.stop()
 
 
@@ -236,6 +359,7 @@ def main() -> None:
     parser.add_argument("--closed-seconds", type=float, default=10)
     parser.add_argument("--web-concurrency", default="2", help="gunicorn worker processes")
     parser.add_argument("--threads", default="4", help="threads per gunicorn worker")
+    parser.add_argument("--clients", type=int, default=2, help="load generator processes (32 threads each)")
     parser.add_argument(
         "--curve", help="gunicorn worker processes to run in turn, e.g. 1,2,4: the scaling curve (--curve-svg)"
     )
