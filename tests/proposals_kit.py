@@ -8,8 +8,7 @@ from meemaken_events import ConsumerLoop, Relay
 from meemaken_kit import Settings
 from meemaken_testkit.tokens import bearer
 from proposals.adapters import tables
-from proposals.bootstrap import unit_of_work_within
-from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_handlers
+from proposals.bootstrap import admissibility_consumer
 
 TOPIC = "meemaken.proposals.proposal"
 MUNICIPALITY = "gent"
@@ -21,14 +20,8 @@ def relay_for(settings: Settings, engine) -> Relay:  # type: ignore[no-untyped-d
 
 
 def admissibility_loop(settings: Settings, engine, group: str | None = None) -> ConsumerLoop:  # type: ignore[no-untyped-def]
-    return ConsumerLoop(
-        ADMISSIBILITY_CONSUMER,
-        [TOPIC],
-        admissibility_handlers(unit_of_work_within(settings)),
-        engine,
-        tables.inbox,
-        settings,
-        consumer_options={"group_id": group or f"test-{uuid.uuid4().hex[:8]}"},
+    return admissibility_consumer(
+        settings, engine, consumer_options={"group_id": group or f"test-{uuid.uuid4().hex[:8]}"}
     )
 
 

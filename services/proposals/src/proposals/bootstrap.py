@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -18,6 +19,7 @@ from proposals.adapters.timers import TIMERS
 from proposals.integration.incoming import (
     ADMISSIBILITY_CONSUMER,
     TALLY_CONSUMER,
+    admissibility_batch,
     admissibility_handlers,
     tally_handlers,
 )
@@ -66,11 +68,27 @@ def create_app(settings: Settings, engine: sa.Engine, clock: Clock = utc_now) ->
     )
 
 
+def admissibility_consumer(
+    settings: Settings, engine: sa.Engine, clock: Clock = utc_now, consumer_options: dict[str, Any] | None = None
+) -> ConsumerLoop:
+    """The consumer that admits or rejects submitted proposals, a polled batch's together."""
+    within = unit_of_work_within(settings, clock)
+    handlers, scope = admissibility_handlers(within), admissibility_batch(within)
+    return ConsumerLoop(
+        ADMISSIBILITY_CONSUMER,
+        [PROPOSAL_TOPIC],
+        handlers,
+        engine,
+        tables.inbox,
+        settings,
+        consumer_options=consumer_options,
+        batch_scope=scope,
+    )
+
+
 def loops(settings: ProposalsSettings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
     within = unit_of_work_within(settings, clock)
-    admissibility = ConsumerLoop(
-        ADMISSIBILITY_CONSUMER, [PROPOSAL_TOPIC], admissibility_handlers(within), engine, tables.inbox, settings
-    )
+    admissibility = admissibility_consumer(settings, engine, clock)
     tally = ConsumerLoop(TALLY_CONSUMER, [ROUND_TOPIC], tally_handlers(within), engine, tables.inbox, settings)
     factory = unit_of_work_factory(settings, engine, clock)
     # answer terms that passed

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from meemaken_events import Envelope, correlated
 from meemaken_kit import Settings, make_engine, migrate
 from proposals.adapters.repository import ConcurrentUpdate
 from proposals.adapters.tables import outbox
@@ -36,10 +37,8 @@ def open_call(uow, process_id):
     )
 
 
-def submit(uow, title, when=None):
-    command = handlers.SubmitProposal(
-        "mobility-2027", uuid.uuid4(), title, "A long enough text about what should change here."
-    )
+def submit(uow, title, when=None, text="A long enough text about what should change here."):
+    command = handlers.SubmitProposal("mobility-2027", uuid.uuid4(), title, text)
     return handlers.submit_proposal(command, uow(), now=(lambda: when) if when else None)
 
 
@@ -78,3 +77,46 @@ def test_a_stale_version_is_refused_and_nothing_is_lost(uow):
     with uow() as unit:
         assert unit.proposals.get(proposal.id).status.value == "admitted"
     assert event_types(uow) == ["defined", "submitted", "admitted"]  # the loaded copy's event, no track call
+
+
+def checks(*proposals, correlation=None):
+    return [(p.id, lambda p=p: correlated(correlation or f"corr-{p.title[:4]}")) for p in proposals]
+
+
+def outbox_envelopes(uow):
+    with uow() as unit:
+        texts = unit.connection.execute(sa.select(outbox.c.envelope).order_by(outbox.c.id)).scalars()
+        return [Envelope.from_json(t) for t in texts]
+
+
+def test_a_batch_is_decided_as_its_proposals_one_after_the_other(uow):
+    """The later copy first (rejected), the first (admitted), a shouting title that a copy after it in the
+    same batch does not count against (it is rejected before the copy is checked), one proposal twice."""
+    now = datetime.now(UTC)
+    later = submit(uow, "Safer school streets", now + timedelta(seconds=1))
+    first = submit(uow, "safer school streets!", now)
+    trees = "Plant trees on the square where the market is, for shade in the summer."
+    shouting = submit(uow, "MORE TREES ON THE SQUARE", now + timedelta(seconds=2), trees)
+    quiet = submit(uow, "More trees on the square", now + timedelta(seconds=3), f"{trees} Now.")
+    handlers.check_admissibility_of(checks(later, first, shouting, quiet, first), uow())
+    with uow() as unit:
+        decided = {p.id: unit.proposals.get(p.id) for p in (later, first, shouting, quiet)}
+    assert [r.code for r in decided[later.id].reasons] == ["duplicate_title"]
+    assert [r.code for r in decided[shouting.id].reasons] == ["shouting"]
+    assert decided[first.id].status.value == decided[quiet.id].status.value == "admitted"
+    decisions = outbox_envelopes(uow)[5:]
+    assert [(e.type.rsplit(".", 2)[-2], e.data["proposal_id"]) for e in decisions] == [
+        ("rejected", str(later.id)),
+        ("admitted", str(first.id)),
+        ("rejected", str(shouting.id)),
+        ("admitted", str(quiet.id)),
+    ]
+    assert [e.correlation_id for e in decisions] == ["corr-Safe", "corr-safe", "corr-MORE", "corr-More"]
+
+
+def test_a_batch_with_a_proposal_that_is_not_there_decides_nothing(uow):
+    proposal = submit(uow, "Safer school streets")
+    missing = handlers.SubmitProposal("mobility-2027", uuid.uuid4(), "Nowhere", "")
+    with pytest.raises(handlers.ProposalNotFound):
+        handlers.check_admissibility_of([*checks(proposal), (uuid.uuid4(), lambda: correlated(missing.title))], uow())
+    assert event_types(uow) == ["defined", "submitted"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -13,7 +14,7 @@ from proposals.domain import admissibility
 from proposals.domain.audit import ActedBy
 from proposals.domain.eligibility import Facts, check_supporter
 from proposals.domain.model import FollowUpStage, Position, Proposal, ProposalStatus, RejectionReason
-from proposals.domain.process import InvalidProcess
+from proposals.domain.process import InvalidProcess, ParticipationProcess
 from proposals.service_layer.actors import Actor, Forbidden, NotFound, process_scope
 from proposals.service_layer.unit_of_work import ProposalsUnitOfWork
 
@@ -84,17 +85,47 @@ def check_admissibility(proposal_id: UUID, uow: ProposalsUnitOfWork) -> Proposal
         if proposal is None:
             raise ProposalNotFound(str(proposal_id))
         if proposal.status is ProposalStatus.SUBMITTED:
-            process = uow.processes.get(proposal.process_id)
-            reasons = admissibility.check_process(process, proposal.submitted_at)
-            reasons += admissibility.check(proposal.title, proposal.text, uow.proposals.earlier_copies(proposal))
-            if reasons:
-                proposal.reject(reasons, uow.clock())
-            else:
-                proposal.admit(uow.clock())
-            uow.proposals.save(proposal)
-            log.info("proposal %s %s", proposal.id, proposal.status.value, extra={"proposal_id": str(proposal.id)})
+            _decide(uow, proposal, uow.processes.get(proposal.process_id))
         uow.commit()
     return proposal
+
+
+def check_admissibility_of(
+    checks: Sequence[tuple[UUID, Callable[[], AbstractContextManager[object]]]], uow: ProposalsUnitOfWork
+) -> None:
+    """``check_admissibility`` of each proposal in turn, with the same decisions, in one unit of work: the
+    proposals and their processes loaded in one query each, the events of all staged in one outbox write
+    (in the order of `checks`). Each proposal's check and the creation of its events run within the context
+    its `checks` entry opens (the triggering event's correlation and trace). A proposal that is not there
+    fails them all, as one would alone (the consumer then redoes its batch event by event)."""
+    with uow:
+        found = uow.proposals.get_many([proposal_id for proposal_id, _ in checks])
+        processes = uow.processes.get_many({proposal.process_id for proposal in found.values()})
+        envelopes = []
+        for proposal_id, context in checks:
+            with context():
+                proposal = found.get(proposal_id)
+                if proposal is None:
+                    raise ProposalNotFound(str(proposal_id))
+                if proposal.status is ProposalStatus.SUBMITTED:
+                    _decide(uow, proposal, processes.get(proposal.process_id))
+                envelopes += [uow.publish(event) for event in proposal.events]
+                proposal.events.clear()
+        uow.outbox.add(uow.connection, envelopes)
+        uow.commit()
+
+
+def _decide(uow: ProposalsUnitOfWork, proposal: Proposal, process: ParticipationProcess | None) -> None:
+    """Admit or reject a submitted proposal: its process's term, then its text and the earlier copies (those
+    decided before it in the same transaction included)."""
+    reasons = admissibility.check_process(process, proposal.submitted_at)
+    reasons += admissibility.check(proposal.title, proposal.text, uow.proposals.earlier_copies(proposal))
+    if reasons:
+        proposal.reject(reasons, uow.clock())
+    else:
+        proposal.admit(uow.clock())
+    uow.proposals.save(proposal)
+    log.info("proposal %s %s", proposal.id, proposal.status.value, extra={"proposal_id": str(proposal.id)})
 
 
 def _proposal(uow: ProposalsUnitOfWork, proposal_id: UUID) -> Proposal:
