@@ -158,14 +158,13 @@ class RoundVoters(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_fan_out_worker_killed_mid_page_sends_every_voter_one_e_mail(database_url, kafka_bootstrap, tmp_path):
-    """A round's results to 1,500 voters, 250 a page (each page's deliveries and messages COPYed in one
-    transaction with the cursor): the worker killed while planning, started again, then sending to the real
-    SMTP server process: each voter gets one e-mail and one in-app message, the delivery log one row each."""
+def round_results_to_voters(database_url, kafka_bootstrap, tmp_path, count):
+    """`count` voters with an e-mail address, a round's results noted (its fan-out pending), the voters endpoint
+    and the real SMTP server process: the engine, the endpoint, the server and the worker's environment."""
     migrate(NOTIFICATIONS.migrations_dir, database_url)
     engine = make_engine(database_url)
     now = datetime.now(UTC)
-    RoundVoters.round_id, RoundVoters.voters = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(1500)]
+    RoundVoters.round_id, RoundVoters.voters = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(count)]
     contact = {"postal_address": [], "language": "nl", "digest": "immediately", "muted_topics": [], "updated_at": now}
     with engine.begin() as conn:
         conn.execute(
@@ -178,7 +177,7 @@ def test_a_fan_out_worker_killed_mid_page_sends_every_voter_one_e_mail(database_
         results = EventFactory("urn:meemaken:municipality:demo:system:proposals").create(
             "org.meemaken.proposals.round.results_published.v1",
             RoundVoters.round_id,
-            {"round_id": RoundVoters.round_id, "process_id": "b", "rule": "equal_shares", "voters": 1500}
+            {"round_id": RoundVoters.round_id, "process_id": "b", "rule": "equal_shares", "voters": count}
             | {"paper_ballots": 0, "spent": 1, "selected": [{"project_id": "p1", "title": "Benches"}]},
         )
         note_event(conn, results.source, results.id, results.type, results.data, now)
@@ -187,6 +186,14 @@ def test_a_fan_out_worker_killed_mid_page_sends_every_voter_one_e_mail(database_
     smtp = SmtpServer(tmp_path)
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, **smtp.env}
     env["PROPOSALS_BASE_URL"] = f"http://127.0.0.1:{voters.server_address[1]}"
+    return engine, voters, smtp, env
+
+
+def test_a_fan_out_worker_killed_mid_page_sends_every_voter_one_e_mail(database_url, kafka_bootstrap, tmp_path):
+    """A round's results to 1,500 voters, 250 a page (each page's deliveries and messages COPYed in one
+    transaction with the cursor): the worker killed while planning, started again, then sending to the real
+    SMTP server process: each voter gets one e-mail and one in-app message, the delivery log one row each."""
+    engine, voters, smtp, env = round_results_to_voters(database_url, kafka_bootstrap, tmp_path, 1500)
     log = tmp_path / "worker.log"
 
     def planned() -> tuple[int, bool]:
@@ -217,3 +224,47 @@ def test_a_fan_out_worker_killed_mid_page_sends_every_voter_one_e_mail(database_
     assert planned() == (3000, True)  # an in-app message and an e-mail each, the killed page planned once
     engine.dispose()
     assert statuses == {"sent": 1500} and tuple(inbox) == (1500, 1500)
+
+
+def test_a_sender_killed_between_sending_a_batch_and_marking_it_sends_again_only_that_batch(
+    database_url, kafka_bootstrap, tmp_path
+):
+    """The sender marks a batch's sent deliveries in one statement after handing them to the server: SIGKILLed
+    in between, the batch stays claimed (`sending`) until its lease runs out, then goes again - at least once,
+    as documented: no voter lost, and only e-mails of the batches claimed at the kill sent twice."""
+    engine, voters, smtp, env = round_results_to_voters(database_url, kafka_bootstrap, tmp_path, 1500)
+    env["SMTP_CONNECTIONS"] = "4"
+    log = tmp_path / "worker.log"
+    args = ["-m", "notifications", "worker", "--only", "fanout", "--only", "sender"]
+
+    def statuses() -> Counter[str]:
+        with engine.connect() as conn:
+            return Counter(conn.execute(sa.select(deliveries.c.status)).scalars())
+
+    worker = service_process("notifications", args, env, log)
+    try:
+        wait_for(lambda: statuses()["sent"] >= 200, timeout=180, interval=0.01)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+        at_kill = statuses()
+        handed = len(list(smtp.maildir.glob("new/*")))
+        assert at_kill["sending"] > 0 and at_kill["sent"] < 1500, "the kill came after the last batch; raise the voters"
+        assert handed > at_kill["sent"], "no batch was between sending and marking; kill again"
+        with engine.begin() as conn:  # the lease runs out (5 minutes in the worker)
+            conn.execute(
+                deliveries.update().where(deliveries.c.status == "sending").values(next_attempt_at=sa.func.now())
+            )
+        worker = service_process("notifications", args, env, log)
+        wait_for(lambda: statuses() == {"sent": 1500}, timeout=180, interval=0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=30)
+        voters.shutdown()
+        smtp.stop()
+    engine.dispose()
+    assert code == 0, log.read_text()[-2000:]
+    received = Counter(str(m["To"]) for m in smtp.received())
+    twice = sum(n - 1 for n in received.values())
+    assert len(received) == 1500 and max(received.values()) <= 2  # nobody lost, nobody more than twice
+    assert handed - at_kill["sent"] <= at_kill["sending"]  # sent but not marked: only claimed ones
+    assert twice == handed - at_kill["sent"]  # exactly those handed over and not marked went again

@@ -29,10 +29,11 @@ SLICE = 0.5  # seconds: the longest block on the connection before the stop even
 log = logging.getLogger("meemaken.relay")
 
 
-def notify(connection: sa.Connection) -> None:
-    """In the caller's transaction, which staged outbox rows: wake the relay when it commits (PostgreSQL only)."""
+def notify(connection: sa.Connection, channel: str = CHANNEL) -> None:
+    """In the caller's transaction, which staged outbox rows (or what else `channel` names): wake the relay (or
+    that channel's listener) when it commits (PostgreSQL only)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(sa.text(f"NOTIFY {CHANNEL}"))
+        connection.execute(sa.text(f"NOTIFY {channel}"))
 
 
 def pool_capacity(pool: sa.pool.Pool) -> int:
@@ -44,20 +45,20 @@ def pool_capacity(pool: sa.pool.Pool) -> int:
 
 
 class Wakeup:
-    """A pooled connection that LISTENs to the outbox's channel."""
+    """A pooled connection that LISTENs to the outbox's channel (or another: the notifications' personal lane)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: sa.Engine, channel: str = CHANNEL) -> None:
+        self.engine, self.channel = engine, channel
         self._pooled: Any = None  # SQLAlchemy's pooled connection, kept while listening
         self._listen_after = 0.0  # monotonic: no listening before (after a failure)
 
     @classmethod
-    def for_engine(cls, engine: sa.Engine) -> Wakeup | None:
+    def for_engine(cls, engine: sa.Engine, channel: str = CHANNEL) -> Wakeup | None:
         """A wake-up on PostgreSQL when the pool can spare the listening connection: the relay's own rounds need
         another one, so a pool of one (``DATABASE_POOL_SIZE=1``, no overflow) polls instead of waiting forever."""
         if engine.dialect.name != "postgresql":
             return None
-        return cls(engine) if pool_capacity(engine.pool) >= 2 else None
+        return cls(engine, channel) if pool_capacity(engine.pool) >= 2 else None
 
     def wait(self, seconds: float, stop: threading.Event) -> bool:
         """Until a notification came (True; every pending one taken), `seconds` passed or `stop` was set (False).
@@ -72,7 +73,7 @@ class Wakeup:
                     list(connection.notifies(timeout=0))  # those that came with it
                     return True
         except Exception as exc:  # the hint is lost, not the events: the safety poll finds them
-            log.warning("relay: not listening for outbox commits (%s); polling for %.0f s", exc, RETRY_AFTER)
+            log.warning("not listening on %s (%s); polling for %.0f s", self.channel, exc, RETRY_AFTER)
             self.close()
             self._listen_after = time.monotonic() + RETRY_AFTER
         return False
@@ -83,7 +84,7 @@ class Wakeup:
             try:
                 connection: Any = pooled.driver_connection
                 connection.autocommit = True
-                connection.execute(f"LISTEN {CHANNEL}")
+                connection.execute(f"LISTEN {self.channel}")
             except Exception:
                 pooled.invalidate()
                 raise

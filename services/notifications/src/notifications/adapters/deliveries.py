@@ -61,15 +61,25 @@ class DeliveryLog:
         return [Due(*row) for row in claimed]
 
     def record(self, outcomes: dict[UUID, Outcome], now: datetime) -> None:
+        """What became of a batch: the sent ones in one statement (a fan-out's batch, nearly always all of it),
+        the others (retried, bounced, failed) one row each."""
+        sent = [delivery_id for delivery_id, o in outcomes.items() if o.status == "sent"]
+        if sent:
+            self.connection.execute(
+                deliveries.update()
+                .where(deliveries.c.id.in_(sent))
+                .values(status="sent", next_attempt_at=None, last_error=None, sent_at=now)
+            )
         rows = [
             {
                 "b_id": delivery_id,
                 "b_status": o.status,
                 "b_next": o.next_attempt_at,
                 "b_error": o.last_error[:500] if o.last_error else None,
-                "b_sent": now if o.status == "sent" else None,
+                "b_sent": None,
             }
             for delivery_id, o in outcomes.items()
+            if o.status != "sent"
         ]
         if not rows:
             return

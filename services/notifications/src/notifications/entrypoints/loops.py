@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta, tzinfo
 
 import sqlalchemy as sa
 
 from meemaken_events.loop import Backoff, Loop
+from meemaken_events.wakeup import Wakeup
 from notifications.service_layer.fanout import fan_out_step
-from notifications.service_layer.planning import FAN_OUT
+from notifications.service_layer.planning import FAN_OUT, PERSONAL_LANE
 from notifications.service_layer.ports import Clock, Mailer, RemoteRecipients
 from notifications.service_layer.schedule import build_digests, purge_delivery_log
 from notifications.service_layer.sending import Sender
@@ -20,10 +22,13 @@ from notifications.service_layer.sending import Sender
 class SenderLoop(Loop):
     """Sends due e-mails on `connections` threads, each with its own SMTP connection, and on one more thread,
     the personal lane, only those of a priority under `FAN_OUT` (legally required and personal messages):
-    a fan-out's batches on the other threads never keep a challenge's e-mail waiting."""
+    a fan-out's batches on the other threads never keep a challenge's e-mail waiting. On PostgreSQL the lane,
+    idle, waits for the commit that planned such an e-mail (NOTIFY, meemaken_events.wakeup), and looks anyway
+    every `lane_interval` seconds (a lost notification, a retry come due); elsewhere it polls that often."""
 
     name = "sender"
-    lane_interval = 0.1  # seconds the personal lane waits, idle, before it looks again
+    lane_interval = 1.0  # seconds the personal lane waits, idle, before it looks again (woken earlier by NOTIFY)
+    lane_poll = 0.1  # the same without a wake-up (SQLite, a pool of one)
 
     def __init__(self, sender: Sender, mailers: Callable[[], Mailer], connections: int, interval: float = 0.5):
         super().__init__(interval)
@@ -31,7 +36,9 @@ class SenderLoop(Loop):
 
     def run(self) -> None:
         connections = [_Connection(self, index) for index in range(self.connections)]
-        connections.append(_Connection(self, "personal", below=FAN_OUT, interval=self.lane_interval))
+        wakeup = Wakeup.for_engine(self.sender.engine, PERSONAL_LANE)
+        lane = _Connection(self, "personal", FAN_OUT, self.lane_interval if wakeup else self.lane_poll, wakeup)
+        connections.append(lane)
         threads = [threading.Thread(target=c.run, name=c.name, daemon=True) for c in connections]
         for thread in threads:
             thread.start()
@@ -43,12 +50,27 @@ class _Connection(Loop):
     """One of the sender's threads: its own SMTP connection, closed while there is nothing to send."""
 
     def __init__(
-        self, loop: SenderLoop, index: int | str, below: int | None = None, interval: float | None = None
+        self,
+        loop: SenderLoop,
+        index: int | str,
+        below: int | None = None,
+        interval: float | None = None,
+        wakeup: Wakeup | None = None,
     ) -> None:
         self.name = f"{loop.name}-{index}"
         super().__init__(loop.interval if interval is None else interval, stop=loop._stop)
-        self.sender, self.mailers, self.below = loop.sender, loop.mailers, below
+        self.sender, self.mailers, self.below, self.wakeup = loop.sender, loop.mailers, below, wakeup
         self.mailer: Mailer | None = None
+
+    def wait(self, seconds: float) -> bool:
+        """With a wake-up: until a commit notifies (then at once) or `seconds` passed; a wake-up that cannot
+        listen just now leaves the plain wait."""
+        if self.wakeup is None or seconds <= 0:
+            return super().wait(seconds)
+        began = time.monotonic()
+        if self.wakeup.wait(seconds, self._stop):
+            return self.stopped
+        return super().wait(seconds - (time.monotonic() - began))
 
     def step(self) -> int:
         self.mailer = self.mailer or self.mailers()
@@ -65,6 +87,8 @@ class _Connection(Loop):
         if self.mailer is not None:
             self.mailer.close()
             self.mailer = None
+        if self.wakeup is not None and self.stopped:
+            self.wakeup.close()
 
 
 class FanOutLoop(Loop):

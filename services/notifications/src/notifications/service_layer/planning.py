@@ -15,6 +15,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from meemaken_events.wakeup import notify
 from notifications.adapters.audiences import AudienceStore
 from notifications.adapters.contacts import ContactStore
 from notifications.adapters.deliveries import DeliveryLog
@@ -29,6 +30,7 @@ from notifications.domain.templates import Rendered, render
 
 log = logging.getLogger(__name__)
 FAN_OUT = 2  # the priority of a fan-out's e-mails (legally required 0, personal 1): sent after the others
+PERSONAL_LANE = "meemaken_personal_email"  # NOTIFY at the commit of e-mails under FAN_OUT: the lane wakes at once
 
 
 def note_event(
@@ -99,6 +101,8 @@ def plan_for(
                         "period": contact.preferences.digest if held and contact else None,
                     }
                 )
+    if priority < FAN_OUT and any(q["channel"] == "email" and q["status"] == "queued" for q in queued):
+        notify(connection, PERSONAL_LANE)  # delivered at the consumer's commit, never for a rolled-back one
     return insert_new(connection, messages, inapp) + DeliveryLog(connection).plan(queued)
 
 
