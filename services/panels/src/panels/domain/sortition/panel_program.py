@@ -26,9 +26,10 @@ def panel_rows(instance: Instance) -> Rows:
 
 
 class PanelProgram:
-    """One HiGHS model reused for every query: only the objective (and a forced member) changes."""
+    """One HiGHS model reused for every query: only the objective (and a forced member) changes. With
+    `integral=False` it is the LP relaxation (fractional panels), whose optimum bounds every panel's weight."""
 
-    def __init__(self, instance: Instance, mip_rel_gap: float = 1e-7) -> None:
+    def __init__(self, instance: Instance, mip_rel_gap: float = 1e-7, *, integral: bool = True) -> None:
         self.instance = instance
         self.size = len(instance.people)
         self.solves = 0
@@ -41,19 +42,26 @@ class PanelProgram:
             np.zeros(n),
             np.ones(n),
             panel_rows(instance),
-            integer=np.ones(n, dtype=np.bool_),
+            integer=np.ones(n, dtype=np.bool_) if integral else None,
             maximize=True,
         )
 
-    def best_panel(self, weights: npt.NDArray[np.float64]) -> tuple[Panel, float] | None:
-        """The feasible panel maximising the sum of its members' weights, with that sum; None if no panel exists."""
+    def optimum(self, weights: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], float] | None:
+        """The (whole, or with integral=False fractional) panel maximising the weight of its members, as 0-1
+        values per person, and that weight; None if there is none."""
         self.solver.changeColsCost(self.size, np.arange(self.size, dtype=np.int32), np.asarray(weights, np.float64))
         self.solver.run()
         self.solves += 1
         if not is_optimal(self.solver):
             return None
-        chosen = np.flatnonzero(column_values(self.solver) > 0.5)
-        return frozenset(int(i) for i in chosen), objective(self.solver)
+        return column_values(self.solver), objective(self.solver)
+
+    def best_panel(self, weights: npt.NDArray[np.float64]) -> tuple[Panel, float] | None:
+        """The feasible panel maximising the sum of its members' weights, with that sum; None if no panel exists."""
+        found = self.optimum(weights)
+        if found is None:
+            return None
+        return frozenset(int(i) for i in np.flatnonzero(found[0] > 0.5)), found[1]
 
     def good_panels(self, weights: npt.NDArray[np.float64], above: float) -> list[tuple[Panel, float]]:
         """The best panel and the other panels the search met on its way, each weighing more than `above`."""

@@ -10,6 +10,8 @@ split exactly; otherwise the face runs out of panels, and the walk is retried wi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import numpy.typing as npt
 
@@ -46,6 +48,24 @@ def _largest_step(
     return max(0.0, min(steps))
 
 
+def _heavy_panel(
+    program: PanelProgram, relaxed: PanelProgram, face: Face, weights: npt.NDArray[np.float64]
+) -> tuple[Panel, float] | None:
+    """A panel of `face` within WALK_GAP of the heaviest. The face's fractional optimum (a warm-started LP)
+    bounds every panel's weight; the heaviest panel keeping that optimum's whole members is a small integer
+    program, usually within the gap of the bound. Only when it is not is the whole face searched."""
+    relaxed.restrict(face)
+    bound = relaxed.optimum(weights)
+    if bound is not None:
+        members = bound[0] > 1.0 - ROUNDING
+        program.restrict(replace(face, person_lower=np.where(members, 1.0, face.person_lower)))
+        found = program.best_panel(weights)
+        if found is not None and found[1] >= bound[1] - WALK_GAP * abs(bound[1]):
+            return found
+    program.restrict(face)
+    return program.best_panel(weights)
+
+
 def split(
     instance: Instance,
     program: PanelProgram,
@@ -53,14 +73,15 @@ def split(
     jitter: npt.NDArray[np.float64] | None = None,
 ) -> tuple[list[Panel], list[float]]:
     """Panels and weights (summing to at most 1) whose weighted sum approaches `point` from below. Each step
-    takes the face's panel heaviest under the residual (plus `jitter`, to vary the walk)."""
+    takes a face's panel within WALK_GAP of the heaviest under the residual (plus `jitter`, to vary the walk)."""
     residual = np.asarray(point, dtype=np.float64).copy()
     mass = 1.0
     panels: list[Panel] = []
     weights: list[float] = []
+    relaxed = PanelProgram(instance, integral=False)
     while mass > LEFT:
-        program.restrict(Face.of(instance, residual / mass, ROUNDING / mass))
-        found = program.best_panel(residual / mass if jitter is None else residual / mass + jitter)
+        face = Face.of(instance, residual / mass, ROUNDING / mass)
+        found = _heavy_panel(program, relaxed, face, residual / mass if jitter is None else residual / mass + jitter)
         if found is None:
             break
         inside = np.zeros(len(residual), dtype=np.bool_)
