@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from meemaken_events.envelope import Envelope
 
@@ -19,31 +20,65 @@ class Inbox:
     def __init__(self, table: sa.Table, consumer: str) -> None:
         self.table = table
         self.consumer = consumer
+        self._statement: sa.Insert | None = None  # PostgreSQL's batch statement, built once
 
     def first_delivery(self, connection: sa.Connection, envelope: Envelope) -> bool:
         """Record the event as handled; False if (consumer, source, id) was handled before."""
         return bool(self.first_deliveries(connection, [envelope]))
 
     def first_deliveries(self, connection: sa.Connection, envelopes: list[Envelope]) -> set[tuple[str, str]]:
-        """Record a batch in one statement; return the (source, id) pairs not handled before."""
+        """Record a batch in one statement; return the (source, id) pairs not handled before.
+
+        rowcount is not reliable for INSERT .. ON CONFLICT on every driver; RETURNING is: it names the rows
+        this statement inserted, so an event handled before (or twice in the batch) is returned at most once."""
         if not envelopes:
             return set()
         now = datetime.now(UTC)
+        dialect = connection.dialect.name
+        if dialect == "postgresql":
+            # One statement of fixed text whatever the batch's size: the batch's columns as three arrays,
+            # unnested (a VALUES row per event made psycopg build and parse a new statement every batch).
+            arrays = {
+                "sources": [e.source for e in envelopes],
+                "event_ids": [e.id for e in envelopes],
+                "types": [e.type for e in envelopes],
+            }
+            inserted = connection.execute(self._unnested(), {"consumer": self.consumer, "now": now, **arrays})
+            return {(row.source, row.event_id) for row in inserted}
+        if dialect != "sqlite":
+            raise NotImplementedError(f"inbox on {dialect} is not supported")
         rows = [
             {"consumer": self.consumer, "source": e.source, "event_id": e.id, "type": e.type, "handled_at": now}
             for e in envelopes
         ]
-        dialect = connection.dialect.name
-        if dialect == "postgresql":
-            statement = postgresql.insert(self.table).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(self.table).on_conflict_do_nothing()  # type: ignore[assignment]
-        else:
-            raise NotImplementedError(f"inbox on {dialect} is not supported")
-        # rowcount is not reliable for INSERT .. ON CONFLICT on every driver; RETURNING is. One compiled
-        # statement, executed as SQLAlchemy's batched "insertmanyvalues".
+        # One compiled statement, executed as SQLAlchemy's batched "insertmanyvalues".
+        statement = sqlite.insert(self.table).on_conflict_do_nothing()
         inserted = connection.execute(statement.returning(self.table.c.source, self.table.c.event_id), rows)
         return {(row.source, row.event_id) for row in inserted}
+
+    def _unnested(self) -> sa.Insert:
+        t = self.table
+        if self._statement is None:
+            text = ARRAY(sa.Text())
+            batch = (
+                sa.func.unnest(
+                    sa.bindparam("sources", type_=text),
+                    sa.bindparam("event_ids", type_=text),
+                    sa.bindparam("types", type_=text),
+                )
+                .table_valued("source", "event_id", "type")
+                .render_derived()
+            )
+            rows = sa.select(
+                sa.bindparam("consumer", type_=t.c.consumer.type),
+                batch.c.source,
+                batch.c.event_id,
+                batch.c.type,
+                sa.bindparam("now", type_=t.c.handled_at.type),
+            )
+            insert = postgresql.insert(t).from_select(["consumer", "source", "event_id", "type", "handled_at"], rows)
+            self._statement = insert.on_conflict_do_nothing().returning(t.c.source, t.c.event_id)
+        return self._statement
 
     def prune(self, connection: sa.Connection, retention: timedelta, now: datetime | None = None) -> int:
         """Forget this consumer's rows handled longer ago than `retention`; how many were removed."""
