@@ -11,7 +11,7 @@ from flask import Flask
 
 from challenges.adapters import tables
 from challenges.adapters.timers import TIMERS
-from challenges.integration.incoming import GATES_CONSUMER, gate_handlers
+from challenges.integration.incoming import GATES_CONSUMER, gate_checks_per_batch, gate_handlers
 from challenges.integration.outgoing import EVENT_TYPES, TOPIC, envelope_for
 from challenges.service_layer.handlers import fire_due_timers
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
@@ -69,13 +69,15 @@ def create_app(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = u
 
 
 def loops(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
+    uow_within = unit_of_work_within(settings, clock)
     gates = ConsumerLoop(
         GATES_CONSUMER,
         [TOPIC],
-        gate_handlers(unit_of_work_within(settings, clock)),
+        gate_handlers(uow_within),
         engine,
         tables.inbox,
         settings,
+        batch_scope=gate_checks_per_batch(uow_within),
     )
     factory = unit_of_work_factory(settings, engine, clock)
     timers = Periodic("timers", lambda: fire_due_timers(factory, clock()), interval=1.0)

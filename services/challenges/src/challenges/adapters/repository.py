@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -87,7 +88,7 @@ _GATE_CHECK = (
         _OPEN_OTHERS_ON_TASK.label("open_challenges"),
     )
     .join_from(challenges, tasks, tasks.c.id == challenges.c.task_id)
-    .where(challenges.c.id == sa.bindparam("challenge_id"))
+    .where(challenges.c.id.in_(sa.bindparam("challenge_ids", expanding=True)))
 )
 _SAVE = challenges.update().where(
     challenges.c.id == sa.bindparam("where_id"), challenges.c.version == sa.bindparam("where_version")
@@ -105,24 +106,26 @@ class ChallengeRepository(TrackingRepository):
         row = self.connection.execute(_GET, {"challenge_id": challenge_id}).first()
         return self._saw(_challenge(row) if row else None)
 
-    def for_gate_check(self, challenge_id: UUID) -> tuple[Challenge, Task, int] | None:
-        """The challenge, its task and how many other challenges on that task are still open: the gate
-        check's whole reading, in one round trip."""
-        row = self.connection.execute(_GATE_CHECK, {"challenge_id": challenge_id}).first()
-        if row is None:
-            return None
-        task = {k[len(_TASK_PREFIX) :]: v for k, v in row._mapping.items() if k.startswith(_TASK_PREFIX)}
-        return self._saw(_challenge(row)), _task(SimpleNamespace(**task)), int(row.open_challenges)
+    def for_gate_check(self, challenge_ids: Sequence[UUID]) -> dict[UUID, tuple[Challenge, Task, int]]:
+        """Each challenge found, its task and how many other challenges on that task are still open: the gate
+        check's whole reading, in one round trip for all of them (seen in the order asked)."""
+        found = {}
+        for row in self.connection.execute(_GATE_CHECK, {"challenge_ids": list(dict.fromkeys(challenge_ids))}):
+            task = {k[len(_TASK_PREFIX) :]: v for k, v in row._mapping.items() if k.startswith(_TASK_PREFIX)}
+            found[row.id] = (_challenge(row), _task(SimpleNamespace(**task)), int(row.open_challenges))
+        return {i: (self._saw(found[i][0]), *found[i][1:]) for i in challenge_ids if i in found}
 
-    def save(self, challenge: Challenge) -> None:
-        values = {**_row(challenge), "version": challenge.version + 1}
-        values.pop("id")
-        updated = self.connection.execute(
-            _SAVE, {**values, "where_id": challenge.id, "where_version": challenge.version}
-        ).rowcount
-        if updated != 1:
-            raise ConcurrentUpdate(f"challenge {challenge.id} changed meanwhile")
-        challenge.version += 1
+    def save(self, *saved: Challenge) -> None:
+        """Each challenge at its next version, in one statement; none if any of them changed meanwhile."""
+        rows = []
+        for challenge in saved:
+            values = {**_row(challenge), "version": challenge.version + 1}
+            values.pop("id")
+            rows.append({**values, "where_id": challenge.id, "where_version": challenge.version})
+        if self.connection.execute(_SAVE, rows).rowcount != len(rows):
+            raise ConcurrentUpdate(f"challenge {', '.join(str(c.id) for c in saved)} changed meanwhile")
+        for challenge in saved:
+            challenge.version += 1
 
     def list(self, where: Any, limit: int, offset: int) -> list[Challenge]:
         query = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
 
@@ -12,27 +13,37 @@ from sqlalchemy.dialects import postgresql, sqlite
 from challenges.adapters.tables import timers
 from challenges.domain.deadlines import Deadline
 
+# Built once (a prebuilt statement skips SQLAlchemy's per-call work): the pending timers of these challenges
+# that are not among the (challenge, kind, due) kept, cancelled.
+_CANCEL = (
+    timers.update()
+    .where(
+        timers.c.challenge_id.in_(sa.bindparam("challenge_ids", expanding=True)),
+        timers.c.fired_at.is_(None),
+        timers.c.cancelled_at.is_(None),
+        sa.tuple_(timers.c.challenge_id, timers.c.kind, timers.c.due_at).not_in(sa.bindparam("kept", expanding=True)),
+    )
+    .values(cancelled_at=sa.bindparam("now"))
+)
+
 
 class TimerStore:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
-    def sync(self, challenge_id: UUID, wanted: list[Deadline], now: datetime) -> None:
-        """Make the timers of a challenge exactly `wanted`: cancel pending ones no longer wanted, add the
-        missing ones. A deadline that already fired stays fired: it is never scheduled again (the live
-        timers' unique index makes the insert skip it, as it skips a pending one that is still wanted)."""
-        pending = sa.and_(
-            timers.c.challenge_id == challenge_id, timers.c.fired_at.is_(None), timers.c.cancelled_at.is_(None)
-        )
-        still_wanted = [sa.and_(timers.c.kind == d.kind, timers.c.due_at == d.due_at) for d in wanted]
-        unwanted = sa.not_(sa.or_(*still_wanted)) if still_wanted else sa.true()
-        self.connection.execute(timers.update().where(pending, unwanted).values(cancelled_at=now))
-        if wanted:
-            rows = [
-                {"id": uuid.uuid4(), "challenge_id": challenge_id, "kind": d.kind, "due_at": d.due_at}
-                for d in {(d.kind, d.due_at): d for d in wanted}.values()
-            ]
-            self.connection.execute(_insert(self.connection.dialect.name).on_conflict_do_nothing(), rows)
+    def sync(self, wanted: Mapping[UUID, list[Deadline]], now: datetime) -> None:
+        """Make the timers of each challenge in `wanted` exactly its deadlines: cancel pending ones no longer
+        wanted, add the missing ones; one statement of each for all of them. A deadline that already fired stays
+        fired: it is never scheduled again (the live timers' unique index makes the insert skip it, as it skips
+        a pending one that is still wanted)."""
+        kept = [(challenge_id, d.kind, d.due_at) for challenge_id, deadlines in wanted.items() for d in deadlines]
+        self.connection.execute(_CANCEL, {"challenge_ids": list(wanted), "kept": kept, "now": now})
+        rows = [
+            {"id": uuid.uuid4(), "challenge_id": challenge_id, "kind": kind, "due_at": due_at}
+            for challenge_id, kind, due_at in dict.fromkeys(kept)
+        ]
+        if rows:
+            self.connection.execute(_INSERT[self.connection.dialect.name], rows)
 
     def claim_due(self, now: datetime, limit: int) -> list[sa.Row]:
         """Due timers, locked for this transaction; rows another worker holds are skipped, not awaited."""
@@ -53,5 +64,7 @@ class TimerStore:
         return bool(updated == 1)
 
 
-def _insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    return postgresql.insert(timers) if dialect == "postgresql" else sqlite.insert(timers)
+_INSERT = {  # a new timer, unless the same one is live already (or fired)
+    "postgresql": postgresql.insert(timers).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(timers).on_conflict_do_nothing(),
+}

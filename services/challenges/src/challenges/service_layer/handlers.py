@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NoReturn
@@ -23,7 +23,7 @@ from challenges.domain.challenge import (
 )
 from challenges.domain.deadlines import fire
 from challenges.domain.gates import Facts, check_gates
-from challenges.domain.states import Status
+from challenges.domain.states import BEFORE_DECISION, Status
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
 from meemaken_kit.documents import accepted_type
 from meemaken_kit.personal_data import find_personal_data
@@ -285,35 +285,51 @@ def attach_document(
 # --- the automatic steps ------------------------------------------------------------------
 
 
-def check_admissibility(uow: ChallengesUnitOfWork, challenge_id: UUID) -> Challenge | None:
+def check_admissibility(uow: ChallengesUnitOfWork, challenge_id: UUID) -> Challenge:
     """On `submitted`: acknowledge, start the admissibility check and run the automatic gates."""
+    return check_admissibility_of(uow, [challenge_id])[0]
+
+
+def check_admissibility_of(uow: ChallengesUnitOfWork, challenge_ids: Sequence[UUID]) -> list[Challenge]:
+    """The gate check of each challenge in turn, in one unit of work (a consumer's polled batch): one read of
+    them all, one save, one commit, with the outcome of checking them one after the other. A challenge
+    checked before is left alone (the check runs once); one checked earlier in the list counts as open or
+    not on its task, for the ones after it, as it is then. Nothing is written if one of them is not there."""
     with uow:
-        found = uow.challenges.for_gate_check(challenge_id)
-        if found is None:
-            raise NotFound(f"there is no challenge {challenge_id}")
-        challenge, task, open_challenges = found
-        if challenge.status is not Status.SUBMITTED:
-            return challenge  # handled before: the check runs once
-        now = uow.clock()
-        challenge.acknowledge(now)
-        challenge.start_admissibility_check(now)
-        facts = Facts(
-            submitted_at=challenge.submitted_at or now,
-            task_open=task.open,
-            windows=task.windows,
-            blocked_by=task.blocked_by,
-            eligible_legal_forms=task.eligible_legal_forms,
-            min_members=task.min_members,
-            legal_form=challenge.group.legal_form,
-            members_count=challenge.group.members_count,
-            missing_parts=tuple(challenge.submission.missing()),
-            open_challenges_on_task=open_challenges,
-        )
-        challenge.record_gates(check_gates(challenge.profile, facts), now)
-        uow.challenges.save(challenge)
-        uow.commit()
-    log.info("challenge %s: admissibility checked, now %s", challenge.id, challenge.status.value)
-    return challenge
+        found = uow.challenges.for_gate_check(challenge_ids)
+        moved: dict[UUID, int] = {}  # per task: how many more (or fewer) open challenges than read
+        gated: dict[UUID, Challenge] = {}
+        for challenge_id in challenge_ids:
+            if challenge_id not in found:
+                raise NotFound(f"there is no challenge {challenge_id}")
+            challenge, task, open_challenges = found[challenge_id]
+            if challenge.status is not Status.SUBMITTED:
+                continue  # handled before: the check runs once
+            now = uow.clock()
+            challenge.acknowledge(now)
+            challenge.start_admissibility_check(now)
+            facts = Facts(
+                submitted_at=challenge.submitted_at or now,
+                task_open=task.open,
+                windows=task.windows,
+                blocked_by=task.blocked_by,
+                eligible_legal_forms=task.eligible_legal_forms,
+                min_members=task.min_members,
+                legal_form=challenge.group.legal_form,
+                members_count=challenge.group.members_count,
+                missing_parts=tuple(challenge.submission.missing()),
+                open_challenges_on_task=open_challenges + moved.get(task.id, 0),
+            )
+            challenge.record_gates(check_gates(challenge.profile, facts), now)
+            if challenge.status not in BEFORE_DECISION:  # it was open when read (submitted)
+                moved[task.id] = moved.get(task.id, 0) - 1
+            gated[challenge.id] = challenge
+        if gated:
+            uow.challenges.save(*gated.values())
+            uow.commit()
+    for challenge in gated.values():
+        log.info("challenge %s: admissibility checked, now %s", challenge.id, challenge.status.value)
+    return [found[challenge_id][0] for challenge_id in challenge_ids]
 
 
 def fire_due_timers(uow_factory: Callable[[], ChallengesUnitOfWork], now: datetime, limit: int = 50) -> int:

@@ -28,9 +28,13 @@ class ChallengesUnitOfWork(UnitOfWork):
         return TimerStore(self.connection)
 
     def commit(self) -> None:
-        for aggregate in self.seen:
-            if isinstance(aggregate, Challenge) and _deadlines_may_have_changed(aggregate):
-                self.timers.sync(aggregate.id, deadlines_of(aggregate), self.clock())
+        changed = {
+            aggregate.id: deadlines_of(aggregate)
+            for aggregate in self.seen
+            if isinstance(aggregate, Challenge) and _deadlines_may_have_changed(aggregate)
+        }
+        if changed:  # every challenge's timers in two statements
+            self.timers.sync(changed, self.clock())
         super().commit()
 
 

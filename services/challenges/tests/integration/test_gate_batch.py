@@ -1,0 +1,63 @@
+"""The gate check of a consumer's polled batch, together, gives what checking each alone in turn gives."""
+
+import json
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from challenges.adapters import tables
+from challenges.service_layer import handlers
+
+pytestmark = pytest.mark.postgres
+
+
+def submitted(case):
+    """Five submitted challenges: two on one task (the first checked is refused as a duplicate of the second,
+    still open; the second then passes), one on a task of too few members allowed, one on a task of its own."""
+    shared, strict, own = case.task("flanders"), case.task("flanders", min_members=50), case.task("flanders")
+    drafts = [case.draft(shared), case.draft(shared), case.draft(strict), case.draft(own)]
+    for challenge in drafts:
+        assert case.post(f"/challenges/{challenge}/submit", "group_representative").status_code == 200
+    return drafts
+
+
+def outcome(case, challenge):
+    with case.engine.connect() as conn:
+        timers = conn.execute(
+            sa.select(tables.timers.c.kind, tables.timers.c.due_at, tables.timers.c.cancelled_at.is_(None))
+            .where(tables.timers.c.challenge_id == uuid.UUID(challenge))
+            .order_by(tables.timers.c.kind, tables.timers.c.due_at)
+        ).all()
+    seen = case.get(f"/challenges/{challenge}", "case_officer").get_json()
+    details = [(e.type, e.data["to_status"], _without_ids(e.data)) for e in case.envelopes(challenge)]
+    return seen["status"], seen["version"], seen["decision_due_at"], details, timers
+
+
+def _without_ids(data):
+    """An event's details with the case's own ids (its challenge, task and co-initiators) as placeholders."""
+    text = json.dumps(data.get("details"), sort_keys=True)
+    for name, value in [("challenge", data["challenge_id"]), ("task", data["task_id"])] + [
+        ("co_initiator", i) for i in (data.get("details") or {}).get("co_initiator_ids", [])
+    ]:
+        text = text.replace(value, name)
+    return text
+
+
+def test_a_batch_checked_together_ends_as_each_checked_alone_in_turn(case):
+    alone = submitted(case)
+    for challenge in [*alone, alone[0]]:  # the repeated one: the check runs once
+        case.gate_check(challenge)
+    together = submitted(case)
+    checked = handlers.check_admissibility_of(case.uow(), [uuid.UUID(c) for c in [*together, together[0]]])
+
+    assert [c.status.value for c in checked] == [case.status(c) for c in [*together, together[0]]]
+    assert [case.status(c) for c in together] == ["rejected", "in_assessment", "rejected", "in_assessment"]
+    assert [outcome(case, c) for c in together] == [outcome(case, c) for c in alone]
+
+
+def test_a_batch_with_a_challenge_that_is_not_there_writes_nothing(case):
+    challenges = submitted(case)
+    with pytest.raises(handlers.NotFound):
+        handlers.check_admissibility_of(case.uow(), [uuid.UUID(challenges[0]), uuid.uuid4()])
+    assert case.status(challenges[0]) == "submitted"

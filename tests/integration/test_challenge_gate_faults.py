@@ -1,0 +1,159 @@
+"""The challenges gate consumer's batched check on the real broker and PostgreSQL: a crash between the batch's
+writes and its commit loses and doubles nothing.
+
+The consumer checks a polled batch's challenges together at the batch's end (`gate_checks_per_batch`): one read,
+one save, the timers and the outbox in a few statements, in the batch's transaction with its inbox rows. It dies
+after those writes and before the commit: they vanish with the transaction, the offsets were not committed, and
+the next member of the group checks the batch again: each challenge gated once, each of its events once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from helpers import start_after_earlier_tests
+
+from challenges.adapters import tables
+from challenges.adapters.repository import Task
+from challenges.bootstrap import SERVICE, unit_of_work_factory, unit_of_work_within
+from challenges.domain.challenge import Group, Submission
+from challenges.domain.gates import Window
+from challenges.integration.incoming import GATES_CONSUMER, gate_checks_per_batch, gate_handlers
+from challenges.integration.outgoing import TOPIC
+from challenges.service_layer import handlers
+from meemaken_events import ConsumerLoop, Envelope, Relay
+from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.plugin import session_env
+from meemaken_testkit.tokens import RESIDENT_ATTRS
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+CHALLENGES = 24
+SUBMISSION = Submission(
+    why_better="We run the community centre next door and can open the library on Sundays.",
+    capacity_and_finances="Twelve volunteers, two part-time staff, a reserve of 40 000 euro.",
+    local_support="412 signatures and the minutes of two neighbourhood meetings.",
+    cost_estimate_cents=9_500_000,
+    quality_guarantees="Opening hours at least as today; yearly survey of users.",
+    continuity_and_exit="Six months' notice; staff and keys return to the municipality.",
+)
+
+
+class Crash(BaseException):
+    """The process dies here: no handler, rollback hook or loop catches it."""
+
+
+@pytest.fixture
+def service(database_url, kafka_bootstrap):
+    migrate(SERVICE.migrations_dir, database_url)
+    engine = make_engine(database_url)
+    env = session_env() | {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    yield Settings.from_env("challenges", env), engine
+    engine.dispose()
+
+
+def submit(settings, engine, count):
+    """`count` submitted challenges, on tasks of their own but for the last two, which share one."""
+    uow = unit_of_work_factory(settings, engine)
+    official = handlers.Actor(uuid.uuid4(), frozenset({"case_officer"}))
+    now = datetime.now(UTC)
+    window = Window(now - timedelta(days=1), now + timedelta(days=30))
+    tasks = [uuid.uuid4() for _ in range(count - 1)]
+    for i, task_id in enumerate(tasks):
+        task = Task(task_id, f"Task {i}", "A task.", "culture", 1, 1, "flanders", None, True, None, (), 1, (window,))
+        handlers.add_task(uow(), official, task)
+    for task_id in [*tasks, tasks[-1]]:
+        resident = handlers.Actor(uuid.uuid4(), frozenset({"group_representative"}), attributes=RESIDENT_ATTRS)
+        group = Group("Group", "vzw", resident.id, (), 12)  # type: ignore[arg-type]
+        challenge = handlers.start_challenge(uow(), resident, task_id, group, SUBMISSION, now)
+        handlers.act(uow(), resident, challenge.id, "group_representative", lambda c, at: c.submit(at))
+
+
+def gates(settings, engine, group, scope=None):
+    """The worker's gate consumer (challenges.bootstrap.loops), in a group of the test's own, 5 records a poll."""
+    uow_within = unit_of_work_within(settings)
+    return ConsumerLoop(
+        GATES_CONSUMER,
+        [TOPIC],
+        gate_handlers(uow_within),
+        engine,
+        tables.inbox,
+        settings,
+        max_records=5,
+        consumer_options={"group_id": group},
+        batch_scope=scope or gate_checks_per_batch(uow_within),
+    )
+
+
+def gated(connection) -> int:
+    query = sa.select(sa.func.count()).where(tables.challenges.c.status != "submitted")
+    return int(connection.execute(query).scalar_one())
+
+
+def test_a_gate_consumer_dying_between_its_batch_writes_and_the_commit_loses_and_doubles_nothing(service):
+    settings, engine = service
+    submit(settings, engine, CHALLENGES)
+    group = f"test-gates-{uuid.uuid4().hex[:8]}"
+    start_after_earlier_tests(settings.kafka_bootstrap_servers, group, TOPIC)
+    relay = Relay.for_service("challenges", engine, tables.outbox, tables.relay_lease, settings)
+    try:
+        while relay.publish_once():
+            pass
+    finally:
+        relay.close()
+    written_before_crash = []
+    checked = gate_checks_per_batch(unit_of_work_within(settings))
+
+    @contextmanager
+    def dying_after_a_committed_batch(connection: sa.Connection) -> Iterator[None]:
+        with checked(connection):
+            yield
+        with engine.connect() as other:
+            if gated(other) > 0:  # a batch was committed before this one
+                written_before_crash.append(gated(connection))
+                raise Crash
+
+    doomed = gates(settings, engine, group, dying_after_a_committed_batch)
+    with pytest.raises(Crash):
+        for _ in range(200):
+            doomed.run_once(timeout_ms=500)
+    doomed.close()  # leaves the group at once (a killed process is let go after its session timeout)
+    with engine.connect() as conn:
+        committed = gated(conn)
+    assert 0 < committed < written_before_crash[0]  # the dying batch's checks were written, then rolled back
+
+    survivor = gates(settings, engine, group)
+    try:
+        for _ in range(200):
+            with engine.connect() as conn:
+                if gated(conn) == CHALLENGES:
+                    break
+            survivor.run_once(timeout_ms=500)
+        for _ in range(3):  # whatever else is still on the topic comes and is skipped
+            survivor.run_once(timeout_ms=500)
+    finally:
+        survivor.close()
+
+    with engine.connect() as conn:
+        statuses = Counter(conn.execute(sa.select(tables.challenges.c.status)).scalars())
+        envelopes = [Envelope.from_json(e) for e in conn.execute(sa.select(tables.outbox.c.envelope)).scalars()]
+        handled = conn.execute(sa.select(tables.inbox.c.event_id).where(tables.inbox.c.consumer == GATES_CONSUMER))
+        handled_ids = Counter(handled.scalars())
+        live = conn.execute(
+            sa.select(tables.timers.c.challenge_id, tables.timers.c.kind).where(tables.timers.c.cancelled_at.is_(None))
+        ).all()
+    # the two on one task: the first checked is refused (the other was open), the other then passes
+    assert statuses == {"in_assessment": CHALLENGES - 1, "rejected": 1}
+    submitted = {e.id for e in envelopes if e.type.endswith(".submitted.v1")}
+    assert set(handled_ids) == submitted and set(handled_ids.values()) == {1}
+    steps = Counter((e.key, e.type.rsplit(".", 2)[-2]) for e in envelopes)
+    for step in ("acknowledged", "admissibility_check_started", "gates_checked"):
+        assert sorted(n for (_, kind), n in steps.items() if kind == step) == [1] * CHALLENGES, step
+    assert sum(1 for (_, kind) in steps if kind == "assessment_opened") == CHALLENGES - 1
+    assert len(live) == len(set(live))  # no timer twice
