@@ -36,6 +36,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -252,18 +253,31 @@ class Fanout:
         self.http.shutdown()
 
 
-def smtp_ceiling(folder: Path, connections: int, messages: int) -> float:
+def smtp_ceiling(folder: Path, connections: int, messages: int, pipelined: bool = False) -> float:
     """Messages/s a sink of its own takes from plain smtplib over `connections` connections: the most the
-    fan-out could hand over on this machine (no planning, no rendering, no database)."""
+    fan-out could hand over on this machine (no planning, no rendering, no database). `pipelined`: the sink's
+    own limit instead, the client writing 50 messages' MAIL, RCPT, DATA and text at once before it reads the
+    replies (no round trip a message; a measurement, not a client to send with)."""
     sink = SmtpServer(folder, keep=False)
     message = EmailMessage()
     message["From"], message["Subject"] = "gemeente@example.org", "De uitslag van de begroting"
     message.set_content("De stemmen zijn geteld. " * 40)
+    text = message.as_bytes(policy=policy.SMTP)
 
     def send(share: range) -> None:
         with smtplib.SMTP(sink.env["SMTP_HOST"], int(sink.env["SMTP_PORT"]), timeout=30) as smtp:
-            for i in share:
-                smtp.send_message(message, to_addrs=[f"voter{i}@example.org"])
+            if not pipelined:
+                for i in share:
+                    smtp.send_message(message, to_addrs=[f"voter{i}@example.org"])
+                return
+            smtp.ehlo()
+            for start in range(0, len(share), 50):
+                window = share[start : start + 50]
+                smtp.send(b"".join(_envelope(i) + text + b"\r\n.\r\n" for i in window))
+                for _ in range(4 * len(window)):  # MAIL, RCPT, DATA (354), the text's 250
+                    code, reply = smtp.getreply()
+                    if code >= 400:
+                        raise RuntimeError(f"the sink refused: {code} {reply!r}")
 
     try:
         began = time.perf_counter()
@@ -272,6 +286,24 @@ def smtp_ceiling(folder: Path, connections: int, messages: int) -> float:
         return messages / (time.perf_counter() - began)
     finally:
         sink.stop()
+
+
+def _envelope(i: int) -> bytes:
+    return b"MAIL FROM:<gemeente@example.org>\r\nRCPT TO:<voter%d@example.org>\r\nDATA\r\n" % i
+
+
+def sink_ceilings(args: argparse.Namespace) -> None:
+    """The SMTP side alone: the sink's messages/s from plain smtplib (three round trips a message) and pipelined,
+    over 1, 4 and 8 connections - is the sink or the client's round trips the limit?"""
+    folder = Path(tempfile.mkdtemp(prefix="bench-smtp-"))
+    rows = []
+    for pipelined in (False, True):
+        for connections in (1, 4, 8):
+            rate = statistics.median(
+                smtp_ceiling(folder, connections, args.ceiling_messages, pipelined) for _ in range(args.repeat)
+            )
+            rows.append({"pipelined": pipelined, "connections": connections, "messages_per_s": round(rate)})
+            print(json.dumps(rows[-1] | {"load": round(os.getloadavg()[0], 1)}), flush=True)
 
 
 def run(harness: Harness, args: argparse.Namespace, bootstrap: str, server: str, voters: int) -> list[Figures]:
@@ -333,11 +365,15 @@ def main() -> int:
     parser.add_argument("--ceiling-messages", type=int, default=20_000, help="messages sent for the SMTP ceiling")
     parser.add_argument("--sizes", help="voters to run in turn, e.g. 10000,50000,150000: the size curve (--curve-svg)")
     parser.add_argument("--curve-svg", type=Path, default=ROOT / "bench" / "curves" / "fanout-size.svg")
+    parser.add_argument("--sink-ceiling", action="store_true", help="only the SMTP sink's ceilings (see sink_ceilings)")
     parser.add_argument("--bootstrap")
     parser.add_argument("--server-url")
     args = options(parser).parse_args()
     if args.quick:
         args.voters, args.every, args.ceiling_messages = 2_000, 1.0, 2_000
+    if args.sink_ceiling:
+        sink_ceilings(args)
+        return 0
     harness = Harness.start("notifications_fanout", args)
     kafka = postgres = None
     try:

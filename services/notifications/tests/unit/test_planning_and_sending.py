@@ -1,5 +1,6 @@
 """The use cases with a fake mailer, on SQLite and PostgreSQL: plan by preferences, send once, retry, digest."""
 
+import threading
 import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from fakes import Clock, FakeMailer, FakeVoters
 from notifications_builders import NOW, PROPOSALS, challenge_event, rejected, sample
 
+from meemaken_events.wakeup import Wakeup
 from notifications.adapters.audiences import AudienceStore
 from notifications.adapters.contacts import ContactStore
 from notifications.adapters.tables import deliveries, messages, notices
@@ -16,7 +18,7 @@ from notifications.domain.delivery import RetryPolicy, SendFailure
 from notifications.domain.people import Contact, Preferences
 from notifications.integration.incoming import handler
 from notifications.service_layer.fanout import fan_out_step
-from notifications.service_layer.planning import FAN_OUT
+from notifications.service_layer.planning import FAN_OUT, PERSONAL_LANE
 from notifications.service_layer.schedule import build_digests, purge_delivery_log
 from notifications.service_layer.sending import Sender
 
@@ -299,3 +301,26 @@ def test_the_personal_lane_takes_a_decision_before_a_fan_out_and_leaves_the_fan_
     assert sender.send_due(others) == 3
     assert {str(m["To"]) for m in others.sent}.isdisjoint({str(m["To"]) for m in lane.sent})
     assert [r.status for r in rows(engine)] == ["sent"] * 4
+
+
+def test_a_decision_planned_wakes_the_personal_lane_at_its_commit_and_a_fan_out_page_does_not(engine, clock):
+    """On PostgreSQL the personal lane waits for a NOTIFY instead of polling: the decision's commit sends one,
+    a fan-out's page (priority FAN_OUT, for the other threads) none."""
+    wakeup = Wakeup.for_engine(engine, PERSONAL_LANE)
+    if wakeup is None:
+        pytest.skip("SQLite has no NOTIFY: the lane polls there")
+    stop = threading.Event()
+    try:
+        assert wakeup.wait(0.01, stop) is False  # listening from here on
+        voters = [str(uuid.uuid4()) for _ in range(3)]
+        for v in voters:
+            contact(engine, v)
+        handle(engine, clock, results_published(voters=3))
+        assert fan_out_step(engine, FakeVoters(voters), clock()) == 3
+        assert wakeup.wait(0.5, stop) is False
+        representative = uuid.uuid4()
+        contact(engine, representative)
+        handle(engine, clock, rejected(representative))
+        assert wakeup.wait(30, stop) is True
+    finally:
+        wakeup.close()
