@@ -15,8 +15,10 @@ from panels.domain.sortition.face import Face
 from panels.domain.sortition.leximin import leximin_by_columns
 from panels.domain.sortition.panel_program import PanelProgram
 from panels.domain.sortition.relaxation import fractional_leximin
-from panels.domain.sortition.splitting import split
+from panels.domain.sortition.splitting import WALK_GAP, split
 from panels.domain.sortition.synthetic import synthetic_instance
+
+splitting = importlib.import_module("panels.domain.sortition.splitting")
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +44,53 @@ def test_split_panels_meet_every_quota_and_approach_the_point(pool: Instance) ->
     for panel, weight in zip(panels, weights, strict=True):
         reached[list(panel)] += weight
     assert np.all(reached <= point + 1e-6)
+
+
+def test_the_lottery_gives_everyone_the_fractional_leximin_level(pool: Instance) -> None:
+    levels, _ = fractional_leximin(pool, np.ones(len(pool.people), dtype=np.bool_))
+    probabilities = leximin(pool).probabilities
+    for i, person in enumerate(pool.people):
+        assert probabilities[person.id] == pytest.approx(levels[i], abs=1e-6), person.id
+
+
+def _in_face(instance: Instance, face: Face, panel: frozenset[int]) -> bool:
+    x = np.zeros(len(instance.people))
+    x[list(panel)] = 1.0
+    strata = [int(x[s.members].sum()) for s in instance.strata]
+    homes = [int(x[members].sum()) for members in instance.households]
+    return (
+        bool(np.all(face.person_lower <= x) and np.all(x <= face.person_upper))
+        and all(np.asarray(face.stratum_lower) <= strata)
+        and all(np.asarray(strata) <= face.stratum_upper)
+        and all(low <= home <= 1 for low, home in zip(face.household_lower, homes, strict=True))
+    )
+
+
+def test_a_walk_step_takes_a_panel_of_the_face_within_the_gap_of_the_heaviest(pool: Instance) -> None:
+    _, point = fractional_leximin(pool, np.ones(len(pool.people), dtype=np.bool_))
+    face = Face.of(pool, point)
+    program = PanelProgram(pool)
+    program.restrict(face)
+    heaviest = program.best_panel(point)
+    assert heaviest is not None
+    found = splitting._heavy_panel(PanelProgram(pool), PanelProgram(pool, integral=False), face, point)
+    assert found is not None and _in_face(pool, face, found[0])
+    assert found[1] >= heaviest[1] * (1 - WALK_GAP) - 1e-9
+    assert found[1] == pytest.approx(point[list(found[0])].sum())
+
+
+def test_a_walk_step_searches_the_whole_face_when_the_small_program_falls_short(
+    pool: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, point = fractional_leximin(pool, np.ones(len(pool.people), dtype=np.bool_))
+    face = Face.of(pool, point)
+    program = PanelProgram(pool)
+    program.restrict(face)
+    heaviest = program.best_panel(point)
+    monkeypatch.setattr(splitting, "WALK_GAP", -1.0)  # no panel is close enough to the LP bound
+    searching = PanelProgram(pool)
+    found = splitting._heavy_panel(searching, PanelProgram(pool, integral=False), face, point)
+    assert searching.solves == 2 and found == heaviest
 
 
 def test_face_of_a_point_makes_tight_quotas_equalities(tiny: Callable[..., Instance]) -> None:
