@@ -219,10 +219,7 @@ class Harness:
         return line
 
     def load(self) -> Figures:
-        why = self.probe.outside_load() if self.probe else []
-        cores = self.probe.cores if self.probe else (os.cpu_count() or 1)
-        if self.after and self.after[0] > DURING_PER_CORE * cores:
-            why.append(f"load average {self.after[0]} after the passes, over {DURING_PER_CORE} per core")
+        why = outside_load(self.probe, self.after)
         return {
             "commit": self.measured_on or commit(),
             "repeat": self.repeat,
@@ -235,6 +232,21 @@ class Harness:
             "outside_load": bool(why),
             "outside_load_why": why,
         }
+
+
+def outside_load(probe: Probe | None, after: list[float] | None) -> list[str]:
+    """Why a run had load from outside the benchmark, from its probe and the load average after its passes."""
+    why = probe.outside_load() if probe else []
+    cores = probe.cores if probe else (os.cpu_count() or 1)
+    if after and after[0] > DURING_PER_CORE * cores:
+        why.append(f"load average {after[0]} after the passes, over {DURING_PER_CORE} per core")
+    return why
+
+
+def outside_load_of(line: dict[str, Any]) -> list[str]:
+    """The same reasons for a benchmark's JSON line, by today's rule (a line written before a rule changed)."""
+    probe = Probe(**line["probe"]) if line.get("probe") else None
+    return outside_load(probe, line.get("loadavg_after"))
 
 
 def summarise(runs: list[Figures]) -> Figures:
