@@ -36,8 +36,6 @@ import random
 import re
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -50,7 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from figures import Figures, Harness, options
+from figures import Figures, Harness, options, profile
 
 from meemaken_kit.tokens import TokenIssuer
 from meemaken_testkit.deployed import deploy
@@ -305,10 +303,7 @@ def run(harness: Harness, args: argparse.Namespace, workers: str) -> list[Figure
 
         runs = harness.passes(one_pass, warm=lambda: load.open_loop(path, 50, 4))  # the pools and code paths
         if args.profile and workers == args.web_concurrency:  # after the passes, not measured: under py-spy
-            load.sign(int(args.rate * args.seconds))
-            spy = py_spy(api, args.profile, args.seconds)
-            load.open_loop(path, args.rate, args.seconds)
-            spy.wait(timeout=120)
+            profile(api, args.profile, lambda: load.open_loop(path, args.rate, args.seconds))
         harness.emit(
             runs,
             "accepted_per_s",
@@ -320,15 +315,6 @@ def run(harness: Harness, args: argparse.Namespace, workers: str) -> list[Figure
     finally:
         load.close()
         deployed.stop()
-
-
-def py_spy(pid: int, svg: Path, seconds: float) -> subprocess.Popen[bytes]:
-    """A flame graph of a gunicorn master and its workers for `seconds` (py-spy, from the dev requirements)."""
-    svg.parent.mkdir(parents=True, exist_ok=True)
-    spy = Path(sys.executable).with_name("py-spy")
-    command = [str(spy), "record", "--subprocesses", "--nonblocking", "--rate", "100", "--pid", str(pid)]
-    command += ["--duration", str(int(seconds)), "--output", str(svg)]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def scaling(runs: dict[int, list[Figures]], args: argparse.Namespace) -> None:

@@ -196,7 +196,7 @@ def _store(
     projects: Sequence[str] | Mapping[str, int],
     official: Callable[[BudgetRound], ActedBy] | None,
 ) -> Cast:
-    with uow:
+    with uow.one_statement():  # the ballot's statement checks the round it was checked against
         for attempt in (1, 2):
             r = (uow.rounds.voting(round_id) if attempt == 1 else None) or uow.rounds.get(round_id)
             if r is None:
