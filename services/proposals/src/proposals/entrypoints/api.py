@@ -372,7 +372,7 @@ def open_voting(body: dict[str, Any], round_id: UUID) -> BudgetRound:
 
 @rounds.route("/<uuid:round_id>/ballot", methods=["PUT"])
 @allow(Role.RESIDENT)
-@rounds.arguments(s.BallotSchema)
+@rounds.arguments(s.BallotSchema())  # one instance: a class is instantiated (its fields deep-copied) per ballot
 @rounds.response(200, s.BallotReceiptSchema)
 @rounds.alt_response(201, schema=s.BallotReceiptSchema, description="The voter's first ballot")
 @rounds.alt_response(403, description="Not eligible, or a fact the round needs is not known from the login")
