@@ -11,46 +11,61 @@
 # when /tmp is a tmpfs. Configuration only from the environment: see infra/README.md.
 ARG BASE_IMAGE=localhost/meemaken/base:bookworm
 
-FROM ${BASE_IMAGE} AS build
-ARG SERVICE
+# First the layers the five images share, built once for all (no SERVICE or PORT argument above them: an
+# argument in use is part of every later layer's cache key): the user, then a venv with every third-party
+# requirement of the libs and the services, read from their pyproject.toml files alone (a code change rebuilds
+# none of it; the gateway's image also holds numpy and highspy, which only panels and proposals import).
+FROM ${BASE_IMAGE}
 # The host's CA bundle, for pip behind an intercepting proxy: mounted read-only at build time only.
 ARG PIP_CERT=""
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PYTHONDONTWRITEBYTECODE=1
-RUN case "$SERVICE" in proposals|challenges|panels|notifications|gateway) ;; \
-      *) echo "build with --build-arg SERVICE=<proposals|challenges|panels|notifications|gateway>" >&2; exit 2 ;; esac \
+RUN useradd --no-log-init --uid 10001 --user-group --home-dir /home/meemaken --create-home --shell /usr/sbin/nologin meemaken \
+ && install -d -o meemaken -g meemaken -m 0750 /var/lib/meemaken \
  && python3 -m venv /opt/meemaken
-# The shared libraries first: the same layers for every service's image, built once and cached.
+COPY infra/images/requirements.py /src/
+COPY libs/events/pyproject.toml /src/libs/events/
+COPY libs/kit/pyproject.toml /src/libs/kit/
+COPY services/proposals/pyproject.toml /src/services/proposals/
+COPY services/challenges/pyproject.toml /src/services/challenges/
+COPY services/panels/pyproject.toml /src/services/panels/
+COPY services/notifications/pyproject.toml /src/services/notifications/
+COPY services/gateway/pyproject.toml /src/services/gateway/
+RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
+    python3 /src/requirements.py /src/libs/*/pyproject.toml /src/services/*/pyproject.toml > /src/requirements.txt \
+ && /opt/meemaken/bin/pip install -q ${PIP_CERT:+--cert "$PIP_CERT"} "setuptools>=77" -r /src/requirements.txt \
+ && rm -rf /src /opt/meemaken/lib/python3*/site-packages/numpy/*/tests \
+ && python3 -m compileall -q -j 0 /opt/meemaken
+# The shared libraries (their requirements are in place: no resolving, no isolated build environment).
 COPY libs/events/ /src/libs/events/
 COPY libs/kit/ /src/libs/kit/
-RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
-    /opt/meemaken/bin/pip install -q ${PIP_CERT:+--cert "$PIP_CERT"} /src/libs/events /src/libs/kit \
+RUN /opt/meemaken/bin/pip install -q --no-deps --no-build-isolation /src/libs/events /src/libs/kit \
+ && rm -rf /src \
  && python3 -m compileall -q -j 0 /opt/meemaken
-# The service in place at /app (its migrations, openapi.json and, but for the gateway, gunicorn.conf.py
-# beside src/; the gateway's generated portal CSS in its static files: `make frontend` first).
-COPY services/${SERVICE}/ /app/
-RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
-    /opt/meemaken/bin/pip install -q ${PIP_CERT:+--cert "$PIP_CERT"} -e /app \
- && /opt/meemaken/bin/pip uninstall -q -y pip setuptools \
- && rm -rf /app/build /app/src/*.egg-info \
- && rm -rf /opt/meemaken/lib/python3*/site-packages/numpy/*/tests \
- && python3 -m compileall -q -j 0 /opt/meemaken /app/src /app/migrations
 
-FROM ${BASE_IMAGE}
-ARG SERVICE
-ARG PORT
-RUN useradd --no-log-init --uid 10001 --user-group --home-dir /home/meemaken --create-home --shell /usr/sbin/nologin meemaken \
- && install -d -o meemaken -g meemaken -m 0750 /var/lib/meemaken
-COPY --from=build /opt/meemaken /opt/meemaken
-COPY --from=build /app /app
+# What every service's image runs and how (not yet as whom: pip below runs as root).
 COPY infra/images/meemaken /usr/local/bin/meemaken
 # `meemaken topics`: the declared topics, created as `make run` creates them (infra/kafka/create_topics.py)
 COPY infra/kafka/create_topics.py infra/kafka/topics.txt infra/kafka/consumers.txt /opt/meemaken/kafka/
-ENV PATH=/opt/meemaken/bin:/usr/local/bin:/usr/bin:/bin VIRTUAL_ENV=/opt/meemaken HOME=/home/meemaken \
-    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    MEEMAKEN_SERVICE=${SERVICE} MEEMAKEN_PORT=${PORT} MEEMAKEN_DATA_DIR=/var/lib/meemaken
 WORKDIR /app
-USER 10001:10001
-EXPOSE ${PORT}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["meemaken", "healthcheck"]
 ENTRYPOINT ["meemaken"]
 CMD ["api"]
+
+# The service in place at /app (its migrations, openapi.json and, but for the gateway, gunicorn.conf.py
+# beside src/; the gateway's generated portal CSS in its static files: `make frontend` first). `pip check`
+# stops the build if the shared venv lacks one of its requirements.
+ARG SERVICE
+ARG PORT
+COPY services/${SERVICE}/ /app/
+RUN case "$SERVICE" in proposals|challenges|panels|notifications|gateway) ;; \
+      *) echo "build with --build-arg SERVICE=<proposals|challenges|panels|notifications|gateway>" >&2; exit 2 ;; esac \
+ && /opt/meemaken/bin/pip install -q --no-deps --no-build-isolation -e /app \
+ && /opt/meemaken/bin/pip check \
+ && /opt/meemaken/bin/pip uninstall -q -y pip setuptools \
+ && rm -rf /app/build /app/src/*.egg-info \
+ && python3 -m compileall -q -j 0 /opt/meemaken /app/src /app/migrations
+ENV PATH=/opt/meemaken/bin:/usr/local/bin:/usr/bin:/bin VIRTUAL_ENV=/opt/meemaken HOME=/home/meemaken \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    MEEMAKEN_SERVICE=${SERVICE} MEEMAKEN_PORT=${PORT} MEEMAKEN_DATA_DIR=/var/lib/meemaken
+USER 10001:10001
+EXPOSE ${PORT}
