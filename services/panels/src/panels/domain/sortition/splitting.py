@@ -26,6 +26,7 @@ WALK_GAP = 1e-2  # the walk's panels need not be the heaviest: within 1% steps a
 # 500/75 in 5.6 s of CPU at 1e-2 against 10.3 s at 1e-3, 50 solves against 57, the same minimum within 5e-8)
 SHORTFALL = 1e-6  # a lottery counts as meeting its targets when nobody falls short by more
 ROUNDING = 1e-7  # absolute error of the residual: rows this close to their bound count as tight
+CANDIDATES = 20  # the small program chooses the seats left among the LP's support and this many per seat
 LEFT = 1e-9  # stop when this little mass is left; column generation settles the rest
 
 
@@ -52,13 +53,25 @@ def _heavy_panel(
     program: PanelProgram, relaxed: PanelProgram, face: Face, weights: npt.NDArray[np.float64]
 ) -> tuple[Panel, float] | None:
     """A panel of `face` within WALK_GAP of the heaviest. The face's fractional optimum (a warm-started LP)
-    bounds every panel's weight; the heaviest panel keeping that optimum's whole members is a small integer
-    program, usually within the gap of the bound. Only when it is not is the whole face searched."""
+    bounds every panel's weight; the heaviest panel keeping that optimum's whole members, its other seats
+    taken from the optimum's support and the heaviest CANDIDATES per seat, is a small integer program,
+    usually within the gap of the bound. Only when it is not is the whole face searched."""
     relaxed.restrict(face)
     bound = relaxed.optimum(weights)
     if bound is not None:
-        members = bound[0] > 1.0 - ROUNDING
-        program.restrict(replace(face, person_lower=np.where(members, 1.0, face.person_lower)))
+        x = bound[0]
+        members = x > 1.0 - ROUNDING
+        seats = program.instance.panel_size - int(members.sum())
+        heavy = np.argsort(-np.where(members | (face.person_upper < 0.5), -np.inf, weights), kind="stable")
+        candidates = x > ROUNDING
+        candidates[heavy[: CANDIDATES * seats]] = True
+        program.restrict(
+            replace(
+                face,
+                person_lower=np.where(members, 1.0, face.person_lower),
+                person_upper=np.where(candidates, face.person_upper, 0.0),
+            )
+        )
         found = program.best_panel(weights)
         if found is not None and found[1] >= bound[1] - WALK_GAP * abs(bound[1]):
             return found
