@@ -17,7 +17,9 @@ Completions, as used by the cities:
 
 The count runs on the multiprofile (each distinct ballot once, weighted) with numpy, and is lazy: a
 project's rho never falls during a run, so projects are re-priced in order of their last rho and the
-search stops as soon as no cheaper one can remain.
+search stops as soon as no cheaper one can remain. Each add1 count first prices the project that won
+the same round of the previous count (most rounds are won by the same project at the next share), so
+that its rivals need only a bound against it; the guess is checked like any other project.
 """
 
 from __future__ import annotations
@@ -148,9 +150,8 @@ class _Count:
             return None
         wu = self.wu[j]
         at = bound * wu
-        rich = wb > at  # who would still have money left at rho = bound
-        short = cost - (float(wb[~rich].sum()) + float(at[rich].sum()))
-        slope = float(wu[rich].sum())
+        short = cost - float(np.minimum(wb, at).sum())
+        slope = float(wu[wb > at].sum())  # of those who would still have money left at rho = bound
         if short <= cost * _SURE or slope <= 0:
             return bound
         return max(bound, (bound + short / slope) * (1 - _SURE))  # a little below: float noise stays below
@@ -172,10 +173,12 @@ class _Count:
                 prices[j] = self._price(j, budgets)
         return prices
 
-    def run(self, share: float, *, with_details: bool = False) -> _Run:
+    def run(self, share: float, *, with_details: bool = False, hint: Sequence[int] = ()) -> _Run:
         """One count with `share` per voter. Only the winner of a round needs its exact price: a rival is
         first tested against the best so far (the exact price then only when it might win), except in the
-        detailed run, whose last prices explain the projects left out."""
+        detailed run, whose last prices explain the projects left out. `hint`: a guess of each round's
+        winner (the previous add1 count's), priced first so that the others are only tested against it;
+        a guess is never trusted, so a wrong one costs an exact price and changes nothing."""
         budgets = np.full(len(self.weights), share)
         m = len(self.ids)
         last = np.zeros(m)
@@ -189,9 +192,12 @@ class _Count:
         spent = 0.0
         while alive.any():
             cand = np.flatnonzero(alive)
-            cand = cand[np.lexsort((self.rank[cand], last[cand]))]
+            order = cand[np.lexsort((self.rank[cand], last[cand]))].tolist()
+            if not with_details and len(chosen) < len(hint) and alive[guess := hint[len(chosen)]]:
+                order.remove(guess)
+                order.insert(0, guess)
             best, best_rho = -1, math.inf
-            for j in cand.tolist():
+            for j in order:
                 if last[j] > best_rho * (1 + _TIE):
                     break
                 if j in known:
@@ -266,7 +272,7 @@ def equal_shares(election: Election, params: EqualSharesParams | None = None) ->
         while steps < p.add1.max_steps and current.share <= ceiling:
             if p.add1.stop == "first_exhaustive" and _exhaustive(count, current.chosen, budget):
                 break
-            nxt = count.run(current.share + p.add1.increment)
+            nxt = count.run(current.share + p.add1.increment, hint=current.chosen)
             if nxt.cost > budget:
                 break
             current, steps = nxt, steps + 1
