@@ -169,7 +169,12 @@ class Fanout:
             "WEB_CONCURRENCY": "1",
             "LOG_LEVEL": "WARNING",
         }
-        self.deployed = deploy("notifications", self.database, bootstrap, self.folder, env)
+        try:
+            self.deployed = deploy("notifications", self.database, bootstrap, self.folder, env)
+        except Exception:  # not ready in time: the sink and the voters endpoint go with it, not left running
+            self.smtp.stop()
+            self.http.shutdown()
+            raise
         self.producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all")
         self.engine = sa.create_engine(self.database)
         migrated_at = time.time()
