@@ -37,6 +37,7 @@ from kafka import KafkaConsumer, TopicPartition
 from pipeline import run_pipeline
 
 from meemaken_testkit.deployed import deploy, service_process
+from meemaken_testkit.kafka import group_at_end
 from meemaken_testkit.postgres import create_database
 from meemaken_testkit.tokens import RESIDENT_ATTRS, bearer
 
@@ -156,23 +157,6 @@ def _window() -> dict[str, str]:
     return {"opens_at": (now - timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=30)).isoformat()}
 
 
-def _gates_to_end(bootstrap: str) -> None:
-    """The gate consumer's group at the end of the challenge topic, committed: `consumers_to_end` skips a group
-    without committed offsets, which then reads from the topic's start (another pass's challenges: poison here,
-    enough of them to halt it)."""
-    from kafka.structs import OffsetAndMetadata
-
-    from challenges.integration.incoming import GATES_CONSUMER
-
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=GATES_CONSUMER, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC) or set()]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in ends.items()})
-    finally:
-        consumer.close(autocommit=False)
-
-
 def backlog_pass(
     bootstrap: str, server_url: str, count: int, topology: str = "one", profiled: Path | None = None
 ) -> Figures:
@@ -199,7 +183,11 @@ def backlog_pass(
         list(pool.map(submit, range(count)))
     engine.dispose()
     consumers_to_end(bootstrap)  # the earlier passes' events are not this database's
-    _gates_to_end(bootstrap)  # nor are those of a pass whose gate consumer never committed (stopped, halted)
+    from challenges.integration.incoming import GATES_CONSUMER
+
+    # nor are those of a pass whose gate consumer never committed (stopped, halted): consumers_to_end skips a group
+    # without offsets, which would read from the topic's start (poison here, enough of them to halt it)
+    group_at_end(bootstrap, GATES_CONSUMER, TOPIC)
     downstream = Downstream(bootstrap)
     downstream.start()
     deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, TOPOLOGIES[topology])

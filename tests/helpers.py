@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.structs import OffsetAndMetadata
 
 from meemaken_testkit.deployed import service_process
+from meemaken_testkit.kafka import group_at_end
 from meemaken_testkit.waiting import scaled, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,13 +48,7 @@ def start_after_earlier_tests(bootstrap: str, group: str, topic: str) -> None:
     session's broker is shared, and records other tests left there name aggregates in their own databases
     (to this test's service: poison, each handled alone and dead-lettered). Call it while no member of
     `group` runs and before this test publishes."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in ends.items()})
-    finally:
-        consumer.close(autocommit=False)
+    group_at_end(bootstrap, group, topic)
 
 
 __all__ = [

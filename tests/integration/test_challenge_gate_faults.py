@@ -9,6 +9,7 @@ the next member of the group checks the batch again: each challenge gated once, 
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -17,32 +18,27 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from helpers import start_after_earlier_tests
+from helpers import ROOT, start_after_earlier_tests
 
 from challenges.adapters import tables
 from challenges.adapters.repository import Task
-from challenges.bootstrap import SERVICE, unit_of_work_factory, unit_of_work_within
-from challenges.domain.challenge import Group, Submission
+from challenges.bootstrap import SERVICE, gate_consumer, unit_of_work_factory
+from challenges.domain.challenge import Group
 from challenges.domain.gates import Window
-from challenges.integration.incoming import GATES_CONSUMER, gate_checks_per_batch, gate_handlers
+from challenges.integration.incoming import GATES_CONSUMER
 from challenges.integration.outgoing import TOPIC
 from challenges.service_layer import handlers
-from meemaken_events import ConsumerLoop, Envelope, Relay
+from meemaken_events import Envelope, Relay
 from meemaken_kit import Settings, make_engine, migrate
 from meemaken_testkit.plugin import session_env
 from meemaken_testkit.tokens import RESIDENT_ATTRS
 
+sys.path.insert(0, str(ROOT / "services" / "challenges" / "tests"))
+from challenge_builders import COMPLETE
+
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 CHALLENGES = 24
-SUBMISSION = Submission(
-    why_better="We run the community centre next door and can open the library on Sundays.",
-    capacity_and_finances="Twelve volunteers, two part-time staff, a reserve of 40 000 euro.",
-    local_support="412 signatures and the minutes of two neighbourhood meetings.",
-    cost_estimate_cents=9_500_000,
-    quality_guarantees="Opening hours at least as today; yearly survey of users.",
-    continuity_and_exit="Six months' notice; staff and keys return to the municipality.",
-)
 
 
 class Crash(BaseException):
@@ -71,24 +67,13 @@ def submit(settings, engine, count):
     for task_id in [*tasks, tasks[-1]]:
         resident = handlers.Actor(uuid.uuid4(), frozenset({"group_representative"}), attributes=RESIDENT_ATTRS)
         group = Group("Group", "vzw", resident.id, (), 12)  # type: ignore[arg-type]
-        challenge = handlers.start_challenge(uow(), resident, task_id, group, SUBMISSION, now)
+        challenge = handlers.start_challenge(uow(), resident, task_id, group, COMPLETE, now)
         handlers.act(uow(), resident, challenge.id, "group_representative", lambda c, at: c.submit(at))
 
 
-def gates(settings, engine, group, scope=None):
-    """The worker's gate consumer (challenges.bootstrap.loops), in a group of the test's own, 5 records a poll."""
-    uow_within = unit_of_work_within(settings)
-    return ConsumerLoop(
-        GATES_CONSUMER,
-        [TOPIC],
-        gate_handlers(uow_within),
-        engine,
-        tables.inbox,
-        settings,
-        max_records=5,
-        consumer_options={"group_id": group},
-        batch_scope=scope or gate_checks_per_batch(uow_within),
-    )
+def gates(settings, engine, group):
+    """The worker's gate consumer, in a group of the test's own, 5 records a poll."""
+    return gate_consumer(settings, engine, max_records=5, consumer_options={"group_id": group})
 
 
 def gated(connection) -> int:
@@ -108,7 +93,8 @@ def test_a_gate_consumer_dying_between_its_batch_writes_and_the_commit_loses_and
     finally:
         relay.close()
     written_before_crash = []
-    checked = gate_checks_per_batch(unit_of_work_within(settings))
+    doomed = gates(settings, engine, group)
+    checked = doomed.batch_scope
 
     @contextmanager
     def dying_after_a_committed_batch(connection: sa.Connection) -> Iterator[None]:
@@ -119,7 +105,7 @@ def test_a_gate_consumer_dying_between_its_batch_writes_and_the_commit_loses_and
                 written_before_crash.append(gated(connection))
                 raise Crash
 
-    doomed = gates(settings, engine, group, dying_after_a_committed_batch)
+    doomed.batch_scope = dying_after_a_committed_batch
     with pytest.raises(Crash):
         for _ in range(200):
             doomed.run_once(timeout_ms=500)

@@ -113,6 +113,21 @@ def create_topics(bootstrap: str, topics: list[tuple[str, int]]) -> None:
         os.unlink(handle.name)
 
 
+def group_at_end(bootstrap: str, group: str, topic: str) -> None:
+    """Commit `group`'s offsets at the end of `topic`, as a deployment that has handled all before (call it while
+    no member of `group` runs): it reads only what is published after, not what other tests or passes left."""
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+        ends = consumer.end_offsets(partitions)
+        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in ends.items()})
+    finally:
+        consumer.close(autocommit=False)
+
+
 def declared_topics() -> list[tuple[str, int]]:
     topics = []
     for line in TOPICS_FILE.read_text().splitlines():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -68,9 +69,10 @@ def create_app(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = u
     )
 
 
-def loops(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
+def gate_consumer(settings: Settings, engine: sa.Engine, clock: Clock = utc_now, **options: Any) -> ConsumerLoop:
+    """The consumer of `submitted` that runs the automatic gates, a polled batch's challenges together."""
     uow_within = unit_of_work_within(settings, clock)
-    gates = ConsumerLoop(
+    return ConsumerLoop(
         GATES_CONSUMER,
         [TOPIC],
         gate_handlers(uow_within),
@@ -78,7 +80,12 @@ def loops(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = utc_no
         tables.inbox,
         settings,
         batch_scope=gate_checks_per_batch(uow_within),
+        **options,
     )
+
+
+def loops(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = utc_now) -> Sequence[Loop]:
+    gates = gate_consumer(settings, engine, clock)
     factory = unit_of_work_factory(settings, engine, clock)
     timers = Periodic("timers", lambda: fire_due_timers(factory, clock()), interval=1.0)
     return [relay(settings, engine, tables.outbox, tables.relay_lease), gates, timers]
