@@ -1,4 +1,4 @@
-"""The admissibility consumer's batch (proposals.integration.incoming.admissibility_batch) on the real broker and
+"""The admissibility consumer's batch (proposals.integration.incoming.admissibility_checks) on the real broker and
 PostgreSQL: a member dying after its polled batch's decisions, their outbox rows and its inbox rows are written and
 before the commit loses and doubles nothing; each proposal is decided once, each decision's event staged once."""
 
@@ -17,7 +17,7 @@ from proposals_kit import TEXT, TOPIC, open_process, relay_for
 from meemaken_events import ConsumerLoop, Envelope
 from proposals.adapters import tables
 from proposals.bootstrap import admissibility_consumer, unit_of_work_factory, unit_of_work_within
-from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_batch, admissibility_handlers
+from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_checks, admissibility_handlers
 from proposals.service_layer import handlers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -52,12 +52,12 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
     while relay.publish_once():
         pass
     relay.producer.close()
-    batch = admissibility_batch(unit_of_work_within(settings))
+    checks = admissibility_checks(unit_of_work_within(settings))
     staged_before_crash: list[int] = []
 
     @contextmanager
     def dying_on_the_second_batch(connection: sa.Connection) -> Iterator[None]:
-        with batch(connection):
+        with checks.scope(connection):
             yield
         with engine.connect() as other:
             committed = sum(decisions(other).values())
@@ -69,7 +69,7 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
     doomed = ConsumerLoop(
         ADMISSIBILITY_CONSUMER,
         [TOPIC],
-        admissibility_handlers(unit_of_work_within(settings)),
+        admissibility_handlers(checks),
         engine,
         tables.inbox,
         settings,

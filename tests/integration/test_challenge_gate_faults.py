@@ -1,7 +1,7 @@
 """The challenges gate consumer's batched check on the real broker and PostgreSQL: a crash between the batch's
 writes and its commit loses and doubles nothing.
 
-The consumer checks a polled batch's challenges together at the batch's end (`gate_checks_per_batch`): one read,
+The consumer checks a polled batch's challenges together at the batch's end (`gate_checks`): one read,
 one save, the timers and the outbox in a few statements, in the batch's transaction with its inbox rows. It dies
 after those writes and before the commit: they vanish with the transaction, the offsets were not committed, and
 the next member of the group checks the batch again: each challenge gated once, each of its events once.

@@ -10,40 +10,83 @@ event by event, each row then written in its event's own savepoint.
 
 The py-spy profile of bench/pipeline.py's consumer (bench/profiles/pipeline-consumer.svg) had 62 % of its
 samples in the handler's one INSERT per event, nearly all of it waiting for PostgreSQL's answer.
+
+``PerBatch`` is the same for any work a handler can leave to its batch's end (the admissibility checks of
+proposals and challenges: their batch's items read, decided and written together): ``add`` notes an item inside
+the scope and does it at once outside it; the scope, once the handlers are done, does the batch's items in the
+order they came, in the batch's transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
-PENDING = "meemaken.batched_inserts"  # the connection's info key holding a batch's rows
+T = TypeVar("T")
+
+
+class PerBatch(Generic[T]):
+    """Items a consumer's handlers leave for the end of their polled batch (see the module's text): `at_end`
+    does a batch's items together, `alone` one item outside a batch (poison triage, a dead letter replayed)."""
+
+    def __init__(
+        self,
+        name: str,
+        at_end: Callable[[sa.Connection, list[T]], object],
+        alone: Callable[[sa.Connection, T], object],
+    ) -> None:
+        self.key = f"meemaken.per_batch.{name}"  # the connection's info key holding a batch's items
+        self.at_end, self.alone = at_end, alone
+
+    def add(self, connection: sa.Connection, item: T) -> None:
+        """Leave `item` to the batch's end inside the scope; else do it now."""
+        pending: list[T] | None = connection.info.get(self.key)
+        if pending is None:
+            self.alone(connection, item)
+        else:
+            pending.append(item)
+
+    @contextmanager
+    def scope(self, connection: sa.Connection) -> Iterator[None]:
+        """A consumer loop's ``batch_scope``: the batch's items done together once its handlers are done."""
+        pending: list[T] = []
+        connection.info[self.key] = pending
+        try:
+            yield
+        finally:
+            connection.info.pop(self.key, None)
+        if pending:
+            self.at_end(connection, pending)
+
+
+Row = tuple[sa.Table, Mapping[str, Any]]
+
+
+def _insert_now(connection: sa.Connection, row: Row) -> None:
+    table, values = row
+    connection.execute(table.insert(), dict(values))
+
+
+def _insert_runs(connection: sa.Connection, rows: list[Row]) -> None:
+    """One executemany per run of rows of the same table, in their order."""
+    run: list[dict[str, Any]] = []
+    for index, (table, values) in enumerate(rows):
+        run.append(dict(values))
+        if index + 1 == len(rows) or rows[index + 1][0] is not table:
+            connection.execute(table.insert(), run)
+            run = []
+
+
+INSERTS: PerBatch[Row] = PerBatch("inserts", _insert_runs, _insert_now)
+PENDING = INSERTS.key
 
 
 def insert(connection: sa.Connection, table: sa.Table, row: Mapping[str, Any]) -> None:
     """Insert `row` into `table`: at the end of the polled batch inside ``batch_inserts``, else now."""
-    pending: list[tuple[sa.Table, Mapping[str, Any]]] | None = connection.info.get(PENDING)
-    if pending is None:
-        connection.execute(table.insert(), dict(row))
-    else:
-        pending.append((table, row))
+    INSERTS.add(connection, (table, row))
 
 
-@contextmanager
-def batch_inserts(connection: sa.Connection) -> Iterator[None]:
-    """A consumer loop's ``batch_scope``: the handlers' ``insert`` rows, one executemany per run of a table."""
-    pending: list[tuple[sa.Table, Mapping[str, Any]]] = []
-    connection.info[PENDING] = pending
-    try:
-        yield
-        run: list[dict[str, Any]] = []
-        for index, (table, row) in enumerate(pending):
-            run.append(dict(row))
-            if index + 1 == len(pending) or pending[index + 1][0] is not table:
-                connection.execute(table.insert(), run)
-                run = []
-    finally:
-        connection.info.pop(PENDING, None)
+batch_inserts = INSERTS.scope  # a consumer loop's ``batch_scope``: the handlers' rows, one executemany per table run

@@ -12,7 +12,7 @@ from flask import Flask
 
 from challenges.adapters import tables
 from challenges.adapters.timers import TIMERS
-from challenges.integration.incoming import GATES_CONSUMER, gate_checks_per_batch, gate_handlers
+from challenges.integration.incoming import GATES_CONSUMER, gate_checks, gate_handlers
 from challenges.integration.outgoing import EVENT_TYPES, TOPIC, envelope_for
 from challenges.service_layer.handlers import fire_due_timers
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
@@ -71,15 +71,15 @@ def create_app(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = u
 
 def gate_consumer(settings: Settings, engine: sa.Engine, clock: Clock = utc_now, **options: Any) -> ConsumerLoop:
     """The consumer of `submitted` that runs the automatic gates, a polled batch's challenges together."""
-    uow_within = unit_of_work_within(settings, clock)
+    checks = gate_checks(unit_of_work_within(settings, clock))
     return ConsumerLoop(
         GATES_CONSUMER,
         [TOPIC],
-        gate_handlers(uow_within),
+        gate_handlers(checks),
         engine,
         tables.inbox,
         settings,
-        batch_scope=gate_checks_per_batch(uow_within),
+        batch_scope=checks.scope,
         **options,
     )
 

@@ -19,7 +19,7 @@ from proposals.adapters.timers import TIMERS
 from proposals.integration.incoming import (
     ADMISSIBILITY_CONSUMER,
     TALLY_CONSUMER,
-    admissibility_batch,
+    admissibility_checks,
     admissibility_handlers,
     tally_handlers,
 )
@@ -73,16 +73,16 @@ def admissibility_consumer(
 ) -> ConsumerLoop:
     """The consumer that admits or rejects submitted proposals, a polled batch's together."""
     within = unit_of_work_within(settings, clock)
-    handlers, scope = admissibility_handlers(within), admissibility_batch(within)
+    checks = admissibility_checks(within)
     return ConsumerLoop(
         ADMISSIBILITY_CONSUMER,
         [PROPOSAL_TOPIC],
-        handlers,
+        admissibility_handlers(checks),
         engine,
         tables.inbox,
         settings,
         consumer_options=consumer_options,
-        batch_scope=scope,
+        batch_scope=checks.scope,
     )
 
 
