@@ -158,7 +158,7 @@ class RoundVoters(BaseHTTPRequestHandler):
         pass
 
 
-def round_results_to_voters(database_url, kafka_bootstrap, tmp_path, count):
+def round_results_to_voters(database_url, kafka_bootstrap, tmp_path, count, *smtp_options):
     """`count` voters with an e-mail address, a round's results noted (its fan-out pending), the voters endpoint
     and the real SMTP server process: the engine, the endpoint, the server and the worker's environment."""
     migrate(NOTIFICATIONS.migrations_dir, database_url)
@@ -183,7 +183,7 @@ def round_results_to_voters(database_url, kafka_bootstrap, tmp_path, count):
         note_event(conn, results.source, results.id, results.type, results.data, now)
     voters = ThreadingHTTPServer(("127.0.0.1", 0), RoundVoters)
     threading.Thread(target=voters.serve_forever, daemon=True).start()
-    smtp = SmtpServer(tmp_path)
+    smtp = SmtpServer(tmp_path, *smtp_options)
     env = {"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, **smtp.env}
     env["PROPOSALS_BASE_URL"] = f"http://127.0.0.1:{voters.server_address[1]}"
     return engine, voters, smtp, env
@@ -232,7 +232,11 @@ def test_a_sender_killed_between_sending_a_batch_and_marking_it_sends_again_only
     """The sender marks a batch's sent deliveries in one statement after handing them to the server: SIGKILLed
     in between, the batch stays claimed (`sending`) until its lease runs out, then goes again - at least once,
     as documented: no voter lost, and only e-mails of the batches claimed at the kill sent twice."""
-    engine, voters, smtp, env = round_results_to_voters(database_url, kafka_bootstrap, tmp_path, 1500)
+    # the server takes 10 ms a message, so a batch of 100 is in flight for about a second, and the kill lands in
+    # the middle of the batches (on a quiet machine the four connections mark their batches together: killed
+    # when the count of sent ones rose, none of the next batches was handed over yet)
+    slow = ("--delay", "0.01")
+    engine, voters, smtp, env = round_results_to_voters(database_url, kafka_bootstrap, tmp_path, 1500, *slow)
     env["SMTP_CONNECTIONS"] = "4"
     log = tmp_path / "worker.log"
     args = ["-m", "notifications", "worker", "--only", "fanout", "--only", "sender"]
@@ -243,7 +247,12 @@ def test_a_sender_killed_between_sending_a_batch_and_marking_it_sends_again_only
 
     worker = service_process("notifications", args, env, log)
     try:
-        wait_for(lambda: statuses()["sent"] >= 200, timeout=180, interval=0.01)
+
+        def mid_batch() -> bool:  # the four connections' batches a quarter to three quarters handed over
+            sent = statuses()["sent"]
+            return sent >= 200 and 100 <= len(list(smtp.maildir.glob("new/*"))) - sent <= 300
+
+        wait_for(mid_batch, timeout=180, interval=0.01)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         at_kill = statuses()

@@ -1,7 +1,7 @@
 """A real SMTP server for tests and the benchmark, run as its own process on loopback (aiosmtpd).
 
     python smtp_sink.py --port 2525 --maildir DIR [--refuse N | --refuse-always] [--stats FILE --watch PREFIX]
-                        [--tls-cert CERT --tls-key KEY] [--login USER:PASSWORD]
+                        [--delay SECONDS] [--tls-cert CERT --tls-key KEY] [--login USER:PASSWORD]
 
 With --tls-cert it offers STARTTLS and requires it; with --login it requires that login (after TLS).
 It prints ``ready`` once it listens. Accepted messages go to the Maildir (when given); the first N
@@ -36,6 +36,8 @@ class Sink:
         self.tries += 1
         if self.args.refuse_always or self.tries <= self.args.refuse:
             return "451 4.3.0 Mailbox busy, try again later"
+        if self.args.delay:  # a busy server answering slowly: each message takes this long to be accepted
+            await asyncio.sleep(self.args.delay)
         now = time.time()
         if self.box is not None:
             self.box.add(envelope.content)
@@ -102,6 +104,7 @@ def main() -> None:
     parser.add_argument("--maildir")
     parser.add_argument("--refuse", type=int, default=0)
     parser.add_argument("--refuse-always", action="store_true")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each message is accepted")
     parser.add_argument("--stats")
     parser.add_argument("--watch")
     parser.add_argument("--tls-cert")
