@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -16,12 +17,17 @@ class FakeMailer:
         self.sent: list[EmailMessage] = []
         self.failures = list(failures or [])
 
-    def send(self, envelope_from: str, to: str, data: bytes) -> None:
-        if self.failures:
-            raise self.failures.pop(0)
-        message = BytesParser(policy=policy.default).parsebytes(data)
-        assert isinstance(message, EmailMessage) and message["To"] == to
-        self.sent.append(message)
+    def send_all(self, envelope_from: str, mails: Sequence[tuple[str, bytes]]) -> list[SendFailure | None]:
+        outcomes: list[SendFailure | None] = []
+        for to, data in mails:
+            if self.failures:
+                outcomes.append(self.failures.pop(0))
+                continue
+            message = BytesParser(policy=policy.default).parsebytes(data)
+            assert isinstance(message, EmailMessage) and message["To"] == to
+            self.sent.append(message)
+            outcomes.append(None)
+        return outcomes
 
     def close(self) -> None:
         pass

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
+
+from notifications.domain.delivery import SendFailure
 
 Clock = Callable[[], datetime]
 
 
 class Mailer(Protocol):
-    def send(self, envelope_from: str, to: str, data: bytes) -> None:
-        """Hand one encoded message to the server, or raise SendFailure."""
+    def send_all(self, envelope_from: str, mails: Sequence[tuple[str, bytes]]) -> list[SendFailure | None]:
+        """Hand encoded messages (recipient, text) to the server; what became of each, in order: None once
+        the server accepted it, else the SendFailure."""
 
     def close(self) -> None: ...
 

@@ -3,7 +3,8 @@
 Addresses and language are read from the contact store now, at sending time (never copied into
 events or the queue). A message is rendered once per (event, template, role, language), kept for the next batches
 (a fan-out's 150,000 e-mails come in 1,500 batches of one event), and handed to the server once per
-recipient; outcomes are written back in one statement per batch.
+recipient (a batch's messages of one notice in one go: pipelined when the server allows it); outcomes are
+written back in one statement per batch.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from notifications.adapters.contacts import ContactStore
 from notifications.adapters.deliveries import DeliveryLog, Due
 from notifications.adapters.notices import Notice, NoticeStore
 from notifications.adapters.smtp import PreparedMail
-from notifications.domain.delivery import Outcome, RetryPolicy, SendFailure, after_failure
+from notifications.domain.delivery import Outcome, RetryPolicy, after_failure
 from notifications.domain.digest import period_start
 from notifications.domain.people import Contact
 from notifications.domain.templates import digest, render
@@ -78,24 +79,32 @@ class Sender:
             contacts = ContactStore(conn).many(d.recipient_id for d in due)
             digests = {d.id: _digest_parts(conn, d.id) for d in due if d.template == "digest"}
         outcomes: dict[UUID, Outcome] = {}
+        groups: dict[tuple[Any, ...], list[tuple[Due, str, bytes]]] = {}  # a notice's messages go together
         for d in due:
             contact = contacts.get(d.recipient_id)
             if contact is None or not contact.email:
                 outcomes[d.id] = Outcome("failed", None, "no e-mail address on file")
                 continue
             mail = self._prepare(d, contact, notices, digests)
-            notice = notices.get(d.notice_id) if d.notice_id else None
-            try:
-                with continued(
-                    "send e-mail",
-                    notice.traceparent if notice else None,  # a digest has none: a trace of its own
-                    notice.tracestate if notice else None,
-                    {"notification.channel": "email", "notification.template": d.template},
-                ):
-                    mailer.send(mail.envelope_from, contact.email, mail.to(contact.email, str(d.id)))
-                outcomes[d.id] = Outcome("sent", None, None)
-            except SendFailure as failure:
-                outcomes[d.id] = after_failure(failure, d.attempts, self.clock(), self.policy)
+            key = (mail.envelope_from, d.notice_id or d.id, d.template)
+            groups.setdefault(key, []).append((d, contact.email, mail.to(contact.email, str(d.id))))
+        for (envelope_from, notice_id, template), mails in groups.items():
+            notice = notices.get(notice_id)  # a digest has none: a trace of its own
+            with continued(
+                "send e-mail",
+                notice.traceparent if notice else None,
+                notice.tracestate if notice else None,
+                {"notification.channel": "email", "notification.template": template},
+            ) as span:
+                failures = mailer.send_all(envelope_from, [(address, text) for _, address, text in mails])
+                span.set_attribute("notification.messages", len(mails))
+                span.set_attribute("notification.not_sent", sum(f is not None for f in failures))
+            for (d, _, _), failure in zip(mails, failures, strict=True):
+                outcomes[d.id] = (
+                    Outcome("sent", None, None)
+                    if failure is None
+                    else after_failure(failure, d.attempts, self.clock(), self.policy)
+                )
         with self.engine.begin() as conn:
             DeliveryLog(conn).record(outcomes, self.clock())
         failed = sum(o.status != "sent" for o in outcomes.values())
