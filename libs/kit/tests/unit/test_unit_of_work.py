@@ -137,3 +137,21 @@ def test_a_unit_of_work_used_again_forgets_what_it_saw_before(engine):
         assert len(uow.seen) == 1
     with uow:
         assert uow.seen == ()
+
+
+def test_one_statement_on_sqlite_is_a_transaction_as_usual_and_refuses_events(engine):
+    """Autocommit is PostgreSQL's alone: here the statement waits for commit(), and events are refused."""
+    uow = unit(engine)
+    with uow.one_statement():
+        uow.repository(Things).add(Thing(uuid.uuid4(), "left"))
+    thing = Thing(uuid.uuid4(), "bench")
+    thing.events.append("placed")
+    with pytest.raises(RuntimeError, match="publishes no events"), uow.one_statement():
+        uow.repository(Things).add(thing)
+        uow.commit()
+    with uow:  # a plain unit of work again: events published
+        uow.repository(Things).add(thing)
+        uow.commit()
+    with engine.connect() as conn:
+        assert list(conn.execute(sa.select(things.c.name)).scalars()) == ["bench"]
+    assert published(engine) == ["placed"]
