@@ -35,7 +35,6 @@ import os
 import random
 import re
 import socket
-import statistics
 import tempfile
 import threading
 import time
@@ -48,7 +47,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from figures import Figures, Harness, options, profile
+from figures import Figures, Harness, cpu_seconds, options, percentile, profile
 
 from meemaken_kit.tokens import TokenIssuer
 from meemaken_testkit.deployed import deploy
@@ -73,16 +72,21 @@ def open_round(api: str) -> str:
     """A budget round of PROJECTS feasible projects, voting open, opened by an official through the API."""
     phase = {"name": "vote", "rung_promised": "meebeslissen"}
     phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
-    process = {"id": "bench-budget", "municipality": "bench", "title": "Bench", "kind": "budget_round"}
+    process: dict[str, Any] = {"id": "bench-budget", "municipality": "bench", "title": "Bench", "kind": "budget_round"}
     requests.post(f"{api}/processes", json=process | {"phases": [phase]}, headers=OFFICIAL, timeout=10)
-    body = {"process_id": "bench-budget", "title": "Bench round", "budget": 1_000_000, "form": {"kind": "approval"}}
+    body: dict[str, Any] = {
+        "process_id": "bench-budget",
+        "title": "Bench round",
+        "budget": 1_000_000,
+        "form": {"kind": "approval"},
+    }
     rid = requests.post(f"{api}/rounds", json=body, headers=OFFICIAL, timeout=10).json()["id"]
     for i in range(PROJECTS):
-        project = {"title": f"Project {i}", "cost": 50_000 + 10_000 * (i % 10)}
+        project: dict[str, Any] = {"title": f"Project {i}", "cost": 50_000 + 10_000 * (i % 10)}
         requests.post(f"{api}/rounds/{rid}/projects", json=project, headers=OFFICIAL, timeout=10)
     requests.post(f"{api}/rounds/{rid}/feasibility", headers=OFFICIAL, timeout=10)
     for i in range(PROJECTS):
-        assessment = {"feasible": True, "cost": 50_000 + 10_000 * (i % 10), "legal_check": "ok"}
+        assessment: dict[str, Any] = {"feasible": True, "cost": 50_000 + 10_000 * (i % 10), "legal_check": "ok"}
         requests.post(f"{api}/rounds/{rid}/projects/p{i + 1}/assessment", json=assessment, headers=OFFICIAL, timeout=10)
     opened = requests.post(f"{api}/rounds/{rid}/voting", json={}, headers=OFFICIAL, timeout=10)
     assert opened.status_code == 200, opened.text
@@ -238,7 +242,6 @@ class Load:
         found = [p.recv() for p in self._send_all(lambda i: ("open_loop", path, share, seconds, start + i / rate, i))]
         elapsed = time.monotonic() - start
         latencies = sorted(t for f in found for t in f["latencies"])
-        q = statistics.quantiles(latencies, n=100)
         total = int(share * seconds) * len(self.pipes)
         client_cpu = sum(f["cpu"] for f in found) + time.process_time() - cpu0
         return {
@@ -247,9 +250,9 @@ class Load:
             "accepted": len(latencies),
             "failures": sum(f["failures"] for f in found),
             "accepted_per_s": len(latencies) / elapsed,
-            "p50_ms": q[49],
-            "p90_ms": q[89],
-            "p99_ms": q[98],
+            "p50_ms": percentile(latencies, 50),
+            "p90_ms": percentile(latencies, 90),
+            "p99_ms": percentile(latencies, 99),
             "max_ms": latencies[-1],
             "client_cpu_ms_per_ballot": client_cpu * 1000 / total,
             "client_cpu_share": client_cpu / (elapsed * (os.cpu_count() or 1)),
@@ -276,11 +279,14 @@ class Load:
 
 def run(harness: Harness, args: argparse.Namespace, workers: str) -> list[Figures]:
     """The passes on proposals with `workers` gunicorn processes (of `--threads` threads); emitted."""
-    from gateway_ballots import cpu_seconds  # it imports this module
-
     logs = Path(tempfile.mkdtemp(prefix="meemaken-ballots-"))
     database = create_database(args.server_url, f"bench_ballots_{uuid.uuid4().hex[:8]}")
-    env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": workers, "GUNICORN_THREADS": args.threads}
+    env = {
+        "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": workers,
+        "GUNICORN_THREADS": args.threads,
+        "PROPOSALS_THREADS": args.threads,
+    }
     deployed = deploy("proposals", database, args.bootstrap, logs, env)
     load = Load(deployed.url, args.clients, 32)
     try:

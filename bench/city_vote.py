@@ -69,8 +69,8 @@ import requests
 import sqlalchemy as sa
 import urllib3
 from ballot_intake import OFFICIAL, PROJECTS, open_round
-from figures import Figures, Harness, cpu_times, open_call, options
-from gateway_ballots import Cast, Tally, closed_loop, cpu_seconds, each_once, gateway_env, log_in, provider
+from figures import Figures, Harness, cpu_seconds, cpu_times, open_call, options, percentile
+from gateway_ballots import Cast, Tally, closed_loop, each_once, gateway_env, log_in, provider
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import OffsetSpec
 
@@ -238,10 +238,6 @@ def _offset(value: Any) -> int:
     return int(getattr(value, "offset", value))
 
 
-def quantile_ms(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else (values[0] if values else 0.0)
-
-
 def one_pass(city: City, args: argparse.Namespace, during: Callable[[int, Tally], None] | None = None) -> Figures:
     """Ballots in `--seconds` of 1 s slices (closed loop) with ideas beside them; `during(slice, tally)` runs
     after each slice (the recovery pass kills a broker there). Figures of the ballots, the parts' CPU, the
@@ -276,8 +272,8 @@ def one_pass(city: City, args: argparse.Namespace, during: Callable[[int, Tally]
         "slowest_slice_per_s": min(per_slice),
         "ideas": float(len(sent)),
         "idea_failures": float(city.failed_ideas),
-        "admit_p50_ms": quantile_ms(list(admitted.values()), 50),
-        "admit_p99_ms": quantile_ms(list(admitted.values()), 99),
+        "admit_p50_ms": percentile(list(admitted.values()), 50),
+        "admit_p99_ms": percentile(list(admitted.values()), 99),
     }
     figures["cpu_ratio_to_bound"] = figures["per_s"] / figures["cpu_bound_per_s"]
     return figures

@@ -56,6 +56,31 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (a server's master and its workers), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def percentile(values: list[float], percent: int) -> float:
+    """The `percent`-th percentile of `values` (statistics.quantiles in 100 parts); of one value that value,
+    of none 0."""
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100)[percent - 1]
+
+
 def cpu_times() -> tuple[int, int]:
     """(busy, total) jiffies of all cores since boot, from /proc/stat."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -273,7 +298,8 @@ def open_call(proposals_url: str, process_id: str, title: str) -> None:
 
     phase = {"name": "call", "rung_promised": "adviseren"}
     phase |= {"starts_at": "2020-01-01T00:00:00+00:00", "ends_at": "2100-01-01T00:00:00+00:00"}
-    process = {"id": process_id, "municipality": "bench", "title": title, "kind": "proposals_call", "phases": [phase]}
+    process: dict[str, Any] = {"id": process_id, "municipality": "bench", "title": title, "kind": "proposals_call"}
+    process["phases"] = [phase]
     answer = requests.post(
         f"{proposals_url}/api/v1/processes", json=process, headers=bearer("proposals", "case_officer"), timeout=30
     )

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -47,7 +45,7 @@ from ballot_intake import PROJECTS, open_round
 from deploy import gateway_env as gateway_env  # city_vote's gateways are this benchmark's
 from deploy import provider as deployed_provider
 from deploy import stack
-from figures import Figures, Harness, options
+from figures import Figures, Harness, cpu_seconds, options, percentile
 
 from meemaken_kit.serve import GRANIAN_THREADS, GRANIAN_WORKERS
 from meemaken_testkit.tokens import token
@@ -105,8 +103,8 @@ class Tally:
 
     def figures(self) -> dict[str, float]:
         done = sorted(self.latencies)
-        q = statistics.quantiles(done, n=100)
-        found = {"per_s": len(done) / self.elapsed, "p50_ms": q[49], "p99_ms": q[98], "failures": float(self.failures)}
+        found = {"per_s": len(done) / self.elapsed, "p50_ms": percentile(done, 50), "p99_ms": percentile(done, 99)}
+        found["failures"] = float(self.failures)
         for name, seconds in self.cpu.items():  # CPU milliseconds per ballot of each part (the API processes only)
             found[f"cpu_ms_{name}"] = seconds * 1000 / max(len(done), 1)
         return found
@@ -184,23 +182,6 @@ def profile(pid: int, svg: Path, casts: list[Cast], args: argparse.Namespace) ->
     cast = len(closed_loop(casts, args.seconds, args.clients).latencies)
     spy.wait(timeout=120)
     print(f"{svg.name}: {cast} ballots in {args.seconds:g} s", file=sys.stderr)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (a gunicorn master and its workers), from /proc."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def run(harness: Harness, args: argparse.Namespace) -> None:
