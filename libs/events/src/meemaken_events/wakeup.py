@@ -37,10 +37,12 @@ def notify(connection: sa.Connection, channel: str = CHANNEL) -> None:
 
 
 def pool_capacity(pool: sa.pool.Pool) -> int:
-    """How many connections the pool may hand out at once (unbounded pools: a large number)."""
-    if isinstance(pool, sa.pool.QueuePool):
-        overflow = pool._max_overflow
-        return 1_000_000 if overflow < 0 else pool.size() + overflow
+    """How many connections the pool keeps for its users at once: a `QueuePool`'s size (unbounded pools, and a
+    `QueuePool` of size 0, which SQLAlchemy leaves unbounded: a large number). Its overflow is not counted: SQLAlchemy
+    keeps the overflow limit private (``QueuePool.overflow()`` is the overflow in use, not its limit), and
+    connections made in a burst are not ones to hold listening."""
+    if isinstance(pool, sa.pool.QueuePool) and pool.size() > 0:
+        return pool.size()
     return 1_000_000
 
 
@@ -55,7 +57,7 @@ class Wakeup:
     @classmethod
     def for_engine(cls, engine: sa.Engine, channel: str = CHANNEL) -> Wakeup | None:
         """A wake-up on PostgreSQL when the pool can spare the listening connection: the relay's own rounds need
-        another one, so a pool of one (``DATABASE_POOL_SIZE=1``, no overflow) polls instead of waiting forever."""
+        another one, so a pool of one (``DATABASE_POOL_SIZE=1``, whatever its overflow) polls instead of waiting."""
         if engine.dialect.name != "postgresql":
             return None
         return cls(engine, channel) if pool_capacity(engine.pool) >= 2 else None
