@@ -37,10 +37,10 @@ def notify(connection: sa.Connection, channel: str = CHANNEL) -> None:
 
 
 def pool_capacity(pool: sa.pool.Pool) -> int:
-    """How many connections the pool keeps for its users at once: a `QueuePool`'s size (unbounded pools, and a
-    `QueuePool` of size 0, which SQLAlchemy leaves unbounded: a large number). Its overflow is not counted: SQLAlchemy
-    keeps the overflow limit private (``QueuePool.overflow()`` is the overflow in use, not its limit), and
-    connections made in a burst are not ones to hold listening."""
+    """How many connections the pool surely hands out at once: a `QueuePool`'s size (unbounded pools, and a
+    `QueuePool` of size 0, which SQLAlchemy leaves unbounded: a large number). Its overflow is not counted:
+    SQLAlchemy keeps the overflow limit private (``QueuePool.overflow()`` is the overflow in use, not its limit),
+    so a pool of one polls, the safe side, even where an overflow would have spared the listening connection."""
     if isinstance(pool, sa.pool.QueuePool) and pool.size() > 0:
         return pool.size()
     return 1_000_000

@@ -10,7 +10,7 @@ URL = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # never connected: engines
 
 
 def test_a_pool_of_one_polls_instead_of_holding_its_only_connection_to_listen() -> None:
-    for overflow in (0, 1, -1):  # a burst's connection is not one to hold listening
+    for overflow in (0, 1, -1):  # SQLAlchemy keeps the overflow's limit private: the safe side
         assert Wakeup.for_engine(sa.create_engine(URL, pool_size=1, max_overflow=overflow)) is None
 
 
