@@ -4,7 +4,8 @@ writes and its commit loses and doubles nothing.
 The consumer checks a polled batch's challenges together at the batch's end (`gate_checks`): one read,
 one save, the timers and the outbox in a few statements, in the batch's transaction with its inbox rows. It dies
 after those writes and before the commit: they vanish with the transaction, the offsets were not committed, and
-the next member of the group checks the batch again: each challenge gated once, each of its events once.
+the next member of the group checks the batch again: each challenge gated once, each of its events once, and
+each within its `submitted` event's correlation (the events a check causes carry that correlation id).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from challenges.domain.gates import Window
 from challenges.integration.incoming import GATES_CONSUMER
 from challenges.integration.outgoing import TOPIC
 from challenges.service_layer import handlers
-from meemaken_events import Envelope, Relay
+from meemaken_events import Envelope, Relay, correlated
 from meemaken_kit import Settings, make_engine, migrate
 from meemaken_testkit.plugin import session_env
 from meemaken_testkit.tokens import RESIDENT_ATTRS
@@ -39,6 +40,7 @@ from challenge_builders import COMPLETE
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 CHALLENGES = 24
+GATE_STEPS = ("acknowledged", "admissibility_check_started", "gates_checked")  # every challenge's, once
 
 
 class Crash(BaseException):
@@ -64,11 +66,12 @@ def submit(settings, engine, count):
     for i, task_id in enumerate(tasks):
         task = Task(task_id, f"Task {i}", "A task.", "culture", 1, 1, "flanders", None, True, None, (), 1, (window,))
         handlers.add_task(uow(), official, task)
-    for task_id in [*tasks, tasks[-1]]:
+    for i, task_id in enumerate([*tasks, tasks[-1]]):
         resident = handlers.Actor(uuid.uuid4(), frozenset({"group_representative"}), attributes=RESIDENT_ATTRS)
         group = Group("Group", "vzw", resident.id, (), 12)  # type: ignore[arg-type]
         challenge = handlers.start_challenge(uow(), resident, task_id, group, COMPLETE, now)
-        handlers.act(uow(), resident, challenge.id, "group_representative", lambda c, at: c.submit(at))
+        with correlated(f"submit-{i}"):  # as the API's request sets it: the gate check's events carry it on
+            handlers.act(uow(), resident, challenge.id, "group_representative", lambda c, at: c.submit(at))
 
 
 def gates(settings, engine, group):
@@ -139,7 +142,12 @@ def test_a_gate_consumer_dying_between_its_batch_writes_and_the_commit_loses_and
     submitted = {e.id for e in envelopes if e.type.endswith(".submitted.v1")}
     assert set(handled_ids) == submitted and set(handled_ids.values()) == {1}
     steps = Counter((e.key, e.type.rsplit(".", 2)[-2]) for e in envelopes)
-    for step in ("acknowledged", "admissibility_check_started", "gates_checked"):
+    for step in GATE_STEPS:
         assert sorted(n for (_, kind), n in steps.items() if kind == step) == [1] * CHALLENGES, step
     assert sum(1 for (_, kind) in steps if kind == "assessment_opened") == CHALLENGES - 1
+    submitted_in = {e.key: e.correlation_id for e in envelopes if e.type.endswith(".submitted.v1")}
+    assert len(set(submitted_in.values())) == CHALLENGES  # each challenge's check within its own event's
+    outcomes = (*GATE_STEPS, "assessment_opened", "admission_refused")
+    checked = [e for e in envelopes if e.type.rsplit(".", 2)[-2] in outcomes]
+    assert len(checked) == 4 * CHALLENGES and all(e.correlation_id == submitted_in[e.key] for e in checked)
     assert len(live) == len(set(live))  # no timer twice

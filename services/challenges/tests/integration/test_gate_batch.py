@@ -1,13 +1,17 @@
 """The gate check of a consumer's polled batch, together, gives what checking each alone in turn gives."""
 
 import json
+import logging
 import uuid
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
 
 from challenges.adapters import tables
 from challenges.service_layer import handlers
+from meemaken_events import correlated
+from meemaken_kit.logs import JsonFormatter
 
 pytestmark = pytest.mark.postgres
 
@@ -44,12 +48,17 @@ def _without_ids(data):
     return text
 
 
+def checks(challenges):
+    """Each challenge's check within its `submitted` event's correlation, as the gate consumer's batch has it."""
+    return [(uuid.UUID(c), partial(correlated, f"corr-{c}")) for c in challenges]
+
+
 def test_a_batch_checked_together_ends_as_each_checked_alone_in_turn(case):
     alone = submitted(case)
     for challenge in [*alone, alone[0]]:  # the repeated one: the check runs once
         case.gate_check(challenge)
     together = submitted(case)
-    checked = handlers.check_admissibility_of(case.uow(), [uuid.UUID(c) for c in [*together, together[0]]])
+    checked = handlers.check_admissibility_of(case.uow(), checks([*together, together[0]]))
 
     assert [c.status.value for c in checked] == [case.status(c) for c in [*together, together[0]]]
     assert [case.status(c) for c in together] == ["rejected", "in_assessment", "rejected", "in_assessment"]
@@ -59,5 +68,21 @@ def test_a_batch_checked_together_ends_as_each_checked_alone_in_turn(case):
 def test_a_batch_with_a_challenge_that_is_not_there_writes_nothing(case):
     challenges = submitted(case)
     with pytest.raises(handlers.NotFound):
-        handlers.check_admissibility_of(case.uow(), [uuid.UUID(challenges[0]), uuid.uuid4()])
+        handlers.check_admissibility_of(case.uow(), checks([challenges[0], str(uuid.uuid4())]))
     assert case.status(challenges[0]) == "submitted"
+
+
+def test_each_check_of_a_batch_logs_and_publishes_within_its_events_correlation(case, caplog):
+    challenges = submitted(case)
+    caplog.handler.setFormatter(JsonFormatter("challenges"))  # the worker's log lines, as it writes them
+    with caplog.at_level(logging.INFO, logger=handlers.__name__):
+        handlers.check_admissibility_of(case.uow(), checks(challenges))
+
+    lines = [json.loads(line) for line in caplog.text.splitlines()]
+    checked = [(line["message"].split(":")[0], line.get("correlation_id")) for line in lines]
+    assert checked == [(f"challenge {c}", f"corr-{c}") for c in challenges]
+    for challenge in challenges:
+        envelopes = case.envelopes(challenge)
+        submission = next(i for i, e in enumerate(envelopes) if e.type.endswith(".submitted.v1"))
+        caused = envelopes[submission + 1 :]
+        assert caused and {e.correlation_id for e in caused} == {f"corr-{challenge}"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -25,6 +25,15 @@ from challenges.domain.clock import DecisionClock
 from challenges.domain.gates import GateResult
 from challenges.domain.states import EVENT_OF, Status
 
+_SUBMISSION = tuple(f.name for f in fields(Submission))
+_GATE_RESULT = tuple(f.name for f in fields(GateResult))
+
+
+def _plain(value: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """A dataclass of plain values (text, numbers, flags) as a dict: what ``dataclasses.asdict`` gives, without its
+    deep copy of each value (asdict was a tenth of the gate consumer's save in the py-spy profile)."""
+    return {name: getattr(value, name) for name in names}
+
 
 def _t(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
@@ -46,7 +55,7 @@ def to_document(c: Challenge) -> dict[str, Any]:
             "co_initiator_ids": [str(i) for i in c.group.co_initiator_ids],
             "members_count": c.group.members_count,
         },
-        "submission": asdict(c.submission),
+        "submission": _plain(c.submission, _SUBMISSION),
         "documents": [
             {
                 "id": str(d.id),
@@ -73,7 +82,7 @@ def to_document(c: Challenge) -> dict[str, Any]:
         "return_to": c.return_to.value if c.return_to else None,
         "modification": c.modification,
         "modification_agreed": c.modification_agreed,
-        "gate_results": [asdict(g) for g in c.gate_results],
+        "gate_results": [_plain(g, _GATE_RESULT) for g in c.gate_results],
         "assessment": {
             "assessors": [str(a) for a in c.assessment.assessors],
             "scores": [

@@ -5,7 +5,8 @@ catalogues' plural forms: "28 dagen", "28 jours", "28 days"), never here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from meemaken_kit import deadlines
 
@@ -40,8 +41,8 @@ class DecisionClock:
         return self._due() - (self.paused_since or now)
 
     def _due(self) -> datetime:
-        due = deadlines.due(self.started_at, self.term, paused=self.paused_total)
-        return deadlines.due(due, self.extension) if self.extension else due
+        zones = (self.started_at.tzinfo, deadlines.municipality_zone())
+        return _counted(self.started_at, self.term, self.paused_total, self.extension, zones)
 
     def pause(self, now: datetime) -> DecisionClock:
         if self.paused_since is not None:
@@ -66,3 +67,17 @@ class DecisionClock:
         if deadlines.longer(deadlines.check(duration), allowed, self.started_at):
             raise ClockError(f"the extension may be at most {allowed}")
         return replace(self, extension=duration, extension_reason=reason.strip())
+
+
+@lru_cache(maxsize=1024)
+def _counted(
+    started_at: datetime, term: str, paused: timedelta, extension: str | None, zones: tuple[tzinfo | None, tzinfo]
+) -> datetime:
+    """The due date of a clock's term, counted once for the many times a step asks it (each of its events, the
+    stored row and the timers: six counts of three ISO 8601 parses each per gate check, a fifth of the gate
+    consumer's CPU in the py-spy profile of bench/right_to_challenge.py --driver backlog). `zones`: the start's
+    own (two equal moments in other zones are one key; the due date is given in the start's zone) and the
+    municipality's calendar."""
+    zone = zones[1]
+    due = deadlines.due(started_at, term, zone, paused=paused)
+    return deadlines.due(due, extension, zone) if extension else due

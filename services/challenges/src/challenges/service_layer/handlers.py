@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NoReturn
@@ -21,7 +22,7 @@ from challenges.domain.challenge import (
     PersonalDataFound,
     Submission,
 )
-from challenges.domain.deadlines import fire
+from challenges.domain.deadlines import deadlines_of, fire
 from challenges.domain.gates import Facts, check_gates
 from challenges.domain.states import BEFORE_DECISION, Status
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
@@ -287,49 +288,63 @@ def attach_document(
 
 def check_admissibility(uow: ChallengesUnitOfWork, challenge_id: UUID) -> Challenge:
     """On `submitted`: acknowledge, start the admissibility check and run the automatic gates."""
-    return check_admissibility_of(uow, [challenge_id])[0]
+    return check_admissibility_of(uow, [(challenge_id, nullcontext)])[0]
 
 
-def check_admissibility_of(uow: ChallengesUnitOfWork, challenge_ids: Sequence[UUID]) -> list[Challenge]:
+Within = Callable[[], AbstractContextManager[object]]
+
+
+def check_admissibility_of(uow: ChallengesUnitOfWork, checks: Sequence[tuple[UUID, Within]]) -> list[Challenge]:
     """The gate check of each challenge in turn, in one unit of work (a consumer's polled batch): one read of
-    them all, one save, one commit, with the outcome of checking them one after the other. A challenge
-    checked before is left alone (the check runs once); one checked earlier in the list counts as open or
-    not on its task, for the ones after it, as it is then. Nothing is written if one of them is not there."""
+    them all, one save, their timers and events in one statement each, with the outcome of checking them one
+    after the other. Each challenge's check, its log line and the making of its events run within the context
+    its `checks` entry opens (its `submitted` event's correlation and trace). A challenge checked before is
+    left alone (the check runs once); one checked earlier in the list counts as open or not on its task, for
+    the ones after it, as it is then. Nothing is written if one of them is not there."""
     with uow:
-        found = uow.challenges.for_gate_check(challenge_ids)
+        found = uow.challenges.for_gate_check([challenge_id for challenge_id, _ in checks])
         moved: dict[UUID, int] = {}  # per task: how many more (or fewer) open challenges than read
         gated: dict[UUID, Challenge] = {}
-        for challenge_id in challenge_ids:
-            if challenge_id not in found:
-                raise NotFound(f"there is no challenge {challenge_id}")
-            challenge, task, open_challenges = found[challenge_id]
-            if challenge.status is not Status.SUBMITTED:
-                continue  # handled before: the check runs once
-            now = uow.clock()
-            challenge.acknowledge(now)
-            challenge.start_admissibility_check(now)
-            facts = Facts(
-                submitted_at=challenge.submitted_at or now,
-                task_open=task.open,
-                windows=task.windows,
-                blocked_by=task.blocked_by,
-                eligible_legal_forms=task.eligible_legal_forms,
-                min_members=task.min_members,
-                legal_form=challenge.group.legal_form,
-                members_count=challenge.group.members_count,
-                missing_parts=tuple(challenge.submission.missing()),
-                open_challenges_on_task=open_challenges + moved.get(task.id, 0),
-            )
-            challenge.record_gates(check_gates(challenge.profile, facts), now)
-            if challenge.status not in BEFORE_DECISION:  # it was open when read (submitted)
-                moved[task.id] = moved.get(task.id, 0) - 1
-            gated[challenge.id] = challenge
+        envelopes = []
+        for challenge_id, within in checks:
+            with within():
+                if challenge_id not in found:
+                    raise NotFound(f"there is no challenge {challenge_id}")
+                challenge, task, open_challenges = found[challenge_id]
+                if challenge.status is not Status.SUBMITTED:
+                    continue  # handled before: the check runs once
+                _check_gates(challenge, task, open_challenges + moved.get(task.id, 0), uow.clock())
+                if challenge.status not in BEFORE_DECISION:  # it was open when read (submitted)
+                    moved[task.id] = moved.get(task.id, 0) - 1
+                gated[challenge.id] = challenge
+                envelopes += [uow.publish(event) for event in challenge.events]
+                challenge.events.clear()
+                log.info("challenge %s: admissibility checked, now %s", challenge.id, challenge.status.value)
         if gated:
             uow.challenges.save(*gated.values())
+            uow.timers.sync({c.id: deadlines_of(c) for c in gated.values()}, uow.clock())
+            uow.outbox.add(uow.connection, envelopes)
             uow.commit()
-    for challenge in gated.values():
-        log.info("challenge %s: admissibility checked, now %s", challenge.id, challenge.status.value)
-    return [found[challenge_id][0] for challenge_id in challenge_ids]
+    return [found[challenge_id][0] for challenge_id, _ in checks]
+
+
+def _check_gates(challenge: Challenge, task: Task, open_challenges: int, now: datetime) -> None:
+    """Acknowledge a submitted challenge, start its admissibility check and record the automatic gates."""
+    challenge.acknowledge(now)
+    challenge.start_admissibility_check(now)
+    facts = Facts(
+        submitted_at=challenge.submitted_at or now,
+        task_open=task.open,
+        windows=task.windows,
+        blocked_by=task.blocked_by,
+        eligible_legal_forms=task.eligible_legal_forms,
+        min_members=task.min_members,
+        legal_form=challenge.group.legal_form,
+        members_count=challenge.group.members_count,
+        missing_parts=tuple(challenge.submission.missing()),
+        open_challenges_on_task=open_challenges,
+    )
+    challenge.record_gates(check_gates(challenge.profile, facts), now)
 
 
 def fire_due_timers(uow_factory: Callable[[], ChallengesUnitOfWork], now: datetime, limit: int = 50) -> int:
