@@ -12,8 +12,11 @@ every few seconds: its lag is the time from publishing it to its e-mail arriving
 Each pass publishes a new round's results to the same 150,000 voters, after a warm-up pass; `--repeat`
 passes (bench/figures.py). Figures a pass: messages handed to SMTP per second from the event to the last
 (target: the last within 120 s), the first e-mail's delay, and the challenge e-mails' lag (p50/max) while
-the fan-out ran; beside the ceiling in the same pass: as many plain messages as the sink takes from
-smtplib over the same number of connections (`--ceiling-messages`).
+the fan-out ran; beside the ceiling in the same pass: as many messages as the sink takes from the service's
+own SMTP adapter (pipelined) over the same number of connections, with nothing else to do
+(`--ceiling-messages`). `--compare-plain` runs each pass again with a sink that does not advertise
+PIPELINING (the sender then hands messages over one at a time, as before it pipelined): the `plain_*`
+figures, with plain smtplib's ceiling. `--profile SVG`: a flame graph of the worker in the first pass.
 
     python bench/notifications_fanout.py --quick     # 2,000 voters
     python bench/notifications_fanout.py --sizes 10000,50000,150000   # bench/curves/fanout-size.svg
@@ -44,7 +47,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import sqlalchemy as sa
-from figures import Figures, Harness, options
+from figures import Figures, Harness, options, profile
 from kafka import KafkaProducer
 
 from meemaken_events import EventFactory
@@ -52,6 +55,8 @@ from meemaken_testkit import LocalKafka, LocalPostgres, create_topics
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.kafka import declared_topics
 from meemaken_testkit.postgres import create_database
+from notifications.adapters.config import SmtpSettings
+from notifications.adapters.smtp import SmtpMailer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "notifications" / "tests"))
@@ -157,7 +162,7 @@ class Fanout:
         self.folder = Path(tempfile.mkdtemp(prefix="bench-notifications-"))
         self.database = create_database(server_url, f"bench_notifications_{uuid.uuid4().hex[:8]}")
         self.stats_file = self.folder / "smtp-stats.json"
-        self.smtp = SmtpServer(self.folder, "--stats", str(self.stats_file), "--watch", "lag-", keep=False)
+        self.smtp = self._sink(pipelining=True)
         self.count, self.connections, self.every = count, connections, every
         Voters.voters = [str(uuid.uuid4()) for _ in range(count)]
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Voters)
@@ -182,8 +187,15 @@ class Fanout:
         self.setup_seconds = time.time() - migrated_at
         self.lag_people = iter({f"lag-{n}@example.org": str(uuid.uuid4()) for n in range(100_000)}.items())
 
-    def one_pass(self) -> Figures:
-        """A round's results to every voter, a challenge decision every `every` seconds meanwhile."""
+    def _sink(self, pipelining: bool, port: int | None = None) -> SmtpServer:
+        options = ["--stats", str(self.stats_file), "--watch", "lag-", *([] if pipelining else ["--no-pipelining"])]
+        return SmtpServer(self.folder, *options, keep=False, port=port)
+
+    def one_pass(self, pipelining: bool = True) -> Figures:
+        """A round's results to every voter, a challenge decision every `every` seconds meanwhile; the SMTP sink
+        started again, advertising PIPELINING or not (the sender then hands messages over one at a time)."""
+        self.smtp.stop()  # the sender's connections are closed while it is idle
+        self.smtp = self._sink(pipelining, self.smtp.port)
         before = stats(self.stats_file)
         received_before = before["received"]
         with self.engine.connect() as conn:
@@ -212,7 +224,9 @@ class Fanout:
                 raise RuntimeError("the fan-out did not finish within 30 minutes")
             if first is None and now["received"] > received_before:
                 first = time.time()
-            if time.time() >= next_decision:
+            arrived = sum(a in now["watched"] for a in sent_decisions)
+            fanning_out = now["received"] - received_before - arrived < self.count  # then no new decisions
+            if fanning_out and time.time() >= next_decision:
                 address, person = next(self.lag_people)
                 with self.engine.begin() as conn:
                     conn.execute(
@@ -258,20 +272,30 @@ class Fanout:
         self.http.shutdown()
 
 
-def smtp_ceiling(folder: Path, connections: int, messages: int, pipelined: bool = False) -> float:
-    """Messages/s a sink of its own takes from plain smtplib over `connections` connections: the most the
-    fan-out could hand over on this machine (no planning, no rendering, no database). `pipelined`: the sink's
-    own limit instead, the client writing 50 messages' MAIL, RCPT, DATA and text at once before it reads the
-    replies (no round trip a message; a measurement, not a client to send with)."""
+def smtp_ceiling(folder: Path, connections: int, messages: int, client: str = "mailer") -> float:
+    """Messages/s a sink of its own takes over `connections` connections with nothing else to do (no planning,
+    no rendering, no database): the most the fan-out could hand over on this machine. `client`: "mailer", the
+    service's own SMTP adapter (pipelined: the sink advertises PIPELINING), in batches of 100 as the sender
+    claims them; "smtplib", plain smtplib, a message at a time (four round trips each); "blind", the sink's own
+    limit, the client writing 50 messages' MAIL, RCPT, DATA and text at once before it reads the replies (no
+    round trip a message; against RFC 2920, which waits for DATA's 354: a measurement, not a client)."""
     sink = SmtpServer(folder, keep=False)
     message = EmailMessage()
     message["From"], message["Subject"] = "gemeente@example.org", "De uitslag van de begroting"
     message.set_content("De stemmen zijn geteld. " * 40)
     text = message.as_bytes(policy=policy.SMTP)
+    host, port = sink.env["SMTP_HOST"], int(sink.env["SMTP_PORT"])
 
     def send(share: range) -> None:
-        with smtplib.SMTP(sink.env["SMTP_HOST"], int(sink.env["SMTP_PORT"]), timeout=30) as smtp:
-            if not pipelined:
+        if client == "mailer":
+            with SmtpMailer(SmtpSettings(host=host, port=port, timeout=30)) as mailer:
+                for start in range(0, len(share), 100):
+                    mails = [(f"voter{i}@example.org", text) for i in share[start : start + 100]]
+                    if any(mailer.send_all("gemeente@example.org", mails)):
+                        raise RuntimeError("the sink refused a message")
+            return
+        with smtplib.SMTP(host, port, timeout=30) as smtp:
+            if client == "smtplib":
                 for i in share:
                     smtp.send_message(message, to_addrs=[f"voter{i}@example.org"])
                 return
@@ -298,30 +322,38 @@ def _envelope(i: int) -> bytes:
 
 
 def sink_ceilings(args: argparse.Namespace) -> None:
-    """The SMTP side alone: the sink's messages/s from plain smtplib (three round trips a message) and pipelined,
-    over 1, 4 and 8 connections - is the sink or the client's round trips the limit?"""
+    """The SMTP side alone: the sink's messages/s from plain smtplib (four round trips a message), from the
+    service's pipelining adapter (one) and written blind (none), over 1, 4 and 8 connections - is the sink or
+    the client's round trips the limit?"""
     folder = Path(tempfile.mkdtemp(prefix="bench-smtp-"))
-    rows = []
-    for pipelined in (False, True):
+    for client in ("smtplib", "mailer", "blind"):
         for connections in (1, 4, 8):
             rate = statistics.median(
-                smtp_ceiling(folder, connections, args.ceiling_messages, pipelined) for _ in range(args.repeat)
+                smtp_ceiling(folder, connections, args.ceiling_messages, client) for _ in range(args.repeat)
             )
-            rows.append({"pipelined": pipelined, "connections": connections, "messages_per_s": round(rate)})
-            print(json.dumps(rows[-1] | {"load": round(os.getloadavg()[0], 1)}), flush=True)
+            row = {"client": client, "connections": connections, "messages_per_s": round(rate)}
+            print(json.dumps(row | {"load": round(os.getloadavg()[0], 1)}), flush=True)
 
 
 def run(harness: Harness, args: argparse.Namespace, bootstrap: str, server: str, voters: int) -> list[Figures]:
     fanout = Fanout(bootstrap, server, voters, args.connections, args.every)
     try:
+        profiled = [args.profile] if args.profile else []
 
         def one_pass() -> Figures:
-            figures = fanout.one_pass()
+            if profiled:  # the worker, during the first measured pass
+                figures = profile(fanout.deployed.processes[1].pid, profiled.pop(), fanout.one_pass)
+            else:
+                figures = fanout.one_pass()
             ceiling = smtp_ceiling(fanout.folder, args.connections, min(voters, args.ceiling_messages))
-            return figures | {
-                "smtp_ceiling_per_s": ceiling,
-                "emails_to_ceiling_ratio": figures["emails_per_s"] / ceiling,
-            }
+            figures |= {"smtp_ceiling_per_s": ceiling, "emails_to_ceiling_ratio": figures["emails_per_s"] / ceiling}
+            if not args.compare_plain:
+                return figures
+            plain = fanout.one_pass(pipelining=False)
+            plain["smtp_ceiling_per_s"] = smtp_ceiling(
+                fanout.folder, args.connections, min(voters, args.ceiling_messages), "smtplib"
+            )
+            return figures | {f"plain_{name}": value for name, value in plain.items()}
 
         runs = harness.passes(one_pass, warm=fanout.one_pass)
         harness.emit(
@@ -371,6 +403,12 @@ def main() -> int:
     parser.add_argument("--sizes", help="voters to run in turn, e.g. 10000,50000,150000: the size curve (--curve-svg)")
     parser.add_argument("--curve-svg", type=Path, default=ROOT / "bench" / "curves" / "fanout-size.svg")
     parser.add_argument("--sink-ceiling", action="store_true", help="only the SMTP sink's ceilings (see sink_ceilings)")
+    parser.add_argument(
+        "--compare-plain",
+        action="store_true",
+        help="each pass again with a sink that does not advertise PIPELINING (plain_* figures: one message at a time)",
+    )
+    parser.add_argument("--profile", type=Path, help="a flame graph (SVG) of the worker during the first measured pass")
     parser.add_argument("--bootstrap")
     parser.add_argument("--server-url")
     args = options(parser).parse_args()

@@ -277,3 +277,44 @@ def test_a_sender_killed_between_sending_a_batch_and_marking_it_sends_again_only
     assert len(received) == 1500 and max(received.values()) <= 2  # nobody lost, nobody more than twice
     assert handed - at_kill["sent"] <= at_kill["sending"]  # sent but not marked: only claimed ones
     assert twice == handed - at_kill["sent"]  # exactly those handed over and not marked went again
+
+
+def test_an_smtp_server_killed_mid_batch_leaves_its_unanswered_e_mails_unmarked_and_they_go_again(
+    database_url, kafka_bootstrap, tmp_path
+):
+    """The server advertises PIPELINING, so each connection has a message's text and the next envelope in flight:
+    SIGKILLed mid-fan-out and started again on its port, no e-mail is marked sent that it did not take (nobody
+    lost), those it took but never answered go again (at least once: at most twice, and only retried ones), and
+    the batches go on over new connections."""
+    slow = ("--delay", "0.01")  # 10 ms a message: four connections' batches in flight when the server dies
+    engine, voters, smtp, env = round_results_to_voters(database_url, kafka_bootstrap, tmp_path, 1500, *slow)
+    env |= {"SMTP_CONNECTIONS": "4", "SMTP_RETRY_FIRST_SECONDS": "1"}
+    log = tmp_path / "worker.log"
+    args = ["-m", "notifications", "worker", "--only", "fanout", "--only", "sender"]
+
+    def statuses() -> Counter[str]:
+        with engine.connect() as conn:
+            return Counter(conn.execute(sa.select(deliveries.c.status)).scalars())
+
+    worker = service_process("notifications", args, env, log)
+    try:
+        wait_for(lambda: len(list(smtp.maildir.glob("new/*"))) >= 300, timeout=180, interval=0.01)
+        smtp.kill()
+        at_kill = statuses()
+        assert at_kill["sent"] < 1500, "the fan-out was sent before the server died; raise the voters"
+        smtp = SmtpServer(tmp_path, *slow, port=smtp.port)
+        wait_for(lambda: statuses() == {"sent": 1500}, timeout=240, interval=0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=30)
+        voters.shutdown()
+        smtp.stop()
+    assert code == 0, log.read_text()[-2000:]
+    received = Counter(str(m["To"]) for m in smtp.received())
+    with engine.connect() as conn:
+        attempts = {r: n for r, n in conn.execute(sa.select(deliveries.c.recipient_id, deliveries.c.attempts))}
+    engine.dispose()
+    tries = {f"voter{i}@example.org": attempts[v] for i, v in enumerate(RoundVoters.voters)}
+    assert len(received) == 1500 and max(received.values()) <= 2  # nobody lost, nobody more than twice
+    assert any(n > 1 for n in tries.values()), "no e-mail was cut off by the kill"
+    assert all(tries[to] > 1 for to, n in received.items() if n > 1)  # only e-mails tried again went twice

@@ -16,9 +16,10 @@ SINK = Path(__file__).resolve().parent / "smtp_sink.py"
 
 
 class SmtpServer:
-    def __init__(self, folder: Path, *options: str, keep: bool = True) -> None:
-        """`keep=False` only counts what arrives (see --stats), for the benchmark."""
-        self.port = free_port()
+    def __init__(self, folder: Path, *options: str, keep: bool = True, port: int | None = None) -> None:
+        """`keep=False` only counts what arrives (see --stats), for the benchmark; `port`: a server started
+        again where one stopped (the same Maildir)."""
+        self.port = port or free_port()
         self.maildir = folder / f"maildir-{self.port}"
         store = ["--maildir", str(self.maildir)] if keep else []
         self.process = subprocess.Popen(
@@ -42,4 +43,9 @@ class SmtpServer:
 
     def stop(self) -> None:
         self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        """Gone at once, as a crashed server: connections reset, messages in flight unanswered."""
+        self.process.kill()
         self.process.wait(timeout=10)
