@@ -195,6 +195,7 @@ class Fanout:
         """A round's results to every voter, a challenge decision every `every` seconds meanwhile; the SMTP sink
         started again, advertising PIPELINING or not (the sender then hands messages over one at a time)."""
         self.smtp.stop()  # the sender's connections are closed while it is idle
+        self.stats_file.unlink(missing_ok=True)  # the stopped sink's counts are not the new one's
         self.smtp = self._sink(pipelining, self.smtp.port)
         before = stats(self.stats_file)
         received_before = before["received"]
@@ -339,6 +340,7 @@ def run(harness: Harness, args: argparse.Namespace, bootstrap: str, server: str,
     fanout = Fanout(bootstrap, server, voters, args.connections, args.every)
     try:
         profiled = [args.profile] if args.profile else []
+        args.profile = None  # of the first size only
 
         def one_pass() -> Figures:
             if profiled:  # the worker, during the first measured pass
