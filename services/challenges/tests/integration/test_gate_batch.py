@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from challenges.adapters import tables
+from challenges.adapters.repository import ConcurrentUpdate
 from challenges.service_layer import handlers
 from meemaken_events import correlated
 from meemaken_kit.logs import JsonFormatter
@@ -86,3 +87,18 @@ def test_each_check_of_a_batch_logs_and_publishes_within_its_events_correlation(
         submission = next(i for i, e in enumerate(envelopes) if e.type.endswith(".submitted.v1"))
         caused = envelopes[submission + 1 :]
         assert caused and {e.correlation_id for e in caused} == {f"corr-{challenge}"}
+
+
+def test_a_save_of_several_challenges_one_of_which_changed_meanwhile_writes_none(case):
+    """The batch's one UPDATE checks each challenge's version: one saved by someone else since it was read makes
+    the whole save refused (the consumer then redoes its batch)."""
+    challenges = submitted(case)
+    first, second = uuid.UUID(challenges[0]), uuid.UUID(challenges[3])  # the latter on a task of its own
+    with case.uow() as mine:
+        ours = [mine.challenges.get(first), mine.challenges.get(second)]
+        case.gate_check(str(second))  # someone else's commit, meanwhile
+        for challenge in ours:
+            challenge.withdraw(case.clock(), "")
+        with pytest.raises(ConcurrentUpdate):
+            mine.challenges.save(*ours)
+    assert [case.status(str(c)) for c in (first, second)] == ["submitted", "in_assessment"]
