@@ -129,6 +129,11 @@ class KafkaCluster(reaper.LocalServer):
         except (FileNotFoundError, ValueError):
             return None
 
+    def discard(self) -> None:
+        """Every node killed: a clean stop of a cluster whose data goes next costs its controlled shutdowns."""
+        for node in range(1, NODES + 1):
+            self.kill(node)
+
     def kill(self, node: int) -> None:
         """SIGKILL, as a crash would; returns once the process is gone."""
         pid = self.pid(node)
