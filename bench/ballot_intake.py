@@ -1,12 +1,12 @@
-"""Ballot intake: ballots accepted per second through the proposals API (gunicorn, PostgreSQL) and their latency.
+"""Ballot intake: ballots accepted per second through the proposals API (Granian, PostgreSQL) and their latency.
 
-Runs the proposals service as deployed (gunicorn API + worker, its own PostgreSQL database, the real broker),
+Runs the proposals service as deployed (API under Granian + worker, its own PostgreSQL database, the real broker),
 opens a budget round of 20 feasible projects through the API, then:
 
 1. open loop: ballots of distinct residents sent at a steady `--rate` for `--seconds` (each at its planned
    time, whether or not earlier ones are done); figures: accepted/s, p50/p90/p99/max latency, CPU ms per
    ballot of the API's processes and of the load generator, and the generator's share of the machine;
-2. ceiling: the same clients in a closed loop on `GET /healthz` (gunicorn + Flask doing nothing) and on
+2. ceiling: the same clients in a closed loop on `GET /healthz` (the server + Flask doing nothing) and on
    ballots, for `--closed-seconds` each: the most the stack and the ballot path take on this machine.
 
 The load generator takes as little of the 2 cores as it can: `--clients` processes (2) of 32 threads, one
@@ -20,7 +20,7 @@ under 100 ms; the closed loop on ballots is the saturation rate.
     python bench/ballot_intake.py ... --quick     # 50/s for 3 s, closed loops of 2 s
     python bench/ballot_intake.py ... --curve 1,2,4 --profile bench/profiles/ballots-after.svg
 
-`--curve 1,2,4` runs the passes with 1, 2 and 4 gunicorn processes in turn (ballots carry no Kafka event:
+`--curve 1,2,4` runs the passes with 1, 2 and 4 API processes in turn (ballots carry no Kafka event:
 the API processes on one PostgreSQL are what scales) and draws bench/curves/ballots-scaling.svg
 (bench/curves.py); `--profile` records the API's processes (py-spy) during one more open loop after the passes.
 """
@@ -49,10 +49,12 @@ from urllib.parse import urlsplit
 import requests
 from figures import Figures, Harness, cpu_seconds, options, percentile, profile
 
+from meemaken_kit.serve import GRANIAN_WORKERS
 from meemaken_kit.tokens import TokenIssuer
 from meemaken_testkit.deployed import deploy
 from meemaken_testkit.postgres import create_database
 from meemaken_testkit.tokens import bearer
+from proposals.settings import ProposalsSettings
 
 OFFICIAL = bearer("proposals", "case_officer", seconds=3600)
 VOTER = {"age": 35, "resident": True, "municipality": "bench"}  # verified at login: in the token, not the ballot
@@ -65,6 +67,7 @@ def _resident() -> dict[str, str]:
 
 
 PROJECTS = 20
+THREADS = str(ProposalsSettings.model_fields["threads"].default)  # as deployed: PROPOSALS_THREADS unset
 HERE = Path(__file__).resolve().parent
 
 
@@ -126,7 +129,7 @@ class Loader:
     def send(self, request: bytes) -> int:
         """The answer's status; 0 when the connection failed (a new one is opened next time)."""
         local = self.local
-        if getattr(local, "socket", None) is None or time.monotonic() - local.used > 1:  # gunicorn: 2 s idle
+        if getattr(local, "socket", None) is None or time.monotonic() - local.used > 1:  # a server may close idle ones
             self.hang_up()
             host, port = self.address.rsplit(":", 1)
             local.socket = socket.create_connection((host, int(port)), timeout=10)
@@ -278,21 +281,16 @@ class Load:
 
 
 def run(harness: Harness, args: argparse.Namespace, workers: str) -> list[Figures]:
-    """The passes on proposals with `workers` gunicorn processes (of `--threads` threads); emitted."""
+    """The passes on proposals with `workers` API processes (of `--threads` threads); emitted."""
     logs = Path(tempfile.mkdtemp(prefix="meemaken-ballots-"))
     database = create_database(args.server_url, f"bench_ballots_{uuid.uuid4().hex[:8]}")
-    env = {
-        "LOG_LEVEL": "WARNING",
-        "WEB_CONCURRENCY": workers,
-        "GUNICORN_THREADS": args.threads,
-        "PROPOSALS_THREADS": args.threads,
-    }
+    env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": workers, "PROPOSALS_THREADS": args.threads}
     deployed = deploy("proposals", database, args.bootstrap, logs, env)
     load = Load(deployed.url, args.clients, 32)
     try:
         rid = open_round(f"{deployed.url}/api/v1")
         path = f"/api/v1/rounds/{rid}/ballot"
-        api = deployed.processes[0].pid  # the gunicorn master; its workers are its children
+        api = deployed.processes[0].pid  # the server's main process; its workers are its children
 
         def one_pass() -> dict[str, Any]:
             cpu = cpu_seconds(api)
@@ -324,14 +322,14 @@ def run(harness: Harness, args: argparse.Namespace, workers: str) -> list[Figure
 
 
 def scaling(runs: dict[int, list[Figures]], args: argparse.Namespace) -> None:
-    """The curve of ballots/s against gunicorn processes: the saturation (closed loop) and what the open loop
+    """The curve of ballots/s against API processes: the saturation (closed loop) and what the open loop
     at the offered rate got accepted, median with min - max of the passes."""
     from curves import of_passes, write_svg
 
     write_svg(
         args.curve_svg,
         "Ballot intake on PostgreSQL against API processes",
-        "gunicorn worker processes (threads each: " + args.threads + ")",
+        "API processes (Granian; threads each: " + args.threads + ")",
         "ballots accepted per second",
         [
             of_passes("saturation (closed loop, 16 clients)", runs, "closed_loop_ballots_per_s"),
@@ -349,12 +347,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=600, help="ballots offered per second (open loop)")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--closed-seconds", type=float, default=10)
-    parser.add_argument("--web-concurrency", default="2", help="gunicorn worker processes")
-    parser.add_argument("--threads", default="4", help="threads per gunicorn worker")
+    parser.add_argument("--web-concurrency", default=GRANIAN_WORKERS["proposals"], help="API processes")
+    parser.add_argument("--threads", default=THREADS, help="threads per API process")
     parser.add_argument("--clients", type=int, default=2, help="load generator processes (32 threads each)")
-    parser.add_argument(
-        "--curve", help="gunicorn worker processes to run in turn, e.g. 1,2,4: the scaling curve (--curve-svg)"
-    )
+    parser.add_argument("--curve", help="API processes to run in turn, e.g. 1,2,4: the scaling curve (--curve-svg)")
     parser.add_argument("--curve-svg", type=Path, default=HERE / "curves" / "ballots-scaling.svg")
     parser.add_argument(
         "--profile", type=Path, help="a py-spy flame graph (SVG) of the API (--web-concurrency) after the passes"

@@ -68,7 +68,7 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 import urllib3
-from ballot_intake import OFFICIAL, PROJECTS, open_round
+from ballot_intake import OFFICIAL, PROJECTS, THREADS, open_round
 from figures import Figures, Harness, cpu_seconds, cpu_times, open_call, options, percentile
 from gateway_ballots import Cast, Tally, closed_loop, each_once, gateway_env, log_in, provider
 from kafka import KafkaAdminClient, TopicPartition
@@ -426,7 +426,7 @@ def add_replica(city: City, args: argparse.Namespace, urls: dict[str, str], issu
     folder.mkdir(parents=True)
     # the nodes' own listener: SASL as `broker`, the cluster's one super user (no listener is PLAINTEXT)
     env = city.cluster.admin_env() | {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": "1"}
-    env["GUNICORN_THREADS"] = args.threads_per
+    env["PROPOSALS_THREADS"] = args.threads_per
     if args.quick:  # a few sessions take the whole load: the per-account limit would refuse most ballots
         env["MEEMAKEN_RATELIMIT_SUBMISSIONS"] = "1000000/minute"
     gateway_jwks = {"MEEMAKEN_JWKS_URL": f"{urls['jwks']}/.well-known/jwks.json"}
@@ -533,7 +533,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="closed-loop client threads")
     parser.add_argument("--idea-rate", type=float, default=2.0, help="ideas submitted a second beside the ballots")
     parser.add_argument("--probes", type=int, default=12, help="ideas submitted right after the broker kill")
-    parser.add_argument("--threads-per", default="4", help="threads of each proposals API process")
+    parser.add_argument("--threads-per", default=THREADS, help="threads of each proposals API process")
     args = options(parser).parse_args()
     if args.quick:
         args.residents, args.sessions, args.seconds, args.clients, args.probes = 2_000, 20, 4, 4, 6

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from ballot_intake import PROJECTS, open_round
+from ballot_intake import PROJECTS, THREADS, open_round
 from deploy import gateway_env as gateway_env  # city_vote's gateways are this benchmark's
 from deploy import provider as deployed_provider
 from deploy import stack
@@ -185,7 +185,7 @@ def profile(pid: int, svg: Path, casts: list[Cast], args: argparse.Namespace) ->
 
 
 def run(harness: Harness, args: argparse.Namespace) -> None:
-    env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency, "GUNICORN_THREADS": args.threads_per}
+    env = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.web_concurrency, "PROPOSALS_THREADS": args.threads_per}
     workers = args.gateway_workers  # by default as served (meemaken_kit.serve): one process, its threads waiting
     subjects = [f"voter-{i}" for i in range(args.voters)]
     threads = {"GATEWAY_THREADS": args.gateway_threads, "WEB_CONCURRENCY": workers}
@@ -250,12 +250,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=16, help="client threads")
     parser.add_argument("--slices", type=int, default=5, help="turns of each path within a pass (default 5)")
-    parser.add_argument("--web-concurrency", default="2", help="gunicorn workers of each service")
-    parser.add_argument("--threads-per", default="4", help="threads per gunicorn worker of proposals")
+    parser.add_argument("--web-concurrency", default="2", help="API processes of proposals")
+    parser.add_argument("--threads-per", default=THREADS, help="threads per API process of proposals")
     parser.add_argument(
         "--gateway-threads", default=GRANIAN_THREADS, help="app threads per Granian worker of the gateway"
     )
-    parser.add_argument("--gateway-workers", default=GRANIAN_WORKERS, help="the gateway's Granian workers")
+    parser.add_argument("--gateway-workers", default=GRANIAN_WORKERS["gateway"], help="the gateway's Granian workers")
     parser.add_argument("--profile", type=Path, help="a folder for py-spy flame graphs of both paths (not measured)")
     args = options(parser).parse_args()
     if args.quick:

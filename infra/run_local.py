@@ -4,7 +4,7 @@ Starts a local Apache Kafka broker (MEEMAKEN_KAFKA_BROKERS=3: a cluster of three
 names brokers) and a local Keycloak
 with the demo realm (unless MEEMAKEN_OIDC_ISSUER names an OIDC provider), creates the declared
 topics, migrates every service's SQLite database under .run/data (or the database each
-<SERVICE>_DATABASE_URL names), then runs every service's API under gunicorn and its worker (relay +
+<SERVICE>_DATABASE_URL names), then runs every service's API (`python -m <service> serve`) and its worker (relay +
 consumers), seeds the demo municipality's data through their APIs (infra/demo_data.py; not with
 MEEMAKEN_DEMO_DATA=0 or MEEMAKEN_ENV=production), prints where to log in with the demo accounts and waits.
 With MEEMAKEN_DATABASE=postgres the services keep their data in a local PostgreSQL cluster instead

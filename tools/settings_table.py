@@ -50,10 +50,11 @@ ELSEWHERE = (
     ),
     (
         "`WEB_CONCURRENCY`",
-        "the API's processes, read by gunicorn (2, each service's `gunicorn.conf.py`) and, for the gateway under "
-        "Granian, by `meemaken_kit.serve` (1; services/gateway/README.md)",
+        "the API's processes, read by gunicorn (2, the `gunicorn.conf.py` of challenges, panels and notifications) "
+        "and, for the gateway and proposals under Granian, by `meemaken_kit.serve` (gateway 1, proposals 2; "
+        "services/gateway/README.md)",
     ),
-    ("`GUNICORN_THREADS`", "threads per API process under gunicorn (4), read by each service's `gunicorn.conf.py`"),
+    ("`GUNICORN_THREADS`", "threads per API process under gunicorn (4), read by its services' `gunicorn.conf.py`"),
     ("`PROMETHEUS_MULTIPROC_DIR`", "set by `serve` and `gunicorn.conf.py` for prometheus_client, read at its import"),
 )
 
@@ -113,7 +114,8 @@ def table() -> str:
     parts = [HEAD, "## Every service\n", *rows({n: f for n, f in shared.items() if n not in events}), ""]
     parts += ["## Every service: Kafka, dead letters, the inbox (`meemaken_events.settings`)\n", *rows(events), ""]
     for service in SERVICES:
-        own = {name: f for name, f in Settings.for_service(service).model_fields.items() if name not in shared}
+        fields = Settings.for_service(service).model_fields.items()  # its own, and the shared ones it overrides
+        own = {name: f for name, f in fields if name not in shared or f.default != shared[name].default}
         parts.append(f"## {service}\n")
         parts.extend([*rows(own), ""] if own else ["Nothing of its own.", ""])
     parts += ["## Read by libraries and servers themselves\n", "| variable | meaning |", "|---|---|"]

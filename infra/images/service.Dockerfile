@@ -51,7 +51,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["mee
 ENTRYPOINT ["meemaken"]
 CMD ["api"]
 
-# The service in place at /app (its migrations, openapi.json and, but for the gateway, gunicorn.conf.py
+# The service in place at /app (its migrations, openapi.json and, but for the gateway and proposals, gunicorn.conf.py
 # beside src/; the gateway's generated portal CSS in its static files: `make frontend` first). `pip check`
 # stops the build if the shared venv lacks one of its requirements.
 ARG SERVICE

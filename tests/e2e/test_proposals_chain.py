@@ -4,6 +4,7 @@ the worker; the answer term fires from the service's own schedule; the sequence 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -155,3 +156,19 @@ def test_a_budget_round_is_voted_closed_counted_and_its_voters_told_what_they_he
     for voter in residents:  # the notifications service asked the proposals service who voted
         [message] = wait_for(lambda r=voter: told(r), timeout=60)
         assert message["kind"] == "budget_results" and "Playground" in message["body"]
+
+
+def test_the_apis_metrics_count_every_request_whichever_of_its_two_processes_answered(service):
+    """Granian's two worker processes count into one PROMETHEUS_MULTIPROC_DIR: /metrics sums them."""
+    base = service[0].removesuffix("/api/v1")
+    counted = re.compile(r'^meemaken_http_requests_total\{endpoint="/healthz",method="GET",status="200"\} (\S+)$', re.M)
+
+    def healthz_answered() -> float:
+        metrics = requests.get(f"{base}/metrics", headers=bearer("proposals", "administrator"), timeout=10)
+        found = counted.search(metrics.text)
+        return float(found[1]) if found else 0.0
+
+    before = healthz_answered()
+    for _ in range(20):  # a new connection each: the processes take turns
+        assert requests.get(f"{base}/healthz", headers={"Connection": "close"}, timeout=10).status_code == 200
+    assert healthz_answered() == before + 20

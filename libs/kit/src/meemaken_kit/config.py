@@ -99,13 +99,13 @@ class Settings(EventSettings):
     bind: str = variable(
         f"{SERVICE}_BIND",
         "",
-        "host:port where the API listens (each service's gunicorn.conf.py reads it too); empty: its loopback port",
+        "host:port where the API listens (a service's gunicorn.conf.py reads it too); empty: its loopback port",
         pattern=r"^(\S*:\d{1,5})?$",
     )
     threads: int = variable(
         f"{SERVICE}_THREADS",
         16,
-        "threads per API process under Granian (the gateway; gunicorn: GUNICORN_THREADS)",
+        "threads per API process under Granian (the gateway and proposals; gunicorn: GUNICORN_THREADS)",
         ge=1,
     )
     worker_metrics_bind: str = variable(

@@ -1,22 +1,25 @@
-"""``python -m <service> serve``: the service's API as deployed; the gateway under Granian (WSGI).
+"""``python -m <service> serve``: the service's API as deployed; the gateway and proposals under Granian (WSGI).
 
 Granian's HTTP handling is in Rust: per request it costs a fraction of gunicorn's threaded worker,
 which matters where the Python work per request is small, as in the gateway's pass-through (issue 12's
-benchmark: gateway CPU per ballot 2.2 ms under gunicorn, 1.3 ms under Granian). The other services still
-run under gunicorn (``gunicorn -c gunicorn.conf.py``) until their benchmarks are measured under Granian.
+benchmark: gateway CPU per ballot 2.2 ms under gunicorn, 1.3 ms under Granian) and a ballot in proposals
+(issue 18, bench/ballot_intake.py at 600/s: API CPU per ballot 2.6 ms under gunicorn, 1.9 ms under Granian). The
+other services still run under gunicorn (``gunicorn -c gunicorn.conf.py``) until their benchmarks are
+measured under Granian.
 
 Configuration from the service's settings: ``<SERVICE>_BIND`` (host:port, default the service's loopback port;
-gunicorn.conf.py reads it too) and ``<SERVICE>_THREADS`` (threads per Granian worker for the app, default 16);
-and, as gunicorn reads it itself, ``WEB_CONCURRENCY`` (worker processes, default 2 under gunicorn, 1 under
-Granian). One gateway process with 16
-threads suits a host of two cores (``make run``): its threads mostly wait on the services, and each worker
-process learns each login session and signs its token once (bench/README.md, the gateway); production
-advice in infra/README.md. Metrics of all workers are summed through ``PROMETHEUS_MULTIPROC_DIR`` (a fresh
-folder unless one is given); the app answers ``Server: meemaken``.
+gunicorn.conf.py reads it too) and ``<SERVICE>_THREADS`` (threads per Granian worker for the app, default 16,
+proposals 8); and, as gunicorn reads it itself, ``WEB_CONCURRENCY`` (worker processes, default 2 under gunicorn; under
+Granian 1 for the gateway, 2 for proposals). One gateway process with 16 threads suits a host of two cores
+(``make run``): its threads mostly wait on the services, and each worker process learns each login session
+and signs its token once (bench/README.md, the gateway); proposals' requests spend their time in Python and
+PostgreSQL, one process a core. Production advice in infra/README.md. Metrics of all workers are summed
+through ``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder unless one is given); the app answers ``Server: meemaken``.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -25,8 +28,8 @@ from pathlib import Path
 from meemaken_kit.config import Settings
 from meemaken_kit.logs import server_logconfig
 
-SERVED_BY_GRANIAN = frozenset({"gateway"})
-GRANIAN_WORKERS = "1"
+GRANIAN_WORKERS = {"gateway": "1", "proposals": "2"}  # worker processes when WEB_CONCURRENCY is unset
+SERVED_BY_GRANIAN = frozenset(GRANIAN_WORKERS)
 GRANIAN_THREADS = str(Settings.model_fields["threads"].default)  # <SERVICE>_THREADS unset
 
 
@@ -46,14 +49,17 @@ def bind(settings: Settings, default_port: int | None) -> tuple[str, int]:
 
 
 def serve(settings: Settings, default_port: int | None, root: Path) -> None:
-    """The gateway under Granian; the other services under gunicorn with their ``gunicorn.conf.py``."""
+    """The gateway and proposals under Granian; the other services under gunicorn with their ``gunicorn.conf.py``."""
     service = settings.service
     if service not in SERVED_BY_GRANIAN:
         os.chdir(root)
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py")]
         os.execv(sys.executable, gunicorn)  # noqa: S606 (our own interpreter, fixed arguments)
-    # Before the workers import prometheus_client: it reads the folder once, at import.
+    # Before the workers import prometheus_client: it reads the folder once, at import. This process imported it
+    # already (with the service's package), without the folder: workers forked from it would count in memory, each
+    # its own, and /metrics would sum the folder's nothing. Spawned, each worker imports it afresh.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix=f"meemaken-{service}-metrics-"))
+    multiprocessing.set_start_method("spawn", force=True)
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -63,7 +69,7 @@ def serve(settings: Settings, default_port: int | None, root: Path) -> None:
         address=host,
         port=port,
         interface=Interfaces.WSGI,
-        workers=int(os.environ.get("WEB_CONCURRENCY", GRANIAN_WORKERS)),
+        workers=int(os.environ.get("WEB_CONCURRENCY", GRANIAN_WORKERS[service])),
         blocking_threads=settings.threads,
         websockets=False,
         log_dictconfig=server_logconfig(service, "_granian", "granian.access"),

@@ -63,9 +63,9 @@ class ServiceDefinition(Generic[S]):
         return make_engine(settings.database_url, **settings.pool_sizes, **options)
 
     def wsgi_app(self) -> Flask:
-        """The API as gunicorn runs it. Its engine does not ping each connection it takes from the pool
-        (a round trip on every request): after a database restart one request gets a 503, and the
-        pool, invalidated by that error, reconnects."""
+        """The API as its server (meemaken_kit.serve) runs it. Its engine does not ping each connection it
+        takes from the pool (a round trip on every request): after a database restart one request gets a 503,
+        and the pool, invalidated by that error, reconnects."""
         try:
             settings = self.settings()
         except ConfigurationError as refused:  # gunicorn stops at a worker that exits 3, not respawning it
@@ -111,7 +111,7 @@ def main(service: ServiceDefinition[Any], argv: Sequence[str] | None = None) -> 
         help="run only this loop (repeatable): relay, a consumer's name, timers; each in a process of its own "
         "spreads a busy service over cores",
     )
-    commands.add_parser("serve", help="run the API (gateway: Granian; services: gunicorn with gunicorn.conf.py)")
+    commands.add_parser("serve", help="run the API (gateway, proposals: Granian; others: gunicorn.conf.py)")
     openapi = commands.add_parser("openapi", help="write the OpenAPI document next to pyproject.toml")
     openapi.add_argument("--check", action="store_true", help="fail if the committed document is out of date")
     schemas = commands.add_parser("event-schemas", help="write the JSON Schemas of its events into meemaken_events")

@@ -1,4 +1,4 @@
-"""gunicorn's entry: ``gunicorn -c gunicorn.conf.py`` (see wsgi_app there)."""
+"""The WSGI app ``python -m proposals serve`` runs under Granian (meemaken_kit.serve)."""
 
 from proposals.bootstrap import SERVICE
 
