@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -189,6 +190,14 @@ def round_results_to_voters(database_url, kafka_bootstrap, tmp_path, count, *smt
     return engine, voters, smtp, env
 
 
+SENDING = ["-m", "notifications", "worker", "--only", "fanout", "--only", "sender"]  # the worker's fan-out and sender
+
+
+def delivery_statuses(engine: sa.Engine) -> Counter[str]:
+    with engine.connect() as conn:
+        return Counter(conn.execute(sa.select(deliveries.c.status)).scalars())
+
+
 def test_a_fan_out_worker_killed_mid_page_sends_every_voter_one_e_mail(database_url, kafka_bootstrap, tmp_path):
     """A round's results to 1,500 voters, 250 a page (each page's deliveries and messages COPYed in one
     transaction with the cursor): the worker killed while planning, started again, then sending to the real
@@ -239,12 +248,8 @@ def test_a_sender_killed_between_sending_a_batch_and_marking_it_sends_again_only
     engine, voters, smtp, env = round_results_to_voters(database_url, kafka_bootstrap, tmp_path, 1500, *slow)
     env["SMTP_CONNECTIONS"] = "4"
     log = tmp_path / "worker.log"
-    args = ["-m", "notifications", "worker", "--only", "fanout", "--only", "sender"]
-
-    def statuses() -> Counter[str]:
-        with engine.connect() as conn:
-            return Counter(conn.execute(sa.select(deliveries.c.status)).scalars())
-
+    args = SENDING
+    statuses = partial(delivery_statuses, engine)
     worker = service_process("notifications", args, env, log)
     try:
 
@@ -290,12 +295,8 @@ def test_an_smtp_server_killed_mid_batch_leaves_its_unanswered_e_mails_unmarked_
     engine, voters, smtp, env = round_results_to_voters(database_url, kafka_bootstrap, tmp_path, 1500, *slow)
     env |= {"SMTP_CONNECTIONS": "4", "SMTP_RETRY_FIRST_SECONDS": "1"}
     log = tmp_path / "worker.log"
-    args = ["-m", "notifications", "worker", "--only", "fanout", "--only", "sender"]
-
-    def statuses() -> Counter[str]:
-        with engine.connect() as conn:
-            return Counter(conn.execute(sa.select(deliveries.c.status)).scalars())
-
+    args = SENDING
+    statuses = partial(delivery_statuses, engine)
     worker = service_process("notifications", args, env, log)
     try:
         wait_for(lambda: len(list(smtp.maildir.glob("new/*"))) >= 300, timeout=180, interval=0.01)
