@@ -42,6 +42,7 @@ from figures import Figures, Harness, options, profile
 from kafka import KafkaConsumer, KafkaProducer
 
 from meemaken_events import ConsumerLoop, EventFactory, Relay, deferred, messaging_tables
+from meemaken_events.consumer import StuckJoin, listed_in_group
 from meemaken_events.relay import Lease, producer_config
 from meemaken_events.settings import EventSettings
 from meemaken_kit import make_engine
@@ -129,31 +130,6 @@ class Processes:
                 process.join(timeout=60)
 
 
-JOIN_SECONDS = 60.0  # a member still without partitions after this joins again (see `joined`)
-
-
-def until_assigned(poll: Callable[[], object], assignment: Callable[[], set[Any]]) -> bool:
-    deadline = time.monotonic() + JOIN_SECONDS
-    while not assignment():
-        if time.monotonic() > deadline:
-            return False
-        poll()
-    return True
-
-
-def joined(member: Callable[[], tuple[Callable[[], object], Callable[[], set[Any]], Callable[[], None]]]) -> None:
-    """Make a group member (its poll, its assignment, its close) until one holds partitions. kafka-python
-    3.0.12 can leave a member that joined during another's join spinning in `poll` without heartbeats, never
-    assigned (seen at 2 x 2 on a quiet machine: 100% of a core for 5 minutes, the group rebalanced without it);
-    a fresh member joins cleanly."""
-    while True:
-        poll, assignment, close = member()
-        if until_assigned(poll, assignment):
-            return
-        print(f"bench: a group member held no partition after {JOIN_SECONDS:.0f} s; joining again", file=sys.stderr)
-        close()
-
-
 # --- raw kafka-python ------------------------------------------------------------------------
 
 
@@ -169,11 +145,8 @@ def raw_produce(bootstrap: str, topic: str, count: int, start: Any, stop: Any) -
 
 
 def raw_consume(bootstrap: str, topic: str, _count: int, group: str, ready: Any, done: Any, stop: Any) -> None:
-    consumer: KafkaConsumer | None = None
-
-    def member() -> tuple[Callable[[], object], Callable[[], set[Any]], Callable[[], None]]:
-        nonlocal consumer
-        consumer = KafkaConsumer(
+    def member() -> KafkaConsumer:
+        return KafkaConsumer(
             topic,
             bootstrap_servers=bootstrap.split(","),
             group_id=group,
@@ -182,10 +155,17 @@ def raw_consume(bootstrap: str, topic: str, _count: int, group: str, ready: Any,
             max_poll_records=500,
             fetch_max_wait_ms=100,
         )
-        return lambda: consumer.poll(timeout_ms=100), consumer.assignment, consumer.close
 
-    joined(member)
-    assert consumer is not None
+    def listed() -> bool:
+        return listed_in_group(consumer, brokers(bootstrap), group)
+
+    consumer, join = member(), StuckJoin()  # kafka-python 3.0.12's stuck member: the consumer loop's guard
+    while not consumer.assignment():
+        consumer.poll(timeout_ms=100)
+        if join.stuck(bool(consumer.assignment()), listed):
+            print("bench: a raw group member held no partition and is not in its group; joining again", file=sys.stderr)
+            consumer.close()
+            consumer = member()
     ready.put(True)
     while not stop.is_set():
         batch = consumer.poll(timeout_ms=200, max_records=500)
@@ -214,10 +194,10 @@ def pipeline_relay(database_url: str, bootstrap: str, _topic: str, _count: int, 
     producer = KafkaProducer(**producer_config(brokers(bootstrap), "bench-relay"))
     relay = Relay(engine, outbox, Lease(engine, lease, "bench-relay"), producer, batch_size=1000)
     start.wait()
-    while not stop.is_set():
-        if relay.publish_once() == 0:
+    while not stop.is_set():  # as the relay's loop publishes: a batch's mark done while the next one is sent
+        if relay.publish_overlapped() == 0:
             time.sleep(0.005)
-    producer.close()
+    relay.close()
 
 
 def pipeline_consume(
@@ -242,13 +222,8 @@ def pipeline_consume(
         consumer_options={"group_id": group},
         batch_scope=deferred.batch_inserts,
     )
-    joined(
-        lambda: (
-            lambda: loop.run_once(timeout_ms=100),
-            lambda: loop._consumer.assignment() if loop._consumer is not None else set(),
-            loop.close,
-        )
-    )
+    while not loop.assignment():  # a stuck member joins again (the loop's StuckJoin)
+        loop.run_once(timeout_ms=100)
     ready.put(True)
     while not stop.is_set():
         handled = 0

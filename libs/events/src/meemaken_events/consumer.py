@@ -14,23 +14,30 @@ For each polled batch:
    SQLite busy, a PostgreSQL serialization failure or deadlock, ``errors.is_transient``, even raised
    from a handler's own error) rolls the whole batch back, waits with bounded exponential backoff and
    reads the same records again: nothing is skipped, nothing of it is dead-lettered;
-4. offsets are committed only after the transaction and the dead-letter sends succeeded.
+4. offsets are committed only after the transaction and the dead-letter sends succeeded, without waiting
+   for the broker's answer (`commit_async`; the consumer waited a tenth of its time for it): the last offsets
+   are committed and waited for when partitions are taken away, when the consumer halts and when it closes.
 
-A crash anywhere redelivers at most the last batch, which the inbox makes harmless.
+A crash anywhere redelivers at most the last batches, which the inbox makes harmless.
+
+kafka-python 3.0.12 can leave a member that joined while another joined spinning in `poll` without heartbeats,
+never assigned, the group rebalanced without it: `StuckJoin` notices a member that held no partition for a
+minute and is not among its group's members, and the loop makes its consumer anew (a member idle because the
+group has more members than partitions is listed, and stays).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
@@ -57,7 +64,46 @@ Handler = Callable[[sa.Connection, Envelope], None]
 BatchScope = Callable[[sa.Connection], AbstractContextManager[object]]
 LAG_INTERVAL = 15.0  # seconds between two readings of the consumer's lag
 LAG_TIMEOUT_MS = 5_000  # how long a lag reading may wait for the brokers
+COMMIT_TIMEOUT_MS = 10_000  # how long closing (or giving partitions away) waits for the last offset commit
 TRANSIENT = (TransientError, sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+class StuckJoin:
+    """kafka-python 3.0.12's stuck member (see the module's text): `stuck` is True once the member held no
+    partition for `after` seconds and `listed()` (asked at most every `after` seconds) says its group does not
+    count it among its members."""
+
+    def __init__(self, after: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.after, self.clock = after, clock
+        self._since: float | None = None  # since when the member holds no partition
+
+    def stuck(self, assigned: bool, listed: Callable[[], bool]) -> bool:
+        now = self.clock()
+        if assigned or self._since is None:
+            self._since = None if assigned else now
+            return False
+        if now - self._since < self.after:
+            return False
+        self._since = now  # asked again only after another `after`
+        return not listed()
+
+
+def listed_in_group(consumer: KafkaConsumer, brokers: EventSettings, group: str) -> bool:
+    """Whether the group's coordinator counts this member among its members; True when it cannot say (no
+    answer, or the group is rebalancing)."""
+    member = getattr(getattr(getattr(consumer, "_coordinator", None), "_generation", None), "member_id", None)
+    try:
+        admin = KafkaAdminClient(**connection_options(brokers), client_id=f"{group}-join-check")
+        try:
+            found = admin.describe_groups([group]).get(group) or {}
+        finally:
+            admin.close()
+    except KafkaError as exc:
+        log.info("consumer %s: its group not described (%s); next time", group, type(exc).__name__)
+        return True
+    if found.get("group_state") != "Stable":
+        return True
+    return any(m.get("member_id") == member for m in found.get("members") or [])
 
 
 def redelivered(exc: BaseException) -> bool:
@@ -145,6 +191,8 @@ class ConsumerLoop(Loop):
         self._options = dict(consumer_options or {})
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
+        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}  # committed without waiting for the answer
+        self.join = StuckJoin()
 
     def _connect(self) -> KafkaConsumer:
         options: dict[str, Any] = {
@@ -233,13 +281,15 @@ class ConsumerLoop(Loop):
             log.info("consumer %s: forgot %d handled events older than the inbox retention", self.name, gone)
         return gone
 
+    def assignment(self) -> set[TopicPartition]:
+        """The partitions this member holds now (none before its first poll)."""
+        return set(self._consumer.assignment()) if self._consumer is not None else set()
+
     def close(self) -> None:
         for label in self._lagging:  # another member reports these partitions now
             CONSUMER_LAG.remove(self.name, *label)
         self._lagging = set()
-        if self._consumer is not None:
-            self._consumer.close(autocommit=False)
-            self._consumer = None
+        self._close_consumer()
         if self._producer is not None:
             self._producer.close(timeout=5)
             self._producer = None
@@ -267,6 +317,10 @@ class ConsumerLoop(Loop):
         polled = consumer.poll(timeout_ms=timeout_ms, max_records=self.max_records)
         records = [record for batch in polled.values() for record in batch]
         if not records:
+            group = str(self._options.get("group_id", self.name))
+            if self.join.stuck(bool(consumer.assignment()), lambda: listed_in_group(consumer, self._brokers, group)):
+                log.warning("consumer %s: no partition for a while and not in its group; joining again", self.name)
+                self._close_consumer()
             return 0
         try:
             if self._reassigned or self.queues.blocks_any(key_of(r) for r in records):
@@ -285,22 +339,53 @@ class ConsumerLoop(Loop):
         batch.triage.settle()
         self._observe_dead_letters()
         done = records[: len(records) - len(batch.untouched)]
-        try:
-            if done:
-                consumer.commit(self._next_offsets(done))
-        except KafkaError as exc:
-            # The group rebalanced (or the coordinator moved) between the poll and the commit: the batch
-            # is handled and in the inbox; whoever owns these partitions now gets them again and skips them.
-            log.warning(
-                "consumer %s: offset commit failed (%s); the batch will be redelivered and skipped",
-                self.name,
-                type(exc).__name__,
-            )
+        if done:
+            offsets = self._next_offsets(done)
+            self._uncommitted.update(offsets)
+            try:
+                consumer.commit_async(offsets, self._answered)
+            except KafkaError as exc:
+                self._answered(offsets, exc)
         if batch.untouched:
+            self.commit_offsets()
             self._rewind(consumer, batch.untouched)
             self._halt(batch.untouched[0])
         self.backoff.reset()
         return len(done)
+
+    def _answered(self, offsets: dict[TopicPartition, OffsetAndMetadata], answer: object) -> None:
+        """The broker's answer to an offset commit. A failure: the group rebalanced (or the coordinator moved)
+        after the poll; the batch is handled and in the inbox, whoever owns these partitions now gets it again
+        and skips it."""
+        for tp, offset in offsets.items():
+            if self._uncommitted.get(tp) == offset:
+                del self._uncommitted[tp]
+        if isinstance(answer, Exception):
+            log.warning(
+                "consumer %s: offset commit failed (%s); the batch will be redelivered and skipped",
+                self.name,
+                type(answer).__name__,
+            )
+
+    def commit_offsets(self, partitions: Collection[TopicPartition] | None = None) -> None:
+        """Commit the offsets committed without waiting (of `partitions`, or all), and wait for the answer."""
+        if self._consumer is None:
+            return
+        offsets = {tp: o for tp, o in self._uncommitted.items() if partitions is None or tp in partitions}
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
+            self._answered(offsets, None)
+        except KafkaError as exc:
+            self._answered(offsets, exc)
+
+    def _close_consumer(self) -> None:
+        if self._consumer is not None:
+            self.commit_offsets()
+            self._consumer.close(autocommit=False)
+            self._consumer = None
+        self._uncommitted = {}
 
     def _catch_up_dead_letters(self) -> None:
         if self._dead_letters is not None:
@@ -319,9 +404,7 @@ class ConsumerLoop(Loop):
         )
         HALTED.labels(self.name).set(1)
         log.critical("consumer %s halted: %s", self.name, self.halted)
-        if self._consumer is not None:
-            self._consumer.close(autocommit=False)
-            self._consumer = None
+        self._close_consumer()
 
     def _handle(self, records: list[ConsumerRecord]) -> Batch:
         """Fast path: the whole batch in one transaction, inbox rows in one statement. If any
@@ -494,7 +577,7 @@ class _Reassigned(ConsumerRebalanceListener):  # type: ignore[misc]
         self.loop = loop
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        pass
+        self.loop.commit_offsets(set(revoked))  # the next owner starts after what this member handled
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.loop._reassigned = True
