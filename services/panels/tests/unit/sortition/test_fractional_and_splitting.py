@@ -53,19 +53,6 @@ def test_the_lottery_gives_everyone_the_fractional_leximin_level(pool: Instance)
         assert probabilities[person.id] == pytest.approx(levels[i], abs=1e-6), person.id
 
 
-def _in_face(instance: Instance, face: Face, panel: frozenset[int]) -> bool:
-    x = np.zeros(len(instance.people))
-    x[list(panel)] = 1.0
-    strata = [int(x[s.members].sum()) for s in instance.strata]
-    homes = [int(x[members].sum()) for members in instance.households]
-    return (
-        bool(np.all(face.person_lower <= x) and np.all(x <= face.person_upper))
-        and all(np.asarray(face.stratum_lower) <= strata)
-        and all(np.asarray(strata) <= face.stratum_upper)
-        and all(low <= home <= 1 for low, home in zip(face.household_lower, homes, strict=True))
-    )
-
-
 def test_a_walk_step_takes_a_panel_of_the_face_within_the_gap_of_the_heaviest(pool: Instance) -> None:
     _, point = fractional_leximin(pool, np.ones(len(pool.people), dtype=np.bool_))
     face = Face.of(pool, point)
@@ -74,7 +61,7 @@ def test_a_walk_step_takes_a_panel_of_the_face_within_the_gap_of_the_heaviest(po
     heaviest = program.best_panel(point)
     assert heaviest is not None
     found = splitting._heavy_panel(PanelProgram(pool), PanelProgram(pool, integral=False), face, point)
-    assert found is not None and _in_face(pool, face, found[0])
+    assert found is not None and face.holds(pool, found[0])
     assert found[1] >= heaviest[1] * (1 - WALK_GAP) - 1e-9
     assert found[1] == pytest.approx(point[list(found[0])].sum())
 

@@ -61,3 +61,16 @@ class Face:
             np.asarray(stratum_upper, dtype=np.int64),
             np.asarray(homes, dtype=np.int64),
         )
+
+    def holds(self, instance: Instance, panel: frozenset[int]) -> bool:
+        """Whether `panel` (indices into instance.people) is a panel of this face."""
+        x = np.zeros(len(instance.people))
+        x[list(panel)] = 1.0
+        strata = np.asarray([int(x[s.members].sum()) for s in instance.strata], dtype=np.int64)
+        homes = np.asarray([int(x[members].sum()) for members in instance.households], dtype=np.int64)
+        return (
+            int(x.sum()) == instance.panel_size
+            and bool(np.all(self.person_lower <= x) and np.all(x <= self.person_upper))
+            and bool(np.all(self.stratum_lower <= strata) and np.all(strata <= self.stratum_upper))
+            and bool(np.all(self.household_lower <= homes) and np.all(homes <= 1))
+        )

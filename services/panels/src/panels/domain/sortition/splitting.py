@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from panels.domain.sortition.completion import complete_panel
 from panels.domain.sortition.distribution import Distribution, weigh_panels
 from panels.domain.sortition.face import Face
 from panels.domain.sortition.instance import Instance
@@ -53,14 +54,20 @@ def _heavy_panel(
     program: PanelProgram, relaxed: PanelProgram, face: Face, weights: npt.NDArray[np.float64]
 ) -> tuple[Panel, float] | None:
     """A panel of `face` within WALK_GAP of the heaviest. The face's fractional optimum (a warm-started LP)
-    bounds every panel's weight; the heaviest panel keeping that optimum's whole members, its other seats
-    taken from the optimum's support and the heaviest CANDIDATES per seat, is a small integer program,
-    usually within the gap of the bound. Only when it is not is the whole face searched."""
+    bounds every panel's weight; a panel keeping that optimum's whole members is usually within the gap of
+    the bound. Its open seats are first completed by search (completion.complete_panel, heaviest first),
+    then, when that fails or falls short, by a small integer program over the optimum's support and the
+    heaviest CANDIDATES per seat. Only when neither is within the gap is the whole face searched."""
     relaxed.restrict(face)
     bound = relaxed.optimum(weights)
     if bound is not None:
         x = bound[0]
         members = x > 1.0 - ROUNDING
+        lowest = bound[1] - WALK_GAP * abs(bound[1])
+        open_ = np.flatnonzero((face.person_upper > 0.5) & ~members)
+        completed = complete_panel(program.instance, face, members, open_[np.lexsort((-x[open_], -weights[open_]))])
+        if completed is not None and float(weights[list(completed)].sum()) >= lowest:
+            return completed, float(weights[list(completed)].sum())
         seats = program.instance.panel_size - int(members.sum())
         heavy = np.argsort(-np.where(members | (face.person_upper < 0.5), -np.inf, weights), kind="stable")
         candidates = x > ROUNDING
@@ -73,7 +80,7 @@ def _heavy_panel(
             )
         )
         found = program.best_panel(weights)
-        if found is not None and found[1] >= bound[1] - WALK_GAP * abs(bound[1]):
+        if found is not None and found[1] >= lowest:
             return found
     program.restrict(face)
     return program.best_panel(weights)
