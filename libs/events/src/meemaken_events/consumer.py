@@ -16,7 +16,7 @@ For each polled batch:
    reads the same records again: nothing is skipped, nothing of it is dead-lettered;
 4. offsets are committed only after the transaction and the dead-letter sends succeeded, without waiting
    for the broker's answer (`commit_async`; the consumer waited a tenth of its time for it): the last offsets
-   are committed and waited for when partitions are taken away, when the consumer halts and when it closes.
+   are committed again and waited for when the consumer halts and when it closes.
 
 A crash anywhere redelivers at most the last batches, which the inbox makes harmless.
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
@@ -367,12 +367,10 @@ class ConsumerLoop(Loop):
                 type(answer).__name__,
             )
 
-    def commit_offsets(self, partitions: Collection[TopicPartition] | None = None) -> None:
-        """Commit the offsets committed without waiting (of `partitions`, or all), and wait for the answer."""
-        if self._consumer is None:
-            return
-        offsets = {tp: o for tp, o in self._uncommitted.items() if partitions is None or tp in partitions}
-        if not offsets:
+    def commit_offsets(self) -> None:
+        """Commit the offsets committed without waiting for the answer again, and wait for it."""
+        offsets = dict(self._uncommitted)
+        if self._consumer is None or not offsets:
             return
         try:
             self._consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
@@ -577,7 +575,9 @@ class _Reassigned(ConsumerRebalanceListener):  # type: ignore[misc]
         self.loop = loop
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        self.loop.commit_offsets(set(revoked))  # the next owner starts after what this member handled
+        # kafka-python 3 calls this on its IO thread, where nothing may block (no commit that waits): the offset
+        # commits sent before went out on the coordinator's connection ahead of the rejoin
+        pass
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.loop._reassigned = True

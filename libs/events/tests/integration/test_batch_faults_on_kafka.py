@@ -4,6 +4,8 @@
   end, `meemaken_events.deferred`) and before its commit: the rows vanish with the transaction, the offsets
   were not committed, and the next member of the group does the batch again, once (also when every event is
   on the topic twice in a row: copies in one batch, and copies of events an earlier batch handled);
+- the consumer dies after its batches committed and before the broker had their offsets (the loop commits them
+  without waiting for the answer): the next member reads them again, and the inbox skips them all;
 - the relay dies after Kafka confirmed a batch and before the outbox rows are marked: the next relay sends
   the batch again, and the consumer's inbox skips the copies; also in the loop's way (`publish_overlapped`),
   whose mark of a batch, in its marker thread, dies after the next batch was sent.
@@ -139,6 +141,28 @@ def test_a_consumer_dying_between_its_batch_write_and_the_commit_loses_and_doubl
     committed = rows(engine, effects)
     assert 0 < committed < written_before_crash[0]  # the dying batch's rows were written, then rolled back
     assert rows(engine, inbox) == committed
+
+    handled_each_once(stage, kafka_bootstrap, sent)
+
+
+def test_a_consumer_dying_before_its_offsets_reached_the_broker_loses_and_doubles_nothing(stage, kafka_bootstrap):
+    _name, topic, engine, _outbox, inbox, _lease, effects = stage
+    sent = list(envelopes(EVENTS))
+    producer = KafkaProducer(**producer_config(EventSettings(kafka_bootstrap_servers=kafka_bootstrap), "test"))
+    for envelope in sent:
+        key, value, headers = envelope.to_kafka()
+        producer.send(topic, key=key, value=value, headers=headers)
+    producer.flush()
+    producer.close()
+    doomed = consumer(stage, kafka_bootstrap)
+    doomed._consumer = doomed._connect()
+    doomed._consumer.commit_async = lambda *_args: None  # it dies before any offset commit goes out
+    deadline = time.monotonic() + 90
+    while rows(engine, effects) < EVENTS // 2:  # some batches handled and committed in the database
+        assert time.monotonic() < deadline
+        doomed.run_once(timeout_ms=500)
+    doomed._consumer.close(autocommit=False)  # the process is gone: nothing more is committed
+    assert rows(engine, inbox) == rows(engine, effects) > 0
 
     handled_each_once(stage, kafka_bootstrap, sent)
 
