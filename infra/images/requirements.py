@@ -1,8 +1,10 @@
 """The third-party requirements of the pyproject.toml files given, one a line: the meemaken-* packages left out.
 
-The images install them in one layer that all five service images share (infra/images/service.Dockerfile):
-read from the pyproject.toml files alone, so a change to the code rebuilds none of it.
-    python3 requirements.py libs/*/pyproject.toml services/*/pyproject.toml
+The images install those of the shared libs in one layer that all five service images share, then each
+service's own in a layer of its image (infra/images/service.Dockerfile): read from the pyproject.toml files
+alone, so a change to the code rebuilds none of it.
+    python3 requirements.py libs/*/pyproject.toml
+    python3 requirements.py services/proposals/pyproject.toml
 """
 
 import re

@@ -12,9 +12,10 @@
 ARG BASE_IMAGE=localhost/meemaken/base:bookworm
 
 # First the layers the five images share, built once for all (no SERVICE or PORT argument above them: an
-# argument in use is part of every later layer's cache key): the user, then a venv with every third-party
-# requirement of the libs and the services, read from their pyproject.toml files alone (a code change rebuilds
-# none of it; the gateway's image also holds numpy and highspy, which only panels and proposals import).
+# argument in use is part of every later layer's cache key): the user, then a venv with the third-party
+# requirements of the shared libs, read from their pyproject.toml files alone (a code change rebuilds none
+# of it). What one service alone needs (numpy and highspy for proposals and panels, Authlib and Flask-WTF for
+# the gateway) comes in its own layer further down, from its pyproject.toml alone.
 FROM ${BASE_IMAGE}
 # The host's CA bundle, for pip behind an intercepting proxy: mounted read-only at build time only.
 ARG PIP_CERT=""
@@ -25,15 +26,10 @@ RUN useradd --no-log-init --uid 10001 --user-group --home-dir /home/meemaken --c
 COPY infra/images/requirements.py /src/
 COPY libs/events/pyproject.toml /src/libs/events/
 COPY libs/kit/pyproject.toml /src/libs/kit/
-COPY services/proposals/pyproject.toml /src/services/proposals/
-COPY services/challenges/pyproject.toml /src/services/challenges/
-COPY services/panels/pyproject.toml /src/services/panels/
-COPY services/notifications/pyproject.toml /src/services/notifications/
-COPY services/gateway/pyproject.toml /src/services/gateway/
 RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
-    python3 /src/requirements.py /src/libs/*/pyproject.toml /src/services/*/pyproject.toml > /src/requirements.txt \
+    python3 /src/requirements.py /src/libs/*/pyproject.toml > /src/requirements.txt \
  && /opt/meemaken/bin/pip install -q ${PIP_CERT:+--cert "$PIP_CERT"} "setuptools>=77" -r /src/requirements.txt \
- && rm -rf /src /opt/meemaken/lib/python3*/site-packages/numpy/*/tests \
+ && rm -rf /src \
  && python3 -m compileall -q -j 0 /opt/meemaken
 # The shared libraries (their requirements are in place: no resolving, no isolated build environment).
 COPY libs/events/ /src/libs/events/
@@ -51,10 +47,21 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["mee
 ENTRYPOINT ["meemaken"]
 CMD ["api"]
 
+# The service's own third-party requirements (those the libs' layer has are left as they are; notifications has
+# none), from its pyproject.toml alone: a code change rebuilds none of it.
+ARG SERVICE
+COPY infra/images/requirements.py /src/
+COPY services/${SERVICE}/pyproject.toml /src/service/
+RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
+    python3 /src/requirements.py /src/service/pyproject.toml > /src/requirements.txt \
+ && if [ -s /src/requirements.txt ]; then \
+      /opt/meemaken/bin/pip install -q ${PIP_CERT:+--cert "$PIP_CERT"} -r /src/requirements.txt; fi \
+ && rm -rf /src /opt/meemaken/lib/python3*/site-packages/numpy/*/tests \
+ && python3 -m compileall -q -j 0 /opt/meemaken
+
 # The service in place at /app (its migrations, openapi.json and, but for the gateway and proposals, gunicorn.conf.py
 # beside src/; the gateway's generated portal CSS in its static files: `make frontend` first). `pip check`
-# stops the build if the shared venv lacks one of its requirements.
-ARG SERVICE
+# stops the build if the venv lacks one of its requirements.
 ARG PORT
 COPY services/${SERVICE}/ /app/
 RUN case "$SERVICE" in proposals|challenges|panels|notifications|gateway) ;; \

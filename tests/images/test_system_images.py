@@ -9,7 +9,7 @@ loopback: the containers share the host's network (`--network host`) and listen 
 What is proven:
 
 1. Every image's HEALTHCHECK passes, for the API and for the worker; nothing runs as root and nothing
-   can write to the image's files.
+   can write to the image's files; numpy and highspy are in the proposals and panels images only.
 2. A demo resident logs in through the gateway's container with Keycloak (code flow, production cookies)
    and reaches her account page.
 3. One workflow end to end through the gateway only: a case officer opens a proposals call, a resident
@@ -63,6 +63,8 @@ SERVICES = ("gateway", "proposals", "challenges", "panels", "notifications")
 APP_UID = "10001"
 SECRETS = "/run/secrets/meemaken"  # where the containers see the mounted secret files
 MUNICIPALITY = "gent"
+SOLVERS = ("highspy", "numpy")  # proposals' MES and panels' LEXIMIN only: the other images go without
+NEEDS_SOLVERS = {"proposals": ["numpy"], "panels": ["highspy", "numpy"]}
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
 
@@ -263,6 +265,12 @@ def test_the_images_run_the_whole_system_and_a_proposal_reaches_its_author_throu
         assert podman("exec", name, "id", "-u").stdout.strip() == APP_UID, f"{name} runs as root"
         refused = podman("exec", name, "touch", "/app/written", check=False)
         assert refused.returncode != 0 and "Read-only file system" in refused.stderr, refused.stderr
+    for service in SERVICES:  # each image its own service's requirements: the solvers' only where they run
+        api = next(name for name in system.containers if name.endswith(f"-{service}-api"))
+        found = podman(
+            "exec", api, "python", "-c", f"import importlib.util as u; print(*filter(u.find_spec, {SOLVERS}))"
+        )
+        assert found.stdout.split() == NEEDS_SOLVERS.get(service, []), f"{service}'s image holds {found.stdout}"
 
     status, landed, page = _log_in(system, "anna")
     assert (status, landed) == (200, f"{system.gateway}/account"), f"{status} {landed}: {page[:500]}"
