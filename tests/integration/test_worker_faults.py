@@ -198,6 +198,17 @@ def delivery_statuses(engine: sa.Engine) -> Counter[str]:
         return Counter(conn.execute(sa.select(deliveries.c.status)).scalars())
 
 
+def stop_sending(worker, voters, smtp, log) -> Counter[str]:
+    """The worker stopped (cleanly: its log's end otherwise), the voters endpoint and the SMTP server: who got how
+    many e-mails."""
+    worker.send_signal(signal.SIGTERM)
+    code = worker.wait(timeout=30)
+    voters.shutdown()
+    smtp.stop()
+    assert code == 0, log.read_text()[-2000:]
+    return Counter(str(m["To"]) for m in smtp.received())
+
+
 def test_a_fan_out_worker_killed_mid_page_sends_every_voter_one_e_mail(database_url, kafka_bootstrap, tmp_path):
     """A round's results to 1,500 voters, 250 a page (each page's deliveries and messages COPYed in one
     transaction with the cursor): the worker killed while planning, started again, then sending to the real
@@ -306,12 +317,7 @@ def test_an_smtp_server_killed_mid_batch_leaves_its_unanswered_e_mails_unmarked_
         smtp = SmtpServer(tmp_path, *slow, port=smtp.port)
         wait_for(lambda: statuses() == {"sent": 1500}, timeout=240, interval=0.5)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        code = worker.wait(timeout=30)
-        voters.shutdown()
-        smtp.stop()
-    assert code == 0, log.read_text()[-2000:]
-    received = Counter(str(m["To"]) for m in smtp.received())
+        received = stop_sending(worker, voters, smtp, log)
     with engine.connect() as conn:
         attempts = {r: n for r, n in conn.execute(sa.select(deliveries.c.recipient_id, deliveries.c.attempts))}
     engine.dispose()
