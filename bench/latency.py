@@ -28,6 +28,7 @@ A warm-up pass of a few seconds (pools, the consumers' group joins, code paths),
     python bench/latency.py ... --rate 50,200   # one row per rate, each with its own passes
     python bench/latency.py ... --rate 25,50,100,200 --curve bench/curves/latency-rate.svg   # p50 / p99 by rate
     python bench/latency.py ... --quick     # 20/s for 3 s a pass
+    python bench/latency.py ... --rate 200 --profile bench/profiles/latency-x   # + both workers' flame graphs
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from typing import Any
 
 import requests
 import sqlalchemy as sa
-from figures import Figures, Harness, open_call, options
+from figures import Figures, Harness, open_call, options, profile
 from kafka import KafkaConsumer, TopicPartition
 
 from meemaken_testkit.deployed import deploy
@@ -60,8 +61,17 @@ STAGES = ("api", "relay_submitted", "kafka_admissibility", "admit", "relay_admit
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
 
-def run(harness: Harness, bootstrap: str, server_url: str, rates: list[float], seconds: float) -> list[Figures]:
-    """Every rate's passes on one deployment; the JSON line of each rate."""
+def run(
+    harness: Harness,
+    bootstrap: str,
+    server_url: str,
+    rates: list[float],
+    seconds: float,
+    profiles: str | None = None,
+) -> list[Figures]:
+    """Every rate's passes on one deployment; the JSON line of each rate. With `profiles` (a path prefix), one
+    more pass at the last rate, unmeasured, under py-spy: `<prefix>-proposals-worker.svg` and
+    `<prefix>-notifications-worker.svg`."""
     lines = []
     logs = Path(tempfile.mkdtemp(prefix="meemaken-latency-"))
     databases = {
@@ -81,6 +91,17 @@ def run(harness: Harness, bootstrap: str, server_url: str, rates: list[float], s
             )
             goal = "p99 < 100 ms at 50/s, < 250 ms at 200/s, none lost"
             lines.append(harness.emit(runs, "p99_ms", "post_p99_ms", goal, case=f"{rate:g}/s"))
+        if profiles:
+            workers = {d.service: d.processes[1].pid for d in deployed}
+            profile(
+                workers["proposals"],
+                Path(f"{profiles}-proposals-worker.svg"),
+                lambda: profile(
+                    workers["notifications"],
+                    Path(f"{profiles}-notifications-worker.svg"),
+                    lambda: one_pass(urls["proposals"], engines, bootstrap, rates[-1], seconds),
+                ),
+            )
         for engine in engines.values():
             engine.dispose()
         return lines
@@ -265,10 +286,11 @@ def main() -> None:
     parser.add_argument("--rate", default="50", help="submissions per second; a comma-separated list: a row each")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--curve", type=Path, help="draw p50 / p99 against the rates into this SVG (bench/curves.py)")
+    parser.add_argument("--profile", help="path prefix: py-spy both workers in one more pass at the last rate")
     args = options(parser).parse_args()
     harness = Harness.start("latency", args)
     rates, seconds = ([20.0], 3.0) if args.quick else ([float(r) for r in args.rate.split(",")], args.seconds)
-    lines = run(harness, args.bootstrap, args.server_url, rates, seconds)
+    lines = run(harness, args.bootstrap, args.server_url, rates, seconds, args.profile)
     if args.curve:
         curve(lines, args.curve)
 

@@ -1,6 +1,7 @@
 """The admissibility consumer's batch (proposals.integration.incoming.admissibility_checks) on the real broker and
-PostgreSQL: a member dying after its polled batch's decisions, their outbox rows and its inbox rows are written and
-before the commit loses and doubles nothing; each proposal is decided once, each decision's event staged once."""
+PostgreSQL: a member dying after its polled batch's decisions (one UPDATE for the batch, after one copies query),
+their outbox rows and its inbox rows are written and before the commit loses and doubles nothing; each proposal is
+decided once, each decision's event staged once."""
 
 from __future__ import annotations
 
@@ -35,6 +36,12 @@ def decisions(connection: sa.Connection) -> Counter[str]:
     return Counter(e.data["proposal_id"] for e in found if ".proposal." in e.type)
 
 
+def decided_rows(connection: sa.Connection) -> int:
+    return connection.scalar(
+        sa.select(sa.func.count()).where(tables.proposals.c.status != "submitted").select_from(tables.proposals)
+    )
+
+
 def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_proposal_once(service):
     settings, engine, env = service
     group = f"test-{uuid.uuid4().hex[:8]}"
@@ -54,6 +61,7 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
     relay.producer.close()
     checks = admissibility_checks(unit_of_work_within(settings))
     staged_before_crash: list[int] = []
+    saved_before_crash: list[int] = []
 
     @contextmanager
     def dying_on_the_second_batch(connection: sa.Connection) -> Iterator[None]:
@@ -63,6 +71,7 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
             committed = sum(decisions(other).values())
         if committed > 0:  # a batch was committed before this one
             staged_before_crash.append(sum(decisions(connection).values()))
+            saved_before_crash.append(decided_rows(connection))
             raise Crash
 
     options = {"group_id": group}
@@ -83,7 +92,9 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
     doomed.close()  # leaves the group at once (a killed process is let go after its session timeout)
     with engine.connect() as conn:
         committed = sum(decisions(conn).values())
+        saved = decided_rows(conn)
     assert 0 < committed < staged_before_crash[0]  # the dying batch's decisions were written, then rolled back
+    assert 0 < saved == committed < saved_before_crash[0]  # and so were its proposals' new statuses
 
     healthy = admissibility_consumer(settings, engine, consumer_options=options)
     try:

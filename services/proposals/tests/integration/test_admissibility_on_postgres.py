@@ -120,3 +120,67 @@ def test_a_batch_with_a_proposal_that_is_not_there_decides_nothing(uow):
     with pytest.raises(handlers.ProposalNotFound):
         handlers.check_admissibility_of([*checks(proposal), (uuid.uuid4(), lambda: correlated(missing.title))], uow())
     assert event_types(uow) == ["defined", "submitted"]
+
+
+def test_batches_decide_copies_as_the_proposals_one_by_one_would(uow):
+    """The same submissions in two processes: one decided in two batches (the copies found by one query a batch),
+    the other one proposal at a time (the copies query per proposal). Copies of title and of text, a near-copy,
+    an earlier copy later in the batch, a tie on the submission time, a rejected proposal's copy (it does not
+    count), copies across the batches. Outcomes in submission order (a tie: the smaller id first)."""
+    now = datetime.now(UTC)
+    trees = "Plant trees on the square where the market is, for shade in the summer."
+    short = "Short text about the street."
+    wanted = [  # (title, text, seconds after now); the first batch is the first seven
+        ("Safer school streets", None, 1),
+        ("safer school streets!", None, 2),  # the same title
+        ("Plant trees on the market", trees, 3),
+        ("Shade on the market square", trees.upper(), 4),  # the same text
+        ("Safer school street", None, 5),  # a near-copy: another title key
+        ("Safer School Streets", None, 0),  # earlier than the first, later in the batch
+        ("Cycle lane on the bridge", None, 6),
+        ("Cycle lane on the bridge", None, 6),  # the same time, in the next batch
+        ("Too short", short, 6.5),  # rejected: its copy below does not count
+        ("Safer school street", f"{trees} Now.", 7),  # the near-copy's title, across the batches
+        ("Trees by the water", f"{short} Longer now, then.", 8),
+        ("Too short", short, 9),
+    ]
+    outcomes = {}
+    for process_id in ("batched-2027", "one-by-one-2027"):
+        open_call(uow, process_id)
+        made = []
+        for title, text, seconds in wanted:
+            command = handlers.SubmitProposal(process_id, uuid.uuid4(), title, text or f"{title} - a text long enough.")
+            made.append(handlers.submit_proposal(command, uow(), now=lambda s=seconds: now + timedelta(seconds=s)))
+        if process_id.startswith("batched"):
+            handlers.check_admissibility_of(checks(*made[:7]), uow())
+            handlers.check_admissibility_of(checks(*made[7:], made[0]), uow())
+        else:
+            for proposal in made:
+                handlers.check_admissibility(proposal.id, uow())
+        with uow() as unit:
+            decided = sorted((unit.proposals.get(p.id) for p in made), key=lambda p: (p.submitted_at, p.id))
+        outcomes[process_id] = [[r.code for r in p.reasons] for p in decided]
+    assert outcomes["batched-2027"] == outcomes["one-by-one-2027"]
+    too_short = ["title_too_short", "text_too_short"]
+    assert outcomes["batched-2027"] == [
+        *([], ["duplicate_title"], ["duplicate_title"], [], ["duplicate_text"], [], [], ["duplicate_title"]),
+        *(too_short, ["duplicate_title"], [], too_short),
+    ]
+
+
+def test_a_batch_whose_proposal_changed_meanwhile_saves_none(uow):
+    first, second = submit(uow, "Safer school streets"), submit(uow, "More trees on the square")
+    with uow() as mine:
+        loaded = mine.proposals.get_many([first.id, second.id])
+        with uow() as other:
+            changed = other.proposals.get(second.id)
+            changed.admit()
+            other.proposals.save(changed)
+            other.commit()
+        for proposal in loaded.values():
+            proposal.admit()
+        with pytest.raises(ConcurrentUpdate):
+            mine.proposals.save_decided(list(loaded.values()))
+    with uow() as unit:
+        assert unit.proposals.get(first.id).status.value == "submitted"
+    assert event_types(uow) == ["defined", "submitted", "submitted", "admitted"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
@@ -23,6 +24,13 @@ from proposals.domain.model import (
     ProposalStatus,
     RejectionReason,
     Step,
+)
+
+_SAVE_DECIDED = sa.text(
+    "UPDATE proposals SET status = d.status, reasons = d.reasons, history = d.history, version = d.version + 1"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS integer[]), CAST(:statuses AS varchar[]),"
+    " CAST(:reasons AS json[]), CAST(:histories AS json[])) AS d(id, version, status, reasons, history)"
+    " WHERE proposals.id = d.id AND proposals.version = d.version"
 )
 
 
@@ -157,6 +165,71 @@ class ProposalRepository(TrackingRepository):
             ),
         )
         return [(row.title, row.text) for row in self.connection.execute(query)]
+
+    def earlier_copies_among(self, batch: Iterable[Proposal]) -> Callable[[Proposal], list[tuple[str, str]]]:
+        """``earlier_copies`` of each proposal of `batch`, from one indexed query for them all (the same rule, the
+        ordering by (submitted_at, id) done here): the batch's own proposals as they stand when asked (one
+        rejected earlier in the batch no longer counts)."""
+        mine = {proposal.id: proposal for proposal in batch}
+        keys = {proposal.id: (title_key(proposal.title)[:200], text_key(proposal.text)) for proposal in mine.values()}
+        query = sa.select(
+            proposals.c.id,
+            proposals.c.process_id,
+            proposals.c.title,
+            proposals.c.text,
+            proposals.c.title_key,
+            proposals.c.text_key,
+            proposals.c.status,
+            proposals.c.submitted_at,
+        ).where(
+            proposals.c.process_id.in_({proposal.process_id for proposal in mine.values()}),
+            sa.or_(
+                proposals.c.title_key.in_({title for title, _ in keys.values()}),
+                proposals.c.text_key.in_({text for _, text in keys.values()}),
+            ),
+            proposals.c.status != ProposalStatus.REJECTED.value,
+        )
+        by_key: dict[tuple[str, str], list[sa.Row]] = {}
+        for row in self.connection.execute(query):
+            by_key.setdefault((row.process_id, row.title_key), []).append(row)
+            if row.text_key != row.title_key:
+                by_key.setdefault((row.process_id, row.text_key), []).append(row)
+
+        def earlier(proposal: Proposal) -> list[tuple[str, str]]:
+            title, text = keys[proposal.id]
+            found = {row.id: row for key in (title, text) for row in by_key.get((proposal.process_id, key), ())}
+            return [
+                (row.title, row.text)
+                for row in found.values()
+                if (row.title_key == title or row.text_key == text)
+                and (mine[row.id].status.value if row.id in mine else row.status) != ProposalStatus.REJECTED.value
+                and (row.submitted_at, row.id) < (proposal.submitted_at, proposal.id)
+            ]
+
+        return earlier
+
+    def save_decided(self, decided: list[Proposal]) -> None:
+        """``save`` of each proposal an admissibility check decided (its status, reasons and history), in one
+        statement on PostgreSQL with the same version check: a proposal changed meanwhile fails them all."""
+        if self.connection.dialect.name != "postgresql" or len(decided) < 2:
+            for proposal in decided:
+                self.save(proposal)
+            return
+        rows = [_row(proposal) for proposal in decided]
+        updated = self.connection.execute(
+            _SAVE_DECIDED,
+            {
+                "ids": [proposal.id for proposal in decided],
+                "versions": [proposal.version for proposal in decided],
+                "statuses": [row["status"] for row in rows],
+                "reasons": [json.dumps(row["reasons"]) for row in rows],
+                "histories": [json.dumps(row["history"]) for row in rows],
+            },
+        ).rowcount
+        if updated != len(decided):
+            raise ConcurrentUpdate(f"{len(decided) - updated} of {len(decided)} proposals changed meanwhile")
+        for proposal in decided:
+            proposal.version += 1
 
     def list(
         self,

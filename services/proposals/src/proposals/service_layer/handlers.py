@@ -85,7 +85,8 @@ def check_admissibility(proposal_id: UUID, uow: ProposalsUnitOfWork) -> Proposal
         if proposal is None:
             raise ProposalNotFound(str(proposal_id))
         if proposal.status is ProposalStatus.SUBMITTED:
-            _decide(uow, proposal, uow.processes.get(proposal.process_id))
+            _decide(uow, proposal, uow.processes.get(proposal.process_id), uow.proposals.earlier_copies(proposal))
+            uow.proposals.save(proposal)
         uow.commit()
     return proposal
 
@@ -94,37 +95,42 @@ def check_admissibility_of(
     checks: Sequence[tuple[UUID, Callable[[], AbstractContextManager[object]]]], uow: ProposalsUnitOfWork
 ) -> None:
     """``check_admissibility`` of each proposal in turn, with the same decisions, in one unit of work: the
-    proposals and their processes loaded in one query each, the events of all staged in one outbox write
-    (in the order of `checks`). Each proposal's check and the creation of its events run within the context
-    its `checks` entry opens (the triggering event's correlation and trace). A proposal that is not there
-    fails them all, as one would alone (the consumer then redoes its batch event by event)."""
+    proposals, their processes and their earlier copies loaded in one query each, the decisions saved in one
+    statement and the events of all staged in one outbox write (in the order of `checks`). Each proposal's
+    check and the creation of its events run within the context its `checks` entry opens (the triggering
+    event's correlation and trace). A proposal that is not there fails them all, as one would alone (the
+    consumer then redoes its batch event by event)."""
     with uow:
         found = uow.proposals.get_many([proposal_id for proposal_id, _ in checks])
         processes = uow.processes.get_many({proposal.process_id for proposal in found.values()})
-        envelopes = []
+        copies = uow.proposals.earlier_copies_among(found.values())
+        envelopes, decided = [], []
         for proposal_id, context in checks:
             with context():
                 proposal = found.get(proposal_id)
                 if proposal is None:
                     raise ProposalNotFound(str(proposal_id))
                 if proposal.status is ProposalStatus.SUBMITTED:
-                    _decide(uow, proposal, processes.get(proposal.process_id))
+                    _decide(uow, proposal, processes.get(proposal.process_id), copies(proposal))
+                    decided.append(proposal)
                 envelopes += [uow.publish(event) for event in proposal.events]
                 proposal.events.clear()
+        uow.proposals.save_decided(decided)
         uow.outbox.add(uow.connection, envelopes)
         uow.commit()
 
 
-def _decide(uow: ProposalsUnitOfWork, proposal: Proposal, process: ParticipationProcess | None) -> None:
+def _decide(
+    uow: ProposalsUnitOfWork, proposal: Proposal, process: ParticipationProcess | None, copies: list[tuple[str, str]]
+) -> None:
     """Admit or reject a submitted proposal: its process's term, then its text and the earlier copies (those
-    decided before it in the same transaction included)."""
+    decided before it in the same transaction included); the caller saves it."""
     reasons = admissibility.check_process(process, proposal.submitted_at)
-    reasons += admissibility.check(proposal.title, proposal.text, uow.proposals.earlier_copies(proposal))
+    reasons += admissibility.check(proposal.title, proposal.text, copies)
     if reasons:
         proposal.reject(reasons, uow.clock())
     else:
         proposal.admit(uow.clock())
-    uow.proposals.save(proposal)
     log.info("proposal %s %s", proposal.id, proposal.status.value, extra={"proposal_id": str(proposal.id)})
 
 
