@@ -5,15 +5,13 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from meemaken_events import ConsumerLoop, EventFactory, messaging_tables
+from meemaken_events import ConsumerLoop, EventFactory
 from meemaken_events import consumer as consumer_module
 from meemaken_events.consumer import StuckJoin
 from meemaken_events.settings import EventSettings
-from meemaken_kit import make_engine
 
 BROKERS = EventSettings(kafka_bootstrap_servers="127.0.0.1:1")  # never reached in these tests
 SOURCE = "urn:meemaken:municipality:demo:system:test"
@@ -74,11 +72,8 @@ class FakeKafka:
 
 
 @pytest.fixture
-def loop(tmp_path):
-    metadata = sa.MetaData()
-    _outbox, inbox, _lease = messaging_tables(metadata)
-    engine = make_engine(f"sqlite:///{tmp_path / 'c.sqlite'}")
-    metadata.create_all(engine)
+def loop(tables):
+    engine, _outbox, inbox, _lease = tables
     return ConsumerLoop("test.consumer", ["t"], {ADMITTED: lambda conn, env: None}, engine, inbox, BROKERS)
 
 
