@@ -14,16 +14,22 @@ samples in the handler's one INSERT per event, nearly all of it waiting for Post
 ``PerBatch`` is the same for any work a handler can leave to its batch's end (the admissibility checks of
 proposals and challenges: their batch's items read, decided and written together): ``add`` notes an item inside
 the scope and does it at once outside it; the scope, once the handlers are done, does the batch's items in the
-order they came, in the batch's transaction.
+order they came, in the batch's transaction. ``resumable()``, called in the handler, keeps what its event's work
+runs within (the correlation id and the loop's CONSUMER span as the current trace context) for the batch's end
+to enter again: the log lines and the events of that work carry the event's correlation and are children of its
+one CONSUMER span, as when done at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from opentelemetry import context as trace_context
+
+from meemaken_events.correlation import correlated, current_correlation_id
 
 T = TypeVar("T")
 
@@ -60,6 +66,22 @@ class PerBatch(Generic[T]):
             connection.info.pop(self.key, None)
         if pending:
             self.at_end(connection, pending)
+
+
+def resumable() -> Callable[[], AbstractContextManager[None]]:
+    """The handler's correlation and trace context now, to enter again at its batch's end (see the module's text)."""
+    correlation, context = current_correlation_id(), trace_context.get_current()
+
+    @contextmanager
+    def again() -> Iterator[None]:
+        token = trace_context.attach(context)
+        try:
+            with correlated(correlation):
+                yield
+        finally:
+            trace_context.detach(token)
+
+    return again
 
 
 Row = tuple[sa.Table, Mapping[str, Any]]

@@ -74,3 +74,28 @@ def test_a_failing_batch_leaves_its_work_undone(tables):
         except RuntimeError:
             pass
         assert done == [] and conn.info.get(checks.key) is None
+
+
+def test_work_resumed_at_the_batch_end_runs_in_its_events_correlation_and_span():
+    from opentelemetry import trace
+
+    from meemaken_events import correlated
+    from meemaken_events.correlation import current_correlation_id
+    from meemaken_testkit.tracing import recorded_spans
+
+    spans = recorded_spans()
+    tracer = trace.get_tracer("test")
+    kept = []
+    for correlation in ("first", "second"):
+        with correlated(correlation), tracer.start_as_current_span(f"process {correlation}") as span:
+            kept.append((span.get_span_context(), deferred.resumable()))
+    assert current_correlation_id() is None
+    for context, again in kept:
+        with again():
+            assert trace.get_current_span().get_span_context() == context  # its event's span, not a new one
+            with tracer.start_as_current_span("staged") as child:
+                assert child.parent is not None and child.parent.span_id == context.span_id
+            seen = current_correlation_id()
+        assert seen == ("first" if context is kept[0][0] else "second")
+    assert current_correlation_id() is None and trace.get_current_span() is trace.INVALID_SPAN
+    assert [s.name for s in spans.get_finished_spans()] == ["process first", "process second", "staged", "staged"]
