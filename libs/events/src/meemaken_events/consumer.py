@@ -90,8 +90,9 @@ class StuckJoin:
 
 def listed_in_group(consumer: KafkaConsumer, brokers: EventSettings, group: str) -> bool:
     """Whether the group's coordinator counts this member among its members; True when it cannot say (no
-    answer, or the group is rebalancing)."""
-    member = getattr(getattr(getattr(consumer, "_coordinator", None), "_generation", None), "member_id", None)
+    answer, or the group is rebalancing). The member's id comes from kafka-python's public `group_metadata()`
+    (its KIP-447 snapshot of the membership; '' while unjoined, which no group lists)."""
+    member = consumer.group_metadata().member_id
     try:
         admin = KafkaAdminClient(**connection_options(brokers), client_id=f"{group}-join-check")
         try:
@@ -163,7 +164,7 @@ class ConsumerLoop(Loop):
         inbox_table: sa.Table,
         settings: EventSettings,
         events: Catalogue | None = None,
-        max_records: int = 500,
+        max_records: int | None = None,
         consumer_options: Mapping[str, Any] | None = None,
         inbox_retention: timedelta | None = None,
         dead_letter_limit: dl.DeadLetterLimit | None = None,
@@ -176,7 +177,7 @@ class ConsumerLoop(Loop):
         self._next_prune = self._next_look = self._next_lag = 0.0
         self._lagging: set[tuple[str, str]] = set()  # the (topic, partition) labels this member reports
         self.events = events or catalogue()
-        self.max_records = max_records
+        self.max_records = max_records or settings.consumer_max_records  # <SERVICE>_CONSUMER_MAX_RECORDS
         self.dead_letter_topic = dead_letter_topic(name)
         self.dead_letter_limit = dead_letter_limit or dl.DeadLetterLimit.configured(settings)
         self.queues = dl.KeyQueues()  # the unresolved dead letters per key, read from the dead-letter topic
@@ -204,7 +205,7 @@ class ConsumerLoop(Loop):
             "max_poll_records": self.max_records,
             "session_timeout_ms": 10_000,
             "heartbeat_interval_ms": 2_000,
-            "fetch_max_wait_ms": 100,
+            "fetch_max_wait_ms": self._brokers.consumer_fetch_max_wait_ms,
             "reconnect_backoff_max_ms": 2_000,
         }
         options.update(self._options)

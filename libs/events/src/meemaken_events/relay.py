@@ -55,7 +55,7 @@ def producer_config(brokers: EventSettings, client_id: str) -> dict[str, Any]:
         "acks": "all",
         "enable_idempotence": True,
         "max_in_flight_requests_per_connection": 5,
-        "linger_ms": 2,
+        "linger_ms": brokers.relay_linger_ms,
         "request_timeout_ms": 10_000,
         "delivery_timeout_ms": 30_000,
         "reconnect_backoff_max_ms": 2_000,
@@ -116,6 +116,7 @@ class Lease:
 class Relay(Loop):
     name = "relay"
     safety_poll = 1.0  # seconds between polls while a wake-up listens (meemaken_events.wakeup)
+    few = 2  # rows: a round that published no more waits for the next notification without the pause (round())
 
     def __init__(
         self,
@@ -135,17 +136,26 @@ class Relay(Loop):
         self.batch_size, self.idle_wait, self.send_timeout = batch_size, idle_wait, send_timeout
         self.retention = retention
         self._next_prune = 0.0
-        self.wakeup, self._caught_up = Wakeup.for_engine(engine), False
+        self.wakeup, self._caught_up, self._found = Wakeup.for_engine(engine), False, 0
         self._marker: ThreadPoolExecutor | None = None  # marks a confirmed batch while the next one is sent
-        self._marking: tuple[list[int], Future[None]] | None = None  # the ids being marked, and the mark
+        self._marking: tuple[list[int], Future[None]] | None = None  # the ids being marked (left out of the next
+        # read), and the mark
         super().__init__(idle_wait, Backoff(0.1, 5.0))
 
     @classmethod
     def for_service(
         cls, service: str, engine: sa.Engine, outbox: sa.Table, lease_table: sa.Table, brokers: EventSettings
     ) -> Relay:
+        """The service's relay, its batch, pause and producer's linger as its settings say (<SERVICE>_RELAY_*)."""
         config = producer_config(brokers, f"{service}-relay")
-        return cls(engine, outbox, Lease(engine, lease_table, f"{service}-relay"), lambda: KafkaProducer(**config))
+        return cls(
+            engine,
+            outbox,
+            Lease(engine, lease_table, f"{service}-relay"),
+            lambda: KafkaProducer(**config),
+            batch_size=brokers.relay_batch_size,
+            idle_wait=brokers.relay_idle_wait_seconds,
+        )
 
     @property
     def producer(self) -> KafkaProducer:
@@ -165,15 +175,18 @@ class Relay(Loop):
         if time.monotonic() >= self._next_prune:
             self.prune()
             self._next_prune = time.monotonic() + 600
-        self._caught_up = published < self.batch_size
+        self._caught_up, self._found = published < self.batch_size, published
         return published >= self.batch_size
 
     def round(self) -> float:
         """After a round that published less than a full batch, the loop's short pause (under load the next batch
-        fills as before), then, with a wake-up, until an outbox row's commit notifies it or the safety poll is due."""
+        fills as before), then, with a wake-up, until an outbox row's commit notifies it or the safety poll is due.
+        A round that found no more than `few` rows skips the pause: nothing else was waiting, so the next row's
+        commit is sent as soon as it notifies (a lone event waited for the rest of the pause: `bench/latency.py`)."""
         pause = super().round()
         if self.wakeup is None or not self._caught_up:
             return pause
+        pause = pause if self._found > self.few else 0.0
         if not self.wait(pause):
             self.wakeup.wait(self.safety_poll - pause, self._stop)
         return 0.0
@@ -224,7 +237,7 @@ class Relay(Loop):
         """Wait for the mark in the marker's thread. Its failure (the database away) is raised here: those rows
         stay unpublished and are sent again, as after a crash between send and mark."""
         if self._marking is not None:
-            _ids, mark = self._marking
+            mark = self._marking[1]
             self._marking = None
             mark.result()
 

@@ -104,6 +104,27 @@ class EventSettings(EnvironmentSettings):
         "MEEMAKEN_DEAD_LETTER_LIMIT", 20, "a consumer stops after this many dead letters within the window", ge=1
     )
     dead_letter_window_seconds: float = variable("MEEMAKEN_DEAD_LETTER_WINDOW_SECONDS", 600, "that window", gt=0)
+    relay_batch_size: int = variable(
+        f"{SERVICE}_RELAY_BATCH_SIZE", 500, "outbox rows the relay reads, sends and marks together", ge=1
+    )
+    relay_linger_ms: int = variable(
+        f"{SERVICE}_RELAY_LINGER_MS", 2, "how long the relay's producer waits to fill a request (Kafka linger.ms)", ge=0
+    )
+    relay_idle_wait_seconds: float = variable(
+        f"{SERVICE}_RELAY_IDLE_WAIT_SECONDS",
+        0.01,
+        "the relay's pause after a batch short of full (then, on PostgreSQL, it waits for an outbox row's NOTIFY)",
+        ge=0,
+    )
+    consumer_max_records: int = variable(
+        f"{SERVICE}_CONSUMER_MAX_RECORDS", 500, "records a consumer polls and handles in one transaction", ge=1
+    )
+    consumer_fetch_max_wait_ms: int = variable(
+        f"{SERVICE}_CONSUMER_FETCH_MAX_WAIT_MS",
+        100,
+        "how long the broker holds a consumer's fetch while it has no record (Kafka fetch.max.wait.ms)",
+        ge=0,
+    )
 
     @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
     @classmethod

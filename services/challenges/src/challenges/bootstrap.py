@@ -17,15 +17,12 @@ from challenges.integration.outgoing import EVENT_TYPES, TOPIC, envelope_for
 from challenges.service_layer.handlers import fire_due_timers
 from challenges.service_layer.unit_of_work import ChallengesUnitOfWork
 from challenges.settings import ChallengesSettings
-from meemaken_events import ConsumerLoop, EventFactory, Outbox, Relay
+from meemaken_events import ConsumerLoop, EventFactory, Outbox
 from meemaken_kit import ServiceDefinition, Settings, create_service_app
+from meemaken_kit.service import relay
 from meemaken_kit.worker import Loop, Periodic
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
-# Outbox rows the relay sends a round (its default is 500): a gate check stages five a challenge, so a consumer
-# batch of 500 submissions leaves 2,500, each round a SELECT, a flush awaited and a marking UPDATE. The event
-# pipeline's benchmark relay takes 1,000 too.
-RELAY_BATCH = 1000
 Clock = Callable[[], datetime]
 
 
@@ -91,9 +88,7 @@ def loops(settings: ChallengesSettings, engine: sa.Engine, clock: Clock = utc_no
     gates = gate_consumer(settings, engine, clock)
     factory = unit_of_work_factory(settings, engine, clock)
     timers = Periodic("timers", lambda: fire_due_timers(factory, clock()), interval=1.0)
-    outgoing = Relay.for_service(settings.service, engine, tables.outbox, tables.relay_lease, settings)
-    outgoing.batch_size = RELAY_BATCH
-    return [outgoing, gates, timers]
+    return [relay(settings, engine, tables.outbox, tables.relay_lease), gates, timers]
 
 
 SERVICE = ServiceDefinition[ChallengesSettings](
