@@ -21,7 +21,7 @@ from notifications.adapters.smtp import SmtpMailer
 from notifications.adapters.voters import HttpVoters
 from notifications.domain.delivery import RetryPolicy
 from notifications.entrypoints.loops import FanOutLoop, ScheduleLoop, SenderLoop
-from notifications.integration.incoming import subscriptions
+from notifications.integration.incoming import PLANS, subscriptions
 from notifications.service_layer.ports import Clock, Mailer, RemoteRecipients
 from notifications.service_layer.sending import Sender
 from notifications.settings import NotificationsSettings
@@ -70,6 +70,7 @@ def consumers(
             settings,
             consumer_options={"group_id": group_prefix + name} if group_prefix else None,
             events=events,
+            batch_scope=PLANS.scope,
         )
         for name, (topics, handlers) in subscriptions(events, clock).items()
     ]

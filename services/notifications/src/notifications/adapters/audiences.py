@@ -25,6 +25,25 @@ class AudienceStore:
         )
         return list(dict.fromkeys(self.connection.execute(query).scalars()))
 
+    def members_of_many(self, wanted: list[tuple[list[str], str]]) -> list[list[str]]:
+        """``members`` of each (scopes, role) in one query, in the same order (by person id, as the database
+        sorts them) and without repeats."""
+        scopes = sorted({scope for scopes, _ in wanted for scope in scopes})
+        if not scopes:
+            return [[] for _ in wanted]
+        roles = sorted({role for _, role in wanted})
+        query = (
+            sa.select(audiences.c.scope, audiences.c.role, audiences.c.person_id)
+            .where(audiences.c.scope.in_(scopes), audiences.c.role.in_(roles))
+            .order_by(audiences.c.person_id)
+        )
+        rows = list(self.connection.execute(query))
+        found = []
+        for scopes_wanted, role in wanted:
+            inside = set(scopes_wanted)
+            found.append(list(dict.fromkeys(r.person_id for r in rows if r.role == role and r.scope in inside)))
+        return found
+
     def join(self, scope: str, role: str, person_id: str, now: datetime) -> None:
         insert_new(
             self.connection, audiences, [{"scope": scope, "role": role, "person_id": person_id, "added_at": now}]

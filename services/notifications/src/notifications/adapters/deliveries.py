@@ -10,7 +10,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from notifications.adapters.sql import insert_new
+from notifications.adapters.sql import insert_new, inserted_keys
 from notifications.adapters.tables import deliveries
 from notifications.domain.delivery import FINAL, Outcome
 
@@ -33,6 +33,10 @@ class DeliveryLog:
     def plan(self, rows: list[dict[str, Any]]) -> int:
         """Add deliveries; those whose idempotency key exists already are skipped."""
         return insert_new(self.connection, deliveries, rows)
+
+    def plan_keys(self, rows: list[dict[str, Any]]) -> set[UUID]:
+        """The same, answering the ids of the deliveries added."""
+        return set(inserted_keys(self.connection, deliveries, rows))
 
     def claim_due(self, now: datetime, limit: int, lease_until: datetime, below: int | None = None) -> list[Due]:
         """Due e-mails, best first, marked `sending` until `lease_until` (a worker that dies mid-send leaves

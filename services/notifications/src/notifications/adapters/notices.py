@@ -12,7 +12,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from meemaken_events.tracing import trace_headers
-from notifications.adapters.sql import insert_new
+from notifications.adapters.sql import insert_new, inserted_keys
 from notifications.adapters.tables import deliveries, fanouts, notices
 from notifications.domain.delivery import FINAL
 
@@ -38,6 +38,11 @@ class FanOut:
     planned: int
 
 
+def new_notice(source: str, event_id: str, event_type: str, topic: str, data: dict[str, Any]) -> Notice:
+    """A notice of an event, in the trace of the consumer's span handling it (when tracing is on)."""
+    return Notice(uuid.uuid4(), source, event_id, event_type, topic, data, **trace_headers())
+
+
 class NoticeStore:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
@@ -46,10 +51,13 @@ class NoticeStore:
         self, source: str, event_id: str, event_type: str, topic: str, data: dict[str, Any], now: datetime
     ) -> Notice | None:
         """The new notice; None when this event was noticed before (a replay plans nothing again)."""
-        trace = trace_headers()  # the consumer's span, when tracing is on
-        notice = Notice(uuid.uuid4(), source, event_id, event_type, topic, data, **trace)
-        row = {**vars(notice), "received_at": now}
-        return notice if insert_new(self.connection, notices, [row]) else None
+        notice = new_notice(source, event_id, event_type, topic, data)
+        return notice if self.add_many([(notice, now)]) else None
+
+    def add_many(self, received: list[tuple[Notice, datetime]]) -> set[UUID]:
+        """Notices (each with when it came) in one statement: the ids of those not noticed before."""
+        rows = [{**vars(notice), "received_at": now} for notice, now in received]
+        return set(inserted_keys(self.connection, notices, rows))
 
     def many(self, ids: Iterable[UUID]) -> dict[UUID, Notice]:
         wanted = list(set(ids))
@@ -62,7 +70,11 @@ class NoticeStore:
         }
 
     def add_fanout(self, notice_id: UUID, tell: int, role: str) -> None:
-        insert_new(self.connection, fanouts, [{"notice_id": notice_id, "tell": tell, "role": role, "planned": 0}])
+        self.add_fanouts([(notice_id, tell, role)])
+
+    def add_fanouts(self, pending: list[tuple[UUID, int, str]]) -> None:
+        rows = [{"notice_id": notice_id, "tell": tell, "role": role, "planned": 0} for notice_id, tell, role in pending]
+        insert_new(self.connection, fanouts, rows)
 
     def next_fanout(self) -> FanOut | None:
         """The oldest unfinished fan-out, locked (another worker skips it rather than waiting)."""

@@ -13,17 +13,22 @@ COPY_FROM = 200  # rows: from here on PostgreSQL, COPY into a scratch table (a f
 
 def insert_new(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> int:
     """Insert the rows no unique key already holds; the number inserted."""
+    return len(inserted_keys(connection, table, rows))
+
+
+def inserted_keys(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[Any]:
+    """The same, answering the first primary-key column of each row inserted (a batch's rows told apart)."""
     if not rows:
-        return 0
+        return []
     dialect = connection.dialect.name
     if dialect == "postgresql" and len(rows) >= COPY_FROM:
         return _copy_new(connection, table, rows)
     statement = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).on_conflict_do_nothing()
     first = next(iter(table.primary_key.columns))
-    return len(list(connection.execute(statement.returning(first), rows)))
+    return list(connection.execute(statement.returning(first), rows).scalars())
 
 
-def _copy_new(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> int:
+def _copy_new(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[Any]:
     """The same in the caller's transaction, for many rows: COPY them into a scratch table, then one
     INSERT ... SELECT ... ON CONFLICT DO NOTHING. A multi-row INSERT of thousands of rows spent most of its
     time building and converting the statement's parameters in the client (the fan-out's flame graph)."""
@@ -44,6 +49,6 @@ def _copy_new(connection: sa.Connection, table: sa.Table, rows: list[dict[str, A
         f'INSERT INTO "{table.name}" ({listed}) SELECT {listed} FROM {scratch}'
         f' ON CONFLICT DO NOTHING RETURNING "{first}"'
     )
-    count = len(inserted.fetchall())
+    keys = [row[0] for row in inserted.fetchall()]
     connection.exec_driver_sql(f"DROP TABLE {scratch}")
-    return count
+    return keys

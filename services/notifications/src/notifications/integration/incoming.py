@@ -3,18 +3,27 @@
 One consumer group per producing service, so a burst (or a poison message) from one never holds
 up the others. Each handler only plans rows in the consumer's transaction (see
 service_layer.planning); whether and whom an event tells is the routing table's business.
+
+The events of a polled batch are planned together at its end (``PLANS``, the consumer loop's ``batch_scope``):
+the handler notes each event, and ``note_events`` writes the batch's notices, messages and deliveries in a few
+statements, in the batch's transaction (with its inbox rows: all or nothing), each event's log line within its
+correlation and the loop's CONSUMER span for it (``deferred.resumable``). An event handled alone (a batch redone
+event by event after a failure, a dead letter replayed, a handler called outside a consumer) is planned at once.
+At 200/s of bench/latency.py the worker's one plan per event (notice, audiences, contacts, messages, deliveries:
+a statement each) was its bottleneck (bench/profiles/latency-s9-after-notifications-worker.svg).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from meemaken_events import Catalogue, Envelope, Handler, catalogue, reads
+from meemaken_events import Catalogue, Envelope, Handler, catalogue, deferred, reads
 from notifications.domain.routing import fields_read
-from notifications.service_layer.planning import note_event
+from notifications.service_layer.planning import Incoming, note_events
 
 PRODUCERS = {
     "notifications.proposals": "org.meemaken.proposals.",
@@ -22,6 +31,9 @@ PRODUCERS = {
     "notifications.panels": "org.meemaken.panels.",
     "notifications.gateway": "org.meemaken.gateway.",  # the officials' deadline alerts (the identity audit: silent)
 }
+PLANS: deferred.PerBatch[Incoming] = deferred.PerBatch(
+    "notifications.plans", note_events, lambda connection, event: note_events(connection, [event])
+)
 
 
 def handler(clock: Callable[[], datetime], reading: Iterable[str] = ()) -> Handler:
@@ -30,7 +42,8 @@ def handler(clock: Callable[[], datetime], reading: Iterable[str] = ()) -> Handl
 
     @reads(*reading)
     def on_event(connection: sa.Connection, envelope: Envelope) -> None:
-        note_event(connection, envelope.source, envelope.id, envelope.type, dict(envelope.data), clock())
+        event = Incoming(envelope.source, envelope.id, envelope.type, dict(envelope.data), clock())
+        PLANS.add(connection, replace(event, context=deferred.resumable()))
 
     return on_event
 
