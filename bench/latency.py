@@ -57,6 +57,7 @@ from meemaken_testkit.tokens import bearer
 PROCESS = "bench-latency"
 TOPIC = "meemaken.proposals.proposal"
 SUBMITTED, ADMITTED = "org.meemaken.proposals.proposal.submitted.v1", "org.meemaken.proposals.proposal.admitted.v1"
+ADMISSIBILITY = "proposals.admissibility"  # proposals' consumer of SUBMITTED (notifications' takes it in too)
 STAGES = ("api", "relay_submitted", "kafka_admissibility", "admit", "relay_admitted", "kafka_notifications", "row")
 TEXT = "Close the street in front of the school for cars at the start and end of the day."
 
@@ -173,9 +174,9 @@ def _stages(engines: dict[str, sa.Engine], bootstrap: str, messages: list[tuple[
     and records carry: `messages` holds the moment each request was sent and its message's row."""
     with engines["proposals"].connect() as conn:
         outbox = {r.event_id: r for r in conn.execute(sa.text("SELECT event_id, key, type, created_at FROM outbox"))}
-        handled = dict(conn.execute(sa.text("SELECT event_id, min(handled_at) FROM inbox GROUP BY event_id")).all())
+        handled = _handled(conn, ADMISSIBILITY, SUBMITTED)
     with engines["notifications"].connect() as conn:
-        handled |= dict(conn.execute(sa.text("SELECT event_id, min(handled_at) FROM inbox GROUP BY event_id")).all())
+        handled |= _handled(conn, None, ADMITTED)
     submitted = {r.key: r for r in outbox.values() if r.type == SUBMITTED}
     sent = _sent_to_kafka(bootstrap)
     stages: dict[str, list[float]] = {name: [] for name in STAGES}
@@ -199,6 +200,17 @@ def _stages(engines: dict[str, sa.Engine], bootstrap: str, messages: list[tuple[
         for name, start, end in zip(STAGES, moments, moments[1:], strict=False):
             stages[name].append((end - start) * 1000)  # type: ignore[operator]
     return stages
+
+
+def _handled(conn: sa.Connection, consumer: str | None, event_type: str) -> dict[str, datetime]:
+    """When the chain's consumer of `event_type` (`consumer`, or the database's only one of that type) took each
+    event in: its inbox row's `handled_at`. Only that consumer's rows: notifications' inbox also holds
+    `proposal.submitted` (taken in silently), whose row, merged over proposals' own, made `admit` negative when
+    notifications lagged behind proposals' admissibility consumer (200/s)."""
+    query = "SELECT event_id, min(handled_at) FROM inbox WHERE type = :type"
+    query += " AND consumer = :consumer" if consumer else ""
+    rows = conn.execute(sa.text(query + " GROUP BY event_id"), {"type": event_type, "consumer": consumer})
+    return {event_id: at for event_id, at in rows}
 
 
 def _sent_to_kafka(bootstrap: str) -> dict[str, float]:
