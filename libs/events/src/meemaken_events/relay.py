@@ -8,7 +8,9 @@
 - one active relay per service: a lease row in the service's own database, renewed while the
   relay works and taken over by another replica only after it expired;
 - on PostgreSQL an outbox row's commit wakes the relay (NOTIFY, meemaken_events.wakeup), which otherwise polls
-  only every `safety_poll` seconds; elsewhere it polls every `idle_wait`;
+  only every `safety_poll` seconds; elsewhere it polls every `idle_wait`. After a round short of a full batch it
+  pauses `idle_wait` (the next batch fills under load) unless the round found no more than `few` rows: then
+  nothing else was waiting, and the next row goes out as soon as its commit notifies;
 - the loop (`step`) marks a confirmed batch in a thread of its own while it reads and sends the next one (the
   mark's `UPDATE` was a fifth of the relay's time, waiting for the database): a batch is still sent only after
   the one before it is confirmed, so the order on the wire is as before; the rows being marked are left out

@@ -8,11 +8,14 @@
   without waiting for the answer): the next member reads them again, and the inbox skips them all;
 - the relay dies after Kafka confirmed a batch and before the outbox rows are marked: the next relay sends
   the batch again, and the consumer's inbox skips the copies; also in the loop's way (`publish_overlapped`),
-  whose mark of a batch, in its marker thread, dies after the next batch was sent.
+  whose mark of a batch, in its marker thread, dies after the next batch was sent; and in the loop itself, on
+  lone events sent without its pause (`Relay.few`), each round reading while the row before is being marked.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,11 +24,20 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from meemaken_events import ConsumerLoop, EventFactory, Lease, Relay, dead_letter_topic, deferred, messaging_tables
+from meemaken_events import (
+    ConsumerLoop,
+    EventFactory,
+    Lease,
+    Relay,
+    dead_letter_topic,
+    deferred,
+    messaging_tables,
+)
 from meemaken_events.relay import producer_config
 from meemaken_events.settings import EventSettings
+from meemaken_events.wakeup import notify
 from meemaken_kit import make_engine
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -215,3 +227,124 @@ def test_a_relay_dying_between_the_send_and_the_outbox_mark_loses_and_doubles_no
         unmarked = conn.execute(sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))).scalar_one()
     assert unmarked == 0
     handled_each_once(stage, kafka_bootstrap, sent)
+
+
+class Watched(Relay):
+    """The relay, noting the outbox rows each batch got confirmed (to pace the writer: one lone event a round)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.confirmed: list[int] = []
+
+    def _send_batch(self) -> list[int]:
+        confirmed = super()._send_batch()
+        self.confirmed += confirmed
+        return confirmed
+
+
+def test_a_relay_sending_lone_events_without_its_pause_dying_at_a_mark_loses_and_doubles_nothing(
+    stage, kafka_bootstrap
+):
+    """Lone events, each committed (with its NOTIFY) once the one before is sent: every round finds one row and
+    waits for the next notification without the pause (Relay.few), so the next round reads while the row before
+    is still being marked. The sixth mark dies in the marker's thread; the relay's loop ends with it. A second
+    relay sends the rest: every event on the topic in its outbox order, each handled once."""
+    name, topic, engine, outbox, _inbox, lease, _effects = stage
+    sent = list(envelopes(EVENTS))
+    brokers = EventSettings(kafka_bootstrap_servers=kafka_bootstrap)
+    marks = []
+
+    def relay() -> Watched:
+        producer = KafkaProducer(**producer_config(brokers, "test-relay"))
+        return Watched(engine, outbox, Lease(engine, lease, f"{name}-relay"), producer)
+
+    def die_at_the_sixth_mark(conn, clauseelement, *_args):
+        if isinstance(clauseelement, sa.Update) and clauseelement.table is outbox:
+            marks.append(clauseelement)
+            if len(marks) == 6:
+                raise Crash
+
+    def running(loop: Watched) -> threading.Thread:
+        def run() -> None:
+            with contextlib.suppress(Crash):
+                loop.run()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    def write_one_by_one(loop: Watched, thread: threading.Thread, pending: list, count: int) -> None:
+        """`count` events, each in its own transaction with its NOTIFY (as `Outbox.add` stages them), the next
+        once the loop sent it (or the loop ended)."""
+        for _ in range(count):
+            envelope = pending.pop(0)
+            row = {"event_id": envelope.id, "key": envelope.key, "type": envelope.type, "topic": topic}
+            with engine.begin() as conn:
+                inserted = outbox.insert().values(**row, envelope=envelope.to_json(), created_at=datetime.now(UTC))
+                row_id = conn.execute(inserted.returning(outbox.c.id)).scalar_one()
+                notify(conn)
+            deadline = time.monotonic() + 30
+            while row_id not in loop.confirmed and thread.is_alive():
+                assert time.monotonic() < deadline, f"row {row_id} not sent"
+                time.sleep(0.005)
+
+    pending = list(sent)
+    doomed = relay()
+    assert doomed.wakeup is not None and doomed.few >= 1
+    thread = running(doomed)
+    sa.event.listen(engine, "before_execute", die_at_the_sixth_mark)
+    try:
+        write_one_by_one(doomed, thread, pending, 7)  # the sixth's mark dies once the seventh is sent
+        thread.join(timeout=30)
+    finally:
+        sa.event.remove(engine, "before_execute", die_at_the_sixth_mark)
+    assert not thread.is_alive() and len(marks) == 6
+    assert len(doomed.confirmed) in (6, 7)  # one a round (the seventh unless a safety poll's round came first)
+    assert rows_unmarked(engine, outbox) == 2  # the sixth and the seventh: none marked after the fifth
+
+    survivor = relay()
+    thread = running(survivor)
+    try:
+        write_one_by_one(survivor, thread, pending, len(pending))
+        deadline = time.monotonic() + 30
+        while (unmarked := rows_unmarked(engine, outbox)) > 0:
+            assert time.monotonic() < deadline, f"{unmarked} rows left unpublished"
+            time.sleep(0.05)
+    finally:
+        survivor.stop()
+        thread.join(timeout=30)
+    assert not pending
+    in_outbox_order(engine, outbox, topic, kafka_bootstrap)
+    handled_each_once(stage, kafka_bootstrap, sent)
+
+
+def rows_unmarked(engine, outbox) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))).scalar_one()
+
+
+def in_outbox_order(engine, outbox, topic, kafka_bootstrap) -> None:
+    """Every outbox row is on the topic, and on each partition their first copies come in the outbox's order."""
+    with engine.connect() as conn:
+        order = dict(conn.execute(sa.select(outbox.c.event_id, outbox.c.id)).all())
+    reader = KafkaConsumer(bootstrap_servers=kafka_bootstrap, enable_auto_commit=False)
+    partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic)]
+    reader.assign(partitions)
+    reader.seek_to_beginning()
+    first: dict[int, list[str]] = {p.partition: [] for p in partitions}
+    seen: set[str] = set()
+    deadline = time.monotonic() + 30
+    try:
+        while len(seen) < len(order):
+            assert time.monotonic() < deadline, f"{len(seen)} of {len(order)} events on the topic"
+            for tp, records in reader.poll(timeout_ms=500).items():
+                for record in records:
+                    event_id = dict(record.headers)["ce_id"].decode()
+                    if event_id not in seen:
+                        seen.add(event_id)
+                        first[tp.partition].append(event_id)
+    finally:
+        reader.close()
+    assert seen == set(order)
+    for ids in first.values():
+        assert [order[i] for i in ids] == sorted(order[i] for i in ids)
