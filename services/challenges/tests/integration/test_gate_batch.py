@@ -102,3 +102,47 @@ def test_a_save_of_several_challenges_one_of_which_changed_meanwhile_writes_none
         with pytest.raises(ConcurrentUpdate):
             mine.challenges.save(*ours)
     assert [case.status(str(c)) for c in (first, second)] == ["submitted", "in_assessment"]
+
+
+def test_a_save_of_several_challenges_writes_each_as_it_is_down_to_the_characters_json_escapes(case):
+    """The batch's UPDATE takes its rows as one JSON document (json_to_recordset): texts with quotes, backslashes,
+    line breaks and non-ASCII come back as they were, each column of each challenge as its own save wrote it, and
+    a crash before the commit leaves every challenge as it was."""
+    from challenges_api import SUBMISSION
+
+    from challenges.adapters.repository import _row
+
+    tricky = {**SUBMISSION, "why_better": 'We said "yes" \\ C:\\dir\\n, then\nnew line, é ☃ 𝄞, {"a": [1]} \u0007'}
+    task = case.task("flanders")
+    drafts = [uuid.UUID(case.draft(task, tricky)), uuid.UUID(case.draft(case.task("flanders")))]
+    for challenge in drafts:
+        assert case.post(f"/challenges/{challenge}/submit", "group_representative").status_code == 200
+
+    class Crash(BaseException):
+        pass
+
+    with pytest.raises(Crash), case.uow() as crashing:  # written, then the process dies before the commit
+        ours = [crashing.challenges.get(c) for c in drafts]
+        for challenge in ours:
+            challenge.withdraw(case.clock(), 'no "longer" \\ needed')
+        crashing.challenges.save(*ours)
+        raise Crash
+    assert [case.status(str(c)) for c in drafts] == ["submitted", "submitted"]
+
+    with case.uow() as mine:
+        ours = [mine.challenges.get(c) for c in drafts]
+        for challenge in ours:
+            challenge.withdraw(case.clock(), 'no "longer" \\ needed')
+        mine.challenges.save(*ours)
+        expected = [{**_row(c), "version": c.version} for c in ours]
+        mine.commit()
+    with case.engine.connect() as conn:
+        rows = {r.id: r._asdict() for r in conn.execute(sa.select(tables.challenges))}
+    for want in expected:
+        got = rows[want["id"]]
+        assert {k: v for k, v in got.items() if k != "updated_at"} == {
+            k: v for k, v in want.items() if k != "updated_at"
+        }
+        assert abs(got["updated_at"] - want["updated_at"]).total_seconds() < 60  # _row's moment, read again
+    assert rows[drafts[0]]["state"]["submission"]["why_better"] == tricky["why_better"]
+    assert [case.status(str(c)) for c in drafts] == ["withdrawn", "withdrawn"]

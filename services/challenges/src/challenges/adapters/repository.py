@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from challenges.adapters.serialization import from_document, to_document
 from challenges.adapters.tables import challenges, documents, tasks
@@ -95,34 +94,26 @@ _GATE_CHECK = (
 _SAVE = challenges.update().where(
     challenges.c.id == sa.bindparam("where_id"), challenges.c.version == sa.bindparam("where_version")
 )
-# On PostgreSQL every challenge of a save in one statement of fixed text, each column an array, unnested (an
-# executemany ran one UPDATE per challenge of a gate batch); the JSON columns as their text, as the JSON type
-# writes it (json.dumps), cast back.
-_JSON_COLUMNS = ("member_ids", "assessor_ids", "state")
+# On PostgreSQL every challenge of a save in one statement of fixed text (an executemany ran one UPDATE per
+# challenge of a gate batch), its rows one JSON document, the records of `json_to_recordset`: one string to send,
+# where a text array of each column made psycopg escape every quote of every challenge's JSON state (an eighth of
+# the gate consumer's time); the JSON columns go in as JSON values, the others as their text.
 _SAVED_COLUMNS = ("id", "version", *(c.name for c in challenges.c if c.name not in ("id", "version")))
 _SAVED = (
-    sa.func.unnest(
-        *(
-            sa.bindparam(f"saved_{name}", type_=ARRAY(sa.Text() if name in _JSON_COLUMNS else challenges.c[name].type))
-            for name in _SAVED_COLUMNS
-        )
-    )
-    .table_valued(*_SAVED_COLUMNS)
-    .render_derived()
+    sa.func.json_to_recordset(sa.cast(sa.bindparam("saved", type_=sa.Text()), sa.JSON()))
+    .table_valued(*(sa.column(name, challenges.c[name].type) for name in _SAVED_COLUMNS))
+    .render_derived(with_types=True)
 )
 _SAVE_ALL = (
     challenges.update()
     .where(challenges.c.id == _SAVED.c.id, challenges.c.version == _SAVED.c.version)
-    .values(
-        {
-            **{
-                name: sa.cast(_SAVED.c[name], sa.JSON) if name in _JSON_COLUMNS else _SAVED.c[name]
-                for name in _SAVED_COLUMNS[2:]
-            },
-            "version": _SAVED.c.version + 1,
-        }
-    )
+    .values({**{name: _SAVED.c[name] for name in _SAVED_COLUMNS[2:]}, "version": _SAVED.c.version + 1})
 )
+
+
+def _as_json(value: Any) -> str:
+    """A value json.dumps does not know, in a saved row: a UUID or a moment (ISO 8601, with its offset)."""
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 class ChallengeRepository(TrackingRepository):
@@ -149,11 +140,7 @@ class ChallengeRepository(TrackingRepository):
         """Each challenge at its next version, in one statement; none if any of them changed meanwhile."""
         if self.connection.dialect.name == "postgresql":
             rows = [{**_row(challenge), "version": challenge.version} for challenge in saved]
-            columns = {
-                f"saved_{name}": [json.dumps(row[name]) if name in _JSON_COLUMNS else row[name] for row in rows]
-                for name in _SAVED_COLUMNS
-            }
-            updated = self.connection.execute(_SAVE_ALL, columns).rowcount
+            updated = self.connection.execute(_SAVE_ALL, {"saved": json.dumps(rows, default=_as_json)}).rowcount
         else:
             rows = []
             for challenge in saved:
