@@ -48,6 +48,13 @@ def bind(settings: Settings, default_port: int | None) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
+def counts_in_folder() -> bool:
+    """Whether metrics created in this process (and in processes forked from it) count in PROMETHEUS_MULTIPROC_DIR:
+    prometheus_client not imported yet, or imported with the folder set."""
+    values = sys.modules.get("prometheus_client.values")
+    return values is None or getattr(values, "ValueClass", None) is not getattr(values, "MutexValue", None)
+
+
 def serve(settings: Settings, default_port: int | None, root: Path) -> None:
     """The gateway and proposals under Granian; the other services under gunicorn with their ``gunicorn.conf.py``."""
     service = settings.service
@@ -55,11 +62,13 @@ def serve(settings: Settings, default_port: int | None, root: Path) -> None:
         os.chdir(root)
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py")]
         os.execv(sys.executable, gunicorn)  # noqa: S606 (our own interpreter, fixed arguments)
-    # Before the workers import prometheus_client: it reads the folder once, at import. This process imported it
-    # already (with the service's package), without the folder: workers forked from it would count in memory, each
-    # its own, and /metrics would sum the folder's nothing. Spawned, each worker imports it afresh.
+    # prometheus_client reads the folder once, at import. `python -m <service> serve` sets it before it imports the
+    # service's package (its __main__), so the workers are forked from this process and count into the folder. Had
+    # this process imported prometheus_client without the folder, forked workers would count in memory, each its
+    # own, and /metrics would sum the folder's nothing: spawned, each worker imports it afresh (and the app, slower).
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix=f"meemaken-{service}-metrics-"))
-    multiprocessing.set_start_method("spawn", force=True)
+    if not counts_in_folder():
+        multiprocessing.set_start_method("spawn", force=True)
     from granian import Granian
     from granian.constants import Interfaces
 
