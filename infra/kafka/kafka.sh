@@ -238,16 +238,27 @@ wait_ready() {
   local deadline=$((SECONDS + ${KAFKA_WAIT_SECONDS:-90})) expected="$BROKERS"
   [ -z "$EXTERNAL" ] || expected=1
   until port_open && as_broker "$PY" - "$BOOTSTRAP" "$expected" <<'PY' 2>/dev/null
-import os, sys
+import os, sys, time
 from kafka.admin import KafkaAdminClient
 login = {}
 if os.environ.get("KAFKA_SECURITY_PROTOCOL") == "SASL_PLAINTEXT":  # as_broker's
     login = {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
              "sasl_plain_username": os.environ["KAFKA_SASL_USERNAME"],
              "sasl_plain_password": os.environ["KAFKA_SASL_PASSWORD"]}
-admin = KafkaAdminClient(bootstrap_servers=sys.argv[1].split(","), request_timeout_ms=3000, **login)
-assert len(admin.describe_cluster()["brokers"]) >= int(sys.argv[2])
-admin.close()
+deadline = time.monotonic() + 5  # asked again in this process: an interpreter start a try cost the JVMs' CPU
+while True:
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=sys.argv[1].split(","), request_timeout_ms=3000, **login)
+        try:
+            if len(admin.describe_cluster()["brokers"]) >= int(sys.argv[2]):
+                break
+        finally:
+            admin.close()
+    except Exception:
+        pass
+    if time.monotonic() > deadline:
+        sys.exit(1)
+    time.sleep(0.2)
 PY
   do
     if [ -z "$EXTERNAL" ]; then
