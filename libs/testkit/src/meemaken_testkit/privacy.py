@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from meemaken_testkit.waiting import scaled
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # Belgian national register number, with or without its punctuation: yymmdd-sss-cc, check digits mod 97.
@@ -88,23 +91,34 @@ class PrivacyScan:
                 self.check(f"{path.name}:{number}", line, "log lines")
 
     def check_kafka(self, bootstrap: str, **login: Any) -> None:
-        """Every record of every topic on the broker, from the beginning (`login`: kafka-python's SASL options)."""
-        from kafka import KafkaConsumer
+        """Every record of every topic on the broker, from the beginning to the end offsets read first (`login`:
+        kafka-python's SASL options). Read to those ends rather than until the broker stays quiet for a while: no
+        idle wait at the end, and no record left unread because a loaded broker paused longer than that."""
+        from kafka import KafkaConsumer, TopicPartition
 
-        consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=3000, **login
-        )
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **login)
         try:
             topics = sorted(t for t in consumer.topics() if not t.startswith("__"))
-            if not topics:
+            partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+            if not partitions:
                 return
-            consumer.subscribe(topics)
-            consumer.poll(timeout_ms=1000)
+            consumer.assign(partitions)
             consumer.seek_to_beginning()
-            for record in consumer:
-                headers = " ".join(f"{k}={v.decode(errors='replace')}" for k, v in (record.headers or []))
-                value = (record.value or b"").decode(errors="replace")
-                self.check(f"topic {record.topic}", f"{headers} {value}", "kafka records")
+            starts, ends = consumer.beginning_offsets(partitions), consumer.end_offsets(partitions)
+            todo = [tp for tp in partitions if starts[tp] < ends[tp]]
+            unread, read_up_to, quiet_since = set(todo), 0, time.monotonic()
+            while unread:
+                for batch in consumer.poll(timeout_ms=1000).values():
+                    for record in batch:
+                        headers = " ".join(f"{k}={v.decode(errors='replace')}" for k, v in (record.headers or []))
+                        value = (record.value or b"").decode(errors="replace")
+                        self.check(f"topic {record.topic}", f"{headers} {value}", "kafka records")
+                positions = {tp: consumer.position(tp) for tp in todo}  # each only grows
+                unread = {tp for tp in unread if positions[tp] < ends[tp]}
+                if sum(positions.values()) > read_up_to:
+                    read_up_to, quiet_since = sum(positions.values()), time.monotonic()
+                elif time.monotonic() - quiet_since > scaled(60):
+                    raise TimeoutError(f"{len(unread)} partitions not read to their end: no progress for 60 s")
         finally:
             consumer.close()
 
