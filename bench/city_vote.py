@@ -3,8 +3,8 @@ through the gateway into PostgreSQL with the events on a 3-broker Kafka cluster;
 gateway and of proposals (API and worker each) in the same run; and a broker SIGKILLed during a pass.
 
 What runs: a 3-node KRaft cluster of its own (the testkit's `KafkaCluster`: replication factor 3,
-min.insync.replicas 2, 12 partitions per topic), proposals and the gateway as deployed (proposals under
-gunicorn, the gateway under Granian, a worker each; one API process per replica, so that a replica is a unit
+min.insync.replicas 2, 12 partitions per topic), proposals and the gateway as deployed (both under
+Granian, a worker each; one API process per replica, so that a replica is a unit
 of scale-out), the mock OpenID provider of gateway_ballots.py. A replica's gateway passes to its own
 proposals API; both replicas share the services' databases, consumer groups and relay leases.
 

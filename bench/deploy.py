@@ -1,6 +1,6 @@
 """What the gateway benchmarks (portal_render, gateway_ballots, work_queue) deploy: an in-process OpenID
 provider (oidc-provider-mock) with the benchmark's users, then, each with a database of its own on
-`--server-url` and the real broker at `--bootstrap`, proposals (as deployed: gunicorn + worker; it verifies
+`--server-url` and the real broker at `--bootstrap`, proposals (as deployed: Granian + worker; it verifies
 the tokens the gateway mints against the gateway's JWKS) when the benchmark needs it, and the gateway in front
 of it (Granian + worker) on a free port, each ready (`/readyz`) before `stack` yields; all stopped after.
 

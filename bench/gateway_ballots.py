@@ -1,6 +1,6 @@
 """Ballots through the gateway (login once, then cast) beside the same ballots straight to proposals.
 
-Runs proposals and the gateway as deployed (gunicorn + worker each, PostgreSQL databases, the real
+Runs proposals and the gateway as deployed (Granian + worker each, PostgreSQL databases, the real
 broker; proposals verifies tokens against the gateway's published JWKS), an in-process OpenID provider
 (oidc-provider-mock) with `--voters` residents, and opens a budget round. Every voter logs in once
 through the real code flow with PKCE (a server-side session at the gateway, its CSRF token from the
@@ -157,7 +157,7 @@ def each_once(casts: list[Cast], threads: int) -> None:
 
 
 def profile(pid: int, svg: Path, casts: list[Cast], args: argparse.Namespace) -> None:
-    """A flame graph (py-spy) of a gunicorn (or Granian) master and its workers while ballots go through them;
+    """A flame graph (py-spy) of a Granian master and its workers while ballots go through them;
     the ballots cast meanwhile on stderr, to compare samples per ballot between graphs."""
     svg.parent.mkdir(parents=True, exist_ok=True)
     seconds = str(int(args.seconds))

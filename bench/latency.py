@@ -1,6 +1,6 @@
 """Latency from `POST /api/v1/proposals` to the author's in-app notification, at a steady rate.
 
-Runs proposals and notifications as deployed (gunicorn API + worker each, own PostgreSQL
+Runs proposals and notifications as deployed (Granian API + worker each, own PostgreSQL
 database, the real broker), sends submissions open-loop at a fixed rate (each at its planned
 time, whether or not earlier ones are done), and measures for every submission the time from
 just before its request to the moment its notification row was committed (both clocks are this

@@ -1,6 +1,6 @@
 """Notifications: a budget-results fan-out to 150,000 voters, and a challenge event's lag meanwhile.
 
-Runs the notifications service as deployed (gunicorn API + worker, PostgreSQL, the real broker), an
+Runs the notifications service as deployed (Granian API + worker, PostgreSQL, the real broker), an
 SMTP server process on loopback (aiosmtpd, counting what it receives) and the proposals service's
 voters endpoint (served here from a list). 150,000 voters with an e-mail address are on file; one
 `round.results_published` event goes through Kafka; the worker pages through the voters, plans a

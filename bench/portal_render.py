@@ -1,6 +1,6 @@
 """The portal's server-side render time beside the service API calls behind each page, and its page weight.
 
-Runs proposals and the gateway as deployed (proposals: gunicorn + worker; the gateway: Granian + worker;
+Runs proposals and the gateway as deployed (Granian + worker each;
 PostgreSQL databases, the real broker; proposals verifies the tokens the gateway mints against its JWKS),
 an in-process OpenID provider (oidc-provider-mock) with one voter, and seeds through the proposals API:
 

@@ -1,6 +1,6 @@
 """Right to Challenge: challenges per second through the whole chain, and decision → downstream latency.
 
-Runs the challenges service as deployed (gunicorn API + worker, PostgreSQL, the real broker) and
+Runs the challenges service as deployed (Granian API + worker, PostgreSQL, the real broker) and
 drives challenges concurrently over HTTP, as residents and officials do: draft → submit → automatic
 gates (through Kafka and the worker) → assessor and eight scores → decision proposal → decision (its
 notice). A downstream Kafka consumer in this process counts the events and notes when each `accepted`
@@ -329,7 +329,7 @@ def main() -> None:
         "--driver",
         choices=["http", "backlog"],
         default="http",
-        help="http: the whole chain through gunicorn, as residents and officials drive it; "
+        help="http: the whole chain through its API, as residents and officials drive it; "
         "backlog: the automatic links alone, on challenges submitted before the worker starts",
     )
     parser.add_argument(

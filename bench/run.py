@@ -23,7 +23,7 @@ small sizes to check that it works, and leaves the README alone; `--only pipelin
   public data set (target: all reproduced; the whole set in minutes), beside parsing alone;
 - submissions_load.py: proposal submissions by 8 and 32 clients in a closed loop on the embedded SQLite
   default beside PostgreSQL in the same run: submissions/s, p50/p99 and the count of 5xx (target: 0);
-- ballot_intake.py: ballots accepted per second through the proposals API (gunicorn, PostgreSQL) at a
+- ballot_intake.py: ballots accepted per second through the proposals API (Granian, PostgreSQL) at a
   steady 300/s with p50/p99, beside the closed-loop ceiling of the same stack on /healthz (target: 300/s,
   p99 < 100 ms);
 - gateway_ballots.py: ballots/s and p50/p99 through the gateway (each voter logged in once through the

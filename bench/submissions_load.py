@@ -1,6 +1,6 @@
 """Proposal submissions under concurrent load on the embedded SQLite default, beside PostgreSQL.
 
-Runs proposals as deployed (gunicorn API + worker, the real broker) twice in the same run: on a
+Runs proposals as deployed (Granian API + worker, the real broker) twice in the same run: on a
 SQLite file (what `make run` uses when no DATABASE_URL is given) and on a PostgreSQL database. For
 8 and 32 clients in a closed loop, each submitting admitted proposals for `--seconds`, `--repeat`
 times after a warm-up pass: submissions/s, p50/p99 latency, and the count of 5xx answers (goal: 0 at

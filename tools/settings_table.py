@@ -50,12 +50,10 @@ ELSEWHERE = (
     ),
     (
         "`WEB_CONCURRENCY`",
-        "the API's processes, read by gunicorn (2, the `gunicorn.conf.py` of challenges, panels and notifications) "
-        "and, for the gateway and proposals under Granian, by `meemaken_kit.serve` (gateway 1, proposals 2; "
+        "the API's processes, read by `meemaken_kit.serve` (Granian; the gateway 1, the others 2; "
         "services/gateway/README.md)",
     ),
-    ("`GUNICORN_THREADS`", "threads per API process under gunicorn (4), read by its services' `gunicorn.conf.py`"),
-    ("`PROMETHEUS_MULTIPROC_DIR`", "set by `serve` and `gunicorn.conf.py` for prometheus_client, read at its import"),
+    ("`PROMETHEUS_MULTIPROC_DIR`", "set by `serve` for prometheus_client, read at its import"),
 )
 
 

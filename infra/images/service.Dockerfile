@@ -59,9 +59,8 @@ RUN --mount=type=cache,id=meemaken-pip,target=/root/.cache/pip \
  && rm -rf /src /opt/meemaken/lib/python3*/site-packages/numpy/*/tests \
  && python3 -m compileall -q -j 0 /opt/meemaken
 
-# The service in place at /app (its migrations, openapi.json and, but for the gateway and proposals, gunicorn.conf.py
-# beside src/; the gateway's generated portal CSS in its static files: `make frontend` first). `pip check`
-# stops the build if the venv lacks one of its requirements.
+# The service in place at /app (its migrations and openapi.json beside src/; the gateway's generated portal CSS
+# in its static files: `make frontend` first). `pip check` stops the build if the venv lacks one of its requirements.
 ARG PORT
 COPY services/${SERVICE}/ /app/
 RUN case "$SERVICE" in proposals|challenges|panels|notifications|gateway) ;; \

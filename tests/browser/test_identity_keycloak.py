@@ -1,7 +1,7 @@
 """Login, logout, session expiry and CSRF through a real browser against Keycloak (issue 12).
 
 Chromium (Playwright, sync API) logs the demo realm's people in on Keycloak's own login page; the
-gateway and the proposals service run as deployed (migrate + gunicorn + worker, PostgreSQL, Kafka);
+gateway and the proposals service run as deployed (migrate + Granian + worker, PostgreSQL, Kafka);
 proposals verifies the gateway's tokens against the gateway's published JWKS. What is proven:
 
 1. anna's login lands on "My page" with her reference code and verified age, residence and

@@ -1,6 +1,6 @@
 """Database pools under the server's limit, with many replicas (infra/README.md, "Database connections";
-docs/operations/scale-out.md, step 2). The proposals service runs 3 API replicas of 2 gunicorn processes each
-(6 API processes, each with 4 threads) and 3 workers (the answer-term timer loop, every 0.5 s, which claims due
+docs/operations/scale-out.md, step 2). The proposals service runs 3 API replicas of 2 Granian processes each
+(6 API processes, each with 8 threads) and 3 workers (the answer-term timer loop, every 0.5 s, which claims due
 terms with FOR UPDATE SKIP LOCKED; the relay and consumers draw on the same per-process pool, and are left out so
 that the test needs no broker) against a PostgreSQL of its own whose max_connections leaves exactly the
 arithmetic's sum to the service:

@@ -43,7 +43,7 @@ def services(postgres_server_url, kafka_bootstrap, tmp_path_factory):
         return deploy(name, database, kafka_bootstrap, tmp_path_factory.mktemp(name), extra, workers=workers)
 
     # Only proposals needs its worker here: the automatic check and the count come through Kafka.
-    with ThreadPoolExecutor(3) as pool:  # side by side: most of a deploy is waiting for migrations and gunicorn
+    with ThreadPoolExecutor(3) as pool:  # side by side: most of a deploy is waiting for migrations and the APIs
         started = [
             pool.submit(start, "proposals"),
             pool.submit(start, "challenges", ()),

@@ -1,7 +1,7 @@
 """Schemathesis through the gateway, as residents and officials really call the services: every service's
 committed OpenAPI document (services/*/openapi.json), its operations at the paths the gateway exposes
 (``/api/<service>/v1/...``), sent over HTTP to the gateway as deployed (Granian) in front of the four services
-as deployed (gunicorn), each on its own PostgreSQL database. The callers logged in through the OpenID
+as deployed (Granian too), each on its own PostgreSQL database. The callers logged in through the OpenID
 provider (oidc-provider-mock, one person per role, officials municipality-wide): the gateway's session cookie
 and the page's CSRF token, as a browser sends them; the gateway checks them (the full path, then its fast
 lane), mints the service's token and forwards.

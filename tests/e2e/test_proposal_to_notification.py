@@ -1,4 +1,4 @@
-"""End to end, as deployed: gunicorn APIs and workers of proposals and notifications as processes,
+"""End to end, as deployed: Granian APIs and workers of proposals and notifications as processes,
 each with its own PostgreSQL database, talking only through the real Kafka broker."""
 
 from __future__ import annotations

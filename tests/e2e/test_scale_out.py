@@ -1,4 +1,4 @@
-"""Scale-out on one broker and one PostgreSQL: the proposals service with two API replicas (separate gunicorn
+"""Scale-out on one broker and one PostgreSQL: the proposals service with two API replicas (separate Granian
 instances, requests round-robin) and two worker replicas, and notifications with two worker replicas, each
 service on one database; topics of 3 partitions. While proposals and supports flow, a third worker of each
 service joins (a rebalance of their consumer groups) and then the worker holding each service's relay lease is

@@ -1,4 +1,4 @@
-"""Traces as deployed: the proposals and notifications APIs (gunicorn) and workers as processes, configured only
+"""Traces as deployed: the proposals and notifications APIs (Granian) and workers as processes, configured only
 by OTEL_* variables, export their spans by OTLP over HTTP to a receiver in this test; one submission's trace
 holds both services' spans, through Kafka, to the e-mail (sent to a real SMTP server process)."""
 

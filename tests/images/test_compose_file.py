@@ -97,7 +97,7 @@ def test_the_meemaken_containers_are_locked_down_and_checked_by_the_image_s_heal
             continue
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
         assert "no-new-privileges:true" in service["security_opt"], name
-        assert any(t.startswith("/tmp") for t in service["tmpfs"]), f"{name}: gunicorn and metrics need a /tmp"
+        assert any(t.startswith("/tmp") for t in service["tmpfs"]), f"{name}: the API's metrics need a /tmp"
         assert service["healthcheck"]["test"] == ["CMD", "meemaken", "healthcheck"], name
     assert "healthcheck)" in ENTRYPOINT.read_text()
     text = dockerfile()

@@ -16,7 +16,7 @@ def test_after_a_database_restart_the_api_answers_503_once_then_serves_again(ser
     if postgres is None:
         pytest.skip("needs the local PostgreSQL cluster to restart it")
     settings, _engine, _env = service
-    engine = make_engine(settings.database_url, pool_pre_ping=False)  # as the API runs under gunicorn
+    engine = make_engine(settings.database_url, pool_pre_ping=False)  # as the API runs (meemaken_kit.serve)
     client = create_app(settings, engine).test_client()
     assert client.get("/api/v1/proposals").status_code == 200  # a pooled connection exists
     postgres.restart()

@@ -41,7 +41,7 @@ def rows_of(engine, voter) -> list[int]:
 
 def test_a_ballot_whose_connection_dies_mid_statement_is_not_stored_and_the_next_one_is_the_first(database_url):
     migrate(SERVICE.migrations_dir, database_url)
-    engine = make_engine(database_url, pool_pre_ping=False)  # as the API runs under gunicorn
+    engine = make_engine(database_url, pool_pre_ping=False)  # as the API runs (meemaken_kit.serve)
     client = create_app(Settings.from_env("proposals", {"DATABASE_URL": database_url}), engine).test_client()
     rid = voting_round(client)
     url, voter, choice = f"/api/v1/rounds/{rid}/ballot", uuid.uuid4(), {"projects": ["p1"]}

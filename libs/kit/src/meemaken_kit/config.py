@@ -14,7 +14,7 @@ naming the variable and what it expects (``ConfigurationError``), never a traceb
 
 Read elsewhere because a library reads them itself: the other ``OTEL_*`` (the OpenTelemetry SDK's exporters'
 headers, timeouts, sampler; the fields above decide whether and where to trace), ``PROMETHEUS_MULTIPROC_DIR``
-(prometheus_client, at import), gunicorn's ``gunicorn.conf.py`` (``<SERVICE>_BIND``, ``WEB_CONCURRENCY``).
+(prometheus_client, at import), ``WEB_CONCURRENCY`` (meemaken_kit.serve: the API's processes).
 """
 
 from __future__ import annotations
@@ -99,13 +99,13 @@ class Settings(EventSettings):
     bind: str = variable(
         f"{SERVICE}_BIND",
         "",
-        "host:port where the API listens (a service's gunicorn.conf.py reads it too); empty: its loopback port",
+        "host:port where the API listens; empty: its loopback port",
         pattern=r"^(\S*:\d{1,5})?$",
     )
     threads: int = variable(
         f"{SERVICE}_THREADS",
         16,
-        "threads per API process under Granian (the gateway and proposals; gunicorn: GUNICORN_THREADS)",
+        "threads per API process (Granian)",
         ge=1,
     )
     worker_metrics_bind: str = variable(

@@ -64,7 +64,3 @@ def server_logconfig(service: str, server_logger: str, access_logger: str) -> di
             access_logger: {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
         },
     }
-
-
-def gunicorn_logconfig(service: str) -> dict[str, Any]:
-    return server_logconfig(service, "gunicorn.error", "gunicorn.access")

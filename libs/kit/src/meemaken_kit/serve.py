@@ -1,20 +1,20 @@
-"""``python -m <service> serve``: the service's API as deployed; the gateway and proposals under Granian (WSGI).
+"""``python -m <service> serve``: every service's API as deployed, under Granian (WSGI).
 
-Granian's HTTP handling is in Rust: per request it costs a fraction of gunicorn's threaded worker,
-which matters where the Python work per request is small, as in the gateway's pass-through (issue 12's
-benchmark: gateway CPU per ballot 2.2 ms under gunicorn, 1.3 ms under Granian) and a ballot in proposals
-(issue 18, bench/ballot_intake.py at 600/s: API CPU per ballot 2.6 ms under gunicorn, 1.9 ms under Granian). The
-other services still run under gunicorn (``gunicorn -c gunicorn.conf.py``) until their benchmarks are
-measured under Granian.
+Granian's HTTP handling is in Rust: per request it costs a fraction of gunicorn's threaded worker, which the
+services ran under before, which matters where the Python work per request is small, as in the gateway's
+pass-through (issue 12's benchmark: gateway CPU per ballot 2.2 ms under gunicorn, 1.3 ms under Granian) and a
+ballot in proposals (issue 18, bench/ballot_intake.py at 600/s: API CPU per ballot 2.6 ms under gunicorn, 1.9 ms
+under Granian).
 
-Configuration from the service's settings: ``<SERVICE>_BIND`` (host:port, default the service's loopback port;
-gunicorn.conf.py reads it too) and ``<SERVICE>_THREADS`` (threads per Granian worker for the app, default 16,
-proposals 8); and, as gunicorn reads it itself, ``WEB_CONCURRENCY`` (worker processes, default 2 under gunicorn; under
-Granian 1 for the gateway, 2 for proposals). One gateway process with 16 threads suits a host of two cores
-(``make run``): its threads mostly wait on the services, and each worker process learns each login session
-and signs its token once (bench/README.md, the gateway); proposals' requests spend their time in Python and
-PostgreSQL, one process a core. Production advice in infra/README.md. Metrics of all workers are summed
-through ``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder unless one is given); the app answers ``Server: meemaken``.
+Configuration from the service's settings: ``<SERVICE>_BIND`` (host:port, default the service's loopback port)
+and ``<SERVICE>_THREADS`` (threads per Granian worker for the app, default 16, proposals 8); and
+``WEB_CONCURRENCY`` (worker processes: 1 for the gateway, 2 for the others unless it says otherwise). One gateway
+process with 16 threads suits a host of two cores (``make run``): its threads mostly wait on the services, and
+each worker process learns each login session and signs its token once (bench/README.md, the gateway); the
+services' requests spend their time in Python and PostgreSQL, one process a core. Production advice in
+infra/README.md. A request's headers must arrive within 30 s (Granian's ``header_read_timeout``); on SIGTERM a
+worker finishes its requests for up to 20 s. Metrics of all workers are summed through
+``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder unless one is given); the app answers ``Server: meemaken``.
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ import multiprocessing
 import os
 import sys
 import tempfile
-from pathlib import Path
 
 from meemaken_kit.config import Settings
 from meemaken_kit.logs import server_logconfig
 
-GRANIAN_WORKERS = {"gateway": "1", "proposals": "2"}  # worker processes when WEB_CONCURRENCY is unset
-SERVED_BY_GRANIAN = frozenset(GRANIAN_WORKERS)
+# Worker processes when WEB_CONCURRENCY is unset.
+GRANIAN_WORKERS = {"gateway": "1", "proposals": "2", "challenges": "2", "panels": "2", "notifications": "2"}
 GRANIAN_THREADS = str(Settings.model_fields["threads"].default)  # <SERVICE>_THREADS unset
 
 
@@ -55,13 +54,9 @@ def counts_in_folder() -> bool:
     return values is None or getattr(values, "ValueClass", None) is not getattr(values, "MutexValue", None)
 
 
-def serve(settings: Settings, default_port: int | None, root: Path) -> None:
-    """The gateway and proposals under Granian; the other services under gunicorn with their ``gunicorn.conf.py``."""
+def serve(settings: Settings, default_port: int | None) -> None:
+    """The service's API under Granian, from its package's ``entrypoints/wsgi.py``."""
     service = settings.service
-    if service not in SERVED_BY_GRANIAN:
-        os.chdir(root)
-        gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py")]
-        os.execv(sys.executable, gunicorn)  # noqa: S606 (our own interpreter, fixed arguments)
     # prometheus_client reads the folder once, at import. `python -m <service> serve` sets it before it imports the
     # service's package (its __main__), so the workers are forked from this process and count into the folder. Had
     # this process imported prometheus_client without the folder, forked workers would count in memory, each its
@@ -78,7 +73,7 @@ def serve(settings: Settings, default_port: int | None, root: Path) -> None:
         address=host,
         port=port,
         interface=Interfaces.WSGI,
-        workers=int(os.environ.get("WEB_CONCURRENCY", GRANIAN_WORKERS[service])),
+        workers=int(os.environ.get("WEB_CONCURRENCY", GRANIAN_WORKERS.get(service, "2"))),
         blocking_threads=settings.threads,
         websockets=False,
         log_dictconfig=server_logconfig(service, "_granian", "granian.access"),

@@ -31,7 +31,7 @@ from meemaken_kit.tracing import configure_tracing
 from meemaken_kit.worker import Loop, run_loops, serve_metrics_and_health
 
 S = TypeVar("S", bound=Settings)
-WORKER_BOOT_ERROR = 3  # gunicorn's exit status for a worker that cannot boot: the arbiter halts
+WORKER_BOOT_ERROR = 3  # a worker that cannot boot: its configuration was refused
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class ServiceDefinition(Generic[S]):
         and the pool, invalidated by that error, reconnects."""
         try:
             settings = self.settings()
-        except ConfigurationError as refused:  # gunicorn stops at a worker that exits 3, not respawning it
+        except ConfigurationError as refused:  # `serve` checked the same settings before it started any worker
             print(refused, file=sys.stderr)
             raise SystemExit(WORKER_BOOT_ERROR) from None
         configure_logging(self.name, settings.log_level)
@@ -111,7 +111,7 @@ def main(service: ServiceDefinition[Any], argv: Sequence[str] | None = None) -> 
         help="run only this loop (repeatable): relay, a consumer's name, timers; each in a process of its own "
         "spreads a busy service over cores",
     )
-    commands.add_parser("serve", help="run the API (gateway, proposals: Granian; others: gunicorn.conf.py)")
+    commands.add_parser("serve", help="run the API (Granian; WEB_CONCURRENCY processes of <SERVICE>_THREADS threads)")
     openapi = commands.add_parser("openapi", help="write the OpenAPI document next to pyproject.toml")
     openapi.add_argument("--check", action="store_true", help="fail if the committed document is out of date")
     schemas = commands.add_parser("event-schemas", help="write the JSON Schemas of its events into meemaken_events")
@@ -137,7 +137,7 @@ def main(service: ServiceDefinition[Any], argv: Sequence[str] | None = None) -> 
         from meemaken_kit.serve import serve
 
         settings = service.settings()  # a wrong value stops here, in one line, before the server starts its workers
-        serve(settings, service.port, service.root)
+        serve(settings, service.port)
         return 0
     settings = service.settings()
     configure_logging(service.name, settings.log_level)

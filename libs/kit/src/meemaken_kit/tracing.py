@@ -44,7 +44,7 @@ def enabled() -> bool:
 
 
 def configure_tracing(settings: Settings) -> bool:
-    """Set up the SDK with the configured exporters, once per process (after gunicorn forked: each worker
+    """Set up the SDK with the configured exporters, once per process (after the server started its workers: each worker
     exports its own spans in a background thread). True when spans are now recorded."""
     if enabled():
         return True

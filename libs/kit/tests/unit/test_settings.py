@@ -89,7 +89,7 @@ def test_a_service_gets_its_own_settings_class() -> None:
         del Settings.by_service["kit-test"]
 
 
-def test_gunicorn_is_told_the_worker_cannot_boot(
+def test_an_api_worker_with_a_refused_configuration_stops_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from meemaken_kit.service import WORKER_BOOT_ERROR, ServiceDefinition
@@ -98,5 +98,5 @@ def test_gunicorn_is_told_the_worker_cannot_boot(
     service = ServiceDefinition[Settings]("kit", Path("."), lambda *_: None, lambda *_: [])  # type: ignore[arg-type,return-value]
     with pytest.raises(SystemExit) as stopped:
         service.wsgi_app()
-    assert stopped.value.code == WORKER_BOOT_ERROR, "the arbiter halts instead of respawning the worker"
+    assert stopped.value.code == WORKER_BOOT_ERROR, "the worker stops, naming the refused setting"
     assert "kit: configuration refused: LOG_LEVEL: " in capsys.readouterr().err

@@ -1,5 +1,4 @@
-"""A service run as deployed: migrated, its API (Granian for the gateway and proposals, gunicorn for the
-others) and its worker, as processes.
+"""A service run as deployed: migrated, its API (Granian) and its worker, as processes.
 
 End-to-end tests and benchmarks use it the same way, so both exercise what ops run.
 """

@@ -157,7 +157,7 @@ def caller_token(service: str) -> str | None:
 
 
 def api() -> Backends:
-    """The app's one client (made on first use, after gunicorn forked)."""
+    """The app's one client (made on first use, in each of the server's workers)."""
     found = current_app.extensions.get("gateway.backends")
     if found is None:
         settings = gateway().settings

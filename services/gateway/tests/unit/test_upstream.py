@@ -123,7 +123,7 @@ def test_a_chunked_or_large_answer_streams_and_the_connection_is_reused_after(se
 def test_a_connection_the_service_closed_while_idle_is_not_reused(serve):
     def script(server: Server, conn: socket.socket) -> None:
         server.request(conn)
-        conn.sendall(OK)  # then close: gunicorn's keep-alive timeout
+        conn.sendall(OK)  # then close: a server's keep-alive timeout
 
     server = serve(script)
     pool = Pool(server.url)

@@ -1,4 +1,4 @@
-"""gunicorn's entry: ``gunicorn -c gunicorn.conf.py`` (see wsgi_app there)."""
+"""The WSGI app ``python -m challenges serve`` runs under Granian (meemaken_kit.serve)."""
 
 from challenges.bootstrap import SERVICE
 

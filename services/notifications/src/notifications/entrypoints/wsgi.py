@@ -1,4 +1,4 @@
-"""gunicorn's entry: ``gunicorn -c gunicorn.conf.py`` (see wsgi_app there)."""
+"""The WSGI app ``python -m notifications serve`` runs under Granian (meemaken_kit.serve)."""
 
 from notifications.bootstrap import SERVICE
 
