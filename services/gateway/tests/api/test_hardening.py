@@ -56,7 +56,8 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(gateway_ap
 
 
 def test_login_is_rate_limited_per_address_with_retry_after(make_gateway, provider):
-    app = make_gateway(provider, MEEMAKEN_RATELIMIT_LOGIN="3/minute")
+    # the limiter counts in fixed windows: a minute's boundary between the requests would start a new count
+    app = make_gateway(provider, MEEMAKEN_RATELIMIT_LOGIN="3/day")
     client = app.test_client()
     statuses = [client.get("/login").status_code for _ in range(4)]
     assert statuses == [302, 302, 302, 429]
@@ -67,7 +68,7 @@ def test_login_is_rate_limited_per_address_with_retry_after(make_gateway, provid
 
 
 def test_logins_are_limited_per_account_too_but_only_for_the_account_that_logged_in(make_gateway, provider):
-    app = make_gateway(provider, MEEMAKEN_RATELIMIT_LOGIN_ACCOUNT="2/minute")
+    app = make_gateway(provider, MEEMAKEN_RATELIMIT_LOGIN_ACCOUNT="2/day")  # a day's window: see above
     statuses = [login(app.test_client(), ANNA).status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
     assert login(app.test_client(), KAREL).status_code == 302  # nobody can lock another person out
