@@ -69,8 +69,11 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
             yield
         with engine.connect() as other:
             committed = sum(decisions(other).values())
-        if committed > 0:  # a batch was committed before this one
-            staged_before_crash.append(sum(decisions(connection).values()))
+        staged = sum(decisions(connection).values())
+        # a batch was committed before this one, and this one decided more (a batch holding only events' second
+        # copies, all skipped by the inbox, decides nothing: it commits as it is)
+        if 0 < committed < staged:
+            staged_before_crash.append(staged)
             saved_before_crash.append(decided_rows(connection))
             raise Crash
 
