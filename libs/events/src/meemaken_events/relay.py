@@ -138,7 +138,8 @@ class Relay(Loop):
         self.batch_size, self.idle_wait, self.send_timeout = batch_size, idle_wait, send_timeout
         self.retention = retention
         self._next_prune = 0.0
-        self.wakeup, self._caught_up, self._found = Wakeup.for_engine(engine), False, 0
+        self.wakeup = Wakeup.for_engine(engine)
+        self._found: int | None = None  # rows the last round published (None: it held no lease)
         self._marker: ThreadPoolExecutor | None = None  # marks a confirmed batch while the next one is sent
         self._marking: tuple[list[int], Future[None]] | None = None  # the ids being marked (left out of the next
         # read), and the mark
@@ -169,7 +170,7 @@ class Relay(Loop):
     def step(self) -> bool:
         """Publish a batch while this replica holds the lease (the loop backs off 0.1 s doubling up to 5 s
         while the broker or the database is away); busy while full batches wait."""
-        self._caught_up = False
+        self._found = None
         if not self.lease.acquire():
             self.wait(self.lease.ttl / 3)
             return False
@@ -177,7 +178,7 @@ class Relay(Loop):
         if time.monotonic() >= self._next_prune:
             self.prune()
             self._next_prune = time.monotonic() + 600
-        self._caught_up, self._found = published < self.batch_size, published
+        self._found = published
         return published >= self.batch_size
 
     def round(self) -> float:
@@ -186,7 +187,7 @@ class Relay(Loop):
         A round that found no more than `few` rows skips the pause: nothing else was waiting, so the next row's
         commit is sent as soon as it notifies (a lone event waited for the rest of the pause: `bench/latency.py`)."""
         pause = super().round()
-        if self.wakeup is None or not self._caught_up:
+        if self.wakeup is None or self._found is None or self._found >= self.batch_size:  # not caught up
             return pause
         pause = pause if self._found > self.few else 0.0
         if not self.wait(pause):

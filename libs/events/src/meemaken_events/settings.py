@@ -113,7 +113,8 @@ class EventSettings(EnvironmentSettings):
     relay_idle_wait_seconds: float = variable(
         f"{SERVICE}_RELAY_IDLE_WAIT_SECONDS",
         0.01,
-        "the relay's pause after a batch short of full (then, on PostgreSQL, it waits for an outbox row's NOTIFY)",
+        "the relay's pause after a batch short of full, unless it held 2 rows or fewer (then, on PostgreSQL, it "
+        "waits for an outbox row's NOTIFY)",
         ge=0,
     )
     consumer_max_records: int = variable(
