@@ -15,19 +15,9 @@ class AudienceStore:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
-    def members(self, scopes: list[str], role: str) -> list[str]:
-        if not scopes:
-            return []
-        query = (
-            sa.select(audiences.c.person_id)
-            .where(audiences.c.scope.in_(scopes), audiences.c.role == role)
-            .order_by(audiences.c.person_id)
-        )
-        return list(dict.fromkeys(self.connection.execute(query).scalars()))
-
     def members_of_many(self, wanted: list[tuple[list[str], str]]) -> list[list[str]]:
-        """``members`` of each (scopes, role) in one query, in the same order (by person id, as the database
-        sorts them) and without repeats."""
+        """The members of each (scopes, role): the people with that role in any of the scopes, in one query for
+        them all, each list by person id (as the database sorts them) and without repeats."""
         scopes = sorted({scope for scopes, _ in wanted for scope in scopes})
         if not scopes:
             return [[] for _ in wanted]
