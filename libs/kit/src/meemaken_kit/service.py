@@ -31,7 +31,6 @@ from meemaken_kit.tracing import configure_tracing
 from meemaken_kit.worker import Loop, run_loops, serve_metrics_and_health
 
 S = TypeVar("S", bound=Settings)
-WORKER_BOOT_ERROR = 3  # a worker that cannot boot: its configuration was refused
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,8 @@ class ServiceDefinition(Generic[S]):
         and the pool, invalidated by that error, reconnects."""
         try:
             settings = self.settings()
-        except ConfigurationError as refused:  # `serve` checked the same settings before it started any worker
-            print(refused, file=sys.stderr)
-            raise SystemExit(WORKER_BOOT_ERROR) from None
+        except ConfigurationError as refused:  # `serve` checked them before its first worker; a file one names
+            raise SystemExit(str(refused)) from None  # (`*_FILE`) may have changed before a worker is started again
         configure_logging(self.name, settings.log_level)
         configure_tracing(settings)
         return self.create_app(settings, self.engine(settings, pool_pre_ping=False))

@@ -89,14 +89,12 @@ def test_a_service_gets_its_own_settings_class() -> None:
         del Settings.by_service["kit-test"]
 
 
-def test_an_api_worker_with_a_refused_configuration_stops_with_one_line(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from meemaken_kit.service import WORKER_BOOT_ERROR, ServiceDefinition
+def test_an_api_worker_with_a_refused_configuration_stops_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meemaken_kit.service import ServiceDefinition
 
     monkeypatch.setenv("LOG_LEVEL", "loud")
     service = ServiceDefinition[Settings]("kit", Path("."), lambda *_: None, lambda *_: [])  # type: ignore[arg-type,return-value]
     with pytest.raises(SystemExit) as stopped:
         service.wsgi_app()
-    assert stopped.value.code == WORKER_BOOT_ERROR, "the worker stops, naming the refused setting"
-    assert "kit: configuration refused: LOG_LEVEL: " in capsys.readouterr().err
+    line = str(stopped.value.code)  # what the interpreter prints as the process exits (status 1)
+    assert line.startswith("kit: configuration refused: LOG_LEVEL: ") and "\n" not in line
