@@ -120,7 +120,7 @@ class DeadLetterLog:
             client_id=f"{topic}-reader",
             group_id=None,
             enable_auto_commit=False,
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=brokers.consumer_fetch_max_wait_ms,  # as its consumer's: read before it decides
         )
         partitions = self._consumer.partitions_for_topic(topic)
         if not partitions:

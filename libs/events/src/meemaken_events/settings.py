@@ -123,7 +123,8 @@ class EventSettings(EnvironmentSettings):
     consumer_fetch_max_wait_ms: int = variable(
         f"{SERVICE}_CONSUMER_FETCH_MAX_WAIT_MS",
         100,
-        "how long the broker holds a consumer's fetch while it has no record (Kafka fetch.max.wait.ms)",
+        "how long the broker holds a consumer's fetch (its dead-letter topic's too) while it has no record (Kafka "
+        "fetch.max.wait.ms)",
         ge=0,
     )
 

@@ -81,3 +81,27 @@ def test_the_dead_letter_limit_and_the_inbox_retention_come_from_the_settings():
         },
     )
     assert (custom.dead_letter_limit, custom.dead_letter_window_seconds, custom.inbox_retention.days) == (5, 30, 90)
+
+
+def test_a_dead_letter_topic_is_read_with_its_consumers_fetch_wait(monkeypatch):
+    """The reader a consumer catches up with before it decides about a record: the broker holds its fetches
+    as long as the consumer's own (<SERVICE>_CONSUMER_FETCH_MAX_WAIT_MS), not a wait of its own."""
+    from meemaken_events import dead_letter_log
+
+    options = {}
+
+    class Unreachable:
+        def __init__(self, **given):
+            options.update(given)
+
+        def partitions_for_topic(self, _topic):
+            return None
+
+        def close(self, **_kwargs):
+            pass
+
+    monkeypatch.setattr(dead_letter_log, "KafkaConsumer", Unreachable)
+    settings = EventSettings.from_env("kit", {"KIT_CONSUMER_FETCH_MAX_WAIT_MS": "20"})
+    with pytest.raises(dead_letter_log.NoDeadLetterTopic):
+        dead_letter_log.DeadLetterLog(settings, "kit.dlq")
+    assert options["fetch_max_wait_ms"] == 20
