@@ -18,6 +18,7 @@ from pathlib import Path
 
 from meemaken_testkit import reaper
 from meemaken_testkit.ports import free_port
+from meemaken_testkit.waiting import scaled
 
 ROOT = Path(__file__).resolve().parents[4]
 KAFKA_SH = ROOT / "infra" / "kafka" / "kafka.sh"
@@ -68,17 +69,7 @@ class LocalKafka(reaper.LocalServer):
 
     def kill(self) -> None:
         """SIGKILL, as a crash would; returns once the process is gone."""
-        pid = self.pid
-        if pid is None:
-            return
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        (self.data_dir / "kafka.pid").unlink(missing_ok=True)
+        kill_broker(self.pid, self.data_dir / "kafka.pid")
 
     @property
     def pid(self) -> int | None:
@@ -93,6 +84,21 @@ class LocalKafka(reaper.LocalServer):
     @property
     def folder(self) -> Path:
         return self.data_dir
+
+
+def kill_broker(pid: int | None, pid_file: Path) -> None:
+    """SIGKILL the broker (or a cluster's node) `pid_file` names, as a crash would; returns once the process is
+    gone (at most 10 s, times MEEMAKEN_TEST_TIME_FACTOR) and its pid file with it."""
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + scaled(10)
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid_file.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -145,11 +151,12 @@ def declared_topics() -> list[tuple[str, int]]:
 
 
 def wait_for_broker(bootstrap: str, timeout: float = 90.0) -> None:
-    """Until the broker at `bootstrap` answers a metadata request (for brokers not started here)."""
+    """Until the broker at `bootstrap` answers a metadata request (for brokers not started here), at most
+    `timeout` seconds times MEEMAKEN_TEST_TIME_FACTOR."""
     from kafka.admin import KafkaAdminClient
     from kafka.errors import KafkaError
 
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while True:
         try:
             admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), request_timeout_ms=3000)

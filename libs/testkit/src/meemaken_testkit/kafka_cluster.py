@@ -25,7 +25,6 @@ import random
 import secrets
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,8 +35,9 @@ from typing import Any
 import pytest
 
 from meemaken_testkit import reaper
-from meemaken_testkit.kafka import KAFKA_SH, TOPICS_FILE
+from meemaken_testkit.kafka import KAFKA_SH, TOPICS_FILE, kill_broker
 from meemaken_testkit.ports import free_port
+from meemaken_testkit.waiting import scaled
 
 NODES = 3
 PORT, CONTROLLER_PORT, SECURE_PORT = 9092, 9093, 9094
@@ -136,17 +136,7 @@ class KafkaCluster(reaper.LocalServer):
 
     def kill(self, node: int) -> None:
         """SIGKILL, as a crash would; returns once the process is gone."""
-        pid = self.pid(node)
-        if pid is None:
-            return
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        (self.data_dir / f"node-{node}" / "kafka.pid").unlink(missing_ok=True)
+        kill_broker(self.pid(node), self.data_dir / f"node-{node}" / "kafka.pid")
 
     def client_env(self, password: str | None = None, user: str | None = None) -> dict[str, str]:
         """The environment of a service that reaches the cluster by SASL_SSL as `user` (default: `broker`, the
@@ -221,6 +211,8 @@ class KafkaCluster(reaper.LocalServer):
             admin.close()
 
     def wait_in_sync(self, topics: list[str], timeout: float = 90.0) -> None:
+        """Until no partition of `topics` is under-replicated, at most `timeout` s times MEEMAKEN_TEST_TIME_FACTOR."""
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -230,7 +222,7 @@ class KafkaCluster(reaper.LocalServer):
                 if time.monotonic() > deadline:
                     raise
             if time.monotonic() > deadline:
-                raise TimeoutError(f"partitions still under-replicated after {timeout} s")
+                raise TimeoutError(f"partitions still under-replicated after {timeout:g} s")
             time.sleep(0.5)
 
     # --- the network ------------------------------------------------------------------------------
@@ -279,14 +271,6 @@ class KafkaCluster(reaper.LocalServer):
     def reconnect(self, node: int) -> None:
         """The link up again (nothing happens if it is up, or gone with the cluster)."""
         subprocess.run(["ip", "link", "set", f"{self.tag}h{node}", "up"], check=False, capture_output=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _namespaces_usable() -> bool:

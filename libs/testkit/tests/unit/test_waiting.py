@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -30,3 +31,35 @@ def test_the_factor_from_the_environment_scales_every_timeout(monkeypatch):
         monkeypatch.setenv("MEEMAKEN_TEST_TIME_FACTOR", wrong)
         with pytest.raises(ValueError, match="MEEMAKEN_TEST_TIME_FACTOR"):
             scaled(1)
+
+
+def test_the_brokers_waits_scale_too(monkeypatch, tmp_path):
+    """A killed node's process awaited, a cluster's partitions awaited in sync: both as long as the factor says."""
+    from meemaken_testkit import kafka
+    from meemaken_testkit.kafka_cluster import KafkaCluster
+
+    monkeypatch.setenv("MEEMAKEN_TEST_TIME_FACTOR", "2.5")
+
+    class Clock:  # a process that outlives its SIGKILL (stuck in the kernel): waited for, in this clock's time
+        now = 0.0
+
+        def monotonic(self):
+            return self.now
+
+        def sleep(self, seconds):
+            self.now += seconds
+
+    clock = Clock()
+    monkeypatch.setattr(kafka, "time", clock)
+    monkeypatch.setattr(kafka, "os", SimpleNamespace(kill=lambda _pid, _signal: None))  # no process is signalled
+    pid_file = tmp_path / "kafka.pid"
+    pid_file.write_text("4242")
+    kafka.kill_broker(4242, pid_file)
+    assert 25 <= clock.now < 25.1 and not pid_file.exists()
+
+    class Lagging:  # a cluster whose partitions never catch up
+        def under_replicated(self, _topics):
+            return 1
+
+    with pytest.raises(TimeoutError, match=r"after 0\.25 s"):
+        KafkaCluster.wait_in_sync(Lagging(), ["t"], timeout=0.1)  # type: ignore[arg-type]
