@@ -22,10 +22,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import tempfile
 
 from meemaken_kit.config import Settings
 from meemaken_kit.logs import server_logconfig
+from meemaken_main import metrics_folder
 
 # Worker processes when WEB_CONCURRENCY is unset.
 GRANIAN_WORKERS = {"gateway": "1", "proposals": "2", "challenges": "2", "panels": "2", "notifications": "2"}
@@ -58,10 +58,10 @@ def serve(settings: Settings, default_port: int | None) -> None:
     """The service's API under Granian, from its package's ``entrypoints/wsgi.py``."""
     service = settings.service
     # prometheus_client reads the folder once, at import. `python -m <service> serve` sets it before it imports the
-    # service's package (its __main__), so the workers are forked from this process and count into the folder. Had
+    # service's package (meemaken_main), so the workers are forked from this process and count into the folder. Had
     # this process imported prometheus_client without the folder, forked workers would count in memory, each its
     # own, and /metrics would sum the folder's nothing: spawned, each worker imports it afresh (and the app, slower).
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix=f"meemaken-{service}-metrics-"))
+    metrics_folder(service)
     if not counts_in_folder():
         multiprocessing.set_start_method("spawn", force=True)
     from granian import Granian
