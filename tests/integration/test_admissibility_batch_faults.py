@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from helpers import start_after_earlier_tests, wait_for
+from helpers import start_after_earlier_tests
 from proposals_kit import TEXT, TOPIC, open_process, relay_for
 
 from meemaken_events import ConsumerLoop, Envelope
+from meemaken_testkit.batch_faults import die_in_a_batch, run_until
 from proposals.adapters import tables
 from proposals.bootstrap import admissibility_consumer, unit_of_work_factory, unit_of_work_within
 from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_checks, admissibility_handlers
@@ -23,10 +22,6 @@ from proposals.service_layer import handlers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 PROPOSALS = 30
-
-
-class Crash(BaseException):
-    """The process dies here: no handler, rollback hook or loop catches it."""
 
 
 def decisions(connection: sa.Connection) -> Counter[str]:
@@ -60,22 +55,12 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
         pass
     relay.producer.close()
     checks = admissibility_checks(unit_of_work_within(settings))
-    staged_before_crash: list[int] = []
-    saved_before_crash: list[int] = []
 
-    @contextmanager
-    def dying_on_the_second_batch(connection: sa.Connection) -> Iterator[None]:
-        with checks.scope(connection):
-            yield
-        with engine.connect() as other:
-            committed = sum(decisions(other).values())
-        staged = sum(decisions(connection).values())
+    def dying_after_a_committed_batch(other: sa.Connection, connection: sa.Connection) -> tuple[int, int] | None:
+        committed, staged = sum(decisions(other).values()), sum(decisions(connection).values())
         # a batch was committed before this one, and this one decided more (a batch holding only events' second
         # copies, all skipped by the inbox, decides nothing: it commits as it is)
-        if 0 < committed < staged:
-            staged_before_crash.append(staged)
-            saved_before_crash.append(decided_rows(connection))
-            raise Crash
+        return (staged, decided_rows(connection)) if 0 < committed < staged else None
 
     options = {"group_id": group}
     doomed = ConsumerLoop(
@@ -87,31 +72,20 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
         settings,
         max_records=7,
         consumer_options=options,
-        batch_scope=dying_on_the_second_batch,
+        batch_scope=checks.scope,
     )
-    with pytest.raises(Crash):
-        while True:
-            doomed.run_once(timeout_ms=500)
-    doomed.close()  # leaves the group at once (a killed process is let go after its session timeout)
+    staged_before_crash, saved_before_crash = die_in_a_batch(doomed, engine, dying_after_a_committed_batch)
     with engine.connect() as conn:
         committed = sum(decisions(conn).values())
         saved = decided_rows(conn)
-    assert 0 < committed < staged_before_crash[0]  # the dying batch's decisions were written, then rolled back
-    assert 0 < saved == committed < saved_before_crash[0]  # and so were its proposals' new statuses
+    assert 0 < committed < staged_before_crash  # the dying batch's decisions were written, then rolled back
+    assert 0 < saved == committed < saved_before_crash  # and so were its proposals' new statuses
 
-    healthy = admissibility_consumer(settings, engine, consumer_options=options)
-    try:
+    def all_decided() -> bool:
+        with engine.connect() as conn:
+            return len(decisions(conn)) == PROPOSALS
 
-        def all_decided() -> bool:
-            healthy.run_once(timeout_ms=500)
-            with engine.connect() as conn:
-                return len(decisions(conn)) == PROPOSALS
-
-        wait_for(all_decided, timeout=90)
-        for _ in range(3):  # the copies still on the topic come and are skipped
-            healthy.run_once(timeout_ms=500)
-    finally:
-        healthy.close()
+    run_until(admissibility_consumer(settings, engine, consumer_options=options), all_decided)
     with engine.connect() as conn:
         decided = decisions(conn)
         inbox = conn.execute(sa.select(tables.inbox.c.event_id)).scalars().all()

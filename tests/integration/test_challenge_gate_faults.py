@@ -13,8 +13,6 @@ from __future__ import annotations
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,6 +29,7 @@ from challenges.integration.outgoing import TOPIC
 from challenges.service_layer import handlers
 from meemaken_events import Envelope, Relay, correlated
 from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.batch_faults import die_in_a_batch, run_until
 from meemaken_testkit.plugin import session_env
 from meemaken_testkit.tokens import RESIDENT_ATTRS
 
@@ -41,10 +40,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 CHALLENGES = 24
 GATE_STEPS = ("acknowledged", "admissibility_check_started", "gates_checked")  # every challenge's, once
-
-
-class Crash(BaseException):
-    """The process dies here: no handler, rollback hook or loop catches it."""
 
 
 @pytest.fixture
@@ -95,39 +90,20 @@ def test_a_gate_consumer_dying_between_its_batch_writes_and_the_commit_loses_and
             pass
     finally:
         relay.close()
-    written_before_crash = []
-    doomed = gates(settings, engine, group)
-    checked = doomed.batch_scope
 
-    @contextmanager
-    def dying_after_a_committed_batch(connection: sa.Connection) -> Iterator[None]:
-        with checked(connection):
-            yield
-        with engine.connect() as other:
-            if gated(other) > 0:  # a batch was committed before this one
-                written_before_crash.append(gated(connection))
-                raise Crash
+    def dying_after_a_committed_batch(other: sa.Connection, connection: sa.Connection) -> int | None:
+        return gated(connection) if gated(other) > 0 else None  # a batch was committed before this one
 
-    doomed.batch_scope = dying_after_a_committed_batch
-    with pytest.raises(Crash):
-        for _ in range(200):
-            doomed.run_once(timeout_ms=500)
-    doomed.close()  # leaves the group at once (a killed process is let go after its session timeout)
+    written_before_crash = die_in_a_batch(gates(settings, engine, group), engine, dying_after_a_committed_batch)
     with engine.connect() as conn:
         committed = gated(conn)
-    assert 0 < committed < written_before_crash[0]  # the dying batch's checks were written, then rolled back
+    assert 0 < committed < written_before_crash  # the dying batch's checks were written, then rolled back
 
-    survivor = gates(settings, engine, group)
-    try:
-        for _ in range(200):
-            with engine.connect() as conn:
-                if gated(conn) == CHALLENGES:
-                    break
-            survivor.run_once(timeout_ms=500)
-        for _ in range(3):  # whatever else is still on the topic comes and is skipped
-            survivor.run_once(timeout_ms=500)
-    finally:
-        survivor.close()
+    def all_gated() -> bool:
+        with engine.connect() as conn:
+            return gated(conn) == CHALLENGES
+
+    run_until(gates(settings, engine, group), all_gated)
 
     with engine.connect() as conn:
         statuses = Counter(conn.execute(sa.select(tables.challenges.c.status)).scalars())

@@ -8,16 +8,15 @@ from __future__ import annotations
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from helpers import ROOT, start_after_earlier_tests, wait_for
+from helpers import ROOT, start_after_earlier_tests
 from kafka import KafkaProducer
 
 from meemaken_events import ConsumerLoop, catalogue
 from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.batch_faults import die_in_a_batch, run_until
 from meemaken_testkit.plugin import session_env
 from meemaken_testkit.postgres import create_database
 from notifications import bootstrap
@@ -33,10 +32,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 AUTHORS = 30
 CONSUMER = "notifications.proposals"
 LANGUAGES = ("nl", "fr", "en")
-
-
-class Crash(BaseException):
-    """The process dies here: no handler, rollback hook or loop catches it."""
 
 
 @pytest.fixture
@@ -77,17 +72,9 @@ def test_a_consumer_dying_between_its_batch_plans_and_the_commit_plans_each_mess
         producer.send(catalogue()[event.type].topic, key=key, value=value, headers=headers)
     producer.flush(timeout=30)
     producer.close()
-    planned_before_crash: list[tuple[int, int]] = []
 
-    @contextmanager
-    def dying_on_the_second_batch(connection: sa.Connection) -> Iterator[None]:
-        with PLANS.scope(connection):
-            yield
-        with engine.connect() as other:
-            committed = counts(other)
-        if committed[0] > 0:  # a batch was committed before this one
-            planned_before_crash.append(counts(connection))
-            raise Crash
+    def dying_after_a_committed_batch(other: sa.Connection, connection: sa.Connection) -> tuple[int, int] | None:
+        return counts(connection) if counts(other)[0] > 0 else None  # a batch was committed before this one
 
     doomed = ConsumerLoop(
         CONSUMER,
@@ -98,29 +85,19 @@ def test_a_consumer_dying_between_its_batch_plans_and_the_commit_plans_each_mess
         settings,
         max_records=7,
         consumer_options={"group_id": prefix + CONSUMER},
-        batch_scope=dying_on_the_second_batch,
+        batch_scope=PLANS.scope,
     )
-    with pytest.raises(Crash):
-        while True:
-            doomed.run_once(timeout_ms=500)
-    doomed.close()  # leaves the group at once (a killed process is let go after its session timeout)
+    planned_before_crash = die_in_a_batch(doomed, engine, dying_after_a_committed_batch)
     with engine.connect() as conn:
         messages, deliveries = counts(conn)
-    assert 0 < messages == deliveries < planned_before_crash[0][0] == planned_before_crash[0][1]  # rolled back
+    assert 0 < messages == deliveries < planned_before_crash[0] == planned_before_crash[1]  # rolled back
+
+    def all_planned() -> bool:
+        with engine.connect() as conn:
+            return counts(conn)[0] == AUTHORS
 
     (healthy,) = [c for c in bootstrap.consumers(settings, engine, group_prefix=prefix) if c.name == CONSUMER]
-    try:
-
-        def all_planned() -> bool:
-            healthy.run_once(timeout_ms=500)
-            with engine.connect() as conn:
-                return counts(conn)[0] == AUTHORS
-
-        wait_for(all_planned, timeout=90)
-        for _ in range(3):  # the copies still on the topic come and are skipped
-            healthy.run_once(timeout_ms=500)
-    finally:
-        healthy.close()
+    run_until(healthy, all_planned)
     with engine.connect() as conn:
         told = Counter(
             tuple(r) for r in conn.execute(sa.select(tables.messages.c.recipient_id, tables.messages.c.language))
