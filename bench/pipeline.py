@@ -17,6 +17,12 @@ group (one relay, as deployed: its lease lets one publish), one JSON line per po
 unmeasured, py-spy flame graphs of the relay and the consumer process during one pipeline run
 (DIR/pipeline-relay.svg, DIR/pipeline-consumer.svg).
 
+The relay and the consumers read their knobs as a service reads its own, as the service "bench"
+(`BenchSettings`: `BENCH_RELAY_BATCH_SIZE`, `BENCH_RELAY_LINGER_MS`, `BENCH_CONSUMER_MAX_RECORDS`,
+`BENCH_CONSUMER_FETCH_MAX_WAIT_MS`, docs/configuration.md's `<SERVICE>_*`); the raw run's producer and consumers
+take the same linger, records a poll and fetch wait. The relay's batch is 1,000 rows unless
+`BENCH_RELAY_BATCH_SIZE` says otherwise (the shared default is 500; see `BenchSettings`).
+
     python bench/pipeline.py --bootstrap HOST:PORT --database-url postgresql+psycopg://... --events 20000
     python bench/pipeline.py ... --scale 1,2,4 --events 5000 > scale.jsonl
     python bench/pipeline.py --curve-from scale.jsonl  # the curve again from a saved run's lines
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import sys
 import time
 import uuid
@@ -43,8 +50,8 @@ from kafka import KafkaConsumer, KafkaProducer
 
 from meemaken_events import ConsumerLoop, EventFactory, Relay, deferred, messaging_tables
 from meemaken_events.consumer import StuckJoin, listed_in_group
-from meemaken_events.relay import Lease, producer_config
-from meemaken_events.settings import EventSettings
+from meemaken_events.relay import producer_config
+from meemaken_events.settings import EventSettings, variable
 from meemaken_kit import make_engine
 
 EVENT_TYPE = "org.meemaken.proposals.proposal.submitted.v1"
@@ -61,8 +68,22 @@ def schema() -> tuple[sa.MetaData, sa.Table, sa.Table, sa.Table, sa.Table]:
     return metadata, outbox, inbox, lease, effects
 
 
-def brokers(bootstrap: str) -> EventSettings:
-    return EventSettings(kafka_bootstrap_servers=bootstrap)
+class BenchSettings(EventSettings):
+    """The benchmark's event settings, read from the environment as the service "bench" (`BENCH_RELAY_*`,
+    `BENCH_CONSUMER_*`), with one default of its own. The relay's batch is 1,000 rows, not the shared 500: the
+    challenges service's relay sends 1,000 a round (`CHALLENGES_RELAY_BATCH_SIZE`'s default), and this pipeline is
+    the ceiling `right_to_challenge.py` measures that chain against, so both relays send the same batches; every
+    pipeline figure in bench/README.md was measured with 1,000. `BENCH_RELAY_BATCH_SIZE=500` measures the relay as
+    the other services deploy it (the line's `relay_batch_size` says which)."""
+
+    relay_batch_size: int = variable(
+        "BENCH_RELAY_BATCH_SIZE", 1000, "outbox rows the benchmark's relay reads, sends and marks together", ge=1
+    )
+
+
+def brokers(bootstrap: str) -> BenchSettings:
+    """The settings of the relay and consumers, the broker `--bootstrap` (each process reads them at its start)."""
+    return BenchSettings.from_env("bench", {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap})
 
 
 def sample_events(count: int) -> list[Any]:
@@ -145,6 +166,8 @@ def raw_produce(bootstrap: str, topic: str, count: int, start: Any, stop: Any) -
 
 
 def raw_consume(bootstrap: str, topic: str, _count: int, group: str, ready: Any, done: Any, stop: Any) -> None:
+    settings = brokers(bootstrap)
+
     def member() -> KafkaConsumer:
         return KafkaConsumer(
             topic,
@@ -152,12 +175,12 @@ def raw_consume(bootstrap: str, topic: str, _count: int, group: str, ready: Any,
             group_id=group,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
-            max_poll_records=500,
-            fetch_max_wait_ms=100,
+            max_poll_records=settings.consumer_max_records,  # as the consumer loop's
+            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         )
 
     def listed() -> bool:
-        return listed_in_group(consumer, brokers(bootstrap), group)
+        return listed_in_group(consumer, settings, group)
 
     consumer, join = member(), StuckJoin()  # kafka-python 3.0.12's stuck member: the consumer loop's guard
     while not consumer.assignment():
@@ -168,7 +191,7 @@ def raw_consume(bootstrap: str, topic: str, _count: int, group: str, ready: Any,
             consumer = member()
     ready.put(True)
     while not stop.is_set():
-        batch = consumer.poll(timeout_ms=200, max_records=500)
+        batch = consumer.poll(timeout_ms=200, max_records=settings.consumer_max_records)
         if seen := sum(len(records) for records in batch.values()):
             consumer.commit()
             done.put((seen, time.perf_counter()))
@@ -191,8 +214,8 @@ def run_raw(bootstrap: str, count: int, partitions: int = PARTITIONS, consumers:
 def pipeline_relay(database_url: str, bootstrap: str, _topic: str, _count: int, start: Any, stop: Any) -> None:
     _metadata, outbox, _inbox, lease, _effects = schema()
     engine = make_engine(database_url)
-    producer = KafkaProducer(**producer_config(brokers(bootstrap), "bench-relay"))
-    relay = Relay(engine, outbox, Lease(engine, lease, "bench-relay"), producer, batch_size=1000)
+    relay = Relay.for_service("bench", engine, outbox, lease, brokers(bootstrap))  # its batch: BenchSettings
+    _ = relay.producer  # connected before the start, as the raw run's producer is
     start.wait()
     while not stop.is_set():  # as the relay's loop publishes: a batch's mark done while the next one is sent
         if relay.publish_overlapped() == 0:
@@ -289,7 +312,8 @@ def one_pass(args: argparse.Namespace, events: int, n: int | None = None) -> Fig
 def emit(harness: Harness, runs: list[Figures], **extra: Any) -> Figures:
     """The JSON line of a set of passes: the pipeline's rate beside raw kafka-python's, their ratio pass by pass."""
     figures = ("pipeline_events_per_s", "raw_kafka_python_events_per_s", "ratio ≥ 0.5")
-    return harness.emit(runs, *figures, ratio="pipeline_to_raw_ratio", **extra)
+    batch = BenchSettings.from_env("bench").relay_batch_size
+    return harness.emit(runs, *figures, ratio="pipeline_to_raw_ratio", relay_batch_size=batch, **extra)
 
 
 def scaling(harness: Harness, args: argparse.Namespace, events: int, points: list[int]) -> None:

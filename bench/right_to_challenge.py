@@ -12,10 +12,12 @@ runs, then the worker's relay, gate consumer and relay again move each to `in_as
 Each pass is followed by the ceiling, in the same run: the event pipeline (bench/pipeline.py's relay and
 consumer processes) moving as many events as the chain's pass did. A warm-up pass (a few challenges),
 then `--repeat` passes; min / median / max (bench/figures.py). Target: the chain's events/s at least
-half the pipeline's.
+half the pipeline's. `--driver backlog --profile SVG`: a flame graph (py-spy) of the worker during one more
+pass before the measured ones, not measured.
 
     python bench/right_to_challenge.py --bootstrap 127.0.0.1:9092 --server-url postgresql+psycopg://... --challenges 200
     python bench/right_to_challenge.py ... --driver backlog --challenges 3000 [--workers split]
+    python bench/right_to_challenge.py ... --driver backlog --profile bench/profiles/r2c-backlog.svg
     python bench/right_to_challenge.py ... --quick
 """
 
@@ -336,15 +338,19 @@ def main() -> None:
         "--workers", choices=sorted(TOPOLOGIES), default="one", help="worker processes for --driver backlog"
     )
     parser.add_argument(
-        "--profile", type=Path, help="--driver backlog: py-spy flame graph of the worker during one pass (not measured)"
+        "--profile",
+        type=Path,
+        help="--driver backlog: a flame graph (SVG) of the worker during one pass (not measured)",
     )
     args = options(parser).parse_args()
+    if args.profile and args.driver != "backlog":
+        parser.error("--profile records the worker under --driver backlog")
     count = 16 if args.quick else args.challenges
     harness = Harness.start("right_to_challenge", args)
     goal = "events/s ≥ half the pipeline's"
     if args.driver == "backlog":
         if args.profile:
-            backlog_pass(args.bootstrap, args.server_url, count, args.workers, args.profile / "r2c-backlog.svg")
+            backlog_pass(args.bootstrap, args.server_url, count, args.workers, args.profile)
         runs = harness.passes(
             lambda: with_ceiling(
                 backlog_pass(args.bootstrap, args.server_url, count, args.workers), args.bootstrap, args.server_url
