@@ -23,7 +23,7 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from gateway.adapters.tables import people, sessions
@@ -76,7 +76,7 @@ class NoteForm(FlaskForm):  # type: ignore[misc]
 class AssignForm(FlaskForm):  # type: ignore[misc]
     to = RadioField(
         _l("Assign the case to"),
-        choices=[("me", _l("Me")), ("colleague", _l("A colleague"))],
+        choices=[SelectChoice("me", _l("Me")), SelectChoice("colleague", _l("A colleague"))],
         validators=[InputRequired(message=_l("Choose who the case is for."))],
     )
     reference = StringField(_l("The colleague's reference code"))

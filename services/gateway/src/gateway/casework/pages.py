@@ -14,7 +14,7 @@ from flask import Blueprint, Response, flash, get_flashed_messages, redirect, re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import BooleanField, Form, HiddenField, SelectField, StringField
+from wtforms import BooleanField, Form, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from gateway.casework import labels, store
@@ -92,21 +92,25 @@ def _filters(view: View, problems: dict[str, str], departments: list[str], distr
             for name in ("service", "state", "department", "district", "assignee", "overdue", "sort")
         }
     )
-    everything = [("", _l("All"))]
-    form.service.choices = everything + list(labels.SERVICES.items())
+    everything = [SelectChoice("", _l("All"))]
+    form.service.choices = everything + [SelectChoice(code, name) for code, name in labels.SERVICES.items()]
     form.state.choices = everything + [
-        (state, f"{labels.SERVICES[service]}: {name}")
+        SelectChoice(state, f"{labels.SERVICES[service]}: {name}")
         for service, states in labels.STATES.items()
         for state, name in states.items()
     ]
     form.department.choices = everything + [
-        (d, d) for d in sorted({*departments, *([view.department] if view.department else [])})
+        SelectChoice(d) for d in sorted({*departments, *([view.department] if view.department else [])})
     ]
     form.district.choices = everything + [
-        (d, d) for d in sorted({*districts, *([view.district] if view.district else [])})
+        SelectChoice(d) for d in sorted({*districts, *([view.district] if view.district else [])})
     ]
-    form.assignee.choices = [("", _l("Anyone or nobody")), ("me", _l("Me")), ("nobody", _l("Nobody yet"))]
-    form.sort.choices = list(labels.SORTS.items())
+    form.assignee.choices = [
+        SelectChoice("", _l("Anyone or nobody")),
+        SelectChoice("me", _l("Me")),
+        SelectChoice("nobody", _l("Nobody yet")),
+    ]
+    form.sort.choices = [SelectChoice(code, name) for code, name in labels.SORTS.items()]
     for name, _code in problems.items():
         if name in form:
             form[name].errors = [PROBLEMS[name]]

@@ -23,7 +23,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from gateway.adapters.tables import people
@@ -184,7 +184,7 @@ def start_challenge(task_id: uuid.UUID) -> FlaskResponse | BaseResponse:
     listed = task.get("eligible_legal_forms") or []
     form: FlaskForm = ListedGroupForm() if listed else GroupForm()
     if listed:
-        form.legal_form.choices = [("", _l("Choose a legal form")), *((f, f) for f in listed)]
+        form.legal_form.choices = [SelectChoice("", _l("Choose a legal form")), *(SelectChoice(f) for f in listed)]
     least = max(1, int(task.get("min_members") or 1))
     form.members_count.validators = [
         *form.members_count.validators,

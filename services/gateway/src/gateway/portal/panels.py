@@ -39,7 +39,7 @@ from flask_babel import format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from gateway.backends import Refused, ServiceError, api
@@ -301,7 +301,7 @@ def registration_form(panel: Mapping[str, Any], letter: bool) -> RegistrationFor
             f"feature_{i}",
             SelectField(
                 name.replace("_", " ").capitalize(),
-                choices=[("", _l("Choose an answer")), *((v, v) for v in values)],
+                choices=[SelectChoice("", _l("Choose an answer")), *(SelectChoice(v) for v in values)],
                 validators=[DataRequired(_l("Choose an answer for “%(question)s”.", question=name.replace("_", " ")))],
             ),
         )

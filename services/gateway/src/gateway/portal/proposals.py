@@ -29,7 +29,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from gateway.backends import Refused, ServiceError, api
@@ -45,6 +45,7 @@ STATUSES = ("admitted", "submitted", "answered", "declined", "rejected", "merged
 TAKES_PROPOSALS = ("proposals_call", "consultation", "budget_round")  # as the proposals service decides
 TITLE_MIN, TITLE_MAX, TEXT_MIN, TEXT_MAX = 10, 120, 30, 5000  # the service's automatic check, told up front
 DRAFTS, SUPPORTED, MAX_DRAFTS = "proposal_drafts", "supported_proposals", 10
+_CHOOSE_A_PROCESS = SelectChoice("", _l("Choose a process"))  # the process list's first option
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
@@ -92,8 +93,8 @@ class ProposalForm(FlaskForm):  # type: ignore[misc]
     def place(self, processes: list[dict[str, Any]]) -> None:
         """The district and theme choices of the open processes; each process offers its own."""
         self.offered = {p["id"]: p for p in processes}
-        self.district.choices = [("", _l("The whole municipality")), *_union(processes, "districts")]
-        self.theme.choices = [("", _l("No particular theme")), *_union(processes, "themes")]
+        self.district.choices = [SelectChoice("", _l("The whole municipality")), *_options(processes, "districts")]
+        self.theme.choices = [SelectChoice("", _l("No particular theme")), *_options(processes, "themes")]
 
     def validate_district(self, field: SelectField) -> None:
         _offered_by_process(self, field, "districts", _l("This process has no district %(name)s: choose another."))
@@ -102,9 +103,12 @@ class ProposalForm(FlaskForm):  # type: ignore[misc]
         _offered_by_process(self, field, "themes", _l("This process has no theme %(name)s: choose another."))
 
 
-def _union(processes: list[dict[str, Any]], key: str) -> list[tuple[str, str]]:
-    names = sorted({name for p in processes for name in p.get(key) or ()})
-    return [(name, name) for name in names]
+def _union(processes: list[dict[str, Any]], key: str) -> list[str]:
+    return sorted({name for p in processes for name in p.get(key) or ()})
+
+
+def _options(processes: list[dict[str, Any]], key: str) -> list[SelectChoice]:
+    return [SelectChoice(name) for name in _union(processes, key)]
 
 
 def _offered_by_process(form: ProposalForm, field: SelectField, key: str, message: Any) -> None:
@@ -136,7 +140,7 @@ def proposal_list() -> FlaskResponse:
     if chosen["process"] not in titles:
         chosen["process"] = ""
     scope = [p for p in processes if p["id"] == chosen["process"]] or processes
-    places = {key: [name for name, _ in _union(scope, key)] for key in ("districts", "themes")}
+    places = {key: _union(scope, key) for key in ("districts", "themes")}
     for key, offered in (("district", places["districts"]), ("theme", places["themes"])):
         if chosen[key] not in offered:
             chosen[key] = ""
@@ -316,7 +320,7 @@ def new_proposal() -> FlaskResponse | BaseResponse:
         open_processes = _open_for_proposals()
     except ServiceError:
         return page("portal/proposals/form.html", 503, unavailable=True, form=form, draft_id=draft_id)
-    form.process_id.choices = [("", _l("Choose a process")), *((p["id"], p["title"]) for p in open_processes)]
+    form.process_id.choices = [_CHOOSE_A_PROCESS, *(SelectChoice(p["id"], p["title"]) for p in open_processes)]
     form.place(open_processes)
     if len(form.process_id.choices) == 1:
         return page("portal/proposals/form.html", 200, closed=True, form=form, draft_id=draft_id)
@@ -345,10 +349,11 @@ def check_proposal() -> FlaskResponse | BaseResponse:
         return page("portal/proposals/check.html", 503, unavailable=True, draft=draft, draft_id=draft_id)
     titles = {p["id"]: p["title"] for p in open_processes}
     form = ProposalForm(formdata=None, data=draft, meta={"csrf": False})  # POST: CSRFProtect checked already
-    form.process_id.choices = list(titles.items())
+    offered = [SelectChoice(id_, title) for id_, title in titles.items()]
+    form.process_id.choices = offered
     form.place(open_processes)
     if not form.validate():  # the draft changed since, or the process closed: back to the form to fix it
-        form.process_id.choices = [("", _l("Choose a process")), *titles.items()]
+        form.process_id.choices = [_CHOOSE_A_PROCESS, *offered]
         return page("portal/proposals/form.html", 422, form=form, draft_id=draft_id)
     if request.method == "GET":
         return page(
