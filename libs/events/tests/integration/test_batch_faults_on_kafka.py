@@ -18,8 +18,6 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -39,16 +37,13 @@ from meemaken_events.relay import producer_config
 from meemaken_events.settings import EventSettings
 from meemaken_events.wakeup import notify
 from meemaken_kit import make_engine
+from meemaken_testkit.batch_faults import Crash, die_in_a_batch
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 SOURCE = "urn:meemaken:municipality:demo:system:test"
 SUBMITTED = "org.meemaken.proposals.proposal.submitted.v1"
 EVENTS = 40
-
-
-class Crash(BaseException):
-    """The process dies here: no handler, rollback hook or loop catches it."""
 
 
 def envelopes(count):
@@ -135,23 +130,16 @@ def test_a_consumer_dying_between_its_batch_write_and_the_commit_loses_and_doubl
             producer.send(topic, key=key, value=value, headers=headers)
     producer.flush()
     producer.close()
-    written_before_crash = []
 
-    @contextmanager
-    def dying_on_the_second_batch(connection: sa.Connection) -> Iterator[None]:
-        with deferred.batch_inserts(connection):
-            yield
-        if rows(engine, effects) > 0:  # a batch was committed before this one
-            written_before_crash.append(connection.execute(sa.select(sa.func.count()).select_from(effects)).scalar())
-            raise Crash
+    def dying_after_a_committed_batch(other: sa.Connection, connection: sa.Connection) -> int | None:
+        def count(c: sa.Connection) -> int:
+            return c.execute(sa.select(sa.func.count()).select_from(effects)).scalar_one()
 
-    doomed = consumer(stage, kafka_bootstrap, dying_on_the_second_batch)
-    with pytest.raises(Crash):
-        while True:
-            doomed.run_once(timeout_ms=500)
-    doomed.close()  # leaves the group at once (a killed process is let go after its session timeout)
+        return count(connection) if count(other) > 0 else None  # a batch was committed before this one
+
+    written_before_crash = die_in_a_batch(consumer(stage, kafka_bootstrap), engine, dying_after_a_committed_batch)
     committed = rows(engine, effects)
-    assert 0 < committed < written_before_crash[0]  # the dying batch's rows were written, then rolled back
+    assert 0 < committed < written_before_crash  # the dying batch's rows were written, then rolled back
     assert rows(engine, inbox) == committed
 
     handled_each_once(stage, kafka_bootstrap, sent)
