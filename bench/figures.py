@@ -19,6 +19,13 @@ such as the benchmark's own broker starting, with the CPU idle), or more than a 
 that probe, or a one-minute load average over six per core after the passes (the benchmarks' own processes stay
 under four per core here: 8.4 after gateway_ballots on a quiet 2-core machine; 94 meant other work ran
 meanwhile).
+
+A slower machine: the load average and the busy share cannot see a machine that is slower without being busy
+(a VM's CPU steal or throttling: LEXIMIN 2000/150 took 16.2 s after hours of load, 7.47 s on the freshly started
+machine). The reference loop (`reference_work`, a fixed pure-Python workload of dicts, strings and JSON, its
+fastest of `REFERENCE_ROUNDS` rounds, in an interpreter of its own: `reference_seconds`) is timed after the probe
+and after each set of passes; either over `SLOWER` times `REFERENCE_QUIET_S`, the figure this machine gives when
+fresh and quiet, is outside load ("machine slower than quiet"). `python bench/figures.py --reference` measures it.
 """
 
 from __future__ import annotations
@@ -42,6 +49,18 @@ DURING_PER_CORE = 6.0  # after the passes: more than the benchmark's own process
 PER_CORE = 0.5  # load average per core above which a run is not on a quiet machine
 BUSY = 0.25  # share of all CPU time busy during the probe above which something else runs
 PROBE_SECONDS = 5.5  # the kernel updates the load average every 5 s
+SLOWER = 1.3  # the reference loop this many times slower than on the quiet machine: the machine is slower
+REFERENCE_ROUNDS = 3  # the reference figure is the fastest round: a moment's neighbour does not flag a run
+REFERENCE_ITERATIONS = 30_000  # a round's records (about 0.25 s a round here: 3 rounds, under 1 s)
+REFERENCE_VERSION = 1  # one more whenever reference_work, REFERENCE_ITERATIONS or REFERENCE_ROUNDS change
+# The reference loop's seconds (`reference_seconds`) on this machine quiet. Measured 2026-12-02, 14:30 - 15:15 UTC,
+# REFERENCE_VERSION 1: `reference_seconds()` every ~16 s, 140 times, on the 2-core VM shared with other sessions (load
+# average 1.2 - 38); the fastest of the 10 taken with the one-minute load average under 3 (1.94, 15:14): 0.258 s
+# (those 10: 0.258 - 0.373 s; the 16 with the CPU no busier than the loop: 0.268 - 0.306 s; under load 15 - 38: up to
+# 4.07 s). Not a fresh machine: take it again on one freshly started with nothing else running (`python
+# bench/figures.py --reference --times 10`, the fastest), and whenever REFERENCE_VERSION changes (a line of another
+# version is judged by the quiet figure it carries).
+REFERENCE_QUIET_S = 0.258
 T = TypeVar("T")
 
 Figures = dict[str, Any]
@@ -86,6 +105,71 @@ def cpu_times() -> tuple[int, int]:
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
     return sum(fields) - idle, sum(fields)
+
+
+def reference_work(iterations: int = REFERENCE_ITERATIONS) -> int:
+    """A fixed, deterministic pure-Python workload like the services' own (records as dicts, f-strings, JSON
+    both ways, str methods, a sort, a grouping); a checksum, so that none of it is optimised away."""
+    checksum = 0
+    groups: dict[str, list[int]] = {}
+    for i in range(iterations):
+        record = {
+            "proposal_id": f"{i:08x}-bench-{i % 97:02d}",
+            "process_id": f"process-{i % 13}",
+            "title": f"Benchmark proposal {i} for the neighbourhood of district {i % 29}",
+            "votes": [i % 7, i % 11, (i * 31) % 17],
+            "tags": {"mobility": i % 3 == 0, "green": i % 5 == 0},
+        }
+        text = json.dumps(record, sort_keys=True)
+        back = json.loads(text)
+        words = back["title"].lower().split()
+        checksum += len(text) + sum(back["votes"]) + len(words) + ("district" in words)
+        groups.setdefault(back["process_id"], []).append(len(text))
+        if i % 1000 == 999:
+            checksum += sum(sorted(groups[back["process_id"]])[:10])
+    return checksum
+
+
+def reference_round(iterations: int = REFERENCE_ITERATIONS, rounds: int = REFERENCE_ROUNDS) -> float:
+    """Seconds (wall clock) of the fastest of `rounds` runs of `reference_work` in this interpreter."""
+    best = math.inf
+    for _ in range(rounds):
+        began = time.perf_counter()
+        reference_work(iterations)
+        best = min(best, time.perf_counter() - began)
+    return round(best, 4)
+
+
+def reference_seconds() -> float | None:
+    """`reference_round` in an interpreter of its own (this one's, a fresh heap: the benchmark's objects do not
+    slow its garbage collector), started outside the timing; None, said on stderr, if it failed (the benchmark's
+    figures are kept, untimed)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--reference", "--json"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+        return float(json.loads(done.stdout.splitlines()[-1])["reference_s"])
+    except (OSError, ValueError, IndexError, KeyError, subprocess.SubprocessError) as error:
+        print(f"the reference loop failed, not timed: {error!r}", file=sys.stderr)
+        return None
+
+
+def reference_line(before: float | None, after: float | None) -> Figures:
+    """The JSON line's "reference": the loop's seconds before and after, today's quiet figure, the loop's version."""
+    return {"before_s": before, "after_s": after, "quiet_s": REFERENCE_QUIET_S, "version": REFERENCE_VERSION}
+
+
+def slower_than_quiet(before: float | None, after: float | None, quiet: float | None = None) -> list[str]:
+    """Why the machine was slower than quiet: the reference loop over `SLOWER` times its quiet figure (default
+    today's `REFERENCE_QUIET_S`) before the benchmark or after its passes; empty when it was not, or was not timed
+    (a line written before the loop was)."""
+    quiet = REFERENCE_QUIET_S if quiet is None else quiet
+    why: list[str] = []
+    if quiet <= 0:
+        return why
+    for seconds, when in ((before, "before the benchmark"), (after, "after the passes")):
+        if seconds is not None and seconds > SLOWER * quiet:
+            why.append(f"machine slower than quiet: reference loop {seconds / quiet:.1f}x {when}")
+    return why
 
 
 @dataclass
@@ -196,25 +280,33 @@ class Harness:
     after: list[float] = field(default_factory=list)
     out: Callable[[str], None] = print
     measured_on: str = ""
+    reference: Callable[[], float | None] | None = None  # the reference loop's timer (`reference_seconds`)
+    reference_before: float | None = None
+    reference_after: float | None = None
 
     @classmethod
     def start(cls, bench: str, args: argparse.Namespace) -> Harness:
-        """Probe the machine before the benchmark starts anything."""
+        """Probe the machine before the benchmark starts anything, then time the reference loop."""
         if args.repeat < 3 and not args.quick:
             raise SystemExit("--repeat must be at least 3 (one or two passes give no spread); --quick for a check")
         probe = Probe.take(args.probe_seconds)
+        before = reference_seconds()  # after the probe: the loop's own CPU is not in it
         if getattr(args, "bootstrap", None):
             consumers_to_end(args.bootstrap)
-        return cls(bench, args.repeat, args.warmup, args.quick, probe, measured_on=commit())  # the code as started
+        harness = cls(bench, args.repeat, args.warmup, args.quick, probe, measured_on=commit())  # the code as started
+        harness.reference, harness.reference_before = reference_seconds, before
+        return harness
 
     def passes(self, measure: Callable[[], Figures], warm: Callable[[], Any] | None = None) -> list[Figures]:
         """`--warmup` passes thrown away (of `warm`, a shorter pass, when given), then `--repeat` measured
-        ones; the load average just before and after them."""
+        ones; the load average just before and after them, then the reference loop."""
         for _ in range(self.warmup):
             (warm or measure)()
         self.before = self.before or loadavg()  # of the first measured pass, when a benchmark has several sets
         runs = [measure() for _ in range(self.repeat)]
-        self.after = loadavg()
+        self.after = loadavg()  # before the reference loop, which would be in it
+        if self.reference is not None:
+            self.reference_after = self.reference()
         return runs
 
     def emit(
@@ -244,7 +336,8 @@ class Harness:
         return line
 
     def load(self) -> Figures:
-        why = outside_load(self.probe, self.after)
+        reference = reference_line(self.reference_before, self.reference_after)
+        why = outside_load(self.probe, self.after, reference)
         return {
             "commit": self.measured_on or commit(),
             "repeat": self.repeat,
@@ -254,24 +347,35 @@ class Harness:
             "probe": vars(self.probe) if self.probe else None,
             "loadavg_before": self.before,
             "loadavg_after": self.after,
+            "reference": reference,
             "outside_load": bool(why),
             "outside_load_why": why,
         }
 
 
-def outside_load(probe: Probe | None, after: list[float] | None) -> list[str]:
-    """Why a run had load from outside the benchmark, from its probe and the load average after its passes."""
+def outside_load(
+    probe: Probe | None, after: list[float] | None, reference: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Why a run had load from outside the benchmark, from its probe, the load average after its passes and the
+    reference loop's seconds before and after (compared with today's `REFERENCE_QUIET_S`; those of another version
+    of the loop with the quiet figure they carry)."""
     why = probe.outside_load() if probe else []
     cores = probe.cores if probe else (os.cpu_count() or 1)
     if after and after[0] > DURING_PER_CORE * cores:
         why.append(f"load average {after[0]} after the passes, over {DURING_PER_CORE} per core")
+    if reference:
+        same = reference.get("version") == REFERENCE_VERSION
+        quiet = None if same else reference.get("quiet_s")
+        if same or quiet:
+            why += slower_than_quiet(reference.get("before_s"), reference.get("after_s"), quiet)
     return why
 
 
 def outside_load_of(line: dict[str, Any]) -> list[str]:
-    """The same reasons for a benchmark's JSON line, by today's rule (a line written before a rule changed)."""
+    """The same reasons for a benchmark's JSON line, by today's rule (a line written before a rule changed; one
+    without a "reference", written before the loop was, is judged by the rest)."""
     probe = Probe(**line["probe"]) if line.get("probe") else None
-    return outside_load(probe, line.get("loadavg_after"))
+    return outside_load(probe, line.get("loadavg_after"), line.get("reference"))
 
 
 def summarise(runs: list[Figures]) -> Figures:
@@ -304,3 +408,27 @@ def open_call(proposals_url: str, process_id: str, title: str) -> None:
         f"{proposals_url}/api/v1/processes", json=process, headers=bearer("proposals", "case_officer"), timeout=30
     )
     assert answer.status_code in (200, 201), answer.text
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`--reference`: the reference loop's seconds (`reference_round`), `--times` times, with the load average."""
+    parser = argparse.ArgumentParser(description="the harness's reference loop, timed on this machine")
+    parser.add_argument("--reference", action="store_true", help="time the reference loop")
+    parser.add_argument("--times", type=int, default=1, help="measurements, one after the other (default 1)")
+    parser.add_argument("--json", action="store_true", help="one JSON line a measurement (as the harness reads it)")
+    args = parser.parse_args(argv)
+    if not args.reference:
+        parser.error("nothing to do: --reference times the reference loop")
+    for _ in range(args.times):
+        seconds = reference_round()
+        if args.json:
+            print(json.dumps({"reference_s": seconds, "loadavg": loadavg()}), flush=True)
+        else:
+            ratio = seconds / REFERENCE_QUIET_S
+            print(
+                f"{seconds:.4f} s ({ratio:.2f}x the quiet {REFERENCE_QUIET_S} s), load average {loadavg()}", flush=True
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,17 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
-from figures import Harness, Probe, options, spread, summarise  # noqa: E402
+import figures  # noqa: E402
+from figures import (  # noqa: E402
+    Harness,
+    Probe,
+    options,
+    outside_load_of,
+    reference_work,
+    slower_than_quiet,
+    spread,
+    summarise,
+)
 from run import END, START, parsed, rewrite_table  # noqa: E402
 
 
@@ -119,6 +129,82 @@ def test_load_that_rose_far_above_the_benchmarks_own_during_the_passes_is_named(
     assert line["outside_load_why"] == ["load average 94.06 after the passes, over 6.0 per core"]
 
 
+def test_a_reference_loop_near_its_quiet_figure_is_not_a_slower_machine() -> None:
+    assert slower_than_quiet(0.52, 0.64, quiet=0.5) == []  # 1.04x and 1.28x: under 1.3
+    assert slower_than_quiet(None, None, quiet=0.5) == []  # not timed
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reasons"),
+    [
+        (0.95, 0.5, ["machine slower than quiet: reference loop 1.9x before the benchmark"]),
+        (0.5, 0.7, ["machine slower than quiet: reference loop 1.4x after the passes"]),
+        (
+            1.0,
+            1.6,
+            [
+                "machine slower than quiet: reference loop 2.0x before the benchmark",
+                "machine slower than quiet: reference loop 3.2x after the passes",
+            ],
+        ),
+        (None, 0.9, ["machine slower than quiet: reference loop 1.8x after the passes"]),
+    ],
+)
+def test_a_reference_loop_over_1_3_times_its_quiet_figure_is_a_slower_machine(
+    before: float | None, after: float | None, reasons: list[str]
+) -> None:
+    assert slower_than_quiet(before, after, quiet=0.5) == reasons
+
+
+def test_the_reference_loop_is_compared_with_todays_quiet_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("figures.REFERENCE_QUIET_S", 0.4)
+    assert slower_than_quiet(0.6, None) == ["machine slower than quiet: reference loop 1.5x before the benchmark"]
+
+
+def test_the_reference_work_is_fixed() -> None:
+    assert reference_work(300) == reference_work(300) > 0
+    assert reference_work(301) != reference_work(300)
+
+
+def test_the_reference_command_prints_the_line_the_harness_reads(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("figures.reference_round", lambda: 0.4321)
+    figures.main(["--reference", "--json", "--times", "2"])
+    printed = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert [one["reference_s"] for one in printed] == [0.4321, 0.4321] and len(printed[0]["loadavg"]) == 3
+
+
+def test_the_json_line_has_the_reference_loop_before_and_after_and_flags_a_slower_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("figures.loadavg", lambda: [0.3, 0.3, 0.3])
+    monkeypatch.setattr("figures.REFERENCE_QUIET_S", 0.5)
+    printed: list[str] = []
+    timings = iter([0.95])  # the machine slowed during the passes
+    harness = Harness("sortition", repeat=3, warmup=0, probe=quiet(), out=printed.append)
+    harness.reference, harness.reference_before = (lambda: next(timings)), 0.51
+    harness.emit(harness.passes(lambda: {"leximin_seconds": 16.2}), "leximin_seconds", None, "< 15 s")
+    (line,) = [json.loads(text) for text in printed]
+    assert line["reference"] == {
+        "before_s": 0.51,
+        "after_s": 0.95,
+        "quiet_s": 0.5,
+        "version": figures.REFERENCE_VERSION,
+    }
+    assert line["outside_load"] is True
+    assert line["outside_load_why"] == ["machine slower than quiet: reference loop 1.9x after the passes"]
+
+
+def test_a_harness_without_a_reference_timer_times_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    printed: list[str] = []
+    harness = Harness("example", repeat=3, warmup=0, probe=quiet(), out=printed.append)
+    harness.emit(harness.passes(lambda: {"per_s": 1.0}), "per_s")
+    (line,) = [json.loads(text) for text in printed]
+    assert line["reference"]["before_s"] is None and line["reference"]["after_s"] is None
+    assert line["outside_load"] is False
+
+
 QUIET_PROBE = ([0.2, 0.1, 0.1], [0.2, 0.1, 0.1])
 
 
@@ -130,12 +216,15 @@ def line(
     quick: bool = False,
     busy: float = 0.05,
     probe: tuple[list[float], list[float]] = QUIET_PROBE,
+    reference: dict[str, float | None] | None = None,
 ) -> str:
     figures = {"per_s": {"min": median - 1, "median": median, "max": median + 1}}
     figures["raw_per_s"] = {"min": 400.0, "median": 400.0, "max": 400.0}
     figures["ratio"] = {"min": 0.2, "median": median / 400, "max": 0.3}
+    written: dict[str, object] = {"reference": reference} if reference is not None else {}  # none: before the loop
     return json.dumps(
-        {
+        written
+        | {
             "bench": bench,
             "case": case,
             "figures": figures,
@@ -194,3 +283,39 @@ def test_a_row_is_judged_by_todays_rule_not_by_the_flag_its_line_was_written_wit
     flagged |= {"outside_load": True, "outside_load_why": ["load average rose from 0.76 to 0.86"]}
     text = rewrite_table(README, parsed([json.dumps(flagged)]))
     assert "| 0.76 / 0.3 → 1.9 | no | `abc1234` |" in text
+
+
+def test_a_row_whose_machine_was_slower_than_quiet_says_so_and_a_line_from_before_the_loop_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("figures.REFERENCE_QUIET_S", 0.5)
+    version = figures.REFERENCE_VERSION
+    slow = {"before_s": 0.95, "after_s": 1.0, "quiet_s": 0.5, "version": version}
+    text = rewrite_table(README, parsed([line("sortition", "2000/150", 16.2, reference=slow)]))
+    assert "| yes: machine slower than quiet: reference loop 1.9x before the benchmark | `abc1234` |" in text
+    fast = {"before_s": 0.52, "after_s": 0.55, "quiet_s": 0.5, "version": version}
+    text = rewrite_table(README, parsed([line("sortition", "2000/150", 7.47, reference=fast)]))
+    assert "| 0.2 / 0.3 → 1.9 | no | `abc1234` |" in text
+    old = json.loads(line("sortition", "2000/150", 7.47))
+    assert "reference" not in old and outside_load_of(old) == []
+    assert "| 0.2 / 0.3 → 1.9 | no | `abc1234` |" in rewrite_table(README, parsed([json.dumps(old)]))
+
+
+def test_a_line_whose_reference_loop_was_not_timed_is_judged_by_the_rest() -> None:
+    untimed = {"before_s": None, "after_s": None, "quiet_s": 0.5, "version": figures.REFERENCE_VERSION}
+    assert outside_load_of(json.loads(line("sortition", "2000/150", 7.47, reference=untimed))) == []
+
+
+def test_a_line_is_judged_by_todays_quiet_figure_and_one_of_another_loop_by_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("figures.REFERENCE_QUIET_S", 0.4)  # taken again, lower, after the line was written
+    today = {"before_s": 0.6, "after_s": 0.5, "quiet_s": 0.5, "version": figures.REFERENCE_VERSION}
+    assert outside_load_of(json.loads(line("sortition", "2000/150", 7.47, reference=today))) == [
+        "machine slower than quiet: reference loop 1.5x before the benchmark"
+    ]
+    other = today | {"version": figures.REFERENCE_VERSION - 1}  # another loop: today's quiet figure is not its
+    assert outside_load_of(json.loads(line("sortition", "2000/150", 7.47, reference=other))) == []
+    assert outside_load_of(json.loads(line("sortition", "2000/150", 7.47, reference=other | {"before_s": 0.7}))) == [
+        "machine slower than quiet: reference loop 1.4x before the benchmark"
+    ]
