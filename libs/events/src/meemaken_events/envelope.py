@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
@@ -50,12 +50,6 @@ _READ_DIRECTLY = frozenset(
     | set(TRACE_EXTENSIONS)
 )
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?(?:Z|[+-]\d{2}:\d{2})")
-# A stored time as `isoformat` writes an aware one (what `outgoing` reads itself): microseconds only when some, an
-# offset of whole minutes, UTC as +00:00.
-_STORED_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.(?!000000)\d{6})?"
-    r"(?:\+[01]\d|-(?!00:00)[01]\d|[+-]2[0-3]):[0-5]\d"
-)
 
 
 def subject_problem(subject: str) -> str | None:
@@ -95,15 +89,25 @@ class Envelope:
         """(key, value, headers) in the CloudEvents Kafka binary binding: the headers and bytes the CloudEvents
         SDK's `to_binary` wrote (same names, order and values; data as its JSON encoder writes it), built
         directly, without the SDK's event object and its checks on every send (a quarter of the relay's time)."""
+        if not (self.id and self.source and self.type and self.dataschema) or self.subject == "":
+            raise InvalidEvent("an event needs an id, a source, a type, a dataschema and a non-empty subject")
         if self.time.tzinfo is None:
             raise InvalidEvent("an event's time needs its zone")
-        trace = self._trace_context()
-        return _binary(
-            self.key,
-            dict(self.data),
-            (self.id, self.source, self.type, _time_text(self.time), self.dataschema),
-            (self.subject, self.correlation_id, trace.get("traceparent"), trace.get("tracestate")),
-        )
+        headers = [
+            ("ce_id", self.id.encode()),
+            ("ce_source", self.source.encode()),
+            ("ce_type", self.type.encode()),
+            ("ce_time", _time_text(self.time).encode()),
+            ("content-type", DATACONTENTTYPE_HEADER),
+            ("ce_dataschema", self.dataschema.encode()),
+        ]
+        if self.subject is not None:
+            headers.append(("ce_subject", self.subject.encode()))
+        if self.correlation_id is not None:
+            headers.append(("ce_" + CORRELATION_EXTENSION, self.correlation_id.encode()))
+        headers += [("ce_" + name, value.encode()) for name, value in self._trace_context().items()]
+        headers.append(("ce_specversion", SPECVERSION))
+        return self.key.encode(), json.dumps(dict(self.data), default=_json_default).encode(), headers
 
     def to_json(self) -> str:
         """The envelope as stored in the outbox (and shown in logs of contract failures)."""
@@ -144,80 +148,6 @@ class Envelope:
             traceparent=raw.get("traceparent"),  # rows staged before tracing have neither
             tracestate=raw.get("tracestate"),
         )
-
-
-class Outgoing(NamedTuple):
-    """A stored event as the relay sends it: its record in the binary binding (`Envelope.to_kafka`'s key, value and
-    headers) and what the relay's PRODUCER span names (`tracing.sending`)."""
-
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]]
-    id: str
-    type: str
-    traceparent: str | None
-    tracestate: str | None
-
-
-def outgoing(stored: str) -> Outgoing:
-    """An outbox row's envelope (`Envelope.to_json`'s text) as the record `Envelope.from_json(stored).to_kafka()`
-    makes, byte for byte, read without the envelope object: the attributes' texts go into the headers as stored,
-    the time's text too (UTC as Z), only the data is written again (the wire's JSON has the encoder's spacing, the
-    stored form none). The envelope's parse and re-encoding was most of the relay's own work (py-spy,
-    bench/profiles/r2c-s11-before.svg). A time not in the form `isoformat` writes, or data that is not an object,
-    goes through the envelope, which decides as before."""
-    raw = json.loads(stored)
-    time, data = raw["time"], raw["data"]
-    if not (isinstance(time, str) and _STORED_TIME.fullmatch(time) and isinstance(data, dict)):
-        envelope = Envelope.from_json(stored)
-        return Outgoing(*envelope.to_kafka(), envelope.id, envelope.type, envelope.traceparent, envelope.tracestate)
-    datetime.fromisoformat(time)  # a date that does not exist is refused as the envelope refuses it
-    traceparent, tracestate = raw.get("traceparent") or None, raw.get("tracestate") or None
-    key, value, headers = _binary(
-        raw["key"],
-        data,
-        (
-            raw["id"],
-            raw["source"],
-            raw["type"],
-            time[:-6] + "Z" if time.endswith("+00:00") else time,
-            raw["dataschema"],
-        ),
-        (raw["subject"], raw["correlationid"], traceparent, tracestate),
-    )
-    return Outgoing(key, value, headers, raw["id"], raw["type"], traceparent, tracestate)
-
-
-def _binary(
-    key: str,
-    data: dict[str, Any],
-    required: tuple[str, str, str, str, str],
-    optional: tuple[str | None, str | None, str | None, str | None],
-) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
-    """The record of an event in the binary binding: `required` are its id, source, type, time's text and
-    dataschema, `optional` its subject, correlation id, traceparent and tracestate (None: no header)."""
-    id_, source, type_, time, dataschema = required
-    subject, correlation_id, traceparent, tracestate = optional
-    if not (id_ and source and type_ and dataschema) or subject == "":
-        raise InvalidEvent("an event needs an id, a source, a type, a dataschema and a non-empty subject")
-    headers = [
-        ("ce_id", id_.encode()),
-        ("ce_source", source.encode()),
-        ("ce_type", type_.encode()),
-        ("ce_time", time.encode()),
-        ("content-type", DATACONTENTTYPE_HEADER),
-        ("ce_dataschema", dataschema.encode()),
-    ]
-    if subject is not None:
-        headers.append(("ce_subject", subject.encode()))
-    if correlation_id is not None:
-        headers.append(("ce_" + CORRELATION_EXTENSION, correlation_id.encode()))
-    if traceparent is not None:
-        headers.append(("ce_traceparent", traceparent.encode()))
-    if tracestate is not None:
-        headers.append(("ce_tracestate", tracestate.encode()))
-    headers.append(("ce_specversion", SPECVERSION))
-    return key.encode(), json.dumps(data, default=_json_default).encode(), headers
 
 
 def from_kafka(

@@ -38,7 +38,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from meemaken_events import tracing
 from meemaken_events.brokers import connection_options
-from meemaken_events.envelope import outgoing
+from meemaken_events.envelope import Envelope
 from meemaken_events.loop import Backoff, Loop
 from meemaken_events.metrics import RELAY_PUBLISHED, RELAY_SEND_FAILURES
 from meemaken_events.settings import EventSettings
@@ -266,11 +266,10 @@ class Relay(Loop):
             return []
         futures = []
         for row in rows:
-            event = outgoing(row.envelope)  # its traceparent goes out as it was stored
-            span = tracing.sending(event, row.topic)
-            futures.append(
-                (row.id, span, self.producer.send(row.topic, key=event.key, value=event.value, headers=event.headers))
-            )
+            envelope = Envelope.from_json(row.envelope)  # its traceparent goes out as it was stored
+            key, value, headers = envelope.to_kafka()
+            span = tracing.sending(envelope, row.topic)
+            futures.append((row.id, span, self.producer.send(row.topic, key=key, value=value, headers=headers)))
         self.producer.flush(timeout=self.send_timeout)
         confirmed: list[int] = []
         for row_id, span, future in futures:

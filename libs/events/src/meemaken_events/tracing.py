@@ -25,7 +25,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 if TYPE_CHECKING:
-    from meemaken_events.envelope import Envelope, Outgoing
+    from meemaken_events.envelope import Envelope
 
 TRACER = "meemaken.events"
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -65,7 +65,7 @@ def created(event_type: str, topic: str) -> tuple[str | None, str | None]:
     return carrier.get("traceparent"), carrier.get("tracestate")
 
 
-def parent_of(envelope: Envelope | Outgoing) -> Context | None:
+def parent_of(envelope: Envelope) -> Context | None:
     """The context an event was created in, or None (an event from before tracing, or untraced)."""
     return _stored(envelope.traceparent, envelope.tracestate)
 
@@ -74,7 +74,7 @@ def _stored(traceparent: str | None, tracestate: str | None) -> Context | None:
     return incoming({"traceparent": traceparent, "tracestate": tracestate or ""}) if traceparent else None
 
 
-def sending(envelope: Envelope | Outgoing, topic: str) -> trace.Span:
+def sending(envelope: Envelope, topic: str) -> trace.Span:
     """The relay's PRODUCER span for one event, a child of the event's creation; the relay ends it
     when the broker has confirmed the event (or the send failed)."""
     if off():
