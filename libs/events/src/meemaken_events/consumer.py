@@ -88,10 +88,15 @@ class StuckJoin:
         return not listed()
 
 
+REBALANCING = ("PreparingRebalance", "CompletingRebalance")  # the classic protocol's states between two Stable
+
+
 def listed_in_group(consumer: KafkaConsumer, brokers: EventSettings, group: str) -> bool:
     """Whether the group's coordinator counts this member among its members; True when it cannot say (no
-    answer, or the group is rebalancing). The member's id comes from kafka-python's public `group_metadata()`
-    (its KIP-447 snapshot of the membership; '' while unjoined, which no group lists)."""
+    answer, or the group is rebalancing). A group that is Stable, Empty or Dead says: an Empty one lists nobody,
+    as when the coordinator removed the stuck member on its heartbeats' expiry and it was the only one. The
+    member's id comes from kafka-python's public `group_metadata()` (its KIP-447 snapshot of the membership; ''
+    while unjoined, which no group lists)."""
     member = consumer.group_metadata().member_id
     try:
         admin = KafkaAdminClient(**connection_options(brokers), client_id=f"{group}-join-check")
@@ -102,7 +107,7 @@ def listed_in_group(consumer: KafkaConsumer, brokers: EventSettings, group: str)
     except KafkaError as exc:
         log.info("consumer %s: its group not described (%s); next time", group, type(exc).__name__)
         return True
-    if found.get("group_state") != "Stable":
+    if found.get("group_state") in REBALANCING:
         return True
     return any(m.get("member_id") == member for m in found.get("members") or [])
 

@@ -22,7 +22,9 @@ SOURCE = "urn:meemaken:municipality:demo:system:test"
 ADMITTED = "org.meemaken.proposals.proposal.admitted.v1"
 
 
-def test_a_joined_member_is_listed_in_its_group_and_a_stranger_is_not(tmp_path, kafka_bootstrap, make_topics):
+def test_a_joined_member_is_listed_in_its_group_and_a_stranger_or_an_empty_group_is_not(
+    tmp_path, kafka_bootstrap, make_topics
+):
     name = f"test.join{uuid.uuid4().hex[:8]}"
     topic = f"test.{name}"
     make_topics((topic, 1), (dead_letter_topic(name), 1))
@@ -47,6 +49,8 @@ def test_a_joined_member_is_listed_in_its_group_and_a_stranger_is_not(tmp_path, 
         assert loop._consumer.group_metadata().member_id  # the public snapshot names the member
         assert listed_in_group(loop._consumer, brokers, name)
         assert not listed_in_group(stranger, brokers, name)  # never joined: '' is no member's id
+        loop.close()  # its only member left: the group is Empty and lists nobody
+        assert not listed_in_group(stranger, brokers, name)
     finally:
         stranger.close()
         loop.close()
