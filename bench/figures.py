@@ -107,6 +107,17 @@ def cpu_times() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+def busy_core_seconds() -> float:
+    """Core-seconds all cores spent busy since boot (every process's), from /proc/stat."""
+    return cpu_times()[0] / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_figures(run: str, busy: float, events: int, seconds: float) -> dict[str, float]:
+    """A run's CPU as figures: microseconds of the machine's busy core-seconds (`busy`) per event, and the cores
+    it kept busy on average. Per event, they say what a rate can be once the cores are the limit."""
+    return {f"{run}_cpu_us_per_event": 1e6 * busy / events, f"{run}_cores_busy": busy / seconds}
+
+
 def reference_work(iterations: int = REFERENCE_ITERATIONS) -> int:
     """A fixed, deterministic pure-Python workload like the services' own (records as dicts, f-strings, JSON
     both ways, str methods, a sort, a grouping); a checksum, so that none of it is optimised away."""

@@ -7,6 +7,12 @@ its inbox rows and one effect row per event (`meemaken_events.deferred`: the bat
 executemany, as a service's handler that writes a row per event does). The figure is events per second
 from the first send to the last event's effect committed (or received, for raw).
 
+Beside each rate, the CPU each run spent per event (`*_cpu_us_per_event`: the whole machine's busy
+core-seconds, the broker and PostgreSQL included; of them the sender's and the consumers', the rest
+`..._broker_database_other`) and the cores it kept busy (`*_cores_busy`). Their ratio
+(`pipeline_to_raw_cpu_per_event`) says what the rate ratio can be once both runs are held by the 2 cores: a
+pipeline that costs k times raw kafka-python's CPU an event cannot pass 1/k of its rate on a machine both fill.
+
 Each pass runs both, raw first, on topics of their own (3 partitions, one consumer process); `--warmup` passes
 (default 1) are thrown away, then `--repeat` (3) are measured: min / median / max of each rate and of the ratio
 pass by pass (bench/figures.py).
@@ -39,13 +45,14 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from curves import Series, write_svg
-from figures import Figures, Harness, options, profile
+from figures import Figures, Harness, busy_core_seconds, cpu_figures, cpu_seconds, options, profile
 from kafka import KafkaConsumer, KafkaProducer
 
 from meemaken_events import ConsumerLoop, EventFactory, Relay, deferred, messaging_tables
@@ -110,6 +117,41 @@ def new_topic(kind: str, bootstrap: str, partitions: int) -> str:
     return topic
 
 
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds: the machine's busy core-seconds (every process: the broker, PostgreSQL, ours), and of them
+    the sender's (raw producer or relay) and the consumers'. Per event, they say what the rate can be once the
+    cores are the limit (a run that keeps both cores busy is there): the broker and PostgreSQL are `machine`
+    less the two."""
+
+    machine: float
+    sender: float
+    consumers: float
+
+    @classmethod
+    def now(cls, processes: Processes) -> Cpu:
+        return cls(
+            busy_core_seconds(),
+            cpu_seconds(processes.sender.pid),
+            sum(cpu_seconds(p.pid) for p in processes.consumers),
+        )
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(self.machine - other.machine, self.sender - other.sender, self.consumers - other.consumers)
+
+    def figures(self, run: str, count: int, seconds: float) -> dict[str, float]:
+        """Microseconds of CPU per event, in all and by part, and the cores kept busy, as figures of `run`."""
+        parts = {
+            "sender": self.sender,
+            "consumers": self.consumers,
+            "broker_database_other": self.machine - self.sender - self.consumers,
+        }
+        return {
+            **cpu_figures(run, self.machine, count, seconds),
+            **{f"{run}_cpu_us_per_event_{part}": 1e6 * cpu / count for part, cpu in parts.items()},
+        }
+
+
 class Processes:
     """A run's processes: `consumers` consumer processes in one group, each saying when its partitions are
     assigned (`ready`) and how many events each committed batch held, and when (`done`); plus one sender."""
@@ -120,6 +162,7 @@ class Processes:
         self.ready, self.done = self.ctx.Queue(), self.ctx.Queue()
         self.consumers: list[Any] = []
         self.sender: Any = None
+        self.cpu = Cpu(0.0, 0.0, 0.0)
 
     def run(self, sender: Callable[..., None], consumer: Callable[..., None], args: tuple[Any, ...], n: int) -> None:
         group = f"bench-{uuid.uuid4().hex[:6]}"
@@ -135,13 +178,16 @@ class Processes:
         time.sleep(2)  # let the sender build its records
 
     def measure(self, count: int) -> float:
-        """Seconds from the start signal to the last of `count` events done, as the consumers report them."""
+        """Seconds from the start signal to the last of `count` events done, as the consumers report them; the
+        CPU spent meanwhile in `self.cpu` (`Cpu`)."""
+        before = Cpu.now(self)
         began = time.perf_counter()
         self.start.set()
         total, ended = 0, began
         while total < count:
             n, at = self.done.get(timeout=TIMEOUT)
             total, ended = total + n, max(ended, at)
+        self.cpu = Cpu.now(self) - before
         return ended - began
 
     def close(self) -> None:
@@ -198,14 +244,15 @@ def raw_consume(bootstrap: str, topic: str, _count: int, group: str, ready: Any,
     consumer.close()
 
 
-def run_raw(bootstrap: str, count: int, partitions: int = PARTITIONS, consumers: int = 1) -> float:
+def run_raw(bootstrap: str, count: int, partitions: int = PARTITIONS, consumers: int = 1) -> dict[str, float]:
     topic = new_topic("raw", bootstrap, partitions)
     processes = Processes()
     try:
         processes.run(raw_produce, raw_consume, (bootstrap, topic, count), consumers)
-        return count / processes.measure(count)
+        seconds = processes.measure(count)
     finally:
         processes.close()
+    return {"raw_kafka_python_events_per_s": count / seconds, **processes.cpu.figures("raw", count, seconds)}
 
 
 # --- the meemaken pipeline ---------------------------------------------------------------
@@ -297,7 +344,11 @@ def run_pipeline(
             )
     finally:
         processes.close()
-    return {"pipeline_events_per_s": count / seconds, "outbox_batch_write_events_per_s": write_rate}
+    return {
+        "pipeline_events_per_s": count / seconds,
+        "outbox_batch_write_events_per_s": write_rate,
+        **processes.cpu.figures("pipeline", count, seconds),
+    }
 
 
 def one_pass(args: argparse.Namespace, events: int, n: int | None = None) -> Figures:
@@ -305,8 +356,9 @@ def one_pass(args: argparse.Namespace, events: int, n: int | None = None) -> Fig
     partitions, consumers = (PARTITIONS, 1) if n is None else (n, n)
     raw = run_raw(args.bootstrap, events, partitions, consumers)
     pipeline = run_pipeline(args.database_url, args.bootstrap, events, partitions, consumers)
-    ratio = pipeline["pipeline_events_per_s"] / raw
-    return {"raw_kafka_python_events_per_s": raw, **pipeline, "pipeline_to_raw_ratio": ratio}
+    ratio = pipeline["pipeline_events_per_s"] / raw["raw_kafka_python_events_per_s"]
+    cpu = pipeline["pipeline_cpu_us_per_event"] / raw["raw_cpu_us_per_event"]
+    return {**raw, **pipeline, "pipeline_to_raw_ratio": ratio, "pipeline_to_raw_cpu_per_event": cpu}
 
 
 def emit(harness: Harness, runs: list[Figures], **extra: Any) -> Figures:

@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from figures import Figures, Harness, consumers_to_end, options, profile
+from figures import Figures, Harness, busy_core_seconds, consumers_to_end, cpu_figures, options, profile
 from kafka import KafkaConsumer, TopicPartition
 from pipeline import run_pipeline
 
@@ -72,15 +72,21 @@ class Downstream(threading.Thread):
         self.arrived: dict[str, float] = {}
         self.opened: dict[str, float] = {}
         self.first: float | None = None
+        self.busy_at_first = self.busy_at_last_opened = 0.0  # the machine's busy core-seconds then
         self.last_submitted = 0.0
         self.events = 0
         self.stopping = threading.Event()
+
+    def busy(self) -> float:
+        """The machine's busy core-seconds from the first event to the last `assessment_opened`."""
+        return self.busy_at_last_opened - self.busy_at_first
 
     def run(self) -> None:
         while not self.stopping.is_set():
             for records in self.consumer.poll(timeout_ms=100).values():
                 now = time.time()
-                self.first = self.first or now
+                if self.first is None:
+                    self.first, self.busy_at_first = now, busy_core_seconds()
                 for record in records:
                     self.events += 1
                     kind = dict(record.headers or []).get("ce_type")
@@ -88,6 +94,7 @@ class Downstream(threading.Thread):
                         self.arrived[record.key.decode()] = now
                     elif kind == OPENED:
                         self.opened[record.key.decode()] = now
+                        self.busy_at_last_opened = busy_core_seconds()
                     elif kind == SUBMITTED:
                         self.last_submitted = now
         self.consumer.close()
@@ -142,16 +149,24 @@ TOPOLOGIES: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def pipeline_ceiling(bootstrap: str, server_url: str, events: int) -> float:
-    """Events/s of the event pipeline (outbox → relay → Kafka → consumer → inbox) moving `events` events."""
+def pipeline_ceiling(bootstrap: str, server_url: str, events: int) -> dict[str, float]:
+    """The event pipeline (outbox → relay → Kafka → consumer → inbox) moving `events` events: its events/s, and
+    its CPU per event (bench/pipeline.py's figures)."""
     database_url = create_database(server_url, f"bench_rtc_pipeline_{uuid.uuid4().hex[:8]}")
-    return run_pipeline(database_url, bootstrap, max(events, 100))["pipeline_events_per_s"]
+    return run_pipeline(database_url, bootstrap, max(events, 100))
 
 
 def with_ceiling(chain: Figures, bootstrap: str, server_url: str) -> Figures:
-    """The chain's pass beside the pipeline moving as many events, right after it."""
+    """The chain's pass beside the pipeline moving as many events, right after it; with the backlog driver's
+    CPU per event, the two's CPU per event side by side."""
     pipeline = pipeline_ceiling(bootstrap, server_url, int(chain["events"]))
-    return chain | {"pipeline_events_per_s": pipeline, "events_to_pipeline_ratio": chain["events_per_s"] / pipeline}
+    rate = pipeline["pipeline_events_per_s"]
+    figures = {"pipeline_events_per_s": rate, "events_to_pipeline_ratio": chain["events_per_s"] / rate}
+    if "chain_cpu_us_per_event" in chain:
+        cpu = {k: v for k, v in pipeline.items() if k.startswith("pipeline_c")}  # _cpu_us_per_event*, _cores_busy
+        ratio = chain["chain_cpu_us_per_event"] / pipeline["pipeline_cpu_us_per_event"]
+        figures |= cpu | {"chain_to_pipeline_cpu_per_event": ratio}
+    return chain | figures
 
 
 def _window() -> dict[str, str]:
@@ -209,6 +224,7 @@ def backlog_pass(
             "events_per_challenge": downstream.events / count,
             "backlog_relayed_s": downstream.last_submitted - downstream.first,
             "last_assessment_opened_s": elapsed,
+            **cpu_figures("chain", downstream.busy(), downstream.events, elapsed),
         }
     finally:
         deployed.stop()

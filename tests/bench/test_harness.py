@@ -319,3 +319,24 @@ def test_a_line_is_judged_by_todays_quiet_figure_and_one_of_another_loop_by_its_
     assert outside_load_of(json.loads(line("sortition", "2000/150", 7.47, reference=other | {"before_s": 0.7}))) == [
         "machine slower than quiet: reference loop 1.4x before the benchmark"
     ]
+
+
+def test_cpu_figures_are_microseconds_per_event_and_the_cores_kept_busy() -> None:
+    assert figures.cpu_figures("raw", busy=3.0, events=20_000, seconds=2.0) == {
+        "raw_cpu_us_per_event": 150.0,
+        "raw_cores_busy": 1.5,
+    }
+
+
+def test_the_pipelines_cpu_is_split_into_sender_consumers_and_the_rest() -> None:
+    from pipeline import Cpu
+
+    spent = Cpu(machine=10.0, sender=2.5, consumers=3.5) - Cpu(machine=6.0, sender=1.0, consumers=1.0)
+    assert spent == Cpu(machine=4.0, sender=1.5, consumers=2.5)
+    assert spent.figures("pipeline", 10_000, seconds=2.0) == {
+        "pipeline_cpu_us_per_event": 400.0,
+        "pipeline_cores_busy": 2.0,
+        "pipeline_cpu_us_per_event_sender": 150.0,
+        "pipeline_cpu_us_per_event_consumers": 250.0,
+        "pipeline_cpu_us_per_event_broker_database_other": 0.0,
+    }
