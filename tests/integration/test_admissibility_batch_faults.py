@@ -14,7 +14,8 @@ from helpers import start_after_earlier_tests
 from proposals_kit import TEXT, TOPIC, open_process, relay_for
 
 from meemaken_events import ConsumerLoop, Envelope
-from meemaken_testkit.batch_faults import die_in_a_batch, run_until
+from meemaken_testkit.batch_faults import die_in_a_batch
+from meemaken_testkit.draining import drain
 from proposals.adapters import tables
 from proposals.bootstrap import admissibility_consumer, unit_of_work_factory, unit_of_work_within
 from proposals.integration.incoming import ADMISSIBILITY_CONSUMER, admissibility_checks, admissibility_handlers
@@ -85,7 +86,7 @@ def test_a_consumer_dying_between_its_batch_writes_and_the_commit_decides_each_p
         with engine.connect() as conn:
             return len(decisions(conn)) == PROPOSALS
 
-    run_until(admissibility_consumer(settings, engine, consumer_options=options), all_decided)
+    drain([admissibility_consumer(settings, engine, consumer_options=options)], all_decided)
     with engine.connect() as conn:
         decided = decisions(conn)
         inbox = conn.execute(sa.select(tables.inbox.c.event_id)).scalars().all()

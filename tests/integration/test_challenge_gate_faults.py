@@ -29,7 +29,8 @@ from challenges.integration.outgoing import TOPIC
 from challenges.service_layer import handlers
 from meemaken_events import Envelope, Relay, correlated
 from meemaken_kit import Settings, make_engine, migrate
-from meemaken_testkit.batch_faults import die_in_a_batch, run_until
+from meemaken_testkit.batch_faults import die_in_a_batch
+from meemaken_testkit.draining import drain
 from meemaken_testkit.plugin import session_env
 from meemaken_testkit.tokens import RESIDENT_ATTRS
 
@@ -103,7 +104,7 @@ def test_a_gate_consumer_dying_between_its_batch_writes_and_the_commit_loses_and
         with engine.connect() as conn:
             return gated(conn) == CHALLENGES
 
-    run_until(gates(settings, engine, group), all_gated)
+    drain([gates(settings, engine, group)], all_gated)
 
     with engine.connect() as conn:
         statuses = Counter(conn.execute(sa.select(tables.challenges.c.status)).scalars())

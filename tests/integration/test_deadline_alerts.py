@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from helpers import produce, wait_for
+from helpers import produce
 
 from gateway.adapters import tables as gateway_tables
 from gateway.adapters.desk_tables import deadline_alerts
@@ -25,6 +25,7 @@ from gateway.casework.timeline import Assignment
 from meemaken_events import ConsumerLoop, EventFactory, Outbox, Relay, catalogue
 from meemaken_events.settings import EventSettings
 from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.draining import drain
 from meemaken_testkit.postgres import create_database, drop_database
 from notifications.adapters.tables import inbox as notifications_inbox
 from notifications.adapters.tables import messages
@@ -53,12 +54,10 @@ def publish(bootstrap: str, envelopes: list) -> None:
         produce(bootstrap, catalogue()[envelope.type].topic, *envelope.to_kafka())
 
 
-def drain(loops: list[ConsumerLoop], engine: sa.Engine, event_ids: set[str]) -> None:
-    """Run the gateway's queue consumers until every one of these events is in its inbox: handled."""
+def handled(engine: sa.Engine, event_ids: set[str]):
+    """Whether every one of these events is in the gateway's inbox: handled by its queue consumers."""
 
-    def handled() -> bool:
-        for loop in loops:
-            loop.run_once(300)
+    def all_in_the_inbox() -> bool:
         with engine.connect() as conn:
             inbox = gateway_tables.inbox
             return (
@@ -66,9 +65,7 @@ def drain(loops: list[ConsumerLoop], engine: sa.Engine, event_ids: set[str]) -> 
                 == event_ids
             )
 
-    wait_for(handled, timeout=90)
-    for loop in loops:
-        loop.close()
+    return all_in_the_inbox
 
 
 def told(engine: sa.Engine, alert_id: str) -> list[str]:
@@ -106,7 +103,6 @@ def read(loop: ConsumerLoop, engine: sa.Engine, event_id: str) -> None:
     """Run the consumer until this event is in the notifications' inbox: handled."""
 
     def handled() -> bool:
-        loop.run_once(300)
         with engine.connect() as conn:
             return bool(
                 conn.execute(
@@ -114,8 +110,7 @@ def read(loop: ConsumerLoop, engine: sa.Engine, event_id: str) -> None:
                 ).first()
             )
 
-    wait_for(handled, timeout=90)
-    loop.close()
+    drain([loop], handled)
 
 
 def test_a_breach_is_told_once_to_the_assignee_and_the_supervisor_even_after_a_replay(
@@ -134,7 +129,7 @@ def test_a_breach_is_told_once_to_the_assignee_and_the_supervisor_even_after_a_r
         envelopes, case_id = overdue_proposal()
         publish(kafka_bootstrap, envelopes)
         group = f"alerts-{uuid.uuid4().hex[:8]}-"
-        drain(queue_consumers(gw_settings, gateway, group_prefix=group), gateway, {e.id for e in envelopes})
+        drain(queue_consumers(gw_settings, gateway, group_prefix=group), handled(gateway, {e.id for e in envelopes}))
 
         officer, supervisor, elsewhere = (str(uuid.uuid4()) for _ in range(3))
         remember_desk_roles(gateway, supervisor, ["supervisor"], {})
@@ -167,7 +162,7 @@ def test_a_breach_is_told_once_to_the_assignee_and_the_supervisor_even_after_a_r
         with gateway.begin() as conn:
             conn.execute(gateway_tables.inbox.delete())
         replay = f"replay-{uuid.uuid4().hex[:8]}-"
-        drain(queue_consumers(gw_settings, gateway, group_prefix=replay), gateway, {e.id for e in envelopes})
+        drain(queue_consumers(gw_settings, gateway, group_prefix=replay), handled(gateway, {e.id for e in envelopes}))
         assert announce_crossings(gateway, outbox, factory) == 0
         assert relay.publish_once() == 0
         with notifications.begin() as conn:

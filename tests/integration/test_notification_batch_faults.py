@@ -16,7 +16,8 @@ from kafka import KafkaProducer
 
 from meemaken_events import ConsumerLoop, catalogue
 from meemaken_kit import Settings, make_engine, migrate
-from meemaken_testkit.batch_faults import die_in_a_batch, run_until
+from meemaken_testkit.batch_faults import die_in_a_batch
+from meemaken_testkit.draining import drain
 from meemaken_testkit.plugin import session_env
 from meemaken_testkit.postgres import create_database
 from notifications import bootstrap
@@ -97,7 +98,7 @@ def test_a_consumer_dying_between_its_batch_plans_and_the_commit_plans_each_mess
             return counts(conn)[0] == AUTHORS
 
     (healthy,) = [c for c in bootstrap.consumers(settings, engine, group_prefix=prefix) if c.name == CONSUMER]
-    run_until(healthy, all_planned)
+    drain([healthy], all_planned)
     with engine.connect() as conn:
         told = Counter(
             tuple(r) for r in conn.execute(sa.select(tables.messages.c.recipient_id, tables.messages.c.language))

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from helpers import ROOT, wait_for
+from helpers import ROOT
 from kafka import KafkaProducer
 
 from gateway.adapters.case_tables import case_assignments, case_events
@@ -20,6 +20,7 @@ from gateway.bootstrap import SERVICE
 from gateway.casework.consumer import batch_scope, consumers, subscriptions
 from meemaken_events import EventFactory
 from meemaken_kit import Settings, make_engine, migrate
+from meemaken_testkit.draining import drain
 from meemaken_testkit.plugin import session_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -118,22 +119,15 @@ def histories(engine: sa.Engine, ids: set[str]) -> tuple[list[dict], list[dict]]
         return [dict(r) for r in events], [dict(r) for r in given]
 
 
-def drain(loops, engine, event_ids: set[str]) -> None:
-    """Run the loops until every one of these events is in the inbox: handled; then until no loop reads
-    anything more. The session's broker is shared: the topics hold other tests' records too, some on partitions
-    that carry none of these events, and a loop closed before reading them would leave them to its restart."""
+def handled(engine, event_ids: set[str]):
+    """Whether every one of these events is in the gateway's inbox: handled."""
 
-    def handled():
-        for loop in loops:
-            loop.run_once(300)
+    def all_in_the_inbox() -> bool:
         with engine.connect() as conn:
             seen = set(conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id.in_(event_ids))).scalars())
         return seen == event_ids
 
-    wait_for(handled, timeout=90)
-    wait_for(lambda: sum(loop.run_once(300) for loop in loops) == 0, timeout=90)
-    for loop in loops:
-        loop.close()
+    return all_in_the_inbox
 
 
 def test_the_services_events_become_work_items_and_a_restart_or_replay_changes_nothing(database_url, kafka_bootstrap):
@@ -150,7 +144,7 @@ def test_the_services_events_become_work_items_and_a_restart_or_replay_changes_n
 
     group = f"test-{uuid.uuid4().hex[:8]}-"
     event_ids = {e.id for e in envelopes}
-    drain(consumers(settings, engine, group_prefix=group), engine, event_ids)
+    drain(consumers(settings, engine, group_prefix=group), handled(engine, event_ids))
     first = snapshot(engine, ids)
     assert set(first) == ids
 
@@ -185,7 +179,7 @@ def test_the_services_events_become_work_items_and_a_restart_or_replay_changes_n
 
     with engine.begin() as conn:  # a replay the inbox cannot stop: every event is handled again
         conn.execute(inbox.delete())
-    drain(consumers(settings, engine, group_prefix=f"replay-{uuid.uuid4().hex[:8]}-"), engine, event_ids)
+    drain(consumers(settings, engine, group_prefix=f"replay-{uuid.uuid4().hex[:8]}-"), handled(engine, event_ids))
     assert snapshot(engine, ids) == first
     assert histories(engine, ids) == (history, given)  # the replay added no event and no assignment
     engine.dispose()

@@ -3,7 +3,7 @@ and PostgreSQL:
 
     written = die_in_a_batch(doomed, engine, dies)  # the batch's writes as `dies` saw them, rolled back since
     ...                                             # what the earlier batches committed is all there is
-    run_until(healthy, done)                        # the next member of the group does the rest, once
+    drain([healthy], done)                          # the next member of the group does the rest, once
 
 ``dies(committed, batch)`` is asked once the batch scope (the consumer's own: its writes at the batch's end) has
 done its writes: ``committed`` is a connection of its own (what earlier batches committed), ``batch`` the
@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, TypeVar
-
-from meemaken_testkit.waiting import wait_for
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -62,21 +60,3 @@ def die_in_a_batch(
     finally:
         consumer.close()
     raise AssertionError(f"no batch died in {polls} polls")
-
-
-def run_until(consumer: ConsumerLoop, done: Callable[[], bool], timeout: float = 90.0) -> None:
-    """Run `consumer` (a healthy member of the group) until `done()`, then a few polls more, so that whatever is
-    still on its topics (copies of events it handled) comes and is skipped; then close it."""
-
-    def caught_up() -> bool:
-        if done():
-            return True
-        consumer.run_once(timeout_ms=POLL_MS)
-        return False
-
-    try:
-        wait_for(caught_up, timeout=timeout)
-        for _ in range(3):
-            consumer.run_once(timeout_ms=POLL_MS)
-    finally:
-        consumer.close()
