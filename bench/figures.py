@@ -254,11 +254,13 @@ def consumers_to_end(bootstrap: str) -> list[str]:
 
 def profile(pid: int, svg: Path, work: Callable[[], T]) -> T:
     """A flame graph (py-spy, 200 samples/s) of a process and its children while ``work()`` runs; its result.
-    Profiles may nest (several processes during the same work)."""
+    Profiles may nest (several processes during the same work). A path ending in ``.txt`` gets the samples as
+    collapsed stacks instead (py-spy's raw format, a stack and its count a line), to be summed as text."""
     svg.parent.mkdir(parents=True, exist_ok=True)
     found = Path(sys.executable).parent / "py-spy"  # installed with the dev requirements
     command = [str(found) if found.exists() else "py-spy", "record", "--subprocesses", "--pid", str(pid)]
     command += ["--rate", "200", "--output", str(svg), "--nonblocking"]
+    command += ["--format", "raw"] if svg.suffix == ".txt" else []
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)  # py-spy attached
     try:

@@ -15,7 +15,8 @@ small sizes to check that it works, and leaves the README alone; `--only pipelin
 - right_to_challenge.py: challenges/s through submit → gates → assessment → decision → notice, over HTTP,
   and p50/p99 from a decision to its event downstream, beside the pipeline moving as many events;
 - right_to_challenge.py --driver backlog: the chain's automatic links alone (relay → gate consumer → relay)
-  on challenges submitted before the worker starts, beside the pipeline moving as many events;
+  on challenges submitted before the worker starts, beside the pipeline moving as many events; the relay and the
+  gate consumer in a process each (`--workers split`), as the pipeline's relay and consumer are;
 - budget_rules.py: greedy and Method of Equal Shares with add1 on Łódź 2023 and a synthetic 150,000-voter
   round, beside pabutools on the same instances (target: identical outcomes, MES at least 100 times faster);
 - pb_sweep.py: `meemaken-pb check` over the Pabulib files in ../shared/data/pabulib (files/s, share
@@ -112,6 +113,8 @@ def benchmarks() -> dict[str, Argv]:
             env("BENCH_BACKLOG", "3000"),
             "--driver",
             "backlog",
+            "--workers",  # relay and gate consumer in a process each, as the pipeline it is held against
+            env("BENCH_BACKLOG_WORKERS", "split"),
         ],
         "budget_rules": lambda kafka, db: [],
         "pb_sweep": lambda kafka, db: [],
