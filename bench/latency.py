@@ -8,6 +8,12 @@ machine's). Reports p50, p90, p99 and max, beside the floor measured in the same
 answer time (p50 / p99), which the notification can never beat. Each author's token is signed before the pass, as
 the gateway signs one at login: the timed request is the POST alone, not the load generator's RS256 signature.
 
+What the pass cost: `cpu_ms_per_submission`, the machine's busy core-milliseconds from the first request to
+the last message per submission (every process: the services, PostgreSQL, the broker, this load generator, whose
+own share `load_generator_cpu_ms_per_submission` is given apart), and `cores_busy` meanwhile. Once the cores are
+full (2.0 here), submissions queue in front of every step and the latency grows with the pass, whatever the code's
+latency settings: the rate the cores allow is the cores over the CPU a submission costs.
+
 Where the time goes: the chain has two hops through the broker (proposals' admissibility consumer
 admits the submitted proposal; its `proposal.admitted` event is what notifications turns into the
 author's message), and every step leaves a timestamp this benchmark reads after the pass: the outbox
@@ -48,7 +54,7 @@ from typing import Any
 
 import requests
 import sqlalchemy as sa
-from figures import Figures, Harness, open_call, options, profile
+from figures import Figures, Harness, busy_core_seconds, open_call, options, profile
 from kafka import KafkaConsumer, TopicPartition
 
 from meemaken_testkit.deployed import deploy
@@ -139,6 +145,7 @@ def one_pass(proposals: str, engines: dict[str, sa.Engine], bootstrap: str, rate
     # timed request, it cost the load generator ~1 ms of CPU (RS256 and the settings read) and counted in `api`
     authors = [uuid.uuid4() for _ in range(total)]
     tokens = [_as(author) for author in authors]
+    busy, own, wall = busy_core_seconds(), time.process_time(), time.time()
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=16) as pool:
         for i, (author, headers) in enumerate(zip(authors, tokens, strict=True)):
@@ -156,6 +163,8 @@ def one_pass(proposals: str, engines: dict[str, sa.Engine], bootstrap: str, rate
         if all(a in delivered for a in sent):
             break
         time.sleep(0.5)
+    busy, own = busy_core_seconds() - busy, time.process_time() - own
+    last = max((r.created_at.timestamp() for r in delivered.values()), default=time.time())
     latencies = sorted((delivered[a].created_at.timestamp() - t) * 1000 for a, t in sent.items() if a in delivered)
     stages = _stages(engines, bootstrap, [(t, delivered[a]) for a, t in sent.items() if a in delivered])
     return {
@@ -169,6 +178,11 @@ def one_pass(proposals: str, engines: dict[str, sa.Engine], bootstrap: str, rate
         "max_ms": latencies[-1] if latencies else math.nan,
         "post_p50_ms": _quantile(answered, 50),
         "post_p99_ms": _quantile(answered, 99),
+        # the machine's CPU from the first request to the last message (every process: the services, PostgreSQL,
+        # the broker, this load generator, whose own share is given apart), and the cores it kept busy
+        "cpu_ms_per_submission": 1000 * busy / total,
+        "load_generator_cpu_ms_per_submission": 1000 * own / total,
+        "cores_busy": busy / max(last - wall, 1e-3),
         "stages_p50_ms": {name: _quantile(values, 50) for name, values in stages.items()},
         "stages_p99_ms": {name: _quantile(values, 99) for name, values in stages.items()},
     }
