@@ -163,7 +163,7 @@ def with_ceiling(chain: Figures, bootstrap: str, server_url: str) -> Figures:
     rate = pipeline["pipeline_events_per_s"]
     figures = {"pipeline_events_per_s": rate, "events_to_pipeline_ratio": chain["events_per_s"] / rate}
     if "chain_cpu_us_per_event" in chain:
-        cpu = {k: v for k, v in pipeline.items() if k.startswith("pipeline_c")}  # _cpu_us_per_event*, _cores_busy
+        cpu = {k: v for k, v in pipeline.items() if k.startswith(("pipeline_cpu_", "pipeline_cores_"))}
         ratio = chain["chain_cpu_us_per_event"] / pipeline["pipeline_cpu_us_per_event"]
         figures |= cpu | {"chain_to_pipeline_cpu_per_event": ratio}
     return chain | figures
