@@ -442,6 +442,8 @@ class ConsumerLoop(Loop):
         return self._handle_one_by_one(items, triage)
 
     def _handle_batch(self, work: list[tuple[ConsumerRecord, Envelope, Handler]]) -> None:
+        traced = not tracing.off()  # once a batch: the check reads the environment
+        handled = 0
         with self.engine.begin() as conn, (self.batch_scope or nullcontext)(conn):
             fresh = self.inbox.first_deliveries(conn, [envelope for _, envelope, _ in work])
             for record, envelope, handler in work:
@@ -449,9 +451,11 @@ class ConsumerLoop(Loop):
                     CONSUMED.labels(self.name, "duplicate").inc()
                     continue
                 fresh.discard((envelope.source, envelope.id))  # the same event twice in one batch
-                with correlated(envelope.correlation_id), tracing.processing(envelope, record.topic, self.name):
+                span = tracing.processing(envelope, record.topic, self.name) if traced else nullcontext()
+                with correlated(envelope.correlation_id), span:
                     handler(conn, envelope)
-                CONSUMED.labels(self.name, "handled").inc()
+                handled += 1
+        CONSUMED.labels(self.name, "handled").inc(handled)  # once committed
 
     def _handle_one_by_one(self, items: list[_Item], triage: dl.Triage) -> Batch:
         dead: list[Poison] = []

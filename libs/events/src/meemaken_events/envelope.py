@@ -107,7 +107,8 @@ class Envelope:
             headers.append(("ce_" + CORRELATION_EXTENSION, self.correlation_id.encode()))
         headers += [("ce_" + name, value.encode()) for name, value in self._trace_context().items()]
         headers.append(("ce_specversion", SPECVERSION))
-        return self.key.encode(), json.dumps(dict(self.data), default=_json_default).encode(), headers
+        data = self.data if type(self.data) is dict else dict(self.data)
+        return self.key.encode(), _DATA.encode(data).encode(), headers
 
     def to_json(self) -> str:
         """The envelope as stored in the outbox (and shown in logs of contract failures)."""
@@ -230,6 +231,10 @@ def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         return _time_text(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# The data's encoder, made once: json.dumps(data, default=...) made a new one for every event (a third of its time)
+_DATA = json.JSONEncoder(default=_json_default)
 
 
 def _text(value: object) -> str | None:

@@ -33,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -267,12 +268,14 @@ class Relay(Loop):
         if not rows:
             return []
         futures = []
+        traced = not tracing.off()  # once a batch: the check reads the environment (4% of the relay's samples)
+        producer = self.producer
         for row in rows:
             envelope = Envelope.from_json(row.envelope)  # its traceparent goes out as it was stored
             key, value, headers = envelope.to_kafka()
-            span = tracing.sending(envelope, row.topic)
-            futures.append((row.id, span, self.producer.send(row.topic, key=key, value=value, headers=headers)))
-        self.producer.flush(timeout=self.send_timeout)
+            span = tracing.sending(envelope, row.topic) if traced else trace.INVALID_SPAN
+            futures.append((row.id, span, producer.send(row.topic, key=key, value=value, headers=headers)))
+        producer.flush(timeout=self.send_timeout)
         confirmed: list[int] = []
         for row_id, span, future in futures:
             try:
