@@ -7,11 +7,11 @@ never delivered again, so forgetting that it was handled duplicates nothing. The
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from meemaken_events.envelope import Envelope
 
@@ -36,15 +36,12 @@ class Inbox:
         now = datetime.now(UTC)
         dialect = connection.dialect.name
         if dialect == "postgresql":
-            # One statement of fixed text whatever the batch's size: the batch's columns as three arrays,
-            # unnested (a VALUES row per event made psycopg build and parse a new statement every batch).
-            arrays = {
-                "sources": [e.source for e in envelopes],
-                "event_ids": [e.id for e in envelopes],
-                "types": [e.type for e in envelopes],
-            }
-            inserted = connection.execute(self._unnested(), {"consumer": self.consumer, "now": now, **arrays})
-            return {(row.source, row.event_id) for row in inserted}
+            # One statement of fixed text whatever the batch's size: the batch as one JSON document of rows, read
+            # back by json_to_recordset (a VALUES row per event made psycopg build and parse a new statement every
+            # batch; three text arrays cost psycopg 1.1 us an element to escape in Python, the JSON 0.2)
+            batch = json.dumps([{"source": e.source, "event_id": e.id, "type": e.type} for e in envelopes])
+            inserted = connection.execute(self._from_json(), {"consumer": self.consumer, "now": now, "batch": batch})
+            return {(source, event_id) for source, event_id in inserted}
         if dialect != "sqlite":
             raise NotImplementedError(f"inbox on {dialect} is not supported")
         rows = [
@@ -56,18 +53,15 @@ class Inbox:
         inserted = connection.execute(statement.returning(self.table.c.source, self.table.c.event_id), rows)
         return {(row.source, row.event_id) for row in inserted}
 
-    def _unnested(self) -> sa.Insert:
+    def _from_json(self) -> sa.Insert:
         t = self.table
         if self._statement is None:
-            text = ARRAY(sa.Text())
             batch = (
-                sa.func.unnest(
-                    sa.bindparam("sources", type_=text),
-                    sa.bindparam("event_ids", type_=text),
-                    sa.bindparam("types", type_=text),
+                sa.func.json_to_recordset(sa.cast(sa.bindparam("batch", type_=sa.Text()), postgresql.JSON()))
+                .table_valued(
+                    sa.column("source", sa.Text()), sa.column("event_id", sa.Text()), sa.column("type", sa.Text())
                 )
-                .table_valued("source", "event_id", "type")
-                .render_derived()
+                .render_derived(with_types=True)
             )
             rows = sa.select(
                 sa.bindparam("consumer", type_=t.c.consumer.type),
