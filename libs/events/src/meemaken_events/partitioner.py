@@ -4,7 +4,7 @@ kafka-python's `DefaultPartitioner` hashes the key with the Java client's murmur
 events land on one partition whichever client sent them. Its murmur2 reads the key byte by byte in Python, and
 the partitioner builds two sets and a sorted list of the topic's partitions for every record: together 9% of the
 relay's samples (bench/profiles/pipeline-s12-relay.svg). `KeyHash` gives the same partition for every key
-(`murmur2` here is the same function, read a 32-bit word at a time; tests/unit/test_partitioner.py compares
+(`murmur2` here is the same function, read a 32-bit word at a time; libs/events/tests/unit/test_partitioner.py compares
 both on random keys) and leaves a record without a key to `DefaultPartitioner`.
 """
 
@@ -20,6 +20,7 @@ _SEED = 0x9747B28C
 _M = 0x5BD1E995  # the mixing constant of MurmurHash2
 _MASK = 0xFFFFFFFF
 _WORDS: dict[int, Callable[[bytes], tuple[int, ...]]] = {}  # n -> reads n little-endian 32-bit words
+_KEPT_WORDS = 64  # readers kept for keys up to 256 bytes (aggregate ids); a longer key's is made for it alone
 
 
 def murmur2(data: bytes) -> int:
@@ -30,7 +31,9 @@ def murmur2(data: bytes) -> int:
     count = length >> 2
     words = _WORDS.get(count)
     if words is None:
-        words = _WORDS.setdefault(count, struct.Struct(f"<{count}I").unpack_from)
+        words = struct.Struct(f"<{count}I").unpack_from
+        if count <= _KEPT_WORDS:
+            _WORDS[count] = words
     for k in words(data):
         k = (k * _M) & _MASK
         k = ((k ^ (k >> 24)) * _M) & _MASK
