@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from challenges.adapters.serialization import from_document, to_document
 from challenges.adapters.tables import challenges, documents, tasks
@@ -82,15 +83,17 @@ _OPEN_OTHERS_ON_TASK = (
     .scalar_subquery()
 )
 _TASK_PREFIX = "task__"
-_GATE_CHECK = (
-    sa.select(
-        challenges,
-        *(c.label(_TASK_PREFIX + c.name) for c in tasks.c),
-        _OPEN_OTHERS_ON_TASK.label("open_challenges"),
-    )
-    .join_from(challenges, tasks, tasks.c.id == challenges.c.task_id)
-    .where(challenges.c.id.in_(sa.bindparam("challenge_ids", expanding=True)))
-)
+_GATE_READ = sa.select(
+    challenges,
+    *(c.label(_TASK_PREFIX + c.name) for c in tasks.c),
+    _OPEN_OTHERS_ON_TASK.label("open_challenges"),
+).join_from(challenges, tasks, tasks.c.id == challenges.c.task_id)
+# On PostgreSQL the batch's ids as one array parameter: a statement of fixed text, where an expanding IN list made
+# SQLAlchemy render the statement anew for every batch (and psycopg prepare it anew for every batch size)
+_GATE_CHECK = {
+    "postgresql": _GATE_READ.where(challenges.c.id == sa.any_(sa.bindparam("challenge_ids", type_=ARRAY(sa.Uuid())))),
+    "sqlite": _GATE_READ.where(challenges.c.id.in_(sa.bindparam("challenge_ids", expanding=True))),
+}
 _SAVE = challenges.update().where(
     challenges.c.id == sa.bindparam("where_id"), challenges.c.version == sa.bindparam("where_version")
 )
@@ -109,6 +112,12 @@ _SAVE_ALL = (
     .where(challenges.c.id == _SAVED.c.id, challenges.c.version == _SAVED.c.version)
     .values({**{name: _SAVED.c[name] for name in _SAVED_COLUMNS[2:]}, "version": _SAVED.c.version + 1})
 )
+
+
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    """Rows as one JSON document for `json_to_recordset` (PostgreSQL): UUIDs as text, moments in ISO 8601 with
+    their offset."""
+    return json.dumps(rows, default=_as_json)
 
 
 def _as_json(value: Any) -> str:
@@ -131,7 +140,8 @@ class ChallengeRepository(TrackingRepository):
         """Each challenge found, its task and how many other challenges on that task are still open: the gate
         check's whole reading, in one round trip for all of them (seen in the order asked)."""
         found = {}
-        for row in self.connection.execute(_GATE_CHECK, {"challenge_ids": list(dict.fromkeys(challenge_ids))}):
+        read = _GATE_CHECK[self.connection.dialect.name]
+        for row in self.connection.execute(read, {"challenge_ids": list(dict.fromkeys(challenge_ids))}):
             task = {k[len(_TASK_PREFIX) :]: v for k, v in row._mapping.items() if k.startswith(_TASK_PREFIX)}
             found[row.id] = (_challenge(row), _task(SimpleNamespace(**task)), int(row.open_challenges))
         return {i: (self._saw(found[i][0]), *found[i][1:]) for i in challenge_ids if i in found}
@@ -140,7 +150,7 @@ class ChallengeRepository(TrackingRepository):
         """Each challenge at its next version, in one statement; none if any of them changed meanwhile."""
         if self.connection.dialect.name == "postgresql":
             rows = [{**_row(challenge), "version": challenge.version} for challenge in saved]
-            updated = self.connection.execute(_SAVE_ALL, {"saved": json.dumps(rows, default=_as_json)}).rowcount
+            updated = self.connection.execute(_SAVE_ALL, {"saved": json_rows(rows)}).rowcount
         else:
             rows = []
             for challenge in saved:

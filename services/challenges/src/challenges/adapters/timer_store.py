@@ -5,26 +5,51 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from challenges.adapters.repository import json_rows
 from challenges.adapters.tables import timers
 from challenges.domain.deadlines import Deadline
 
 # Built once (a prebuilt statement skips SQLAlchemy's per-call work): the pending timers of these challenges
-# that are not among the (challenge, kind, due) kept, cancelled.
-_CANCEL = (
-    timers.update()
+# that are not among the (challenge, kind, due) kept, cancelled. On PostgreSQL the challenges as one array and the
+# kept timers as one JSON document: a statement of fixed text, where expanding IN lists made SQLAlchemy render it
+# anew for every batch.
+_PENDING = (timers.c.fired_at.is_(None), timers.c.cancelled_at.is_(None))
+_TIMER = timers.c.challenge_id, timers.c.kind, timers.c.due_at
+
+
+def _recordset(name: str, *columns: sa.Column[Any]) -> Any:
+    """The rows of a JSON document parameter, as the columns' types (PostgreSQL's json_to_recordset)."""
+    return (
+        sa.func.json_to_recordset(sa.cast(sa.bindparam(name, type_=sa.Text()), sa.JSON()))
+        .table_valued(*(sa.column(c.name, c.type) for c in columns))
+        .render_derived(with_types=True)
+    )
+
+
+_KEPT = _recordset("kept", *_TIMER)
+_CANCEL = {
+    "postgresql": timers.update()
+    .where(
+        timers.c.challenge_id == sa.any_(sa.bindparam("challenge_ids", type_=ARRAY(sa.Uuid()))),
+        *_PENDING,
+        sa.tuple_(*_TIMER).not_in(sa.select(_KEPT.c.challenge_id, _KEPT.c.kind, _KEPT.c.due_at)),
+    )
+    .values(cancelled_at=sa.bindparam("now")),
+    "sqlite": timers.update()
     .where(
         timers.c.challenge_id.in_(sa.bindparam("challenge_ids", expanding=True)),
-        timers.c.fired_at.is_(None),
-        timers.c.cancelled_at.is_(None),
-        sa.tuple_(timers.c.challenge_id, timers.c.kind, timers.c.due_at).not_in(sa.bindparam("kept", expanding=True)),
+        *_PENDING,
+        sa.tuple_(*_TIMER).not_in(sa.bindparam("kept", expanding=True)),
     )
-    .values(cancelled_at=sa.bindparam("now"))
-)
+    .values(cancelled_at=sa.bindparam("now")),
+}
 
 
 class TimerStore:
@@ -37,13 +62,20 @@ class TimerStore:
         fired: it is never scheduled again (the live timers' unique index makes the insert skip it, as it skips
         a pending one that is still wanted)."""
         kept = [(challenge_id, d.kind, d.due_at) for challenge_id, deadlines in wanted.items() for d in deadlines]
-        self.connection.execute(_CANCEL, {"challenge_ids": list(wanted), "kept": kept, "now": now})
         rows = [
             {"id": uuid.uuid4(), "challenge_id": challenge_id, "kind": kind, "due_at": due_at}
             for challenge_id, kind, due_at in dict.fromkeys(kept)
         ]
+        dialect = self.connection.dialect.name
+        if dialect == "postgresql":  # one statement of each, of fixed text (see _CANCEL)
+            document = json_rows([{"challenge_id": c, "kind": k, "due_at": d} for c, k, d in kept])
+            self.connection.execute(_CANCEL[dialect], {"challenge_ids": list(wanted), "kept": document, "now": now})
+            if rows:
+                self.connection.execute(_INSERT_ALL, {"new": json_rows(rows)})
+            return
+        self.connection.execute(_CANCEL[dialect], {"challenge_ids": list(wanted), "kept": kept, "now": now})
         if rows:
-            self.connection.execute(_INSERT[self.connection.dialect.name], rows)
+            self.connection.execute(_INSERT_ONE, rows)
 
     def claim_due(self, now: datetime, limit: int) -> list[sa.Row]:
         """Due timers, locked for this transaction; rows another worker holds are skipped, not awaited."""
@@ -64,7 +96,12 @@ class TimerStore:
         return bool(updated == 1)
 
 
-_INSERT = {  # a new timer, unless the same one is live already (or fired)
-    "postgresql": postgresql.insert(timers).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(timers).on_conflict_do_nothing(),
-}
+# A new timer, unless the same one is live already (or fired): on PostgreSQL the new timers as one JSON document,
+# one statement (an executemany ran one INSERT a timer); on SQLite an executemany
+_INSERT_ONE = sqlite.insert(timers).on_conflict_do_nothing()
+_NEW = _recordset("new", timers.c.id, *_TIMER)
+_INSERT_ALL = (
+    postgresql.insert(timers)
+    .from_select(["id", "challenge_id", "kind", "due_at"], sa.select(_NEW.c.id, *(_NEW.c[c.name] for c in _TIMER)))
+    .on_conflict_do_nothing()
+)
