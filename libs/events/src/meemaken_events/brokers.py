@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from meemaken_events.kafka_registry import keep_primary_response_classes
 from meemaken_events.settings import EventSettings
+
+keep_primary_response_classes()  # before any client: kafka-python 3.0.12's registry fault (kafka_registry)
 
 
 def connection_options(settings: EventSettings) -> dict[str, Any]:
