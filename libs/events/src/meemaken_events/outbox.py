@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -11,11 +12,14 @@ from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.envelope import Envelope
 from meemaken_events.wakeup import notify
 
+_STAGED = ("event_id", "topic", "key", "type", "envelope")  # a staged row's columns beside its created_at
+
 
 class Outbox:
     def __init__(self, table: sa.Table, events: Catalogue | None = None) -> None:
         self.table = table
         self.events = events or catalogue()
+        self._statement: sa.Insert | None = None  # PostgreSQL's statement, built once
 
     def add(self, connection: sa.Connection, envelopes: Iterable[Envelope]) -> None:
         """Stage envelopes in the caller's open transaction; they commit (or vanish) with it, and their commit
@@ -32,9 +36,31 @@ class Outbox:
             }
             for env in envelopes
         ]
-        if rows:
+        if not rows:
+            return
+        if connection.dialect.name == "postgresql":
+            staged = [{"position": i, **{name: row[name] for name in _STAGED}} for i, row in enumerate(rows)]
+            connection.execute(self._from_json(), {"staged": json.dumps(staged), "now": now})
+        else:
             connection.execute(self.table.insert(), rows)
-            notify(connection)
+        notify(connection)
+
+    def _from_json(self) -> sa.Insert:
+        """PostgreSQL: the rows as one JSON document (json_to_recordset), inserted in their order (the relay sends
+        by id, and one aggregate's events must keep theirs). An executemany ran one INSERT a row, and text arrays
+        would make psycopg escape every quote of every stored envelope."""
+        if self._statement is None:
+            t = self.table
+            staged = (
+                sa.func.json_to_recordset(sa.cast(sa.bindparam("staged", type_=sa.Text()), sa.JSON()))
+                .table_valued(
+                    sa.column("position", sa.Integer()), *(sa.column(name, t.c[name].type) for name in _STAGED)
+                )
+                .render_derived(with_types=True)
+            )
+            rows = sa.select(*(staged.c[name] for name in _STAGED), sa.bindparam("now", type_=t.c.created_at.type))
+            self._statement = t.insert().from_select([*_STAGED, "created_at"], rows.order_by(staged.c.position))
+        return self._statement
 
     def pending_count(self, connection: sa.Connection) -> int:
         query = sa.select(sa.func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
