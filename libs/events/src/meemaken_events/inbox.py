@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meemaken_events.envelope import Envelope
+from meemaken_events.tables import json_recordset
 
 
 class Inbox:
@@ -56,12 +57,8 @@ class Inbox:
     def _from_json(self) -> sa.Insert:
         t = self.table
         if self._statement is None:
-            batch = (
-                sa.func.json_to_recordset(sa.cast(sa.bindparam("batch", type_=sa.Text()), postgresql.JSON()))
-                .table_valued(
-                    sa.column("source", sa.Text()), sa.column("event_id", sa.Text()), sa.column("type", sa.Text())
-                )
-                .render_derived(with_types=True)
+            batch = json_recordset(
+                "batch", sa.column("source", sa.Text()), sa.column("event_id", sa.Text()), sa.column("type", sa.Text())
             )
             rows = sa.select(
                 sa.bindparam("consumer", type_=t.c.consumer.type),

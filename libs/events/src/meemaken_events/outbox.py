@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.envelope import Envelope
+from meemaken_events.tables import json_recordset
 from meemaken_events.wakeup import notify
 
 _STAGED = ("event_id", "topic", "key", "type", "envelope")  # a staged row's columns beside its created_at
@@ -51,12 +52,8 @@ class Outbox:
         would make psycopg escape every quote of every stored envelope."""
         if self._statement is None:
             t = self.table
-            staged = (
-                sa.func.json_to_recordset(sa.cast(sa.bindparam("staged", type_=sa.Text()), sa.JSON()))
-                .table_valued(
-                    sa.column("position", sa.Integer()), *(sa.column(name, t.c[name].type) for name in _STAGED)
-                )
-                .render_derived(with_types=True)
+            staged = json_recordset(
+                "staged", sa.column("position", sa.Integer()), *(sa.column(name, t.c[name].type) for name in _STAGED)
             )
             rows = sa.select(*(staged.c[name] for name in _STAGED), sa.bindparam("now", type_=t.c.created_at.type))
             self._statement = t.insert().from_select([*_STAGED, "created_at"], rows.order_by(staged.c.position))

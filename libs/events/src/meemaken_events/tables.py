@@ -45,6 +45,18 @@ def reading(connection: sa.Connection) -> sa.Connection:
     return connection.execution_options(**{READ_ONLY: True})
 
 
+def json_recordset(parameter: str, *columns: sa.ColumnClause[Any]) -> Any:
+    """PostgreSQL's rows of a JSON document parameter (a list of objects), as the columns' names and types:
+    ``json_to_recordset(CAST(:parameter AS JSON)) AS (column type, ...)``. One string to send for a batch, where
+    text arrays make psycopg escape every element in Python; the statement's text stays the same whatever the
+    batch's size."""
+    return (
+        sa.func.json_to_recordset(sa.cast(sa.bindparam(parameter, type_=sa.Text()), sa.JSON()))
+        .table_valued(*columns)
+        .render_derived(with_types=True)
+    )
+
+
 UNPUBLISHED: dict[str, Any] = {
     "postgresql_where": sa.text("published_at IS NULL"),
     "sqlite_where": sa.text("published_at IS NULL"),

@@ -6,7 +6,6 @@ nothing."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -15,7 +14,6 @@ import sqlalchemy as sa
 
 from meemaken_events import deferred
 from meemaken_events.tables import UtcDateTime
-from meemaken_kit import make_engine
 
 pytestmark = pytest.mark.postgres
 metadata = sa.MetaData()
@@ -34,11 +32,8 @@ children = sa.Table(
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(engine_with) -> sa.Engine:
+    return engine_with(metadata)
 
 
 def inserts(engine: sa.Engine) -> list[str]:

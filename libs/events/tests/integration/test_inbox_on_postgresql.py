@@ -5,7 +5,6 @@ characters; another consumer admits the same events for itself."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +12,6 @@ import sqlalchemy as sa
 
 from meemaken_events import Envelope, messaging_tables
 from meemaken_events.inbox import Inbox
-from meemaken_kit import make_engine
 
 pytestmark = pytest.mark.postgres
 metadata = sa.MetaData()
@@ -21,11 +19,8 @@ _outbox, inbox_table, _lease = messaging_tables(metadata)
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(engine_with) -> sa.Engine:
+    return engine_with(metadata)
 
 
 def event(source: str = "urn:meemaken:municipality:demo:system:proposals", event_id: str | None = None) -> Envelope:

@@ -5,13 +5,11 @@ commit or vanish with the caller's transaction."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from meemaken_events import Envelope, EventFactory, Outbox, catalogue, messaging_tables
-from meemaken_kit import make_engine
 
 pytestmark = pytest.mark.postgres
 metadata = sa.MetaData()
@@ -20,11 +18,8 @@ FACTORY = EventFactory("urn:meemaken:municipality:demo:system:proposals")
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(engine_with) -> sa.Engine:
+    return engine_with(metadata)
 
 
 def admitted(proposal: str, title: str) -> Envelope:

@@ -19,6 +19,7 @@ from challenges.domain.challenge import Challenge
 from challenges.domain.gates import Window
 from challenges.domain.states import BEFORE_DECISION, Status
 from meemaken_events import TransientError
+from meemaken_events.tables import json_recordset
 from meemaken_kit import TrackingRepository
 
 
@@ -102,11 +103,7 @@ _SAVE = challenges.update().where(
 # where a text array of each column made psycopg escape every quote of every challenge's JSON state (an eighth of
 # the gate consumer's time); the JSON columns go in as JSON values, the others as their text.
 _SAVED_COLUMNS = ("id", "version", *(c.name for c in challenges.c if c.name not in ("id", "version")))
-_SAVED = (
-    sa.func.json_to_recordset(sa.cast(sa.bindparam("saved", type_=sa.Text()), sa.JSON()))
-    .table_valued(*(sa.column(name, challenges.c[name].type) for name in _SAVED_COLUMNS))
-    .render_derived(with_types=True)
-)
+_SAVED = json_recordset("saved", *(sa.column(name, challenges.c[name].type) for name in _SAVED_COLUMNS))
 _SAVE_ALL = (
     challenges.update()
     .where(challenges.c.id == _SAVED.c.id, challenges.c.version == _SAVED.c.version)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from challenges.adapters.repository import json_rows
 from challenges.adapters.tables import timers
 from challenges.domain.deadlines import Deadline
+from meemaken_events.tables import json_recordset
 
 # Built once (a prebuilt statement skips SQLAlchemy's per-call work): the pending timers of these challenges
 # that are not among the (challenge, kind, due) kept, cancelled. On PostgreSQL the challenges as one array and the
@@ -24,16 +24,7 @@ _PENDING = (timers.c.fired_at.is_(None), timers.c.cancelled_at.is_(None))
 _TIMER = timers.c.challenge_id, timers.c.kind, timers.c.due_at
 
 
-def _recordset(name: str, *columns: sa.Column[Any]) -> Any:
-    """The rows of a JSON document parameter, as the columns' types (PostgreSQL's json_to_recordset)."""
-    return (
-        sa.func.json_to_recordset(sa.cast(sa.bindparam(name, type_=sa.Text()), sa.JSON()))
-        .table_valued(*(sa.column(c.name, c.type) for c in columns))
-        .render_derived(with_types=True)
-    )
-
-
-_KEPT = _recordset("kept", *_TIMER)
+_KEPT = json_recordset("kept", *(sa.column(c.name, c.type) for c in _TIMER))
 _CANCEL = {
     "postgresql": timers.update()
     .where(
@@ -99,7 +90,7 @@ class TimerStore:
 # A new timer, unless the same one is live already (or fired): on PostgreSQL the new timers as one JSON document,
 # one statement (an executemany ran one INSERT a timer); on SQLite an executemany
 _INSERT_ONE = sqlite.insert(timers).on_conflict_do_nothing()
-_NEW = _recordset("new", timers.c.id, *_TIMER)
+_NEW = json_recordset("new", *(sa.column(c.name, c.type) for c in (timers.c.id, *_TIMER)))
 _INSERT_ALL = (
     postgresql.insert(timers)
     .from_select(["id", "challenge_id", "kind", "due_at"], sa.select(_NEW.c.id, *(_NEW.c[c.name] for c in _TIMER)))
