@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
-from meemaken_events import tracing
+from meemaken_events import jsontext, tracing
 from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.correlation import current_correlation_id
 from meemaken_events.errors import InvalidEvent
@@ -49,6 +50,7 @@ _READ_DIRECTLY = frozenset(
     {"id", "source", "type", "specversion", "time", "dataschema", "subject", "partitionkey", CORRELATION_EXTENSION}
     | set(TRACE_EXTENSIONS)
 )
+_ATTRIBUTE_HEADERS = {"ce_" + name: name for name in _READ_DIRECTLY}  # header as written → attribute
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?(?:Z|[+-]\d{2}:\d{2})")
 
 
@@ -105,28 +107,33 @@ class Envelope:
             headers.append(("ce_subject", self.subject.encode()))
         if self.correlation_id is not None:
             headers.append(("ce_" + CORRELATION_EXTENSION, self.correlation_id.encode()))
-        headers += [("ce_" + name, value.encode()) for name, value in self._trace_context().items()]
+        if self.traceparent:
+            headers.append(("ce_traceparent", self.traceparent.encode()))
+        if self.tracestate:
+            headers.append(("ce_tracestate", self.tracestate.encode()))
         headers.append(("ce_specversion", SPECVERSION))
         data = self.data if type(self.data) is dict else dict(self.data)
-        return self.key.encode(), _DATA.encode(data).encode(), headers
+        return self.key.encode(), jsontext.dumps(data, _json_default), headers
 
     def to_json(self) -> str:
-        """The envelope as stored in the outbox (and shown in logs of contract failures)."""
-        return json.dumps(
-            {
-                "id": self.id,
-                "source": self.source,
-                "type": self.type,
-                "time": self.time.isoformat(),
-                "key": self.key,
-                "subject": self.subject,
-                "dataschema": self.dataschema,
-                "correlationid": self.correlation_id,
-                "data": self.data,
-            }
-            | self._trace_context(),
-            separators=(",", ":"),
-        )
+        """The envelope as stored in the outbox (and shown in logs of contract failures): its attributes (text, or
+        null), then its data."""
+        attributes = {
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "time": self.time.isoformat(),
+            "key": self.key,
+            "subject": self.subject,
+            "dataschema": self.dataschema,
+            "correlationid": self.correlation_id,
+        } | self._trace_context()
+        try:
+            written = orjson.dumps(attributes)  # text and null only: no NaN that jsontext would give to json
+        except TypeError:  # a lone surrogate (in a correlation id): json escapes it
+            written = json.dumps(attributes, separators=(",", ":")).encode()
+        data = jsontext.dumps(self.data if type(self.data) is dict else dict(self.data))
+        return (written[:-1] + b',"data":' + data + b"}").decode()
 
     def _trace_context(self) -> dict[str, str]:
         """The tracing extensions that are set (an untraced event carries neither, as before tracing)."""
@@ -135,7 +142,7 @@ class Envelope:
 
     @classmethod
     def from_json(cls, text: str) -> Envelope:
-        raw = json.loads(text)
+        raw = jsontext.loads(text)
         return cls(
             id=raw["id"],
             source=raw["source"],
@@ -192,6 +199,13 @@ def _read_binary(headers: dict[str, bytes], value: bytes) -> tuple[dict[str, Any
     content_type = DATACONTENTTYPE
     try:
         for header, raw in headers.items():
+            attribute = _ATTRIBUTE_HEADERS.get(header)  # a name as `to_kafka` writes it: no lower(), no prefix test
+            if attribute is not None:
+                text = raw.decode()
+                if not text:
+                    return None
+                attributes[attribute] = text
+                continue
             name, text = header.lower(), raw.decode()
             if name.startswith("ce_"):
                 if name[3:] not in _READ_DIRECTLY or not text:
@@ -206,7 +220,7 @@ def _read_binary(headers: dict[str, bytes], value: bytes) -> tuple[dict[str, Any
         if not _TIME.fullmatch(attributes["time"]):
             return None
         attributes["time"] = datetime.fromisoformat(attributes["time"])
-        data = json.loads(value.decode())
+        data = jsontext.loads(value if isinstance(value, bytes) else value.decode())
     except (AttributeError, UnicodeDecodeError, ValueError):  # not text, or not JSON: the SDK's verdict
         return None
     return (attributes, data) if isinstance(data, dict) else None
@@ -231,10 +245,6 @@ def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         return _time_text(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-# The data's encoder, made once: json.dumps(data, default=...) made a new one for every event (a third of its time)
-_DATA = json.JSONEncoder(default=_json_default)
 
 
 def _text(value: object) -> str | None:

@@ -1,14 +1,15 @@
 """An event's JSON is decoded once on its way: the consumer decodes a record's value once (the schema check,
 the inbox and the handler all read that one decoding, also when the batch is redone event by event), and the
-relay decodes an outbox row once. A spy on the JSON decoder counts the decodings."""
+relay decodes an outbox row once. A spy on the events' JSON reader (`meemaken_events.jsontext.loads`) counts the
+decodings."""
 
-import json.decoder
+import json
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from meemaken_events import ConsumerLoop, EventFactory, Lease, Outbox, Relay
+from meemaken_events import ConsumerLoop, EventFactory, Lease, Outbox, Relay, jsontext
 from meemaken_events.settings import EventSettings
 
 BROKERS = EventSettings(kafka_bootstrap_servers="127.0.0.1:1")  # never reached in these tests
@@ -19,15 +20,15 @@ ADMITTED = "org.meemaken.proposals.proposal.admitted.v1"
 
 @pytest.fixture
 def decoded(monkeypatch):
-    """The texts the JSON decoder was given, in order."""
+    """The texts the JSON reader was given, in order."""
     seen: list[str] = []
-    decode = json.decoder.JSONDecoder.decode
+    loads = jsontext.loads
 
-    def spy(self, text, *args, **kwargs):
-        seen.append(text)
-        return decode(self, text, *args, **kwargs)
+    def spy(text):
+        seen.append(text.decode() if isinstance(text, bytes) else text)
+        return loads(text)
 
-    monkeypatch.setattr(json.decoder.JSONDecoder, "decode", spy)
+    monkeypatch.setattr(jsontext, "loads", spy)
     return seen
 
 
