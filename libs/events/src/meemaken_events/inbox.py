@@ -7,12 +7,12 @@ never delivered again, so forgetting that it was handled duplicates nothing. The
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from meemaken_events import jsontext
 from meemaken_events.envelope import Envelope
 from meemaken_events.tables import json_recordset
 
@@ -40,7 +40,7 @@ class Inbox:
             # One statement of fixed text whatever the batch's size: the batch as one JSON document of rows, read
             # back by json_to_recordset (a VALUES row per event made psycopg build and parse a new statement every
             # batch; three text arrays cost psycopg 1.1 us an element to escape in Python, the JSON 0.2)
-            batch = json.dumps([{"source": e.source, "event_id": e.id, "type": e.type} for e in envelopes])
+            batch = jsontext.dumps([{"source": e.source, "event_id": e.id, "type": e.type} for e in envelopes]).decode()
             inserted = connection.execute(self._from_json(), {"consumer": self.consumer, "now": now, "batch": batch})
             return {(source, event_id) for source, event_id in inserted}
         if dialect != "sqlite":

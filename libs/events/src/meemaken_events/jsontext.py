@@ -6,9 +6,12 @@ the time:
 - reading: text with a run of 19 or more digits (an integer beyond 64 bits, which orjson reads as a float) and
   anything orjson refuses (NaN, Infinity, a lone surrogate, a byte order mark, not JSON) go to `json.loads`,
   which reads it, or raises its own `ValueError`, as before;
-- writing: what orjson refuses (a key that is not text, an integer beyond 64 bits, a lone surrogate) and anything
-  holding `null` (orjson writes NaN and Infinity as null, where `json` wrote NaN: so `null` is checked, and rare in
-  event data) go to `json.dumps`. Datetimes go to the caller's `default`, as with `json`.
+- writing: what orjson refuses (a key that is not text, an integer beyond 64 bits, a lone surrogate) goes to
+  `json.dumps`. Datetimes go to the caller's `default`, as with `json`.
+
+One value is written otherwise: NaN and Infinity, which are not JSON (RFC 8259) and which every service refuses at
+its door (`meemaken_kit.input_guard`), orjson writes as null, where `json` wrote the non-JSON token `NaN` (that
+PostgreSQL's JSON columns refuse). Finding them in a value costs a walk of it in Python, more than orjson's write.
 
 The text is compact (no spaces after `,` and `:`) and UTF-8; floats are written shortest-first. Both libraries read
 back the same value from either.
@@ -44,11 +47,8 @@ def loads(text: str | bytes) -> Any:
 
 def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
     """`json.dumps(value, default=default, separators=(",", ":")).encode()`, mostly by orjson: the same value when
-    read back (orjson writes text as UTF-8, `json` escapes what is not ASCII; a lone surrogate only `json` writes)."""
+    read back (orjson writes text as UTF-8, `json` escapes what is not ASCII), NaN and Infinity as null."""
     try:
-        text = orjson.dumps(value, default=default, option=_OPTIONS)
+        return orjson.dumps(value, default=default, option=_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError: a key that is not text, an integer beyond 64 bits, default's refusal
-        text = b"null"
-    if b"null" not in text:
-        return text
-    return json.dumps(value, default=default, separators=(",", ":")).encode()
+        return json.dumps(value, default=default, separators=(",", ":")).encode()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from meemaken_events import jsontext
 from meemaken_events.catalogue import Catalogue, catalogue
 from meemaken_events.envelope import Envelope
 from meemaken_events.tables import json_recordset
@@ -41,7 +41,7 @@ class Outbox:
             return
         if connection.dialect.name == "postgresql":
             staged = [{"position": i, **{name: row[name] for name in _STAGED}} for i, row in enumerate(rows)]
-            connection.execute(self._from_json(), {"staged": json.dumps(staged), "now": now})
+            connection.execute(self._from_json(), {"staged": jsontext.dumps(staged).decode(), "now": now})
         else:
             connection.execute(self.table.insert(), rows)
         notify(connection)

@@ -1,5 +1,6 @@
 """`meemaken_events.jsontext` reads and writes what `json` reads and writes: orjson where it gives the same value,
-`json` where it would not (integers beyond 64 bits, NaN, a lone surrogate, keys that are not text)."""
+`json` where it would not (integers beyond 64 bits, NaN, a lone surrogate, keys that are not text); NaN and Infinity,
+which are not JSON and are refused at every service's door, are written as null."""
 
 import json
 import math
@@ -16,7 +17,7 @@ scalars = (
     st.none()
     | st.booleans()
     | st.integers()  # beyond 64 bits too
-    | st.floats()  # NaN and the infinities too
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(st.characters(codec=None, exclude_categories=()))  # lone surrogates too
 )
 keys = st.text(st.characters(codec=None, exclude_categories=()))
@@ -77,11 +78,14 @@ def test_what_json_refuses_is_refused_as_by_json(text):
 
 
 def test_what_orjson_writes_otherwise_is_written_by_json():
-    assert jsontext.dumps({"n": float("nan")}) == b'{"n":NaN}'  # orjson writes null
     assert jsontext.dumps({1: "one", None: 2}) == b'{"1":"one","null":2}'
     assert jsontext.dumps([2**64]) == b"[18446744073709551616]"
     assert jsontext.dumps({"t": "é"}) == '{"t":"é"}'.encode()
     assert jsontext.dumps({"t": "\ud800", "é": None}) == b'{"t":"\\ud800","\\u00e9":null}'  # json, escaped
+
+
+def test_nan_and_infinity_which_json_does_not_have_are_written_as_null():
+    assert jsontext.dumps({"n": float("nan"), "i": [float("inf"), -float("inf")]}) == b'{"n":null,"i":[null,null]}'
 
 
 def test_datetimes_go_to_the_default_as_with_json():

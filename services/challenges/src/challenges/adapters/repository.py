@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from challenges.adapters.tables import challenges, documents, tasks
 from challenges.domain.challenge import Challenge
 from challenges.domain.gates import Window
 from challenges.domain.states import BEFORE_DECISION, Status
-from meemaken_events import TransientError
+from meemaken_events import TransientError, jsontext
 from meemaken_events.tables import json_recordset
 from meemaken_kit import TrackingRepository
 
@@ -114,11 +113,12 @@ _SAVE_ALL = (
 def json_rows(rows: list[dict[str, Any]]) -> str:
     """Rows as one JSON document for `json_to_recordset` (PostgreSQL): UUIDs as text, moments in ISO 8601 with
     their offset."""
-    return json.dumps(rows, default=_as_json)
+    return jsontext.dumps(rows, default=_as_json).decode()
 
 
 def _as_json(value: Any) -> str:
-    """A value json.dumps does not know, in a saved row: a UUID or a moment (ISO 8601, with its offset)."""
+    """A value JSON does not know, in a saved row: a moment (ISO 8601, with its offset) or a UUID (orjson writes
+    one itself, alike)."""
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
