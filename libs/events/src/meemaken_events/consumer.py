@@ -46,7 +46,7 @@ from meemaken_events import dead_letters as dl
 from meemaken_events import tracing
 from meemaken_events.brokers import connection_options
 from meemaken_events.catalogue import Catalogue, catalogue
-from meemaken_events.correlation import correlated
+from meemaken_events.correlation import correlated, reset_correlation_id, set_correlation_id
 from meemaken_events.dead_letter_log import DeadLetterLog, NoDeadLetterTopic, dead_letter_headers
 from meemaken_events.envelope import Envelope, from_kafka
 from meemaken_events.errors import PoisonMessage, TransientError, is_transient, transient_reason
@@ -138,6 +138,9 @@ class Batch:
     dead: list[Poison]
     untouched: list[ConsumerRecord]
     triage: dl.Triage
+
+
+_NO_SPAN = nullcontext()  # an untraced event's span (reusable)
 
 
 def origin_of(record: ConsumerRecord) -> dl.Origin:
@@ -430,7 +433,7 @@ class ConsumerLoop(Loop):
             items.append(_Item(record, envelope, self.handlers.get(envelope.type)))
         work = [(i.record, i.envelope, i.handler) for i in items if i.envelope is not None and i.handler is not None]
         clean = not any(i.error for i in items) and not self.queues.blocks_any(key_of(r) for r in records)
-        if clean and not any(self.queues.known(origin_of(r)) for r in records):
+        if clean and not self.queues.knows_any(origin_of(r) for r in records):
             try:
                 self._handle_batch(work)
                 CONSUMED.labels(self.name, "ignored").inc(len(items) - len(work))
@@ -451,9 +454,13 @@ class ConsumerLoop(Loop):
                     CONSUMED.labels(self.name, "duplicate").inc()
                     continue
                 fresh.discard((envelope.source, envelope.id))  # the same event twice in one batch
-                span = tracing.processing(envelope, record.topic, self.name) if traced else nullcontext()
-                with correlated(envelope.correlation_id), span:
-                    handler(conn, envelope)
+                span = tracing.processing(envelope, record.topic, self.name) if traced else _NO_SPAN
+                correlation = set_correlation_id(envelope.correlation_id)  # as `correlated`, without its generator
+                try:
+                    with span:
+                        handler(conn, envelope)
+                finally:
+                    reset_correlation_id(correlation)
                 handled += 1
         CONSUMED.labels(self.name, "handled").inc(handled)  # once committed
 

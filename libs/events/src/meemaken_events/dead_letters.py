@@ -153,8 +153,14 @@ class KeyQueues:
         """Was this very record dead-lettered before (then reading it again must not handle it)?"""
         return origin in self._key_of
 
+    def knows_any(self, origins: Iterable[Origin]) -> bool:
+        """Was any of these records dead-lettered before? (`origins` is not read while none ever was.)"""
+        return bool(self._key_of) and any(origin in self._key_of for origin in origins)
+
     def blocks_any(self, keys: Iterable[Key | None]) -> bool:
-        return any(k is not None and k in self._queues for k in keys)
+        """Must any of these keys wait behind a dead letter? (`keys` is not read while no key waits: a consumer
+        asks for every batch.)"""
+        return bool(self._queues) and any(k is not None and k in self._queues for k in keys)
 
     @property
     def unresolved(self) -> int:
