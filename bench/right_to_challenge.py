@@ -107,12 +107,13 @@ class Afterwards(threading.Thread):
     """
 
     def __init__(
-        self, bootstrap: str, database_url: str, count: int, workers: dict[str, str], timeout: float = 600
+        self, bootstrap: str, database_url: str, count: int, topology: str = "split", timeout: float = 600
     ) -> None:
         super().__init__(daemon=True)
         from meemaken_kit import make_engine
 
-        self.count, self.timeout, self.wanted = count, timeout, workers
+        self.count, self.timeout = count, timeout
+        self.marks, self.processes = WORKERS[topology], len(TOPOLOGIES[topology])
         self.engine = make_engine(database_url, pool_size=1)
         self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False)
         partitions = [TopicPartition(TOPIC, p) for p in sorted(self.consumer.partitions_for_topic(TOPIC) or ())]
@@ -120,7 +121,7 @@ class Afterwards(threading.Thread):
         self.consumer.seek_to_end()
         for partition in partitions:
             self.consumer.position(partition)  # resolved now: before the first event of the pass
-        self.workers: dict[str, int] = {}  # the worker processes (name: pid), once started
+        self.workers: dict[str, list[int]] = {}  # the worker processes (name: pids), once started
         self.samples: list[tuple[float, dict[str, float]]] = []  # (time, busy core-seconds: machine's, workers')
         self.events = 0
         self.first = self.last_opened = self.last_submitted = 0.0
@@ -142,9 +143,9 @@ class Afterwards(threading.Thread):
         in_assessment = sa.text("SELECT count(*) FROM challenges WHERE status = 'in_assessment'")
         deadline, asked = time.monotonic() + self.timeout, 0.0
         while True:
-            if len(self.workers) < len(self.wanted):
-                self.workers = _child_processes(self.wanted)
-            busy = {name: cpu_seconds(pid) for name, pid in self.workers.items()}
+            if sum(map(len, self.workers.values())) < self.processes:
+                self.workers = _child_processes(self.marks)
+            busy = {name: sum(map(cpu_seconds, pids)) for name, pids in self.workers.items()}
             self.samples.append((time.time(), {"machine": busy_core_seconds(), **busy}))
             if time.monotonic() - asked >= 0.1:
                 asked = time.monotonic()
@@ -188,17 +189,19 @@ class Afterwards(threading.Thread):
         return self
 
 
-def _child_processes(wanted: dict[str, str]) -> dict[str, int]:
-    """This process's children whose command line ends with one of `wanted`'s marks: name → pid (found as soon as
-    they start, before the first event: `deploy` returns only once the API answers)."""
-    found = {}
+def _child_processes(marks: dict[str, str]) -> dict[str, list[int]]:
+    """This process's children whose command line ends with one of `marks`: name → pids (found as soon as they
+    start, before the first event: `deploy` returns only once the API answers)."""
+    found: dict[str, list[int]] = {}
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
         for pid in (task / "children").read_text().split():
             try:
                 command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            found |= {name: int(pid) for name, mark in wanted.items() if command.rstrip().endswith(mark)}
+            for name, mark in marks.items():
+                if command.rstrip().endswith(mark):
+                    found.setdefault(name, []).append(int(pid))
     return found
 
 
@@ -248,11 +251,14 @@ def _submitter(uow, window: dict[str, str]):  # type: ignore[no-untyped-def]
 TOPOLOGIES: dict[str, tuple[tuple[str, ...], ...]] = {
     "one": ((),),  # one worker process: relay, gate consumer and timers as threads
     "split": (("--only", "relay", "--only", "timers"), ("--only", "challenges.gates")),  # as the pipeline bench
+    # two gate consumers in one group, sharing the topic's partitions: one checks while the other waits
+    "split2": (("--only", "relay", "--only", "timers"), ("--only", "challenges.gates"), ("--only", "challenges.gates")),
 }
 # each topology's worker processes in the CPU figures: a name, and what only its command line has
 WORKERS = {
     "one": {"worker": "challenges worker"},
     "split": {"relay": "--only relay --only timers", "gates": "--only challenges.gates"},
+    "split2": {"relay": "--only relay --only timers", "gates": "--only challenges.gates"},
 }
 
 
@@ -313,7 +319,7 @@ def backlog_pass(
     # nor are those of a pass whose gate consumer never committed (stopped, halted): consumers_to_end skips a group
     # without offsets, which would read from the topic's start (poison here, enough of them to halt it)
     group_at_end(bootstrap, GATES_CONSUMER, TOPIC)
-    observer = Afterwards(bootstrap, database_url, count, WORKERS[topology])
+    observer = Afterwards(bootstrap, database_url, count, topology)
     observer.start()
     deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, TOPOLOGIES[topology])
     try:
