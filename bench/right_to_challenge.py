@@ -106,14 +106,12 @@ class Afterwards(threading.Thread):
     producer's clock when it sent them, this machine's clock.
     """
 
-    def __init__(
-        self, bootstrap: str, database_url: str, count: int, topology: str = "split", timeout: float = 600
-    ) -> None:
+    def __init__(self, bootstrap: str, database_url: str, count: int, topology: str, timeout: float = 600) -> None:
         super().__init__(daemon=True)
         from meemaken_kit import make_engine
 
         self.count, self.timeout = count, timeout
-        self.marks, self.processes = WORKERS[topology], len(TOPOLOGIES[topology])
+        self.marks, self.processes = _worker_marks(topology), len(TOPOLOGIES[topology])
         self.engine = make_engine(database_url, pool_size=1)
         self.consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False)
         partitions = [TopicPartition(TOPIC, p) for p in sorted(self.consumer.partitions_for_topic(TOPIC) or ())]
@@ -254,12 +252,15 @@ TOPOLOGIES: dict[str, tuple[tuple[str, ...], ...]] = {
     # two gate consumers in one group, sharing the topic's partitions: one checks while the other waits
     "split2": (("--only", "relay", "--only", "timers"), ("--only", "challenges.gates"), ("--only", "challenges.gates")),
 }
-# each topology's worker processes in the CPU figures: a name, and what only its command line has
-WORKERS = {
-    "one": {"worker": "challenges worker"},
-    "split": {"relay": "--only relay --only timers", "gates": "--only challenges.gates"},
-    "split2": {"relay": "--only relay --only timers", "gates": "--only challenges.gates"},
-}
+
+
+def _worker_marks(topology: str) -> dict[str, str]:
+    """Each kind of worker process of `topology` as the CPU figures name it (the loop it runs first: `relay`,
+    `gates`; `worker` when it runs them all), and how its command line ends (`deploy`'s worker arguments)."""
+    return {
+        (extra[1].rsplit(".", 1)[-1] if extra else "worker"): " ".join(("challenges", "worker", *extra))
+        for extra in TOPOLOGIES[topology]
+    }
 
 
 def pipeline_ceiling(bootstrap: str, server_url: str, events: int) -> dict[str, float]:
@@ -324,21 +325,21 @@ def backlog_pass(
     deployed = deploy("challenges", database_url, bootstrap, logs, {"LOG_LEVEL": "WARNING"}, TOPOLOGIES[topology])
     try:
         if profiled is None:
-            downstream = observer.result()
+            observed = observer.result()
         else:  # processes[0] is the API
-            downstream = profile(deployed.processes[1].pid, profiled, observer.result)
-        elapsed = downstream.last_opened - downstream.first
-        busy = downstream.busy()
+            observed = profile(deployed.processes[1].pid, profiled, observer.result)
+        elapsed = observed.last_opened - observed.first
+        busy = observed.busy()
         return {
             "challenges_per_s": count / elapsed,
-            "events": downstream.events,
-            "events_per_s": downstream.events / elapsed,
-            "events_per_challenge": downstream.events / count,
-            "backlog_relayed_s": downstream.last_submitted - downstream.first,
+            "events": observed.events,
+            "events_per_s": observed.events / elapsed,
+            "events_per_challenge": observed.events / count,
+            "backlog_relayed_s": observed.last_submitted - observed.first,
             "last_assessment_opened_s": elapsed,
-            **cpu_figures("chain", busy.pop("machine"), downstream.events, elapsed),
+            **cpu_figures("chain", busy.pop("machine"), observed.events, elapsed),
             # each worker process's share; the rest is the broker's, PostgreSQL's and the idle API's
-            **{f"chain_{name}_cpu_us_per_event": 1e6 * spent / downstream.events for name, spent in busy.items()},
+            **{f"chain_{name}_cpu_us_per_event": 1e6 * spent / observed.events for name, spent in busy.items()},
         }
     finally:
         deployed.stop()
