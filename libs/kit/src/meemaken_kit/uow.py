@@ -26,7 +26,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, Self, TypeVar
@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from meemaken_events import Envelope, Outbox
 from meemaken_events.errors import transient_reason
 from meemaken_events.metrics import DB_RETRIES
+from meemaken_kit.pipelining import writes_in_one_go
 
 log = logging.getLogger("meemaken.uow")
 FIRST_PAUSE = 0.025  # seconds: the longest pause before the first retry; each next one may be twice as long
@@ -116,6 +117,11 @@ class UnitOfWork:
                 yield self
         finally:
             self._one_statement = False
+
+    def writes_in_one_go(self) -> AbstractContextManager[None]:
+        """This unit of work's statements within, sent without waiting for each one's answer (on PostgreSQL;
+        ``meemaken_kit.pipelining``): for the writes that end a use case, not for reads."""
+        return writes_in_one_go(self.connection)
 
     def repository(self, kind: type[R]) -> R:
         """A repository on this unit of work's connection that shows it every aggregate it loads or adds."""

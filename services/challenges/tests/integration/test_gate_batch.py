@@ -3,6 +3,7 @@
 import json
 import logging
 import uuid
+from contextlib import contextmanager
 from functools import partial
 
 import pytest
@@ -146,3 +147,60 @@ def test_a_save_of_several_challenges_writes_each_as_it_is_down_to_the_character
         assert abs(got["updated_at"] - want["updated_at"]).total_seconds() < 60  # _row's moment, read again
     assert rows[drafts[0]]["state"]["submission"]["why_better"] == tricky["why_better"]
     assert [case.status(str(c)) for c in drafts] == ["withdrawn", "withdrawn"]
+
+
+def test_a_batch_whose_challenge_changed_meanwhile_is_refused_when_its_writes_are_answered_and_writes_nothing(case):
+    """The batch's writes go to PostgreSQL in one go (`writes_in_one_go`): the save's version check reads the
+    UPDATE's row count once every write has been answered. A challenge checked by someone else after the batch
+    read it makes the whole batch refused, its timers and events with it (the consumer then redoes the batch)."""
+    challenges = submitted(case)
+    before = case.counts()
+    published = {c: len(case.envelopes(c)) for c in challenges}
+    as_submitted = [outcome(case, c) for c in challenges[:-1]]
+    others = [uuid.UUID(c) for c in challenges[:-1]]
+    last = challenges[-1]  # on a task of its own
+
+    @contextmanager
+    def meanwhile():
+        case.gate_check(last)  # someone else's commit, after the batch's read and before its save
+        with correlated(f"corr-{last}"):
+            yield
+
+    with pytest.raises(ConcurrentUpdate):
+        handlers.check_admissibility_of(case.uow(), [*checks(challenges[:-1]), (uuid.UUID(last), meanwhile)])
+    assert [case.status(str(c)) for c in others] == ["submitted"] * len(others)
+    assert case.status(last) == "in_assessment"
+    gated_by_the_other = len(case.envelopes(last)) - published[last]
+    assert gated_by_the_other > 0 and case.counts()[0] - before[0] == gated_by_the_other  # its events alone
+    assert {c: len(case.envelopes(c)) for c in challenges[:-1]} == {c: published[c] for c in challenges[:-1]}
+    assert [outcome(case, c) for c in challenges[:-1]] == as_submitted  # state, version, events, timers
+
+    checked = handlers.check_admissibility_of(case.uow(), checks(challenges))  # the batch redone
+    assert [c.status.value for c in checked] == ["rejected", "in_assessment", "rejected", "in_assessment"]
+
+
+def test_a_crash_between_the_batchs_writes_and_its_commit_loses_and_duplicates_nothing(case):
+    """The writes in one go are answered, then the process dies before the commit: nothing of the batch stays,
+    and the batch run again ends as each challenge checked alone in turn, each event once."""
+    alone = submitted(case)
+    for challenge in alone:
+        case.gate_check(challenge)
+    together = submitted(case)
+    before = case.counts()
+
+    class Crash(BaseException):
+        pass
+
+    crashing = case.uow()
+
+    def dies() -> None:
+        raise Crash
+
+    crashing.commit = dies  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        handlers.check_admissibility_of(crashing, checks(together))
+    assert case.counts() == before
+    assert [case.status(c) for c in together] == ["submitted"] * 4
+
+    handlers.check_admissibility_of(case.uow(), checks(together))
+    assert [outcome(case, c) for c in together] == [outcome(case, c) for c in alone]

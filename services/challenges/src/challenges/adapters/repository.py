@@ -20,6 +20,7 @@ from challenges.domain.states import BEFORE_DECISION, Status
 from meemaken_events import TransientError, jsontext
 from meemaken_events.tables import json_recordset
 from meemaken_kit import TrackingRepository
+from meemaken_kit.pipelining import counted
 
 
 class ConcurrentUpdate(TransientError):
@@ -144,21 +145,25 @@ class ChallengeRepository(TrackingRepository):
         return {i: (self._saw(found[i][0]), *found[i][1:]) for i in challenge_ids if i in found}
 
     def save(self, *saved: Challenge) -> None:
-        """Each challenge at its next version, in one statement; none if any of them changed meanwhile."""
+        """Each challenge at its next version, in one statement; none if any of them changed meanwhile (checked
+        when the statement has been answered: within ``writes_in_one_go``, at the block's end)."""
+
+        def each_saved(updated: int) -> None:
+            if updated != len(saved):
+                raise ConcurrentUpdate(f"challenge {', '.join(str(c.id) for c in saved)} changed meanwhile")
+            for challenge in saved:
+                challenge.version += 1
+
         if self.connection.dialect.name == "postgresql":
             rows = [{**_row(challenge), "version": challenge.version} for challenge in saved]
-            updated = self.connection.execute(_SAVE_ALL, {"saved": json_rows(rows)}).rowcount
-        else:
-            rows = []
-            for challenge in saved:
-                values = {**_row(challenge), "version": challenge.version + 1}
-                values.pop("id")
-                rows.append({**values, "where_id": challenge.id, "where_version": challenge.version})
-            updated = self.connection.execute(_SAVE, rows).rowcount
-        if updated != len(saved):
-            raise ConcurrentUpdate(f"challenge {', '.join(str(c.id) for c in saved)} changed meanwhile")
+            counted(self.connection, _SAVE_ALL, {"saved": json_rows(rows)}, each_saved)
+            return
+        rows = []
         for challenge in saved:
-            challenge.version += 1
+            values = {**_row(challenge), "version": challenge.version + 1}
+            values.pop("id")
+            rows.append({**values, "where_id": challenge.id, "where_version": challenge.version})
+        each_saved(self.connection.execute(_SAVE, rows).rowcount)
 
     def list(self, where: Any, limit: int, offset: int) -> list[Challenge]:
         query = (

@@ -321,9 +321,10 @@ def check_admissibility_of(uow: ChallengesUnitOfWork, checks: Sequence[tuple[UUI
                 challenge.events.clear()
                 log.info("challenge %s: admissibility checked, now %s", challenge.id, challenge.status.value)
         if gated:
-            uow.challenges.save(*gated.values())
-            uow.timers.sync({c.id: deadlines_of(c) for c in gated.values()}, uow.clock())
-            uow.outbox.add(uow.connection, envelopes)
+            with uow.writes_in_one_go():  # PostgreSQL works on each write while the next is made
+                uow.challenges.save(*gated.values())
+                uow.timers.sync({c.id: deadlines_of(c) for c in gated.values()}, uow.clock())
+                uow.outbox.add(uow.connection, envelopes)
             uow.commit()
     return [found[challenge_id][0] for challenge_id, _ in checks]
 
