@@ -50,7 +50,7 @@ from pipeline import run_pipeline
 
 from meemaken_testkit.deployed import deploy, service_process
 from meemaken_testkit.kafka import group_at_end
-from meemaken_testkit.postgres import create_database
+from meemaken_testkit.postgres import create_database, scratch_database
 from meemaken_testkit.tokens import RESIDENT_ATTRS, bearer
 
 TOPIC = "meemaken.challenges.challenge"
@@ -266,8 +266,8 @@ def _worker_marks(topology: str) -> dict[str, str]:
 def pipeline_ceiling(bootstrap: str, server_url: str, events: int) -> dict[str, float]:
     """The event pipeline (outbox → relay → Kafka → consumer → inbox) moving `events` events: its events/s, and
     its CPU per event (bench/pipeline.py's figures)."""
-    database_url = create_database(server_url, f"bench_rtc_pipeline_{uuid.uuid4().hex[:8]}")
-    return run_pipeline(database_url, bootstrap, max(events, 100))
+    with scratch_database(server_url, "bench_rtc_pipeline") as database_url:  # dropped after: see backlog_pass
+        return run_pipeline(database_url, bootstrap, max(events, 100))
 
 
 def with_ceiling(chain: Figures, bootstrap: str, server_url: str) -> Figures:
@@ -301,7 +301,16 @@ def backlog_pass(
     it works the backlog.
     """
     logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
-    database_url = create_database(server_url, f"bench_challenges_{uuid.uuid4().hex[:8]}")
+    # dropped after the pass, its pages with it: with every pass's database left behind, from the fourth run of a
+    # series on, PostgreSQL's backends spent a fifth more CPU (the earlier passes' dirty pages in its 128 MB of
+    # shared buffers written out, their tables vacuumed) and the chain ran 20% slower (bench/README.md)
+    with scratch_database(server_url, "bench_challenges") as database_url:
+        return _backlog_pass(bootstrap, database_url, logs, count, topology, profiled)
+
+
+def _backlog_pass(
+    bootstrap: str, database_url: str, logs: Path, count: int, topology: str, profiled: Path | None
+) -> Figures:
     migrate = service_process(
         "challenges", ["-m", "challenges", "migrate"], {"DATABASE_URL": database_url}, logs / "challenges-migrate.log"
     )

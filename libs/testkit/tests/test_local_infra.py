@@ -125,3 +125,21 @@ def test_a_reaper_cleans_up_after_a_test_process_that_was_killed(tmp_path):
     assert not os.path.exists(directory)
     leftovers = subprocess.run(["pgrep", "-f", f"postgres -D {directory}"], capture_output=True, text=True)
     assert leftovers.stdout == ""
+
+
+@pytest.mark.postgres
+def test_a_scratch_database_is_there_for_its_with_and_gone_after_it_even_after_an_error(postgres_server_url):
+    from meemaken_testkit.postgres import scratch_database
+
+    def databases() -> set[str]:
+        with psycopg.connect(libpq_url(postgres_server_url)) as conn:
+            return {name for (name,) in conn.execute("select datname from pg_database")}
+
+    with pytest.raises(RuntimeError), scratch_database(postgres_server_url, "scratch") as url:
+        name = url.rsplit("/", 1)[-1]
+        held = psycopg.connect(libpq_url(url), autocommit=True)  # left open: it does not keep the database
+        held.execute("create table t (x int)")
+        assert name.startswith("scratch_") and name in databases()
+        raise RuntimeError("the pass failed")
+    assert name not in databases()
+    held.close()

@@ -11,6 +11,9 @@ import atexit
 import os
 import subprocess
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -74,6 +77,19 @@ def create_database(server_url: str, name: str) -> str:
     with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"
+
+
+@contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new database (`prefix` and a random suffix) for one `with`, dropped at its end with its pages: a pass of a
+    benchmark leaves nothing for the next one's PostgreSQL to write out or vacuum (bench/README.md, the fifteenth
+    session)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    url = create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
 
 
 def drop_database(server_url: str, name: str) -> None:
