@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = {name: argv for name, argv in benchmarks().items() if not args.only or name in args.only.split(",")}
     from meemaken_testkit import LocalKafka, LocalPostgres, create_topics
     from meemaken_testkit.kafka import declared_topics
+    from meemaken_testkit.postgres import databases, drop_database
 
     kafka = postgres = None
     failed: list[str] = []
@@ -255,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             postgres = LocalPostgres().start()
             server = postgres.url()
         for name, arguments in chosen.items():
+            before = databases(server)
             command = [sys.executable, str(script(name)), *arguments(bootstrap, server)]
             command += ["--quick"] if args.quick else []
             command += ["--repeat", str(args.repeat)] if args.repeat else []
@@ -262,6 +264,11 @@ def main(argv: list[str] | None = None) -> int:
             lines += found
             if code != 0:
                 failed.append(name)
+            # the next benchmark starts without this one's databases: left behind, their pages slowed the passes
+            # after them (bench/README.md, fifteenth session); only the ones it made, on a server of one's own too
+            for made in sorted(databases(server) - before):
+                if made.startswith("bench_"):
+                    drop_database(server, made)
         if not args.quick:
             README.write_text(rewrite_table(README.read_text(), lines))
     finally:

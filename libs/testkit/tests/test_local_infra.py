@@ -129,11 +129,11 @@ def test_a_reaper_cleans_up_after_a_test_process_that_was_killed(tmp_path):
 
 @pytest.mark.postgres
 def test_a_scratch_database_is_there_for_its_with_and_gone_after_it_even_after_an_error(postgres_server_url):
+    from meemaken_testkit.postgres import databases as on_server
     from meemaken_testkit.postgres import scratch_database
 
     def databases() -> set[str]:
-        with psycopg.connect(libpq_url(postgres_server_url)) as conn:
-            return {name for (name,) in conn.execute("select datname from pg_database")}
+        return on_server(postgres_server_url)
 
     with pytest.raises(RuntimeError), scratch_database(postgres_server_url, "scratch") as url:
         name = url.rsplit("/", 1)[-1]

@@ -92,6 +92,12 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
         drop_database(server_url, name)
 
 
+def databases(server_url: str) -> set[str]:
+    """The names of the server's databases (the templates left out)."""
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        return {name for (name,) in conn.execute("SELECT datname FROM pg_database WHERE NOT datistemplate")}
+
+
 def drop_database(server_url: str, name: str) -> None:
     with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
