@@ -302,8 +302,8 @@ def backlog_pass(
     """
     logs = Path(tempfile.mkdtemp(prefix="meemaken-bench-challenges-"))
     # dropped after the pass, its pages with it: with every pass's database left behind, from the fourth run of a
-    # series on, PostgreSQL's backends spent a fifth more CPU (the earlier passes' dirty pages in its 128 MB of
-    # shared buffers written out, their tables vacuumed) and the chain ran 20% slower (bench/README.md)
+    # series on, PostgreSQL's backends spent a fifth more CPU and the chain ran 20% slower (bench/README.md; most
+    # likely the earlier passes' dirty pages in its 128 MB of shared buffers, written out before reuse)
     with scratch_database(server_url, "bench_challenges") as database_url:
         return _backlog_pass(bootstrap, database_url, logs, count, topology, profiled)
 

@@ -16,7 +16,8 @@ What changes for the code within:
 - nothing within may read rows it needs at once (a read waits for every answer before it: correct, but the
   writes before it are no longer overlapped).
 
-Elsewhere (SQLite, or nested in another such block) the statements run as usual and each check at once.
+On SQLite the statements run as usual and each check at once. A block nested in another adds nothing: the outer
+one sends the writes and runs the checks.
 """
 
 from __future__ import annotations

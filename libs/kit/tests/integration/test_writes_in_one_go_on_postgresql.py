@@ -44,8 +44,7 @@ def put(conn: sa.Connection, *names: str, ids: list[uuid.UUID] | None = None) ->
 
 @pytest.mark.postgres
 def test_the_writes_are_answered_at_the_end_and_each_count_is_checked_then(engine):
-    put_first = engine.begin()
-    with put_first as conn:
+    with engine.begin() as conn:
         put(conn, "a", "a", "b")
     seen: list[int] = []
     with engine.begin() as conn:
